@@ -1,0 +1,156 @@
+"""Launch-to-ready of a bare Textual app shaped like the lane's item screen.
+
+The baseline the lane's start-up is compared with: the same layout (header, boxed cart,
+totals, entry, message, keys) built from Textual's own widgets, nothing else imported.
+
+    python benchmarks/bare_app.py [--runs 10] [--term linux]
+
+Each run starts a fresh interpreter on a new 80x24 pseudo-terminal. The child tells
+the parent when it is ready for input (first frame drawn) by writing
+``"<time.monotonic()> <peak RSS KiB>"`` to the file descriptor named in
+``POS_TUI_READY_FD``; CLOCK_MONOTONIC is shared by all processes, so ready minus spawn
+is launch-to-ready including interpreter start and imports. Any app that writes the
+same line can be measured with ``measure_launch``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import statistics
+import struct
+import subprocess
+import sys
+import termios
+import threading
+import time
+from dataclasses import dataclass
+
+READY_FD_ENV = "POS_TUI_READY_FD"
+
+
+@dataclass(frozen=True)
+class LaunchRun:
+    ready_seconds: float
+    peak_rss_kib: int
+
+
+def report_ready() -> None:
+    """In the measured app, once it is ready for input: tell the parent, if there is one."""
+    import resource
+
+    fd = os.environ.get(READY_FD_ENV)
+    if fd is None:
+        return
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with os.fdopen(int(fd), "w") as ready:
+        ready.write(f"{time.monotonic()} {peak_rss}\n")
+
+
+def run_bare_app() -> None:
+    from textual.app import App, ComposeResult
+    from textual.widgets import Input, Static
+
+    class BareLane(App[None]):
+        CSS = """
+        Screen { layout: vertical; }
+        #header, #totals, #message, #keys { height: 1; }
+        #cart { height: 1fr; border: solid ansi_blue; padding: 0 1; }
+        Input { height: 1; border: none; padding: 0 1; }
+        """
+
+        def compose(self) -> ComposeResult:
+            yield Static(
+                " Demo Mart  Lane 01  cashier              printer ok  terminal ok  14:32",
+                id="header",
+            )
+            yield Static(
+                "#   Item                             Qty      Price      Amount\n"
+                "1   可口可乐 330ml                     3       3.50       10.50\n"
+                "2   Bread                              1      12.00       12.00",
+                id="cart",
+            )
+            yield Static("Items 2     Subtotal 22.50     Tax 2.59      TOTAL  ¥22.50", id="totals")
+            yield Input(id="entry")
+            yield Static("Ready", id="message")
+            yield Static("F1 Help F2 Find F3 Price F4 Void F5 Hold F9 Reprint F10 Total ^L Lock", id="keys")
+
+        def on_mount(self) -> None:
+            self.query_one(Input).focus()
+            self.call_after_refresh(self.ready)
+
+        def ready(self) -> None:
+            report_ready()
+            self.exit()
+
+    BareLane().run()
+
+
+def measure_launch(argv: list[str], runs: int, term: str = "xterm-256color") -> list[LaunchRun]:
+    """Start ``argv`` ``runs`` times on a fresh 80x24 pty; time spawn -> the child's ready line."""
+    results = []
+    for _ in range(runs):
+        results.append(_launch_once(argv, term))
+    return results
+
+
+def _launch_once(argv: list[str], term: str) -> LaunchRun:
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    ready_read, ready_write = os.pipe()
+    env = {**os.environ, "TERM": term, READY_FD_ENV: str(ready_write)}
+    env.pop("COLUMNS", None)
+    env.pop("LINES", None)
+    drain = threading.Thread(target=_drain, args=(master,), daemon=True)
+    drain.start()
+    started = time.monotonic()
+    child = subprocess.Popen(
+        argv, stdin=slave, stdout=slave, stderr=slave, env=env,
+        pass_fds=(ready_write,), start_new_session=True,
+    )
+    os.close(slave)
+    os.close(ready_write)
+    with os.fdopen(ready_read) as ready:
+        line = ready.readline()
+    child.wait(timeout=60)
+    os.close(master)
+    if not line:
+        raise RuntimeError(f"{' '.join(argv)} exited ({child.returncode}) without reporting ready")
+    ready_at, peak_rss = line.split()
+    return LaunchRun(float(ready_at) - started, int(peak_rss))
+
+
+def _drain(master: int) -> None:
+    # The child blocks on a full pty buffer if nobody reads what it draws.
+    try:
+        while os.read(master, 65536):
+            pass
+    except OSError:
+        pass
+
+
+def summarize(name: str, runs: list[LaunchRun]) -> str:
+    times = sorted(run.ready_seconds * 1000 for run in runs)
+    rss = max(run.peak_rss_kib for run in runs)
+    return (
+        f"{name}: launch-to-ready median {statistics.median(times):.0f} ms "
+        f"(min {times[0]:.0f}, max {times[-1]:.0f}, {len(times)} runs), peak RSS {rss / 1024:.1f} MiB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--term", default="xterm-256color", help="TERM for the child (e.g. linux)")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        run_bare_app()
+        return
+    runs = measure_launch([sys.executable, os.path.abspath(__file__), "--child"], args.runs, args.term)
+    print(summarize("bare textual app", runs))
+
+
+if __name__ == "__main__":
+    main()

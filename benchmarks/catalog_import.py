@@ -1,0 +1,110 @@
+"""Catalog import of 100,000 CSV rows through catalog_csv, beside a raw-sqlite executemany floor.
+
+    python benchmarks/catalog_import.py [--rows 100000]
+
+Each run starts from a fresh database file (schema, indexes and search triggers in place). The
+floor reads the same CSV with the csv module and inserts it with bare executemany: no checks,
+no upsert, no journal. A third line times the whole `pos-tui products import` command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _catalog_data import product_row  # noqa: E402
+
+from pos_tui.domain.money import currency, format_amount  # noqa: E402
+from pos_tui.store.catalog_csv import COLUMNS, format_stock, import_products  # noqa: E402
+from pos_tui.store.db import close_database, open_database  # noqa: E402
+
+TAXES = {"A", "B", "Z"}
+
+
+def write_catalog(path: Path, rows: int) -> None:
+    rng = random.Random(1)
+    cny = currency("CNY")
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(COLUMNS)
+        for n in range(1, rows + 1):
+            sku, name, price, tax, unit, stock, barcode = product_row(n, rng)
+            writer.writerow([sku, name, format_amount(price, cny, grouping=False), barcode, tax, unit,
+                             format_stock(stock)])
+
+
+def time_store_import(csv_path: Path, db_path: Path) -> float:
+    open_database(f"sqlite:///{db_path}")
+    started = time.perf_counter()
+    result = import_products(csv_path, cur=currency("CNY"), tax_codes=TAXES, default_tax="A")
+    seconds = time.perf_counter() - started
+    close_database()
+    assert result.created > 0
+    return seconds
+
+
+def time_raw_floor(csv_path: Path, db_path: Path) -> float:
+    open_database(f"sqlite:///{db_path}")
+    close_database()
+    started = time.perf_counter()
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("PRAGMA synchronous=FULL")
+    with open(csv_path, encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        next(reader)
+        rows = list(reader)
+    conn.execute("BEGIN IMMEDIATE")
+    conn.executemany(
+        "INSERT INTO product (id, sku, name, price, tax, unit, stock, active, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 1, '2025-01-01 00:00:00')",
+        [(i, r[0], r[1], int(r[2].replace(".", "")), r[4], r[5], r[6] or None) for i, r in enumerate(rows, 1)],
+    )
+    conn.executemany("INSERT INTO barcode (code, product_id) VALUES (?, ?)", [(r[3], i) for i, r in enumerate(rows, 1)])
+    conn.execute("COMMIT")
+    conn.close()
+    return time.perf_counter() - started
+
+
+def time_cli_import(csv_path: Path, workdir: Path) -> float:
+    config = workdir / "config.toml"
+    config.write_text(f'[paths]\ndata_dir = "{workdir / "cli-data"}"\n', encoding="utf-8")
+    env = {**os.environ, "POS_TUI_CONFIG": str(config), "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "pos_tui"]
+    subprocess.run([*command, "init", "--admin", "boss", "--pin-stdin"], input="1234\n", text=True,
+                   env=env, check=True, capture_output=True)
+    started = time.perf_counter()
+    subprocess.run([*command, "products", "import", str(csv_path)], env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        csv_path = work / "catalog.csv"
+        write_catalog(csv_path, args.rows)
+        store = time_store_import(csv_path, work / "store.db")
+        floor = time_raw_floor(csv_path, work / "floor.db")
+        cli = time_cli_import(csv_path, work)
+    print(f"catalog import, {args.rows:,} rows ({csv_path.name}, CJK + Latin names, one EAN-13 each)")
+    print(f"{'raw sqlite3 executemany (floor)':<40} {floor:7.2f} s   1.0x")
+    print(f"{'catalog_csv.import_products':<40} {store:7.2f} s  {store / floor:4.1f}x")
+    print(f"{'pos-tui products import (whole command)':<40} {cli:7.2f} s  {cli / floor:4.1f}x")
+
+
+if __name__ == "__main__":
+    main()

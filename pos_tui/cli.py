@@ -1,0 +1,370 @@
+"""The operator's command line: parse, call the store, print. No business rules live here.
+
+Store modules are imported inside the commands that need them so ``pos-tui --help`` stays fast.
+Errors: one line on stderr; exit 2 for usage and config problems, 1 for everything else.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pos_tui import __version__
+from pos_tui.config import Config, ConfigError, load_config
+from pos_tui.domain.errors import DomainError
+from pos_tui.domain.money import MoneyError, currency, format_amount
+
+ROLES = ("cashier", "supervisor", "admin")
+PROGRESS_THRESHOLD = 1000
+
+
+class ConfigProblem(click.ClickException):
+    exit_code = 2
+
+
+def _store_errors() -> tuple[type[Exception], ...]:
+    # Only look for the store's error class if the store was loaded; loading it here would slow --help.
+    db = sys.modules.get("pos_tui.store.db")
+    return (db.StoreError,) if db else ()
+
+
+class PosGroup(click.Group):
+    """A click group that turns the project's typed errors into one-line messages and exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            raise ConfigProblem(str(exc)) from None
+        except (DomainError, MoneyError) as exc:
+            raise click.ClickException(str(exc)) from None
+        except Exception as exc:
+            url_error = getattr(sys.modules.get("pos_tui.store.db"), "DatabaseUrlError", None)
+            if url_error and isinstance(exc, url_error):
+                raise ConfigProblem(str(exc)) from None
+            if isinstance(exc, _store_errors()):
+                raise click.ClickException(str(exc)) from None
+            raise
+
+
+@dataclass
+class _State:
+    config_path: Path | None
+    config: Config | None = None
+
+
+def _config(ctx: click.Context) -> Config:
+    state: _State = ctx.find_object(_State)
+    if state.config is None:
+        state.config = load_config(state.config_path)
+    return state.config
+
+
+def _open_store(ctx: click.Context) -> Config:
+    """Load the config and open its database (migrated); closed when the command ends."""
+    from pos_tui.store.db import close_database, open_database
+
+    config = _config(ctx)
+    open_database(config.database.url)
+    ctx.call_on_close(close_database)
+    return config
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _read_pin(pin_stdin: bool) -> str:
+    if pin_stdin:
+        pin = sys.stdin.readline().rstrip("\r\n")
+        if not pin:
+            raise click.ClickException("no PIN on stdin (expected one line)")
+        return pin
+    return click.prompt("PIN", hide_input=True, confirmation_prompt="Repeat PIN")
+
+
+@click.group(cls=PosGroup)
+@click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (default: $POS_TUI_CONFIG, then ./config.toml, then built-in defaults).",
+)
+@click.version_option(version=__version__, prog_name="pos-tui")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None) -> None:
+    """pos-tui: a keyboard-only checkout lane for the terminal."""
+    ctx.obj = _State(config_path)
+
+
+@main.command()
+@click.option("--admin", "admin", required=True, help="Name of the first admin user.")
+@click.option("--pin-stdin", is_flag=True, help="Read the PIN from one line of stdin instead of asking twice.")
+@click.pass_context
+def init(ctx: click.Context, admin: str, pin_stdin: bool) -> None:
+    """Create the database and the first admin user."""
+    from pos_tui.store import users
+
+    config = _open_store(ctx)
+    if users.has_users():
+        raise click.ClickException("the database already has users; add more with `pos-tui users add`")
+    pin = _read_pin(pin_stdin)
+    user = users.add_user(admin, "admin", pin, config.security.pin_min_length, actor=_actor())
+    click.echo(f"database ready at {config.database.url}; admin {user.name} created")
+
+
+# --- products -------------------------------------------------------------------------------
+
+
+@main.group()
+def products() -> None:
+    """The catalog: import, export, show."""
+
+
+class _ProgressBar:
+    """A click progress bar on stderr, shown only for imports of PROGRESS_THRESHOLD rows or more."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < PROGRESS_THRESHOLD:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="Importing", file=sys.stderr)
+        self.bar.update(done - self.shown)
+        self.shown = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.render_finish()
+
+
+@products.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def products_import(ctx: click.Context, file: Path) -> None:
+    """Import a catalog CSV (all or nothing; existing SKUs are updated)."""
+    from pos_tui.store.catalog_csv import ImportRejected, import_products
+
+    config = _open_store(ctx)
+    progress = _ProgressBar()
+    try:
+        result = import_products(
+            file, cur=currency(config.store.currency), tax_codes=config.tax.rates.keys(),
+            default_tax=config.tax.default, actor=_actor(), progress=progress,
+        )
+    except ImportRejected as exc:
+        for error in exc.errors:
+            click.echo(str(error), err=True)
+        raise
+    finally:
+        progress.close()
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"imported {result.rows} products from {file} ({result.created} new, {result.updated} updated)")
+
+
+@products.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def products_export(ctx: click.Context, file: Path) -> None:
+    """Write the catalog to a CSV in the import format."""
+    from pos_tui.store.catalog_csv import export_products
+
+    config = _open_store(ctx)
+    count = export_products(file, cur=currency(config.store.currency))
+    click.echo(f"exported {count} products to {file}")
+
+
+@products.command("show")
+@click.argument("code")
+@click.pass_context
+def products_show(ctx: click.Context, code: str) -> None:
+    """Show the product with this barcode or SKU."""
+    from pos_tui.store.catalog import find_by_code
+    from pos_tui.store.catalog_csv import format_stock
+
+    config = _open_store(ctx)
+    product = find_by_code(code.strip())
+    if product is None:
+        raise click.ClickException(f"no product with barcode or SKU {code!r}")
+    cur = currency(config.store.currency)
+    per = " per kg" if product.unit == "kg" else ""
+    rate = config.tax.rates.get(product.tax)
+    unit_suffix = " kg" if product.unit == "kg" else ""
+    rows = [
+        ("SKU", product.sku),
+        ("Name", product.name),
+        ("Price", format_amount(product.price, cur, symbol=True) + per),
+        ("Tax", f"{product.tax} ({rate})" if rate is not None else f"{product.tax} (not configured)"),
+        ("Unit", product.unit),
+        ("Stock", format_stock(product.stock) + unit_suffix if product.stock is not None else "not tracked"),
+        ("Barcodes", ", ".join(product.barcodes) or "none"),
+        ("Active", "yes" if product.active else "no"),
+    ]
+    for label, value in rows:
+        click.echo(f"{label:<9} {value}")
+
+
+# --- users ----------------------------------------------------------------------------------
+
+
+@main.group()
+def users() -> None:
+    """Staff: add, list, change PIN, disable, unlock."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--pin-stdin", is_flag=True, help="Read the PIN from one line of stdin instead of asking twice.")
+@click.pass_context
+def users_add(ctx: click.Context, name: str, role: str, pin_stdin: bool) -> None:
+    """Add a user."""
+    from pos_tui.store import users as store_users
+
+    config = _open_store(ctx)
+    pin = _read_pin(pin_stdin)
+    user = store_users.add_user(name, role, pin, config.security.pin_min_length, actor=_actor())
+    click.echo(f"added {user.role} {user.name}")
+
+
+@users.command("list")
+@click.pass_context
+def users_list(ctx: click.Context) -> None:
+    """List users with their role and status."""
+    import datetime as dt
+
+    from pos_tui.store import users as store_users
+
+    _open_store(ctx)
+    now = dt.datetime.now()
+    everyone = store_users.list_users()
+    width = max([len(u.name) for u in everyone] + [4])
+    click.echo(f"{'name':<{width}}  {'role':<10}  status")
+    for user in everyone:
+        if user.disabled:
+            status = "disabled"
+        elif user.locked_until is not None and user.locked_until > now:
+            status = f"locked until {user.locked_until:%Y-%m-%d %H:%M}"
+        else:
+            status = "active"
+        if user.failed_attempts and not user.disabled:
+            status += f" ({user.failed_attempts} failed attempts)"
+        click.echo(f"{user.name:<{width}}  {user.role:<10}  {status}")
+
+
+@users.command("passwd")
+@click.argument("name")
+@click.option("--pin-stdin", is_flag=True, help="Read the new PIN from one line of stdin instead of asking twice.")
+@click.pass_context
+def users_passwd(ctx: click.Context, name: str, pin_stdin: bool) -> None:
+    """Set a new PIN for a user (also ends a lockout)."""
+    from pos_tui.store import users as store_users
+
+    config = _open_store(ctx)
+    store_users.get_user(name)
+    pin = _read_pin(pin_stdin)
+    store_users.change_pin(name, pin, config.security.pin_min_length, actor=_actor())
+    click.echo(f"PIN changed for {name}")
+
+
+@users.command("disable")
+@click.argument("name")
+@click.pass_context
+def users_disable(ctx: click.Context, name: str) -> None:
+    """Stop a user from signing in."""
+    from pos_tui.store import users as store_users
+
+    _open_store(ctx)
+    store_users.disable_user(name, actor=_actor())
+    click.echo(f"disabled {name}")
+
+
+@users.command("unlock")
+@click.argument("name")
+@click.pass_context
+def users_unlock(ctx: click.Context, name: str) -> None:
+    """End a user's lockout after too many wrong PINs."""
+    from pos_tui.store import users as store_users
+
+    _open_store(ctx)
+    store_users.unlock_user(name, actor=_actor())
+    click.echo(f"unlocked {name}")
+
+
+# --- backup, restore, checks ----------------------------------------------------------------
+
+
+@main.command()
+@click.argument("dest", required=False, type=click.Path(path_type=Path))
+@click.pass_context
+def backup(ctx: click.Context, dest: Path | None) -> None:
+    """Copy the database online to DEST (a file or folder; default: the backup folder)."""
+    from pos_tui.store.backup import backup_to
+
+    config = _open_store(ctx)
+    if dest is None:
+        dest = Path(config.backup.folder).expanduser() if config.backup.folder else config.data_dir / "backups"
+        dest.mkdir(parents=True, exist_ok=True)
+    written = backup_to(dest, actor=_actor())
+    click.echo(f"backup written to {written} (integrity check ok)")
+
+
+@main.command()
+@click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def restore(ctx: click.Context, src: Path) -> None:
+    """Replace the database with a checked backup; the current one is kept as .before-restore."""
+    from pos_tui.store.backup import restore_from
+
+    _open_store(ctx)
+    kept = restore_from(src, actor=_actor())
+    click.echo(f"restored from {src}; the previous database is kept at {kept}")
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("check")
+@click.pass_context
+def db_check(ctx: click.Context) -> None:
+    """Run SQLite's integrity check and verify the journal's hash chain."""
+    from pos_tui.store.backup import db_check as run_check
+
+    _open_store(ctx)
+    result = run_check()
+    click.echo(f"integrity: {result.integrity}")
+    if not result.journal.ok:
+        raise click.ClickException(result.journal.describe())
+    click.echo(result.journal.describe())
+    if not result.ok:
+        raise click.ClickException("database check failed")
+
+
+@main.group()
+def journal() -> None:
+    """The electronic journal."""
+
+
+@journal.command("verify")
+@click.pass_context
+def journal_verify(ctx: click.Context) -> None:
+    """Walk the hash chain; name the first row that breaks it (exit 1)."""
+    from pos_tui.store import journal as store_journal
+
+    _open_store(ctx)
+    result = store_journal.verify()
+    if not result.ok:
+        raise click.ClickException(result.describe())
+    click.echo(result.describe())

@@ -1,0 +1,65 @@
+"""The demo store behind `pos-tui demo`: a catalog, two users and simulated devices in a temp folder."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pos_tui.config import Config, PrinterConfig, parse_config
+
+DEMO_USERS = (("cashier", "cashier", "1234"), ("super", "supervisor", "9999"))
+
+DEMO_SETTINGS: dict[str, Any] = {
+    "store": {
+        "name": "Demo Mart 演示超市",
+        "address": "1 Demo Road, Shanghai",
+        "tax_id": "91310000DEMO00001X",
+        "currency": "CNY",
+        "lane": 1,
+        "receipt_footer": "Thank you! 谢谢惠顾",
+    },
+    "cash": {"rounding_step": "0.10"},
+    "departments": {"SERV": {"name": "Services 服务", "tax": "B", "key": "ctrl+d"}},
+}
+
+# Codes worth typing in the demo (printed by `pos-tui demo --help` and in the README).
+DEMO_CODES = {
+    "6901234567892": "可口可乐 330ml, 3.50",
+    "6901234567908": "Bread, 12.00",
+    "4006381333931": "Soap, 5.00",
+    "4131": "苹果 Apple, 8.80/kg (type 1.25*4131)",
+    "2000001012505": "熟食沙拉 Deli salad, price 12.50 in the code",
+    "2100002007507": "猪肉 Pork, 0.750 kg in the code",
+}
+
+
+def demo_config(data_dir: Path) -> Config:
+    return parse_config(DEMO_SETTINGS, data_dir)
+
+
+def create_demo_store(data_dir: Path) -> Config:
+    """Create the demo database in ``data_dir`` (catalog and users) and return its config.
+
+    Leaves the database open and bound (the lane uses it next).
+    """
+    from pos_tui.store import users
+    from pos_tui.store.catalog_csv import import_products
+    from pos_tui.store.db import open_database
+
+    config = demo_config(Path(data_dir))
+    open_database(config.database.url)
+    with resources.as_file(resources.files("pos_tui.data") / "demo_catalog.csv") as catalog_file:
+        import_products(catalog_file, cur=config.currency, tax_codes=config.tax.rates, actor="demo")
+    for name, role, pin in DEMO_USERS:
+        users.add_user(name, role, pin, config.security.pin_min_length, now=dt.datetime.now(), actor="demo")
+    return config
+
+
+def with_printer_port(config: Config, port: str) -> Config:
+    """The config with an ESC/POS printer on ``port`` (the virtual printer's pseudo-terminal)."""
+    printer = replace(PrinterConfig(), driver="escpos", connection="serial", port=port,
+                      width=config.devices.printer.width)
+    return replace(config, devices=replace(config.devices, printer=printer))

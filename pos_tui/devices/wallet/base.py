@@ -1,0 +1,106 @@
+"""What the lane asks of a wallet acquirer (Alipay, WeChat Pay): pay by the customer's code.
+
+Every call is idempotent by ``out_trade_no`` (the payment attempt's unique reference): paying
+twice with the same number never charges twice, it reports the first trade. Gateways never
+raise for what the network or the acquirer does (that is an outcome: unknown when nobody can
+tell whether money moved); they raise ``WalletError`` only for a request they refuse to send.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+
+APPROVED = "approved"
+DECLINED = "declined"
+PENDING = "pending"
+UNKNOWN = "unknown"
+REVERSED = "reversed"
+REFUNDED = "refunded"
+STATUSES = (APPROVED, DECLINED, PENDING, UNKNOWN, REVERSED, REFUNDED)
+FINAL_PAYMENT_STATUSES = (APPROVED, DECLINED)
+
+
+class WalletError(Exception):
+    """A wallet request that will not be sent; the message says what was wrong."""
+
+
+@dataclass(frozen=True)
+class WalletOutcome:
+    """How a wallet call ended.
+
+    pay/query: approved | declined | pending (the customer is still confirming) | unknown.
+    reverse: reversed (the trade is closed; any money taken goes back) | declined | unknown.
+    refund: refunded | declined | unknown. Every status but approved/reversed/refunded has a
+    reason. ``transaction_id`` is the acquirer's trade (or refund) number.
+    """
+
+    status: str
+    transaction_id: str = ""
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"wallet status must be one of {', '.join(STATUSES)}, got {self.status!r}")
+        if self.status in (DECLINED, PENDING, UNKNOWN) and not self.reason:
+            raise ValueError(f"a {self.status} wallet outcome needs a reason")
+
+    @property
+    def approved(self) -> bool:
+        return self.status == APPROVED
+
+
+class WalletGateway(ABC):
+    """One wallet acquirer. Calls block (network); run them in a worker thread."""
+
+    name: str = "wallet"
+
+    @abstractmethod
+    def pay(self, code: str, amount: int, currency: str, out_trade_no: str) -> WalletOutcome:
+        """Charge ``amount`` minor units of ``currency`` (ISO code) to the scanned payment code."""
+
+    @abstractmethod
+    def query(self, out_trade_no: str) -> WalletOutcome:
+        """The trade's current state: approved, declined, pending, or unknown if not found."""
+
+    @abstractmethod
+    def reverse(self, out_trade_no: str) -> WalletOutcome:
+        """Close the trade whatever its state; money already taken goes back."""
+
+    @abstractmethod
+    def refund(self, out_trade_no: str, amount: int, refund_no: str) -> WalletOutcome:
+        """Give back ``amount`` of an approved trade; idempotent by ``refund_no``."""
+
+
+def settle_wallet_payment(
+    gateway: WalletGateway,
+    code: str,
+    amount: int,
+    currency: str,
+    out_trade_no: str,
+    poll_interval: float,
+    max_wait: float,
+    sleep: Callable[[float], None],
+) -> WalletOutcome:
+    """Pay, poll until the trade is final, reverse it when it never becomes final.
+
+    Returns approved or declined, or unknown when the reversal itself failed (money may have
+    moved: a supervisor resolves it). ``max_wait`` counts the poll intervals slept.
+    """
+    if poll_interval <= 0 or max_wait < 0:
+        raise WalletError("poll_interval must be positive and max_wait not negative")
+    outcome = gateway.pay(code, amount, currency, out_trade_no)
+    waited = 0.0
+    while outcome.status not in FINAL_PAYMENT_STATUSES and waited < max_wait:
+        sleep(poll_interval)
+        waited += poll_interval
+        outcome = gateway.query(out_trade_no)
+    if outcome.status in FINAL_PAYMENT_STATUSES:
+        return outcome
+    reversal = gateway.reverse(out_trade_no)
+    if reversal.status == REVERSED:
+        return WalletOutcome(DECLINED, outcome.transaction_id, f"not confirmed within {max_wait:g} s; the payment was reversed")
+    return WalletOutcome(
+        UNKNOWN, outcome.transaction_id, f"not confirmed within {max_wait:g} s and the reversal failed: {reversal.reason}"
+    )

@@ -1,0 +1,165 @@
+"""The open sale's lines as an immutable value: adding, voiding (never deleting), counting, summing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from pos_tui.domain.errors import DomainError
+from pos_tui.domain.money import Currency, format_amount, round_half_up_div
+
+
+class CartError(DomainError):
+    """A line the cart refuses."""
+
+
+class OverLimit(CartError):
+    """A quantity or amount past a configured bound; the lane may ask the cashier to confirm it."""
+
+
+UNITS = ("each", "kg")
+MILLI = 1000
+
+
+@dataclass(frozen=True)
+class CartLine:
+    line_no: int
+    product_id: int | None
+    sku: str
+    name: str
+    unit: str
+    qty_milli: int
+    unit_price: int
+    tax_code: str
+    amount: int
+    voided: bool = False
+    void_reason: str | None = None
+    discount: int = 0
+
+    @property
+    def net(self) -> int:
+        """What this line adds to the sale: nothing once voided, else amount less discount."""
+        return 0 if self.voided else self.amount - self.discount
+
+
+def line_amount(unit_price: int, qty_milli: int) -> int:
+    """Unit price times quantity (thousandths), half-up to the minor unit."""
+    return round_half_up_div(unit_price * qty_milli, MILLI)
+
+
+def format_qty(unit: str, qty_milli: int) -> str:
+    """A quantity as the cashier reads it: "3" for items sold each, "1.250 kg" for weighed ones."""
+    whole, frac = divmod(qty_milli, MILLI)
+    if unit == "kg":
+        return f"{whole:,}.{frac:03d} kg"
+    return f"{whole:,}" if frac == 0 else f"{whole:,}.{frac:03d}".rstrip("0")
+
+
+def check_unit_quantity(unit: str, qty_milli: int) -> None:
+    """Raise CartError for an unknown unit, a quantity not above 0, or a fraction of an item sold each."""
+    if unit not in UNITS:
+        raise CartError(f"unit {unit!r} is not one of {', '.join(UNITS)}")
+    if qty_milli <= 0:
+        raise CartError("quantity must be more than 0")
+    if unit == "each" and qty_milli % MILLI:
+        raise CartError(f"quantity must be whole for items sold each (got {format_qty(unit, qty_milli)})")
+
+
+def check_quantity(unit: str, qty_milli: int, max_each_milli: int, max_weight_milli: int) -> None:
+    """Raise CartError for a bad quantity, OverLimit for one past the configured bound."""
+    check_unit_quantity(unit, qty_milli)
+    limit = max_weight_milli if unit == "kg" else max_each_milli
+    if qty_milli > limit:
+        raise OverLimit(
+            f"quantity {format_qty(unit, qty_milli)} is over the limit of {format_qty(unit, limit)}"
+        )
+
+
+def check_line_amount(amount: int, max_line_amount: int | None, cur: Currency) -> None:
+    """Raise OverLimit for a line amount past the configured bound (None: no bound)."""
+    if max_line_amount is not None and amount > max_line_amount:
+        raise OverLimit(
+            f"line amount {format_amount(amount, cur, symbol=True)} is over the limit of "
+            f"{format_amount(max_line_amount, cur, symbol=True)}"
+        )
+
+
+@dataclass(frozen=True)
+class Cart:
+    lines: tuple[CartLine, ...] = ()
+
+    def add(
+        self,
+        *,
+        product_id: int | None,
+        sku: str,
+        name: str,
+        unit: str,
+        qty_milli: int,
+        unit_price: int,
+        tax_code: str,
+    ) -> Cart:
+        """A new cart with one more line, numbered after the last."""
+        check_unit_quantity(unit, qty_milli)
+        if unit_price < 0:
+            raise CartError(f"price of {name!r} cannot be negative")
+        line_no = max((line.line_no for line in self.lines), default=0) + 1
+        line = CartLine(
+            line_no, product_id, sku, name, unit, qty_milli, unit_price, tax_code,
+            line_amount(unit_price, qty_milli),
+        )
+        return Cart(self.lines + (line,))
+
+    def line(self, line_no: int) -> CartLine:
+        """The line numbered ``line_no``; CartError when there is none."""
+        for line in self.lines:
+            if line.line_no == line_no:
+                return line
+        raise CartError(f"there is no line {line_no}")
+
+    def _active_line(self, line_no: int) -> CartLine:
+        line = self.line(line_no)
+        if line.voided:
+            raise CartError(f"line {line_no} is already voided")
+        return line
+
+    def _with(self, changed: CartLine) -> Cart:
+        return Cart(tuple(changed if line.line_no == changed.line_no else line for line in self.lines))
+
+    def void(self, line_no: int, reason: str | None = None) -> Cart:
+        """The line stays, marked voided; its amount no longer counts."""
+        return self._with(replace(self._active_line(line_no), voided=True, void_reason=reason))
+
+    def discount_line(self, line_no: int, discount: int) -> Cart:
+        """Set a line's discount (minor units), from 0 up to the line amount."""
+        line = self._active_line(line_no)
+        if not 0 <= discount <= line.amount:
+            raise CartError(f"discount on line {line_no} must be between 0 and the line amount")
+        return self._with(replace(line, discount=discount))
+
+    def override_price(self, line_no: int, unit_price: int) -> Cart:
+        """Set a new unit price on a line; the amount follows; a discount is capped at it."""
+        line = self._active_line(line_no)
+        if unit_price < 0:
+            raise CartError(f"price on line {line_no} cannot be negative")
+        amount = line_amount(unit_price, line.qty_milli)
+        discount = min(line.discount, amount)
+        return self._with(replace(line, unit_price=unit_price, amount=amount, discount=discount))
+
+    @property
+    def active_lines(self) -> tuple[CartLine, ...]:
+        return tuple(line for line in self.lines if not line.voided)
+
+    @property
+    def item_count(self) -> int:
+        """Items sold each count by quantity; a weighed line counts once."""
+        return sum(
+            1 if line.unit == "kg" else line.qty_milli // MILLI for line in self.active_lines
+        )
+
+    @property
+    def subtotal(self) -> int:
+        return sum(line.net for line in self.lines)
+
+    @property
+    def discount_total(self) -> int:
+        return sum(line.discount for line in self.active_lines)

@@ -1,0 +1,99 @@
+"""Who may do what: roles in rank order and the least role each action needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import IntEnum, StrEnum
+
+from pos_tui.domain.errors import DomainError
+
+
+class Role(IntEnum):
+    CASHIER = 1
+    SUPERVISOR = 2
+    ADMIN = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, name: str) -> Role:
+        """"cashier", "supervisor" or "admin" (any case)."""
+        try:
+            return cls[name.strip().upper()]
+        except KeyError:
+            raise DomainError(f"role {name!r} is not one of cashier, supervisor, admin") from None
+
+
+class Action(StrEnum):
+    SELL = "sell"
+    TENDER = "tender"
+    SUSPEND = "suspend"
+    RECALL = "recall"
+    REPRINT = "reprint"
+    LOCK = "lock"
+    VOID_LINE_AFTER_TOTAL = "void_line_after_total"
+    VOID_SALE = "void_sale"
+    PRICE_OVERRIDE = "price_override"
+    DISCOUNT = "discount"
+    REFUND = "refund"
+    NO_SALE = "no_sale"
+    RESOLVE_PAYMENT = "resolve_payment"
+    X_REPORT = "x_report"
+    Z_REPORT = "z_report"
+    USERS = "users"
+    CATALOG = "catalog"
+    CONFIG = "config"
+    BACKUP = "backup"
+    QUIT_KIOSK = "quit_kiosk"
+
+
+_CASHIER = {Action.SELL, Action.TENDER, Action.SUSPEND, Action.RECALL, Action.REPRINT, Action.LOCK}
+_SUPERVISOR = {
+    Action.VOID_LINE_AFTER_TOTAL, Action.VOID_SALE, Action.PRICE_OVERRIDE, Action.DISCOUNT,
+    Action.REFUND, Action.NO_SALE, Action.RESOLVE_PAYMENT, Action.X_REPORT, Action.QUIT_KIOSK,
+}
+BASE_ROLE: dict[Action, Role] = {
+    action: Role.CASHIER if action in _CASHIER else Role.SUPERVISOR if action in _SUPERVISOR else Role.ADMIN
+    for action in Action
+}
+
+
+class PermissionDenied(DomainError):
+    """A user whose role is below what the action needs."""
+
+    def __init__(self, action: Action, needed: Role) -> None:
+        self.action = action
+        self.needed = needed
+        article = "an" if needed is Role.ADMIN else "a"
+        super().__init__(f"{action.value} needs {article} {needed.label}")
+
+
+def parse_action(name: str) -> Action:
+    """The action called ``name``; DomainError naming the known ones when there is none."""
+    try:
+        return Action(name)
+    except ValueError:
+        known = ", ".join(a.value for a in Action)
+        raise DomainError(f"{name!r} is not an action (known: {known})") from None
+
+
+def required_role(action: Action | str, extra_supervisor_actions: Iterable[str] = ()) -> Role:
+    """The least role for ``action``; config may raise cashier actions to supervisor, never lower any."""
+    action = parse_action(action)
+    base = BASE_ROLE[action]
+    if action.value in set(extra_supervisor_actions):
+        return max(base, Role.SUPERVISOR)
+    return base
+
+
+def can(role: Role, action: Action | str, extra_supervisor_actions: Iterable[str] = ()) -> bool:
+    return role >= required_role(action, extra_supervisor_actions)
+
+
+def require(role: Role, action: Action | str, extra_supervisor_actions: Iterable[str] = ()) -> None:
+    """Raise PermissionDenied ("void_sale needs a supervisor") unless ``role`` may do ``action``."""
+    needed = required_role(action, extra_supervisor_actions)
+    if role < needed:
+        raise PermissionDenied(parse_action(action), needed)

@@ -1,0 +1,121 @@
+"""Payment rules: per-method limits, what is left to pay, cash rounding and change, wallet codes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pos_tui.domain.errors import DomainError
+from pos_tui.domain.money import Currency, format_amount, round_to_step
+
+
+class TenderError(DomainError):
+    """A payment the rules refuse."""
+
+
+METHOD_NAMES = {"cash": "cash", "card": "card", "alipay": "Alipay", "wechat": "WeChat Pay"}
+
+
+def method_name(method: str) -> str:
+    """How the cashier reads a payment method: "card", "Alipay", "WeChat Pay"."""
+    return METHOD_NAMES.get(method, method)
+
+
+def _money(minor: int, cur: Currency) -> str:
+    return format_amount(minor, cur, symbol=True)
+
+
+def check_limits(method: str, amount: int, min_amount: int, max_amount: int | None, cur: Currency) -> None:
+    """Raise TenderError, naming the limit, for an amount outside the method's per-payment bounds."""
+    name = method_name(method)
+    if amount <= 0:
+        raise TenderError(f"a {name} payment must be more than {_money(0, cur)}")
+    if max_amount is not None and amount > max_amount:
+        raise TenderError(f"{_money(amount, cur)} exceeds the {name} limit of {_money(max_amount, cur)}")
+    if amount < min_amount:
+        raise TenderError(f"{_money(amount, cur)} is below the {name} minimum of {_money(min_amount, cur)}")
+
+
+@dataclass(frozen=True)
+class Balance:
+    """What the sale costs, what has been applied to it, and what is still to pay."""
+
+    due: int
+    paid: int
+
+    @classmethod
+    def of(cls, due: int, applied: Iterable[int]) -> Balance:
+        return cls(due, sum(applied))
+
+    @property
+    def remaining(self) -> int:
+        return self.due - self.paid
+
+    @property
+    def settled(self) -> bool:
+        return self.remaining <= 0
+
+
+def check_within_balance(method: str, amount: int, remaining: int, cur: Currency) -> None:
+    """Only cash may be more than the balance (it gives change); other methods pay at most the balance."""
+    if method != "cash" and amount > remaining:
+        paying = f"{_money(amount, cur)} by {method_name(method)}"
+        raise TenderError(f"{paying} is more than the balance of {_money(remaining, cur)}")
+
+
+def cash_due(remaining: int, rounding_step: int) -> int:
+    """The balance as cash settles it: rounded half-up to the cash step."""
+    return round_to_step(remaining, rounding_step)
+
+
+def cash_change(due: int, tendered: int, rounding_step: int) -> tuple[int, int]:
+    """(rounded due, change) for cash that covers the rounded due; TenderError when it does not."""
+    rounded = cash_due(due, rounding_step)
+    if tendered < rounded:
+        raise TenderError("the cash tendered does not cover the amount due")
+    return rounded, tendered - rounded
+
+
+@dataclass(frozen=True)
+class CashTender:
+    """One cash payment: ``applied`` counts toward the balance, ``kept`` stays in the drawer."""
+
+    tendered: int
+    applied: int
+    change: int
+    rounding: int  # kept - applied: the cash-rounding adjustment on the settling payment
+
+    @property
+    def kept(self) -> int:
+        return self.tendered - self.change
+
+
+def cash_tender(remaining: int, tendered: int, rounding_step: int) -> CashTender:
+    """Apply cash to the balance. Cash covering the balance rounded to the cash step settles it,
+    with change and the rounding adjustment; less than the balance is a partial payment, applied
+    as it is; anything between is refused."""
+    if remaining <= 0:
+        raise TenderError("nothing is left to pay")
+    if tendered < 0:
+        raise TenderError("cash tendered cannot be negative")
+    rounded = cash_due(remaining, rounding_step)
+    if tendered >= rounded:
+        _, change = cash_change(remaining, tendered, rounding_step)
+        return CashTender(tendered, remaining, change, rounded - remaining)
+    if tendered == 0:
+        raise TenderError("no cash tendered")
+    if tendered < remaining:
+        return CashTender(tendered, tendered, 0, 0)
+    raise TenderError("the cash tendered does not cover the amount due")
+
+
+def wallet_for_code(code: str) -> str:
+    """"alipay" or "wechat" from the customer's payment code, by its prefix and length."""
+    digits = code.strip()
+    if digits.isascii() and digits.isdigit():
+        prefix = int(digits[:2])
+        if 25 <= prefix <= 30 and 16 <= len(digits) <= 24:
+            return "alipay"
+        if 10 <= prefix <= 15 and len(digits) == 18:
+            return "wechat"
+    raise TenderError(f"{code!r} is not an Alipay or WeChat Pay payment code")

@@ -1,0 +1,150 @@
+"""Online backup, checked restore and the database health check.
+
+SQLite only for now: copies go through sqlite3's online backup API directly, because a file
+copy of a live WAL database is not safe and peewee's SqliteDatabase has no backup().
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from pos_tui.store import journal
+from pos_tui.store.db import StoreError, current_database, database_file, write_transaction
+from pos_tui.store.journal import JOURNAL_COLUMNS, VerifyResult, verify_rows
+from pos_tui.store.migrations import apply_migrations, check_not_too_new
+from pos_tui.store.models import JournalEntry
+
+
+class BackupError(StoreError):
+    """A backup or restore that could not be made or was refused."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    integrity: str  # "ok" or SQLite's first complaint
+    journal: VerifyResult
+
+    @property
+    def ok(self) -> bool:
+        return self.integrity == "ok" and self.journal.ok
+
+
+def _integrity(conn: sqlite3.Connection) -> str:
+    rows = conn.execute("PRAGMA integrity_check").fetchall()
+    return "ok" if rows == [("ok",)] else "; ".join(str(r[0]) for r in rows[:3])
+
+
+def _open_readonly(path: Path) -> sqlite3.Connection:
+    if not path.is_file():
+        raise BackupError(f"{path}: no such file")
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"{path} is not a pos-tui database: {exc}") from None
+    return conn
+
+
+def _default_name(now: dt.datetime) -> str:
+    return f"pos-{now:%Y%m%d-%H%M%S}.db"
+
+
+def backup_to(dest: Path, *, actor: str | None = None) -> Path:
+    """Copy the open database to ``dest`` (a file, or a folder to put a dated file in), check the copy.
+
+    Refuses to overwrite an existing file. The copy passes PRAGMA integrity_check or is removed.
+    """
+    source = database_file()
+    dest = Path(dest)
+    if dest.is_dir():
+        dest = dest / _default_name(dt.datetime.now())
+    if dest.exists():
+        raise BackupError(f"{dest} already exists; choose another name")
+    if dest.resolve() == source:
+        raise BackupError("the backup cannot be the database itself")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    live = current_database().connection()
+    copy = sqlite3.connect(dest)
+    try:
+        live.backup(copy)
+        integrity = _integrity(copy)
+    except sqlite3.Error as exc:
+        copy.close()
+        dest.unlink(missing_ok=True)
+        raise BackupError(f"backup to {dest} failed: {exc}") from None
+    copy.close()
+    if integrity != "ok":
+        dest.unlink(missing_ok=True)
+        raise BackupError(f"the backup copy failed its integrity check ({integrity}); removed it")
+    with write_transaction():
+        last = JournalEntry.select(JournalEntry.seq).order_by(JournalEntry.seq.desc()).scalar()
+        journal.append("backup", {"path": str(dest.resolve()), "bytes": dest.stat().st_size, "journal_seq": last}, actor)
+    return dest
+
+
+def _check_restorable(src: Path) -> None:
+    conn = _open_readonly(src)
+    try:
+        _check_copy(src, conn)
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"{src} is damaged: {exc}") from None
+    finally:
+        conn.close()
+
+
+def _check_copy(src: Path, conn: sqlite3.Connection) -> None:
+    integrity = _integrity(conn)
+    if integrity != "ok":
+        raise BackupError(f"{src} fails its integrity check: {integrity}")
+    tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if not {"schema_version", JournalEntry._meta.table_name} <= tables:
+        raise BackupError(f"{src} is not a pos-tui database (no schema_version or journal table)")
+    version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
+    check_not_too_new(version, where=str(src))
+    result = verify_rows(conn.execute(
+        f"SELECT {JOURNAL_COLUMNS} FROM {JournalEntry._meta.table_name} ORDER BY seq"
+    ))
+    if not result.ok:
+        raise BackupError(f"{src} has a broken journal: {result.describe()}")
+
+
+def restore_from(src: Path, *, actor: str | None = None) -> Path:
+    """Replace the open database's content with ``src`` after checking it; returns the safety copy.
+
+    Refused (nothing changed) when ``src`` fails integrity_check, has a broken journal or a newer
+    schema. The current content is kept as ``<db>.before-restore``.
+    """
+    src = Path(src)
+    target = database_file()
+    if src.resolve() == target:
+        raise BackupError("cannot restore the database onto itself")
+    _check_restorable(src)
+    safety = target.with_name(target.name + ".before-restore")
+    db = current_database()
+    live = db.connection()
+    safety.unlink(missing_ok=True)
+    keep = sqlite3.connect(safety)
+    try:
+        live.backup(keep)
+    finally:
+        keep.close()
+    source = sqlite3.connect(f"{src.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        source.backup(live)
+    except sqlite3.Error as exc:
+        raise BackupError(f"restore from {src} failed: {exc}; the previous database is in {safety}") from None
+    finally:
+        source.close()
+    apply_migrations(db)
+    with write_transaction():
+        journal.append("restore", {"from": str(src.resolve()), "previous_copy": str(safety)}, actor)
+    return safety
+
+
+def db_check() -> CheckResult:
+    """PRAGMA integrity_check plus a walk of the journal's hash chain."""
+    integrity = _integrity(current_database().connection())
+    return CheckResult(integrity, journal.verify())

@@ -1,0 +1,275 @@
+"""The catalog CSV (SPEC §1): ``sku,name,price,barcodes,tax,unit,stock``, all-or-nothing import.
+
+Import reads and checks every row first and reports every problem with its line number and
+column; only a clean file is written, in one write transaction with one journal row.
+Cells: price in major units ("12.50"); barcodes separated by "|" (EAN-8/UPC-A/EAN-13 check
+digits verified, other codes kept as PLUs); tax a configured rate code (empty = the default
+rate); unit "each" or "kg" (empty = each); stock a number up to 3 decimals (empty = not tracked).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Collection
+
+from pos_tui.domain.barcodes import BarcodeError, classify
+from pos_tui.domain.cart import MILLI, UNITS
+from pos_tui.domain.money import Currency, MoneyError, format_amount, parse_amount
+from pos_tui.store import journal
+from pos_tui.store.catalog import (
+    CatalogError, ProductData, Progress, barcode_owners, iter_products, upsert_products,
+)
+from pos_tui.store.db import write_transaction
+
+COLUMNS = ("sku", "name", "price", "barcodes", "tax", "unit", "stock")
+BARCODE_SEPARATOR = "|"
+MAX_SKU_LENGTH = 64
+_STOCK = re.compile(r"^(?P<sign>-?)(?P<whole>\d{1,12})(?:\.(?P<frac>\d{1,3}))?$")
+
+
+@dataclass(frozen=True, order=True)
+class RowError:
+    line: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, {self.column}: {self.reason}" if self.column else f"line {self.line}: {self.reason}"
+
+
+class ImportRejected(CatalogError):
+    """The file has problems; nothing was imported. ``errors`` lists every one."""
+
+    def __init__(self, path: Path, errors: list[RowError]):
+        self.errors = sorted(errors)
+        count = len(self.errors)
+        super().__init__(f"{path}: {count} error{'s' if count != 1 else ''}, nothing imported")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    rows: int
+    created: int
+    updated: int
+    sha256: str
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class _Parsed:
+    products: list[ProductData] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse_stock(text: str) -> int | None:
+    """A stock cell ("12", "1.250", "-3", empty) as thousandths, None when empty."""
+    raw = text.strip()
+    if not raw:
+        return None
+    m = _STOCK.match(raw)
+    if not m:
+        raise ValueError(f"stock {raw!r} is not a number like 12 or 1.250 (at most 3 decimals)")
+    value = int(m.group("whole")) * MILLI + int((m.group("frac") or "").ljust(3, "0"))
+    return -value if m.group("sign") else value
+
+
+def format_stock(stock: int | None) -> str:
+    """Thousandths back to the CSV's spelling: 12000 -> "12", 1250 -> "1.25", None -> ""."""
+    if stock is None:
+        return ""
+    whole, frac = divmod(abs(stock), MILLI)
+    text = str(whole) + (f".{frac:03d}".rstrip("0") if frac else "")
+    return "-" + text if stock < 0 else text
+
+
+def _decode(path: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ImportRejected(path, [RowError(line, "", "not UTF-8 text (save the file as UTF-8)")]) from None
+
+
+def _read_header(header: list[str], parsed: _Parsed) -> dict[str, int] | None:
+    names = [name.strip().lower() for name in header]
+    positions: dict[str, int] = {}
+    for index, name in enumerate(names):
+        if name in positions:
+            parsed.errors.append(RowError(1, name, "column appears twice in the header"))
+        positions.setdefault(name, index)
+    missing = [name for name in COLUMNS if name not in positions]
+    for name in missing:
+        parsed.errors.append(RowError(1, name, "required column is missing from the header"))
+    extra = [header[i] for i, name in enumerate(names) if name not in COLUMNS]
+    if extra:
+        parsed.warnings.append(f"ignoring extra column{'s' if len(extra) > 1 else ''}: {', '.join(extra)}")
+    return None if missing else positions
+
+
+class _RowChecker:
+    def __init__(self, cur: Currency, tax_codes: Collection[str], default_tax: str | None, parsed: _Parsed):
+        self.cur = cur
+        self.tax_codes = set(tax_codes)
+        self.default_tax = default_tax
+        self.parsed = parsed
+        self.sku_lines: dict[str, int] = {}
+        self.barcode_lines: dict[str, int] = {}
+
+    def error(self, line: int, column: str, reason: str) -> None:
+        self.parsed.errors.append(RowError(line, column, reason))
+
+    def check(self, line: int, cells: dict[str, str]) -> None:
+        before = len(self.parsed.errors)
+        sku = self._sku(line, cells["sku"])
+        name = cells["name"].strip()
+        if not name:
+            self.error(line, "name", "name is empty")
+        price = self._price(line, cells["price"])
+        barcodes = self._barcodes(line, cells["barcodes"])
+        tax = self._tax(line, cells["tax"])
+        unit = cells["unit"].strip().lower() or "each"
+        if unit not in UNITS:
+            self.error(line, "unit", f"unit must be {' or '.join(UNITS)}, not {cells['unit'].strip()!r}")
+        try:
+            stock = parse_stock(cells["stock"])
+        except ValueError as exc:
+            self.error(line, "stock", str(exc))
+            stock = None
+        if len(self.parsed.errors) == before:
+            self.parsed.products.append(ProductData(sku, name, price, tax, unit, stock, barcodes))
+            self.parsed.lines.append(line)
+
+    def _sku(self, line: int, raw: str) -> str:
+        sku = raw.strip()
+        if not sku:
+            self.error(line, "sku", "SKU is empty")
+        elif len(sku) > MAX_SKU_LENGTH or any(c.isspace() or not c.isprintable() for c in sku):
+            self.error(line, "sku", f"SKU {sku!r} must be at most {MAX_SKU_LENGTH} characters without spaces")
+        elif sku in self.sku_lines:
+            self.error(line, "sku", f"SKU {sku} is already on line {self.sku_lines[sku]}")
+        else:
+            self.sku_lines[sku] = line
+        return sku
+
+    def _price(self, line: int, raw: str) -> int:
+        try:
+            return parse_amount(raw, self.cur)
+        except MoneyError as exc:
+            self.error(line, "price", f"bad price: {exc}")
+            return 0
+
+    def _barcodes(self, line: int, raw: str) -> tuple[str, ...]:
+        codes = [code.strip() for code in raw.split(BARCODE_SEPARATOR) if code.strip()]
+        for code in codes:
+            try:
+                classify(code)
+            except BarcodeError as exc:
+                self.error(line, "barcodes", f"bad barcode: {exc}")
+                continue
+            if code in self.barcode_lines:
+                self.error(line, "barcodes", f"barcode {code} is already used on line {self.barcode_lines[code]}")
+            else:
+                self.barcode_lines[code] = line
+        return tuple(codes)
+
+    def _tax(self, line: int, raw: str) -> str:
+        tax = raw.strip() or (self.default_tax or "")
+        if not tax:
+            self.error(line, "tax", "tax code is empty")
+        elif tax not in self.tax_codes:
+            known = ", ".join(sorted(self.tax_codes)) or "none"
+            self.error(line, "tax", f"unknown tax code {tax!r} (configured: {known})")
+        return tax
+
+
+def _parse(path: Path, text: str, cur: Currency, tax_codes: Collection[str], default_tax: str | None) -> _Parsed:
+    parsed = _Parsed()
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise ImportRejected(path, [RowError(1, "", "the file is empty (expected a header row)")])
+        positions = _read_header(header, parsed)
+        if positions is None:
+            return parsed
+        checker = _RowChecker(cur, tax_codes, default_tax, parsed)
+        end_of_previous = reader.line_num
+        for cells in reader:
+            line = end_of_previous + 1
+            end_of_previous = reader.line_num
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
+                continue
+            if len(cells) != len(header):
+                parsed.errors.append(RowError(line, "", f"expected {len(header)} fields, found {len(cells)}"))
+                continue
+            checker.check(line, {name: cells[positions[name]] for name in COLUMNS})
+    except csv.Error as exc:
+        parsed.errors.append(RowError(reader.line_num, "", f"CSV format error: {exc}"))
+    return parsed
+
+
+def _barcodes_taken_elsewhere(parsed: _Parsed) -> list[RowError]:
+    owner_in_file = {code: p.sku for p in parsed.products for code in p.barcodes}
+    file_skus = {p.sku for p in parsed.products}
+    line_of = {p.sku: line for p, line in zip(parsed.products, parsed.lines)}
+    errors = []
+    for code, owner in barcode_owners(owner_in_file).items():
+        sku = owner_in_file[code]
+        # A barcode moving between two products of this file is fine: both get their barcodes replaced.
+        if owner != sku and owner not in file_skus:
+            errors.append(RowError(line_of[sku], "barcodes", f"barcode {code} already belongs to product {owner}"))
+    return errors
+
+
+def import_products(
+    path: Path,
+    *,
+    cur: Currency,
+    tax_codes: Collection[str],
+    default_tax: str | None = None,
+    actor: str | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import a catalog CSV all-or-nothing; ImportRejected (with every error) changes nothing."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CatalogError(f"cannot read {path}: {exc.strerror or exc}") from None
+    digest = hashlib.sha256(data).hexdigest()
+    parsed = _parse(path, _decode(path, data), cur, tax_codes, default_tax)
+    with write_transaction():
+        # Checked under the write lock so no other writer can take a barcode before we do.
+        errors = parsed.errors + _barcodes_taken_elsewhere(parsed)
+        if errors:
+            raise ImportRejected(path, errors)
+        counts = upsert_products(parsed.products, progress)
+        journal.append(
+            "catalog.import",
+            {"file": path.name, "sha256": digest, "rows": len(parsed.products),
+             "created": counts.created, "updated": counts.updated},
+            actor,
+        )
+    return ImportResult(len(parsed.products), counts.created, counts.updated, digest, tuple(parsed.warnings))
+
+
+def export_products(path: Path, *, cur: Currency) -> int:
+    """Write every active product to ``path`` in the import format; returns the row count."""
+    count = 0
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(COLUMNS)
+        for p in iter_products():
+            writer.writerow([
+                p.sku, p.name, format_amount(p.price, cur, grouping=False),
+                BARCODE_SEPARATOR.join(p.barcodes), p.tax, p.unit, format_stock(p.stock),
+            ])
+            count += 1
+    return count

@@ -1,0 +1,227 @@
+"""Numbered schema migrations, applied in order when the database is opened.
+
+Migration N is ``MIGRATIONS[N - 1]``; the ``schema_version`` table records which ran. To change
+the schema, append a function to MIGRATIONS (never edit one that has shipped) and update
+models.py to match. Migrations describe tables with their own frozen model classes, so a later
+change to models.py never changes what an old migration creates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+
+import peewee
+
+from pos_tui.store.db import StoreError, is_sqlite, write_transaction
+
+
+class SchemaTooNew(StoreError):
+    """The database was written by a newer pos-tui than this one."""
+
+
+def _frozen_base(db: peewee.Database) -> type[peewee.Model]:
+    class Frozen(peewee.Model):
+        class Meta:
+            database = db
+            legacy_table_names = False
+
+    return Frozen
+
+
+def _schema_version_table(db: peewee.Database) -> type[peewee.Model]:
+    class SchemaVersion(_frozen_base(db)):
+        version = peewee.IntegerField(primary_key=True)
+        applied_at = peewee.DateTimeField()
+
+    return SchemaVersion
+
+
+def _m1_catalog_users_journal(db: peewee.Database) -> None:
+    base = _frozen_base(db)
+
+    class Product(base):
+        sku = peewee.CharField(unique=True)
+        name = peewee.TextField(index=True)
+        price = peewee.IntegerField()
+        tax = peewee.CharField()
+        unit = peewee.CharField(default="each")
+        stock = peewee.IntegerField(null=True)
+        active = peewee.BooleanField(default=True)
+        updated_at = peewee.DateTimeField()
+
+    class Barcode(base):
+        code = peewee.CharField(unique=True)
+        product = peewee.ForeignKeyField(Product, on_delete="CASCADE", index=True)
+
+    class User(base):
+        name = peewee.CharField(unique=True)
+        role = peewee.CharField()
+        pin_hash = peewee.CharField()
+        pin_changed_at = peewee.DateTimeField()
+        failed_attempts = peewee.IntegerField(default=0)
+        locked_until = peewee.DateTimeField(null=True)
+        disabled = peewee.BooleanField(default=False)
+
+    class JournalEntry(base):
+        seq = peewee.IntegerField(unique=True)
+        at = peewee.CharField()
+        kind = peewee.CharField(index=True)
+        actor = peewee.CharField(null=True)
+        payload = peewee.TextField()
+        prev_hash = peewee.CharField()
+        hash = peewee.CharField()
+
+    db.create_tables([Product, Barcode, User, JournalEntry])
+
+
+_PRODUCT_SEARCH_SQLITE = (
+    # A trigram index answers substring search ("乐", "cola") per key press on a large catalog.
+    "CREATE VIRTUAL TABLE product_search USING fts5("
+    "name, content='product', content_rowid='id', tokenize='trigram')",
+    "CREATE TRIGGER product_search_insert AFTER INSERT ON product BEGIN "
+    "INSERT INTO product_search(rowid, name) VALUES (new.id, new.name); END",
+    "CREATE TRIGGER product_search_delete AFTER DELETE ON product BEGIN "
+    "INSERT INTO product_search(product_search, rowid, name) VALUES ('delete', old.id, old.name); END",
+    "CREATE TRIGGER product_search_update AFTER UPDATE OF name ON product "
+    "WHEN old.name IS NOT new.name BEGIN "
+    "INSERT INTO product_search(product_search, rowid, name) VALUES ('delete', old.id, old.name); "
+    "INSERT INTO product_search(rowid, name) VALUES (new.id, new.name); END",
+    "INSERT INTO product_search(product_search) VALUES ('rebuild')",
+)
+
+
+def _m2_product_name_search(db: peewee.Database) -> None:
+    if is_sqlite(db):
+        for statement in _PRODUCT_SEARCH_SQLITE:
+            db.execute_sql(statement)
+
+
+def _m3_sales(db: peewee.Database) -> None:
+    base = _frozen_base(db)
+
+    class Sale(base):
+        uuid = peewee.CharField(unique=True)
+        lane = peewee.IntegerField()
+        status = peewee.CharField()  # open | suspended | paid | voided
+        phase = peewee.CharField(default="items")  # items | payment | terminal (where an open sale stands)
+        cashier = peewee.CharField()
+        opened_at = peewee.DateTimeField()
+        closed_at = peewee.DateTimeField(null=True)
+        receipt_no = peewee.CharField(null=True, unique=True)
+        total = peewee.IntegerField(default=0)
+        tax_total = peewee.IntegerField(default=0)
+        change = peewee.IntegerField(default=0)
+
+        class Meta:
+            indexes = ((("lane", "status"), False),)
+
+
+    class SaleLine(base):
+        sale = peewee.ForeignKeyField(Sale, backref="lines", index=True)
+        line_no = peewee.IntegerField()
+        product_id = peewee.IntegerField(null=True)
+        sku = peewee.CharField()
+        name = peewee.TextField()
+        unit = peewee.CharField()
+        qty_milli = peewee.IntegerField()
+        unit_price = peewee.IntegerField()
+        tax_code = peewee.CharField()
+        amount = peewee.IntegerField()
+        discount = peewee.IntegerField(default=0)
+        added_at = peewee.DateTimeField()
+        added_by = peewee.CharField()
+
+        class Meta:
+            indexes = ((("sale", "line_no"), True),)
+
+
+    class LineVoid(base):
+        line = peewee.ForeignKeyField(SaleLine, unique=True)
+        voided_by = peewee.CharField()
+        approved_by = peewee.CharField(null=True)
+        voided_at = peewee.DateTimeField()
+        reason = peewee.CharField(default="")
+
+
+    class Payment(base):
+        sale = peewee.ForeignKeyField(Sale, backref="payments", index=True)
+        method = peewee.CharField()  # cash | card | alipay | wechat
+        amount = peewee.IntegerField()  # applied to the sale, minor units
+        tendered = peewee.IntegerField(default=0)  # cash handed over
+        change = peewee.IntegerField(default=0)
+        status = peewee.CharField(index=True)  # pending | approved | declined | cancelled | unknown | resolved_*
+        reference = peewee.CharField(unique=True)
+        fee = peewee.IntegerField(default=0)
+        masked_pan = peewee.CharField(null=True)
+        auth_code = peewee.CharField(null=True)
+        terminal_ref = peewee.CharField(null=True)
+        wallet_txn = peewee.CharField(null=True)
+        reason = peewee.CharField(default="")
+        created_at = peewee.DateTimeField()
+        updated_at = peewee.DateTimeField()
+
+
+    class PrintJob(base):
+        sale = peewee.ForeignKeyField(Sale, index=True)
+        kind = peewee.CharField()  # sale | reprint
+        status = peewee.CharField(index=True)  # pending | printed
+        attempts = peewee.IntegerField(default=0)
+        last_error = peewee.CharField(default="")
+        created_at = peewee.DateTimeField()
+        printed_at = peewee.DateTimeField(null=True)
+
+
+    class ReceiptCounter(base):
+        lane = peewee.IntegerField()
+        day = peewee.CharField()  # YYYYMMDD
+        last = peewee.IntegerField(default=0)
+
+        class Meta:
+            indexes = ((("lane", "day"), True),)
+
+    db.create_tables([Sale, SaleLine, LineVoid, Payment, PrintJob, ReceiptCounter])
+
+
+MIGRATIONS: list[Callable[[peewee.Database], None]] = [
+    _m1_catalog_users_journal,
+    _m2_product_name_search,
+    _m3_sales,
+]
+
+LATEST_VERSION = len(MIGRATIONS)
+
+
+def schema_version(db: peewee.Database) -> int:
+    """The highest migration applied to ``db`` (0 for an empty database)."""
+    if not db.table_exists("schema_version"):
+        return 0
+    table = _schema_version_table(db)
+    return table.select(peewee.fn.MAX(table.version)).scalar() or 0
+
+
+def check_not_too_new(version: int, where: str = "the database") -> None:
+    """SchemaTooNew if ``version`` is beyond what this code knows."""
+    if version > LATEST_VERSION:
+        raise SchemaTooNew(
+            f"{where} has schema version {version} but this pos-tui knows only up to "
+            f"{LATEST_VERSION}; upgrade pos-tui to open it"
+        )
+
+
+def apply_migrations(db: peewee.Database) -> int:
+    """Apply every migration ``db`` has not had yet, in one transaction; returns the new version."""
+    version = schema_version(db)
+    check_not_too_new(version)
+    if version == LATEST_VERSION:
+        return version
+    with write_transaction(db):
+        table = _schema_version_table(db)
+        table.create_table(safe=True)
+        # Read again under the write lock: another process may have just migrated.
+        version = schema_version(db)
+        check_not_too_new(version)
+        for number in range(version + 1, LATEST_VERSION + 1):
+            MIGRATIONS[number - 1](db)
+            table.create(version=number, applied_at=dt.datetime.now())
+    return LATEST_VERSION

@@ -1,0 +1,135 @@
+"""The tables, as peewee models bound to the store's database proxy.
+
+Money and quantities are IntegerField only (minor units, thousandths): peewee's DecimalField
+is REAL on SQLite and FloatField is a float, so neither appears here.
+"""
+
+from __future__ import annotations
+
+import peewee
+
+from pos_tui.store.db import database
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Product(BaseModel):
+    sku = peewee.CharField(unique=True)
+    name = peewee.TextField(index=True)
+    price = peewee.IntegerField()  # minor units; per kg for unit "kg"
+    tax = peewee.CharField()
+    unit = peewee.CharField(default="each")
+    stock = peewee.IntegerField(null=True)  # thousandths; NULL = not tracked
+    active = peewee.BooleanField(default=True)
+    updated_at = peewee.DateTimeField()
+
+
+class Barcode(BaseModel):
+    code = peewee.CharField(unique=True)
+    product = peewee.ForeignKeyField(Product, backref="barcodes", on_delete="CASCADE", index=True)
+
+
+class User(BaseModel):
+    name = peewee.CharField(unique=True)
+    role = peewee.CharField()
+    pin_hash = peewee.CharField()
+    pin_changed_at = peewee.DateTimeField()
+    failed_attempts = peewee.IntegerField(default=0)
+    locked_until = peewee.DateTimeField(null=True)
+    disabled = peewee.BooleanField(default=False)
+
+
+class JournalEntry(BaseModel):
+    seq = peewee.IntegerField(unique=True)
+    at = peewee.CharField()  # ISO 8601 UTC text, hashed exactly as stored
+    kind = peewee.CharField(index=True)
+    actor = peewee.CharField(null=True)
+    payload = peewee.TextField()  # canonical JSON
+    prev_hash = peewee.CharField()
+    hash = peewee.CharField()
+
+
+
+class Sale(BaseModel):
+    uuid = peewee.CharField(unique=True)
+    lane = peewee.IntegerField()
+    status = peewee.CharField()  # open | suspended | paid | voided
+    phase = peewee.CharField(default="items")  # items | payment | terminal (where an open sale stands)
+    cashier = peewee.CharField()
+    opened_at = peewee.DateTimeField()
+    closed_at = peewee.DateTimeField(null=True)
+    receipt_no = peewee.CharField(null=True, unique=True)
+    total = peewee.IntegerField(default=0)
+    tax_total = peewee.IntegerField(default=0)
+    change = peewee.IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("lane", "status"), False),)
+
+
+class SaleLine(BaseModel):
+    sale = peewee.ForeignKeyField(Sale, backref="lines", index=True)
+    line_no = peewee.IntegerField()
+    product_id = peewee.IntegerField(null=True)
+    sku = peewee.CharField()
+    name = peewee.TextField()
+    unit = peewee.CharField()
+    qty_milli = peewee.IntegerField()
+    unit_price = peewee.IntegerField()
+    tax_code = peewee.CharField()
+    amount = peewee.IntegerField()
+    discount = peewee.IntegerField(default=0)
+    added_at = peewee.DateTimeField()
+    added_by = peewee.CharField()
+
+    class Meta:
+        indexes = ((("sale", "line_no"), True),)
+
+
+class LineVoid(BaseModel):
+    line = peewee.ForeignKeyField(SaleLine, unique=True)
+    voided_by = peewee.CharField()
+    approved_by = peewee.CharField(null=True)
+    voided_at = peewee.DateTimeField()
+    reason = peewee.CharField(default="")
+
+
+class Payment(BaseModel):
+    sale = peewee.ForeignKeyField(Sale, backref="payments", index=True)
+    method = peewee.CharField()  # cash | card | alipay | wechat
+    amount = peewee.IntegerField()  # applied to the sale, minor units
+    tendered = peewee.IntegerField(default=0)  # cash handed over
+    change = peewee.IntegerField(default=0)
+    status = peewee.CharField(index=True)  # pending | approved | declined | cancelled | unknown | resolved_*
+    reference = peewee.CharField(unique=True)
+    fee = peewee.IntegerField(default=0)
+    masked_pan = peewee.CharField(null=True)
+    auth_code = peewee.CharField(null=True)
+    terminal_ref = peewee.CharField(null=True)
+    wallet_txn = peewee.CharField(null=True)
+    reason = peewee.CharField(default="")
+    created_at = peewee.DateTimeField()
+    updated_at = peewee.DateTimeField()
+
+
+class PrintJob(BaseModel):
+    sale = peewee.ForeignKeyField(Sale, index=True)
+    kind = peewee.CharField()  # sale | reprint
+    status = peewee.CharField(index=True)  # pending | printed
+    attempts = peewee.IntegerField(default=0)
+    last_error = peewee.CharField(default="")
+    created_at = peewee.DateTimeField()
+    printed_at = peewee.DateTimeField(null=True)
+
+
+class ReceiptCounter(BaseModel):
+    lane = peewee.IntegerField()
+    day = peewee.CharField()  # YYYYMMDD
+    last = peewee.IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("lane", "day"), True),)

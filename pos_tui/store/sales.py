@@ -1,0 +1,412 @@
+"""Sales on the lane: the open sale, its lines and voids, payments, numbering, the receipt queue.
+
+Every function here is one write transaction with its journal row (or a read). Nothing is deleted:
+a void appends a LineVoid row, a voided sale keeps its lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+import peewee
+
+from pos_tui.domain.cart import Cart, CartLine
+from pos_tui.store import journal
+from pos_tui.store.db import StoreError, write_transaction
+from pos_tui.store.models import LineVoid, Payment, PrintJob, Product, ReceiptCounter, Sale, SaleLine
+
+OPEN, SUSPENDED, PAID, VOIDED = "open", "suspended", "paid", "voided"
+PHASES = ("items", "payment", "terminal")
+SETTLED = ("approved", "resolved_approved")
+
+
+class SaleError(StoreError):
+    """A sale operation the data does not allow (no such sale, already paid, ...)."""
+
+
+@dataclass(frozen=True)
+class SaleRecord:
+    id: int
+    uuid: str
+    lane: int
+    status: str
+    phase: str
+    cashier: str
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
+    receipt_no: str | None
+    total: int
+    change: int
+
+
+@dataclass(frozen=True)
+class PaymentRecord:
+    id: int
+    sale_id: int
+    method: str
+    amount: int
+    tendered: int
+    change: int
+    status: str
+    reference: str
+    fee: int
+    masked_pan: str | None
+    auth_code: str | None
+    terminal_ref: str | None
+    wallet_txn: str | None
+    reason: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class PrintJobRecord:
+    id: int
+    sale_id: int
+    kind: str
+    attempts: int
+    last_error: str
+
+
+def _record(sale: Sale) -> SaleRecord:
+    return SaleRecord(
+        sale.id, sale.uuid, sale.lane, sale.status, sale.phase, sale.cashier, sale.opened_at,
+        sale.closed_at, sale.receipt_no, sale.total, sale.change,
+    )
+
+
+def _payment_record(p: Payment) -> PaymentRecord:
+    return PaymentRecord(
+        p.id, p.sale_id, p.method, p.amount, p.tendered, p.change, p.status, p.reference, p.fee,
+        p.masked_pan, p.auth_code, p.terminal_ref, p.wallet_txn, p.reason, p.created_at,
+    )
+
+
+def _sale_for_update(sale_id: int, *statuses: str) -> Sale:
+    sale = Sale.get_or_none(Sale.id == sale_id)
+    if sale is None:
+        raise SaleError(f"sale {sale_id} does not exist")
+    if statuses and sale.status not in statuses:
+        raise SaleError(f"sale {sale.receipt_no or sale.id} is {sale.status}")
+    return sale
+
+
+def open_sale_on_lane(lane: int) -> SaleRecord | None:
+    """The lane's open sale, if any (what a restart reopens)."""
+    sale = Sale.get_or_none((Sale.lane == lane) & (Sale.status == OPEN))
+    return _record(sale) if sale else None
+
+
+def get_sale(sale_id: int) -> SaleRecord:
+    return _record(_sale_for_update(sale_id))
+
+
+def find_sale_by_receipt(receipt_no: str) -> SaleRecord | None:
+    sale = Sale.get_or_none(Sale.receipt_no == receipt_no.strip())
+    return _record(sale) if sale else None
+
+
+def load_cart(sale_id: int) -> Cart:
+    """The sale's lines, voids applied, as the domain cart."""
+    voids = {v.line_id: v for v in LineVoid.select().join(SaleLine).where(SaleLine.sale == sale_id)}
+    lines = []
+    for row in SaleLine.select().where(SaleLine.sale == sale_id).order_by(SaleLine.line_no):
+        void = voids.get(row.id)
+        lines.append(
+            CartLine(
+                row.line_no, row.product_id, row.sku, row.name, row.unit, row.qty_milli, row.unit_price,
+                row.tax_code, row.amount, voided=void is not None, void_reason=void.reason if void else None,
+                discount=row.discount,
+            )
+        )
+    return Cart(tuple(lines))
+
+
+def add_line(sale_id: int | None, lane: int, line: CartLine, actor: str, now: dt.datetime) -> SaleRecord:
+    """Commit one line (already numbered and priced by the domain cart); with no sale yet, open
+    one in the same transaction."""
+    with write_transaction():
+        if sale_id is None:
+            if Sale.select().where((Sale.lane == lane) & (Sale.status == OPEN)).exists():
+                raise SaleError(f"lane {lane} already has an open sale")
+            sale = Sale.create(uuid=uuid.uuid4().hex, lane=lane, status=OPEN, phase="items", cashier=actor,
+                               opened_at=now)
+            journal.append("sale.open", {"sale": sale.uuid, "lane": lane}, actor)
+        else:
+            sale = _sale_for_update(sale_id, OPEN)
+        if sale.phase != "items":
+            raise SaleError("items can only be added while entering items")
+        SaleLine.create(
+            sale=sale.id, line_no=line.line_no, product_id=line.product_id, sku=line.sku, name=line.name,
+            unit=line.unit, qty_milli=line.qty_milli, unit_price=line.unit_price, tax_code=line.tax_code,
+            amount=line.amount, discount=line.discount, added_at=now, added_by=actor,
+        )
+        journal.append(
+            "sale.line",
+            {"sale": sale.uuid, "line": line.line_no, "sku": line.sku, "qty_milli": line.qty_milli,
+             "unit_price": line.unit_price, "amount": line.amount},
+            actor,
+        )
+    return _record(sale)
+
+
+def void_line(sale_id: int, line_no: int, actor: str, now: dt.datetime, reason: str = "",
+              approved_by: str | None = None) -> None:
+    """Append a void for one line; the line itself stays."""
+    with write_transaction():
+        sale = _sale_for_update(sale_id, OPEN)
+        row = SaleLine.get_or_none((SaleLine.sale == sale_id) & (SaleLine.line_no == line_no))
+        if row is None:
+            raise SaleError(f"there is no line {line_no}")
+        if LineVoid.select().where(LineVoid.line == row.id).exists():
+            raise SaleError(f"line {line_no} is already voided")
+        LineVoid.create(line=row.id, voided_by=actor, approved_by=approved_by, voided_at=now, reason=reason)
+        journal.append(
+            "sale.void_line",
+            {"sale": sale.uuid, "line": line_no, "amount": row.amount, "reason": reason, "approved_by": approved_by},
+            actor,
+        )
+
+
+def set_phase(sale_id: int, phase: str, actor: str) -> None:
+    """Where an open sale stands (items / payment / terminal), so a restart reopens it there."""
+    if phase not in PHASES:
+        raise SaleError(f"unknown sale phase {phase!r}")
+    with write_transaction():
+        sale = _sale_for_update(sale_id, OPEN)
+        Sale.update(phase=phase).where(Sale.id == sale.id).execute()
+        journal.append("sale.phase", {"sale": sale.uuid, "phase": phase}, actor)
+
+
+def suspend_sale(sale_id: int, actor: str) -> None:
+    with write_transaction():
+        sale = _sale_for_update(sale_id, OPEN)
+        if _paid_total(sale_id):
+            raise SaleError("a sale with a payment cannot be suspended")
+        Sale.update(status=SUSPENDED, phase="items").where(Sale.id == sale_id).execute()
+        journal.append("sale.suspend", {"sale": sale.uuid}, actor)
+
+
+def suspended_sales(lane: int | None = None) -> list[tuple[SaleRecord, int, int]]:
+    """Suspended sales (of one lane, or all) with their item count and total, oldest first."""
+    query = Sale.select().where(Sale.status == SUSPENDED).order_by(Sale.opened_at)
+    if lane is not None:
+        query = query.where(Sale.lane == lane)
+    out = []
+    for sale in query:
+        cart = load_cart(sale.id)
+        out.append((_record(sale), cart.item_count, cart.subtotal))
+    return out
+
+
+def recall_sale(sale_id: int, lane: int, actor: str) -> SaleRecord:
+    with write_transaction():
+        sale = _sale_for_update(sale_id, SUSPENDED)
+        if Sale.select().where((Sale.lane == lane) & (Sale.status == OPEN)).exists():
+            raise SaleError("finish or suspend the open sale first")
+        Sale.update(status=OPEN, lane=lane, phase="items").where(Sale.id == sale_id).execute()
+        journal.append("sale.recall", {"sale": sale.uuid, "lane": lane}, actor)
+    return get_sale(sale_id)
+
+
+def void_sale(sale_id: int, actor: str, now: dt.datetime, approved_by: str | None = None) -> None:
+    """Void a whole unpaid sale: it stays, marked voided, with its lines."""
+    with write_transaction():
+        sale = _sale_for_update(sale_id, OPEN, SUSPENDED)
+        if _paid_total(sale_id):
+            raise SaleError("a sale with a payment cannot be voided")
+        if _unresolved(sale_id):
+            raise SaleError("a payment's outcome is unknown; resolve it before voiding the sale")
+        total = load_cart(sale_id).subtotal
+        Sale.update(status=VOIDED, closed_at=now).where(Sale.id == sale_id).execute()
+        journal.append("sale.void", {"sale": sale.uuid, "total": total, "approved_by": approved_by}, actor)
+
+
+def payments_of(sale_id: int) -> list[PaymentRecord]:
+    return [_payment_record(p) for p in Payment.select().where(Payment.sale == sale_id).order_by(Payment.id)]
+
+
+def _paid_total(sale_id: int) -> int:
+    return (
+        Payment.select(peewee.fn.COALESCE(peewee.fn.SUM(Payment.amount), 0))
+        .where((Payment.sale == sale_id) & (Payment.status.in_(SETTLED)))
+        .scalar()
+    )
+
+
+def _unresolved(sale_id: int) -> int:
+    return Payment.select().where((Payment.sale == sale_id) & (Payment.status.in_(("pending", "unknown")))).count()
+
+
+def next_receipt_no(lane: int, day: dt.date) -> str:
+    """Take the next receipt number of the lane's day (inside the caller's transaction)."""
+    key = day.strftime("%Y%m%d")
+    counter, _ = ReceiptCounter.get_or_create(lane=lane, day=key, defaults={"last": 0})
+    ReceiptCounter.update(last=ReceiptCounter.last + 1).where(ReceiptCounter.id == counter.id).execute()
+    number = ReceiptCounter.get_by_id(counter.id).last
+    return f"{lane:02d}-{key}-{number:04d}"
+
+
+def _finalize(sale: Sale, total: int, tax_total: int, change: int, now: dt.datetime, actor: str) -> str:
+    """Number the sale, mark it paid, take stock, journal it, queue its receipt (caller's transaction)."""
+    receipt_no = next_receipt_no(sale.lane, now.date())
+    Sale.update(status=PAID, receipt_no=receipt_no, closed_at=now, total=total, tax_total=tax_total,
+                change=change).where(Sale.id == sale.id).execute()
+    cart = load_cart(sale.id)
+    for line in cart.active_lines:
+        if line.product_id is not None:
+            Product.update(stock=Product.stock - line.qty_milli).where(
+                (Product.id == line.product_id) & Product.stock.is_null(False)
+            ).execute()
+    PrintJob.create(sale=sale.id, kind="sale", status="pending", created_at=now)
+    journal.append(
+        "sale.paid",
+        {"sale": sale.uuid, "receipt": receipt_no, "total": total, "tax": tax_total, "change": change,
+         "payments": [[p.method, p.amount] for p in payments_of(sale.id) if p.status in SETTLED]},
+        actor,
+    )
+    return receipt_no
+
+
+def take_cash(sale_id: int, *, amount: int, tendered: int, change: int, remaining_after: int,
+              total: int, tax_total: int, actor: str, now: dt.datetime) -> str | None:
+    """Record a cash payment; when it settles the balance, pay the sale in the same transaction.
+
+    Returns the receipt number when the sale was paid, else None.
+    """
+    with write_transaction():
+        sale = _sale_for_update(sale_id, OPEN)
+        Payment.create(
+            sale=sale_id, method="cash", amount=amount, tendered=tendered, change=change, status="approved",
+            reference=uuid.uuid4().hex, created_at=now, updated_at=now,
+        )
+        journal.append("payment.cash", {"sale": sale.uuid, "amount": amount, "tendered": tendered,
+                                        "change": change}, actor)
+        if remaining_after > 0:
+            return None
+        return _finalize(sale, total, tax_total, change, now, actor)
+
+
+UNRESOLVED = ("pending", "unknown")
+OUTCOMES = ("approved", "declined", "cancelled", "unknown")
+
+
+def unresolved_attempts(sale_id: int) -> list[PaymentRecord]:
+    """Card/wallet attempts whose outcome nobody knows yet (they block another electronic tender)."""
+    query = Payment.select().where((Payment.sale == sale_id) & (Payment.status.in_(UNRESOLVED))).order_by(Payment.id)
+    return [_payment_record(p) for p in query]
+
+
+def begin_attempt(sale_id: int, *, method: str, amount: int, fee: int, reference: str, actor: str,
+                  now: dt.datetime) -> PaymentRecord:
+    """Commit a pending attempt (unique reference) BEFORE anything is sent to a terminal or wallet;
+    the sale moves to the terminal phase in the same transaction."""
+    with write_transaction():
+        sale = _sale_for_update(sale_id, OPEN)
+        if _unresolved(sale_id):
+            raise SaleError("a payment's outcome is unknown; a supervisor must resolve it first")
+        payment = Payment.create(sale=sale_id, method=method, amount=amount, status="pending", reference=reference,
+                                 fee=fee, created_at=now, updated_at=now)
+        Sale.update(phase="terminal").where(Sale.id == sale_id).execute()
+        journal.append("payment.attempt", {"sale": sale.uuid, "method": method, "amount": amount,
+                                           "reference": reference}, actor)
+    return _payment_record(payment)
+
+
+def _settle_if_paid(sale: Sale, totals: tuple[int, int], now: dt.datetime, actor: str) -> str | None:
+    total, tax_total = totals
+    if _paid_total(sale.id) < total:
+        Sale.update(phase="payment").where(Sale.id == sale.id).execute()
+        return None
+    return _finalize(sale, total, tax_total, 0, now, actor)
+
+
+def record_outcome(payment_id: int, *, status: str, reason: str = "", masked_pan: str = "", auth_code: str = "",
+                   terminal_ref: str = "", wallet_txn: str = "", totals: tuple[int, int], actor: str,
+                   now: dt.datetime) -> str | None:
+    """Commit what the terminal or wallet said; an approval that settles the balance pays the sale in
+    the same transaction (returns its receipt number)."""
+    if status not in OUTCOMES:
+        raise SaleError(f"unknown payment outcome {status!r}")
+    with write_transaction():
+        payment = Payment.get_or_none(Payment.id == payment_id)
+        if payment is None or payment.status != "pending":
+            raise SaleError(f"payment attempt {payment_id} is not pending")
+        Payment.update(status=status, reason=reason[:200], masked_pan=masked_pan or None, auth_code=auth_code or None,
+                       terminal_ref=terminal_ref or None, wallet_txn=wallet_txn or None,
+                       updated_at=now).where(Payment.id == payment_id).execute()
+        sale = _sale_for_update(payment.sale_id, OPEN)
+        journal.append("payment.outcome", {"sale": sale.uuid, "reference": payment.reference, "status": status,
+                                           "reason": reason[:200], "amount": payment.amount}, actor)
+        if status == "unknown":
+            Sale.update(phase="payment").where(Sale.id == sale.id).execute()
+            return None
+        return _settle_if_paid(sale, totals, now, actor)
+
+
+def resolve_attempt(payment_id: int, *, charged: bool, auth_code: str, supervisor: str, totals: tuple[int, int],
+                    actor: str, now: dt.datetime) -> str | None:
+    """A supervisor's word on an attempt whose outcome was unknown, read from the terminal's own
+    ticket: charged (with its auth code) counts toward the sale; not charged does not."""
+    with write_transaction():
+        payment = Payment.get_or_none(Payment.id == payment_id)
+        if payment is None or payment.status not in UNRESOLVED:
+            raise SaleError(f"payment attempt {payment_id} has no unknown outcome to resolve")
+        status = "resolved_approved" if charged else "resolved_not_charged"
+        Payment.update(status=status, auth_code=auth_code or payment.auth_code, updated_at=now).where(
+            Payment.id == payment_id).execute()
+        sale = _sale_for_update(payment.sale_id, OPEN)
+        journal.append("payment.resolve", {"sale": sale.uuid, "reference": payment.reference, "charged": charged,
+                                           "auth_code": auth_code, "approved_by": supervisor}, actor)
+        return _settle_if_paid(sale, totals, now, actor) if charged else None
+
+
+def unresolved_payments(lane: int | None = None) -> list[PaymentRecord]:
+    """Every attempt with an unknown outcome (of one lane, or all)."""
+    query = Payment.select().join(Sale).where(Payment.status.in_(UNRESOLVED)).order_by(Payment.id)
+    if lane is not None:
+        query = query.where(Sale.lane == lane)
+    return [_payment_record(p) for p in query]
+
+
+def pending_print_jobs(lane: int) -> list[PrintJobRecord]:
+    query = (PrintJob.select().join(Sale).where((Sale.lane == lane) & (PrintJob.status == "pending"))
+             .order_by(PrintJob.id))
+    return [PrintJobRecord(j.id, j.sale_id, j.kind, j.attempts, j.last_error) for j in query]
+
+
+def mark_printed(job_id: int, now: dt.datetime) -> None:
+    with write_transaction():
+        PrintJob.update(status="printed", printed_at=now, attempts=PrintJob.attempts + 1).where(
+            PrintJob.id == job_id).execute()
+
+
+def mark_print_skipped(job_id: int) -> None:
+    """No printer is configured: the job is closed as skipped (F9 can still queue a copy later)."""
+    with write_transaction():
+        PrintJob.update(status="skipped", last_error="no printer configured").where(PrintJob.id == job_id).execute()
+
+
+def mark_print_failed(job_id: int, error: str) -> None:
+    with write_transaction():
+        PrintJob.update(attempts=PrintJob.attempts + 1, last_error=error).where(PrintJob.id == job_id).execute()
+
+
+def queue_reprint(sale_id: int, actor: str, now: dt.datetime) -> None:
+    with write_transaction():
+        sale = _sale_for_update(sale_id, PAID)
+        PrintJob.create(sale=sale_id, kind="reprint", status="pending", created_at=now)
+        journal.append("receipt.reprint", {"sale": sale.uuid, "receipt": sale.receipt_no}, actor)
+
+
+def last_paid_sale(lane: int) -> SaleRecord | None:
+    sale = (Sale.select().where((Sale.lane == lane) & (Sale.status == PAID))
+            .order_by(Sale.closed_at.desc(), Sale.id.desc()).first())
+    return _record(sale) if sale else None
+
+
+def log_event(kind: str, payload: dict, actor: str | None) -> None:
+    """A lane event with nothing else to write (lock, drawer open): its own journal transaction."""
+    with write_transaction():
+        journal.append(kind, payload, actor)

@@ -1,0 +1,114 @@
+"""What the screens show, as text: a ``LaneView`` turned into widget rows and figures.
+
+Money goes through ``format_amount`` and quantities through ``format_qty`` only; columns are
+padded by terminal cells, so Chinese and Latin names line up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from pos_tui.config import Department
+from pos_tui.domain.cart import CartLine, format_qty
+from pos_tui.domain.display_width import pad_cells, truncate_cells
+from pos_tui.domain.money import Currency, format_amount
+from pos_tui.lane import LaneView
+from pos_tui.tui.keymap import KeyBinding, display_key
+from pos_tui.tui.widgets.cart_view import CartLine as CartRow
+
+Figures = tuple[tuple[str, str], ...]
+
+
+def cart_row(line: CartLine, cur: Currency) -> CartRow:
+    """One sale line as the cart box shows it; a voided line shows the amount it counts for (0)."""
+    return CartRow(
+        line_no=line.line_no,
+        name=line.name,
+        qty=format_qty(line.unit, line.qty_milli),
+        price=format_amount(line.unit_price, cur),
+        amount=format_amount(line.net, cur),
+        voided=line.voided,
+    )
+
+
+def cart_rows(lines: Iterable[CartLine], cur: Currency) -> tuple[CartRow, ...]:
+    return tuple(cart_row(line, cur) for line in lines)
+
+
+def item_figures(view: LaneView, cur: Currency) -> Figures:
+    """The item screen's totals line: Items, Subtotal, Tax, TOTAL (with the currency symbol)."""
+    totals = view.totals
+    return (
+        ("Items", str(view.item_count)),
+        ("Subtotal", format_amount(totals.subtotal, cur)),
+        ("Tax", format_amount(totals.tax_total, cur)),
+        ("TOTAL", format_amount(totals.total, cur, symbol=True)),
+    )
+
+
+def payment_figures(view: LaneView, cur: Currency) -> Figures:
+    """The payment screen's totals line: Due, Paid, Balance (never below zero)."""
+    return (
+        ("Due", format_amount(view.totals.total, cur)),
+        ("Paid", format_amount(view.paid, cur)),
+        ("Balance", format_amount(max(view.remaining, 0), cur, symbol=True)),
+    )
+
+
+def payment_summary(view: LaneView, cur: Currency) -> list[str]:
+    """The payment screen's body: the figures one per row, the cash due when rounding changes it,
+    then every payment taken so far."""
+    def row(label: str, minor: int) -> str:
+        return f"{pad_cells(label, 12)}{format_amount(minor, cur, symbol=True):>16}"
+
+    rows = [row("Due", view.totals.total), row("Paid", view.paid), row("Balance", max(view.remaining, 0))]
+    if view.cash_due != max(view.remaining, 0):
+        rows.append(row("Cash due", view.cash_due))
+    if view.payments:
+        rows += ["", "Payments"]
+        for payment in view.payments:
+            status = "" if payment.status == "approved" else f"  ({payment.status})"
+            rows.append(row(f"  {payment.method}", payment.amount) + status)
+    return rows
+
+
+def qty_prompt(view: LaneView) -> str:
+    """The entry's prompt: "> ", or "3 x > " while a typed quantity waits for its item."""
+    if view.pending_qty_milli is None:
+        return "> "
+    return f"{format_qty('each', view.pending_qty_milli)} x > "
+
+
+def product_row(name: str, price: int, unit: str, code: str, cur: Currency, width: int) -> str:
+    """A search or price-check result: name, then code and price right-aligned in fixed columns."""
+    price_text = format_amount(price, cur) + ("/kg" if unit == "kg" else "")
+    code_width, price_width = 14, 12
+    name_width = max(width - code_width - price_width - 2, 8)
+    name_cell = pad_cells(truncate_cells(name, name_width), name_width)
+    return f"{name_cell} {pad_cells(truncate_cells(code, code_width), code_width)} {price_text:>{price_width}}"
+
+
+def suspended_row(opened: str, cashier: str, items: int, total: int, cur: Currency) -> str:
+    """One held sale in the recall list."""
+    return f"{opened}  {pad_cells(truncate_cells(cashier, 12), 12)} {items:>4} items {format_amount(total, cur, symbol=True):>14}"
+
+
+def help_rows(
+    bindings: Sequence[KeyBinding],
+    extra: Sequence[tuple[str, str]] = (),
+    departments: Sequence[Department] = (),
+) -> list[tuple[str, str]]:
+    """(key, what it does) for the help box: the entry keys first, then the screen's command keys,
+    then the department keys."""
+    rows = list(extra)
+    rows += [(binding.display_key, binding.label) for binding in bindings]
+    rows += [
+        (display_key(department.key), f"{department.name}: the amount typed, then this key")
+        for department in departments
+    ]
+    return rows
+
+
+def help_text(rows: Sequence[tuple[str, str]]) -> str:
+    width = max((len(key) for key, _ in rows), default=0)
+    return "\n".join(f"{key:>{width}}  {what}" for key, what in rows)

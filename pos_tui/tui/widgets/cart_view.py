@@ -1,0 +1,218 @@
+"""The sale's lines in a box: number, name, quantity, price, amount; one line selected.
+
+Rows are drawn on demand (Textual's line API) from a list, so appending the 200th line
+costs the same as the first: nothing is rebuilt, only the visible rows are drawn.
+Names are aligned by terminal cells, so Chinese and Latin names share the columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.strip import Strip
+from textual.widget import Widget
+
+from pos_tui.domain.display_width import cell_width, pad_cells, truncate_cells
+
+VOIDED = "VOIDED"
+
+
+@dataclass(frozen=True, slots=True)
+class CartLine:
+    """One cart row as shown; money and quantities arrive already formatted by the screen.
+
+    A voided line keeps its place and its number; the screen passes the amount it
+    counts for ("0.00").
+    """
+
+    line_no: int
+    name: str
+    qty: str
+    price: str
+    amount: str
+    voided: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CartColumns:
+    """Cell widths of the columns for one content width (one space between columns)."""
+
+    number: int
+    name: int
+    qty: int
+    price: int
+    amount: int
+
+    @classmethod
+    def for_width(cls, width: int) -> CartColumns:
+        number, qty, price, amount = 3, 9, 10, 11
+        name = max(width - number - qty - price - amount - 4, 6)
+        return cls(number, name, qty, price, amount)
+
+    def row(self, number: str, name: str, qty: str, price: str, amount: str) -> str:
+        return " ".join(
+            (
+                pad_cells(truncate_cells(number, self.number), self.number),
+                pad_cells(truncate_cells(name, self.name), self.name),
+                pad_cells(qty, self.qty, "right"),
+                pad_cells(price, self.price, "right"),
+                pad_cells(amount, self.amount, "right"),
+            )
+        )
+
+
+def line_name(line: CartLine, width: int) -> str:
+    """The name column of a line: a voided line ends with the VOIDED mark, never cut off."""
+    if not line.voided:
+        return line.name
+    room = max(width - cell_width(VOIDED) - 2, 0)
+    return f"{truncate_cells(line.name, room).rstrip()}  {VOIDED}"
+
+
+class CartView(Widget):
+    """The cart box. Not focusable: the entry line keeps focus, the screen moves the selection."""
+
+    COMPONENT_CLASSES = {"cart-view--header", "cart-view--selected", "cart-view--voided"}
+
+    DEFAULT_CSS = """
+    CartView {
+        height: 1fr;
+        border: solid $primary;
+        padding: 0 1;
+    }
+    CartView > .cart-view--header { text-style: bold; }
+    CartView > .cart-view--selected { text-style: reverse; }
+    CartView > .cart-view--voided { text-style: dim; }
+    """
+
+    HEADER = ("#", "Item", "Qty", "Price", "Amount")
+
+    def __init__(
+        self,
+        lines: Sequence[CartLine] = (),
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._lines: list[CartLine] = []
+        self._index_of: dict[int, int] = {}
+        self._selected: int | None = None
+        self._top = 0
+        self.border_title = "Sale"
+        self.set_lines(lines)
+
+    @property
+    def lines(self) -> tuple[CartLine, ...]:
+        return tuple(self._lines)
+
+    @property
+    def selected_index(self) -> int | None:
+        """Index (0-based, in display order) of the selected line; None when the cart is empty."""
+        return self._selected
+
+    @property
+    def selected_line(self) -> CartLine | None:
+        return None if self._selected is None else self._lines[self._selected]
+
+    @property
+    def first_visible_index(self) -> int:
+        """Index of the line drawn in the first row under the header."""
+        return self._top
+
+    @property
+    def visible_rows(self) -> int:
+        """How many lines fit under the header."""
+        return max(self.content_size.height - 1, 0)
+
+    def set_lines(self, lines: Sequence[CartLine]) -> None:
+        """Show a whole cart (a recalled or reopened sale); the last line is selected."""
+        self._lines = list(lines)
+        self._index_of = {line.line_no: index for index, line in enumerate(self._lines)}
+        self._selected = len(self._lines) - 1 if self._lines else None
+        self._top = 0
+        self._scroll_to_selection()
+
+    def append_line(self, line: CartLine) -> None:
+        """Add a line at the bottom and select it (the next F4 voids what was just scanned)."""
+        if line.line_no in self._index_of:
+            raise ValueError(f"cart line {line.line_no} is already shown")
+        self._index_of[line.line_no] = len(self._lines)
+        self._lines.append(line)
+        self._selected = len(self._lines) - 1
+        self._scroll_to_selection()
+
+    def replace_line(self, line: CartLine) -> None:
+        """Redraw a line that changed (voided, new quantity), found by its line number."""
+        try:
+            index = self._index_of[line.line_no]
+        except KeyError:
+            raise ValueError(f"cart line {line.line_no} is not shown") from None
+        self._lines[index] = line
+        self.refresh()
+
+    def clear(self) -> None:
+        self.set_lines(())
+
+    def select(self, index: int) -> None:
+        """Select a line by index, clamped to the cart; does nothing on an empty cart."""
+        if not self._lines:
+            return
+        self._selected = min(max(index, 0), len(self._lines) - 1)
+        self._scroll_to_selection()
+
+    def select_previous(self) -> None:
+        if self._selected is not None:
+            self.select(self._selected - 1)
+
+    def select_next(self) -> None:
+        if self._selected is not None:
+            self.select(self._selected + 1)
+
+    def _scroll_to_selection(self) -> None:
+        rows = self.visible_rows
+        if self._selected is not None and rows > 0:
+            if self._selected < self._top:
+                self._top = self._selected
+            elif self._selected >= self._top + rows:
+                self._top = self._selected - rows + 1
+        self._top = max(min(self._top, len(self._lines) - rows), 0)
+        self.refresh()
+
+    def _on_resize(self, event: events.Resize) -> None:
+        self._scroll_to_selection()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_size.width
+        base = self.rich_style
+        columns = CartColumns.for_width(width)
+        if y == 0:
+            text = columns.row(*self.HEADER)
+            style = base + self.get_component_rich_style("cart-view--header", partial=True)
+            return self._strip(text, style, width)
+        index = self._top + y - 1
+        if index >= len(self._lines):
+            return Strip.blank(width, base)
+        line = self._lines[index]
+        text = columns.row(
+            str(line.line_no),
+            line_name(line, columns.name),
+            line.qty,
+            line.price,
+            line.amount,
+        )
+        style = base
+        if line.voided:
+            style += self.get_component_rich_style("cart-view--voided", partial=True)
+        if index == self._selected:
+            style += self.get_component_rich_style("cart-view--selected", partial=True)
+        return self._strip(text, style, width)
+
+    @staticmethod
+    def _strip(text: str, style: Style, width: int) -> Strip:
+        return Strip([Segment(text, style)]).crop_extend(0, width, style)

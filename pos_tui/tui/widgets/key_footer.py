@@ -1,0 +1,57 @@
+"""The bottom line: the keys of the current screen, as many as fit, in keymap order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.widget import Widget
+
+from pos_tui.tui.keymap import KeyBinding
+
+
+class KeyFooter(Widget):
+    """Shows "F1 Help F2 Find ..."; a hint that does not fit is left out whole, never cut."""
+
+    COMPONENT_CLASSES = {"key-footer--key"}
+
+    DEFAULT_CSS = """
+    KeyFooter {
+        height: 1;
+        padding: 0 1;
+    }
+    KeyFooter > .key-footer--key { text-style: bold; }
+    """
+
+    def __init__(
+        self,
+        keys: Sequence[KeyBinding] = (),
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._keys: tuple[KeyBinding, ...] = tuple(keys)
+
+    @property
+    def keys(self) -> tuple[KeyBinding, ...]:
+        return self._keys
+
+    def show_keys(self, keys: Sequence[KeyBinding]) -> None:
+        """Show another screen's keys (pass ``keymap.footer(screen)``)."""
+        self._keys = tuple(keys)
+        self.refresh()
+
+    def render(self) -> Text:
+        width = self.content_size.width
+        key_style = self.get_component_rich_style("key-footer--key", partial=True)
+        text = Text(no_wrap=True, overflow="crop")
+        for binding in self._keys:
+            hint = Text.assemble((binding.display_key, key_style), " ", binding.label)
+            separator = " " if text.cell_len else ""
+            if text.cell_len + len(separator) + hint.cell_len > width:
+                break
+            text.append(separator)
+            text.append_text(hint)
+        return text

@@ -1,0 +1,67 @@
+"""The one-line answer to the cashier's last action: what happened, or what went wrong."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from rich.text import Text
+from textual.widget import Widget
+
+Level = Literal["info", "error"]
+
+
+class MessageLine(Widget):
+    """Shows one message; ``-error`` and ``-info`` classes let the theme style each level."""
+
+    DEFAULT_CSS = """
+    MessageLine {
+        height: 1;
+        padding: 0 1;
+    }
+    MessageLine.-error {
+        background: $error;
+        color: $text;
+        text-style: bold;
+    }
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._text = ""
+        self._level: Level = "info"
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    @property
+    def level(self) -> Level:
+        return self._level
+
+    def info(self, text: str) -> None:
+        """Say what just happened ("Added 可口可乐 330ml x 3")."""
+        self._show(text, "info")
+
+    def error(self, text: str) -> None:
+        """Say what went wrong, in one line the cashier can act on."""
+        self._show(text, "error")
+
+    def clear(self) -> None:
+        self._show("", "info")
+
+    def _show(self, text: str, level: Level) -> None:
+        # A message is one line: a newline in an error text must not push the layout.
+        self._text = " ".join(text.split("\n"))
+        self._level = level
+        self.set_class(level == "error", "-error")
+        self.set_class(level == "info", "-info")
+        self.refresh()
+
+    def render(self) -> Text:
+        return Text(self._text, no_wrap=True, overflow="ellipsis")

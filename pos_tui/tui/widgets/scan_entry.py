@@ -1,0 +1,147 @@
+"""The lane's one-line entry: scanner bursts and typed codes, strictly in arrival order.
+
+Textual's stock ``Input`` submits through a binding, and bindings run only when the
+Enter key has bubbled up to the App: by then the characters of the next scan, already
+queued, have been typed into the same value (textual #6605). Here every key the entry
+cares about is handled by one handler, in the order the terminal delivered it, and no
+binding is involved.
+"""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual import events
+from textual.message import Message
+from textual.widget import Widget
+
+SUBMIT_KEYS = frozenset({"enter", "ctrl+j"})
+CURSOR = "_"
+
+
+class ScanEntry(Widget, can_focus=True):
+    """Collects printable characters; Enter submits them as one entry.
+
+    Printable characters append, Backspace deletes the last one, Escape clears a
+    non-empty entry (an empty entry lets Escape through to the screen, where it
+    means "back" or "cancel"). Enter (CR) or a line feed submits; the LF of a CR LF
+    suffix is swallowed. Every other key bubbles on untouched.
+    """
+
+    DEFAULT_CSS = """
+    ScanEntry {
+        height: 1;
+        width: 1fr;
+    }
+    """
+
+    class Submitted(Message):
+        """The cashier or the scanner ended an entry with Enter."""
+
+        ALLOW_SELECTOR_MATCH = {"entry"}
+
+        def __init__(self, entry: ScanEntry, value: str) -> None:
+            super().__init__()
+            self.entry = entry
+            self.value = value
+
+        @property
+        def control(self) -> ScanEntry:
+            return self.entry
+
+    def __init__(
+        self,
+        prompt: str = "> ",
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._prompt = prompt
+        self._chars: list[str] = []
+        self._last_key_was_cr = False
+
+    @property
+    def value(self) -> str:
+        """What has been entered since the last submit or clear."""
+        return "".join(self._chars)
+
+    @property
+    def prompt(self) -> str:
+        return self._prompt
+
+    def set_prompt(self, prompt: str) -> None:
+        """Change the text drawn before the entry (e.g. "PIN> ")."""
+        self._prompt = prompt
+        self.refresh()
+
+    def clear(self) -> None:
+        """Empty the entry without submitting it."""
+        self._chars.clear()
+        self.refresh()
+
+    async def _on_key(self, event: events.Key) -> None:
+        if self._handle_key(event.key, event.character):
+            event.stop()
+            event.prevent_default()
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        event.prevent_default()
+        for char in event.text:
+            if char == "\r":
+                self._handle_key("enter", char)
+            elif char == "\n":
+                self._handle_key("ctrl+j", char)
+            elif char.isprintable():
+                self._handle_key(char, char)
+
+    def _handle_key(self, key: str, character: str | None) -> bool:
+        """Apply one key to the entry; return whether it was the entry's to handle."""
+        after_cr = self._last_key_was_cr
+        self._last_key_was_cr = key == "enter"
+        if key in SUBMIT_KEYS:
+            if key == "ctrl+j" and after_cr:
+                return True
+            self._submit()
+            return True
+        if character is not None and len(character) == 1 and character.isprintable():
+            self._chars.append(character)
+            self.refresh()
+            return True
+        if key == "backspace":
+            if self._chars:
+                self._chars.pop()
+                self.refresh()
+            return True
+        if key == "escape" and self._chars:
+            self.clear()
+            return True
+        return False
+
+    def _submit(self) -> None:
+        message = self.Submitted(self, self.value)
+        self._chars.clear()
+        self.refresh()
+        # Posting to our own queue would put the message behind keys that are already
+        # queued here (an F10 right after a scan would reach the screen first). The
+        # parent's queue is where the next bubbled key will land, so order holds.
+        target = self.parent if self.parent is not None else self
+        target.post_message(message)
+
+    def render(self) -> Text:
+        value = self.value
+        cursor = CURSOR if self.has_focus else " "
+        room = max(self.content_size.width - cell_len(self._prompt) - 1, 1)
+        while cell_len(value) > room:
+            # Keep the tail visible: it is what was typed last.
+            value = value[1:]
+        return Text(f"{self._prompt}{value}{cursor}", no_wrap=True, overflow="crop")
+
+    def _on_focus(self, event: events.Focus) -> None:
+        self.refresh()
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self.refresh()

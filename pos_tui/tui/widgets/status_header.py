@@ -1,0 +1,95 @@
+"""The top line: store, lane, cashier on the left; device states and the clock on the right."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from rich.text import Text
+from textual.timer import Timer
+from textual.widget import Widget
+
+from pos_tui.domain.display_width import cell_width, truncate_cells
+
+
+def seconds_until_next_minute(now: datetime) -> float:
+    """Delay until the clock's minute changes (the clock redraws then, and only then)."""
+    next_minute = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return (next_minute - now).total_seconds()
+
+
+class StatusHeader(Widget):
+    """Who and where, what the devices say, and the time to the minute; no animation."""
+
+    COMPONENT_CLASSES = {"status-header--alert"}
+
+    DEFAULT_CSS = """
+    StatusHeader {
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+    }
+    StatusHeader > .status-header--alert { text-style: bold reverse; }
+    """
+
+    def __init__(
+        self,
+        store: str = "",
+        lane: int = 1,
+        *,
+        clock: Callable[[], datetime] = datetime.now,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._store = store
+        self._lane = lane
+        self._cashier = ""
+        self._devices: dict[str, tuple[str, bool]] = {}
+        self._clock = clock
+        self._timer: Timer | None = None
+
+    def set_store(self, store: str, lane: int) -> None:
+        self._store = store
+        self._lane = lane
+        self.refresh()
+
+    def set_cashier(self, name: str, role: str = "") -> None:
+        """Who is signed in ("" when the lane is locked)."""
+        self._cashier = f"{name} ({role})" if name and role else name
+        self.refresh()
+
+    def set_device(self, device: str, state: str, ok: bool = True) -> None:
+        """Show a device's state ("printer", "paper out", ok=False); devices keep their first order."""
+        self._devices[device] = (state, ok)
+        self.refresh()
+
+    def left_text(self) -> str:
+        parts = [self._store, f"Lane {self._lane:02d}", self._cashier]
+        return "  ".join(part for part in parts if part)
+
+    def clock_text(self) -> str:
+        return self._clock().strftime("%H:%M")
+
+    def on_mount(self) -> None:
+        self.refresh_clock()
+
+    def refresh_clock(self) -> None:
+        """Redraw with the current time and wake again when the minute changes."""
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(seconds_until_next_minute(self._clock()), self.refresh_clock)
+        self.refresh()
+
+    def render(self) -> Text:
+        width = self.content_size.width
+        right = Text(no_wrap=True)
+        alert = self.get_component_rich_style("status-header--alert", partial=True)
+        for device, (state, ok) in self._devices.items():
+            right.append(f"{device} {state}", None if ok else alert)
+            right.append("  ")
+        right.append(self.clock_text())
+        left = truncate_cells(self.left_text(), max(width - right.cell_len - 1, 0)).rstrip()
+        gap = max(width - cell_width(left) - right.cell_len, 1)
+        return Text(left + " " * gap, no_wrap=True, overflow="crop") + right

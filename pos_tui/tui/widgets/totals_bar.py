@@ -1,0 +1,72 @@
+"""One line of sale figures: "Items 5   Subtotal 33.50   Tax 3.85   TOTAL ¥33.50"."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.widget import Widget
+
+from pos_tui.domain.display_width import cell_width
+
+
+class TotalsBar(Widget):
+    """Labelled figures spread over the line; the last one (the total) is emphasised and right-aligned.
+
+    The screen formats the money; the same bar shows "Due / Paid / Balance" on payment.
+    """
+
+    COMPONENT_CLASSES = {"totals-bar--label", "totals-bar--total"}
+
+    DEFAULT_CSS = """
+    TotalsBar {
+        height: 1;
+        padding: 0 1;
+    }
+    TotalsBar > .totals-bar--total { text-style: bold; }
+    """
+
+    def __init__(
+        self,
+        figures: Sequence[tuple[str, str]] = (),
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._figures: tuple[tuple[str, str], ...] = tuple(figures)
+
+    @property
+    def figures(self) -> tuple[tuple[str, str], ...]:
+        return self._figures
+
+    def set_figures(self, figures: Sequence[tuple[str, str]]) -> None:
+        """Show (label, value) pairs; the last pair is the emphasised total."""
+        self._figures = tuple(figures)
+        self.refresh()
+
+    def set_totals(self, items: str, subtotal: str, tax: str, total: str) -> None:
+        """The item screen's figures."""
+        self.set_figures((("Items", items), ("Subtotal", subtotal), ("Tax", tax), ("TOTAL", total)))
+
+    def render(self) -> Text:
+        width = self.content_size.width
+        if not self._figures:
+            return Text()
+        *others, (total_label, total_value) = self._figures
+        total = f"{total_label}  {total_value}"
+        cells = [f"{label} {value}" for label, value in others]
+        room = width - cell_width(total)
+        column = max((room // len(cells)) if cells else 0, 0)
+        fits = all(cell_width(cell) < column for cell in cells)
+        text = Text(no_wrap=True, overflow="crop")
+        label_style = self.get_component_rich_style("totals-bar--label", partial=True)
+        for (label, value), cell in zip(others, cells):
+            text.append(label, label_style)
+            text.append(" " + value)
+            text.append(" " * (column - cell_width(cell)) if fits else "  ")
+        gap = max(width - text.cell_len - cell_width(total), 0)
+        text.append(" " * gap)
+        text.append(total, self.get_component_rich_style("totals-bar--total", partial=True))
+        return text

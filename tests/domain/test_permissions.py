@@ -1,0 +1,71 @@
+import pytest
+
+from pos_tui.domain.errors import DomainError
+from pos_tui.domain.permissions import (
+    Action,
+    PermissionDenied,
+    Role,
+    can,
+    parse_action,
+    require,
+    required_role,
+)
+
+CASHIER_ACTIONS = {"sell", "tender", "suspend", "recall", "reprint", "lock"}
+SUPERVISOR_ACTIONS = {
+    "void_line_after_total", "void_sale", "price_override", "discount", "refund", "no_sale",
+    "resolve_payment", "x_report", "quit_kiosk",
+}
+ADMIN_ACTIONS = {"z_report", "users", "catalog", "config", "backup"}
+
+
+def test_roles_are_ranked():
+    assert Role.CASHIER < Role.SUPERVISOR < Role.ADMIN
+    assert Role.parse(" Supervisor ") is Role.SUPERVISOR
+    with pytest.raises(DomainError, match="'owner' is not one of cashier, supervisor, admin"):
+        Role.parse("owner")
+
+
+def test_every_action_has_exactly_one_base_role():
+    assert {a.value for a in Action} == CASHIER_ACTIONS | SUPERVISOR_ACTIONS | ADMIN_ACTIONS
+
+
+@pytest.mark.parametrize("action", sorted(CASHIER_ACTIONS | SUPERVISOR_ACTIONS | ADMIN_ACTIONS))
+@pytest.mark.parametrize("role", list(Role))
+def test_role_table(role, action):
+    needed = (
+        Role.CASHIER if action in CASHIER_ACTIONS
+        else Role.SUPERVISOR if action in SUPERVISOR_ACTIONS
+        else Role.ADMIN
+    )
+    assert required_role(action) is needed
+    assert can(role, action) is (role >= needed)
+    assert can(role, Action(action)) is (role >= needed)
+
+
+def test_config_can_raise_a_cashier_action_to_supervisor():
+    assert can(Role.CASHIER, "reprint")
+    assert not can(Role.CASHIER, "reprint", ("reprint",))
+    assert required_role("reprint", ["reprint", "no_sale"]) is Role.SUPERVISOR
+
+
+def test_config_never_lowers_an_admin_action():
+    assert required_role("users", ("users",)) is Role.ADMIN
+
+
+def test_permission_denied_messages():
+    with pytest.raises(PermissionDenied) as info:
+        require(Role.CASHIER, "void_sale")
+    assert str(info.value) == "void_sale needs a supervisor"
+    assert info.value.needed is Role.SUPERVISOR and info.value.action is Action.VOID_SALE
+    with pytest.raises(PermissionDenied, match="^backup needs an admin$"):
+        require(Role.SUPERVISOR, Action.BACKUP)
+    require(Role.ADMIN, "backup")
+    require(Role.SUPERVISOR, "void_sale")
+
+
+def test_unknown_action_names_the_known_ones():
+    with pytest.raises(DomainError, match="'fly' is not an action .*void_sale"):
+        parse_action("fly")
+    with pytest.raises(DomainError):
+        can(Role.ADMIN, "fly")

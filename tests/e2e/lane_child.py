@@ -1,0 +1,36 @@
+"""A lane in a child process that runs scripted steps on a demo store, for kill -9 tests.
+
+argv: data_dir steps... ; prints "done <step>" after each committed step, then waits to be killed.
+"""
+
+import sys
+import time
+from pathlib import Path
+
+from pos_tui.demo import demo_config
+from pos_tui.lane import Lane
+from pos_tui.store.db import open_database
+
+
+def main() -> None:
+    data_dir, steps = Path(sys.argv[1]), sys.argv[2:]
+    config = demo_config(data_dir)
+    open_database(config.database.url)
+    lane = Lane(config)
+    lane.sign_in("cashier", "1234")
+    for step in steps:
+        verb, _, arg = step.partition(":")
+        if verb == "scan":
+            lane.enter(arg)
+        elif verb == "void":
+            lane.void_line(int(arg))
+        elif verb == "total":
+            lane.total()
+        elif verb == "cash":
+            lane.tender_cash(arg)
+        print(f"done {step}", flush=True)
+    time.sleep(60)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+import sqlite3
+
+import pytest
+
+from pos_tui.store import backup, catalog, journal
+from pos_tui.store.backup import BackupError
+from pos_tui.store.catalog import ProductData
+from pos_tui.store.db import write_transaction
+from pos_tui.store.migrations import LATEST_VERSION, SchemaTooNew
+
+
+def _catalog_rows():
+    return [(p.sku, p.name, p.price, p.barcodes) for p in catalog.iter_products()]
+
+
+@pytest.fixture
+def stocked(store_db):
+    with write_transaction():
+        catalog.upsert_products([
+            ProductData("C1", "可口可乐", 350, "A", barcodes=("6901234567892",)),
+            ProductData("B1", "Bread", 1200, "B", stock=5000),
+        ])
+        journal.append("catalog.import", {"rows": 2})
+    return store_db
+
+
+def test_backup_then_restore_gives_the_same_catalog(stocked, tmp_path):
+    before = _catalog_rows()
+    (tmp_path / "backups").mkdir()
+    copy = backup.backup_to(tmp_path / "backups")
+    assert copy.parent == tmp_path / "backups" and copy.name.startswith("pos-")
+    assert journal.entries()[-1].kind == "backup"
+    with write_transaction():
+        catalog.upsert_products([ProductData("C1", "changed", 1, "A"), ProductData("N1", "new", 1, "A")])
+    assert _catalog_rows() != before
+    kept = backup.restore_from(copy)
+    assert _catalog_rows() == before
+    assert kept == tmp_path / "pos.db.before-restore"
+    with sqlite3.connect(kept) as old:
+        assert old.execute("SELECT count(*) FROM product").fetchone()[0] == 3
+    assert journal.entries()[-1].kind == "restore"
+    assert journal.verify().ok
+    assert stocked.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_backup_refuses_to_overwrite(stocked, tmp_path):
+    target = tmp_path / "copy.db"
+    assert backup.backup_to(target) == target
+    with pytest.raises(BackupError, match="already exists"):
+        backup.backup_to(target)
+
+
+def test_restore_refuses_a_damaged_file_and_changes_nothing(stocked, tmp_path):
+    copy = backup.backup_to(tmp_path / "copy.db")
+    with sqlite3.connect(copy) as conn:
+        (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'product'").fetchone()
+    data = bytearray(copy.read_bytes())
+    data[(root - 1) * 4096:(root - 1) * 4096 + 64] = b"\xff" * 64  # scribble over the table's page header
+    copy.write_bytes(bytes(data))
+    before = _catalog_rows()
+    with pytest.raises(BackupError, match="copy.db"):
+        backup.restore_from(copy)
+    assert _catalog_rows() == before
+    assert not (tmp_path / "pos.db.before-restore").exists()
+
+
+def test_restore_refuses_something_that_is_not_a_database(stocked, tmp_path):
+    junk = tmp_path / "junk.db"
+    junk.write_text("hello")
+    with pytest.raises(BackupError, match="not a pos-tui database"):
+        backup.restore_from(junk)
+
+
+def test_restore_refuses_a_broken_journal(stocked, tmp_path):
+    copy = backup.backup_to(tmp_path / "copy.db")
+    with sqlite3.connect(copy) as conn:
+        conn.execute("UPDATE journal_entry SET payload = '{\"rows\":99}' WHERE seq = 1")
+    with pytest.raises(BackupError, match="broken journal: journal broken at row 1"):
+        backup.restore_from(copy)
+
+
+def test_restore_refuses_a_newer_schema(stocked, tmp_path):
+    copy = backup.backup_to(tmp_path / "copy.db")
+    with sqlite3.connect(copy) as conn:
+        conn.execute("INSERT INTO schema_version VALUES (?, '2030-01-01 00:00:00')", (LATEST_VERSION + 1,))
+    with pytest.raises(SchemaTooNew):
+        backup.restore_from(copy)
+
+
+def test_db_check_reports_integrity_and_journal(stocked, tmp_path):
+    result = backup.db_check()
+    assert result.ok and result.integrity == "ok" and result.journal.rows_checked == 1
+    with sqlite3.connect(tmp_path / "pos.db") as conn:
+        conn.execute("UPDATE journal_entry SET kind = 'x' WHERE seq = 1")
+    result = backup.db_check()
+    assert not result.ok and result.journal.first_bad_seq == 1

@@ -1,0 +1,82 @@
+import sqlite3
+
+import pytest
+
+from pos_tui.store.db import (
+    DatabaseUrlError, close_database, open_database, sqlite_path_from_url, write_transaction,
+)
+from pos_tui.store.migrations import LATEST_VERSION, MIGRATIONS, SchemaTooNew, schema_version
+
+
+def _schema(path):
+    with sqlite3.connect(path) as conn:
+        return sorted(conn.execute("SELECT type, name, sql FROM sqlite_master").fetchall(), key=str)
+
+
+def test_pragmas_are_applied(store_db):
+    assert store_db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store_db.execute_sql("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert store_db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert store_db.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 5000
+
+
+def test_wal_mode_is_stored_in_the_file(store_db, tmp_path):
+    close_database()
+    with sqlite3.connect(tmp_path / "pos.db") as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_no_column_anywhere_has_real_numeric_or_decimal_affinity(store_db, tmp_path):
+    conn = sqlite3.connect(tmp_path / "pos.db")
+    tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    assert {"product", "barcode", "user", "journal_entry", "schema_version"} <= set(tables)
+    for table in tables:
+        for _, column, declared, *_ in conn.execute(f'PRAGMA table_info("{table}")'):
+            upper = declared.upper()
+            assert not any(word in upper for word in ("REAL", "FLOA", "DOUB", "NUMERIC", "DECIMAL")), (
+                f"{table}.{column} is {declared}"
+            )
+    money_columns = {c[1]: c[2] for c in conn.execute("PRAGMA table_info(product)")}
+    assert money_columns["price"] == "INTEGER" and money_columns["stock"] == "INTEGER"
+
+
+def test_migrations_run_once_and_reopening_changes_nothing(db_url, tmp_path):
+    open_database(db_url)
+    close_database()
+    before = _schema(tmp_path / "pos.db")
+    db = open_database(db_url)
+    assert schema_version(db) == LATEST_VERSION == len(MIGRATIONS)
+    assert db.execute_sql("SELECT count(*) FROM schema_version").fetchone()[0] == LATEST_VERSION
+    close_database()
+    assert _schema(tmp_path / "pos.db") == before
+
+
+def test_a_newer_schema_is_refused_with_a_clear_message(db_url, tmp_path):
+    open_database(db_url)
+    close_database()
+    with sqlite3.connect(tmp_path / "pos.db") as conn:
+        conn.execute("INSERT INTO schema_version VALUES (?, '2030-01-01 00:00:00')", (LATEST_VERSION + 1,))
+    with pytest.raises(SchemaTooNew, match=f"version {LATEST_VERSION + 1}.*upgrade pos-tui"):
+        open_database(db_url)
+
+
+@pytest.mark.parametrize("url", ["postgresql://pos@localhost/pos", "mysql://x", "pos.db", "sqlite:///"])
+def test_unsupported_urls_are_refused(url):
+    with pytest.raises(DatabaseUrlError):
+        open_database(url)
+
+
+def test_sqlite_urls_follow_the_usual_slash_rule():
+    assert sqlite_path_from_url("sqlite:////var/pos/pos.db") == "/var/pos/pos.db"
+    assert sqlite_path_from_url("sqlite:///pos.db") == "pos.db"
+
+
+def test_write_transaction_takes_the_write_lock_at_begin(store_db, tmp_path):
+    other = sqlite3.connect(tmp_path / "pos.db", timeout=0, isolation_level=None)
+    with write_transaction():
+        # Nothing written yet, but IMMEDIATE already holds the lock another writer needs.
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("ROLLBACK")
+    other.close()
