@@ -1,3 +1,3 @@
 from pos_tui.cli import main
 
-main()
+main(prog_name="pos-tui")

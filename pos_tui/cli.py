@@ -368,3 +368,94 @@ def journal_verify(ctx: click.Context) -> None:
     if not result.ok:
         raise click.ClickException(result.describe())
     click.echo(result.describe())
+
+
+# ---------------------------------------------------------------- the lane and its simulators
+
+
+def _log_to_file(config: Config) -> Path:
+    """The lane logs to a file under the data dir: Textual draws on the terminal, stderr included."""
+    import logging
+
+    log_file = config.data_dir / "pos-tui.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(filename=log_file, level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return log_file
+
+
+@main.command()
+@click.option("--kiosk", is_flag=True, help="Lock the lane: no quit without a supervisor PIN, no command palette.")
+@click.pass_context
+def run(ctx: click.Context, kiosk: bool) -> None:
+    """Open the lane with the configured store and devices."""
+    from pos_tui.lane_devices import lane_devices
+    from pos_tui.store import users
+    from pos_tui.tui.app import run_lane
+
+    config = _open_store(ctx)
+    if not users.has_users():
+        raise click.ClickException("no users yet: run `pos-tui init --admin NAME` first")
+    _log_to_file(config)
+    with lane_devices(config) as devices:
+        run_lane(config, devices, kiosk=kiosk or config.kiosk.enabled)
+
+
+@main.command()
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Keep the demo store in this folder (reopened if it is there) instead of a temporary one.")
+def demo(data_dir: Path | None) -> None:
+    """Open the lane on a demo store: users cashier/1234 and super/9999, simulated printer and terminal."""
+    import tempfile
+
+    from pos_tui.demo import DEMO_CODES, open_demo_store
+    from pos_tui.lane_devices import lane_devices
+    from pos_tui.store.db import close_database
+    from pos_tui.tui.app import run_lane
+
+    folder = data_dir or Path(tempfile.mkdtemp(prefix="pos-tui-demo-"))
+    config = open_demo_store(folder)
+    _log_to_file(config)
+    receipts = folder / "receipts.txt"
+    try:
+        with lane_devices(config, simulate_printer_to=receipts) as devices:
+            run_lane(config, devices, kiosk=False)
+    finally:
+        close_database()
+    click.echo(f"Demo store: {folder}")
+    click.echo(f"Receipts the simulated printer received: {receipts}")
+    click.echo("Codes to try: " + "; ".join(f"{code} ({what})" for code, what in DEMO_CODES.items()))
+
+
+@main.group()
+def sim() -> None:
+    """Simulated devices on new pseudo-terminals, for trying the lane without hardware."""
+
+
+@sim.command("printer")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Append each receipt's text here.")
+@click.option("--width", type=click.Choice(["32", "42", "48"]), default="42", show_default=True)
+@click.option("--state", type=click.Choice(["online", "near-end", "paper-out", "cover-open", "offline"]),
+              default="online", show_default=True, help="What the printer answers to status queries.")
+def sim_printer(out: Path | None, width: str, state: str) -> None:
+    """A virtual ESC/POS printer: prints its pty path, then each receipt as text (Ctrl+C stops)."""
+    from pos_tui.devices.printer_sim import run_printer_simulator
+
+    run_printer_simulator(out, state, width=int(width))
+
+
+@sim.command("terminal")
+@click.option("--script", default="", help="Outcomes in order, comma-separated: approve, decline, cancel, "
+              "slow:S, never_answer, drop, bad_lrc, nak_first, wrong_private, wrong_amount, offline.")
+@click.option("--think", type=float, default=1.0, show_default=True, help="Seconds the customer takes per payment.")
+def sim_terminal(script: str, think: float) -> None:
+    """A simulated Concert E+ card terminal: prints its pty path, then one line per transaction."""
+    from pos_tui.devices.terminal.simulator import ScriptError, parse_step, run_terminal_simulator
+
+    words = [word.strip() for word in script.split(",") if word.strip()]
+    try:
+        for word in words:
+            parse_step(word)
+    except ScriptError as exc:
+        raise ConfigProblem(f"--script: {exc}") from None
+    run_terminal_simulator(words, think_seconds=think)

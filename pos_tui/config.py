@@ -63,9 +63,11 @@ class PaymentMethod:
     max_amount: int | None = None
     fee_rate: Rate = Rate(0)
     fee_cap: int | None = None
+    gateway: str = "none"  # wallets only: "simulator" until a real acquirer adapter is configured
 
 
 PAYMENT_METHODS = ("cash", "card", "alipay", "wechat")
+WALLETS = ("alipay", "wechat")
 
 
 @dataclass(frozen=True)
@@ -362,6 +364,7 @@ def _read_payments(s: _Section, cur: Currency) -> dict[str, PaymentMethod]:
             max_amount=m.take_parsed("max", None, amount),
             fee_rate=m.take_parsed("fee_rate", Rate(0), _rate_reader),
             fee_cap=m.take_parsed("fee_cap", None, amount),
+            gateway=m.take_choice("gateway", "none", ("simulator", "none")) if name in WALLETS else "none",
         )
         if method.max_amount is not None and method.max_amount < method.min_amount:
             raise ConfigError(m.key("max"), "is below min")

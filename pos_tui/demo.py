@@ -22,6 +22,9 @@ DEMO_SETTINGS: dict[str, Any] = {
         "receipt_footer": "Thank you! 谢谢惠顾",
     },
     "cash": {"rounding_step": "0.10"},
+    "devices": {"terminal": {"driver": "simulator", "step_timeout": 3.0, "answer_timeout": 30.0}},
+    "payments": {"alipay": {"gateway": "simulator"}, "wechat": {"gateway": "simulator"},
+                 "card": {"max": "50000.00", "fee_rate": "0.6%"}},
     "departments": {"SERV": {"name": "Services 服务", "tax": "B", "key": "ctrl+d"}},
 }
 
@@ -56,6 +59,17 @@ def create_demo_store(data_dir: Path) -> Config:
     for name, role, pin in DEMO_USERS:
         users.add_user(name, role, pin, config.security.pin_min_length, now=dt.datetime.now(), actor="demo")
     return config
+
+
+def open_demo_store(data_dir: Path) -> Config:
+    """The demo store in ``data_dir``: created on first use, reopened as it was after that."""
+    from pos_tui.store.db import open_database
+
+    config = demo_config(Path(data_dir))
+    if config.database_path is not None and config.database_path.exists():
+        open_database(config.database.url)
+        return config
+    return create_demo_store(data_dir)
 
 
 def with_printer_port(config: Config, port: str) -> Config:

@@ -17,13 +17,16 @@ def printer_from_config(cfg: PrinterConfig) -> ReceiptPrinter | None:
     )
 
 
-def terminal_from_config(cfg: TerminalConfig, lane_number: int, port: str | None = None) -> PaymentTerminal | None:
-    """The Concert E+ driver on the configured port (or ``port``: the simulator's pty), or None."""
+def terminal_from_config(cfg: TerminalConfig, lane_number: int, simulator_port: str | None = None
+                         ) -> PaymentTerminal | None:
+    """The Concert E+ driver on the configured port, or on a simulator's pty; None without a terminal."""
     if cfg.driver == "none":
         return None
     from pos_tui.devices.terminal.concert import ConcertTerminal
 
+    # A pty takes only 8N1 (Linux refuses a reopen with 7E1), so the simulator's link is 8N1.
+    line = dict(bytesize=8, parity="N") if simulator_port else dict(bytesize=cfg.bytesize, parity=cfg.parity)
     return ConcertTerminal(
-        port or cfg.port, pos_number=lane_number, baudrate=cfg.baudrate, bytesize=cfg.bytesize, parity=cfg.parity,
-        stopbits=cfg.stopbits, step_timeout=cfg.step_timeout, answer_timeout=cfg.answer_timeout,
+        simulator_port or cfg.port, pos_number=lane_number, baudrate=cfg.baudrate, stopbits=cfg.stopbits,
+        step_timeout=cfg.step_timeout, answer_timeout=cfg.answer_timeout, **line,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import termios
 
 import serial
 
@@ -49,6 +50,8 @@ def open_serial(
         raise DeviceError(f"{device} port {url!r} is not a usable port or URL ({exc})") from exc
     except (serial.SerialException, OSError) as exc:
         raise DeviceError(_open_failure(device, url, exc)) from exc
+    except termios.error as exc:  # pyserial lets tcsetattr's refusal of the line settings through
+        raise DeviceError(f"{device} port {url} refused the line settings: {exc.args[-1]}") from exc
 
 
 def _open_failure(device: str, url: str, exc: BaseException) -> str:

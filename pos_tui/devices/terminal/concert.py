@@ -270,8 +270,6 @@ class ConcertTerminal(PaymentTerminal):
                 self._port = open_serial(self.port, timeout=self._poll_interval, device="card terminal", **self._line)
             except DeviceError as exc:
                 raise _NotReached(str(exc)) from exc
-            except termios.error as exc:
-                raise _NotReached(f"card terminal port {self.port} could not be set up: {exc.args[-1]}") from exc
         return self._port
 
     def _close_port(self) -> None:

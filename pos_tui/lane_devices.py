@@ -1,0 +1,56 @@
+"""The devices a lane runs with, built from its config; simulators are started where it says so."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from pos_tui.config import WALLETS, Config
+
+
+@dataclass
+class LaneDevices:
+    printer: object | None = None
+    terminal: object | None = None
+    wallets: dict[str, object] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def lane_devices(config: Config, *, simulate_printer_to: Path | None = None) -> Iterator[LaneDevices]:
+    """Open the configured devices. ``devices.terminal.driver = "simulator"`` starts a simulated
+    Concert terminal on a pty (amount-scripted: .01 declines, .02 never answers, .03 is cancelled);
+    ``simulate_printer_to`` starts a virtual printer that appends each receipt to that file."""
+    from pos_tui.devices.factory import printer_from_config, terminal_from_config
+
+    devices = LaneDevices()
+    with contextlib.ExitStack() as stack:
+        printer_config = config.devices.printer
+        if simulate_printer_to is not None:
+            from dataclasses import replace
+
+            from pos_tui.devices.printer_sim import VirtualPrinter
+
+            virtual = stack.enter_context(VirtualPrinter(width=printer_config.width, out=simulate_printer_to))
+            printer_config = replace(printer_config, driver="escpos", connection="serial", port=virtual.path)
+            devices.notes.append(f"simulated printer: receipts go to {simulate_printer_to}")
+        devices.printer = printer_from_config(printer_config)
+        terminal_config = config.devices.terminal
+        port = None
+        if terminal_config.driver == "simulator":
+            from pos_tui.devices.terminal.simulator import TerminalSimulator
+
+            simulator = stack.enter_context(TerminalSimulator(think_seconds=1.0))
+            port = simulator.port
+            devices.notes.append("simulated card terminal: amounts ending .01 decline, .02 never answer")
+        devices.terminal = terminal_from_config(terminal_config, config.store.lane, port)
+        if devices.terminal is not None:
+            stack.callback(devices.terminal.close)
+        for name in WALLETS:
+            if config.payments[name].enabled and config.payments[name].gateway == "simulator":
+                from pos_tui.devices.wallet.simulator import SimulatedWallet
+
+                devices.wallets[name] = SimulatedWallet(name)
+        yield devices
