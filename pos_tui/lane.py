@@ -22,13 +22,14 @@ from pos_tui.domain.barcodes import BarcodeError, decode_embedded, is_gtin, vali
 from pos_tui.domain.cart import Cart, CartLine, OverLimit, check_line_amount, check_quantity
 from pos_tui.domain.checkout import Checkout, State, TransitionError
 from pos_tui.domain.entry import parse_entry
-from pos_tui.domain.money import fee, format_amount, parse_amount
+from pos_tui.domain.errors import DomainError
+from pos_tui.domain.money import MoneyError, fee, format_amount, parse_amount
 from pos_tui.domain.permissions import Action, PermissionDenied, Role, required_role
 from pos_tui.domain.tax import Totals, tax_breakdown
 from pos_tui.domain.tender import (
     Balance, cash_due, cash_tender, check_limits, check_within_balance, method_name, wallet_for_code,
 )
-from pos_tui.lane_receipts import receipt_for_sale
+from pos_tui.lane_settlement import SettlementIntents
 from pos_tui.store import catalog, sales, users
 from pos_tui.store.catalog import ProductInfo
 from pos_tui.store.db import StoreError
@@ -44,6 +45,10 @@ class LaneError(Exception):
 
 class NeedsConfirmation(LaneError):
     """A line over a configured bound: the screen asks, then calls again with ``confirmed=True``."""
+
+
+# What a lane method may refuse with: each one's str() is the one line the cashier reads.
+USER_ERRORS: tuple[type[Exception], ...] = (LaneError, DomainError, MoneyError, StoreError)
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,7 @@ class _Sale:
     cart: Cart = field(default_factory=Cart)
 
 
-class Lane:
+class Lane(SettlementIntents):
     def __init__(self, config: Config, printer=None, clock: Callable[[], dt.datetime] = dt.datetime.now, *,
                  terminal=None, wallets: dict | None = None):
         self.config = config
@@ -115,6 +120,7 @@ class Lane:
         self.message_is_error = False
         self._print_lock = threading.Lock()
         self.checkout = self._restore()
+        self._restore_settlement()
 
     # ------------------------------------------------------------------ state and view
 
@@ -274,6 +280,7 @@ class Lane:
 
     def _add_line(self, user: users.UserInfo, product_id: int | None, sku: str, name: str, unit: str,
                   qty: int, unit_price: int, tax: str, confirmed: bool) -> LaneView:
+        self._require_shift()
         limits = self.config.limits
         cart = self.sale.cart if self.sale else Cart()
         new_cart = cart.add(product_id=product_id, sku=sku, name=name, unit=unit, qty_milli=qty,
@@ -295,7 +302,7 @@ class Lane:
         qty_note = f" x {_qty_text(qty, unit)}" if qty != 1000 or unit == "kg" else ""
         return self._say(f"Added {name}{qty_note}  {self.money(line.amount)}")
 
-    def sell_department(self, department: Department, amount_text: str) -> LaneView:
+    def sell_department(self, department: Department, amount_text: str, *, confirmed: bool = False) -> LaneView:
         """An open-price item: the amount typed, then the department's key."""
         user = self._require_user()
         self.checkout.scan()
@@ -303,7 +310,7 @@ class Lane:
         if amount <= 0:
             raise LaneError(f"type the amount before the {department.name} key")
         return self._add_line(user, None, f"DEPT-{department.code}", department.name, "each", 1000, amount,
-                              department.tax, False)
+                              department.tax, confirmed)
 
     def void_line(self, line_no: int, approval: Approval | None = None, reason: str = "") -> LaneView:
         user = self._require_user()
@@ -531,7 +538,7 @@ class Lane:
                 return PrintResult(True, "no receipt printer configured")
             printed = 0
             for job in jobs:
-                data, cash = receipt_for_sale(job.sale_id, self.config, reprint=job.kind == "reprint")
+                data, cash = self.receipt_for_job(job)
                 doc = self._layout(data)
                 try:
                     self.printer.print_receipt(doc, open_drawer=cash and job.kind == "sale")

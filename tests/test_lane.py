@@ -13,7 +13,7 @@ from pos_tui.domain.checkout import State, TransitionError
 from pos_tui.domain.errors import DomainError
 from pos_tui.domain.permissions import PermissionDenied
 from pos_tui.lane import Lane, LaneError, NeedsConfirmation
-from pos_tui.store.db import close_database, open_database
+from pos_tui.store.db import close_database
 
 COKE, BREAD, SOAP = "6901234567892", "6901234567908", "4006381333931"
 

@@ -90,23 +90,50 @@ def product_row(name: str, price: int, unit: str, code: str, cur: Currency, widt
 
 def suspended_row(opened: str, cashier: str, items: int, total: int, cur: Currency) -> str:
     """One held sale in the recall list."""
-    return f"{opened}  {pad_cells(truncate_cells(cashier, 12), 12)} {items:>4} items {format_amount(total, cur, symbol=True):>14}"
+    count = f"{items} item" + ("s" if items != 1 else "")
+    return f"{opened}  {pad_cells(truncate_cells(cashier, 12), 12)} {count:>10} {format_amount(total, cur, symbol=True):>14}"
+
+
+ACTION_HELP = {
+    "lock.help": "this list of keys",
+    "items.help": "this list of keys",
+    "items.find": "find an item by name (Chinese or Latin), results as you type",
+    "items.price_check": "price check: type or scan a code, nothing is sold",
+    "items.void_line": "void the selected line",
+    "items.suspend": "hold the sale; with no sale open: recall a held sale",
+    "items.discount": "discount or price override (supervisor)",
+    "items.return_sale": "return by receipt number",
+    "items.no_sale": "open the drawer without a sale (supervisor)",
+    "items.reprint": "print the waiting receipt, else a copy of the last one",
+    "items.total": "total: go to payment",
+    "items.void_sale": "void the whole sale (supervisor)",
+    "items.lock": "lock the lane (the sale waits)",
+    "items.line_up": "select the line above",
+    "items.line_down": "select the line below",
+    "payment.help": "this list of keys",
+    "payment.cash": "cash: the amount typed, or the balance",
+    "payment.card": "card through the payment terminal",
+    "payment.wallet": "Alipay / WeChat Pay: scan the customer's payment code",
+    "payment.back": "back to items (only before any payment)",
+    "printing.reprint": "reprint",
+}
 
 
 def help_rows(
     bindings: Sequence[KeyBinding],
-    extra: Sequence[tuple[str, str]] = (),
+    entry_keys: Sequence[tuple[str, str]] = (),
     departments: Sequence[Department] = (),
+    closing: Sequence[tuple[str, str]] = (),
 ) -> list[tuple[str, str]]:
-    """(key, what it does) for the help box: the entry keys first, then the screen's command keys,
-    then the department keys."""
-    rows = list(extra)
-    rows += [(binding.display_key, binding.label) for binding in bindings]
+    """(key, what it does) for the help box: the entry keys, the screen's command keys, the
+    department keys, then ``closing`` (how to leave)."""
+    rows = list(entry_keys)
+    rows += [(binding.display_key, ACTION_HELP.get(binding.action, binding.label)) for binding in bindings]
     rows += [
         (display_key(department.key), f"{department.name}: the amount typed, then this key")
         for department in departments
     ]
-    return rows
+    return rows + list(closing)
 
 
 def help_text(rows: Sequence[tuple[str, str]]) -> str:

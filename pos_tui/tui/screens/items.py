@@ -1,0 +1,183 @@
+"""IDLE / ENTERING_ITEMS: the entry line and the cart, totals always in view.
+
+Every submitted entry goes to ``lane.enter`` synchronously, in arrival order: the line is
+committed before it is drawn, and the next scan waits behind it in the queue.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from textual import events
+from textual.app import ComposeResult
+
+from pos_tui.config import Department
+from pos_tui.domain.checkout import State
+from pos_tui.domain.permissions import Action
+from pos_tui.lane import LaneView
+from pos_tui.tui.format import cart_rows, help_rows, item_figures, qty_prompt, suspended_row
+from pos_tui.tui.keymap import DEFAULT_KEYMAP
+from pos_tui.tui.screens.lane_screen import LaneScreen
+from pos_tui.tui.screens.modals import ConfirmModal, PriceCheckModal, RecallModal, SearchModal
+from pos_tui.tui.widgets.cart_view import CartLine as CartRow
+from pos_tui.tui.widgets.cart_view import CartView
+from pos_tui.tui.widgets.message_line import MessageLine
+from pos_tui.tui.widgets.scan_entry import ScanEntry
+from pos_tui.tui.widgets.totals_bar import TotalsBar
+
+QUANTITY_PREFIX = re.compile(r"^\d+(\.\d+)?\*$")
+
+
+def show_rows(cart: CartView, rows: Sequence[CartRow]) -> None:
+    """Bring the cart box up to ``rows`` touching as little as possible: a scan appends one row,
+    a void replaces one (the selection stays), anything else redraws the whole cart."""
+    shown = cart.lines
+    if len(rows) >= len(shown) and tuple(rows[: len(shown)]) == shown:
+        for row in rows[len(shown):]:
+            cart.append_line(row)
+    elif len(rows) == len(shown) and all(new.line_no == old.line_no for new, old in zip(rows, shown)):
+        for new, old in zip(rows, shown):
+            if new != old:
+                cart.replace_line(new)
+    else:
+        cart.set_lines(rows)
+
+
+class ItemsScreen(LaneScreen):
+    KEYS = "items"
+    TITLE_TEXT = "items"
+    ENTRY_HELP = (
+        ("Enter", "add the code typed or scanned (barcode, PLU or SKU)"),
+        ("3*", "quantity for the item: 3*code, or 3* then scan; 1.25* for kg"),
+        ("Esc", "clear the entry line"),
+    )
+    BINDINGS = DEFAULT_KEYMAP.textual_bindings("items")
+
+    def compose(self) -> ComposeResult:
+        yield self.status_header()
+        yield CartView(id="cart")
+        yield TotalsBar(id="totals")
+        yield ScanEntry(id="entry")
+        yield MessageLine()
+        yield self.key_footer()
+
+    @property
+    def departments(self) -> dict[str, Department]:
+        return {department.key: department for department in self.pos.lane.config.departments}
+
+    def render_view(self, view: LaneView) -> None:
+        super().render_view(view)
+        cur = self.pos.lane.currency
+        cart = self.query_one(CartView)
+        show_rows(cart, cart_rows(view.lines, cur))
+        cart.border_title = "Sale (open)" if view.state is State.ENTERING_ITEMS else "Ready for the next sale"
+        self.query_one(TotalsBar).set_figures(item_figures(view, cur))
+        self.query_one(ScanEntry).set_prompt(qty_prompt(view))
+
+    def help_rows(self) -> list[tuple[str, str]]:
+        return help_rows(self.pos.keymap.for_screen(self.KEYS), self.ENTRY_HELP, self.pos.lane.config.departments,
+                         [self.pos.quit_help()])
+
+    # ------------------------------------------------------------------ entry and departments
+
+    def on_scan_entry_submitted(self, message: ScanEntry.Submitted) -> None:
+        message.stop()
+        if message.value.strip():
+            self.pos.run_intent(self.pos.lane.enter, message.value.strip())
+
+    def on_key(self, event: events.Key) -> None:
+        department = self.departments.get(event.key)
+        if department is None:
+            return
+        event.stop()
+        event.prevent_default()
+        self.pos.run_intent(self.pos.lane.sell_department, department, self.take_entry())
+
+    def take_entry(self) -> str:
+        """What the cashier typed before a command key; the entry is cleared for the next scan."""
+        entry = self.query_one(ScanEntry)
+        value = entry.value
+        entry.clear()
+        return value
+
+    # ------------------------------------------------------------------ command keys
+
+    def action_line_up(self) -> None:
+        self.query_one(CartView).select_previous()
+
+    def action_line_down(self) -> None:
+        self.query_one(CartView).select_next()
+
+    def action_find(self) -> None:
+        typed = self.take_entry().strip()
+        prefix, text = (typed, "") if QUANTITY_PREFIX.match(typed) else ("", typed)
+        lane = self.pos.lane
+
+        def chosen(sku: str | None) -> None:
+            if sku is not None:
+                self.pos.run_intent(lane.enter, prefix + sku)
+
+        self.app.push_screen(SearchModal(lane.search, lane.currency, text), chosen)
+
+    def action_price_check(self) -> None:
+        lane = self.pos.lane
+        self.app.push_screen(PriceCheckModal(lane.price_check, lane.currency, self.take_entry()))
+
+    def action_void_line(self) -> None:
+        line = self.query_one(CartView).selected_line
+        if line is None:
+            self.say("No line to void: scan an item first", error=True)
+            return
+        self.pos.run_intent(self.pos.lane.void_line, line.line_no)
+
+    def action_suspend(self) -> None:
+        lane = self.pos.lane
+        if lane.state is State.ENTERING_ITEMS:
+            self.pos.run_intent(lane.suspend)
+            return
+        held = lane.suspended()
+        if not held:
+            self.say("No sale is on hold")
+            return
+        rows = [
+            (record.id, suspended_row(f"{record.opened_at:%m-%d %H:%M}", record.cashier, items, total, lane.currency))
+            for record, items, total in held
+        ]
+
+        def chosen(sale_id: int | None) -> None:
+            if sale_id is not None:
+                self.pos.run_intent(lane.recall, sale_id)
+
+        self.app.push_screen(RecallModal(rows), chosen)
+
+    def action_reprint(self) -> None:
+        if self.pos.run_intent(self.pos.lane.request_reprint):
+            self.pos.start_printing()
+
+    def action_total(self) -> None:
+        self.pos.run_intent(self.pos.lane.total)
+
+    def action_void_sale(self) -> None:
+        lane = self.pos.lane
+        if lane.needs_approval(Action.VOID_SALE):
+            self.pos.run_intent(lane.void_sale)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.pos.run_intent(lane.void_sale)
+
+        self.app.push_screen(ConfirmModal("Void the whole sale?"), answered)
+
+    def action_lock(self) -> None:
+        self.pos.run_intent(self.pos.lane.lock)
+
+    def action_discount(self) -> None:
+        self.say("Discounts and price overrides are not enabled on this lane", error=True)
+
+    def action_return_sale(self) -> None:
+        self.say("Returns are not enabled on this lane", error=True)
+
+    def action_no_sale(self) -> None:
+        self.say("No-sale drawer opening is not enabled on this lane", error=True)

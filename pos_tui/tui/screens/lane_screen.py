@@ -1,0 +1,64 @@
+"""What every lane screen shares: the status header, the message line, the key line and F1 help.
+
+A lane screen is a view: it renders the latest ``LaneView`` the app holds whenever it comes to the
+front, and sends the cashier's intents to the app, which calls the lane.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.screen import Screen
+
+from pos_tui.lane import LaneView
+from pos_tui.tui.format import help_rows
+from pos_tui.tui.screens.modals import HelpModal
+from pos_tui.tui.widgets.key_footer import KeyFooter
+from pos_tui.tui.widgets.message_line import MessageLine
+from pos_tui.tui.widgets.status_header import StatusHeader
+
+if TYPE_CHECKING:
+    from pos_tui.tui.app import PosApp
+
+
+class LaneScreen(Screen[None]):
+    """A screen of one lane state; ``KEYS`` names its part of the keymap ("items", "payment", ...)."""
+
+    KEYS: ClassVar[str]
+    TITLE_TEXT: ClassVar[str]
+    ENTRY_HELP: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    @property
+    def pos(self) -> PosApp:
+        return self.app  # type: ignore[return-value]
+
+    def status_header(self) -> StatusHeader:
+        store = self.pos.lane.config.store
+        return StatusHeader(store.name, store.lane)
+
+    def key_footer(self) -> KeyFooter:
+        return KeyFooter(self.pos.keymap.footer(self.KEYS))
+
+    def on_screen_resume(self) -> None:
+        self.render_view(self.pos.view)
+
+    def render_view(self, view: LaneView) -> None:
+        """Show a lane snapshot; screens extend this with their own widgets."""
+        header = self.query_one(StatusHeader)
+        header.set_cashier(view.user or "", view.role.label if view.role else "")
+        for device, (state, ok) in self.pos.device_states.items():
+            header.set_device(device, state, ok)
+        self.say(view.message, error=view.message_is_error)
+
+    def say(self, text: str, *, error: bool = False) -> None:
+        line = self.query_one(MessageLine)
+        if error:
+            line.error(text)
+        else:
+            line.info(text)
+
+    def help_rows(self) -> list[tuple[str, str]]:
+        return help_rows(self.pos.keymap.for_screen(self.KEYS), self.ENTRY_HELP, closing=[self.pos.quit_help()])
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpModal(f"Keys: {self.TITLE_TEXT}", self.help_rows()))

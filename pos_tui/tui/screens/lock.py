@@ -1,0 +1,83 @@
+"""LOCKED: nobody is signed in. One entry line asks for the user name, then the PIN (masked)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from pos_tui.lane import LaneView
+from pos_tui.tui.keymap import DEFAULT_KEYMAP
+from pos_tui.tui.screens.lane_screen import LaneScreen
+from pos_tui.tui.screens.modals import PinEntry
+from pos_tui.tui.widgets.message_line import MessageLine
+from pos_tui.tui.widgets.scan_entry import ScanEntry
+
+USER_PROMPT = "User> "
+
+
+class LockScreen(LaneScreen):
+    KEYS = "lock"
+    TITLE_TEXT = "sign in"
+    ENTRY_HELP = (
+        ("Enter", "after the user name, then after the PIN"),
+        ("Esc", "clear the line; on an empty PIN line: back to the user name"),
+    )
+    BINDINGS = [*DEFAULT_KEYMAP.textual_bindings("lock"), Binding("escape", "restart", show=False)]
+
+    DEFAULT_CSS = """
+    LockScreen #sign-in {
+        height: 1fr;
+        border: solid ansi_blue;
+        border-title-color: ansi_bright_white;
+        border-title-style: bold;
+        padding: 1 2;
+    }
+    LockScreen #user {
+        color: ansi_bright_white;
+        text-style: bold;
+    }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.user: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self.status_header()
+        with Vertical(id="sign-in") as box:
+            box.border_title = "Lane locked"
+            yield Static("Type your user name and press Enter, then your PIN and Enter.", id="how")
+            yield Static("", id="user")
+        yield PinEntry(USER_PROMPT, id="entry")
+        yield MessageLine()
+        yield self.key_footer()
+
+    def render_view(self, view: LaneView) -> None:
+        super().render_view(view)
+        self.query_one("#user", Static).update(f"User: {self.user}" if self.user else "")
+
+    def on_scan_entry_submitted(self, message: ScanEntry.Submitted) -> None:
+        message.stop()
+        if self.user is None:
+            if message.value.strip():
+                self.ask_pin(message.value.strip())
+            return
+        user, pin = self.user, message.value
+        if self.pos.run_intent(self.pos.lane.sign_in, user, pin):
+            self.ask_user()
+
+    def ask_pin(self, user: str) -> None:
+        self.user = user
+        self.query_one("#user", Static).update(f"User: {user}")
+        self.query_one(PinEntry).ask("PIN> ", masked=True)
+
+    def ask_user(self) -> None:
+        self.user = None
+        self.query_one("#user", Static).update("")
+        self.query_one(PinEntry).ask(USER_PROMPT, masked=False)
+
+    def action_restart(self) -> None:
+        """Esc on an empty line: start again from the user name."""
+        self.ask_user()

@@ -1,0 +1,338 @@
+"""Boxes over a lane screen: supervisor approval, yes/no, find (F2), price check (F3), held sales
+(F5), help (F1). Each one returns its answer through ``dismiss``; Esc closes any of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from pos_tui.domain.cart import format_qty
+from pos_tui.domain.money import Currency, format_amount
+from pos_tui.lane import USER_ERRORS, Approval
+from pos_tui.tui.format import help_text, product_row
+from pos_tui.tui.widgets.message_line import MessageLine
+from pos_tui.tui.widgets.scan_entry import CURSOR, ScanEntry
+
+if TYPE_CHECKING:
+    from pos_tui.store.catalog import ProductInfo
+
+ResultT = TypeVar("ResultT")
+
+
+
+
+class PinEntry(ScanEntry):
+    """The entry line, drawing a star for each character while ``masked`` (a PIN)."""
+
+    def __init__(self, prompt: str = "> ", *, masked: bool = False, id: str | None = None) -> None:
+        super().__init__(prompt, id=id)
+        self._masked = masked
+
+    @property
+    def masked(self) -> bool:
+        return self._masked
+
+    def ask(self, prompt: str, *, masked: bool) -> None:
+        """Clear the entry and ask for something else ("PIN> ", masked)."""
+        self._masked = masked
+        self.clear()
+        self.set_prompt(prompt)
+
+    def render(self) -> Text:
+        if not self._masked:
+            return super().render()
+        cursor = CURSOR if self.has_focus else " "
+        return Text(f"{self.prompt}{'*' * len(self.value)}{cursor}", no_wrap=True, overflow="crop")
+
+
+class LaneModal(ModalScreen[ResultT]):
+    """A box in the middle of the lane screen, in the lane's 16 colours."""
+
+    DEFAULT_CSS = """
+    LaneModal {
+        align: center middle;
+        background: transparent;
+    }
+    LaneModal > Vertical {
+        width: 76;
+        height: auto;
+        max-height: 22;
+        border: solid ansi_cyan;
+        border-title-color: ansi_bright_white;
+        border-title-style: bold;
+        background: ansi_black;
+        color: ansi_white;
+        padding: 0 1;
+    }
+    LaneModal Static.hint {
+        color: ansi_cyan;
+    }
+    LaneModal OptionList, LaneModal OptionList:focus {
+        height: auto;
+        max-height: 15;
+        border: none;
+        padding: 0;
+        background: ansi_black;
+        scrollbar-size-vertical: 1;
+    }
+    LaneModal Input, LaneModal Input:focus {
+        height: 1;
+        border: none;
+        padding: 0;
+        background: ansi_black;
+        color: ansi_bright_white;
+    }
+    """
+
+
+class ConfirmModal(LaneModal[bool]):
+    """A yes/no question. Only Y says yes: a stray Enter from the scanner must not confirm."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", show=False),
+        Binding("n", "answer(False)", "No", show=False),
+        Binding("escape", "answer(False)", "No", show=False),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Confirm"
+            yield Static(self.question, id="question")
+            yield Static("Y = yes    N or Esc = no", classes="hint")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class ApprovalModal(LaneModal[Approval | None]):
+    """A supervisor's name, then their PIN; ``approve(name, pin)`` checks them (the lane's approve)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+
+    def __init__(self, title: str, approve: Callable[[str, str], Approval]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.approve = approve
+        self.supervisor: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = self.title_text
+            yield Static("A supervisor types their name, Enter, then their PIN, Enter.", classes="hint")
+            yield PinEntry("Supervisor> ", id="entry")
+            yield MessageLine()
+
+    def on_mount(self) -> None:
+        self.query_one(PinEntry).focus()
+
+    def on_scan_entry_submitted(self, message: ScanEntry.Submitted) -> None:
+        message.stop()
+        entry = self.query_one(PinEntry)
+        if self.supervisor is None:
+            if message.value.strip():
+                self.supervisor = message.value.strip()
+                entry.ask(f"PIN for {self.supervisor}> ", masked=True)
+            return
+        try:
+            approval = self.approve(self.supervisor, message.value)
+        except USER_ERRORS as exc:
+            self.query_one(MessageLine).error(str(exc))
+            self.supervisor = None
+            entry.ask("Supervisor> ", masked=False)
+            return
+        self.dismiss(approval)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class HelpModal(LaneModal[None]):
+    """Every key of the screen underneath, with what it does."""
+
+    BINDINGS = [Binding("escape,f1,enter", "close", "Close", show=False)]
+
+    def __init__(self, title: str, rows: Sequence[tuple[str, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.rows = tuple(rows)
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = self.title_text
+            box.border_subtitle = "Esc closes"
+            yield Static(help_text(self.rows), id="keys")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class SearchModal(LaneModal[str | None]):
+    """Find by name: results from the database as the cashier types; Enter returns the SKU."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", show=False),
+        Binding("up", "move(-1)", "Previous", show=False),
+        Binding("down", "move(1)", "Next", show=False),
+    ]
+
+    def __init__(self, search: Callable[[str], list[ProductInfo]], cur: Currency, text: str = "") -> None:
+        super().__init__()
+        self.search = search
+        self.cur = cur
+        self.initial_text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Find by name"
+            yield Input(self.initial_text, placeholder="type part of a name", compact=True, select_on_focus=False,
+                        id="query")
+            yield OptionList(id="results")
+            yield MessageLine()
+
+    def on_mount(self) -> None:
+        query = self.query_one(Input)
+        query.cursor_blink = False
+        self.query_one(OptionList).can_focus = False
+        query.focus()
+        self.show_results(self.initial_text)
+
+    def on_input_changed(self, message: Input.Changed) -> None:
+        message.stop()
+        self.show_results(message.value)
+
+    def show_results(self, text: str) -> None:
+        results = self.query_one(OptionList)
+        results.clear_options()
+        try:
+            found = self.search(text)
+        except USER_ERRORS as exc:
+            self.query_one(MessageLine).error(str(exc))
+            return
+        width = max(self.query_one(Input).size.width, 60)
+        results.add_options(
+            Option(product_row(p.name, p.price, p.unit, p.barcodes[0] if p.barcodes else p.sku, self.cur, width),
+                   id=p.sku)
+            for p in found
+        )
+        if found:
+            results.highlighted = 0
+        hint = f"{len(found)} found: Up/Down choose, Enter adds, Esc closes" if found else (
+            "no product has that in its name" if text.strip() else "type part of a name (Chinese or Latin)")
+        self.query_one(MessageLine).info(hint)
+
+    def action_move(self, step: int) -> None:
+        results = self.query_one(OptionList)
+        if results.option_count:
+            current = results.highlighted or 0
+            results.highlighted = min(max(current + step, 0), results.option_count - 1)
+
+    def on_input_submitted(self, message: Input.Submitted) -> None:
+        message.stop()
+        results = self.query_one(OptionList)
+        if results.highlighted is None:
+            return
+        self.dismiss(results.get_option_at_index(results.highlighted).id)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class PriceCheckModal(LaneModal[None]):
+    """Type or scan a code: the product's name, price and stock, without selling it."""
+
+    BINDINGS = [Binding("escape", "close", "Close", show=False)]
+
+    def __init__(self, price_check: Callable[[str], ProductInfo], cur: Currency, code: str = "") -> None:
+        super().__init__()
+        self.price_check = price_check
+        self.cur = cur
+        self.initial_code = code
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Price check"
+            yield Static("", id="product")
+            yield ScanEntry("Code> ", id="entry")
+            yield MessageLine()
+
+    def on_mount(self) -> None:
+        self.query_one(ScanEntry).focus()
+        if self.initial_code.strip():
+            self.check(self.initial_code)
+        else:
+            self.query_one(MessageLine).info("Scan or type a code, Enter; Esc closes")
+
+    def on_scan_entry_submitted(self, message: ScanEntry.Submitted) -> None:
+        message.stop()
+        if message.value.strip():
+            self.check(message.value)
+
+    def check(self, code: str) -> None:
+        product_box = self.query_one("#product", Static)
+        try:
+            product = self.price_check(code)
+        except USER_ERRORS as exc:
+            product_box.update("")
+            self.query_one(MessageLine).error(str(exc))
+            return
+        product_box.update(product_text(product, self.cur))
+        self.query_one(MessageLine).info("Scan another code, or Esc to close")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def product_text(product: ProductInfo, cur: Currency) -> Text:
+    """The price-check answer: name, codes, price per unit, stock."""
+    per = "per kg" if product.unit == "kg" else "each"
+    stock = "not counted" if product.stock is None else format_qty(product.unit, product.stock)
+    codes = ", ".join(product.barcodes) or "none"
+    text = Text()
+    text.append(product.name, style="bold")
+    if not product.active:
+        text.append("  (not for sale)")
+    text.append(f"\nSKU {product.sku}   codes {codes}\n")
+    text.append(f"Price {format_amount(product.price, cur, symbol=True)} {per}", style="bold")
+    text.append(f"   Stock {stock}")
+    return text
+
+
+class RecallModal(LaneModal[int | None]):
+    """The held sales of this lane; Enter recalls the highlighted one."""
+
+    BINDINGS = [Binding("escape", "close", "Close", show=False)]
+
+    def __init__(self, rows: Sequence[tuple[int, str]]) -> None:
+        super().__init__()
+        self.rows = tuple(rows)
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Held sales"
+            yield OptionList(*(Option(text, id=str(sale_id)) for sale_id, text in self.rows), id="held")
+            yield Static("Up/Down choose, Enter recalls, Esc closes", classes="hint")
+
+    def on_mount(self) -> None:
+        held = self.query_one(OptionList)
+        held.highlighted = 0
+        held.focus()
+
+    def on_option_list_option_selected(self, message: OptionList.OptionSelected) -> None:
+        message.stop()
+        self.dismiss(int(message.option.id))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,82 @@
+"""CHOOSING_PAYMENT: due, paid and balance; an amount (empty = the balance), then a method key."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from pos_tui.lane import LaneView
+from pos_tui.tui.format import payment_figures, payment_summary
+from pos_tui.tui.keymap import DEFAULT_KEYMAP
+from pos_tui.tui.screens.lane_screen import LaneScreen
+from pos_tui.tui.widgets.message_line import MessageLine
+from pos_tui.tui.widgets.scan_entry import ScanEntry
+from pos_tui.tui.widgets.totals_bar import TotalsBar
+
+
+class PaymentScreen(LaneScreen):
+    KEYS = "payment"
+    TITLE_TEXT = "payment"
+    ENTRY_HELP = (
+        ("0-9 .", "the amount handed over; nothing typed = the balance"),
+        ("Esc", "clear the amount; on an empty line: back to items (before any payment)"),
+    )
+    BINDINGS = DEFAULT_KEYMAP.textual_bindings("payment")
+
+    DEFAULT_CSS = """
+    PaymentScreen #summary {
+        height: 1fr;
+        border: solid ansi_blue;
+        border-title-color: ansi_bright_white;
+        border-title-style: bold;
+        padding: 1 2;
+        color: ansi_bright_white;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield self.status_header()
+        summary = Static("", id="summary")
+        summary.border_title = "Payment"
+        yield summary
+        yield TotalsBar(id="totals")
+        yield ScanEntry("Amount> ", id="entry")
+        yield MessageLine()
+        yield self.key_footer()
+
+    def render_view(self, view: LaneView) -> None:
+        super().render_view(view)
+        cur = self.pos.lane.currency
+        self.query_one("#summary", Static).update("\n".join(payment_summary(view, cur)))
+        self.query_one(TotalsBar).set_figures(payment_figures(view, cur))
+
+    def take_amount(self) -> str:
+        entry = self.query_one(ScanEntry)
+        amount = entry.value
+        entry.clear()
+        return amount
+
+    def on_scan_entry_submitted(self, message: ScanEntry.Submitted) -> None:
+        # Enter alone takes no payment: a scan arriving here must never become a cash amount.
+        message.stop()
+        self.say("Type the amount (or nothing for the balance), then F2 cash", error=bool(message.value))
+
+    def action_cash(self) -> None:
+        self.pos.run_intent(self.pos.lane.tender_cash, self.take_amount())
+
+    # Card and wallet dialogues run on the terminal screen, which is not part of this lane's
+    # screens: the keys say why they cannot pay instead of starting an attempt nobody would finish.
+    def action_card(self) -> None:
+        self.take_amount()
+        connected = self.pos.lane.terminal is not None
+        self.say("card payments: " + ("the card terminal is not connected to this lane's screens" if connected
+                                      else "no card terminal is configured on this lane"), error=True)
+
+    def action_wallet(self) -> None:
+        self.take_amount()
+        connected = bool(self.pos.lane.wallets)
+        self.say("wallet payments: " + ("the wallet gateway is not connected to this lane's screens" if connected
+                                        else "no wallet gateway is set up on this lane"), error=True)
+
+    def action_back(self) -> None:
+        self.pos.run_intent(self.pos.lane.back_to_items)
