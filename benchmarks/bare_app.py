@@ -113,6 +113,8 @@ def _launch_once(argv: list[str], term: str) -> LaunchRun:
     os.close(ready_write)
     with os.fdopen(ready_read) as ready:
         line = ready.readline()
+    if child.poll() is None:  # an app that keeps running once ready (the lane) is stopped here
+        child.terminate()
     child.wait(timeout=60)
     os.close(master)
     if not line:

@@ -370,6 +370,38 @@ def journal_verify(ctx: click.Context) -> None:
     click.echo(result.describe())
 
 
+@main.command()
+@click.argument("kind", type=click.Choice(["x", "z"], case_sensitive=False))
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="X: every shift opened that day. Z: show the Z report already taken that day.")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
+@click.option("--width", type=click.IntRange(32, 200), default=80, show_default=True, help="Text width in cells.")
+@click.pass_context
+def report(ctx: click.Context, kind: str, day: Any, fmt: str, width: int) -> None:
+    """Shift (X) and day (Z) reports of this lane. `report z` without --date closes today."""
+    import datetime as dt
+
+    from pos_tui.domain.report import render_csv, render_json, render_text
+    from pos_tui.lane_settlement import report_context
+    from pos_tui.store import reports
+
+    config = _open_store(ctx)
+    context = report_context(config)
+    now = dt.datetime.now()
+    if kind.lower() == "x":
+        result = reports.x_report(context, now, day=day.date() if day else None, actor=_actor())
+    elif day is not None:
+        result = reports.stored_z_report(config.store.lane, day.date())
+    else:
+        result = reports.take_z_report(context, now, actor=_actor())
+    if fmt == "json":
+        click.echo(render_json(result))
+    elif fmt == "csv":
+        click.echo(render_csv(result), nl=False)
+    else:
+        click.echo(render_text(result, width), nl=False)
+
+
 # ---------------------------------------------------------------- the lane and its simulators
 
 
@@ -459,3 +491,26 @@ def sim_terminal(script: str, think: float) -> None:
     except ScriptError as exc:
         raise ConfigProblem(f"--script: {exc}") from None
     run_terminal_simulator(words, think_seconds=think)
+
+
+# ---------------------------------------------------------------- devices
+
+
+@main.group("devices")
+def devices_group() -> None:
+    """The lane's devices: printer, card terminal, scanner, display."""
+
+
+@devices_group.command("check")
+@click.pass_context
+def devices_check(ctx: click.Context) -> None:
+    """Open each configured device and say how it is; exit 1 if any of them fails."""
+    from pos_tui.devices.status import check_devices
+
+    checked = check_devices(_config(ctx))
+    width = max(len(device.name) for device in checked)
+    for device in checked:
+        click.echo(f"{device.name:<{width}}  {'ok' if device.ok else 'FAILED':<6}  {device.words}")
+    failed = [device.name for device in checked if not device.ok]
+    if failed:
+        raise click.ClickException(f"{len(failed)} of the configured devices failed: {', '.join(failed)}")

@@ -21,7 +21,7 @@ DEMO_SETTINGS: dict[str, Any] = {
         "lane": 1,
         "receipt_footer": "Thank you! 谢谢惠顾",
     },
-    "cash": {"rounding_step": "0.10"},
+    "cash": {"rounding_step": "0.10", "default_float": "500.00"},
     "devices": {"terminal": {"driver": "simulator", "step_timeout": 3.0, "answer_timeout": 30.0}},
     "payments": {"alipay": {"gateway": "simulator"}, "wechat": {"gateway": "simulator"},
                  "card": {"max": "50000.00", "fee_rate": "0.6%"}},
@@ -43,10 +43,12 @@ def demo_config(data_dir: Path) -> Config:
     return parse_config(DEMO_SETTINGS, data_dir)
 
 
-def create_demo_store(data_dir: Path) -> Config:
+def create_demo_store(data_dir: Path, *, with_open_shift: bool = True) -> Config:
     """Create the demo database in ``data_dir`` (catalog and users) and return its config.
 
-    Leaves the database open and bound (the lane uses it next).
+    With ``with_open_shift`` the demo cashier's shift is open with the default float, so the
+    demo (and every test built on it) can sell straight away. Leaves the database open and
+    bound (the lane uses it next).
     """
     from pos_tui.store import users
     from pos_tui.store.catalog_csv import import_products
@@ -58,7 +60,19 @@ def create_demo_store(data_dir: Path) -> Config:
         import_products(catalog_file, cur=config.currency, tax_codes=config.tax.rates, actor="demo")
     for name, role, pin in DEMO_USERS:
         users.add_user(name, role, pin, config.security.pin_min_length, now=dt.datetime.now(), actor="demo")
+    if with_open_shift:
+        open_demo_shift(config)
     return config
+
+
+def open_demo_shift(config: Config) -> None:
+    """Open the demo cashier's shift with the float the drawer should hold, unless one is open."""
+    from pos_tui.store import shifts
+
+    lane = config.store.lane
+    if shifts.open_shift_on_lane(lane) is None:
+        counted = shifts.suggested_float(lane, config.cash.default_float)
+        shifts.open_shift(lane, counted, actor=DEMO_USERS[0][0], now=dt.datetime.now(), suggested=counted)
 
 
 def open_demo_store(data_dir: Path) -> Config:
@@ -68,6 +82,7 @@ def open_demo_store(data_dir: Path) -> Config:
     config = demo_config(Path(data_dir))
     if config.database_path is not None and config.database_path.exists():
         open_database(config.database.url)
+        open_demo_shift(config)
         return config
     return create_demo_store(data_dir)
 

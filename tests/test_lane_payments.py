@@ -42,7 +42,7 @@ def simulator():
 
 
 def make_lane(config, sim, wallets=None):
-    terminal = ConcertTerminal(sim.port, pos_number=1, step_timeout=0.5, answer_timeout=1.5, poll_interval=0.02)
+    terminal = ConcertTerminal(sim.port, pos_number=1, step_timeout=3.0, answer_timeout=2.0, poll_interval=0.02)
     lane = Lane(config, terminal=terminal, wallets=wallets or {})
     lane.sign_in("cashier", "1234")
     return lane

@@ -183,10 +183,71 @@ def _m3_sales(db: peewee.Database) -> None:
     db.create_tables([Sale, SaleLine, LineVoid, Payment, PrintJob, ReceiptCounter])
 
 
+def _m4_shifts_returns_reports(db: peewee.Database) -> None:
+    from playhouse.migrate import SchemaMigrator, migrate
+
+    base = _frozen_base(db)
+
+    class Shift(base):
+        lane = peewee.IntegerField()
+        status = peewee.CharField()  # open | closed
+        opened_by = peewee.CharField()
+        opened_at = peewee.DateTimeField()
+        opening_float = peewee.IntegerField()
+        float_detail = peewee.TextField(default="")
+        training = peewee.BooleanField(default=False)
+        closed_by = peewee.CharField(null=True)
+        closed_at = peewee.DateTimeField(null=True)
+        counted = peewee.IntegerField(null=True)
+        count_detail = peewee.TextField(default="")
+        expected = peewee.IntegerField(null=True)
+        left_in_drawer = peewee.IntegerField(null=True)
+        z_report = peewee.IntegerField(null=True, index=True)
+
+        class Meta:
+            indexes = ((("lane", "status"), False),)
+
+    class CashMovement(base):
+        shift = peewee.ForeignKeyField(Shift, index=True)
+        kind = peewee.CharField()  # paid_in | paid_out | no_sale
+        amount = peewee.IntegerField(default=0)
+        reason = peewee.CharField()
+        actor = peewee.CharField()
+        approved_by = peewee.CharField(null=True)
+        at = peewee.DateTimeField()
+        training = peewee.BooleanField(default=False)
+
+    class ZReport(base):
+        lane = peewee.IntegerField()
+        number = peewee.IntegerField()
+        business_day = peewee.CharField()
+        taken_at = peewee.DateTimeField()
+        taken_by = peewee.CharField()
+        approved_by = peewee.CharField(null=True)
+        content = peewee.TextField()
+
+        class Meta:
+            indexes = ((("lane", "number"), True), (("lane", "business_day"), True))
+
+    db.create_tables([Shift, CashMovement, ZReport])
+    # One open shift per lane, whatever the code above the database does.
+    db.execute_sql("CREATE UNIQUE INDEX shift_one_open_per_lane ON shift (lane) WHERE status = 'open'")
+    migrator = SchemaMigrator.from_database(db)
+    migrate(
+        migrator.add_column("sale", "shift", peewee.IntegerField(null=True, index=True)),
+        migrator.add_column("sale", "kind", peewee.CharField(default="sale")),
+        migrator.add_column("sale", "original", peewee.IntegerField(null=True, index=True)),
+        migrator.add_column("sale", "training", peewee.BooleanField(default=False)),
+        migrator.add_column("sale_line", "origin_line", peewee.IntegerField(null=True, index=True)),
+        migrator.add_column("payment", "refund_of", peewee.IntegerField(null=True, index=True)),
+    )
+
+
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _m1_catalog_users_journal,
     _m2_product_name_search,
     _m3_sales,
+    _m4_shifts_returns_reports,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -66,6 +66,10 @@ class Sale(BaseModel):
     total = peewee.IntegerField(default=0)
     tax_total = peewee.IntegerField(default=0)
     change = peewee.IntegerField(default=0)
+    shift = peewee.IntegerField(null=True, index=True)  # the shift it was rung up in (migration 4)
+    kind = peewee.CharField(default="sale")  # sale | return
+    original = peewee.IntegerField(null=True, index=True)  # a return's original sale
+    training = peewee.BooleanField(default=False)
 
     class Meta:
         indexes = ((("lane", "status"), False),)
@@ -85,6 +89,7 @@ class SaleLine(BaseModel):
     discount = peewee.IntegerField(default=0)
     added_at = peewee.DateTimeField()
     added_by = peewee.CharField()
+    origin_line = peewee.IntegerField(null=True, index=True)  # a return line's original sale line
 
     class Meta:
         indexes = ((("sale", "line_no"), True),)
@@ -114,6 +119,7 @@ class Payment(BaseModel):
     reason = peewee.CharField(default="")
     created_at = peewee.DateTimeField()
     updated_at = peewee.DateTimeField()
+    refund_of = peewee.IntegerField(null=True, index=True)  # a refund's original payment
 
 
 class PrintJob(BaseModel):
@@ -133,3 +139,47 @@ class ReceiptCounter(BaseModel):
 
     class Meta:
         indexes = ((("lane", "day"), True),)
+
+
+class Shift(BaseModel):
+    lane = peewee.IntegerField()
+    status = peewee.CharField()  # open | closed
+    opened_by = peewee.CharField()
+    opened_at = peewee.DateTimeField()
+    opening_float = peewee.IntegerField()
+    float_detail = peewee.TextField(default="")  # JSON {denomination: count} when counted so
+    training = peewee.BooleanField(default=False)
+    closed_by = peewee.CharField(null=True)
+    closed_at = peewee.DateTimeField(null=True)
+    counted = peewee.IntegerField(null=True)
+    count_detail = peewee.TextField(default="")
+    expected = peewee.IntegerField(null=True)
+    left_in_drawer = peewee.IntegerField(null=True)
+    z_report = peewee.IntegerField(null=True, index=True)
+
+    class Meta:
+        indexes = ((("lane", "status"), False),)
+
+
+class CashMovement(BaseModel):
+    shift = peewee.ForeignKeyField(Shift, backref="movements", index=True)
+    kind = peewee.CharField()  # paid_in | paid_out | no_sale
+    amount = peewee.IntegerField(default=0)
+    reason = peewee.CharField()
+    actor = peewee.CharField()
+    approved_by = peewee.CharField(null=True)
+    at = peewee.DateTimeField()
+    training = peewee.BooleanField(default=False)
+
+
+class ZReport(BaseModel):
+    lane = peewee.IntegerField()
+    number = peewee.IntegerField()
+    business_day = peewee.CharField()  # YYYY-MM-DD
+    taken_at = peewee.DateTimeField()
+    taken_by = peewee.CharField()
+    approved_by = peewee.CharField(null=True)
+    content = peewee.TextField()  # the report as JSON, exactly as it was printed
+
+    class Meta:
+        indexes = ((("lane", "number"), True), (("lane", "business_day"), True))

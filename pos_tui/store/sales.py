@@ -15,9 +15,12 @@ import peewee
 from pos_tui.domain.cart import Cart, CartLine
 from pos_tui.store import journal
 from pos_tui.store.db import StoreError, write_transaction
-from pos_tui.store.models import LineVoid, Payment, PrintJob, Product, ReceiptCounter, Sale, SaleLine
+from pos_tui.store.models import (
+    LineVoid, Payment, PrintJob, Product, ReceiptCounter, Sale, SaleLine, Shift,
+)
 
 OPEN, SUSPENDED, PAID, VOIDED = "open", "suspended", "paid", "voided"
+RETURN_SERIES, TRAINING_SERIES = "R", "T"
 PHASES = ("items", "payment", "terminal")
 SETTLED = ("approved", "resolved_approved")
 
@@ -130,8 +133,10 @@ def add_line(sale_id: int | None, lane: int, line: CartLine, actor: str, now: dt
         if sale_id is None:
             if Sale.select().where((Sale.lane == lane) & (Sale.status == OPEN)).exists():
                 raise SaleError(f"lane {lane} already has an open sale")
+            shift = _open_shift(lane)
             sale = Sale.create(uuid=uuid.uuid4().hex, lane=lane, status=OPEN, phase="items", cashier=actor,
-                               opened_at=now)
+                               opened_at=now, shift=shift.id if shift else None,
+                               training=bool(shift and shift.training))
             journal.append("sale.open", {"sale": sale.uuid, "lane": lane}, actor)
         else:
             sale = _sale_for_update(sale_id, OPEN)
@@ -205,7 +210,10 @@ def recall_sale(sale_id: int, lane: int, actor: str) -> SaleRecord:
         sale = _sale_for_update(sale_id, SUSPENDED)
         if Sale.select().where((Sale.lane == lane) & (Sale.status == OPEN)).exists():
             raise SaleError("finish or suspend the open sale first")
-        Sale.update(status=OPEN, lane=lane, phase="items").where(Sale.id == sale_id).execute()
+        # A recalled sale belongs to the shift that finishes it (its lane's drawer takes the money).
+        shift = _open_shift(lane)
+        Sale.update(status=OPEN, lane=lane, phase="items", shift=shift.id if shift else sale.shift,
+                    training=bool(shift and shift.training)).where(Sale.id == sale_id).execute()
         journal.append("sale.recall", {"sale": sale.uuid, "lane": lane}, actor)
     return get_sale(sale_id)
 
@@ -239,9 +247,12 @@ def _unresolved(sale_id: int) -> int:
     return Payment.select().where((Payment.sale == sale_id) & (Payment.status.in_(("pending", "unknown")))).count()
 
 
-def next_receipt_no(lane: int, day: dt.date) -> str:
-    """Take the next receipt number of the lane's day (inside the caller's transaction)."""
-    key = day.strftime("%Y%m%d")
+def next_receipt_no(lane: int, day: dt.date, series: str = "") -> str:
+    """Take the next receipt number of the lane's day (inside the caller's transaction).
+
+    ``series`` keeps other records out of the sales' numbering: "R" returns, "T" training sales.
+    """
+    key = series + day.strftime("%Y%m%d")
     counter, _ = ReceiptCounter.get_or_create(lane=lane, day=key, defaults={"last": 0})
     ReceiptCounter.update(last=ReceiptCounter.last + 1).where(ReceiptCounter.id == counter.id).execute()
     number = ReceiptCounter.get_by_id(counter.id).last
@@ -250,12 +261,12 @@ def next_receipt_no(lane: int, day: dt.date) -> str:
 
 def _finalize(sale: Sale, total: int, tax_total: int, change: int, now: dt.datetime, actor: str) -> str:
     """Number the sale, mark it paid, take stock, journal it, queue its receipt (caller's transaction)."""
-    receipt_no = next_receipt_no(sale.lane, now.date())
+    receipt_no = next_receipt_no(sale.lane, now.date(), TRAINING_SERIES if sale.training else "")
     Sale.update(status=PAID, receipt_no=receipt_no, closed_at=now, total=total, tax_total=tax_total,
                 change=change).where(Sale.id == sale.id).execute()
     cart = load_cart(sale.id)
     for line in cart.active_lines:
-        if line.product_id is not None:
+        if line.product_id is not None and not sale.training:
             Product.update(stock=Product.stock - line.qty_milli).where(
                 (Product.id == line.product_id) & Product.stock.is_null(False)
             ).execute()
@@ -263,7 +274,8 @@ def _finalize(sale: Sale, total: int, tax_total: int, change: int, now: dt.datet
     journal.append(
         "sale.paid",
         {"sale": sale.uuid, "receipt": receipt_no, "total": total, "tax": tax_total, "change": change,
-         "payments": [[p.method, p.amount] for p in payments_of(sale.id) if p.status in SETTLED]},
+         "payments": [[p.method, p.amount] for p in payments_of(sale.id) if p.status in SETTLED],
+         "training": bool(sale.training)},
         actor,
     )
     return receipt_no
@@ -410,3 +422,43 @@ def log_event(kind: str, payload: dict, actor: str | None) -> None:
     """A lane event with nothing else to write (lock, drawer open): its own journal transaction."""
     with write_transaction():
         journal.append(kind, payload, actor)
+
+
+def _open_shift(lane: int) -> Shift | None:
+    return Shift.get_or_none((Shift.lane == lane) & (Shift.status == "open"))
+
+
+def adjust_lines(sale_id: int, lines: list[CartLine], *, kind: str, actor: str, approved_by: str | None,
+                 detail: dict) -> None:
+    """Write the new price and discount of each line (a discount or price override), journaled
+    with what each line was before and who approved it; refused once money has been taken."""
+    with write_transaction():
+        sale = _sale_for_update(sale_id, OPEN)
+        if _paid_total(sale_id) or _unresolved(sale_id):
+            raise SaleError("a payment has been taken: prices and discounts can no longer change")
+        changes = []
+        for line in lines:
+            row = SaleLine.get_or_none((SaleLine.sale == sale_id) & (SaleLine.line_no == line.line_no))
+            if row is None:
+                raise SaleError(f"there is no line {line.line_no}")
+            changes.append({"line": line.line_no, "unit_price": [row.unit_price, line.unit_price],
+                            "amount": [row.amount, line.amount], "discount": [row.discount, line.discount]})
+            SaleLine.update(unit_price=line.unit_price, amount=line.amount, discount=line.discount).where(
+                SaleLine.id == row.id).execute()
+        journal.append(f"sale.{kind}", {"sale": sale.uuid, "lines": changes, "approved_by": approved_by, **detail},
+                       actor)
+
+
+@dataclass(frozen=True)
+class ReceiptKind:
+    """What sets a receipt apart: a refund (with its original receipt) or a training sale."""
+
+    refund: bool
+    training: bool
+    original_receipt: str | None
+
+
+def receipt_kind(sale_id: int) -> ReceiptKind:
+    sale = _sale_for_update(sale_id)
+    original = Sale.get_or_none(Sale.id == sale.original) if sale.original else None
+    return ReceiptKind(sale.kind == "return", bool(sale.training), original.receipt_no if original else None)

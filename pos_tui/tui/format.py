@@ -7,14 +7,19 @@ padded by terminal cells, so Chinese and Latin names line up.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from pos_tui.config import Department
 from pos_tui.domain.cart import CartLine, format_qty
 from pos_tui.domain.display_width import pad_cells, truncate_cells
 from pos_tui.domain.money import Currency, format_amount
+from pos_tui.domain.tender import method_name
 from pos_tui.lane import LaneView
 from pos_tui.tui.keymap import KeyBinding, display_key
 from pos_tui.tui.widgets.cart_view import CartLine as CartRow
+
+if TYPE_CHECKING:
+    from pos_tui.store.sales import PaymentRecord
 
 Figures = tuple[tuple[str, str], ...]
 
@@ -67,9 +72,32 @@ def payment_summary(view: LaneView, cur: Currency) -> list[str]:
     if view.payments:
         rows += ["", "Payments"]
         for payment in view.payments:
-            status = "" if payment.status == "approved" else f"  ({payment.status})"
-            rows.append(row(f"  {payment.method}", payment.amount) + status)
+            status = "" if payment.status == "approved" else f"  ({payment.status.replace('_', ' ')})"
+            rows.append(row(f"  {method_name(payment.method)}", payment.amount) + status)
     return rows
+
+
+def payment_title(method: str) -> str:
+    """The terminal screen's box title: "Card payment", "Alipay payment"."""
+    name = method_name(method)
+    return f"{name[:1].upper()}{name[1:]} payment"
+
+
+def waited_text(seconds: float) -> str:
+    """The terminal screen's clock line, in whole seconds."""
+    return f"Waiting {int(seconds)} s"
+
+
+def unresolved_lines(payment: PaymentRecord, cur: Currency) -> list[str]:
+    """A payment attempt whose outcome is unknown, as the supervisor compares it with the ticket."""
+    why = payment.reason or "no answer recorded: the lane stopped while it waited"
+    return [
+        f"Reference  {payment.reference}",
+        f"Method     {method_name(payment.method)}",
+        f"Amount     {format_amount(payment.amount, cur, symbol=True)}",
+        f"Started    {payment.created_at:%Y-%m-%d %H:%M:%S}",
+        f"Why        {why}",
+    ]
 
 
 def qty_prompt(view: LaneView) -> str:
@@ -115,6 +143,9 @@ ACTION_HELP = {
     "payment.card": "card through the payment terminal",
     "payment.wallet": "Alipay / WeChat Pay: scan the customer's payment code",
     "payment.back": "back to items (only before any payment)",
+    "payment.resolve": "resolve a payment whose outcome is unknown (supervisor)",
+    "terminal.help": "this list of keys",
+    "terminal.cancel": "how to cancel the payment; pressed again: stop waiting (outcome unknown)",
     "printing.reprint": "reprint",
 }
 

@@ -153,6 +153,8 @@ DEFAULT_KEYMAP = Keymap(
         _b("payment.card", "f3", "Card"),
         _b("payment.wallet", "f4", "Wallet"),
         _b("payment.back", "escape", "Back"),
+        _b("payment.resolve", "f6", "Resolve"),
+        _b("terminal.help", "f1", "Help"),
         _b("terminal.cancel", "escape", "Cancel"),
         _b("printing.reprint", "f9", "Reprint"),
     )

@@ -335,7 +335,7 @@ class ConcertTerminal(PaymentTerminal):
             if not reader.started and byte == ENQ:
                 wire.send(bytes([ACK]))  # our ACK to its call was lost: it calls again
                 continue
-            if byte == EOT:
+            if byte == EOT and not reader.awaiting_lrc:
                 return None
             try:
                 raw = reader.feed(byte)

@@ -82,6 +82,10 @@ class FrameReader:
 
     Bytes before STX are skipped. ``feed`` returns the whole raw frame once its LRC byte has
     arrived, else None; a frame growing past MAX_FRAME_DATA raises FrameError.
+
+    The LRC is a binary check byte: about one frame in ten ends in an LRC equal to STX, ETX, EOT,
+    ENQ, ACK or NAK. A reader that watches for control bytes must feed the byte after ETX here
+    unexamined (see ``awaiting_lrc``), or it takes a good frame's last byte for a control byte.
     """
 
     def __init__(self) -> None:
@@ -91,6 +95,11 @@ class FrameReader:
     @property
     def started(self) -> bool:
         return bool(self._buffer)
+
+    @property
+    def awaiting_lrc(self) -> bool:
+        """True once ETX has arrived: the next byte is the LRC, whatever its value."""
+        return self._closed
 
     def feed(self, byte: int) -> bytes | None:
         if not self._buffer:

@@ -312,7 +312,7 @@ class TerminalSimulator:
     def _read_frame(self, reader: FrameReader) -> bytes | None:
         deadline = time.monotonic() + self._step_timeout
         while (byte := self._next_byte(deadline)) is not None:
-            if byte == EOT:
+            if byte == EOT and not reader.awaiting_lrc:
                 return None
             try:
                 raw = reader.feed(byte)

@@ -1,10 +1,12 @@
 """Boxes over a lane screen: supervisor approval, yes/no, find (F2), price check (F3), held sales
-(F5), help (F1). Each one returns its answer through ``dismiss``; Esc closes any of them.
+(F5), help (F1), the wallet payment code, and the resolution of a payment whose outcome is unknown.
+Each one returns its answer through ``dismiss``; Esc closes any of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from rich.text import Text
@@ -18,16 +20,15 @@ from textual.widgets.option_list import Option
 from pos_tui.domain.cart import format_qty
 from pos_tui.domain.money import Currency, format_amount
 from pos_tui.lane import USER_ERRORS, Approval
-from pos_tui.tui.format import help_text, product_row
+from pos_tui.tui.format import help_text, product_row, unresolved_lines
 from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.scan_entry import CURSOR, ScanEntry
 
 if TYPE_CHECKING:
     from pos_tui.store.catalog import ProductInfo
+    from pos_tui.store.sales import PaymentRecord
 
 ResultT = TypeVar("ResultT")
-
-
 
 
 class PinEntry(ScanEntry):
@@ -333,6 +334,108 @@ class RecallModal(LaneModal[int | None]):
     def on_option_list_option_selected(self, message: OptionList.OptionSelected) -> None:
         message.stop()
         self.dismiss(int(message.option.id))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class WalletCodeModal(LaneModal[ResultT]):
+    """Scan the customer's payment code; ``begin(code)`` starts the wallet payment and its answer is
+    the result. A refused code (neither Alipay nor WeChat Pay, a limit) shows here: scan again or Esc."""
+
+    BINDINGS = [Binding("escape", "close", "Close", show=False)]
+
+    def __init__(self, begin: Callable[[str], ResultT], amount_line: str) -> None:
+        super().__init__()
+        self.begin = begin
+        self.amount_line = amount_line
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Wallet payment"
+            yield Static(self.amount_line, id="amount")
+            yield Static("Scan the customer's payment code (Alipay or WeChat Pay); Esc closes", classes="hint")
+            yield ScanEntry("Code> ", id="entry")
+            yield MessageLine()
+
+    def on_mount(self) -> None:
+        self.query_one(ScanEntry).focus()
+
+    def on_scan_entry_submitted(self, message: ScanEntry.Submitted) -> None:
+        message.stop()
+        code = message.value.strip()
+        if not code:
+            return
+        try:
+            begun = self.begin(code)
+        except USER_ERRORS as exc:
+            self.query_one(MessageLine).error(str(exc))
+            return
+        self.dismiss(begun)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What the terminal's own ticket says about one attempt: charged (with its auth code) or not."""
+
+    payment_id: int
+    charged: bool
+    auth_code: str = ""
+
+
+class ResolveModal(LaneModal[Resolution | None]):
+    """A payment whose outcome is unknown: A = approved on the ticket (then its auth code), N = not
+    charged. Letters, not Enter, decide: a stray Enter from the scanner must not resolve money."""
+
+    # Nothing takes the keys until A: the letters A and N are the answers, not text.
+    AUTO_FOCUS = ""
+    BINDINGS = [
+        Binding("a", "charged", "Approved", show=False),
+        Binding("n", "not_charged", "Not charged", show=False),
+        Binding("escape", "close", "Later", show=False),
+    ]
+
+    def __init__(self, payment: PaymentRecord, cur: Currency) -> None:
+        super().__init__()
+        self.payment = payment
+        self.cur = cur
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Payment outcome unknown"
+            box.border_subtitle = "supervisor"
+            yield Static("\n".join(unresolved_lines(self.payment, self.cur)), id="attempt")
+            yield Static("\nFind this reference and amount on the terminal's last ticket:", id="question")
+            yield Static(
+                "A    approved on the terminal's ticket: enter auth code\n"
+                "N    not charged\n"
+                "Esc  later (card, wallet and cash stay refused until it is resolved)",
+                classes="hint",
+            )
+            entry = ScanEntry("Auth code> ", id="entry")
+            entry.display = False
+            yield entry
+            yield MessageLine()
+
+    def action_charged(self) -> None:
+        entry = self.query_one(ScanEntry)
+        entry.display = True
+        entry.focus()
+        self.query_one(MessageLine).info("Type the auth code printed on the ticket, then Enter")
+
+    def action_not_charged(self) -> None:
+        self.dismiss(Resolution(self.payment.id, charged=False))
+
+    def on_scan_entry_submitted(self, message: ScanEntry.Submitted) -> None:
+        message.stop()
+        code = message.value.strip()
+        if not code:
+            self.query_one(MessageLine).error("type the auth code printed on the terminal's ticket")
+            return
+        self.dismiss(Resolution(self.payment.id, charged=True, auth_code=code))
 
     def action_close(self) -> None:
         self.dismiss(None)

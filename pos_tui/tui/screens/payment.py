@@ -59,24 +59,22 @@ class PaymentScreen(LaneScreen):
     def on_scan_entry_submitted(self, message: ScanEntry.Submitted) -> None:
         # Enter alone takes no payment: a scan arriving here must never become a cash amount.
         message.stop()
-        self.say("Type the amount (or nothing for the balance), then F2 cash", error=bool(message.value))
+        keymap = self.pos.keymap
+        methods = ", ".join(f"{keymap.binding(f'payment.{name}').display_key} {name}"
+                            for name in ("cash", "card", "wallet"))
+        self.say(f"Type an amount (none = the balance), then {methods}", error=bool(message.value))
 
     def action_cash(self) -> None:
         self.pos.run_intent(self.pos.lane.tender_cash, self.take_amount())
 
-    # Card and wallet dialogues run on the terminal screen, which is not part of this lane's
-    # screens: the keys say why they cannot pay instead of starting an attempt nobody would finish.
     def action_card(self) -> None:
-        self.take_amount()
-        connected = self.pos.lane.terminal is not None
-        self.say("card payments: " + ("the card terminal is not connected to this lane's screens" if connected
-                                      else "no card terminal is configured on this lane"), error=True)
+        self.pos.start_card(self.take_amount())
 
     def action_wallet(self) -> None:
-        self.take_amount()
-        connected = bool(self.pos.lane.wallets)
-        self.say("wallet payments: " + ("the wallet gateway is not connected to this lane's screens" if connected
-                                        else "no wallet gateway is set up on this lane"), error=True)
+        self.pos.start_wallet(self.take_amount())
+
+    def action_resolve(self) -> None:
+        self.pos.open_resolution()
 
     def action_back(self) -> None:
         self.pos.run_intent(self.pos.lane.back_to_items)

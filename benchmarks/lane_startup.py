@@ -1,0 +1,68 @@
+"""Launch-to-ready of the lane against a bare Textual app with the same widgets, in one run.
+
+    python benchmarks/lane_startup.py [--runs 10] [--products 1000000] [--term linux]
+
+Builds a store with ``--products`` products (the lane must not care: it never loads the catalog),
+then alternates launches of `pos-tui run` and of benchmarks/bare_app.py, each on a fresh 80x24
+pseudo-terminal, and prints both medians, their ratio and the peak RSS of each. Ready = the first
+frame is drawn and the lane takes input (the sign-in screen).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+
+from bare_app import LaunchRun, measure_launch, summarize  # noqa: E402
+from barcode_lookup import build  # noqa: E402
+
+
+def make_store(folder: Path, products: int) -> Path:
+    from pos_tui.store import users
+    from pos_tui.store.db import close_database, open_database
+
+    config = folder / "config.toml"
+    config.write_text(f'[paths]\ndata_dir = "{folder}"\n', "utf-8")
+    build(folder / "pos.db", products)
+    open_database(f"sqlite:///{folder / 'pos.db'}")
+    users.add_user("cashier", "cashier", "1234", 4)
+    close_database()
+    return config
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--products", type=int, default=1_000_000)
+    parser.add_argument("--term", default="xterm-256color")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="pos-tui-bench-") as tmp:
+        print(f"building a store with {args.products:,} products ...", flush=True)
+        config = make_store(Path(tmp), args.products)
+        lane_argv = [sys.executable, "-m", "pos_tui", "--config", str(config), "run"]
+        bare_argv = [sys.executable, str(HERE / "bare_app.py"), "--child"]
+        measure_launch(lane_argv, 1, args.term)  # warm the page cache for both before timing
+        measure_launch(bare_argv, 1, args.term)
+        lane: list[LaunchRun] = []
+        bare: list[LaunchRun] = []
+        for _ in range(args.runs):
+            lane += measure_launch(lane_argv, 1, args.term)
+            bare += measure_launch(bare_argv, 1, args.term)
+    print(summarize("lane (pos-tui run)", lane))
+    print(summarize("bare textual app  ", bare))
+    lane_ms = statistics.median(r.ready_seconds for r in lane)
+    bare_ms = statistics.median(r.ready_seconds for r in bare)
+    lane_rss = max(r.peak_rss_kib for r in lane)
+    bare_rss = max(r.peak_rss_kib for r in bare)
+    print(f"start ratio lane/bare: {lane_ms / bare_ms:.2f} (target <= 1.2)")
+    print(f"peak RSS ratio lane/bare: {lane_rss / bare_rss:.2f} (target <= 1.5)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""``pos-tui devices check``: open each configured device once and say how it is, in plain words.
+
+Every check does blocking I/O bounded by the device's own timeouts (the printer's status reads,
+the terminal's step timeout), so a dead device costs seconds, never a hang.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pos_tui.config import Config, DisplayConfig, PrinterConfig, ScannerConfig, TerminalConfig
+from pos_tui.devices.factory import printer_from_config, terminal_from_config
+from pos_tui.devices.ports import DeviceError, open_serial
+from pos_tui.devices.printer import PrinterStatus
+from pos_tui.devices.terminal.base import TerminalError
+
+_PAPER_WORDS = {
+    "ok": "paper ok",
+    "near_end": "paper near end",
+    "out": "paper out",
+    "unknown": "paper sensor not answering",
+}
+
+
+@dataclass(frozen=True)
+class DeviceReport:
+    """One device: ``ok`` is False only for a configured device that failed its check."""
+
+    name: str
+    ok: bool
+    words: str
+
+
+def check_devices(config: Config) -> list[DeviceReport]:
+    """Printer, card terminal, scanner and display, in that order (unconfigured ones say so)."""
+    devices = config.devices
+    return [
+        check_printer(devices.printer),
+        check_terminal(devices.terminal, config.store.lane),
+        check_scanner(devices.scanner),
+        check_display(devices.display),
+    ]
+
+
+def check_printer(cfg: PrinterConfig) -> DeviceReport:
+    """Ask the printer for its status (DLE EOT): online, paper, cover; silence is a failure."""
+    name = "printer"
+    if cfg.driver == "none":
+        return DeviceReport(name, True, "not configured")
+    try:
+        printer = printer_from_config(cfg)
+        status = printer.status()
+    except DeviceError as exc:
+        return DeviceReport(name, False, str(exc))
+    if cfg.connection == "file":
+        return DeviceReport(name, True, f"writes to the file {cfg.port} (a file cannot report paper or cover)")
+    return _printer_report(name, status, cfg.port)
+
+
+def _printer_report(name: str, status: PrinterStatus, port: str) -> DeviceReport:
+    if status.cover_open:
+        return DeviceReport(name, False, f"offline, cover open ({port})")
+    if not status.online and status.paper == "unknown":
+        # No status byte came back at all, or garbage did: the printer's own message says which.
+        return DeviceReport(name, False, f"{status.message.removeprefix('printer ')} ({port})")
+    state = "online" if status.online else "offline"
+    ok = status.online and status.paper != "out"
+    return DeviceReport(name, ok, f"{state}, {_PAPER_WORDS[status.paper]} ({port})")
+
+
+def check_terminal(cfg: TerminalConfig, lane_number: int) -> DeviceReport:
+    """Call the card terminal (ENQ, expecting ACK, then EOT); nothing is charged."""
+    name = "card terminal"
+    if cfg.driver == "none":
+        return DeviceReport(name, True, "not configured")
+    if cfg.driver == "simulator":
+        return DeviceReport(name, True, "simulated (the lane starts its own on a pseudo-terminal)")
+    try:
+        terminal = terminal_from_config(cfg, lane_number)
+    except TerminalError as exc:
+        return DeviceReport(name, False, str(exc))
+    try:
+        reachable = terminal.reachable()
+    finally:
+        terminal.close()
+    if reachable:
+        return DeviceReport(name, True, f"answers ({cfg.port})")
+    return DeviceReport(name, False, _why_unreachable(cfg))
+
+
+def _why_unreachable(cfg: TerminalConfig) -> str:
+    """Tell a port that does not open from a terminal that does not answer on an open port.
+
+    Opened only after a failed call, so a working terminal's port is opened once per check.
+    """
+    try:
+        open_serial(cfg.port, cfg.baudrate, cfg.bytesize, cfg.parity, cfg.stopbits, timeout=0,
+                    device="card terminal").close()
+    except DeviceError as exc:
+        return str(exc)
+    return f"not answering ({cfg.port} opens: is the terminal on, cabled, and in cash-register mode?)"
+
+
+def check_scanner(cfg: ScannerConfig) -> DeviceReport:
+    name = "scanner"
+    if cfg.driver == "keyboard":
+        return DeviceReport(name, True, "types like a keyboard (no port to open)")
+    return _port_opens(name, cfg.port, cfg.baudrate)
+
+
+def check_display(cfg: DisplayConfig) -> DeviceReport:
+    name = "display"
+    if cfg.driver == "none":
+        return DeviceReport(name, True, "not configured")
+    return _port_opens(name, cfg.port, cfg.baudrate)
+
+
+def _port_opens(name: str, port: str, baudrate: int) -> DeviceReport:
+    """Scanner and pole display only listen or only talk: a port that opens is all that can be checked."""
+    try:
+        open_serial(port, baudrate, timeout=0, device=name).close()
+    except DeviceError as exc:
+        return DeviceReport(name, False, str(exc))
+    return DeviceReport(name, True, f"port opens ({port})")

@@ -1,0 +1,155 @@
+"""X and Z reports from the store: gather the facts of a set of shifts and add them up with
+``domain.report.build_report``. Training sales and training drawer movements never count.
+
+A Z report closes the business day of a lane: it covers every closed shift no earlier Z covered,
+is numbered consecutively per lane, is taken at most once per day, and is stored exactly as
+printed (its JSON), so a reprint shows the same figures whatever happens later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+import peewee
+
+from pos_tui.domain.money import Rate
+from pos_tui.domain.report import (
+    LineFact,
+    MovementFact,
+    PaymentFact,
+    Report,
+    ReportError,
+    SaleFact,
+    build_report,
+    report_from_dict,
+    report_to_dict,
+)
+from pos_tui.domain.tax import tax_breakdown
+from pos_tui.store import journal
+from pos_tui.store.db import StoreError, write_transaction
+from pos_tui.store.models import CashMovement, Payment, Sale, Shift, ZReport
+from pos_tui.store.sales import SETTLED, load_cart
+from pos_tui.store.shifts import ShiftRecord, open_shift_on_lane, shifts_of_lane
+
+
+class ReportRefused(StoreError):
+    """A report that cannot be taken now (a second Z for the day, a shift still open, none stored)."""
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What a report needs from the config: the store, the lane, tax rates, department names."""
+
+    store_name: str
+    currency_code: str
+    lane: int
+    rates: Mapping[str, Rate]
+    prices_include_tax: bool
+    departments: Mapping[str, str] = field(default_factory=dict)  # sale-line SKU -> department name
+
+
+def _sale_fact(sale: Sale, kind: str, ctx: ReportContext) -> SaleFact:
+    cart = load_cart(sale.id)
+    totals = tax_breakdown(cart.lines, ctx.rates, ctx.prices_include_tax)
+    lines = tuple(
+        LineFact(line.sku, line.name, line.qty_milli, line.amount, line.discount, line.voided,
+                 ctx.departments.get(line.sku))
+        for line in cart.lines
+    )
+    total = totals.total if kind == "voided" else sale.total
+    return SaleFact(kind, sale.receipt_no, sale.closed_at or sale.opened_at, total, totals.tax_by_rate, lines)
+
+
+def gather(shift_ids: list[int], ctx: ReportContext) -> tuple[list[SaleFact], list[PaymentFact], list[MovementFact]]:
+    """The facts of the shifts: paid sales, completed returns and voided sales, their settled
+    payments and refunds, and the drawer movements; training left out."""
+    real = (Sale.shift.in_(shift_ids)) & (Sale.training == False)
+    sales, payments = [], []
+    query = Sale.select().where(real & Sale.status.in_(("paid", "voided"))).order_by(Sale.closed_at, Sale.id)
+    for sale in query:
+        if sale.status == "voided":
+            if sale.kind == "sale":
+                sales.append(_sale_fact(sale, "voided", ctx))
+            continue
+        sales.append(_sale_fact(sale, sale.kind, ctx))
+    paid = (Payment.select(Payment, Sale.kind).join(Sale)
+            .where(real & (Sale.status == "paid") & Payment.status.in_(SETTLED)).order_by(Payment.id))
+    for p in paid:
+        refund = p.sale.kind == "return"
+        kept = p.tendered - p.change if p.method == "cash" and p.tendered else p.amount
+        payments.append(PaymentFact(p.method, p.amount, p.fee, 0 if refund else kept, refund))
+    moves = (CashMovement.select().where(CashMovement.shift.in_(shift_ids) & (CashMovement.training == False))
+             .order_by(CashMovement.id))
+    return sales, payments, [MovementFact(m.kind, m.amount) for m in moves]
+
+
+def build_for_shifts(kind: str, shifts: list[ShiftRecord], ctx: ReportContext, now: dt.datetime, *,
+                     number: int | None = None, business_day: str | None = None) -> Report:
+    ids = [s.id for s in shifts]
+    sales, payments, movements = gather(ids, ctx)
+    closed = [s for s in shifts if s.counted is not None]
+    counted = sum(s.counted for s in closed) if shifts and len(closed) == len(shifts) else None
+    return build_report(
+        kind, currency_code=ctx.currency_code, store_name=ctx.store_name, lane=ctx.lane, sales=sales,
+        payments=payments, movements=movements, opening_float=sum(s.opening_float for s in shifts),
+        counted=counted, shifts=ids, number=number, business_day=business_day,
+        period_start=min((s.opened_at for s in shifts), default=None),
+        period_end=max((s.closed_at or now for s in shifts), default=None),
+    )
+
+
+def x_report(ctx: ReportContext, now: dt.datetime, *, day: dt.date | None = None, actor: str | None,
+             approved_by: str | None = None) -> Report:
+    """The lane's open shift so far (or its last shift when none is open); with ``day``, every
+    shift opened that day. Journaled."""
+    if day is not None:
+        shifts = shifts_of_lane(ctx.lane, opened_on=day)
+    else:
+        current = open_shift_on_lane(ctx.lane)
+        shifts = [current] if current else shifts_of_lane(ctx.lane)[-1:]
+    if not shifts:
+        raise ReportRefused(f"lane {ctx.lane} has no shift{' opened on ' + day.isoformat() if day else ''} to report")
+    report = build_for_shifts("X", shifts, ctx, now, business_day=day.isoformat() if day else None)
+    if shifts[-1].training and shifts[-1].status == "open":
+        report = replace(report, notes=("Training mode is on: training sales are not counted",))
+    with write_transaction():
+        journal.append("report.x", {"lane": ctx.lane, "shifts": list(report.shifts), "net": report.net,
+                                    "sales": report.sales_count, "approved_by": approved_by}, actor)
+    return report
+
+
+def take_z_report(ctx: ReportContext, now: dt.datetime, *, actor: str, approved_by: str | None = None) -> Report:
+    """Close the lane's business day (today by ``now``): every closed shift no Z covers yet.
+    Refused while a shift is open, and for a day that already has its Z."""
+    day = now.date().isoformat()
+    with write_transaction():
+        taken = ZReport.get_or_none((ZReport.lane == ctx.lane) & (ZReport.business_day == day))
+        if taken is not None:
+            raise ReportRefused(f"Z report {taken.number} already closed {day} on lane {ctx.lane}; "
+                                "sales from now on belong to the next day")
+        if Shift.select().where((Shift.lane == ctx.lane) & (Shift.status == "open")).exists():
+            raise ReportRefused("close the open shift (count the drawer) before the Z report")
+        shifts = shifts_of_lane(ctx.lane, unreported=True)
+        last = ZReport.select(peewee.fn.MAX(ZReport.number)).where(ZReport.lane == ctx.lane).scalar() or 0
+        report = build_for_shifts("Z", shifts, ctx, now, number=last + 1, business_day=day)
+        row = ZReport.create(lane=ctx.lane, number=last + 1, business_day=day, taken_at=now, taken_by=actor,
+                             approved_by=approved_by, content=json.dumps(report_to_dict(report), ensure_ascii=False))
+        Shift.update(z_report=row.id).where(Shift.id.in_([s.id for s in shifts])).execute()
+        journal.append("report.z", {"lane": ctx.lane, "number": row.number, "day": day, "shifts": list(report.shifts),
+                                    "sales": report.sales_count, "net": report.net, "tax": report.tax_total,
+                                    "approved_by": approved_by}, actor)
+    return report
+
+
+def stored_z_report(lane: int, day: dt.date) -> Report:
+    """The Z report of a past day, exactly as it was taken."""
+    row = ZReport.get_or_none((ZReport.lane == lane) & (ZReport.business_day == day.isoformat()))
+    if row is None:
+        raise ReportRefused(f"lane {lane} has no Z report for {day.isoformat()}")
+    try:
+        return report_from_dict(json.loads(row.content))
+    except (ValueError, ReportError) as exc:
+        raise ReportRefused(f"Z report {row.number} of lane {lane} is not readable: {exc}") from None

@@ -1,0 +1,147 @@
+"""AWAITING_TERMINAL: a card or wallet payment is running in a worker thread.
+
+The screen shows the amount, what the terminal says it is doing (the driver's progress, posted
+back as messages) and the seconds waited (a 1 s timer redraws that one line). Nothing here
+blocks: the serial or network I/O lives in the app's payment worker. Esc explains how to cancel.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Static
+
+from pos_tui.domain.money import format_amount
+from pos_tui.lane import LaneView
+from pos_tui.tui.format import payment_figures, payment_title, waited_text
+from pos_tui.tui.keymap import DEFAULT_KEYMAP
+from pos_tui.tui.screens.lane_screen import LaneScreen
+from pos_tui.tui.widgets.message_line import MessageLine
+from pos_tui.tui.widgets.totals_bar import TotalsBar
+
+if TYPE_CHECKING:
+    from pos_tui.store.sales import PaymentRecord
+
+
+@dataclass
+class PaymentRun:
+    """The one card or wallet attempt the app waits for. ``cancel`` tells the driver to stop
+    waiting; ``cancel_explained`` is set once Esc has told the cashier how to cancel."""
+
+    attempt: PaymentRecord
+    progress: str
+    started: float = field(default_factory=time.monotonic)
+    cancel: threading.Event = field(default_factory=threading.Event)
+    cancel_explained: bool = False
+
+    @property
+    def is_card(self) -> bool:
+        return self.attempt.method == "card"
+
+    def waited(self) -> float:
+        return time.monotonic() - self.started
+
+
+class TerminalProgress(Message):
+    """What the terminal is doing ("follow the terminal: the customer presents the card"); posted
+    from the payment worker's thread, handled on the UI thread."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class TerminalScreen(LaneScreen):
+    KEYS = "terminal"
+    TITLE_TEXT = "waiting for the terminal"
+    BINDINGS = DEFAULT_KEYMAP.textual_bindings("terminal")
+
+    DEFAULT_CSS = """
+    TerminalScreen #wait {
+        height: 1fr;
+        border: solid ansi_blue;
+        border-title-color: ansi_bright_white;
+        border-title-style: bold;
+        padding: 1 2;
+    }
+    TerminalScreen #amount {
+        color: ansi_bright_white;
+        text-style: bold;
+    }
+    TerminalScreen #progress {
+        color: ansi_bright_white;
+        margin-top: 1;
+    }
+    TerminalScreen #how {
+        color: ansi_cyan;
+        margin-top: 1;
+    }
+    """
+
+    _clock: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self.status_header()
+        with Vertical(id="wait"):
+            yield Static("", id="amount")
+            yield Static("", id="reference")
+            yield Static("", id="progress")
+            yield Static("", id="waited")
+            yield Static("", id="how")
+        yield TotalsBar(id="totals")
+        yield MessageLine()
+        yield self.key_footer()
+
+    def on_screen_resume(self) -> None:
+        # The clock starts with each wait, so the seconds tick over on time; it stops when the wait ends.
+        if self._clock is None:
+            self._clock = self.set_interval(1.0, self.show_waited)
+
+    def render_view(self, view: LaneView) -> None:
+        super().render_view(view)
+        cur = self.pos.lane.currency
+        self.query_one(TotalsBar).set_figures(payment_figures(view, cur))
+        run = self.pos.payment
+        box = self.query_one("#wait", Vertical)
+        if run is None:
+            box.border_title = "Terminal"
+            for part in ("amount", "reference", "progress", "waited", "how"):
+                self.query_one(f"#{part}", Static).update("")
+            # The outcome could not be saved (the message line says why): the attempt stays pending,
+            # and a restart reopens it for a supervisor to resolve.
+            self.query_one("#amount", Static).update("No payment is running: quit and restart the lane")
+            return
+        box.border_title = payment_title(run.attempt.method)
+        self.query_one("#amount", Static).update(f"Amount     {format_amount(run.attempt.amount, cur, symbol=True)}")
+        self.query_one("#reference", Static).update(f"Reference  {run.attempt.reference}")
+        self.query_one("#how", Static).update(self.how_to_cancel(run))
+        self.show_progress(run)
+        self.show_waited()
+
+    def how_to_cancel(self, run: PaymentRun) -> str:
+        if not run.is_card:
+            return "The customer confirms on the phone; the wallet ends the payment by itself."
+        cancel = self.pos.keymap.binding("terminal.cancel").display_key
+        if self.pos.lane.terminal.can_abort:
+            return f"The customer follows the terminal. {cancel} cancels the payment."
+        return f"The customer follows the terminal. To cancel: the Cancel key on the terminal ({cancel} tells how)."
+
+    def show_progress(self, run: PaymentRun) -> None:
+        self.query_one("#progress", Static).update(run.progress)
+
+    def show_waited(self) -> None:
+        run = self.pos.payment
+        self.query_one("#waited", Static).update(waited_text(run.waited()) if run else "")
+        if run is None and self._clock is not None:
+            self._clock.stop()
+            self._clock = None
+
+    def action_cancel(self) -> None:
+        self.pos.cancel_payment()
