@@ -18,6 +18,7 @@ from pos_tui import __version__
 from pos_tui.config import Config, ConfigError, load_config
 from pos_tui.domain.errors import DomainError
 from pos_tui.domain.money import MoneyError, currency, format_amount
+from pos_tui.i18n import set_language
 
 ROLES = ("cashier", "supervisor", "admin")
 PROGRESS_THRESHOLD = 1000
@@ -62,6 +63,7 @@ def _config(ctx: click.Context) -> Config:
     state: _State = ctx.find_object(_State)
     if state.config is None:
         state.config = load_config(state.config_path)
+        set_language(state.config.store.language)  # before any message of the command is built
     return state.config
 
 
@@ -447,6 +449,7 @@ def demo(data_dir: Path | None) -> None:
 
     folder = data_dir or Path(tempfile.mkdtemp(prefix="pos-tui-demo-"))
     config = open_demo_store(folder)
+    set_language(config.store.language)
     _log_to_file(config)
     receipts = folder / "receipts.txt"
     try:
@@ -514,3 +517,21 @@ def devices_check(ctx: click.Context) -> None:
     failed = [device.name for device in checked if not device.ok]
     if failed:
         raise click.ClickException(f"{len(failed)} of the configured devices failed: {', '.join(failed)}")
+
+
+# ---------------------------------------------------------------- back office
+
+
+@main.command()
+@click.pass_context
+def admin(ctx: click.Context) -> None:
+    """The back office (supervisor or admin PIN): products, users, reports, held sales, unknown
+    payments, devices and backup, on the same database as a running lane."""
+    from pos_tui.store import users
+    from pos_tui.tui.admin.app import run_admin
+
+    config = _open_store(ctx)
+    if not users.has_users():
+        raise click.ClickException("no users yet: run `pos-tui init --admin NAME` first")
+    _log_to_file(config)
+    run_admin(config)

@@ -24,11 +24,12 @@ from pos_tui.domain.checkout import Checkout, State, TransitionError
 from pos_tui.domain.entry import parse_entry
 from pos_tui.domain.errors import DomainError
 from pos_tui.domain.money import MoneyError, fee, format_amount, parse_amount
-from pos_tui.domain.permissions import Action, PermissionDenied, Role, required_role
+from pos_tui.domain.permissions import Action, PermissionDenied, Role, required_role, role_name
 from pos_tui.domain.tax import Totals, tax_breakdown
 from pos_tui.domain.tender import (
     Balance, cash_due, cash_tender, check_limits, check_within_balance, method_name, wallet_for_code,
 )
+from pos_tui.i18n import _, ngettext
 from pos_tui.lane_settlement import SettlementIntents
 from pos_tui.store import catalog, sales, users
 from pos_tui.store.catalog import ProductInfo
@@ -130,7 +131,7 @@ class Lane(SettlementIntents):
         if record is None:
             return Checkout()
         self.sale = _Sale(record.id, sales.load_cart(record.id))
-        self.message = f"Sale reopened with {len(self.sale.cart.lines)} lines: sign in to go on"
+        self.message = _("Sale reopened with {count} lines: sign in to go on").format(count=len(self.sale.cart.lines))
         return Checkout.restore(_PHASE_STATE[record.phase], locked=True)
 
     @property
@@ -176,7 +177,7 @@ class Lane(SettlementIntents):
 
     def _require_user(self) -> users.UserInfo:
         if self.user is None:
-            raise LaneError("sign in first")
+            raise LaneError(_("sign in first"))
         return self.user
 
     def sign_in(self, name: str, pin: str) -> LaneView:
@@ -189,9 +190,9 @@ class Lane(SettlementIntents):
             raise LaneError(str(exc)) from None
         self.checkout = self.checkout.sign_in()
         self.user, self.role = user, Role.parse(user.role)
-        note = f"Signed in as {user.name} ({user.role})"
+        note = _("Signed in as {name} ({role})").format(name=user.name, role=role_name(user.role))
         if self.sale is not None and self.sale.cart.lines:
-            note += f"; sale with {len(self.sale.cart.lines)} lines reopened"
+            note += _("; sale with {count} lines reopened").format(count=len(self.sale.cart.lines))
         return self._say(note)
 
     def lock(self) -> LaneView:
@@ -199,7 +200,7 @@ class Lane(SettlementIntents):
         name = self.user.name if self.user else None
         sales.log_event("user.lock", {"lane": self.config.store.lane}, name)
         self.user, self.role, self.pending_qty = None, None, None
-        return self._say("Lane locked" + (": the open sale waits" if self.sale else ""))
+        return self._say(_("Lane locked: the open sale waits") if self.sale else _("Lane locked"))
 
     def approve(self, name: str, pin: str, action: Action | str) -> Approval:
         """Check a supervisor's PIN for one action; failed PINs count toward their lockout."""
@@ -238,7 +239,7 @@ class Lane(SettlementIntents):
         entry = parse_entry(text)
         if not entry.code:
             self.pending_qty = entry.qty_milli
-            return self._say(f"Quantity {_qty_text(entry.qty_milli)}: now scan the item")
+            return self._say(_("Quantity {qty}: now scan the item").format(qty=_qty_text(entry.qty_milli)))
         qty = entry.qty_milli if entry.qty_milli is not None else self.pending_qty
         product, qty, unit_price, unit = self._resolve(entry.code, qty)
         self.pending_qty = None
@@ -252,12 +253,12 @@ class Lane(SettlementIntents):
         if embedded is not None:
             product = catalog.find_by_code(embedded.item_code)
             if product is None:
-                raise LaneError(f"item {embedded.item_code} of code {code} is not in the catalog")
+                raise LaneError(_("item {item} of code {code} is not in the catalog").format(item=embedded.item_code, code=code))
             self._check_sellable(product)
             if embedded.price is not None:
                 return product, qty or 1000, embedded.price, "each"
             if qty is not None:
-                raise LaneError(f"code {code} carries its own weight: scan it without a quantity")
+                raise LaneError(_("code {code} carries its own weight: scan it without a quantity").format(code=code))
             return product, embedded.weight_milli, product.price, "kg"
         product = catalog.find_by_code(code)
         if product is None:
@@ -265,18 +266,19 @@ class Lane(SettlementIntents):
                 try:
                     validate_gtin(code)
                 except BarcodeError as exc:
-                    raise LaneError(f"{exc}: scan it again") from None
-            raise LaneError(f"unknown code {code}")
+                    raise LaneError(_("{reason}: scan it again").format(reason=exc)) from None
+            raise LaneError(_("unknown code {code}").format(code=code))
         self._check_sellable(product)
         if qty is None:
             if product.unit == "kg":
-                raise LaneError(f"{product.name} is sold by weight: type the kg then * and scan (1.25*{code})")
+                raise LaneError(_("{name} is sold by weight: type the kg then * and scan (1.25*{code})").format(
+                    name=product.name, code=code))
             qty = 1000
         return product, qty, product.price, product.unit
 
     def _check_sellable(self, product: ProductInfo) -> None:
         if not product.active:
-            raise LaneError(f"{product.name} is not for sale (inactive)")
+            raise LaneError(_("{name} is not for sale (inactive)").format(name=product.name))
 
     def _add_line(self, user: users.UserInfo, product_id: int | None, sku: str, name: str, unit: str,
                   qty: int, unit_price: int, tax: str, confirmed: bool) -> LaneView:
@@ -291,16 +293,17 @@ class Lane(SettlementIntents):
                 check_quantity(unit, qty, limits.max_quantity_milli, limits.max_weight_milli)
                 check_line_amount(line.amount, limits.max_line_amount, self.currency)
             except OverLimit as exc:
-                raise NeedsConfirmation(f"{name}: {exc}. Add it anyway?") from None
+                raise NeedsConfirmation(_("{name}: {reason}. Add it anyway?").format(name=name, reason=exc)) from None
         if line.tax_code not in self.config.tax.rates:
-            raise LaneError(f"{name} has tax code {line.tax_code!r}, which is not configured")
+            raise LaneError(_("{name} has tax code {code}, which is not configured").format(
+                name=name, code=repr(line.tax_code)))
         record = sales.add_line(self.sale.id if self.sale else None, self.config.store.lane, line, user.name,
                                 self.clock())
         self.sale = _Sale(record.id, new_cart)
         self.checkout = self.checkout.scan()
         self.receipt_no, self.change = None, 0
         qty_note = f" x {_qty_text(qty, unit)}" if qty != 1000 or unit == "kg" else ""
-        return self._say(f"Added {name}{qty_note}  {self.money(line.amount)}")
+        return self._say(_("Added {name}{qty}  {amount}").format(name=name, qty=qty_note, amount=self.money(line.amount)))
 
     def sell_department(self, department: Department, amount_text: str, *, confirmed: bool = False) -> LaneView:
         """An open-price item: the amount typed, then the department's key."""
@@ -308,47 +311,47 @@ class Lane(SettlementIntents):
         self.checkout.scan()
         amount = parse_amount(amount_text, self.currency)
         if amount <= 0:
-            raise LaneError(f"type the amount before the {department.name} key")
+            raise LaneError(_("type the amount before the {department} key").format(department=department.name))
         return self._add_line(user, None, f"DEPT-{department.code}", department.name, "each", 1000, amount,
                               department.tax, confirmed)
 
     def void_line(self, line_no: int, approval: Approval | None = None, reason: str = "") -> LaneView:
         user = self._require_user()
         if self.sale is None:
-            raise LaneError("no sale is open")
+            raise LaneError(_("no sale is open"))
         if self.state is State.CHOOSING_PAYMENT:
             approved_by = self._authorize(Action.VOID_LINE_AFTER_TOTAL, approval)
             if self.view().paid:
-                raise LaneError("a payment has been taken: lines can no longer be voided")
+                raise LaneError(_("a payment has been taken: lines can no longer be voided"))
         elif self.state is State.ENTERING_ITEMS:
             approved_by = None
         else:
-            raise LaneError("lines can be voided only while entering items or at payment")
+            raise LaneError(_("lines can be voided only while entering items or at payment"))
         new_cart = self.sale.cart.void(line_no, reason or None)
         sales.void_line(self.sale.id, line_no, user.name, self.clock(), reason, approved_by)
         self.sale.cart = new_cart
         line = new_cart.line(line_no)
-        return self._say(f"Voided line {line_no}: {line.name}")
+        return self._say(_("Voided line {line_no}: {name}").format(line_no=line_no, name=line.name))
 
     def void_sale(self, approval: Approval | None = None) -> LaneView:
         user = self._require_user()
         approved_by = self._authorize(Action.VOID_SALE, approval)
         if self.sale is None:
-            raise LaneError("no sale is open")
+            raise LaneError(_("no sale is open"))
         next_state = self.checkout.void_sale(paid=self.view().paid)
         sales.void_sale(self.sale.id, user.name, self.clock(), approved_by)
         self.checkout, self.sale, self.pending_qty = next_state, None, None
-        return self._say("Sale voided")
+        return self._say(_("Sale voided"))
 
     def suspend(self) -> LaneView:
         user = self._require_user()
         self._authorize(Action.SUSPEND, None)
         if self.sale is None:
-            raise LaneError("no sale is open")
+            raise LaneError(_("no sale is open"))
         next_state = self.checkout.suspend(active_lines=len(self.sale.cart.active_lines))
         sales.suspend_sale(self.sale.id, user.name)
         self.checkout, self.sale = next_state, None
-        return self._say("Sale suspended: F5 recalls it")
+        return self._say(_("Sale suspended: F5 recalls it"))
 
     def suspended(self) -> list[tuple[sales.SaleRecord, int, int]]:
         return sales.suspended_sales(self.config.store.lane)
@@ -359,12 +362,12 @@ class Lane(SettlementIntents):
         next_state = self.checkout.recall()
         record = sales.recall_sale(sale_id, self.config.store.lane, user.name)
         self.checkout, self.sale = next_state, _Sale(record.id, sales.load_cart(record.id))
-        return self._say(f"Sale recalled: {len(self.sale.cart.active_lines)} lines")
+        return self._say(_("Sale recalled: {count} lines").format(count=len(self.sale.cart.active_lines)))
 
     def price_check(self, code: str) -> ProductInfo:
         product = catalog.find_by_code(code.strip())
         if product is None:
-            raise LaneError(f"unknown code {code.strip()}")
+            raise LaneError(_("unknown code {code}").format(code=code.strip()))
         return product
 
     def search(self, text: str, limit: int = 50) -> list[ProductInfo]:
@@ -375,19 +378,20 @@ class Lane(SettlementIntents):
     def total(self) -> LaneView:
         user = self._require_user()
         if self.sale is None:
-            raise LaneError("no sale is open: scan an item first")
+            raise LaneError(_("no sale is open: scan an item first"))
         next_state = self.checkout.total(active_lines=len(self.sale.cart.active_lines))
         sales.set_phase(self.sale.id, "payment", user.name)
         self.checkout, self.pending_qty = next_state, None
         view = self.view()
-        return self._say(f"Total {self.money(view.totals.total)}: type the amount, then the payment key")
+        return self._say(_("Total {total}: type the amount, then the payment key").format(
+            total=self.money(view.totals.total)))
 
     def back_to_items(self) -> LaneView:
         user = self._require_user()
         next_state = self.checkout.back_to_items(paid=self.view().paid)
         sales.set_phase(self.sale.id, "items", user.name)
         self.checkout = next_state
-        return self._say("Back to items")
+        return self._say(_("Back to items"))
 
     def tender_cash(self, amount_text: str = "") -> LaneView:
         """Cash: the amount handed over (empty = the balance, rounded to the cash step)."""
@@ -401,7 +405,7 @@ class Lane(SettlementIntents):
         tendered = parse_amount(amount_text, self.currency) if amount_text.strip() else view.cash_due
         method = self.config.payments["cash"]
         if not method.enabled:
-            raise LaneError("cash is not accepted at this store")
+            raise LaneError(_("cash is not accepted at this store"))
         tender = cash_tender(view.remaining, tendered, step)
         check_limits("cash", tender.applied, method.min_amount, method.max_amount, self.currency)
         remaining_after = view.remaining - tender.applied
@@ -412,22 +416,24 @@ class Lane(SettlementIntents):
             actor=user.name, now=self.clock(),
         )
         if receipt_no is None:
-            return self._say(f"Cash {self.money(tender.tendered)} taken; balance {self.money(remaining_after)}")
+            return self._say(_("Cash {amount} taken; balance {balance}").format(
+                amount=self.money(tender.tendered), balance=self.money(remaining_after)))
         self.checkout, self.receipt_no, self.change = next_state, receipt_no, tender.change
-        return self._say(f"Paid. Change {self.money(tender.change)}  Receipt {receipt_no}")
+        return self._say(_("Paid. Change {change}  Receipt {receipt}").format(
+            change=self.money(tender.change), receipt=receipt_no))
 
     def _refuse_while_unresolved(self, view: LaneView) -> None:
         if view.unresolved:
             p = view.unresolved[0]
-            raise LaneError(f"the {method_name(p.method)} payment of {self.money(p.amount)} has an unknown outcome: "
-                            "a supervisor must resolve it first")
+            raise LaneError(_("the {method} payment of {amount} has an unknown outcome: a supervisor must resolve it "
+                              "first").format(method=method_name(p.method), amount=self.money(p.amount)))
 
     def _electronic_amount(self, method: str, amount_text: str, view: LaneView) -> int:
         """The amount for a card or wallet tender: typed, or the balance; checked against the limits
         and the balance before anything is sent."""
         settings = self.config.payments[method]
         if not settings.enabled:
-            raise LaneError(f"{method_name(method)} is not accepted at this store")
+            raise LaneError(_("{method} is not accepted at this store").format(method=method_name(method)))
         amount = parse_amount(amount_text, self.currency) if amount_text.strip() else view.remaining
         check_limits(method, amount, settings.min_amount, settings.max_amount, self.currency)
         check_within_balance(method, amount, view.remaining, self.currency)
@@ -441,14 +447,14 @@ class Lane(SettlementIntents):
         """F4: the customer's payment code picks Alipay or WeChat Pay; commit a pending attempt."""
         method = wallet_for_code(code)
         if method not in self.wallets:
-            raise LaneError(f"{method_name(method)} is not set up on this lane")
+            raise LaneError(_("{method} is not set up on this lane").format(method=method_name(method)))
         return self._begin_electronic(method, amount_text), code.strip()
 
     def _begin_electronic(self, method: str, amount_text: str) -> sales.PaymentRecord:
         user = self._require_user()
         self._authorize(Action.TENDER, None)
         if method == "card" and self.terminal is None:
-            raise LaneError("card payments: no card terminal is configured on this lane")
+            raise LaneError(_("card payments: no card terminal is configured on this lane"))
         if self.state is not State.CHOOSING_PAYMENT or self.sale is None:
             raise TransitionError("send_to_terminal", self.state)
         view = self.view()
@@ -461,8 +467,10 @@ class Lane(SettlementIntents):
                                       fee=fee(amount, settings.fee_rate, settings.fee_cap), reference=reference,
                                       actor=user.name, now=self.clock())
         self.checkout = next_state
-        self._say(f"{method_name(method).capitalize()} {self.money(amount)}: follow the terminal" if method == "card"
-                  else f"{method_name(method)} {self.money(amount)}: waiting for the customer")
+        waiting = _("{method} {amount}: follow the terminal") if method == "card" else \
+            _("{method} {amount}: waiting for the customer")
+        label = method_name(method).capitalize() if method == "card" else method_name(method)
+        self._say(waiting.format(method=label, amount=self.money(amount)))
         return attempt
 
     def run_card(self, attempt: sales.PaymentRecord, on_progress=None, cancel: threading.Event | None = None):
@@ -471,7 +479,7 @@ class Lane(SettlementIntents):
             return self.terminal.pay(attempt.amount, self.currency.numeric, attempt.reference, on_progress, cancel)
         except Exception as exc:  # a driver bug must not look like a decline: money may have moved
             log.exception("terminal failed during attempt %s", attempt.reference)
-            return Outcome(UNKNOWN, reason=f"terminal error: {exc}")
+            return Outcome(UNKNOWN, reason=_("terminal error: {error}").format(error=exc))
 
     def run_wallet(self, attempt: sales.PaymentRecord, code: str, sleep=time.sleep):
         """Blocking: pay, poll, and reverse on timeout through the wallet gateway (call from a worker)."""
@@ -480,7 +488,7 @@ class Lane(SettlementIntents):
                                          attempt.reference, poll_interval=2.0, max_wait=60.0, sleep=sleep)
         except Exception as exc:
             log.exception("wallet failed during attempt %s", attempt.reference)
-            return WalletOutcome("unknown", reason=f"wallet error: {exc}")
+            return WalletOutcome("unknown", reason=_("wallet error: {error}").format(error=exc))
 
     def finish_payment(self, attempt: sales.PaymentRecord, outcome) -> LaneView:
         """Commit what the terminal or wallet said, then move the screen (never before the commit)."""
@@ -499,13 +507,15 @@ class Lane(SettlementIntents):
         label = method_name(attempt.method).capitalize() if attempt.method == "card" else method_name(attempt.method)
         if receipt_no is not None:
             self.receipt_no, self.change = receipt_no, 0
-            return self._say(f"{label} approved. Paid. Receipt {receipt_no}")
+            return self._say(_("{method} approved. Paid. Receipt {receipt}").format(method=label, receipt=receipt_no))
         if status == "approved":
-            return self._say(f"{label} {self.money(attempt.amount)} approved; balance {self.money(remaining)}")
+            return self._say(_("{method} {amount} approved; balance {balance}").format(
+                method=label, amount=self.money(attempt.amount), balance=self.money(remaining)))
         if status == "unknown":
-            return self._say(f"{label} outcome UNKNOWN ({outcome.reason}): a supervisor must check the "
-                             "terminal's last ticket", error=True)
-        return self._say(f"{label} {status}: {outcome.reason}", error=True)
+            return self._say(_("{method} outcome UNKNOWN ({reason}): a supervisor must check the terminal's last "
+                               "ticket").format(method=label, reason=outcome.reason), error=True)
+        refused = _("{method} cancelled: {reason}") if status == "cancelled" else _("{method} declined: {reason}")
+        return self._say(refused.format(method=label, reason=outcome.reason), error=True)
 
     def resolve_payment(self, payment_id: int, *, charged: bool, auth_code: str = "",
                         approval: Approval | None = None) -> LaneView:
@@ -513,7 +523,7 @@ class Lane(SettlementIntents):
         user = self._require_user()
         approved_by = self._authorize(Action.RESOLVE_PAYMENT, approval) or user.name
         if charged and not auth_code.strip():
-            raise LaneError("enter the auth code printed on the terminal's ticket")
+            raise LaneError(_("enter the auth code printed on the terminal's ticket"))
         view = self.view()
         receipt_no = sales.resolve_attempt(payment_id, charged=charged, auth_code=auth_code.strip(),
                                            supervisor=approved_by, totals=(view.totals.total, view.totals.tax_total),
@@ -521,8 +531,8 @@ class Lane(SettlementIntents):
         if receipt_no is not None:
             self.checkout = self.checkout.tender_settled(remaining=0)
             self.receipt_no, self.change = receipt_no, 0
-            return self._say(f"Payment confirmed as charged. Paid. Receipt {receipt_no}")
-        return self._say("Payment confirmed as charged" if charged else "Payment marked as not charged")
+            return self._say(_("Payment confirmed as charged. Paid. Receipt {receipt}").format(receipt=receipt_no))
+        return self._say(_("Payment confirmed as charged") if charged else _("Payment marked as not charged"))
 
     # ------------------------------------------------------------------ receipts (blocking: call from a worker)
 
@@ -535,7 +545,7 @@ class Lane(SettlementIntents):
             if self.printer is None:
                 for job in jobs:
                     sales.mark_print_skipped(job.id)
-                return PrintResult(True, "no receipt printer configured")
+                return PrintResult(True, _("no receipt printer configured"))
             printed = 0
             for job in jobs:
                 data, cash = self.receipt_for_job(job)
@@ -546,10 +556,12 @@ class Lane(SettlementIntents):
                     reason = str(exc) or type(exc).__name__
                     log.warning("receipt %s not printed: %s", data.receipt_number, reason)
                     sales.mark_print_failed(job.id, reason)
-                    return PrintResult(False, f"Receipt {data.receipt_number} not printed: {reason}. F9 prints it")
+                    return PrintResult(False, _("Receipt {receipt} not printed: {reason}. F9 prints it").format(
+                        receipt=data.receipt_number, reason=reason))
                 sales.mark_printed(job.id, self.clock())
                 printed += 1
-            return PrintResult(True, f"Printed {printed} receipt{'s' if printed != 1 else ''}")
+            return PrintResult(True, ngettext("Printed {count} receipt", "Printed {count} receipts", printed).format(
+                count=printed))
 
     def _layout(self, data):
         from pos_tui.devices.receipt import layout_receipt
@@ -560,7 +572,8 @@ class Lane(SettlementIntents):
         """PRINTING -> IDLE once the receipt went out (or was queued)."""
         self.checkout = self.checkout.printed()
         self.sale = None
-        note = f"Sale {self.receipt_no} done. Change {self.money(self.change)}" if self.receipt_no else "Done"
+        note = _("Sale {receipt} done. Change {change}").format(receipt=self.receipt_no, change=self.money(self.change)) \
+            if self.receipt_no else _("Done")
         if result is not None and not result.ok:
             return self._say(result.message, error=True)
         return self._say(note)
@@ -570,12 +583,12 @@ class Lane(SettlementIntents):
         user = self._require_user()
         self._authorize(Action.REPRINT, None)
         if sales.pending_print_jobs(self.config.store.lane):
-            return self._say("Printing the waiting receipt…")
+            return self._say(_("Printing the waiting receipt…"))
         last = sales.last_paid_sale(self.config.store.lane)
         if last is None:
-            raise LaneError("no receipt to reprint yet")
+            raise LaneError(_("no receipt to reprint yet"))
         sales.queue_reprint(last.id, user.name, self.clock())
-        return self._say(f"Reprinting receipt {last.receipt_no}…")
+        return self._say(_("Reprinting receipt {receipt}…").format(receipt=last.receipt_no))
 
     def waiting_receipts(self) -> int:
         return len(sales.pending_print_jobs(self.config.store.lane))

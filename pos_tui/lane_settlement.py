@@ -32,6 +32,7 @@ from pos_tui.domain.permissions import Action
 from pos_tui.domain.report import Report, counted_total, render_text
 from pos_tui.domain.tax import tax_breakdown
 from pos_tui.domain.tender import method_name
+from pos_tui.i18n import N_, _
 from pos_tui.lane_receipts import receipt_for_sale
 from pos_tui.store import returns, sales, shifts
 from pos_tui.store.db import StoreError
@@ -187,12 +188,13 @@ class SettlementIntents:
     def _require_shift(self) -> ShiftRecord:
         shift = self.shift
         if shift is None:
-            raise _lane_error("no shift is open on this lane: open one by counting the float")
+            raise _lane_error(_("no shift is open on this lane: open one by counting the float"))
         return shift
 
     def _require_idle(self, doing: str) -> None:
+        """``doing`` is marked with N_ where it is written and shown in the lane's language here."""
         if self.state is not State.IDLE:
-            raise _lane_error(f"finish the sale before {doing}")
+            raise _lane_error(_("finish the sale before {doing}").format(doing=_(doing)))
 
     def suggested_float(self) -> int:
         """What the drawer should hold to open a shift: what the last shift left, else the default."""
@@ -204,21 +206,21 @@ class SettlementIntents:
         if amount_text.strip():
             return parse_amount(amount_text, self.currency)
         if default is None:
-            raise _lane_error("type the counted cash (or count it by denomination)")
+            raise _lane_error(_("type the counted cash (or count it by denomination)"))
         return default
 
     @_refusals_as_lane_errors
     def open_shift(self, float_text: str = "", denominations: Mapping[int, int] | None = None):
         """Open the lane's shift with the float counted (empty: the suggested float, confirmed)."""
         user = self._require_user()
-        self._require_idle("opening a shift")
+        self._require_idle(N_("opening a shift"))
         suggested = self.suggested_float()
         counted = self._counted(float_text, denominations, suggested)
         shift = shifts.open_shift(self.config.store.lane, counted, actor=user.name, now=self.clock(),
                                   suggested=suggested, denominations=denominations)
-        note = f"Shift {shift.id} open with a float of {self.money(counted)}"
+        note = _("Shift {shift} open with a float of {amount}").format(shift=shift.id, amount=self.money(counted))
         if counted != suggested:
-            note += f" (expected {self.money(suggested)})"
+            note += _(" (expected {amount})").format(amount=self.money(suggested))
         return self._say(note)
 
     def shift_blockers(self) -> list[str]:
@@ -231,7 +233,7 @@ class SettlementIntents:
         """The blind close: the count is committed first; only then is the expected amount known
         to the screen, with the over/short."""
         user = self._require_user()
-        self._require_idle("closing the shift")
+        self._require_idle(N_("closing the shift"))
         self._require_shift()
         counted = self._counted(counted_text, denominations, None)
         keep = parse_amount(left_in_drawer_text, self.currency) if left_in_drawer_text.strip() else None
@@ -240,10 +242,10 @@ class SettlementIntents:
         self._use_training_devices(False)
         result = ShiftClosed(closed, counted, closed.expected)
         diff = result.over_short
-        words = "balanced" if diff == 0 else f"over by {self.money(diff)}" if diff > 0 else \
-            f"short by {self.money(-diff)}"
-        self._say(f"Shift {closed.id} closed: counted {self.money(counted)}, expected "
-                  f"{self.money(closed.expected)}, {words}")
+        words = _("balanced") if diff == 0 else _("over by {amount}").format(amount=self.money(diff)) if diff > 0 \
+            else _("short by {amount}").format(amount=self.money(-diff))
+        self._say(_("Shift {shift} closed: counted {counted}, expected {expected}, {result}").format(
+            shift=closed.id, counted=self.money(counted), expected=self.money(closed.expected), result=words))
         return result
 
     @_refusals_as_lane_errors
@@ -252,10 +254,10 @@ class SettlementIntents:
         and card and wallet go to stand-ins that charge nobody."""
         user = self._require_user()
         approved_by = self._authorize(TRAINING_ACTION, approval)
-        self._require_idle("switching training mode")
+        self._require_idle(N_("switching training mode"))
         shifts.set_training(self.config.store.lane, on, actor=user.name, approved_by=approved_by)
         self._use_training_devices(on)
-        return self._say("Training mode ON: nothing is charged or counted" if on else "Training mode off")
+        return self._say(_("Training mode ON: nothing is charged or counted") if on else _("Training mode off"))
 
     def _use_training_devices(self, on: bool) -> None:
         real_terminal, real_wallets = self._real_devices
@@ -270,7 +272,7 @@ class SettlementIntents:
     def _drawer_movement(self, kind: str, amount: int, reason: str, approval):
         user = self._require_user()
         approved_by = self._authorize(DRAWER_ACTION, approval)
-        self._require_idle("opening the drawer")
+        self._require_idle(N_("opening the drawer"))
         self._require_shift()
         shifts.record_movement(self.config.store.lane, kind, amount, reason, actor=user.name,
                                approved_by=approved_by, now=self.clock())
@@ -281,20 +283,20 @@ class SettlementIntents:
         """Cash put into the drawer (change from the bank, ...); the drawer opens next."""
         amount = parse_amount(amount_text, self.currency)
         self._drawer_movement("paid_in", amount, reason, approval)
-        return self._say(f"Paid in {self.money(amount)}: {reason.strip()}")
+        return self._say(_("Paid in {amount}: {reason}").format(amount=self.money(amount), reason=reason.strip()))
 
     @_refusals_as_lane_errors
     def paid_out(self, amount_text: str, reason: str, approval=None):
         """Cash taken out of the drawer (a supplier paid, ...); the drawer opens next."""
         amount = parse_amount(amount_text, self.currency)
         self._drawer_movement("paid_out", amount, reason, approval)
-        return self._say(f"Paid out {self.money(amount)}: {reason.strip()}")
+        return self._say(_("Paid out {amount}: {reason}").format(amount=self.money(amount), reason=reason.strip()))
 
     @_refusals_as_lane_errors
     def no_sale(self, reason: str, approval=None):
         """F8: open the drawer without a sale, with a reason and a supervisor."""
         self._drawer_movement("no_sale", 0, reason, approval)
-        return self._say(f"No sale: {reason.strip()}")
+        return self._say(_("No sale: {reason}").format(reason=reason.strip()))
 
     def open_drawer(self):
         """Blocking: kick the drawer the last committed movement asked for (call from a worker)."""
@@ -306,23 +308,23 @@ class SettlementIntents:
         self.drawer_to_open = False
         if self.printer is None:
             shifts.log_drawer_opened(self.config.store.lane, user.name, False, "no printer with a drawer")
-            return PrintResult(True, "no cash drawer is connected: open it with the key")
+            return PrintResult(True, _("no cash drawer is connected: open it with the key"))
         try:
             self.printer.kick_drawer()
         except Exception as exc:  # any device failure: the movement stands, the cashier uses the key
             reason = str(exc) or type(exc).__name__
             shifts.log_drawer_opened(self.config.store.lane, user.name, False, reason)
-            return PrintResult(False, f"drawer did not open: {reason}")
+            return PrintResult(False, _("drawer did not open: {reason}").format(reason=reason))
         shifts.log_drawer_opened(self.config.store.lane, user.name, True)
-        return PrintResult(True, "Drawer open")
+        return PrintResult(True, _("Drawer open"))
 
     # ------------------------------------------------------------------ discounts and price overrides
 
     def _adjustable_cart(self):
         if self.sale is None or self.state not in (State.ENTERING_ITEMS, State.CHOOSING_PAYMENT):
-            raise _lane_error("discounts and price overrides need an open sale")
+            raise _lane_error(_("discounts and price overrides need an open sale"))
         if self.view().paid:
-            raise _lane_error("a payment has been taken: prices and discounts can no longer change")
+            raise _lane_error(_("a payment has been taken: prices and discounts can no longer change"))
         return self.sale.cart
 
     def _discount_amount(self, text: str, base: int) -> int:
@@ -346,7 +348,7 @@ class SettlementIntents:
         new_cart = cart.discount_line(line_no, discount)
         self._commit_lines(new_cart, [new_cart.line(line_no)], "discount", approved_by,
                            {"scope": "line", "entered": text.strip()})
-        return self._say(f"Discount {self.money(discount)} on {line.name}")
+        return self._say(_("Discount {amount} on {name}").format(amount=self.money(discount), name=line.name))
 
     @_refusals_as_lane_errors
     def discount_sale(self, text: str, approval=None):
@@ -355,18 +357,18 @@ class SettlementIntents:
         cart = self._adjustable_cart()
         active = cart.active_lines
         if not active:
-            raise _lane_error("the sale has no items to discount")
+            raise _lane_error(_("the sale has no items to discount"))
         base = sum(line.net for line in active)
         discount = self._discount_amount(text, base)
         if not 0 < discount <= base:
-            raise _lane_error(f"a sale discount must be above 0 and at most {self.money(base)}")
+            raise _lane_error(_("a sale discount must be above 0 and at most {maximum}").format(maximum=self.money(base)))
         new_cart = cart
         for line, share in zip(active, spread_discount(discount, [line.net for line in active])):
             new_cart = new_cart.discount_line(line.line_no, line.discount + share)
         changed = [new_cart.line(line.line_no) for line in active]
         self._commit_lines(new_cart, changed, "discount", approved_by, {"scope": "sale", "entered": text.strip(),
                                                                           "amount": discount})
-        return self._say(f"Discount {self.money(discount)} on the sale")
+        return self._say(_("Discount {amount} on the sale").format(amount=self.money(discount)))
 
     @_refusals_as_lane_errors
     def override_price(self, line_no: int, price_text: str, approval=None):
@@ -383,7 +385,8 @@ class SettlementIntents:
             new_cart = cart.discount_line(line_no, 0).override_price(line_no, price)
         self._commit_lines(new_cart, [new_cart.line(line_no)], "price_override", approved_by,
                            {"original_price": line.unit_price, "price": price})
-        return self._say(f"{line.name}: price {self.money(price)} (was {self.money(line.unit_price)})")
+        return self._say(_("{name}: price {price} (was {was})").format(
+            name=line.name, price=self.money(price), was=self.money(line.unit_price)))
 
     # ------------------------------------------------------------------ returns
 
@@ -400,20 +403,20 @@ class SettlementIntents:
         back to the original tenders, or all in cash with ``to_cash``; a supervisor approves."""
         user = self._require_user()
         approved_by = self._authorize(Action.REFUND, approval)
-        self._require_idle("a return")
+        self._require_idle(N_("a return"))
         if self._require_shift().training:
-            raise _lane_error("returns are not taken in training mode")
+            raise _lane_error(_("returns are not taken in training mode"))
         original = returns.returnable_sale(receipt_no)
         lines: list[tuple[CartLine, int]] = []
         for number, (line_no, qty) in enumerate(sorted(picks.items()), start=1):
             line = original.line(line_no)
             if qty <= 0:
-                raise _lane_error(f"line {line_no}: the quantity to return must be above 0")
+                raise _lane_error(_("line {line_no}: the quantity to return must be above 0").format(line_no=line_no))
             if line.unit == "each" and qty % 1000:
-                raise _lane_error(f"line {line_no}: {line.name} is returned in whole items")
+                raise _lane_error(_("line {line_no}: {name} is returned in whole items").format(line_no=line_no, name=line.name))
             if qty > line.returnable_milli:
-                raise _lane_error(f"line {line_no} ({line.name}): only {line.returnable_milli / 1000:g} "
-                                       "left to return")
+                raise _lane_error(_("line {line_no} ({name}): only {left:g} left to return").format(
+                    line_no=line_no, name=line.name, left=line.returnable_milli / 1000))
             before = line.returned_milli
             lines.append((CartLine(
                 number, line.product_id, line.sku, line.name, line.unit, qty, line.unit_price, line.tax_code,
@@ -425,14 +428,16 @@ class SettlementIntents:
         plan = returns.plan_refunds(original.payments, original.refunded, totals.total, to_cash=to_cash)
         for step in plan:
             if step.method == "card" and self.terminal is None:
-                raise _lane_error("no card terminal on this lane: refund in cash instead")
+                raise _lane_error(_("no card terminal on this lane: refund in cash instead"))
             if step.method in WALLETS and step.method not in self.wallets:
-                raise _lane_error(f"{method_name(step.method)} is not set up on this lane: refund in cash instead")
+                raise _lane_error(_("{method} is not set up on this lane: refund in cash instead").format(
+                    method=method_name(step.method)))
         record = returns.create_return(
             original.sale.id, lines, lane=self.config.store.lane, total=totals.total, tax_total=totals.tax_total,
             plan=plan, reason=reason, actor=user.name, approved_by=approved_by, now=self.clock(),
         )
-        return self._return_view(record.id, f"Return of {self.money(totals.total)} against {original.sale.receipt_no}")
+        return self._return_view(record.id, _("Return of {amount} against {receipt}").format(
+            amount=self.money(totals.total), receipt=original.sale.receipt_no))
 
     def _return_view(self, return_id: int, message: str) -> ReturnView:
         record = sales.get_sale(return_id)
@@ -440,7 +445,7 @@ class SettlementIntents:
         refunds = tuple(returns.refunds_of(return_id))
         if record.receipt_no:
             self.receipt_no, self.change = record.receipt_no, 0
-            message += f". Refunded. Receipt {record.receipt_no}"
+            message += _(". Refunded. Receipt {receipt}").format(receipt=record.receipt_no)
         self._say(message)
         return ReturnView(record.id, kind.original_receipt or "", record.status, record.total, refunds,
                           record.receipt_no, message)
@@ -448,7 +453,7 @@ class SettlementIntents:
     def open_return(self) -> ReturnView | None:
         """A return left unfinished on this lane (after a restart, or a declined refund)."""
         record = returns.open_return_on_lane(self.config.store.lane)
-        return self._return_view(record.id, "Return waiting for its refund") if record else None
+        return self._return_view(record.id, _("Return waiting for its refund")) if record else None
 
     @_refusals_as_lane_errors
     def begin_refund(self, return_id: int) -> returns.RefundAttempt | None:
@@ -467,10 +472,10 @@ class SettlementIntents:
                                                           attempt.reference)
             status = {REFUNDED: APPROVED}.get(outcome.status, outcome.status)
             return WalletOutcome(status if status in (APPROVED, "declined") else UNKNOWN, outcome.transaction_id,
-                                 outcome.reason or ("" if status == APPROVED else "no answer"))
+                                 outcome.reason or ("" if status == APPROVED else _("no answer")))
         except Exception as exc:  # a driver bug must not look like a decline: money may have moved
             log.exception("refund failed during attempt %s", attempt.reference)
-            return Outcome(UNKNOWN, reason=f"refund error: {exc}")
+            return Outcome(UNKNOWN, reason=_("refund error: {error}").format(error=exc))
 
     @_refusals_as_lane_errors
     def finish_refund(self, attempt: returns.RefundAttempt, outcome) -> ReturnView:
@@ -484,22 +489,25 @@ class SettlementIntents:
         )
         label = method_name(attempt.method)
         if status == APPROVED:
-            return self._return_view(attempt.sale_id, f"{label} refund of {self.money(attempt.amount)} approved")
+            return self._return_view(attempt.sale_id, _("{method} refund of {amount} approved").format(
+                method=label, amount=self.money(attempt.amount)))
         if status == UNKNOWN:
-            return self._return_view(attempt.sale_id, f"{label} refund outcome UNKNOWN ({outcome.reason}): a "
-                                     "supervisor must check the terminal's last ticket")
-        return self._return_view(attempt.sale_id, f"{label} refund {status}: {outcome.reason}; "
-                                 "refund in cash with a supervisor")
+            return self._return_view(attempt.sale_id, _(
+                "{method} refund outcome UNKNOWN ({reason}): a supervisor must check the terminal's last ticket"
+            ).format(method=label, reason=outcome.reason))
+        refused = _("{method} refund cancelled: {reason}; refund in cash with a supervisor") if status == "cancelled" \
+            else _("{method} refund declined: {reason}; refund in cash with a supervisor")
+        return self._return_view(attempt.sale_id, refused.format(method=label, reason=outcome.reason))
 
     @_refusals_as_lane_errors
     def resolve_refund(self, payment_id: int, *, refunded: bool, auth_code: str = "", approval=None) -> ReturnView:
         user = self._require_user()
         approved_by = self._authorize(Action.RESOLVE_PAYMENT, approval) or user.name
         if refunded and not auth_code.strip():
-            raise _lane_error("enter the auth code printed on the terminal's ticket")
+            raise _lane_error(_("enter the auth code printed on the terminal's ticket"))
         return_id = returns.resolve_refund(payment_id, refunded=refunded, auth_code=auth_code.strip(),
                                            supervisor=approved_by, actor=user.name, now=self.clock())
-        return self._return_view(return_id, "Refund confirmed" if refunded else "Refund marked as not made")
+        return self._return_view(return_id, _("Refund confirmed") if refunded else _("Refund marked as not made"))
 
     @_refusals_as_lane_errors
     def refund_rest_in_cash(self, return_id: int, approval=None) -> ReturnView:
@@ -507,14 +515,14 @@ class SettlementIntents:
         user = self._require_user()
         approved_by = self._authorize(Action.REFUND, approval)
         returns.refund_rest_in_cash(return_id, actor=user.name, approved_by=approved_by, now=self.clock())
-        return self._return_view(return_id, "Refunded in cash")
+        return self._return_view(return_id, _("Refunded in cash"))
 
     @_refusals_as_lane_errors
     def cancel_return(self, return_id: int, approval=None):
         user = self._require_user()
         self._authorize(Action.REFUND, approval)
         returns.cancel_return(return_id, actor=user.name, now=self.clock())
-        return self._say("Return cancelled")
+        return self._say(_("Return cancelled"))
 
     # ------------------------------------------------------------------ receipts and reports
 
@@ -533,7 +541,7 @@ class SettlementIntents:
         user = self._require_user()
         approved_by = self._authorize(Action.X_REPORT, approval)
         report = x_report(self.report_context(), self.clock(), actor=user.name, approved_by=approved_by)
-        self._say(f"X report: {report.sales_count} sales, net {self.money(report.net)}")
+        self._say(_("X report: {count} sales, net {net}").format(count=report.sales_count, net=self.money(report.net)))
         return report
 
     @_refusals_as_lane_errors
@@ -541,9 +549,9 @@ class SettlementIntents:
         """Close the business day of the lane (admin); refused twice a day and while a shift is open."""
         user = self._require_user()
         approved_by = self._authorize(Action.Z_REPORT, approval)
-        self._require_idle("the Z report")
+        self._require_idle(N_("the Z report"))
         report = take_z_report(self.report_context(), self.clock(), actor=user.name, approved_by=approved_by)
-        self._say(f"Z report {report.number} taken: net {self.money(report.net)}")
+        self._say(_("Z report {number} taken: net {net}").format(number=report.number, net=self.money(report.net)))
         return report
 
     def report_doc(self, report: Report):
@@ -561,10 +569,10 @@ class SettlementIntents:
         from pos_tui.lane import PrintResult
 
         if self.printer is None:
-            return PrintResult(True, "no receipt printer configured")
+            return PrintResult(True, _("no receipt printer configured"))
         try:
             self.printer.print_receipt(self.report_doc(report))
         except Exception as exc:  # a device failure: the report is stored (Z) or can be taken again (X)
-            return PrintResult(False, f"report not printed: {str(exc) or type(exc).__name__}")
-        return PrintResult(True, f"{report.kind} report printed")
+            return PrintResult(False, _("report not printed: {reason}").format(reason=str(exc) or type(exc).__name__))
+        return PrintResult(True, _("{kind} report printed").format(kind=report.kind))
 

@@ -7,6 +7,8 @@ import termios
 
 import serial
 
+from pos_tui.i18n import N_, _
+
 PARITIES = ("N", "E", "O", "M", "S")
 BYTESIZES = (5, 6, 7, 8)
 STOPBITS = (1, 1.5, 2)
@@ -25,11 +27,12 @@ def open_serial(
     timeout: float | None = 1.0,
     *,
     write_timeout: float | None = None,
-    device: str = "device",
+    device: str = N_("device"),
 ) -> serial.SerialBase:
-    """Open ``url`` as a serial port; ``device`` names it in errors ("printer port /dev/ttyUSB0 not found")."""
+    """Open ``url`` as a serial port; ``device`` (an English name, marked with N_) names it in errors
+    ("printer port /dev/ttyUSB0 not found"), in the lane's language."""
     if not url:
-        raise DeviceError(f"{device} has no port configured")
+        raise DeviceError(_("{device} has no port configured").format(device=_(device)))
     if parity not in PARITIES:
         raise DeviceError(f"{device} parity must be one of {', '.join(PARITIES)}, got {parity!r}")
     if bytesize not in BYTESIZES:
@@ -47,27 +50,30 @@ def open_serial(
             write_timeout=write_timeout,
         )
     except ValueError as exc:
-        raise DeviceError(f"{device} port {url!r} is not a usable port or URL ({exc})") from exc
+        raise DeviceError(_("{device} port {url} is not a usable port or URL ({reason})").format(
+            device=_(device), url=repr(url), reason=exc)) from exc
     except (serial.SerialException, OSError) as exc:
         raise DeviceError(_open_failure(device, url, exc)) from exc
     except termios.error as exc:  # pyserial lets tcsetattr's refusal of the line settings through
-        raise DeviceError(f"{device} port {url} refused the line settings: {exc.args[-1]}") from exc
+        raise DeviceError(_("{device} port {url} refused the line settings: {reason}").format(
+            device=_(device), url=url, reason=exc.args[-1])) from exc
 
 
 def _open_failure(device: str, url: str, exc: BaseException) -> str:
     code = _errno_of(exc)
     if code in (errno.ENOENT, errno.ENODEV, errno.ENXIO):
-        return f"{device} port {url} not found"
-    if code in (errno.EACCES, errno.EPERM):
-        return f"{device} port {url}: permission denied (is this user in the dialout group?)"
-    if code == errno.EBUSY:
-        return f"{device} port {url} is busy (another program has it open)"
-    if code == errno.ECONNREFUSED:
-        return f"{device} at {url} refused the connection"
-    if code in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ETIMEDOUT):
-        return f"{device} at {url} cannot be reached"
-    reason = _reason_of(exc)
-    return f"{device} port {url} could not be opened: {reason}"
+        message = _("{device} port {url} not found")
+    elif code in (errno.EACCES, errno.EPERM):
+        message = _("{device} port {url}: permission denied (is this user in the dialout group?)")
+    elif code == errno.EBUSY:
+        message = _("{device} port {url} is busy (another program has it open)")
+    elif code == errno.ECONNREFUSED:
+        message = _("{device} at {url} refused the connection")
+    elif code in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ETIMEDOUT):
+        message = _("{device} at {url} cannot be reached")
+    else:
+        message = _("{device} port {url} could not be opened: {reason}")
+    return message.format(device=_(device), url=url, reason=_reason_of(exc))
 
 
 def _errno_of(exc: BaseException | None) -> int | None:

@@ -22,6 +22,7 @@ import serial
 from pos_tui.devices.ports import DeviceError, open_serial
 from pos_tui.devices.receipt import PAPER_WIDTHS, Barcode, Cut, ReceiptDoc, Rule, Text
 from pos_tui.domain.display_width import char_width
+from pos_tui.i18n import N_, _
 
 CONNECTIONS = ("serial", "network", "file")
 NETWORK_PORT = 9100
@@ -97,7 +98,7 @@ class ReceiptPrinter:
         """Print ``doc``; with ``open_drawer`` the drawer opens as printing starts (a cash sale)."""
         if doc.width != self.width:
             raise PrinterError(f"receipt laid out for {doc.width} cells, the printer prints {self.width}")
-        with self._job("printing") as esc:
+        with self._job(N_("printing")) as esc:
             esc.hw("INIT")
             if self.chinese_mode:
                 esc._raw(CHINESE_OFF)  # some printers power up in Chinese mode; start from a known one
@@ -112,7 +113,7 @@ class ReceiptPrinter:
         pin = self.drawer_pin if pin is None else pin
         if pin not in (2, 5):
             raise PrinterError(f"cash drawer pin must be 2 or 5, got {pin!r}")
-        with self._job("opening the drawer") as esc:
+        with self._job(N_("opening the drawer")) as esc:
             esc.cashdraw(pin)
 
     def status(self) -> PrinterStatus:
@@ -120,15 +121,15 @@ class ReceiptPrinter:
         Silence is "offline": python-escpos's paper_status() would call it "paper OK"."""
         if self.connection == "file":
             self._open_link().close()
-            return PrinterStatus(True, "unknown", False, "printer is a file; it cannot report paper or cover")
+            return PrinterStatus(True, "unknown", False, _("printer is a file; it cannot report paper or cover"))
         link = self._open_link()
         try:
             link.reset_input_buffer()
             printer = self._ask(link, STATUS_PRINTER)
             if printer is None:
-                return PrinterStatus(False, "unknown", False, "printer not answering")
+                return PrinterStatus(False, "unknown", False, _("printer not answering"))
             if not _is_status_byte(printer):
-                return PrinterStatus(False, "unknown", False, f"printer sent 0x{printer:02x}, not a status")
+                return PrinterStatus(False, "unknown", False, _("printer sent 0x{byte:02x}, not a status").format(byte=printer))
             cover_open = False
             offline = bool(printer & 0x08)
             if offline:
@@ -136,7 +137,7 @@ class ReceiptPrinter:
                 cover_open = cause is not None and _is_status_byte(cause) and bool(cause & 0x04)
             paper = self._paper(self._ask(link, STATUS_PAPER))
         except (serial.SerialException, OSError) as exc:
-            raise PrinterError(f"printer on {self.port} stopped answering: {_plain(exc)}") from exc
+            raise PrinterError(_("printer on {port} stopped answering: {reason}").format(port=self.port, reason=_plain(exc))) from exc
         finally:
             link.close()
         return PrinterStatus(not offline, paper, cover_open, _status_message(offline, paper, cover_open))
@@ -180,13 +181,15 @@ class ReceiptPrinter:
 
     @contextmanager
     def _job(self, doing: str) -> Iterator[Any]:
+        """``doing`` (marked with N_ by the caller) names the job in an error."""
         link = self._open_link()
         try:
             esc = _escpos_encoder()(link)
             yield esc
             link.flush()
         except (serial.SerialException, OSError) as exc:
-            raise PrinterError(f"printer on {self.port} failed while {doing}: {_plain(exc)}") from exc
+            raise PrinterError(_("printer on {port} failed while {doing}: {reason}").format(
+                port=self.port, doing=_(doing), reason=_plain(exc))) from exc
         finally:
             try:
                 link.close()
@@ -198,7 +201,7 @@ class ReceiptPrinter:
             try:
                 return open(self.port, "ab", buffering=0)
             except OSError as exc:
-                raise PrinterError(f"printer file {self.port} cannot be opened: {_plain(exc)}") from exc
+                raise PrinterError(_("printer file {port} cannot be opened: {reason}").format(port=self.port, reason=_plain(exc))) from exc
         url = self.port if self.connection == "serial" else _network_url(self.port)
         try:
             return open_serial(
@@ -206,7 +209,7 @@ class ReceiptPrinter:
                 self.baudrate,
                 timeout=self.status_timeout,
                 write_timeout=WRITE_TIMEOUT,
-                device="printer",
+                device=N_("printer"),
             )
         except DeviceError as exc:
             raise PrinterError(str(exc)) from exc
@@ -274,16 +277,16 @@ def _network_url(address: str) -> str:
 
 def _status_message(offline: bool, paper: str, cover_open: bool) -> str:
     if cover_open:
-        return "printer cover open"
+        return _("printer cover open")
     if paper == "out":
-        return "printer out of paper"
+        return _("printer out of paper")
     if offline:
-        return "printer offline"
+        return _("printer offline")
     if paper == "near_end":
-        return "printer paper running low"
+        return _("printer paper running low")
     if paper == "unknown":
-        return "printer ready (paper sensor not answering)"
-    return "printer ready"
+        return _("printer ready (paper sensor not answering)")
+    return _("printer ready")
 
 
 def _plain(exc: BaseException) -> str:

@@ -14,6 +14,7 @@ from typing import Literal, Union
 
 from pos_tui.domain.display_width import cell_width, wrap_cells
 from pos_tui.domain.money import Currency, format_amount
+from pos_tui.i18n import _
 
 PAPER_WIDTHS = (32, 42, 48)
 Align = Literal["left", "center", "right"]
@@ -254,18 +255,18 @@ def layout_receipt(data: ReceiptData, width: int, *, qr: bool = False) -> Receip
         if qr:
             doc.barcode(data.receipt_number, "qr")
     if data.training:
-        doc.text("*** TRAINING - NOT A RECEIPT ***", "center", bold=True)
+        doc.text(_("*** TRAINING - NOT A RECEIPT ***"), "center", bold=True)
     doc.cut()
     return doc
 
 
 def _banners(doc: ReceiptDoc, data: ReceiptData) -> None:
     if data.training:
-        doc.text("*** TRAINING - NOT A RECEIPT ***", "center", bold=True)
+        doc.text(_("*** TRAINING - NOT A RECEIPT ***"), "center", bold=True)
     if data.refund:
-        doc.text("*** REFUND ***", "center", bold=True)
+        doc.text(_("*** REFUND ***"), "center", bold=True)
     if data.reprint:
-        doc.text("*** REPRINT ***", "center", bold=True)
+        doc.text(_("*** REPRINT ***"), "center", bold=True)
 
 
 def _header(doc: ReceiptDoc, data: ReceiptData) -> None:
@@ -274,14 +275,14 @@ def _header(doc: ReceiptDoc, data: ReceiptData) -> None:
     for paragraph in data.address.splitlines():
         doc.text(paragraph.strip(), "center")
     if data.tax_id:
-        doc.text(f"Tax ID {data.tax_id}", "center")
+        doc.text(_("Tax ID {tax_id}").format(tax_id=data.tax_id), "center")
     doc.rule()
-    doc.pair(f"Lane {data.lane:02d}", f"Cashier {data.cashier}")
+    doc.pair(_("Lane {lane:02d}").format(lane=data.lane), _("Cashier {name}").format(name=data.cashier))
     doc.text(data.when.strftime("%Y-%m-%d %H:%M:%S"))
     if data.receipt_number:
-        doc.pair("Receipt", data.receipt_number)
+        doc.pair(_("Receipt"), data.receipt_number)
     if data.original_receipt:
-        doc.pair("Original receipt", data.original_receipt)
+        doc.pair(_("Original receipt"), data.original_receipt)
 
 
 def quantity_text(qty_milli: int, unit: str) -> str:
@@ -298,20 +299,21 @@ def _item(doc: ReceiptDoc, line: ReceiptLine, cur: Currency) -> None:
     doc.text(line.name)
     qty = f"{quantity_text(line.qty_milli, line.unit)} x {format_amount(line.unit_price, cur)}"
     if line.voided:
-        doc.pair(qty, "VOIDED", indent=2)
+        doc.pair(qty, _("VOIDED"), indent=2)
         return
     doc.pair(qty, format_amount(line.amount + line.discount, cur), indent=2)
     if line.discount:
-        doc.pair("Discount", format_amount(-line.discount, cur), indent=2)
+        doc.pair(_("Discount"), format_amount(-line.discount, cur), indent=2)
 
 
 def _totals(doc: ReceiptDoc, data: ReceiptData) -> None:
     cur = data.currency
-    doc.pair("Subtotal", format_amount(data.subtotal, cur))
+    doc.pair(_("Subtotal"), format_amount(data.subtotal, cur))
     for tax in data.taxes:
-        label = f"{'Incl. tax' if data.tax_included else 'Tax'} {tax.code} {tax.rate}"
+        label = (_("Incl. tax {code} {rate}") if data.tax_included else _("Tax {code} {rate}")).format(
+            code=tax.code, rate=tax.rate)
         doc.pair(label, format_amount(tax.amount, cur))
-    label = "REFUND TOTAL" if data.refund else "TOTAL"
+    label = _("REFUND TOTAL") if data.refund else _("TOTAL")
     doc.pair(label, format_amount(data.total, cur, symbol=True), bold=True)
 
 
@@ -320,14 +322,14 @@ def _tenders(doc: ReceiptDoc, data: ReceiptData) -> None:
     for payment in data.payments:
         doc.pair(payment.label, format_amount(payment.amount, cur))
         details = (
-            ("Card", payment.masked_pan),
-            ("Auth", payment.auth_code),
-            ("Ref", payment.terminal_ref),
-            ("Wallet", payment.wallet),
-            ("Txn", payment.transaction_id),
+            (_("Card"), payment.masked_pan),
+            (_("Auth"), payment.auth_code),
+            (_("Ref"), payment.terminal_ref),
+            (_("Wallet"), payment.wallet),
+            (_("Txn"), payment.transaction_id),
         )
         for name, value in details:
             if value:
                 doc.pair(name, value, indent=2)
     if data.change:
-        doc.pair("Change", format_amount(data.change, cur), bold=True)
+        doc.pair(_("Change"), format_amount(data.change, cur), bold=True)

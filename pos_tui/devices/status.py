@@ -13,12 +13,13 @@ from pos_tui.devices.factory import printer_from_config, terminal_from_config
 from pos_tui.devices.ports import DeviceError, open_serial
 from pos_tui.devices.printer import PrinterStatus
 from pos_tui.devices.terminal.base import TerminalError
+from pos_tui.i18n import N_, _
 
 _PAPER_WORDS = {
-    "ok": "paper ok",
-    "near_end": "paper near end",
-    "out": "paper out",
-    "unknown": "paper sensor not answering",
+    "ok": N_("paper ok"),
+    "near_end": N_("paper near end"),
+    "out": N_("paper out"),
+    "unknown": N_("paper sensor not answering"),
 }
 
 
@@ -46,35 +47,36 @@ def check_printer(cfg: PrinterConfig) -> DeviceReport:
     """Ask the printer for its status (DLE EOT): online, paper, cover; silence is a failure."""
     name = "printer"
     if cfg.driver == "none":
-        return DeviceReport(name, True, "not configured")
+        return DeviceReport(name, True, _("not configured"))
     try:
         printer = printer_from_config(cfg)
         status = printer.status()
     except DeviceError as exc:
         return DeviceReport(name, False, str(exc))
     if cfg.connection == "file":
-        return DeviceReport(name, True, f"writes to the file {cfg.port} (a file cannot report paper or cover)")
+        return DeviceReport(name, True, _("writes to the file {port} (a file cannot report paper or cover)").format(
+            port=cfg.port))
     return _printer_report(name, status, cfg.port)
 
 
 def _printer_report(name: str, status: PrinterStatus, port: str) -> DeviceReport:
     if status.cover_open:
-        return DeviceReport(name, False, f"offline, cover open ({port})")
+        return DeviceReport(name, False, _("offline, cover open ({port})").format(port=port))
     if not status.online and status.paper == "unknown":
         # No status byte came back at all, or garbage did: the printer's own message says which.
         return DeviceReport(name, False, f"{status.message.removeprefix('printer ')} ({port})")
-    state = "online" if status.online else "offline"
+    words = _("online, {paper} ({port})") if status.online else _("offline, {paper} ({port})")
     ok = status.online and status.paper != "out"
-    return DeviceReport(name, ok, f"{state}, {_PAPER_WORDS[status.paper]} ({port})")
+    return DeviceReport(name, ok, words.format(paper=_(_PAPER_WORDS[status.paper]), port=port))
 
 
 def check_terminal(cfg: TerminalConfig, lane_number: int) -> DeviceReport:
     """Call the card terminal (ENQ, expecting ACK, then EOT); nothing is charged."""
     name = "card terminal"
     if cfg.driver == "none":
-        return DeviceReport(name, True, "not configured")
+        return DeviceReport(name, True, _("not configured"))
     if cfg.driver == "simulator":
-        return DeviceReport(name, True, "simulated (the lane starts its own on a pseudo-terminal)")
+        return DeviceReport(name, True, _("simulated (the lane starts its own on a pseudo-terminal)"))
     try:
         terminal = terminal_from_config(cfg, lane_number)
     except TerminalError as exc:
@@ -84,7 +86,7 @@ def check_terminal(cfg: TerminalConfig, lane_number: int) -> DeviceReport:
     finally:
         terminal.close()
     if reachable:
-        return DeviceReport(name, True, f"answers ({cfg.port})")
+        return DeviceReport(name, True, _("answers ({port})").format(port=cfg.port))
     return DeviceReport(name, False, _why_unreachable(cfg))
 
 
@@ -95,23 +97,23 @@ def _why_unreachable(cfg: TerminalConfig) -> str:
     """
     try:
         open_serial(cfg.port, cfg.baudrate, cfg.bytesize, cfg.parity, cfg.stopbits, timeout=0,
-                    device="card terminal").close()
+                    device=N_("card terminal")).close()
     except DeviceError as exc:
         return str(exc)
-    return f"not answering ({cfg.port} opens: is the terminal on, cabled, and in cash-register mode?)"
+    return _("not answering ({port} opens: is the terminal on, cabled, and in cash-register mode?)").format(port=cfg.port)
 
 
 def check_scanner(cfg: ScannerConfig) -> DeviceReport:
-    name = "scanner"
+    name = N_("scanner")
     if cfg.driver == "keyboard":
-        return DeviceReport(name, True, "types like a keyboard (no port to open)")
+        return DeviceReport(name, True, _("types like a keyboard (no port to open)"))
     return _port_opens(name, cfg.port, cfg.baudrate)
 
 
 def check_display(cfg: DisplayConfig) -> DeviceReport:
-    name = "display"
+    name = N_("display")
     if cfg.driver == "none":
-        return DeviceReport(name, True, "not configured")
+        return DeviceReport(name, True, _("not configured"))
     return _port_opens(name, cfg.port, cfg.baudrate)
 
 
@@ -121,4 +123,4 @@ def _port_opens(name: str, port: str, baudrate: int) -> DeviceReport:
         open_serial(port, baudrate, timeout=0, device=name).close()
     except DeviceError as exc:
         return DeviceReport(name, False, str(exc))
-    return DeviceReport(name, True, f"port opens ({port})")
+    return DeviceReport(name, True, _("port opens ({port})").format(port=port))

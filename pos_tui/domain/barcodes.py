@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from pos_tui.domain.errors import DomainError
+from pos_tui.i18n import _
 
 
 class BarcodeError(DomainError):
@@ -39,26 +40,29 @@ def is_gtin(code: str) -> bool:
 def validate_gtin(code: str) -> None:
     """Raise BarcodeError unless ``code`` is an EAN-8, UPC-A or EAN-13 with a right check digit."""
     if not is_gtin(code):
-        raise BarcodeError(f"{code!r} is not an EAN-8, UPC-A or EAN-13 code (8, 12 or 13 digits)")
+        raise BarcodeError(_("{code} is not an EAN-8, UPC-A or EAN-13 code (8, 12 or 13 digits)").format(code=repr(code)))
     expected = ean_check_digit(code[:-1])
     if int(code[-1]) != expected:
         name = _GTIN_NAMES[len(code)]
-        raise BarcodeError(f"{name} {code}: check digit is {code[-1]}, should be {expected}")
+        raise BarcodeError(_("{kind} {code}: check digit is {digit}, should be {expected}").format(
+            kind=name, code=code, digit=code[-1], expected=expected))
 
 
 def _check_code_characters(code: str) -> None:
     if not code:
-        raise BarcodeError("the code is empty")
+        raise BarcodeError(_("the code is empty"))
     for char in code:
         if char.isspace():
-            raise BarcodeError(f"code {code!r} contains a space")
+            raise BarcodeError(_("code {code} contains a space").format(code=repr(code)))
         if unicodedata.category(char).startswith("C"):
-            raise BarcodeError(f"code {code!r} contains a control character")
+            raise BarcodeError(_("code {code} contains a control character").format(code=repr(code)))
     if len(code) > MAX_PLU_LENGTH:
-        raise BarcodeError(f"code {code!r} is longer than {MAX_PLU_LENGTH} characters")
+        raise BarcodeError(_("code {code} is longer than {length} characters").format(
+            code=repr(code), length=MAX_PLU_LENGTH))
     if not _PLU.match(code):
         raise BarcodeError(
-            f"code {code!r} may hold only letters, digits, '.', '_' and '-', starting with a letter or digit"
+            _("code {code} may hold only letters, digits, '.', '_' and '-', starting with a letter or digit").format(
+                code=repr(code))
         )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from pos_tui.domain.errors import DomainError
 from pos_tui.domain.money import Currency, format_amount, round_half_up_div
+from pos_tui.i18n import _
 
 
 class CartError(DomainError):
@@ -59,9 +60,10 @@ def check_unit_quantity(unit: str, qty_milli: int) -> None:
     if unit not in UNITS:
         raise CartError(f"unit {unit!r} is not one of {', '.join(UNITS)}")
     if qty_milli <= 0:
-        raise CartError("quantity must be more than 0")
+        raise CartError(_("quantity must be more than 0"))
     if unit == "each" and qty_milli % MILLI:
-        raise CartError(f"quantity must be whole for items sold each (got {format_qty(unit, qty_milli)})")
+        raise CartError(_("quantity must be whole for items sold each (got {qty})").format(
+            qty=format_qty(unit, qty_milli)))
 
 
 def check_quantity(unit: str, qty_milli: int, max_each_milli: int, max_weight_milli: int) -> None:
@@ -70,7 +72,8 @@ def check_quantity(unit: str, qty_milli: int, max_each_milli: int, max_weight_mi
     limit = max_weight_milli if unit == "kg" else max_each_milli
     if qty_milli > limit:
         raise OverLimit(
-            f"quantity {format_qty(unit, qty_milli)} is over the limit of {format_qty(unit, limit)}"
+            _("quantity {qty} is over the limit of {limit}").format(
+                qty=format_qty(unit, qty_milli), limit=format_qty(unit, limit))
         )
 
 
@@ -78,8 +81,8 @@ def check_line_amount(amount: int, max_line_amount: int | None, cur: Currency) -
     """Raise OverLimit for a line amount past the configured bound (None: no bound)."""
     if max_line_amount is not None and amount > max_line_amount:
         raise OverLimit(
-            f"line amount {format_amount(amount, cur, symbol=True)} is over the limit of "
-            f"{format_amount(max_line_amount, cur, symbol=True)}"
+            _("line amount {amount} is over the limit of {limit}").format(
+                amount=format_amount(amount, cur, symbol=True), limit=format_amount(max_line_amount, cur, symbol=True))
         )
 
 
@@ -101,7 +104,7 @@ class Cart:
         """A new cart with one more line, numbered after the last."""
         check_unit_quantity(unit, qty_milli)
         if unit_price < 0:
-            raise CartError(f"price of {name!r} cannot be negative")
+            raise CartError(_("price of {name} cannot be negative").format(name=repr(name)))
         line_no = max((line.line_no for line in self.lines), default=0) + 1
         line = CartLine(
             line_no, product_id, sku, name, unit, qty_milli, unit_price, tax_code,
@@ -114,12 +117,12 @@ class Cart:
         for line in self.lines:
             if line.line_no == line_no:
                 return line
-        raise CartError(f"there is no line {line_no}")
+        raise CartError(_("there is no line {line_no}").format(line_no=line_no))
 
     def _active_line(self, line_no: int) -> CartLine:
         line = self.line(line_no)
         if line.voided:
-            raise CartError(f"line {line_no} is already voided")
+            raise CartError(_("line {line_no} is already voided").format(line_no=line_no))
         return line
 
     def _with(self, changed: CartLine) -> Cart:
@@ -133,14 +136,14 @@ class Cart:
         """Set a line's discount (minor units), from 0 up to the line amount."""
         line = self._active_line(line_no)
         if not 0 <= discount <= line.amount:
-            raise CartError(f"discount on line {line_no} must be between 0 and the line amount")
+            raise CartError(_("discount on line {line_no} must be between 0 and the line amount").format(line_no=line_no))
         return self._with(replace(line, discount=discount))
 
     def override_price(self, line_no: int, unit_price: int) -> Cart:
         """Set a new unit price on a line; the amount follows; a discount is capped at it."""
         line = self._active_line(line_no)
         if unit_price < 0:
-            raise CartError(f"price on line {line_no} cannot be negative")
+            raise CartError(_("price on line {line_no} cannot be negative").format(line_no=line_no))
         amount = line_amount(unit_price, line.qty_milli)
         discount = min(line.discount, amount)
         return self._with(replace(line, unit_price=unit_price, amount=amount, discount=discount))

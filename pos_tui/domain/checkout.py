@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import Enum, StrEnum
 
 from pos_tui.domain.errors import DomainError
+from pos_tui.i18n import N_, _
 
 
 class State(Enum):
@@ -28,33 +29,33 @@ class TerminalOutcome(StrEnum):
 
 
 EVENT_VERBS = {
-    "sign_in": "sign in",
-    "lock": "lock the lane",
-    "start_sale": "start a sale",
-    "scan": "scan",
-    "void_sale": "void the sale",
-    "total": "total",
-    "back_to_items": "go back to items",
-    "send_to_terminal": "send to the card terminal",
-    "terminal_result": "take a terminal result",
-    "tender_settled": "finish the payment",
-    "printed": "finish printing",
-    "suspend": "suspend the sale",
-    "recall": "recall a sale",
+    "sign_in": N_("sign in"),
+    "lock": N_("lock the lane"),
+    "start_sale": N_("start a sale"),
+    "scan": N_("scan"),
+    "void_sale": N_("void the sale"),
+    "total": N_("total"),
+    "back_to_items": N_("go back to items"),
+    "send_to_terminal": N_("send to the card terminal"),
+    "terminal_result": N_("take a terminal result"),
+    "tender_settled": N_("finish the payment"),
+    "printed": N_("finish printing"),
+    "suspend": N_("suspend the sale"),
+    "recall": N_("recall a sale"),
 }
 
 _STATE_REASONS = {
-    State.LOCKED: "the lane is locked",
-    State.IDLE: "no sale is open",
-    State.ENTERING_ITEMS: "items are being entered",
-    State.CHOOSING_PAYMENT: "the sale is at payment",
-    State.AWAITING_TERMINAL: "waiting for the card terminal",
-    State.PRINTING: "the receipt is printing",
+    State.LOCKED: N_("the lane is locked"),
+    State.IDLE: N_("no sale is open"),
+    State.ENTERING_ITEMS: N_("items are being entered"),
+    State.CHOOSING_PAYMENT: N_("the sale is at payment"),
+    State.AWAITING_TERMINAL: N_("waiting for the card terminal"),
+    State.PRINTING: N_("the receipt is printing"),
 }
 
 _EVENT_REASONS = {
-    "sign_in": "someone is signed in",
-    "terminal_result": "no payment was sent to the terminal",
+    "sign_in": N_("someone is signed in"),
+    "terminal_result": N_("no payment was sent to the terminal"),
 }
 
 
@@ -65,7 +66,7 @@ class TransitionError(DomainError):
         self.event = event
         self.state = state
         why = reason or _EVENT_REASONS.get(event) or _STATE_REASONS[state]
-        super().__init__(f"cannot {EVENT_VERBS[event]}: {why}")
+        super().__init__(_("cannot {action}: {reason}").format(action=_(EVENT_VERBS[event]), reason=_(why)))
 
 
 SALE_STATES = frozenset(
@@ -121,25 +122,25 @@ class Checkout:
     def void_sale(self, *, paid: int) -> Checkout:
         self._require("void_sale", State.ENTERING_ITEMS, State.CHOOSING_PAYMENT)
         if paid:
-            raise TransitionError("void_sale", self.state, "a payment has been taken")
+            raise TransitionError("void_sale", self.state, N_("a payment has been taken"))
         return Checkout(State.IDLE)
 
     def total(self, *, active_lines: int) -> Checkout:
         self._require("total", State.ENTERING_ITEMS)
         if active_lines < 1:
-            raise TransitionError("total", self.state, "the sale has no items")
+            raise TransitionError("total", self.state, N_("the sale has no items"))
         return Checkout(State.CHOOSING_PAYMENT)
 
     def back_to_items(self, *, paid: int) -> Checkout:
         self._require("back_to_items", State.CHOOSING_PAYMENT)
         if paid:
-            raise TransitionError("back_to_items", self.state, "a payment has been taken")
+            raise TransitionError("back_to_items", self.state, N_("a payment has been taken"))
         return Checkout(State.ENTERING_ITEMS)
 
     def send_to_terminal(self, *, unresolved: int) -> Checkout:
         self._require("send_to_terminal", State.CHOOSING_PAYMENT)
         if unresolved:
-            why = "a card payment's outcome is unknown; a supervisor must resolve it"
+            why = N_("a card payment's outcome is unknown; a supervisor must resolve it")
             raise TransitionError("send_to_terminal", self.state, why)
         return Checkout(State.AWAITING_TERMINAL)
 
@@ -152,7 +153,7 @@ class Checkout:
     def tender_settled(self, *, remaining: int) -> Checkout:
         self._require("tender_settled", State.CHOOSING_PAYMENT)
         if remaining > 0:
-            raise TransitionError("tender_settled", self.state, "part of the total is still to pay")
+            raise TransitionError("tender_settled", self.state, N_("part of the total is still to pay"))
         return Checkout(State.PRINTING)
 
     def printed(self) -> Checkout:
@@ -162,7 +163,7 @@ class Checkout:
     def suspend(self, *, active_lines: int) -> Checkout:
         self._require("suspend", State.ENTERING_ITEMS)
         if active_lines < 1:
-            raise TransitionError("suspend", self.state, "the sale has no items")
+            raise TransitionError("suspend", self.state, N_("the sale has no items"))
         return Checkout(State.IDLE)
 
     def recall(self) -> Checkout:

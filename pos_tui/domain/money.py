@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from pos_tui.domain.currencies import ISO_4217
+from pos_tui.i18n import _
 
 
 class MoneyError(ValueError):
@@ -62,17 +63,18 @@ def parse_amount(text: str, cur: Currency, *, allow_negative: bool = False) -> i
             break
     m = _AMOUNT.match(cleaned)
     if not cleaned or not m or (m.group("int") is None and not m.group("frac")):
-        raise MoneyError(f"{raw!r} is not an amount (expected e.g. 12.50)")
+        raise MoneyError(_("{text} is not an amount (expected e.g. 12.50)").format(text=repr(raw)))
     frac = m.group("frac") or ""
     if len(frac) > cur.digits:
         if cur.digits == 0:
-            raise MoneyError(f"{raw!r}: {cur.code} has no decimal places")
-        raise MoneyError(f"{raw!r}: {cur.code} has only {cur.digits} decimal places")
+            raise MoneyError(_("{text}: {currency} has no decimal places").format(text=repr(raw), currency=cur.code))
+        raise MoneyError(_("{text}: {currency} has only {digits} decimal places").format(
+            text=repr(raw), currency=cur.code, digits=cur.digits))
     whole = int((m.group("int") or "0").replace(",", ""))
     minor = whole * cur.scale + int(frac.ljust(cur.digits, "0") or "0")
     if m.group("sign") == "-":
         if not allow_negative and minor != 0:
-            raise MoneyError(f"{raw!r}: a negative amount is not allowed here")
+            raise MoneyError(_("{text}: a negative amount is not allowed here").format(text=repr(raw)))
         minor = -minor
     return minor
 
@@ -131,10 +133,10 @@ def parse_rate(text: str) -> Rate:
     """Read a percentage like "0.6%" or "13%" (up to 4 decimals). A bare number is refused."""
     m = _PERCENT.match(text.strip()) if isinstance(text, str) else None
     if not m:
-        raise MoneyError(f'expected a percentage like "0.6%", got {text!r}')
+        raise MoneyError(_('expected a percentage like "0.6%", got {text}').format(text=repr(text)))
     ppm = int(m.group(1)) * (PPM // 100) + int((m.group(2) or "").ljust(4, "0"))
     if ppm > PPM:
-        raise MoneyError(f"{text!r} is over 100%")
+        raise MoneyError(_("{text} is over 100%").format(text=repr(text)))
     return Rate(ppm)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from enum import IntEnum, StrEnum
 
 from pos_tui.domain.errors import DomainError
+from pos_tui.i18n import N_, _
 
 
 class Role(IntEnum):
@@ -54,6 +55,32 @@ _SUPERVISOR = {
     Action.VOID_LINE_AFTER_TOTAL, Action.VOID_SALE, Action.PRICE_OVERRIDE, Action.DISCOUNT,
     Action.REFUND, Action.NO_SALE, Action.RESOLVE_PAYMENT, Action.X_REPORT, Action.QUIT_KIOSK,
 }
+# How a person reads a role and an action in the lane's language; in English, the names themselves.
+ROLE_NAMES = {Role.CASHIER: N_("cashier"), Role.SUPERVISOR: N_("supervisor"), Role.ADMIN: N_("admin")}
+ACTION_NAMES = {
+    Action.SELL: N_("sell"), Action.TENDER: N_("tender"), Action.SUSPEND: N_("suspend"), Action.RECALL: N_("recall"),
+    Action.REPRINT: N_("reprint"), Action.LOCK: N_("lock"), Action.VOID_LINE_AFTER_TOTAL: N_("void_line_after_total"),
+    Action.VOID_SALE: N_("void_sale"), Action.PRICE_OVERRIDE: N_("price_override"), Action.DISCOUNT: N_("discount"),
+    Action.REFUND: N_("refund"), Action.NO_SALE: N_("no_sale"), Action.RESOLVE_PAYMENT: N_("resolve_payment"),
+    Action.X_REPORT: N_("x_report"), Action.Z_REPORT: N_("z_report"), Action.USERS: N_("users"),
+    Action.CATALOG: N_("catalog"), Action.CONFIG: N_("config"), Action.BACKUP: N_("backup"),
+    Action.QUIT_KIOSK: N_("quit_kiosk"),
+}
+
+
+def role_name(role: Role | str) -> str:
+    """The role as a person reads it ("cashier", "收银员"); a name that is not a role comes back as it is."""
+    try:
+        return _(ROLE_NAMES[Role[role.upper()] if isinstance(role, str) else role])
+    except KeyError:
+        return str(role)
+
+
+def action_name(action: Action) -> str:
+    """The action as a person reads it ("void_sale", "作废整单")."""
+    return _(ACTION_NAMES[action])
+
+
 BASE_ROLE: dict[Action, Role] = {
     action: Role.CASHIER if action in _CASHIER else Role.SUPERVISOR if action in _SUPERVISOR else Role.ADMIN
     for action in Action
@@ -66,8 +93,8 @@ class PermissionDenied(DomainError):
     def __init__(self, action: Action, needed: Role) -> None:
         self.action = action
         self.needed = needed
-        article = "an" if needed is Role.ADMIN else "a"
-        super().__init__(f"{action.value} needs {article} {needed.label}")
+        message = _("{action} needs an {role}") if needed is Role.ADMIN else _("{action} needs a {role}")
+        super().__init__(message.format(action=action_name(action), role=role_name(needed)))
 
 
 def parse_action(name: str) -> Action:

@@ -8,6 +8,7 @@ import os
 from datetime import datetime, timedelta
 
 from pos_tui.domain.errors import DomainError
+from pos_tui.i18n import _
 
 
 class PinError(DomainError):
@@ -52,9 +53,9 @@ def verify_pin(pin: str, stored: str) -> bool:
 def check_pin_format(pin: str, min_length: int) -> None:
     """Raise PinError unless the PIN is digits only and at least ``min_length`` long."""
     if not (pin.isascii() and pin.isdigit()):
-        raise PinError("PIN must be digits only")
+        raise PinError(_("PIN must be digits only"))
     if len(pin) < min_length:
-        raise PinError(f"PIN must be at least {min_length} digits")
+        raise PinError(_("PIN must be at least {length} digits").format(length=min_length))
 
 
 def after_failed_attempt(

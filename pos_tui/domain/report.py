@@ -18,11 +18,12 @@ from pos_tui.domain.display_width import cell_width, wrap_cells
 from pos_tui.domain.errors import DomainError
 from pos_tui.domain.money import Currency, currency, format_amount
 from pos_tui.domain.tender import method_name
+from pos_tui.i18n import N_, _
 
 REPORT_KINDS = ("X", "Z")
 MOVEMENT_KINDS = ("paid_in", "paid_out", "no_sale")
 BEST_SELLERS = 10
-OTHER_DEPARTMENT = "Catalog items"
+OTHER_DEPARTMENT = N_("Catalog items")
 
 
 class ReportError(DomainError):
@@ -468,64 +469,68 @@ def render_text(report: Report, width: int = 42) -> str:
             lines.append(" " * ((width - cell_width(part)) // 2) + part)
 
     def rule(title: str = "") -> None:
-        lines.append((f"-- {title} " if title else "").ljust(width, "-"))
+        lead = f"-- {title} " if title else ""
+        lines.append(lead + "-" * (width - cell_width(lead)))
 
-    title = f"{report.kind} REPORT" + (f" {report.number:04d}" if report.number is not None else "")
-    center(title + (" (TRAINING)" if report.training else ""))
+    title = _("{kind} REPORT").format(kind=report.kind)
+    title += f" {report.number:04d}" if report.number is not None else ""
+    center(title + (_(" (TRAINING)") if report.training else ""))
     center(report.store_name)
-    pair(f"Lane {report.lane:02d}", f"Day {report.business_day}" if report.business_day else "")
+    pair(_("Lane {lane:02d}").format(lane=report.lane),
+         _("Day {day}").format(day=report.business_day) if report.business_day else "")
     if report.period_start:
-        pair("From", report.period_start.replace("T", " "))
+        pair(_("From"), report.period_start.replace("T", " "))
     if report.period_end:
-        pair("To", report.period_end.replace("T", " "))
+        pair(_("To"), report.period_end.replace("T", " "))
     if report.shifts:
-        pair("Shifts", ", ".join(str(s) for s in report.shifts))
-    rule("Sales")
-    pair(f"Sales ({report.sales_count})", money(report.sales_total))
-    pair("Gross", money(report.gross), 2)
-    pair("Discounts", money(-report.discounts), 2)
-    pair(f"Voided lines ({report.voided_lines})", money(report.voided_lines_amount))
-    pair(f"Voided sales ({report.voided_sales})", money(report.voided_sales_amount))
-    pair(f"Returns ({report.returns_count})", money(-report.returns_total))
-    pair("NET", money(report.net))
-    pair("First receipt", report.first_receipt or "-")
-    pair("Last receipt", report.last_receipt or "-")
-    rule("Tax")
+        pair(_("Shifts"), ", ".join(str(s) for s in report.shifts))
+    rule(_("Sales"))
+    pair(_("Sales ({count})").format(count=report.sales_count), money(report.sales_total))
+    pair(_("Gross"), money(report.gross), 2)
+    pair(_("Discounts"), money(-report.discounts), 2)
+    pair(_("Voided lines ({count})").format(count=report.voided_lines), money(report.voided_lines_amount))
+    pair(_("Voided sales ({count})").format(count=report.voided_sales), money(report.voided_sales_amount))
+    pair(_("Returns ({count})").format(count=report.returns_count), money(-report.returns_total))
+    pair(_("NET"), money(report.net))
+    pair(_("First receipt"), report.first_receipt or "-")
+    pair(_("Last receipt"), report.last_receipt or "-")
+    rule(_("Tax"))
     for code, amount in report.tax.items():
-        pair(f"Tax {code}", money(amount), 2)
-    pair("Tax total", money(report.tax_total))
-    rule("Payments")
+        pair(_("Tax {code}").format(code=code), money(amount), 2)
+    pair(_("Tax total"), money(report.tax_total))
+    rule(_("Payments"))
     for m in report.methods:
         pair(method_name(m.method)[:1].upper() + method_name(m.method)[1:], money(m.gross))
         if m.refunded:
-            pair("taken", money(m.taken), 2)
-            pair("refunded", money(-m.refunded), 2)
-        pair("fee", money(-m.fee), 2)
-        pair("net", money(m.net), 2)
-    rule("Cash")
+            pair(_("taken"), money(m.taken), 2)
+            pair(_("refunded"), money(-m.refunded), 2)
+        pair(_("fee"), money(-m.fee), 2)
+        pair(_("net"), money(m.net), 2)
+    rule(_("Cash"))
     c = report.cash
-    pair("Opening float", money(c.opening_float))
-    pair("Cash sales", money(c.cash_sales))
-    pair("Cash refunds", money(-c.cash_refunds))
-    pair(f"Paid in ({report.paid_in_count})", money(c.paid_in))
-    pair(f"Paid out ({report.paid_out_count})", money(-c.paid_out))
-    pair("Expected in drawer", money(c.expected))
-    pair("Counted", money(c.counted) if c.counted is not None else "not counted")
+    pair(_("Opening float"), money(c.opening_float))
+    pair(_("Cash sales"), money(c.cash_sales))
+    pair(_("Cash refunds"), money(-c.cash_refunds))
+    pair(_("Paid in ({count})").format(count=report.paid_in_count), money(c.paid_in))
+    pair(_("Paid out ({count})").format(count=report.paid_out_count), money(-c.paid_out))
+    pair(_("Expected in drawer"), money(c.expected))
+    pair(_("Counted"), money(c.counted) if c.counted is not None else _("not counted"))
     if c.over_short is not None:
-        pair("Over" if c.over_short > 0 else "Short" if c.over_short < 0 else "Over/short", money(c.over_short))
-    pair("No-sale drawer opens", str(report.no_sales))
+        over_short = _("Over") if c.over_short > 0 else _("Short") if c.over_short < 0 else _("Over/short")
+        pair(over_short, money(c.over_short))
+    pair(_("No-sale drawer opens"), str(report.no_sales))
     if report.hourly:
-        rule("Sales by hour")
+        rule(_("Sales by hour"))
         lines.extend(hourly_bars(report.hourly, width, cur))
     if report.best_sellers:
-        rule("Best sellers")
+        rule(_("Best sellers"))
         for item in report.best_sellers:
             pair(item.name, money(item.amount))
     if report.departments:
-        rule("Departments")
+        rule(_("Departments"))
         for item in report.departments:
-            pair(item.name, money(item.amount))
+            pair(_(item.name) if item.name == OTHER_DEPARTMENT else item.name, money(item.amount))
     for note in report.notes:
-        center(note)
+        center(_(note))
     rule()
     return "".join(line.rstrip() + "\n" for line in lines)

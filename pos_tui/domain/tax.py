@@ -8,6 +8,7 @@ from typing import Protocol
 
 from pos_tui.domain.errors import DomainError
 from pos_tui.domain.money import PPM, Rate, round_half_up_div
+from pos_tui.i18n import _
 
 
 class TaxError(DomainError):
@@ -45,8 +46,9 @@ def tax_breakdown(
     groups: dict[str, int] = {}
     for line in lines:
         if line.tax_code not in rates:
-            known = ", ".join(sorted(rates)) or "none configured"
-            raise TaxError(f"tax code {line.tax_code!r} is not a configured rate (known: {known})")
+            known = ", ".join(sorted(rates)) or _("none configured")
+            raise TaxError(_("tax code {code} is not a configured rate (known: {known})").format(
+                code=repr(line.tax_code), known=known))
         if not line.voided:
             groups[line.tax_code] = groups.get(line.tax_code, 0) + line.net
     subtotal = sum(groups.values())

@@ -7,18 +7,19 @@ from dataclasses import dataclass
 
 from pos_tui.domain.errors import DomainError
 from pos_tui.domain.money import Currency, format_amount, round_to_step
+from pos_tui.i18n import N_, _
 
 
 class TenderError(DomainError):
     """A payment the rules refuse."""
 
 
-METHOD_NAMES = {"cash": "cash", "card": "card", "alipay": "Alipay", "wechat": "WeChat Pay"}
+METHOD_NAMES = {"cash": N_("cash"), "card": N_("card"), "alipay": N_("Alipay"), "wechat": N_("WeChat Pay")}
 
 
 def method_name(method: str) -> str:
-    """How the cashier reads a payment method: "card", "Alipay", "WeChat Pay"."""
-    return METHOD_NAMES.get(method, method)
+    """How the cashier reads a payment method: "card", "Alipay", "WeChat Pay" (in the lane's language)."""
+    return _(METHOD_NAMES[method]) if method in METHOD_NAMES else method
 
 
 def _money(minor: int, cur: Currency) -> str:
@@ -29,11 +30,13 @@ def check_limits(method: str, amount: int, min_amount: int, max_amount: int | No
     """Raise TenderError, naming the limit, for an amount outside the method's per-payment bounds."""
     name = method_name(method)
     if amount <= 0:
-        raise TenderError(f"a {name} payment must be more than {_money(0, cur)}")
+        raise TenderError(_("a {method} payment must be more than {amount}").format(method=name, amount=_money(0, cur)))
     if max_amount is not None and amount > max_amount:
-        raise TenderError(f"{_money(amount, cur)} exceeds the {name} limit of {_money(max_amount, cur)}")
+        raise TenderError(_("{amount} exceeds the {method} limit of {limit}").format(
+            amount=_money(amount, cur), method=name, limit=_money(max_amount, cur)))
     if amount < min_amount:
-        raise TenderError(f"{_money(amount, cur)} is below the {name} minimum of {_money(min_amount, cur)}")
+        raise TenderError(_("{amount} is below the {method} minimum of {minimum}").format(
+            amount=_money(amount, cur), method=name, minimum=_money(min_amount, cur)))
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,8 @@ class Balance:
 def check_within_balance(method: str, amount: int, remaining: int, cur: Currency) -> None:
     """Only cash may be more than the balance (it gives change); other methods pay at most the balance."""
     if method != "cash" and amount > remaining:
-        paying = f"{_money(amount, cur)} by {method_name(method)}"
-        raise TenderError(f"{paying} is more than the balance of {_money(remaining, cur)}")
+        raise TenderError(_("{amount} by {method} is more than the balance of {balance}").format(
+            amount=_money(amount, cur), method=method_name(method), balance=_money(remaining, cur)))
 
 
 def cash_due(remaining: int, rounding_step: int) -> int:
@@ -72,7 +75,7 @@ def cash_change(due: int, tendered: int, rounding_step: int) -> tuple[int, int]:
     """(rounded due, change) for cash that covers the rounded due; TenderError when it does not."""
     rounded = cash_due(due, rounding_step)
     if tendered < rounded:
-        raise TenderError("the cash tendered does not cover the amount due")
+        raise TenderError(_("the cash tendered does not cover the amount due"))
     return rounded, tendered - rounded
 
 
@@ -95,18 +98,18 @@ def cash_tender(remaining: int, tendered: int, rounding_step: int) -> CashTender
     with change and the rounding adjustment; less than the balance is a partial payment, applied
     as it is; anything between is refused."""
     if remaining <= 0:
-        raise TenderError("nothing is left to pay")
+        raise TenderError(_("nothing is left to pay"))
     if tendered < 0:
-        raise TenderError("cash tendered cannot be negative")
+        raise TenderError(_("cash tendered cannot be negative"))
     rounded = cash_due(remaining, rounding_step)
     if tendered >= rounded:
-        _, change = cash_change(remaining, tendered, rounding_step)
+        change = cash_change(remaining, tendered, rounding_step)[1]
         return CashTender(tendered, remaining, change, rounded - remaining)
     if tendered == 0:
-        raise TenderError("no cash tendered")
+        raise TenderError(_("no cash tendered"))
     if tendered < remaining:
         return CashTender(tendered, tendered, 0, 0)
-    raise TenderError("the cash tendered does not cover the amount due")
+    raise TenderError(_("the cash tendered does not cover the amount due"))
 
 
 def wallet_for_code(code: str) -> str:
@@ -118,4 +121,4 @@ def wallet_for_code(code: str) -> str:
             return "alipay"
         if 10 <= prefix <= 15 and len(digits) == 18:
             return "wechat"
-    raise TenderError(f"{code!r} is not an Alipay or WeChat Pay payment code")
+    raise TenderError(_("{code} is not an Alipay or WeChat Pay payment code").format(code=repr(code)))

@@ -28,6 +28,7 @@ from pos_tui.domain.report import (
     report_to_dict,
 )
 from pos_tui.domain.tax import tax_breakdown
+from pos_tui.i18n import N_, _
 from pos_tui.store import journal
 from pos_tui.store.db import StoreError, write_transaction
 from pos_tui.store.models import CashMovement, Payment, Sale, Shift, ZReport
@@ -111,10 +112,12 @@ def x_report(ctx: ReportContext, now: dt.datetime, *, day: dt.date | None = None
         current = open_shift_on_lane(ctx.lane)
         shifts = [current] if current else shifts_of_lane(ctx.lane)[-1:]
     if not shifts:
-        raise ReportRefused(f"lane {ctx.lane} has no shift{' opened on ' + day.isoformat() if day else ''} to report")
+        raise ReportRefused(_("lane {lane} has no shift opened on {day} to report").format(lane=ctx.lane, day=day.isoformat())
+                            if day else _("lane {lane} has no shift to report").format(lane=ctx.lane))
     report = build_for_shifts("X", shifts, ctx, now, business_day=day.isoformat() if day else None)
     if shifts[-1].training and shifts[-1].status == "open":
-        report = replace(report, notes=("Training mode is on: training sales are not counted",))
+        # stored as the English msgid: a report is shown in the language of whoever reads it
+        report = replace(report, notes=(N_("Training mode is on: training sales are not counted"),))
     with write_transaction():
         journal.append("report.x", {"lane": ctx.lane, "shifts": list(report.shifts), "net": report.net,
                                     "sales": report.sales_count, "approved_by": approved_by}, actor)
@@ -128,10 +131,10 @@ def take_z_report(ctx: ReportContext, now: dt.datetime, *, actor: str, approved_
     with write_transaction():
         taken = ZReport.get_or_none((ZReport.lane == ctx.lane) & (ZReport.business_day == day))
         if taken is not None:
-            raise ReportRefused(f"Z report {taken.number} already closed {day} on lane {ctx.lane}; "
-                                "sales from now on belong to the next day")
+            raise ReportRefused(_("Z report {number} already closed {day} on lane {lane}; sales from now on belong to "
+                                  "the next day").format(number=taken.number, day=day, lane=ctx.lane))
         if Shift.select().where((Shift.lane == ctx.lane) & (Shift.status == "open")).exists():
-            raise ReportRefused("close the open shift (count the drawer) before the Z report")
+            raise ReportRefused(_("close the open shift (count the drawer) before the Z report"))
         shifts = shifts_of_lane(ctx.lane, unreported=True)
         last = ZReport.select(peewee.fn.MAX(ZReport.number)).where(ZReport.lane == ctx.lane).scalar() or 0
         report = build_for_shifts("Z", shifts, ctx, now, number=last + 1, business_day=day)
@@ -148,8 +151,9 @@ def stored_z_report(lane: int, day: dt.date) -> Report:
     """The Z report of a past day, exactly as it was taken."""
     row = ZReport.get_or_none((ZReport.lane == lane) & (ZReport.business_day == day.isoformat()))
     if row is None:
-        raise ReportRefused(f"lane {lane} has no Z report for {day.isoformat()}")
+        raise ReportRefused(_("lane {lane} has no Z report for {day}").format(lane=lane, day=day.isoformat()))
     try:
         return report_from_dict(json.loads(row.content))
     except (ValueError, ReportError) as exc:
-        raise ReportRefused(f"Z report {row.number} of lane {lane} is not readable: {exc}") from None
+        raise ReportRefused(_("Z report {number} of lane {lane} is not readable: {reason}").format(
+            number=row.number, lane=lane, reason=exc)) from None

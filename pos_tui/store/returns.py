@@ -16,6 +16,7 @@ import peewee
 
 from pos_tui.domain.cart import CartLine
 from pos_tui.domain.money import round_half_up_div
+from pos_tui.i18n import _
 from pos_tui.store import journal
 from pos_tui.store.db import StoreError, write_transaction
 from pos_tui.store.models import (
@@ -80,7 +81,8 @@ class ReturnableSale:
         for line in self.lines:
             if line.line_no == line_no:
                 return line
-        raise ReturnError(f"receipt {self.sale.receipt_no} has no line {line_no} to return")
+        raise ReturnError(_("receipt {receipt} has no line {line_no} to return").format(
+            receipt=self.sale.receipt_no, line_no=line_no))
 
 
 @dataclass(frozen=True)
@@ -114,13 +116,14 @@ def returnable_sale(receipt_no: str) -> ReturnableSale:
     number = receipt_no.strip()
     sale = Sale.get_or_none(Sale.receipt_no == number)
     if sale is None:
-        raise ReturnError(f"no receipt {number!r}")
+        raise ReturnError(_("no receipt {receipt}").format(receipt=repr(number)))
     if sale.kind != "sale":
-        raise ReturnError(f"{number} is a refund receipt: returns are made against the original sale")
+        raise ReturnError(_("{receipt} is a refund receipt: returns are made against the original sale").format(
+            receipt=number))
     if sale.training:
-        raise ReturnError(f"{number} is a training receipt")
+        raise ReturnError(_("{receipt} is a training receipt").format(receipt=number))
     if sale.status != PAID:
-        raise ReturnError(f"sale {number} is {sale.status}")
+        raise ReturnError(_("sale {sale} is {status}").format(sale=number, status=sale.status))
     rows = list(SaleLine.select().where(SaleLine.sale == sale.id).order_by(SaleLine.line_no))
     voided = {v.line_id for v in LineVoid.select().join(SaleLine).where(SaleLine.sale == sale.id)}
     returned = _returned_qty([row.id for row in rows])
@@ -165,27 +168,29 @@ def create_return(original_id: int, lines: list[tuple[CartLine, int]], *, lane: 
     """Commit a return: its lines (each with its original line id) and its planned refunds. Cash
     refunds count at once; when nothing else is owed the return is finished here too."""
     if not lines:
-        raise ReturnError("pick at least one line to return")
+        raise ReturnError(_("pick at least one line to return"))
     if sum(step.amount for step in plan) != total:
-        raise ReturnError("the refunds do not add up to the return total")
+        raise ReturnError(_("the refunds do not add up to the return total"))
     with write_transaction():
         original = Sale.get_or_none(Sale.id == original_id)
         if original is None or original.status != PAID or original.kind != "sale":
-            raise ReturnError(f"sale {original_id} cannot be returned against")
+            raise ReturnError(_("sale {sale} cannot be returned against").format(sale=original_id))
         shift = Shift.get_or_none((Shift.lane == lane) & (Shift.status == "open"))
         if shift is None:
-            raise ReturnError(f"no shift is open on lane {lane}")
+            raise ReturnError(_("no shift is open on lane {lane}").format(lane=lane))
         if Sale.select().where((Sale.lane == lane) & (Sale.status == REFUNDING)).exists():
-            raise ReturnError("finish the open return first")
+            raise ReturnError(_("finish the open return first"))
         sold = {row.id: row for row in SaleLine.select().where(SaleLine.sale == original_id)}
         returned = _returned_qty(list(sold))
         for line, origin in lines:
             row = sold.get(origin)
             if row is None:
-                raise ReturnError(f"line {line.line_no} is not a line of receipt {original.receipt_no}")
+                raise ReturnError(_("line {line_no} is not a line of receipt {receipt}").format(
+                    line_no=line.line_no, receipt=original.receipt_no))
             left = row.qty_milli - returned.get(origin, 0)
             if line.qty_milli > left:
-                raise ReturnError(f"line {row.line_no} ({row.name}): only {left / 1000:g} left to return")
+                raise ReturnError(_("line {line_no} ({name}): only {left:g} left to return").format(
+                    line_no=row.line_no, name=row.name, left=left / 1000))
             returned[origin] = returned.get(origin, 0) + line.qty_milli
         ret = Sale.create(uuid=uuid.uuid4().hex, lane=lane, status=REFUNDING, phase="payment", cashier=actor,
                           opened_at=now, total=total, tax_total=tax_total, shift=shift.id, kind="return",
@@ -221,9 +226,9 @@ def refunds_of(return_id: int) -> list[PaymentRecord]:
 def _return_for_update(return_id: int) -> Sale:
     ret = Sale.get_or_none((Sale.id == return_id) & (Sale.kind == "return"))
     if ret is None:
-        raise ReturnError(f"return {return_id} does not exist")
+        raise ReturnError(_("return {sale} does not exist").format(sale=return_id))
     if ret.status != REFUNDING:
-        raise ReturnError(f"return {ret.receipt_no or ret.id} is {ret.status}")
+        raise ReturnError(_("return {sale} is {status}").format(sale=ret.receipt_no or ret.id, status=ret.status))
     return ret
 
 
@@ -248,7 +253,7 @@ def begin_refund(return_id: int, reference: str, *, actor: str, now: dt.datetime
             return None
         ret = _return_for_update(return_id)
         if Payment.select().where((Payment.sale == return_id) & Payment.status.in_(UNRESOLVED)).exists():
-            raise ReturnError("a refund's outcome is unknown; a supervisor must resolve it first")
+            raise ReturnError(_("a refund's outcome is unknown; a supervisor must resolve it first"))
         row = (Payment.select().where((Payment.sale == return_id) & (Payment.status == PLANNED))
                .order_by(Payment.id).first())
         if row is None:
@@ -266,11 +271,11 @@ def record_refund_outcome(payment_id: int, *, status: str, reason: str = "", mas
     """Commit what the terminal or wallet said about a refund; returns the return's receipt
     number when this refund completed it."""
     if status not in ("approved", "declined", "cancelled", "unknown"):
-        raise ReturnError(f"unknown refund outcome {status!r}")
+        raise ReturnError(_("unknown refund outcome {status}").format(status=repr(status)))
     with write_transaction():
         row = Payment.get_or_none(Payment.id == payment_id)
         if row is None or row.status != "pending":
-            raise ReturnError(f"refund {payment_id} is not pending")
+            raise ReturnError(_("refund {payment} is not pending").format(payment=payment_id))
         ret = _return_for_update(row.sale_id)
         Payment.update(status=status, reason=reason[:200], masked_pan=masked_pan or None, auth_code=auth_code or None,
                        terminal_ref=terminal_ref or None, wallet_txn=wallet_txn or None,
@@ -287,7 +292,7 @@ def resolve_refund(payment_id: int, *, refunded: bool, auth_code: str, superviso
     with write_transaction():
         row = Payment.get_or_none(Payment.id == payment_id)
         if row is None or row.status not in UNRESOLVED or row.refund_of is None:
-            raise ReturnError(f"refund {payment_id} has no unknown outcome to resolve")
+            raise ReturnError(_("refund {payment} has no unknown outcome to resolve").format(payment=payment_id))
         ret = _return_for_update(row.sale_id)
         status = "resolved_approved" if refunded else "resolved_not_charged"
         Payment.update(status=status, auth_code=auth_code or row.auth_code, updated_at=now).where(
@@ -305,7 +310,7 @@ def refund_rest_in_cash(return_id: int, *, actor: str, approved_by: str | None, 
     with write_transaction():
         ret = _return_for_update(return_id)
         if Payment.select().where((Payment.sale == return_id) & Payment.status.in_(UNRESOLVED)).exists():
-            raise ReturnError("a refund's outcome is unknown; a supervisor must resolve it first")
+            raise ReturnError(_("a refund's outcome is unknown; a supervisor must resolve it first"))
         Payment.update(status="cancelled", reason="paid in cash instead", updated_at=now).where(
             (Payment.sale == return_id) & (Payment.status == PLANNED)).execute()
         owed = ret.total - _settled(return_id)
@@ -323,7 +328,7 @@ def cancel_return(return_id: int, *, actor: str, now: dt.datetime) -> None:
         moved = Payment.select().where((Payment.sale == return_id) & (Payment.method != "cash")
                                        & Payment.status.in_(SETTLED + UNRESOLVED)).exists()
         if moved:
-            raise ReturnError("money has gone back already: finish the return")
+            raise ReturnError(_("money has gone back already: finish the return"))
         Payment.update(status="cancelled", reason="return cancelled", updated_at=now).where(
             (Payment.sale == return_id) & Payment.status.in_((PLANNED, "approved"))).execute()
         Sale.update(status=VOIDED, closed_at=now).where(Sale.id == return_id).execute()

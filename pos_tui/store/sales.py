@@ -14,6 +14,7 @@ import peewee
 
 from pos_tui.domain.cart import Cart, CartLine
 from pos_tui.store import journal
+from pos_tui.i18n import _
 from pos_tui.store.db import StoreError, write_transaction
 from pos_tui.store.models import (
     LineVoid, Payment, PrintJob, Product, ReceiptCounter, Sale, SaleLine, Shift,
@@ -89,9 +90,9 @@ def _payment_record(p: Payment) -> PaymentRecord:
 def _sale_for_update(sale_id: int, *statuses: str) -> Sale:
     sale = Sale.get_or_none(Sale.id == sale_id)
     if sale is None:
-        raise SaleError(f"sale {sale_id} does not exist")
+        raise SaleError(_("sale {sale} does not exist").format(sale=sale_id))
     if statuses and sale.status not in statuses:
-        raise SaleError(f"sale {sale.receipt_no or sale.id} is {sale.status}")
+        raise SaleError(_("sale {sale} is {status}").format(sale=sale.receipt_no or sale.id, status=sale.status))
     return sale
 
 
@@ -132,7 +133,7 @@ def add_line(sale_id: int | None, lane: int, line: CartLine, actor: str, now: dt
     with write_transaction():
         if sale_id is None:
             if Sale.select().where((Sale.lane == lane) & (Sale.status == OPEN)).exists():
-                raise SaleError(f"lane {lane} already has an open sale")
+                raise SaleError(_("lane {lane} already has an open sale").format(lane=lane))
             shift = _open_shift(lane)
             sale = Sale.create(uuid=uuid.uuid4().hex, lane=lane, status=OPEN, phase="items", cashier=actor,
                                opened_at=now, shift=shift.id if shift else None,
@@ -141,7 +142,7 @@ def add_line(sale_id: int | None, lane: int, line: CartLine, actor: str, now: dt
         else:
             sale = _sale_for_update(sale_id, OPEN)
         if sale.phase != "items":
-            raise SaleError("items can only be added while entering items")
+            raise SaleError(_("items can only be added while entering items"))
         SaleLine.create(
             sale=sale.id, line_no=line.line_no, product_id=line.product_id, sku=line.sku, name=line.name,
             unit=line.unit, qty_milli=line.qty_milli, unit_price=line.unit_price, tax_code=line.tax_code,
@@ -163,9 +164,9 @@ def void_line(sale_id: int, line_no: int, actor: str, now: dt.datetime, reason: 
         sale = _sale_for_update(sale_id, OPEN)
         row = SaleLine.get_or_none((SaleLine.sale == sale_id) & (SaleLine.line_no == line_no))
         if row is None:
-            raise SaleError(f"there is no line {line_no}")
+            raise SaleError(_("there is no line {line_no}").format(line_no=line_no))
         if LineVoid.select().where(LineVoid.line == row.id).exists():
-            raise SaleError(f"line {line_no} is already voided")
+            raise SaleError(_("line {line_no} is already voided").format(line_no=line_no))
         LineVoid.create(line=row.id, voided_by=actor, approved_by=approved_by, voided_at=now, reason=reason)
         journal.append(
             "sale.void_line",
@@ -188,7 +189,7 @@ def suspend_sale(sale_id: int, actor: str) -> None:
     with write_transaction():
         sale = _sale_for_update(sale_id, OPEN)
         if _paid_total(sale_id):
-            raise SaleError("a sale with a payment cannot be suspended")
+            raise SaleError(_("a sale with a payment cannot be suspended"))
         Sale.update(status=SUSPENDED, phase="items").where(Sale.id == sale_id).execute()
         journal.append("sale.suspend", {"sale": sale.uuid}, actor)
 
@@ -209,7 +210,7 @@ def recall_sale(sale_id: int, lane: int, actor: str) -> SaleRecord:
     with write_transaction():
         sale = _sale_for_update(sale_id, SUSPENDED)
         if Sale.select().where((Sale.lane == lane) & (Sale.status == OPEN)).exists():
-            raise SaleError("finish or suspend the open sale first")
+            raise SaleError(_("finish or suspend the open sale first"))
         # A recalled sale belongs to the shift that finishes it (its lane's drawer takes the money).
         shift = _open_shift(lane)
         Sale.update(status=OPEN, lane=lane, phase="items", shift=shift.id if shift else sale.shift,
@@ -223,9 +224,9 @@ def void_sale(sale_id: int, actor: str, now: dt.datetime, approved_by: str | Non
     with write_transaction():
         sale = _sale_for_update(sale_id, OPEN, SUSPENDED)
         if _paid_total(sale_id):
-            raise SaleError("a sale with a payment cannot be voided")
+            raise SaleError(_("a sale with a payment cannot be voided"))
         if _unresolved(sale_id):
-            raise SaleError("a payment's outcome is unknown; resolve it before voiding the sale")
+            raise SaleError(_("a payment's outcome is unknown; resolve it before voiding the sale"))
         total = load_cart(sale_id).subtotal
         Sale.update(status=VOIDED, closed_at=now).where(Sale.id == sale_id).execute()
         journal.append("sale.void", {"sale": sale.uuid, "total": total, "approved_by": approved_by}, actor)
@@ -317,7 +318,7 @@ def begin_attempt(sale_id: int, *, method: str, amount: int, fee: int, reference
     with write_transaction():
         sale = _sale_for_update(sale_id, OPEN)
         if _unresolved(sale_id):
-            raise SaleError("a payment's outcome is unknown; a supervisor must resolve it first")
+            raise SaleError(_("a payment's outcome is unknown; a supervisor must resolve it first"))
         payment = Payment.create(sale=sale_id, method=method, amount=amount, status="pending", reference=reference,
                                  fee=fee, created_at=now, updated_at=now)
         Sale.update(phase="terminal").where(Sale.id == sale_id).execute()
@@ -344,7 +345,7 @@ def record_outcome(payment_id: int, *, status: str, reason: str = "", masked_pan
     with write_transaction():
         payment = Payment.get_or_none(Payment.id == payment_id)
         if payment is None or payment.status != "pending":
-            raise SaleError(f"payment attempt {payment_id} is not pending")
+            raise SaleError(_("payment attempt {payment} is not pending").format(payment=payment_id))
         Payment.update(status=status, reason=reason[:200], masked_pan=masked_pan or None, auth_code=auth_code or None,
                        terminal_ref=terminal_ref or None, wallet_txn=wallet_txn or None,
                        updated_at=now).where(Payment.id == payment_id).execute()
@@ -364,7 +365,7 @@ def resolve_attempt(payment_id: int, *, charged: bool, auth_code: str, superviso
     with write_transaction():
         payment = Payment.get_or_none(Payment.id == payment_id)
         if payment is None or payment.status not in UNRESOLVED:
-            raise SaleError(f"payment attempt {payment_id} has no unknown outcome to resolve")
+            raise SaleError(_("payment attempt {payment} has no unknown outcome to resolve").format(payment=payment_id))
         status = "resolved_approved" if charged else "resolved_not_charged"
         Payment.update(status=status, auth_code=auth_code or payment.auth_code, updated_at=now).where(
             Payment.id == payment_id).execute()
@@ -435,12 +436,12 @@ def adjust_lines(sale_id: int, lines: list[CartLine], *, kind: str, actor: str, 
     with write_transaction():
         sale = _sale_for_update(sale_id, OPEN)
         if _paid_total(sale_id) or _unresolved(sale_id):
-            raise SaleError("a payment has been taken: prices and discounts can no longer change")
+            raise SaleError(_("a payment has been taken: prices and discounts can no longer change"))
         changes = []
         for line in lines:
             row = SaleLine.get_or_none((SaleLine.sale == sale_id) & (SaleLine.line_no == line.line_no))
             if row is None:
-                raise SaleError(f"there is no line {line.line_no}")
+                raise SaleError(_("there is no line {line_no}").format(line_no=line.line_no))
             changes.append({"line": line.line_no, "unit_price": [row.unit_price, line.unit_price],
                             "amount": [row.amount, line.amount], "discount": [row.discount, line.discount]})
             SaleLine.update(unit_price=line.unit_price, amount=line.amount, discount=line.discount).where(

@@ -16,6 +16,8 @@ import peewee
 
 from pos_tui.domain.money import Currency, format_amount
 from pos_tui.domain.report import MOVEMENT_KINDS, CashSummary
+from pos_tui.domain.tender import method_name
+from pos_tui.i18n import _
 from pos_tui.store import journal
 from pos_tui.store.db import StoreError, write_transaction
 from pos_tui.store.models import CashMovement, Payment, Sale, Shift
@@ -81,7 +83,7 @@ def _movement(m: CashMovement) -> MovementRecord:
 def _open_row(lane: int) -> Shift:
     shift = Shift.get_or_none((Shift.lane == lane) & (Shift.status == OPEN))
     if shift is None:
-        raise ShiftError(f"no shift is open on lane {lane}: open one by counting the float")
+        raise ShiftError(_("no shift is open on lane {lane}: open one by counting the float").format(lane=lane))
     return shift
 
 
@@ -93,7 +95,7 @@ def open_shift_on_lane(lane: int) -> ShiftRecord | None:
 def get_shift(shift_id: int) -> ShiftRecord:
     shift = Shift.get_or_none(Shift.id == shift_id)
     if shift is None:
-        raise ShiftError(f"shift {shift_id} does not exist")
+        raise ShiftError(_("shift {shift} does not exist").format(shift=shift_id))
     return _record(shift)
 
 
@@ -127,10 +129,10 @@ def open_shift(lane: int, counted_float: int, *, actor: str, now: dt.datetime, s
     """Open the lane's shift with the float the cashier counted (``suggested`` is what the drawer
     should have held; a difference is journaled)."""
     if counted_float < 0:
-        raise ShiftError("the float cannot be negative")
+        raise ShiftError(_("the float cannot be negative"))
     with write_transaction():
         if Shift.select().where((Shift.lane == lane) & (Shift.status == OPEN)).exists():
-            raise ShiftError(f"lane {lane} already has an open shift")
+            raise ShiftError(_("lane {lane} already has an open shift").format(lane=lane))
         shift = Shift.create(
             lane=lane, status=OPEN, opened_by=actor, opened_at=now, opening_float=counted_float,
             float_detail=json.dumps(_detail(denominations)) if denominations else "",
@@ -150,15 +152,17 @@ def record_movement(lane: int, kind: str, amount: int, reason: str, *, actor: st
     if kind not in MOVEMENT_KINDS:
         raise ShiftError(f"drawer movement must be one of {', '.join(MOVEMENT_KINDS)}, got {kind!r}")
     if kind == "no_sale" and amount:
-        raise ShiftError("a no-sale moves no money")
+        raise ShiftError(_("a no-sale moves no money"))
     if kind != "no_sale" and amount <= 0:
-        raise ShiftError(f"a {kind.replace('_', '-')} needs an amount above 0")
+        raise ShiftError(_("a paid-in needs an amount above 0") if kind == "paid_in" else
+                         _("a paid-out needs an amount above 0"))
     if not reason.strip():
-        raise ShiftError(f"a {kind.replace('_', '-')} needs a reason")
+        raise ShiftError(_("a paid-in needs a reason") if kind == "paid_in" else
+                         _("a paid-out needs a reason") if kind == "paid_out" else _("a no-sale needs a reason"))
     with write_transaction():
         shift = _open_row(lane)
         if kind == "paid_out" and not shift.training and amount > cash_summary(shift.id).expected:
-            raise ShiftError("the paid-out is more than the drawer should hold")
+            raise ShiftError(_("the paid-out is more than the drawer should hold"))
         move = CashMovement.create(shift=shift.id, kind=kind, amount=amount, reason=reason.strip()[:200],
                                    actor=actor, approved_by=approved_by, at=now, training=shift.training)
         journal.append(f"drawer.{kind}", {"shift": shift.id, "amount": amount, "reason": move.reason,
@@ -182,7 +186,7 @@ def set_training(lane: int, on: bool, *, actor: str, approved_by: str | None) ->
     with write_transaction():
         shift = _open_row(lane)
         if Sale.select().where((Sale.lane == lane) & (Sale.status.in_(("open", "refunding")))).exists():
-            raise ShiftError("finish the open sale before switching training mode")
+            raise ShiftError(_("finish the open sale before switching training mode"))
         Shift.update(training=on).where(Shift.id == shift.id).execute()
         journal.append("shift.training", {"shift": shift.id, "on": on, "approved_by": approved_by}, actor)
     return get_shift(shift.id)
@@ -215,14 +219,16 @@ def closing_blockers(lane: int, cur: Currency) -> list[str]:
     blockers = []
     open_sale = sales.open_sale_on_lane(lane)
     if open_sale is not None:
-        blockers.append(f"sale #{open_sale.id} is still open")
+        blockers.append(_("sale #{sale} is still open").format(sale=open_sale.id))
     for record, items, total in sales.suspended_sales(lane):
-        blockers.append(f"suspended sale #{record.id} ({items} items, {format_amount(total, cur, symbol=True)})")
+        blockers.append(_("suspended sale #{sale} ({count} items, {amount})").format(
+            sale=record.id, count=items, amount=format_amount(total, cur, symbol=True)))
     for p in sales.unresolved_payments(lane):
         sale = sales.get_sale(p.sale_id)
-        blockers.append(f"the {p.method} payment of sale #{sale.id} (ref {p.reference}) has an unknown outcome")
+        blockers.append(_("the {method} payment of sale #{sale} (ref {reference}) has an unknown outcome").format(
+            method=method_name(p.method), sale=sale.id, reference=p.reference))
     for ret in Sale.select().where((Sale.lane == lane) & (Sale.status == "refunding")).order_by(Sale.id):
-        blockers.append(f"return #{ret.id} is not refunded yet")
+        blockers.append(_("return #{sale} is not refunded yet").format(sale=ret.id))
     return blockers
 
 
@@ -231,15 +237,15 @@ def close_shift(lane: int, counted: int, *, cur: Currency, actor: str, now: dt.d
     """Close the lane's shift with the cashier's blind count; the expected amount is worked out
     and stored in the same transaction, so the count was fixed before anyone saw it."""
     if counted < 0:
-        raise ShiftError("the counted cash cannot be negative")
+        raise ShiftError(_("the counted cash cannot be negative"))
     keep = counted if left_in_drawer is None else left_in_drawer
     if not 0 <= keep <= counted:
-        raise ShiftError("what stays in the drawer must be between 0 and the counted cash")
+        raise ShiftError(_("what stays in the drawer must be between 0 and the counted cash"))
     with write_transaction():
         shift = _open_row(lane)
         blockers = closing_blockers(lane, cur)
         if blockers:
-            raise ShiftError("the shift cannot close: " + "; ".join(blockers))
+            raise ShiftError(_("the shift cannot close: {blockers}").format(blockers=_("; ").join(blockers)))
         expected = cash_summary(shift.id).expected
         Shift.update(status=CLOSED, closed_by=actor, closed_at=now, counted=counted, expected=expected,
                      left_in_drawer=keep, count_detail=json.dumps(_detail(denominations)) if denominations else "",

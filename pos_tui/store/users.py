@@ -10,6 +10,7 @@ from pos_tui.domain.pins import (
     after_failed_attempt, check_pin_format, hash_pin, is_locked, pin_expired, verify_pin,
 )
 from pos_tui.store import journal
+from pos_tui.i18n import _, ngettext
 from pos_tui.store.db import StoreError, write_transaction
 from pos_tui.store.models import User
 
@@ -44,14 +45,14 @@ def _info(user: User, must_change_pin: bool = False) -> UserInfo:
 def _get(name: str) -> User:
     user = User.get_or_none(User.name == name)
     if user is None:
-        raise UserError(f"no user named {name!r}")
+        raise UserError(_("no user named {name}").format(name=repr(name)))
     return user
 
 
 def _check_name(name: str) -> str:
     clean = name.strip()
     if not clean or len(clean) > 64 or not clean.isprintable():
-        raise UserError(f"user name {name!r} must be 1 to 64 printable characters")
+        raise UserError(_("user name {name} must be 1 to 64 printable characters").format(name=repr(name)))
     return clean
 
 
@@ -65,7 +66,7 @@ def add_user(
     pin_hash = hash_pin(pin)
     with write_transaction():
         if User.select().where(User.name == name).exists():
-            raise UserError(f"a user named {name!r} already exists")
+            raise UserError(_("a user named {name} already exists").format(name=repr(name)))
         user = User.create(name=name, role=role_name, pin_hash=pin_hash, pin_changed_at=now or dt.datetime.now())
         journal.append("user.add", {"name": name, "role": role_name}, actor)
     return _info(user)
@@ -91,7 +92,7 @@ def change_pin(
     with write_transaction():
         user = _get(name)
         if verify_pin(new_pin, user.pin_hash):
-            raise UserError("the new PIN must differ from the old one")
+            raise UserError(_("the new PIN must differ from the old one"))
         user.pin_hash = hash_pin(new_pin)
         user.pin_changed_at = now or dt.datetime.now()
         user.failed_attempts = 0
@@ -108,7 +109,7 @@ def disable_user(name: str, *, actor: str | None = None) -> UserInfo:
         if user.role == Role.ADMIN.label and not user.disabled:
             admins = User.select().where(User.role == Role.ADMIN.label, User.disabled == False).count()  # noqa: E712
             if admins <= 1:
-                raise UserError(f"{name!r} is the last enabled admin and cannot be disabled")
+                raise UserError(_("{name} is the last enabled admin and cannot be disabled").format(name=repr(name)))
         user.disabled = True
         user.save()
         journal.append("user.disabled", {"name": user.name}, actor)
@@ -128,7 +129,7 @@ def unlock_user(name: str, *, actor: str | None = None) -> UserInfo:
 
 def _attempts_left(count: int, max_attempts: int) -> str:
     left = max_attempts - count
-    return f"{left} attempt{'s' if left != 1 else ''} left"
+    return ngettext("{count} attempt left", "{count} attempts left", left).format(count=left)
 
 
 def authenticate(
@@ -149,11 +150,11 @@ def authenticate(
     with write_transaction():
         user = User.get_or_none(User.name == name)
         if user is None:
-            raise AuthError(f"no user named {name!r}")
+            raise AuthError(_("no user named {name}").format(name=repr(name)))
         if user.disabled:
-            raise AuthError(f"{user.name} is disabled")
+            raise AuthError(_("{name} is disabled").format(name=user.name))
         if is_locked(user.locked_until, now):
-            raise AuthError(f"{user.name} is locked until {user.locked_until:%H:%M}")
+            raise AuthError(_("{name} is locked until {time}").format(name=user.name, time=f"{user.locked_until:%H:%M}"))
         if verify_pin(pin, user.pin_hash):
             if user.failed_attempts or user.locked_until:
                 user.failed_attempts, user.locked_until = 0, None
@@ -166,8 +167,10 @@ def authenticate(
         user.save()
         if user.locked_until is not None:
             journal.append("user.locked", {"name": user.name, "until": user.locked_until.isoformat()}, user.name)
-            refusal = f"wrong PIN; {user.name} is locked until {user.locked_until:%H:%M}"
+            refusal = _("wrong PIN; {name} is locked until {time}").format(name=user.name,
+                                                                             time=f"{user.locked_until:%H:%M}")
         else:
             journal.append("user.sign_in_failed", {"name": user.name, "attempts": user.failed_attempts}, user.name)
-            refusal = "wrong PIN" + (f", {_attempts_left(user.failed_attempts, max_attempts)}" if max_attempts else "")
+            refusal = _("wrong PIN, {attempts}").format(attempts=_attempts_left(user.failed_attempts, max_attempts)) \
+                if max_attempts else _("wrong PIN")
     raise AuthError(refusal)

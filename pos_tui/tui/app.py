@@ -7,7 +7,10 @@ PIN, then the same call is made again with ``confirmed=True`` or ``approval=``.
 
 A card or wallet payment runs in a thread worker (``start_card``, ``start_wallet``): the attempt
 is committed first, the worker talks to the terminal, and its outcome is committed on the UI
-thread (``finish_payment``) before any screen moves. One payment runs at a time.
+thread (``finish_payment``) before any screen moves. One payment (or refund) runs at a time.
+
+Shifts, the drawer, reports and returns (``ShiftDesk``, ``ReturnDesk``) happen on the item screen
+with the lane IDLE: their boxes go over it, and their blocking calls run in workers here too.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from pos_tui.domain.money import format_amount
 from pos_tui.domain.permissions import Action, PermissionDenied
 from pos_tui.domain.tender import method_name
 from pos_tui.lane import USER_ERRORS, Lane, LaneView, NeedsConfirmation, PrintResult
+from pos_tui.tui.device_status import DEVICE_CHECK_SECONDS, DevicesChecked, show_device_states, start_device_check
 from pos_tui.tui.keymap import DEFAULT_KEYMAP, Keymap, apply_overrides
 from pos_tui.tui.screens.items import ItemsScreen
 from pos_tui.tui.screens.lane_screen import LaneScreen
@@ -40,17 +44,23 @@ from pos_tui.tui.screens.lock import LockScreen
 from pos_tui.tui.screens.modals import ApprovalModal, ConfirmModal, Resolution, ResolveModal, WalletCodeModal
 from pos_tui.tui.screens.payment import PaymentScreen
 from pos_tui.tui.screens.printing import PrintingScreen
+from pos_tui.tui.screens.report import ReportScreen
+from pos_tui.tui.screens.returns import RefundRun, RefundWaitModal, ReturnDesk
+from pos_tui.tui.screens.shift import ShiftDesk
 from pos_tui.tui.screens.terminal import PaymentRun, TerminalProgress, TerminalScreen
 
 if TYPE_CHECKING:
     from pos_tui.lane_devices import LaneDevices
     from pos_tui.store.sales import PaymentRecord
+    from pos_tui.store.shifts import ShiftRecord
 
 THEME = Path(__file__).parent / "pos.tcss"
 READY_FD_ENV = "POS_TUI_READY_FD"
 PRINT_GROUP = "print"
 PAYMENT_GROUP = "payment"
 ABORT_GROUP = "abort"
+DRAWER_GROUP = "drawer"
+REPORT_GROUP = "report"
 
 T = TypeVar("T")
 
@@ -73,7 +83,11 @@ class PosApp(App[None]):
 
     CSS_PATH = THEME
     # The theme paints every Screen black; a box must let the lane screen show around it.
-    CSS = "LaneModal { background: transparent; }"
+    # Training mode paints the top line of every screen red (with TRAINING in it).
+    CSS = """
+    LaneModal { background: transparent; }
+    StatusHeader.-training { background: ansi_red; }
+    """
     ENABLE_COMMAND_PALETTE = False
     # Replaces the App's own ctrl+q (quit) and ctrl+c bindings: same keys, the lane's rules.
     BINDINGS = [
@@ -100,6 +114,9 @@ class PosApp(App[None]):
         self.device_states: dict[str, tuple[str, bool]] = {}
         self.held_entries: list[str] = []
         self.payment: PaymentRun | None = None
+        self.shift: ShiftRecord | None = lane.shift
+        self.shift_desk = ShiftDesk(self)
+        self.return_desk = ReturnDesk(self)
         self.view: LaneView = self._opening_view()
 
     def _opening_view(self) -> LaneView:
@@ -112,6 +129,15 @@ class PosApp(App[None]):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._first_frame_drawn)
+        self.set_interval(DEVICE_CHECK_SECONDS, self.check_devices)
+
+    def check_devices(self) -> None:
+        """Refresh the header's printer and terminal state in a thread worker, unless a payment,
+        a print or another device job is using them (see ``device_status``)."""
+        start_device_check(self)
+
+    def on_devices_checked(self, message: DevicesChecked) -> None:
+        show_device_states(self, message.states)
 
     def _first_frame_drawn(self) -> None:
         report_ready()
@@ -127,14 +153,19 @@ class PosApp(App[None]):
         return self.screen_stack[0]  # type: ignore[return-value]
 
     def run_intent(self, intent: Callable[..., LaneView], *args: Any, **kwargs: Any) -> bool:
-        """Call a lane method and show its result; True when the lane did it.
+        """Call a lane method and show its view; True when the lane did it (see ``call_lane``)."""
+        return self.call_lane(intent, *args, then=self.show, **kwargs)
+
+    def call_lane(self, intent: Callable[..., T], *args: Any, then: Callable[[T], object], **kwargs: Any) -> bool:
+        """Call a lane method and hand its answer to ``then``; True when the lane did it at once.
 
         A refusal the cashier can overcome is asked about when the method can take the answer:
         a line over a bound -> yes/no, then ``confirmed=True``; a step above the cashier's role ->
-        the supervisor PIN box, then ``approval=``. Anything else is one line in the message line.
+        the supervisor PIN box, then ``approval=`` (``then`` follows the call made again). Anything
+        else is one line in the message line.
         """
         try:
-            view = intent(*args, **kwargs)
+            result = intent(*args, **kwargs)
         except NeedsConfirmation as exc:
             if not takes(intent, "confirmed") or kwargs.get("confirmed"):
                 self.say(str(exc), error=True)
@@ -142,7 +173,7 @@ class PosApp(App[None]):
 
             def answered(yes: bool | None) -> None:
                 if yes:
-                    self.run_intent(intent, *args, **{**kwargs, "confirmed": True})
+                    self.call_lane(intent, *args, then=then, **{**kwargs, "confirmed": True})
                 else:
                     self.say("Not added")
 
@@ -152,12 +183,13 @@ class PosApp(App[None]):
             if not takes(intent, "approval") or kwargs.get("approval") is not None:
                 self.say(str(exc), error=True)
                 return False
-            self.ask_supervisor(exc, lambda approval: self.run_intent(intent, *args, **{**kwargs, "approval": approval}))
+            self.ask_supervisor(exc, lambda approval: self.call_lane(intent, *args, then=then,
+                                                                     **{**kwargs, "approval": approval}))
             return False
         except USER_ERRORS as exc:
             self.say(str(exc), error=True)
             return False
-        self.show(view)
+        then(result)
         return True
 
     def ask_lane(self, intent: Callable[..., T], *args: Any) -> T | None:
@@ -189,6 +221,9 @@ class PosApp(App[None]):
         if target == self.current_mode:
             self.base_screen.render_view(view)
             return
+        signed_in = self.current_mode == "lock"
+        if signed_in:
+            self.refresh_shift()
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.switch_mode(target)
@@ -197,8 +232,12 @@ class PosApp(App[None]):
         elif target == "payment" and view.unresolved:
             # Back from the terminal with no answer, or signed in after a restart mid-payment.
             self.open_resolution()
+        elif signed_in:
+            self.shift_desk.after_sign_in()
 
     def say(self, text: str, *, error: bool = False) -> None:
+        # Kept in the view too: a box closing over the screen redraws it from the view.
+        self.view = replace(self.view, message=text, message_is_error=error)
         self.base_screen.say(text, error=error)
 
     def say_after_box(self, text: str, *, error: bool = False) -> None:
@@ -256,11 +295,15 @@ class PosApp(App[None]):
         self.payment.progress = message.text
         if isinstance(self.base_screen, TerminalScreen):
             self.base_screen.show_progress(self.payment)
+        elif isinstance(self.screen, RefundWaitModal):
+            self.screen.show_progress(self.payment)
 
     def payment_ended(self, outcome: Any) -> None:
         """The worker's outcome: committed by the lane, then the screen of the state it leads to."""
         run, self.payment = self.payment, None
-        if run is not None:
+        if isinstance(run, RefundRun):
+            self.return_desk.refund_ended(run, outcome)
+        elif run is not None:
             self.run_intent(self.lane.finish_payment, run.attempt, outcome)
 
     def cancel_payment(self) -> None:
@@ -336,6 +379,12 @@ class PosApp(App[None]):
                 self.say(f"The terminal did not take the cancel ({event.worker.error}): press Cancel on it",
                          error=True)
             return
+        if group in (DRAWER_GROUP, REPORT_GROUP):
+            if event.state is WorkerState.SUCCESS:
+                self.device_done(group, event.worker.result)
+            elif event.state is WorkerState.ERROR:
+                self.device_done(group, PrintResult(False, f"{event.worker.name} failed: {event.worker.error}"))
+            return
         if group != PRINT_GROUP:
             return
         if event.state is WorkerState.SUCCESS:
@@ -343,6 +392,34 @@ class PosApp(App[None]):
         elif event.state is WorkerState.ERROR:
             error = event.worker.error
             self.printed(PrintResult(False, f"receipt not printed: {error or type(error).__name__}. F9 prints it"))
+
+    def open_drawer(self) -> None:
+        """Kick the drawer a paid-in, paid-out or no-sale just committed (in a worker)."""
+        self.run_worker(self.lane.open_drawer, name="open the drawer", group=DRAWER_GROUP, thread=True,
+                        exit_on_error=False)
+
+    def print_report(self, report: Any) -> None:
+        """Print an X or Z report (in a worker); the report screen says how it went."""
+        self.run_worker(partial(self.lane.print_report, report), name="print the report", group=REPORT_GROUP,
+                        thread=True, exit_on_error=False)
+
+    def device_done(self, group: str, result: PrintResult) -> None:
+        if group == REPORT_GROUP and isinstance(self.screen, ReportScreen):
+            self.screen.say(result.message, error=not result.ok)
+            return
+        if result.message:
+            self.say(result.message, error=not result.ok)
+
+    # ------------------------------------------------------------------ shifts
+
+    def refresh_shift(self) -> None:
+        """Read the lane's shift again: at sign-in and after every shift intent, before the screen
+        is drawn (the header shows TRAINING, the item screen how to open a shift)."""
+        self.shift = self.lane.shift
+
+    @property
+    def training(self) -> bool:
+        return bool(self.shift and self.shift.training)
 
     def hold_entry(self, text: str) -> int:
         """Keep a scan made while the receipt prints; returns how many wait."""

@@ -136,6 +136,7 @@ ACTION_HELP = {
     "items.total": "total: go to payment",
     "items.void_sale": "void the whole sale (supervisor)",
     "items.lock": "lock the lane (the sale waits)",
+    "items.shift": "shift menu: open, paid in/out, close (blind count), X/Z report, training",
     "items.line_up": "select the line above",
     "items.line_down": "select the line below",
     "payment.help": "this list of keys",
@@ -148,6 +149,51 @@ ACTION_HELP = {
     "terminal.cancel": "how to cancel the payment; pressed again: stop waiting (outcome unknown)",
     "printing.reprint": "reprint",
 }
+
+
+# Notes and coins a drawer is counted in, largest first, in minor units.
+DENOMINATIONS = {
+    "CNY": (10000, 5000, 2000, 1000, 500, 100, 50, 10),
+    "HKD": (100000, 50000, 10000, 5000, 2000, 1000, 500, 200, 100, 50, 20, 10),
+    "USD": (10000, 5000, 2000, 1000, 500, 100, 25, 10, 5, 1),
+    "EUR": (50000, 20000, 10000, 5000, 2000, 1000, 500, 200, 100, 50, 20, 10, 5, 2, 1),
+    "GBP": (5000, 2000, 1000, 500, 200, 100, 50, 20, 10, 5, 2, 1),
+}
+
+
+def denominations(cur: Currency) -> tuple[int, ...]:
+    """The notes and coins to count a drawer in; a 100-50-20-10-5-2-1 series of major units
+    (and 0.50, 0.20, 0.10 where the currency has minor units) for currencies not listed."""
+    if cur.code in DENOMINATIONS:
+        return DENOMINATIONS[cur.code]
+    unit = 10 ** cur.digits
+    coins = tuple(unit * n // 10 for n in (5, 2, 1)) if cur.digits else ()
+    return tuple(unit * n for n in (100, 50, 20, 10, 5, 2, 1)) + coins
+
+
+def count_rows(counts: dict[int, int], current: int | None, cur: Currency) -> list[str]:
+    """The drawer count by denomination: one row each ("> 100.00 x 5  = 500.00" on the current one),
+    then the total."""
+    rows = []
+    for value, count in counts.items():
+        mark = ">" if value == current else " "
+        amount = format_amount(value * count, cur) if count else ""
+        rows.append(f"{mark} {format_amount(value, cur):>9} x {count or '':<5} {amount:>12}")
+    rows.append(f"  {'Total':>9}   {'':<5} {format_amount(sum(v * c for v, c in counts.items()), cur):>12}")
+    return rows
+
+
+def figure_rows(figures: Sequence[tuple[str, int]], cur: Currency) -> list[str]:
+    """Label and amount per row, the amounts right-aligned with the currency symbol."""
+    return [f"{pad_cells(label, 14)}{format_amount(value, cur, symbol=True):>16}" for label, value in figures]
+
+
+def return_row(line_no: int, name: str, unit: str, sold: int, returned: int, taken: int) -> str:
+    """A line of the sale being returned: what was sold, what came back before, what comes back now."""
+    name_cell = pad_cells(truncate_cells(name, 22), 22)
+    take = format_qty(unit, taken) if taken else "-"
+    return (f"{line_no:>2} {name_cell} sold {format_qty(unit, sold):>8}  back {format_qty(unit, returned):>8}"
+            f"  now {take:>8}")
 
 
 def help_rows(

@@ -146,6 +146,8 @@ DEFAULT_KEYMAP = Keymap(
         _b("items.total", "f10", "Total"),
         _b("items.void_sale", "f11", "Void sale", footer=False),
         _b("items.lock", "ctrl+l", "Lock"),
+        # Shift open/close, paid-in/out, X/Z reports, training: a menu of letters (F1 lists them).
+        _b("items.shift", "ctrl+s", "Shift", footer=False),
         _b("items.line_up", "up", "Previous line", footer=False),
         _b("items.line_down", "down", "Next line", footer=False),
         _b("payment.help", "f1", "Help"),

@@ -14,12 +14,14 @@ from textual.app import ComposeResult
 
 from pos_tui.config import Department
 from pos_tui.domain.checkout import State
+from pos_tui.domain.money import format_amount
 from pos_tui.domain.permissions import Action
 from pos_tui.lane import LaneView
 from pos_tui.tui.format import cart_rows, help_rows, item_figures, qty_prompt, suspended_row
 from pos_tui.tui.keymap import DEFAULT_KEYMAP
 from pos_tui.tui.screens.lane_screen import LaneScreen
 from pos_tui.tui.screens.modals import ConfirmModal, PriceCheckModal, RecallModal, SearchModal
+from pos_tui.tui.screens.settlement_modals import Adjustment, DiscountModal
 from pos_tui.tui.widgets.cart_view import CartLine as CartRow
 from pos_tui.tui.widgets.cart_view import CartView
 from pos_tui.tui.widgets.message_line import MessageLine
@@ -71,9 +73,15 @@ class ItemsScreen(LaneScreen):
         cur = self.pos.lane.currency
         cart = self.query_one(CartView)
         show_rows(cart, cart_rows(view.lines, cur))
-        cart.border_title = "Sale (open)" if view.state is State.ENTERING_ITEMS else "Ready for the next sale"
+        cart.border_title = "Sale (open)" if view.state is State.ENTERING_ITEMS else self.idle_title()
         self.query_one(TotalsBar).set_figures(item_figures(view, cur))
         self.query_one(ScanEntry).set_prompt(qty_prompt(view))
+
+    def idle_title(self) -> str:
+        if self.pos.shift is None:
+            key = self.pos.keymap.binding("items.shift").display_key
+            return f"No shift open: {key} then O counts the float"
+        return "Ready for the next sale"
 
     def help_rows(self) -> list[tuple[str, str]]:
         return help_rows(self.pos.keymap.for_screen(self.KEYS), self.ENTRY_HELP, self.pos.lane.config.departments,
@@ -174,10 +182,33 @@ class ItemsScreen(LaneScreen):
         self.pos.run_intent(self.pos.lane.lock)
 
     def action_discount(self) -> None:
-        self.say("Discounts and price overrides are not enabled on this lane", error=True)
+        """F6: an amount or percent off the selected line or the whole sale, or a new price."""
+        view = self.pos.view
+        if not view.lines:
+            self.say("Discounts and price overrides need an open sale: scan an item first", error=True)
+            return
+        line = self.query_one(CartView).selected_line
+        target = (line.line_no, line.name) if line is not None and not line.voided else None
+        lane = self.pos.lane
+
+        def chosen(adjustment: Adjustment | None) -> None:
+            if adjustment is None:
+                self.pos.say_after_box("No discount")
+            elif adjustment.kind == "line":
+                self.pos.run_intent(lane.discount_line, adjustment.line_no, adjustment.text)
+            elif adjustment.kind == "price":
+                self.pos.run_intent(lane.override_price, adjustment.line_no, adjustment.text)
+            else:
+                self.pos.run_intent(lane.discount_sale, adjustment.text)
+
+        total = format_amount(view.totals.total, lane.currency, symbol=True)
+        self.app.push_screen(DiscountModal(target, total), chosen)
 
     def action_return_sale(self) -> None:
-        self.say("Returns are not enabled on this lane", error=True)
+        self.pos.return_desk.start()
 
     def action_no_sale(self) -> None:
-        self.say("No-sale drawer opening is not enabled on this lane", error=True)
+        self.pos.shift_desk.no_sale()
+
+    def action_shift(self) -> None:
+        self.pos.shift_desk.menu()

@@ -36,6 +36,13 @@ class LaneScreen(Screen[None]):
         store = self.pos.lane.config.store
         return StatusHeader(store.name, store.lane)
 
+    def show_training(self, header: StatusHeader) -> None:
+        """TRAINING first in a red top line while the shift is in training mode (nothing counts)."""
+        store = self.pos.lane.config.store
+        training = self.pos.training
+        header.set_class(training, "-training")
+        header.set_store(f"TRAINING  {store.name}" if training else store.name, store.lane)
+
     def key_footer(self) -> KeyFooter:
         return KeyFooter(self.pos.keymap.footer(self.KEYS))
 
@@ -45,6 +52,7 @@ class LaneScreen(Screen[None]):
     def render_view(self, view: LaneView) -> None:
         """Show a lane snapshot; screens extend this with their own widgets."""
         header = self.query_one(StatusHeader)
+        self.show_training(header)
         header.set_cashier(view.user or "", view.role.label if view.role else "")
         for device, (state, ok) in self.pos.device_states.items():
             header.set_device(device, state, ok)

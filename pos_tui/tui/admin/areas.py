@@ -1,0 +1,19 @@
+"""Which screen each area of the menu opens."""
+
+from __future__ import annotations
+
+from pos_tui.tui.admin.devices import DevicesScreen
+from pos_tui.tui.admin.products import ProductsScreen
+from pos_tui.tui.admin.reports import ReportsScreen
+from pos_tui.tui.admin.sales import HeldScreen, PaymentsScreen
+from pos_tui.tui.admin.screen import AdminScreen
+from pos_tui.tui.admin.users import UsersScreen
+
+AREA_SCREENS: dict[str, type[AdminScreen]] = {
+    "products": ProductsScreen,
+    "users": UsersScreen,
+    "reports": ReportsScreen,
+    "held": HeldScreen,
+    "payments": PaymentsScreen,
+    "devices": DevicesScreen,
+}

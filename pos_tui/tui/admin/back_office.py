@@ -1,0 +1,248 @@
+"""The back office as a service: one method per operator intent, the way ``Lane`` is for a cashier.
+
+No Textual here: the admin screens call these methods and show what they return or the one line
+a refusal says. The operator signs in with a supervisor or admin PIN; each method checks the role
+its action needs (``domain.permissions``). Every write goes through ``when_free``, so a lane
+holding the write lock makes the operator wait a moment, never read "database is locked".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pos_tui.config import Config
+from pos_tui.devices.status import DeviceReport, check_devices
+from pos_tui.domain.barcodes import decode_embedded
+from pos_tui.domain.errors import DomainError
+from pos_tui.domain.money import MoneyError, format_amount, parse_amount
+from pos_tui.domain.permissions import Action, PermissionDenied, Role, required_role
+from pos_tui.domain.report import HourTotal, Report
+from pos_tui.lane import Approval
+from pos_tui.lane_settlement import report_context
+from pos_tui.store import admin_queries, catalog_edits, reports, sales, users
+from pos_tui.store.admin_queries import UnknownPayment
+from pos_tui.store.backup import backup_to
+from pos_tui.store.busy import when_free
+from pos_tui.store.catalog import ProductInfo, get_by_sku
+from pos_tui.store.catalog_csv import parse_stock
+from pos_tui.store.db import StoreError, current_database
+from pos_tui.store.sale_totals import sale_totals
+
+
+class AdminError(Exception):
+    """Something the operator asked for that cannot happen; ``str()`` is one plain line."""
+
+
+# What a back-office method may refuse with; each one's str() is the line the operator reads.
+ADMIN_ERRORS: tuple[type[Exception], ...] = (AdminError, DomainError, MoneyError, StoreError)
+
+
+@dataclass(frozen=True)
+class Operator:
+    name: str
+    role: Role
+
+
+class BackOffice:
+    def __init__(self, config: Config, clock: Callable[[], dt.datetime] = dt.datetime.now) -> None:
+        self.config = config
+        self.currency = config.currency
+        self.clock = clock
+        self.operator: Operator | None = None
+
+    # ------------------------------------------------------------------ people
+
+    def sign_in(self, name: str, pin: str) -> Operator:
+        """A supervisor or an admin; a cashier is refused (after the PIN is checked)."""
+        sec = self.config.security
+        user = when_free(users.authenticate, name.strip(), pin, self.clock(), sec.max_attempts,
+                         sec.lockout_minutes, sec.pin_max_age_days)
+        role = Role.parse(user.role)
+        if role < Role.SUPERVISOR:
+            raise AdminError(f"{user.name} is a cashier: the back office needs a supervisor or an admin")
+        self.operator = Operator(user.name, role)
+        return self.operator
+
+    def sign_out(self) -> None:
+        self.operator = None
+
+    def needed(self, action: Action) -> Role:
+        return required_role(action, self.config.security.supervisor_required_for)
+
+    def may(self, action: Action) -> bool:
+        return self.operator is not None and self.operator.role >= self.needed(action)
+
+    def _signed_in(self) -> str:
+        if self.operator is None:
+            raise AdminError("sign in first")
+        return self.operator.name
+
+    def _require(self, action: Action) -> str:
+        """The operator's name when their role covers ``action``; PermissionDenied otherwise."""
+        self._signed_in()
+        if not self.may(action):
+            raise PermissionDenied(action, self.needed(action))
+        return self.operator.name
+
+    def money(self, minor: int) -> str:
+        return format_amount(minor, self.currency, symbol=True)
+
+    # ------------------------------------------------------------------ products
+
+    def find_products(self, text: str) -> list[ProductInfo]:
+        self._require(Action.CATALOG)
+        return catalog_edits.find_products(text, 50)
+
+    def product(self, sku: str) -> ProductInfo:
+        self._require(Action.CATALOG)
+        product = get_by_sku(sku)
+        if product is None:
+            raise AdminError(f"no product with SKU {sku!r}")
+        return product
+
+    def set_price(self, sku: str, text: str) -> ProductInfo:
+        actor = self._require(Action.CATALOG)
+        return when_free(catalog_edits.set_price, sku, parse_amount(text, self.currency), actor=actor,
+                         now=self.clock())
+
+    def set_stock(self, sku: str, text: str) -> ProductInfo:
+        """Stock as counted ("12", "1.250"); empty stops counting it."""
+        actor = self._require(Action.CATALOG)
+        try:
+            stock = parse_stock(text)
+        except ValueError as exc:
+            raise AdminError(str(exc)) from None
+        return when_free(catalog_edits.set_stock, sku, stock, actor=actor, now=self.clock())
+
+    def set_active(self, sku: str, active: bool) -> ProductInfo:
+        actor = self._require(Action.CATALOG)
+        return when_free(catalog_edits.set_active, sku, active, actor=actor, now=self.clock())
+
+    def add_barcode(self, sku: str, code: str) -> ProductInfo:
+        actor = self._require(Action.CATALOG)
+        code = code.strip()
+        if len(code) == 13 and decode_embedded(code, self.config.barcodes.embedded) is not None:
+            raise AdminError(f"{code} starts with {code[:2]}, which this store reads as a price or weight "
+                             "embedded code: it cannot name a product")
+        return when_free(catalog_edits.add_barcode, sku, code, actor=actor)
+
+    # ------------------------------------------------------------------ users
+
+    def users(self) -> list[users.UserInfo]:
+        self._require(Action.USERS)
+        return users.list_users()
+
+    def add_user(self, name: str, role: str, pin: str) -> users.UserInfo:
+        actor = self._require(Action.USERS)
+        return when_free(users.add_user, name, role, pin, self.config.security.pin_min_length, now=self.clock(),
+                         actor=actor)
+
+    def reset_pin(self, name: str, pin: str) -> users.UserInfo:
+        actor = self._require(Action.USERS)
+        return when_free(users.change_pin, name, pin, self.config.security.pin_min_length, now=self.clock(),
+                         actor=actor)
+
+    def disable_user(self, name: str) -> users.UserInfo:
+        actor = self._require(Action.USERS)
+        if self.operator is not None and name == self.operator.name:
+            raise AdminError("you cannot disable yourself while signed in")
+        return when_free(users.disable_user, name, actor=actor)
+
+    def unlock_user(self, name: str) -> users.UserInfo:
+        actor = self._require(Action.USERS)
+        return when_free(users.unlock_user, name, actor=actor)
+
+    # ------------------------------------------------------------------ reports
+
+    def x_report(self, day: dt.date) -> Report:
+        """Every shift of this lane opened on ``day``, so far (journaled like any X report)."""
+        actor = self._require(Action.X_REPORT)
+        return when_free(reports.x_report, report_context(self.config), self.clock(), day=day, actor=actor)
+
+    def z_report(self, day: dt.date) -> Report:
+        """The Z report of ``day`` exactly as it was taken."""
+        self._require(Action.Z_REPORT)
+        return reports.stored_z_report(self.config.store.lane, day)
+
+    def take_z_report(self) -> Report:
+        """Close today on this lane (refused while a shift is open or when today has its Z)."""
+        actor = self._require(Action.Z_REPORT)
+        return when_free(reports.take_z_report, report_context(self.config), self.clock(), actor=actor)
+
+    def sales_by_hour(self, day: dt.date) -> tuple[HourTotal, ...]:
+        """Paid sales of every lane on ``day``, per hour."""
+        self._require(Action.X_REPORT)
+        return admin_queries.sales_by_hour(day)
+
+    # ------------------------------------------------------------------ sales and payments
+
+    def held_sales(self) -> list[tuple[sales.SaleRecord, int, int]]:
+        """Suspended sales of every lane: (sale, items, total)."""
+        self._signed_in()
+        return sales.suspended_sales()
+
+    def unknown_payments(self) -> list[UnknownPayment]:
+        self._require(Action.RESOLVE_PAYMENT)
+        return admin_queries.unknown_payments()
+
+    def approve(self, name: str, pin: str) -> Approval:
+        """A supervisor's (or admin's) PIN for resolving a payment; failed PINs count."""
+        sec = self.config.security
+        user = when_free(users.authenticate, name.strip(), pin, self.clock(), sec.max_attempts, sec.lockout_minutes)
+        role = Role.parse(user.role)
+        needed = self.needed(Action.RESOLVE_PAYMENT)
+        if role < needed:
+            raise PermissionDenied(Action.RESOLVE_PAYMENT, needed)
+        return Approval(user.name, role)
+
+    def resolve_payment(self, payment_id: int, *, charged: bool, auth_code: str, approval: Approval) -> str:
+        """Settle an unknown outcome from the terminal's own ticket; returns what happened in words.
+
+        An approval that covers the balance pays the sale: it is numbered and its receipt queued
+        for its lane, as if the lane had been told at once.
+        """
+        actor = self._require(Action.RESOLVE_PAYMENT)
+        if charged and not auth_code.strip():
+            raise AdminError("enter the auth code printed on the terminal's ticket")
+        payment = next((u.payment for u in admin_queries.unknown_payments() if u.payment.id == payment_id), None)
+        if payment is None:
+            raise AdminError("that payment is no longer unknown: someone resolved it already")
+        tax = self.config.tax
+        totals = sale_totals(payment.sale_id, tax.rates, tax.prices_include_tax)
+        receipt_no = when_free(sales.resolve_attempt, payment_id, charged=charged, auth_code=auth_code.strip(),
+                               supervisor=approval.supervisor, totals=(totals.total, totals.tax_total),
+                               actor=actor, now=self.clock())
+        amount = self.money(payment.amount)
+        if receipt_no is not None:
+            return f"{amount} confirmed as charged: the sale is paid, receipt {receipt_no} waits to print on its lane"
+        return f"{amount} confirmed as charged" if charged else f"{amount} marked as not charged"
+
+    # ------------------------------------------------------------------ devices and backup
+
+    def check_devices(self) -> list[DeviceReport]:
+        """Blocking (call from a worker): open each configured device once. Refused while a lane is
+        talking to its terminal: two callers on one serial line would spoil that payment."""
+        self._signed_in()
+        try:
+            if admin_queries.payments_in_progress():
+                raise AdminError("a card or wallet payment is in progress on a lane: check the devices after it")
+        finally:
+            current_database().close()  # this worker thread's own connection
+        return check_devices(self.config)
+
+    def backup_folder(self) -> Path:
+        folder = self.config.backup.folder
+        return Path(folder).expanduser() if folder else self.config.data_dir / "backups"
+
+    def backup_now(self) -> Path:
+        """Blocking (call from a worker): an online copy in the backup folder, integrity-checked."""
+        actor = self._require(Action.BACKUP)
+        folder = self.backup_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            return when_free(backup_to, folder, actor=actor)
+        finally:
+            current_database().close()  # this worker thread's own connection

@@ -1,0 +1,120 @@
+"""Signing in to the back office, and its menu of areas."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from pos_tui.domain.permissions import Action
+from pos_tui.tui.admin.screen import AdminScreen, keys
+from pos_tui.tui.screens.modals import ConfirmModal, PinEntry
+from pos_tui.tui.widgets.message_line import MessageLine
+from pos_tui.tui.widgets.scan_entry import ScanEntry
+
+USER_PROMPT = "User> "
+
+
+class SignInScreen(AdminScreen):
+    """User name, Enter, PIN, Enter: a supervisor or an admin."""
+
+    TITLE_TEXT = "sign in"
+    KEYS = keys(("f1", "help", "Help"), ("ctrl+q", "quit", "Quit"))
+    ENTRY_HELP = (("Enter", "after the user name, then after the PIN"),
+                  ("Esc", "clear the line; on an empty line: back to the user name"))
+    BINDINGS = [Binding("escape", "restart", show=False)]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.user: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self.status_header()
+        with Vertical(id="body") as box:
+            box.border_title = "Back office"
+            yield Static("Sign in with a supervisor or admin user: type the name and press Enter, "
+                         "then the PIN and Enter.")
+            yield Static("", id="user")
+        yield PinEntry(USER_PROMPT, id="entry")
+        yield MessageLine()
+        yield self.key_footer()
+
+    def on_mount(self) -> None:
+        self.query_one(PinEntry).focus()
+
+    def on_scan_entry_submitted(self, message: ScanEntry.Submitted) -> None:
+        message.stop()
+        if self.user is None:
+            if message.value.strip():
+                self.user = message.value.strip()
+                self.query_one("#user", Static).update(f"User: {self.user}")
+                self.query_one(PinEntry).ask("PIN> ", masked=True)
+            return
+        user, self.user = self.user, None
+        self.action_restart()
+        if self.attempt(self.office.sign_in, user, message.value) is not None:
+            self.admin.signed_in()
+
+    def action_restart(self) -> None:
+        self.user = None
+        self.query_one("#user", Static).update("")
+        self.query_one(PinEntry).ask(USER_PROMPT, masked=False)
+
+    def action_quit(self) -> None:
+        self.app.exit()
+
+
+# (key, area, label, what it holds, the action that opens it)
+AREAS = (
+    ("f2", "products", "Products", "find, price, stock, on/off sale, barcodes", Action.CATALOG),
+    ("f3", "users", "Users", "add, reset PIN, disable, unlock", Action.USERS),
+    ("f4", "reports", "Reports", "X and Z for a date, sales by hour", Action.X_REPORT),
+    ("f5", "held", "Held", "suspended sales on every lane", None),
+    ("f6", "payments", "Payments", "unknown outcomes to resolve (supervisor PIN)", Action.RESOLVE_PAYMENT),
+    ("f7", "devices", "Devices", "printer, card terminal, scanner, display", None),
+    ("f8", "backup", "Backup", "copy the database now, checked", Action.BACKUP),
+)
+
+
+class MenuScreen(AdminScreen):
+    TITLE_TEXT = "menu"
+    KEYS = keys(("f1", "help", "Help"), *((key, f"open('{area}')", label, False) for key, area, label, _, _ in AREAS),
+                ("ctrl+l", "sign_out", "Sign out"), ("ctrl+q", "quit", "Quit"))
+
+    def compose(self) -> ComposeResult:
+        yield self.status_header()
+        with Vertical(id="body") as box:
+            box.border_title = "Back office"
+            yield Static(self.menu_text(), id="areas")
+        yield MessageLine()
+        yield self.key_footer()
+
+    def menu_text(self) -> str:
+        rows = []
+        for key, _, label, what, action in AREAS:
+            allowed = action is None or self.office.may(action)
+            note = "" if allowed else f"  ({self.office.needed(action).label} only)"
+            rows.append(f"{key.upper():<4}{label:<10}{what}{note}")
+        return "\n".join(rows)
+
+    def action_open(self, area: str) -> None:
+        self.admin.open_area(area)
+
+    def action_sign_out(self) -> None:
+        self.admin.sign_out()
+
+    def action_quit(self) -> None:
+        self.app.exit()
+
+    def confirm_backup(self) -> None:
+        folder = self.office.backup_folder()
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.say(f"Backing up to {folder}...")
+                self.admin.start_backup()
+            else:
+                self.say("No backup made")
+
+        self.app.push_screen(ConfirmModal(f"Copy the database now to {folder}? (the lanes keep selling)"), answered)

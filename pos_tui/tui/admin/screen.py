@@ -1,0 +1,92 @@
+"""What every back-office screen shares with the lane's: the status header, the message line and
+the key line, drawn by the same widgets in the same 16-colour theme.
+
+Each screen lists its command keys once (``KEYS``); they become its Textual bindings, its key
+line and its F1 help.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from textual.binding import Binding
+from textual.screen import Screen
+
+from pos_tui.tui.admin.back_office import ADMIN_ERRORS, BackOffice
+from pos_tui.tui.keymap import KeyBinding, display_key
+from pos_tui.tui.screens.modals import HelpModal
+from pos_tui.tui.widgets.key_footer import KeyFooter
+from pos_tui.tui.widgets.message_line import MessageLine
+from pos_tui.tui.widgets.status_header import StatusHeader
+
+if TYPE_CHECKING:
+    from pos_tui.tui.admin.app import AdminApp
+
+T = TypeVar("T")
+
+
+def keys(*rows: tuple[str, str, str] | tuple[str, str, str, bool]) -> tuple[KeyBinding, ...]:
+    """(key, action, label[, in the key line]) rows as bindings; the action is the screen's
+    ``action_<name>``, with arguments if it has any ("open('users')")."""
+    return tuple(KeyBinding(f"admin.{row[1]}", row[0], row[2], *row[3:]) for row in rows)
+
+
+def bindings(rows: Sequence[KeyBinding]) -> list[Binding]:
+    return [Binding(row.key, row.name, row.label, show=False) for row in rows]
+
+
+class AdminScreen(Screen[None]):
+    """One area of the back office; ``TITLE_TEXT`` heads its box and its help."""
+
+    KEYS: ClassVar[tuple[KeyBinding, ...]] = ()
+    TITLE_TEXT: ClassVar[str] = ""
+    ENTRY_HELP: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Before Textual's own hook, which merges the class's bindings once, here.
+        if "KEYS" in cls.__dict__:
+            cls.BINDINGS = [*bindings(cls.KEYS), *cls.__dict__.get("BINDINGS", [])]
+        super().__init_subclass__(**kwargs)
+
+    @property
+    def admin(self) -> AdminApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def office(self) -> BackOffice:
+        return self.admin.office
+
+    def status_header(self) -> StatusHeader:
+        store = self.office.config.store
+        header = StatusHeader(store.name, store.lane)
+        operator = self.office.operator
+        header.set_cashier(operator.name if operator else "", operator.role.label if operator else "")
+        return header
+
+    def key_footer(self) -> KeyFooter:
+        return KeyFooter([row for row in self.KEYS if row.footer])
+
+    def say(self, text: str, *, error: bool = False) -> None:
+        line = self.query_one(MessageLine)
+        if error:
+            line.error(text)
+        else:
+            line.info(text)
+
+    def attempt(self, intent: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        """Call a back-office method; a refusal becomes one line in the message line and None."""
+        try:
+            return intent(*args, **kwargs)
+        except ADMIN_ERRORS as exc:
+            self.say(str(exc), error=True)
+            return None
+
+    def action_help(self) -> None:
+        rows = [*self.ENTRY_HELP, *((display_key(k.key), k.label) for k in self.KEYS)]
+        self.app.push_screen(HelpModal(f"Keys: {self.TITLE_TEXT}", rows))
+
+    def action_back(self) -> None:
+        """Esc: back to the menu."""
+        self.app.pop_screen()
+

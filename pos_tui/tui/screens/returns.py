@@ -1,0 +1,331 @@
+"""Returns (F7): the receipt number typed or scanned, the sale's lines with what was sold and
+what came back already, the lines and quantities picked, then the refund.
+
+``ReturnDesk`` drives a return for the app: the lane commits it (a supervisor approves), then
+each card or wallet refund goes out like a payment: committed as pending first, sent from a
+worker (``RefundRun`` in the app's one payment slot, ``RefundWaitModal`` showing the wait), its
+outcome committed on the UI thread. A declined refund is paid in cash with a supervisor, or the
+return is cancelled; an unknown one is resolved from the terminal's ticket. Once the refunds
+cover it, the return is numbered and its refund receipt prints.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.timer import Timer
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from pos_tui.domain.entry import parse_quantity
+from pos_tui.domain.errors import DomainError
+from pos_tui.domain.money import Currency, format_amount
+from pos_tui.domain.tender import method_name
+from pos_tui.lane import USER_ERRORS
+from pos_tui.store.sales import SETTLED
+from pos_tui.tui.format import figure_rows, payment_title, return_row, waited_text
+from pos_tui.tui.screens.modals import LaneModal, Resolution, ResolveModal
+from pos_tui.tui.screens.settlement_modals import LetterMenuModal
+from pos_tui.tui.screens.terminal import PaymentRun
+from pos_tui.tui.widgets.message_line import MessageLine
+from pos_tui.tui.widgets.scan_entry import ScanEntry
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from pos_tui.lane_settlement import ReturnView
+    from pos_tui.store.returns import ReturnableLine, ReturnableSale
+    from pos_tui.tui.app import PosApp
+
+
+class RefundRun(PaymentRun):
+    """A card or wallet refund the app waits for (``attempt`` is the lane's ``RefundAttempt``)."""
+
+
+@dataclass(frozen=True)
+class ReturnRequest:
+    receipt_no: str
+    picks: dict[int, int]  # line number -> quantity in thousandths
+    to_cash: bool
+
+
+class ReturnModal(LaneModal[ReturnRequest | None]):
+    """The receipt number, Enter; then Up/Down to a line and its quantity, Enter (Enter alone: all
+    that is left, or none again). F10 refunds to the tenders the customer paid with, F2 all in cash."""
+
+    # The line list never has the focus (the entry has it): its highlight must show anyway.
+    DEFAULT_CSS = """
+    ReturnModal OptionList > .option-list--option-highlighted { background: ansi_white; color: ansi_black; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", show=False),
+        Binding("up", "move(-1)", "Previous", show=False),
+        Binding("down", "move(1)", "Next", show=False),
+        Binding("f10", "refund(False)", "Refund", show=False),
+        Binding("f2", "refund(True)", "Cash", show=False),
+    ]
+
+    def __init__(self, find: Callable[[str], ReturnableSale], cur: Currency) -> None:
+        super().__init__()
+        self.find = find
+        self.cur = cur
+        self.sale: ReturnableSale | None = None
+        self.picks: dict[int, int] = {}
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Return"
+            box.border_subtitle = "supervisor"
+            yield Static("Type or scan the receipt number, Enter; Esc closes", id="sale", classes="hint")
+            lines = OptionList(id="lines")
+            lines.display = False
+            yield lines
+            yield ScanEntry("Receipt> ", id="entry")
+            yield MessageLine()
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).can_focus = False
+        self.query_one(ScanEntry).focus()
+
+    def on_scan_entry_submitted(self, message: ScanEntry.Submitted) -> None:
+        message.stop()
+        if self.sale is None:
+            if message.value.strip():
+                self.look_up(message.value.strip())
+            return
+        self.pick(message.value.strip())
+
+    def look_up(self, receipt_no: str) -> None:
+        try:
+            sale = self.find(receipt_no)
+        except USER_ERRORS as exc:
+            self.query_one(MessageLine).error(str(exc))
+            return
+        if not any(line.returnable_milli for line in sale.lines):
+            self.query_one(MessageLine).error(f"everything on receipt {sale.sale.receipt_no} has come back already")
+            return
+        self.sale, self.picks = sale, {}
+        record = sale.sale
+        paid = ", ".join(f"{method_name(p.method)} {format_amount(p.amount, self.cur)}" for p in sale.payments)
+        when = f"{record.closed_at:%Y-%m-%d %H:%M}" if record.closed_at else ""
+        self.query_one("#sale", Static).update(
+            f"Receipt {record.receipt_no}  {when}  total {format_amount(record.total, self.cur, symbol=True)}\n"
+            f"Paid: {paid or '-'}\n"
+            "Up/Down a line, its quantity + Enter (Enter alone: all of it). F10 refund to the same tenders, "
+            "F2 all in cash.")
+        lines = self.query_one(OptionList)
+        lines.display = True
+        self.show_lines()
+        lines.highlighted = next(i for i, line in enumerate(sale.lines) if line.returnable_milli)
+        self.query_one(ScanEntry).set_prompt("Quantity> ")
+        self.query_one(MessageLine).clear()
+
+    def show_lines(self) -> None:
+        lines = self.query_one(OptionList)
+        highlighted = lines.highlighted
+        lines.clear_options()
+        lines.add_options(
+            Option(return_row(line.line_no, line.name, line.unit, line.qty_milli, line.returned_milli,
+                              self.picks.get(line.line_no, 0)), id=str(line.line_no),
+                   disabled=not line.returnable_milli)
+            for line in self.sale.lines
+        )
+        lines.highlighted = highlighted
+
+    @property
+    def line(self) -> ReturnableLine:
+        return self.sale.lines[self.query_one(OptionList).highlighted or 0]
+
+    def action_move(self, step: int) -> None:
+        if self.sale is None:
+            return
+        lines = self.query_one(OptionList)
+        index = lines.highlighted or 0
+        while 0 <= index + step < len(self.sale.lines):
+            index += step
+            if self.sale.lines[index].returnable_milli:
+                lines.highlighted = index
+                return
+
+    def pick(self, text: str) -> None:
+        line = self.line
+        if not text:
+            qty = 0 if line.line_no in self.picks else line.returnable_milli
+        elif text == "0":
+            qty = 0
+        else:
+            try:
+                qty = parse_quantity(text)
+            except DomainError as exc:
+                self.query_one(MessageLine).error(str(exc))
+                return
+        if qty > line.returnable_milli:
+            self.query_one(MessageLine).error(f"line {line.line_no} ({line.name}): only "
+                                              f"{line.returnable_milli / 1000:g} left to return")
+            return
+        if qty:
+            self.picks[line.line_no] = qty
+        else:
+            self.picks.pop(line.line_no, None)
+        self.show_lines()
+        count = len(self.picks)
+        self.query_one(MessageLine).info(f"{count} line{'s' if count != 1 else ''} to return" if count
+                                         else "No line picked yet")
+
+    def action_refund(self, to_cash: bool) -> None:
+        if self.sale is None:
+            return
+        if not self.picks:
+            self.query_one(MessageLine).error("pick a line first: Up/Down, then Enter")
+            return
+        self.dismiss(ReturnRequest(self.sale.sale.receipt_no, dict(self.picks), to_cash))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class RefundWaitModal(LaneModal[None]):
+    """A card or wallet refund on its way: amount, reference, what the terminal says, seconds
+    waited. Esc: how to cancel (the app's cancel, as for a payment)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+
+    def __init__(self, run: RefundRun, cur: Currency) -> None:
+        super().__init__()
+        self.run = run
+        self.cur = cur
+        self._clock: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        attempt = self.run.attempt
+        with Vertical() as box:
+            box.border_title = payment_title(attempt.method).replace("payment", "refund")
+            yield Static(f"Refund     {format_amount(attempt.amount, self.cur, symbol=True)}\n"
+                         f"Reference  {attempt.reference}", id="amount")
+            yield Static(self.run.progress, id="progress")
+            yield Static("", id="waited")
+            yield MessageLine()
+
+    def on_mount(self) -> None:
+        self._clock = self.set_interval(1.0, self.show_waited)
+        self.show_waited()
+
+    def show_progress(self, run: PaymentRun) -> None:
+        self.query_one("#progress", Static).update(run.progress)
+
+    def show_waited(self) -> None:
+        self.query_one("#waited", Static).update(waited_text(time.monotonic() - self.run.started))
+
+    def action_cancel(self) -> None:
+        self.app.cancel_payment()
+
+
+class RefundDoneModal(LaneModal[None]):
+    """The return is refunded: how much went back on each tender (the cash to hand over), and the
+    refund receipt's number."""
+
+    BINDINGS = [Binding("escape,enter", "close", "Close", show=False)]
+
+    def __init__(self, ret: ReturnView, cur: Currency) -> None:
+        super().__init__()
+        self.ret = ret
+        self.cur = cur
+
+    def compose(self) -> ComposeResult:
+        refunds = [(method_name(p.method).capitalize(), p.amount) for p in self.ret.refunds if p.status in SETTLED]
+        cash = sum(p.amount for p in self.ret.refunds if p.status in SETTLED and p.method == "cash")
+        with Vertical() as box:
+            box.border_title = f"Refunded: receipt {self.ret.receipt_no}"
+            yield Static("\n".join(figure_rows([*refunds, ("Total", self.ret.refunded)], self.cur)), id="refunds")
+            if cash:
+                yield Static(f"\nGive the customer {format_amount(cash, self.cur, symbol=True)} from the drawer.",
+                             id="cash")
+            yield Static("The refund receipt prints now. Enter or Esc closes", classes="hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class ReturnDesk:
+    """One return at a time, from the receipt number to the refund receipt."""
+
+    def __init__(self, app: PosApp) -> None:
+        self.app = app
+
+    @property
+    def lane(self):
+        return self.app.lane
+
+    def start(self) -> None:
+        """F7: go on with a return left unfinished on the lane, else look up a receipt."""
+        if self.app.payment is not None:
+            return
+        unfinished = self.app.ask_lane(self.lane.open_return)
+        if unfinished is not None:
+            self.carry_on(unfinished)
+            return
+        self.app.push_screen(ReturnModal(self.lane.find_return, self.lane.currency), self.requested)
+
+    def requested(self, request: ReturnRequest | None) -> None:
+        if request is None:
+            self.app.say_after_box("No return")
+            return
+        self.app.call_lane(self.lane.start_return, request.receipt_no, request.picks, to_cash=request.to_cash,
+                           then=self.carry_on)
+
+    def carry_on(self, ret: ReturnView) -> None:
+        """The next step of a return the lane has committed, whatever state it is in."""
+        self.app.show(self.lane.view())
+        if ret.done:
+            self.app.push_screen(RefundDoneModal(ret, self.lane.currency))
+            self.app.start_printing()  # the refund receipt
+        elif ret.unresolved:
+            self.app.push_screen(ResolveModal(ret.unresolved[0], self.lane.currency), partial(self.resolved, ret))
+        elif ret.planned:
+            self.send_refund(ret)
+        else:
+            choices = [("c", "Refund the rest in cash (supervisor)"), ("x", "Cancel the return (supervisor)")]
+            self.app.push_screen(LetterMenuModal("Refund not made", choices, ret.message),
+                                 partial(self.after_failed_refund, ret))
+
+    def send_refund(self, ret: ReturnView) -> None:
+        attempt = self.app.ask_lane(self.lane.begin_refund, ret.return_id)
+        if attempt is None:
+            return
+        run = RefundRun(attempt, f"refunding {format_amount(attempt.amount, self.lane.currency, symbol=True)} "
+                                 f"to {method_name(attempt.method)}")
+        work = (partial(self.lane.run_refund, attempt, on_progress=self.app.report_progress, cancel=run.cancel)
+                if attempt.method == "card" else partial(self.lane.run_refund, attempt))
+        self.app.push_screen(RefundWaitModal(run, self.lane.currency))
+        self.app.start_payment(run, work)
+
+    def refund_ended(self, run: RefundRun, outcome: object) -> None:
+        """The worker's outcome: committed by the lane, then the return's next step."""
+        while any(isinstance(screen, RefundWaitModal) for screen in self.app.screen_stack):
+            self.app.pop_screen()
+        self.app.call_lane(self.lane.finish_refund, run.attempt, outcome, then=self.carry_on)
+
+    def resolved(self, ret: ReturnView, answer: Resolution | None) -> None:
+        if answer is None:
+            key = self.app.keymap.binding("items.return_sale").display_key
+            self.app.say_after_box(f"The refund's outcome is still unknown: {key} resolves it (supervisor)",
+                                   error=True)
+            return
+        self.app.call_lane(self.lane.resolve_refund, answer.payment_id, refunded=answer.charged,
+                           auth_code=answer.auth_code, then=self.carry_on)
+
+    def after_failed_refund(self, ret: ReturnView, choice: str | None) -> None:
+        if choice == "c":
+            self.app.call_lane(self.lane.refund_rest_in_cash, ret.return_id, then=self.carry_on)
+        elif choice == "x":
+            self.app.run_intent(self.lane.cancel_return, ret.return_id)
+        else:
+            key = self.app.keymap.binding("items.return_sale").display_key
+            self.app.say_after_box(f"The return waits for its refund: {key} goes on with it", error=True)

@@ -1,0 +1,319 @@
+"""Shifts and the drawer on the lane: the float counted at sign-in, the shift menu (paid in/out,
+the blind close, X and Z reports, training mode) and the no-sale of F8.
+
+``ShiftDesk`` drives them for the app: each step is a box over the item screen, then one lane
+call through ``call_lane`` (which fetches a supervisor's PIN when the lane asks for one). The
+close is blind: the count box shows no expected amount; the lane commits the count first and
+only its answer, ``ShiftClosed``, brings the expected amount and the over/short to the screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from pos_tui.domain.checkout import State
+from pos_tui.domain.money import Currency, format_amount
+from pos_tui.tui.format import count_rows, denominations, figure_rows
+from pos_tui.tui.screens.modals import LaneModal
+from pos_tui.tui.screens.report import ReportScreen
+from pos_tui.tui.screens.settlement_modals import CashMovement, LetterMenuModal, MovementModal
+from pos_tui.tui.widgets.message_line import MessageLine
+from pos_tui.tui.widgets.scan_entry import ScanEntry
+
+if TYPE_CHECKING:
+    from pos_tui.domain.report import Report
+    from pos_tui.lane import LaneView
+    from pos_tui.lane_settlement import ShiftClosed
+    from pos_tui.tui.app import PosApp
+
+
+@dataclass(frozen=True)
+class Count:
+    """A drawer count: a total typed (``text``) or notes and coins (``denominations``), and for a
+    close what stays in the drawer for the next shift ("" = all of it)."""
+
+    text: str
+    denominations: dict[int, int] | None
+    left_in_drawer: str = ""
+
+
+class CountModal(LaneModal[Count | None]):
+    """Count the drawer: a total and Enter, or (F2) how many of each note and coin, then F10.
+    With ``ask_left`` a second question follows: how much stays in the drawer."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", show=False),
+        Binding("f2", "toggle", "By denomination", show=False),
+        Binding("f10", "done", "Done", show=False),
+        Binding("up", "move(-1)", "Previous", show=False),
+        Binding("down", "move(1)", "Next", show=False),
+    ]
+
+    def __init__(self, title: str, prompt: str, hint: str, cur: Currency, *, ask_left: bool = False) -> None:
+        super().__init__()
+        self.title_text = title
+        self.prompt = prompt
+        self.hint = hint
+        self.cur = cur
+        self.ask_left = ask_left
+        self.counts: dict[int, int] | None = None  # None: counted as a total
+        self.current = 0
+        self.counted: Count | None = None  # the count, while the close asks what stays in the drawer
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = self.title_text
+            yield Static(self.hint, id="hint", classes="hint")
+            table = Static("", id="table")
+            table.display = False
+            yield table
+            yield ScanEntry(self.prompt, id="entry")
+            yield MessageLine()
+
+    def on_mount(self) -> None:
+        self.query_one(ScanEntry).focus()
+
+    @property
+    def values(self) -> list[int]:
+        return list(self.counts or ())
+
+    def show_table(self) -> None:
+        table = self.query_one("#table", Static)
+        entry = self.query_one(ScanEntry)
+        if self.counts is None:
+            table.display = False
+            entry.set_prompt(self.prompt)
+            return
+        value = self.values[self.current]
+        table.display = True
+        table.update("\n".join(count_rows(self.counts, value, self.cur)))
+        entry.set_prompt(f"How many {format_amount(value, self.cur)}> ")
+
+    def action_toggle(self) -> None:
+        if self.counted is not None:
+            return
+        hint = self.query_one("#hint", Static)
+        if self.counts is None:
+            self.counts = dict.fromkeys(denominations(self.cur), 0)
+            self.current = 0
+            hint.update("How many of each, Enter (moves down); Up/Down move; F10 done; F2 a total instead")
+        else:
+            self.counts = None
+            hint.update(self.hint)
+        self.query_one(ScanEntry).clear()
+        self.query_one(MessageLine).clear()
+        self.show_table()
+
+    def action_move(self, step: int) -> None:
+        if self.counts is not None and self.counted is None:
+            self.current = min(max(self.current + step, 0), len(self.counts) - 1)
+            self.show_table()
+
+    def on_scan_entry_submitted(self, message: ScanEntry.Submitted) -> None:
+        message.stop()
+        text = message.value.strip()
+        if self.counted is not None:
+            self.dismiss(Count(self.counted.text, self.counted.denominations, text))
+        elif self.counts is None:
+            if self.ask_left and not text:
+                self.query_one(MessageLine).error("type the cash counted, then Enter (F2: by denomination)")
+                return
+            self.counted_as(Count(text, None))
+        else:
+            self.count_denomination(text)
+
+    def count_denomination(self, text: str) -> None:
+        if text:
+            if not text.isdigit():
+                self.query_one(MessageLine).error(f"{text!r}: type how many (a whole number), then Enter")
+                return
+            self.counts[self.values[self.current]] = int(text)
+        self.query_one(MessageLine).clear()
+        self.action_move(1)
+        self.show_table()
+
+    def action_done(self) -> None:
+        if self.counts is not None and self.counted is None:
+            counted = {value: count for value, count in self.counts.items() if count}
+            self.counted_as(Count("" if counted else "0", counted or None))
+
+    def counted_as(self, count: Count) -> None:
+        if not self.ask_left:
+            self.dismiss(count)
+            return
+        self.counted = count
+        self.query_one("#table", Static).display = False
+        self.query_one("#hint", Static).update("The count is taken. How much stays in the drawer for the next "
+                                               "shift? Enter alone: all of it.")
+        self.query_one(ScanEntry).set_prompt("Leave in drawer> ")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class ShiftClosedModal(LaneModal[None]):
+    """After the count is committed: counted, expected and the over/short."""
+
+    BINDINGS = [Binding("escape,enter", "close", "Close", show=False)]
+
+    def __init__(self, closed: ShiftClosed, cur: Currency) -> None:
+        super().__init__()
+        self.closed = closed
+        self.cur = cur
+
+    def compose(self) -> ComposeResult:
+        diff = self.closed.over_short
+        verdict = "Over" if diff > 0 else "Short" if diff < 0 else "Balanced"
+        with Vertical() as box:
+            box.border_title = f"Shift {self.closed.shift.id} closed"
+            yield Static("\n".join(figure_rows(
+                [("Counted", self.closed.counted), ("Expected", self.closed.expected), (verdict, abs(diff))],
+                self.cur)), id="figures")
+            yield Static("Enter or Esc closes", classes="hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class ShiftDesk:
+    """The shift's steps on the lane, each a box then one lane call."""
+
+    def __init__(self, app: PosApp) -> None:
+        self.app = app
+
+    @property
+    def lane(self):
+        return self.app.lane
+
+    def menu_key(self) -> str:
+        return self.app.keymap.binding("items.shift").display_key
+
+    def money(self, minor: int) -> str:
+        return format_amount(minor, self.lane.currency, symbol=True)
+
+    # ------------------------------------------------------------------ opening
+
+    def after_sign_in(self) -> None:
+        """No shift open on the lane: the float box comes first (sales wait for it)."""
+        if self.app.shift is None and self.lane.state is State.IDLE:
+            self.open_shift()
+
+    def open_shift(self) -> None:
+        suggested = self.money(self.lane.suggested_float())
+        box = CountModal("Open the shift: count the float", "Float> ",
+                         f"Count the cash in the drawer. Enter alone: {suggested}, the float it should hold. "
+                         "F2 counts by denomination.", self.lane.currency)
+        self.app.push_screen(box, self.float_counted)
+
+    def float_counted(self, count: Count | None) -> None:
+        if count is None:
+            self.app.say_after_box(f"No shift is open: sales wait until {self.menu_key()} then O counts the float",
+                                   error=True)
+            return
+        self.app.call_lane(self.lane.open_shift, count.text, count.denominations, then=self.shift_changed)
+
+    def shift_changed(self, view: LaneView) -> None:
+        self.app.refresh_shift()
+        self.app.show(view)
+
+    # ------------------------------------------------------------------ the menu
+
+    def menu(self) -> None:
+        shift = self.app.shift
+        if shift is None:
+            choices = [("o", "Open the shift: count the float"), ("x", "X report of the last shift (supervisor)"),
+                       ("z", "Z report: close the day (admin)")]
+            intro = "No shift is open on this lane."
+        else:
+            training = "off" if shift.training else "on"
+            choices = [("i", "Paid in: cash put into the drawer"), ("u", "Paid out: cash taken from the drawer"),
+                       ("c", "Close the shift: count the drawer (blind)"), ("x", "X report: the shift so far"),
+                       ("z", "Z report: close the day (admin; close the shift first)"),
+                       ("t", f"Training mode {training} (supervisor)")]
+            intro = f"Shift {shift.id}, opened by {shift.opened_by} at {shift.opened_at:%H:%M}" + (
+                "; TRAINING: nothing is charged or counted" if shift.training else "")
+        self.app.push_screen(LetterMenuModal("Shift", choices, intro), self.chosen)
+
+    def chosen(self, letter: str | None) -> None:
+        steps = {"o": self.open_shift, "i": lambda: self.cash_movement("paid_in"),
+                 "u": lambda: self.cash_movement("paid_out"), "c": self.close_shift,
+                 "x": lambda: self.report("X"), "z": lambda: self.report("Z"), "t": self.toggle_training}
+        if letter in steps:
+            steps[letter]()
+
+    # ------------------------------------------------------------------ the drawer
+
+    def cash_movement(self, kind: str) -> None:
+        title, hint = {
+            "paid_in": ("Paid in", "Cash put into the drawer (change from the bank, ...): the amount, then why."),
+            "paid_out": ("Paid out", "Cash taken from the drawer (a supplier paid, ...): the amount, then why."),
+        }[kind]
+        intent = self.lane.paid_in if kind == "paid_in" else self.lane.paid_out
+
+        def given(movement: CashMovement | None) -> None:
+            if movement is None:
+                self.app.say_after_box(f"No {title.lower()}")
+                return
+            self.app.call_lane(intent, movement.amount_text, movement.reason, then=self.drawer_moved)
+
+        self.app.push_screen(MovementModal(title, hint), given)
+
+    def no_sale(self) -> None:
+        """F8: the drawer opens without a sale, for a reason and with a supervisor."""
+        def given(movement: CashMovement | None) -> None:
+            if movement is None:
+                self.app.say_after_box("The drawer stays closed")
+                return
+            self.app.call_lane(self.lane.no_sale, movement.reason, then=self.drawer_moved)
+
+        self.app.push_screen(MovementModal("No sale: open the drawer", "Why does the drawer open? (supervisor)",
+                                           amount=False), given)
+
+    def drawer_moved(self, view: LaneView) -> None:
+        self.app.show(view)
+        self.app.open_drawer()
+
+    # ------------------------------------------------------------------ closing
+
+    def close_shift(self) -> None:
+        """The blind close: what blocks it is said first; the count box shows no expected amount."""
+        blockers = self.app.ask_lane(self.lane.shift_blockers)
+        if blockers is None:
+            return
+        if blockers:
+            self.app.say_after_box("The shift cannot close: " + "; ".join(blockers), error=True)
+            return
+        box = CountModal("Close the shift: count the drawer", "Counted> ",
+                         "Count all the cash in the drawer and type the total, Enter (F2: by denomination). "
+                         "The expected amount is shown once the count is saved.", self.lane.currency, ask_left=True)
+        self.app.push_screen(box, self.drawer_counted)
+
+    def drawer_counted(self, count: Count | None) -> None:
+        if count is None:
+            self.app.say_after_box("The shift stays open")
+            return
+        self.app.call_lane(self.lane.close_shift, count.text, count.denominations, count.left_in_drawer,
+                           then=self.shift_closed)
+
+    def shift_closed(self, closed: ShiftClosed) -> None:
+        self.shift_changed(self.lane.view())
+        self.app.push_screen(ShiftClosedModal(closed, self.lane.currency))
+
+    # ------------------------------------------------------------------ training and reports
+
+    def toggle_training(self) -> None:
+        self.app.call_lane(self.lane.set_training, not self.app.training, then=self.shift_changed)
+
+    def report(self, kind: str) -> None:
+        intent = self.lane.x_report if kind == "X" else self.lane.z_report
+        self.app.call_lane(intent, then=self.show_report)
+
+    def show_report(self, report: Report) -> None:
+        self.app.show(self.lane.view())
+        self.app.push_screen(ReportScreen(report))
