@@ -18,7 +18,7 @@ from pos_tui import __version__
 from pos_tui.config import Config, ConfigError, load_config
 from pos_tui.domain.errors import DomainError
 from pos_tui.domain.money import MoneyError, currency, format_amount
-from pos_tui.i18n import set_language
+from pos_tui.i18n import _, set_language
 
 ROLES = ("cashier", "supervisor", "admin")
 PROGRESS_THRESHOLD = 1000
@@ -88,9 +88,9 @@ def _read_pin(pin_stdin: bool) -> str:
     if pin_stdin:
         pin = sys.stdin.readline().rstrip("\r\n")
         if not pin:
-            raise click.ClickException("no PIN on stdin (expected one line)")
+            raise click.ClickException(_("no PIN on stdin (expected one line)"))
         return pin
-    return click.prompt("PIN", hide_input=True, confirmation_prompt="Repeat PIN")
+    return click.prompt(_("PIN"), hide_input=True, confirmation_prompt=_("Repeat PIN"))
 
 
 @click.group(cls=PosGroup)
@@ -115,10 +115,10 @@ def init(ctx: click.Context, admin: str, pin_stdin: bool) -> None:
 
     config = _open_store(ctx)
     if users.has_users():
-        raise click.ClickException("the database already has users; add more with `pos-tui users add`")
+        raise click.ClickException(_("the database already has users; add more with `pos-tui users add`"))
     pin = _read_pin(pin_stdin)
     user = users.add_user(admin, "admin", pin, config.security.pin_min_length, actor=_actor())
-    click.echo(f"database ready at {config.database.url}; admin {user.name} created")
+    click.echo(_("database ready at {url}; admin {name} created").format(url=config.database.url, name=user.name))
 
 
 # --- products -------------------------------------------------------------------------------
@@ -140,7 +140,7 @@ class _ProgressBar:
         if total < PROGRESS_THRESHOLD:
             return
         if self.bar is None:
-            self.bar = click.progressbar(length=total, label="Importing", file=sys.stderr)
+            self.bar = click.progressbar(length=total, label=_("Importing"), file=sys.stderr)
         self.bar.update(done - self.shown)
         self.shown = done
 
@@ -170,8 +170,9 @@ def products_import(ctx: click.Context, file: Path) -> None:
     finally:
         progress.close()
     for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    click.echo(f"imported {result.rows} products from {file} ({result.created} new, {result.updated} updated)")
+        click.echo(_("warning: {warning}").format(warning=warning), err=True)
+    click.echo(_("imported {rows} products from {file} ({created} new, {updated} updated)").format(
+        rows=result.rows, file=file, created=result.created, updated=result.updated))
 
 
 @products.command("export")
@@ -183,7 +184,7 @@ def products_export(ctx: click.Context, file: Path) -> None:
 
     config = _open_store(ctx)
     count = export_products(file, cur=currency(config.store.currency))
-    click.echo(f"exported {count} products to {file}")
+    click.echo(_("exported {count} products to {file}").format(count=count, file=file))
 
 
 @products.command("show")
@@ -191,29 +192,31 @@ def products_export(ctx: click.Context, file: Path) -> None:
 @click.pass_context
 def products_show(ctx: click.Context, code: str) -> None:
     """Show the product with this barcode or SKU."""
+    from pos_tui.domain.display_width import pad_cells
     from pos_tui.store.catalog import find_by_code
     from pos_tui.store.catalog_csv import format_stock
 
     config = _open_store(ctx)
     product = find_by_code(code.strip())
     if product is None:
-        raise click.ClickException(f"no product with barcode or SKU {code!r}")
+        raise click.ClickException(_("no product with barcode or SKU {code}").format(code=repr(code)))
     cur = currency(config.store.currency)
-    per = " per kg" if product.unit == "kg" else ""
+    per = _(" per kg") if product.unit == "kg" else ""
     rate = config.tax.rates.get(product.tax)
-    unit_suffix = " kg" if product.unit == "kg" else ""
+    unit_suffix = " " + _("kg") if product.unit == "kg" else ""
     rows = [
-        ("SKU", product.sku),
-        ("Name", product.name),
-        ("Price", format_amount(product.price, cur, symbol=True) + per),
-        ("Tax", f"{product.tax} ({rate})" if rate is not None else f"{product.tax} (not configured)"),
-        ("Unit", product.unit),
-        ("Stock", format_stock(product.stock) + unit_suffix if product.stock is not None else "not tracked"),
-        ("Barcodes", ", ".join(product.barcodes) or "none"),
-        ("Active", "yes" if product.active else "no"),
+        (_("SKU"), product.sku),
+        (_("Name"), product.name),
+        (_("Price"), format_amount(product.price, cur, symbol=True) + per),
+        (_("Tax"), f"{product.tax} ({rate})" if rate is not None
+         else _("{code} (not configured)").format(code=product.tax)),
+        (_("Unit"), _("kg") if product.unit == "kg" else _("each")),
+        (_("Stock"), format_stock(product.stock) + unit_suffix if product.stock is not None else _("not tracked")),
+        (_("Barcodes"), ", ".join(product.barcodes) or _("none")),
+        (_("Active"), _("yes") if product.active else _("no")),
     ]
     for label, value in rows:
-        click.echo(f"{label:<9} {value}")
+        click.echo(f"{pad_cells(label, 9)} {value}")
 
 
 # --- users ----------------------------------------------------------------------------------
@@ -231,12 +234,13 @@ def users() -> None:
 @click.pass_context
 def users_add(ctx: click.Context, name: str, role: str, pin_stdin: bool) -> None:
     """Add a user."""
+    from pos_tui.domain.permissions import role_name
     from pos_tui.store import users as store_users
 
     config = _open_store(ctx)
     pin = _read_pin(pin_stdin)
     user = store_users.add_user(name, role, pin, config.security.pin_min_length, actor=_actor())
-    click.echo(f"added {user.role} {user.name}")
+    click.echo(_("added {role} {name}").format(role=role_name(user.role), name=user.name))
 
 
 @users.command("list")
@@ -245,23 +249,25 @@ def users_list(ctx: click.Context) -> None:
     """List users with their role and status."""
     import datetime as dt
 
+    from pos_tui.domain.display_width import cell_width, pad_cells
+    from pos_tui.domain.permissions import role_name
     from pos_tui.store import users as store_users
 
     _open_store(ctx)
     now = dt.datetime.now()
     everyone = store_users.list_users()
-    width = max([len(u.name) for u in everyone] + [4])
-    click.echo(f"{'name':<{width}}  {'role':<10}  status")
+    width = max([cell_width(u.name) for u in everyone] + [cell_width(_("name")), 4])
+    click.echo(f"{pad_cells(_('name'), width)}  {pad_cells(_('role'), 10)}  {_('status')}")
     for user in everyone:
         if user.disabled:
-            status = "disabled"
+            status = _("disabled")
         elif user.locked_until is not None and user.locked_until > now:
-            status = f"locked until {user.locked_until:%Y-%m-%d %H:%M}"
+            status = _("locked until {time}").format(time=f"{user.locked_until:%Y-%m-%d %H:%M}")
         else:
-            status = "active"
+            status = _("active")
         if user.failed_attempts and not user.disabled:
-            status += f" ({user.failed_attempts} failed attempts)"
-        click.echo(f"{user.name:<{width}}  {user.role:<10}  {status}")
+            status += " " + _("({count} failed attempts)").format(count=user.failed_attempts)
+        click.echo(f"{pad_cells(user.name, width)}  {pad_cells(role_name(user.role), 10)}  {status}")
 
 
 @users.command("passwd")
@@ -276,7 +282,7 @@ def users_passwd(ctx: click.Context, name: str, pin_stdin: bool) -> None:
     store_users.get_user(name)
     pin = _read_pin(pin_stdin)
     store_users.change_pin(name, pin, config.security.pin_min_length, actor=_actor())
-    click.echo(f"PIN changed for {name}")
+    click.echo(_("PIN changed for {name}").format(name=name))
 
 
 @users.command("disable")
@@ -288,7 +294,7 @@ def users_disable(ctx: click.Context, name: str) -> None:
 
     _open_store(ctx)
     store_users.disable_user(name, actor=_actor())
-    click.echo(f"disabled {name}")
+    click.echo(_("disabled {name}").format(name=name))
 
 
 @users.command("unlock")
@@ -300,7 +306,7 @@ def users_unlock(ctx: click.Context, name: str) -> None:
 
     _open_store(ctx)
     store_users.unlock_user(name, actor=_actor())
-    click.echo(f"unlocked {name}")
+    click.echo(_("unlocked {name}").format(name=name))
 
 
 # --- backup, restore, checks ----------------------------------------------------------------
@@ -318,7 +324,7 @@ def backup(ctx: click.Context, dest: Path | None) -> None:
         dest = Path(config.backup.folder).expanduser() if config.backup.folder else config.data_dir / "backups"
         dest.mkdir(parents=True, exist_ok=True)
     written = backup_to(dest, actor=_actor())
-    click.echo(f"backup written to {written} (integrity check ok)")
+    click.echo(_("backup written to {path} (integrity check ok)").format(path=written))
 
 
 @main.command()
@@ -330,7 +336,7 @@ def restore(ctx: click.Context, src: Path) -> None:
 
     _open_store(ctx)
     kept = restore_from(src, actor=_actor())
-    click.echo(f"restored from {src}; the previous database is kept at {kept}")
+    click.echo(_("restored from {path}; the previous database is kept at {copy}").format(path=src, copy=kept))
 
 
 @main.group()
@@ -346,12 +352,12 @@ def db_check(ctx: click.Context) -> None:
 
     _open_store(ctx)
     result = run_check()
-    click.echo(f"integrity: {result.integrity}")
+    click.echo(_("integrity: {result}").format(result=result.integrity))
     if not result.journal.ok:
         raise click.ClickException(result.journal.describe())
     click.echo(result.journal.describe())
     if not result.ok:
-        raise click.ClickException("database check failed")
+        raise click.ClickException(_("database check failed"))
 
 
 @main.group()
@@ -429,7 +435,7 @@ def run(ctx: click.Context, kiosk: bool) -> None:
 
     config = _open_store(ctx)
     if not users.has_users():
-        raise click.ClickException("no users yet: run `pos-tui init --admin NAME` first")
+        raise click.ClickException(_("no users yet: run `pos-tui init --admin NAME` first"))
     _log_to_file(config)
     with lane_devices(config) as devices:
         run_lane(config, devices, kiosk=kiosk or config.kiosk.enabled)
@@ -457,9 +463,10 @@ def demo(data_dir: Path | None) -> None:
             run_lane(config, devices, kiosk=False)
     finally:
         close_database()
-    click.echo(f"Demo store: {folder}")
-    click.echo(f"Receipts the simulated printer received: {receipts}")
-    click.echo("Codes to try: " + "; ".join(f"{code} ({what})" for code, what in DEMO_CODES.items()))
+    click.echo(_("Demo store: {folder}").format(folder=folder))
+    click.echo(_("Receipts the simulated printer received: {path}").format(path=receipts))
+    codes = "; ".join(f"{code} ({what})" for code, what in DEMO_CODES.items())
+    click.echo(_("Codes to try: {codes}").format(codes=codes))
 
 
 @main.group()
@@ -509,14 +516,17 @@ def devices_group() -> None:
 def devices_check(ctx: click.Context) -> None:
     """Open each configured device and say how it is; exit 1 if any of them fails."""
     from pos_tui.devices.status import check_devices
+    from pos_tui.domain.display_width import cell_width, pad_cells
 
     checked = check_devices(_config(ctx))
-    width = max(len(device.name) for device in checked)
+    width = max(cell_width(device.name) for device in checked)
     for device in checked:
-        click.echo(f"{device.name:<{width}}  {'ok' if device.ok else 'FAILED':<6}  {device.words}")
+        state = _("ok") if device.ok else _("FAILED")
+        click.echo(f"{pad_cells(device.name, width)}  {pad_cells(state, 6)}  {device.words}")
     failed = [device.name for device in checked if not device.ok]
     if failed:
-        raise click.ClickException(f"{len(failed)} of the configured devices failed: {', '.join(failed)}")
+        raise click.ClickException(_("{count} of the configured devices failed: {names}").format(
+            count=len(failed), names=", ".join(failed)))
 
 
 # ---------------------------------------------------------------- back office
@@ -532,6 +542,6 @@ def admin(ctx: click.Context) -> None:
 
     config = _open_store(ctx)
     if not users.has_users():
-        raise click.ClickException("no users yet: run `pos-tui init --admin NAME` first")
+        raise click.ClickException(_("no users yet: run `pos-tui init --admin NAME` first"))
     _log_to_file(config)
     run_admin(config)

@@ -11,6 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from pos_tui.i18n import _
 from pos_tui.store import journal
 from pos_tui.store.db import StoreError, current_database, database_file, write_transaction
 from pos_tui.store.journal import JOURNAL_COLUMNS, VerifyResult, verify_rows
@@ -39,12 +40,12 @@ def _integrity(conn: sqlite3.Connection) -> str:
 
 def _open_readonly(path: Path) -> sqlite3.Connection:
     if not path.is_file():
-        raise BackupError(f"{path}: no such file")
+        raise BackupError(_("{path}: no such file").format(path=path))
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
-        raise BackupError(f"{path} is not a pos-tui database: {exc}") from None
+        raise BackupError(_("{path} is not a pos-tui database: {error}").format(path=path, error=exc)) from None
     return conn
 
 
@@ -62,9 +63,9 @@ def backup_to(dest: Path, *, actor: str | None = None) -> Path:
     if dest.is_dir():
         dest = dest / _default_name(dt.datetime.now())
     if dest.exists():
-        raise BackupError(f"{dest} already exists; choose another name")
+        raise BackupError(_("{path} already exists; choose another name").format(path=dest))
     if dest.resolve() == source:
-        raise BackupError("the backup cannot be the database itself")
+        raise BackupError(_("the backup cannot be the database itself"))
     dest.parent.mkdir(parents=True, exist_ok=True)
     live = current_database().connection()
     copy = sqlite3.connect(dest)
@@ -74,11 +75,12 @@ def backup_to(dest: Path, *, actor: str | None = None) -> Path:
     except sqlite3.Error as exc:
         copy.close()
         dest.unlink(missing_ok=True)
-        raise BackupError(f"backup to {dest} failed: {exc}") from None
+        raise BackupError(_("backup to {path} failed: {error}").format(path=dest, error=exc)) from None
     copy.close()
     if integrity != "ok":
         dest.unlink(missing_ok=True)
-        raise BackupError(f"the backup copy failed its integrity check ({integrity}); removed it")
+        failed = _("the backup copy failed its integrity check ({details}); removed it")
+        raise BackupError(failed.format(details=integrity))
     with write_transaction():
         last = JournalEntry.select(JournalEntry.seq).order_by(JournalEntry.seq.desc()).scalar()
         journal.append("backup", {"path": str(dest.resolve()), "bytes": dest.stat().st_size, "journal_seq": last}, actor)
@@ -90,7 +92,7 @@ def _check_restorable(src: Path) -> None:
     try:
         _check_copy(src, conn)
     except sqlite3.DatabaseError as exc:
-        raise BackupError(f"{src} is damaged: {exc}") from None
+        raise BackupError(_("{path} is damaged: {error}").format(path=src, error=exc)) from None
     finally:
         conn.close()
 
@@ -98,17 +100,17 @@ def _check_restorable(src: Path) -> None:
 def _check_copy(src: Path, conn: sqlite3.Connection) -> None:
     integrity = _integrity(conn)
     if integrity != "ok":
-        raise BackupError(f"{src} fails its integrity check: {integrity}")
+        raise BackupError(_("{path} fails its integrity check: {details}").format(path=src, details=integrity))
     tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     if not {"schema_version", JournalEntry._meta.table_name} <= tables:
-        raise BackupError(f"{src} is not a pos-tui database (no schema_version or journal table)")
+        raise BackupError(_("{path} is not a pos-tui database (no schema_version or journal table)").format(path=src))
     version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
     check_not_too_new(version, where=str(src))
     result = verify_rows(conn.execute(
         f"SELECT {JOURNAL_COLUMNS} FROM {JournalEntry._meta.table_name} ORDER BY seq"
     ))
     if not result.ok:
-        raise BackupError(f"{src} has a broken journal: {result.describe()}")
+        raise BackupError(_("{path} has a broken journal: {details}").format(path=src, details=result.describe()))
 
 
 def restore_from(src: Path, *, actor: str | None = None) -> Path:
@@ -120,7 +122,7 @@ def restore_from(src: Path, *, actor: str | None = None) -> Path:
     src = Path(src)
     target = database_file()
     if src.resolve() == target:
-        raise BackupError("cannot restore the database onto itself")
+        raise BackupError(_("cannot restore the database onto itself"))
     _check_restorable(src)
     safety = target.with_name(target.name + ".before-restore")
     db = current_database()
@@ -135,7 +137,8 @@ def restore_from(src: Path, *, actor: str | None = None) -> Path:
     try:
         source.backup(live)
     except sqlite3.Error as exc:
-        raise BackupError(f"restore from {src} failed: {exc}; the previous database is in {safety}") from None
+        failed = _("restore from {path} failed: {error}; the previous database is in {copy}")
+        raise BackupError(failed.format(path=src, error=exc, copy=safety)) from None
     finally:
         source.close()
     apply_migrations(db)

@@ -20,6 +20,7 @@ from typing import Collection
 from pos_tui.domain.barcodes import BarcodeError, classify
 from pos_tui.domain.cart import MILLI, UNITS
 from pos_tui.domain.money import Currency, MoneyError, format_amount, parse_amount
+from pos_tui.i18n import _, ngettext
 from pos_tui.store import journal
 from pos_tui.store.catalog import (
     CatalogError, ProductData, Progress, barcode_owners, iter_products, upsert_products,
@@ -39,7 +40,9 @@ class RowError:
     reason: str
 
     def __str__(self) -> str:
-        return f"line {self.line}, {self.column}: {self.reason}" if self.column else f"line {self.line}: {self.reason}"
+        if self.column:
+            return _("line {line}, {column}: {reason}").format(line=self.line, column=self.column, reason=self.reason)
+        return _("line {line}: {reason}").format(line=self.line, reason=self.reason)
 
 
 class ImportRejected(CatalogError):
@@ -48,7 +51,8 @@ class ImportRejected(CatalogError):
     def __init__(self, path: Path, errors: list[RowError]):
         self.errors = sorted(errors)
         count = len(self.errors)
-        super().__init__(f"{path}: {count} error{'s' if count != 1 else ''}, nothing imported")
+        super().__init__(ngettext("{path}: {count} error, nothing imported", "{path}: {count} errors, nothing imported",
+                                  count).format(path=path, count=count))
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,8 @@ def parse_stock(text: str) -> int | None:
         return None
     m = _STOCK.match(raw)
     if not m:
-        raise ValueError(f"stock {raw!r} is not a number like 12 or 1.250 (at most 3 decimals)")
+        bad = _("stock {stock} is not a number like 12 or 1.250 (at most 3 decimals)")
+        raise ValueError(bad.format(stock=repr(raw)))
     value = int(m.group("whole")) * MILLI + int((m.group("frac") or "").ljust(3, "0"))
     return -value if m.group("sign") else value
 
@@ -94,7 +99,7 @@ def _decode(path: Path, data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise ImportRejected(path, [RowError(line, "", "not UTF-8 text (save the file as UTF-8)")]) from None
+        raise ImportRejected(path, [RowError(line, "", _("not UTF-8 text (save the file as UTF-8)"))]) from None
 
 
 def _read_header(header: list[str], parsed: _Parsed) -> dict[str, int] | None:
@@ -102,14 +107,15 @@ def _read_header(header: list[str], parsed: _Parsed) -> dict[str, int] | None:
     positions: dict[str, int] = {}
     for index, name in enumerate(names):
         if name in positions:
-            parsed.errors.append(RowError(1, name, "column appears twice in the header"))
+            parsed.errors.append(RowError(1, name, _("column appears twice in the header")))
         positions.setdefault(name, index)
     missing = [name for name in COLUMNS if name not in positions]
     for name in missing:
-        parsed.errors.append(RowError(1, name, "required column is missing from the header"))
+        parsed.errors.append(RowError(1, name, _("required column is missing from the header")))
     extra = [header[i] for i, name in enumerate(names) if name not in COLUMNS]
     if extra:
-        parsed.warnings.append(f"ignoring extra column{'s' if len(extra) > 1 else ''}: {', '.join(extra)}")
+        parsed.warnings.append(ngettext("ignoring extra column: {columns}", "ignoring extra columns: {columns}",
+                                        len(extra)).format(columns=", ".join(extra)))
     return None if missing else positions
 
 
@@ -130,13 +136,14 @@ class _RowChecker:
         sku = self._sku(line, cells["sku"])
         name = cells["name"].strip()
         if not name:
-            self.error(line, "name", "name is empty")
+            self.error(line, "name", _("name is empty"))
         price = self._price(line, cells["price"])
         barcodes = self._barcodes(line, cells["barcodes"])
         tax = self._tax(line, cells["tax"])
         unit = cells["unit"].strip().lower() or "each"
         if unit not in UNITS:
-            self.error(line, "unit", f"unit must be {' or '.join(UNITS)}, not {cells['unit'].strip()!r}")
+            self.error(line, "unit", _("unit must be {units}, not {unit}").format(
+                units=_(" or ").join(UNITS), unit=repr(cells["unit"].strip())))
         try:
             stock = parse_stock(cells["stock"])
         except ValueError as exc:
@@ -149,11 +156,12 @@ class _RowChecker:
     def _sku(self, line: int, raw: str) -> str:
         sku = raw.strip()
         if not sku:
-            self.error(line, "sku", "SKU is empty")
+            self.error(line, "sku", _("SKU is empty"))
         elif len(sku) > MAX_SKU_LENGTH or any(c.isspace() or not c.isprintable() for c in sku):
-            self.error(line, "sku", f"SKU {sku!r} must be at most {MAX_SKU_LENGTH} characters without spaces")
+            self.error(line, "sku", _("SKU {sku} must be at most {length} characters without spaces").format(
+                sku=repr(sku), length=MAX_SKU_LENGTH))
         elif sku in self.sku_lines:
-            self.error(line, "sku", f"SKU {sku} is already on line {self.sku_lines[sku]}")
+            self.error(line, "sku", _("SKU {sku} is already on line {line}").format(sku=sku, line=self.sku_lines[sku]))
         else:
             self.sku_lines[sku] = line
         return sku
@@ -162,7 +170,7 @@ class _RowChecker:
         try:
             return parse_amount(raw, self.cur)
         except MoneyError as exc:
-            self.error(line, "price", f"bad price: {exc}")
+            self.error(line, "price", _("bad price: {error}").format(error=exc))
             return 0
 
     def _barcodes(self, line: int, raw: str) -> tuple[str, ...]:
@@ -171,10 +179,11 @@ class _RowChecker:
             try:
                 classify(code)
             except BarcodeError as exc:
-                self.error(line, "barcodes", f"bad barcode: {exc}")
+                self.error(line, "barcodes", _("bad barcode: {error}").format(error=exc))
                 continue
             if code in self.barcode_lines:
-                self.error(line, "barcodes", f"barcode {code} is already used on line {self.barcode_lines[code]}")
+                self.error(line, "barcodes", _("barcode {code} is already used on line {line}").format(
+                    code=code, line=self.barcode_lines[code]))
             else:
                 self.barcode_lines[code] = line
         return tuple(codes)
@@ -182,10 +191,11 @@ class _RowChecker:
     def _tax(self, line: int, raw: str) -> str:
         tax = raw.strip() or (self.default_tax or "")
         if not tax:
-            self.error(line, "tax", "tax code is empty")
+            self.error(line, "tax", _("tax code is empty"))
         elif tax not in self.tax_codes:
-            known = ", ".join(sorted(self.tax_codes)) or "none"
-            self.error(line, "tax", f"unknown tax code {tax!r} (configured: {known})")
+            known = ", ".join(sorted(self.tax_codes)) or _("none")
+            unknown = _("unknown tax code {code} (configured: {known})")
+            self.error(line, "tax", unknown.format(code=repr(tax), known=known))
         return tax
 
 
@@ -195,7 +205,7 @@ def _parse(path: Path, text: str, cur: Currency, tax_codes: Collection[str], def
     try:
         header = next(reader, None)
         if header is None:
-            raise ImportRejected(path, [RowError(1, "", "the file is empty (expected a header row)")])
+            raise ImportRejected(path, [RowError(1, "", _("the file is empty (expected a header row)"))])
         positions = _read_header(header, parsed)
         if positions is None:
             return parsed
@@ -207,11 +217,12 @@ def _parse(path: Path, text: str, cur: Currency, tax_codes: Collection[str], def
             if not cells or (len(cells) == 1 and not cells[0].strip()):
                 continue
             if len(cells) != len(header):
-                parsed.errors.append(RowError(line, "", f"expected {len(header)} fields, found {len(cells)}"))
+                parsed.errors.append(RowError(line, "", _("expected {expected} fields, found {found}").format(
+                    expected=len(header), found=len(cells))))
                 continue
             checker.check(line, {name: cells[positions[name]] for name in COLUMNS})
     except csv.Error as exc:
-        parsed.errors.append(RowError(reader.line_num, "", f"CSV format error: {exc}"))
+        parsed.errors.append(RowError(reader.line_num, "", _("CSV format error: {error}").format(error=exc)))
     return parsed
 
 
@@ -224,7 +235,8 @@ def _barcodes_taken_elsewhere(parsed: _Parsed) -> list[RowError]:
         sku = owner_in_file[code]
         # A barcode moving between two products of this file is fine: both get their barcodes replaced.
         if owner != sku and owner not in file_skus:
-            errors.append(RowError(line_of[sku], "barcodes", f"barcode {code} already belongs to product {owner}"))
+            taken = _("barcode {code} already belongs to product {sku}").format(code=code, sku=owner)
+            errors.append(RowError(line_of[sku], "barcodes", taken))
     return errors
 
 
@@ -242,7 +254,7 @@ def import_products(
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise CatalogError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise CatalogError(_("cannot read {path}: {error}").format(path=path, error=exc.strerror or exc)) from None
     digest = hashlib.sha256(data).hexdigest()
     parsed = _parse(path, _decode(path, data), cur, tax_codes, default_tax)
     with write_transaction():

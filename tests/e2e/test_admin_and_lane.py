@@ -71,7 +71,7 @@ async def test_admin_price_changes_reach_the_selling_lane_at_its_next_scan(store
             await pilot.press("f2")
             await settle(pilot, lambda: isinstance(app.screen, PromptModal))
             await type_keys(pilot, f"{price // 100}.{price % 100:02d}\r")
-            await settle(pilot, lambda: isinstance(app.screen, ProductsScreen) and "Price of" in said(app))
+            await settle(pilot, lambda: isinstance(app.screen, ProductsScreen) and "next scan" in said(app))
             messages.append(said(app))
             assert seller.ask(f"scan {SOAP}") == f"price {SOAP} {price}"
         await pilot.press("escape", "escape", "f4")

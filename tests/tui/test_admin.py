@@ -5,18 +5,22 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from textual.widgets import Input
 
+from pos_tui.cli import main
 from pos_tui.demo import create_demo_store
 from pos_tui.domain.display_width import cell_width
+from pos_tui.domain.permissions import PermissionDenied, Role
 from pos_tui.lane import Lane
 from pos_tui.store import catalog, journal, sales, users
 from pos_tui.store.db import close_database
 from pos_tui.tui.admin.app import AdminApp
-from pos_tui.tui.admin.back_office import BackOffice
+from pos_tui.tui.admin.back_office import AdminError, BackOffice, Operator
 from pos_tui.tui.admin.devices import DevicesScreen
 from pos_tui.tui.admin.menu import MenuScreen, SignInScreen
 from pos_tui.tui.admin.products import ProductsScreen
@@ -102,8 +106,8 @@ async def test_price_change_is_journaled_and_the_lane_scans_the_new_price(store,
         await pilot.press("f2")
         await settle(pilot, lambda: isinstance(app.screen, PromptModal))
         feed_terminal(app, "6.2\r")
-        await settle(pilot, lambda: isinstance(app.screen, ProductsScreen) and "Price of" in message(app))
-        assert message(app) == "Price of Soap: 5.00 -> 6.20; the lanes charge it from their next scan"
+        await settle(pilot, lambda: isinstance(app.screen, ProductsScreen) and "next scan" in message(app))
+        assert message(app) == "Soap: price 5.00 -> 6.20, from the lanes' next scan"
 
     assert catalog.get_by_sku("SOAP").price == 620
     row = journal.entries("catalog.price")[-1]
@@ -333,10 +337,10 @@ async def test_backup_now_writes_a_checked_copy(store, feed_terminal, settle, tm
         await settle(pilot, lambda: isinstance(app.screen, ConfirmModal))
         await pilot.press("y")
         await app.workers.wait_for_complete()
-        await settle(pilot, lambda: "Backup written" in message(app))
+        await settle(pilot, lambda: "Backed up" in message(app))
         said = message(app)
     copies = list((tmp_path / "backups").glob("pos-*.db"))
-    assert len(copies) == 1 and said == f"Backup written to {copies[0]} (integrity check ok)"
+    assert len(copies) == 1 and said == f"Backed up, copy checked: {copies[0]}"
     assert journal.entries("backup")[-1].actor == "boss"
 
 
@@ -365,3 +369,24 @@ async def test_the_device_check_waits_for_a_payment_in_progress(store, feed_term
         await app.workers.wait_for_complete()
         await settle(pilot, lambda: "in progress" in message(app))
         assert "check the devices after it" in message(app)
+
+
+def test_the_admin_command_needs_a_user_first(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(f'[paths]\ndata_dir = "{tmp_path / "store"}"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(config), "admin"])
+    assert result.exit_code == 1
+    assert "no users yet: run `pos-tui init --admin NAME` first" in result.output
+
+
+def test_each_intent_checks_the_operators_role_and_an_old_pin_is_flagged(store):
+    office = BackOffice(replace(store, security=replace(store.security, pin_max_age_days=30)))
+    with pytest.raises(AdminError, match="sign in first"):
+        office.find_products("soap")
+    users.add_user("old", "supervisor", "1357", 4, now=dt.datetime.now() - dt.timedelta(days=31), actor="test")
+    assert office.sign_in("old", "1357") == Operator("old", Role.SUPERVISOR, pin_expired=True)
+    with pytest.raises(PermissionDenied, match="catalog needs an admin"):
+        office.set_price("SOAP", "1.00")
+    with pytest.raises(PermissionDenied, match="users needs an admin"):
+        office.disable_user("cashier")
+    assert catalog.get_by_sku("SOAP").price == 500 and not users.get_user("cashier").disabled

@@ -57,6 +57,7 @@ from pos_tui.devices.terminal.frames import (
     frame,
     unframe,
 )
+from pos_tui.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +214,7 @@ class ConcertTerminal(PaymentTerminal):
         except FrameError as exc:
             raise TerminalError(str(exc)) from exc
         if not self._busy.acquire(blocking=False):
-            raise TerminalError("the card terminal is already busy with a payment")
+            raise TerminalError(_("the card terminal is already busy with a payment"))
         try:
             outcome = self._run(request, on_progress or (lambda message: None), cancel or threading.Event())
         finally:
@@ -226,24 +227,25 @@ class ConcertTerminal(PaymentTerminal):
         return outcome
 
     def _run(self, request: Request, progress: ProgressCallback, cancel: threading.Event) -> Outcome:
-        progress("calling the terminal")
+        progress(_("calling the terminal"))
         try:
             wire = self._call(cancel)
         except _Stopped:
-            return Outcome(CANCELLED, "stopped before the request was sent")
+            return Outcome(CANCELLED, _("stopped before the request was sent"))
         except _NotReached as exc:
             return Outcome(DECLINED, str(exc))
         try:
             outcome = self._send_request(wire, request)
             if outcome is not None:
                 return outcome
-            progress("follow the terminal: the customer presents the card")
+            progress(_("follow the terminal: the customer presents the card"))
             return self._receive_answer(wire, request, progress)
         except _Stopped:
-            return Outcome(UNKNOWN, "stopped waiting for the terminal: check its last ticket")
+            return Outcome(UNKNOWN, _("stopped waiting for the terminal: check its last ticket"))
         except _LinkLost as exc:
             self._close_port()
-            return Outcome(UNKNOWN, f"link to the terminal lost after the request was sent ({exc})")
+            lost = _("link to the terminal lost after the request was sent ({error})")
+            return Outcome(UNKNOWN, lost.format(error=exc))
 
     def _call(self, cancel: threading.Event) -> _Wire:
         """Open the line (the port stays open between payments) and call: ENQ answered by ACK."""
@@ -259,10 +261,12 @@ class ConcertTerminal(PaymentTerminal):
                 if retry_stale_port:
                     retry_stale_port = False  # the port kept since the last payment went stale
                     continue
-                raise _NotReached(f"link to the terminal lost before the request was sent ({exc})") from exc
+                raise _NotReached(
+                    _("link to the terminal lost before the request was sent ({error})").format(error=exc)
+                ) from exc
             if reply == ACK:
                 return wire
-            raise _NotReached("terminal not answering" if reply is None else "terminal busy: it refused the call")
+            raise _NotReached(_("terminal not answering") if reply is None else _("terminal busy: it refused the call"))
 
     def _open_port(self):
         if self._port is None:
@@ -283,35 +287,40 @@ class ConcertTerminal(PaymentTerminal):
     def _send_request(self, wire: _Wire, request: Request) -> Outcome | None:
         """Send the request frame; None once the terminal has acknowledged it."""
         data = frame(encode_request(request))
-        for _ in range(1 + MAX_RESENDS):
+        for _attempt in range(1 + MAX_RESENDS):
             wire.send(data)
             reply = wire.wait_for({ACK, NAK}, self.step_timeout)
             if reply == ACK:
                 wire.send(bytes([EOT]))
                 return None
             if reply is None:
-                return Outcome(UNKNOWN, "the terminal did not acknowledge the request; it may have started the payment")
+                return Outcome(
+                    UNKNOWN, _("the terminal did not acknowledge the request; it may have started the payment")
+                )
         wire.send(bytes([EOT]))
-        return Outcome(DECLINED, f"the terminal refused the request {1 + MAX_RESENDS} times (transmission errors)")
+        refused = _("the terminal refused the request {count} times (transmission errors)")
+        return Outcome(DECLINED, refused.format(count=1 + MAX_RESENDS))
 
     def _receive_answer(self, wire: _Wire, request: Request, progress: ProgressCallback) -> Outcome:
         if wire.wait_for({ENQ}, self.answer_timeout, cancellable=True) is None:
-            return Outcome(UNKNOWN, f"no answer from the terminal within {self.answer_timeout:g} s: check its last ticket")
+            return Outcome(UNKNOWN, _("no answer from the terminal within {seconds} s: check its last ticket").format(
+                seconds=f"{self.answer_timeout:g}"))
         wire.send(bytes([ACK]))
-        progress("receiving the answer")
+        progress(_("receiving the answer"))
         reader = FrameReader()
         bad_frames = 0
         while True:
             raw = self._read_frame(wire, reader)
             if raw is None:
-                return Outcome(UNKNOWN, "the terminal stopped in the middle of its answer")
+                return Outcome(UNKNOWN, _("the terminal stopped in the middle of its answer"))
             try:
                 data = unframe(raw)
             except FrameError as exc:
                 bad_frames += 1
                 wire.send(bytes([NAK]))
                 if bad_frames > MAX_RESENDS:
-                    return Outcome(UNKNOWN, f"unreadable answer after {bad_frames} tries ({exc})")
+                    return Outcome(UNKNOWN, _("unreadable answer after {count} tries ({error})").format(
+                        count=bad_frames, error=exc))
                 continue
             wire.send(bytes([ACK]))
             break
@@ -322,7 +331,7 @@ class ConcertTerminal(PaymentTerminal):
         try:
             answer = decode_answer(data)
         except FrameError as exc:
-            return Outcome(UNKNOWN, f"unreadable answer from the terminal ({exc})")
+            return Outcome(UNKNOWN, _("unreadable answer from the terminal ({error})").format(error=exc))
         return judge_answer(request, answer)
 
     def _read_frame(self, wire: _Wire, reader: FrameReader) -> bytes | None:
@@ -350,17 +359,23 @@ def judge_answer(request: Request, answer: Answer) -> Outcome:
     """The outcome an answer means for the request it should belong to."""
     mismatches = []
     if answer.private != request.private:
-        mismatches.append(f"reference {answer.private!r} instead of {request.private!r}")
+        mismatches.append(
+            _("reference {got} instead of {sent}").format(got=repr(answer.private), sent=repr(request.private))
+        )
     if answer.amount != request.amount:
-        mismatches.append(f"amount {answer.amount} instead of {request.amount}")
+        mismatches.append(_("amount {got} instead of {sent}").format(got=answer.amount, sent=request.amount))
     if answer.currency_numeric != request.currency_numeric:
-        mismatches.append(f"currency {answer.currency_numeric} instead of {request.currency_numeric}")
+        mismatches.append(_("currency {got} instead of {sent}").format(got=answer.currency_numeric,
+                                                                       sent=request.currency_numeric))
     if answer.pos_number != request.pos_number:
-        mismatches.append(f"POS number {answer.pos_number} instead of {request.pos_number}")
+        mismatches.append(
+            _("POS number {got} instead of {sent}").format(got=answer.pos_number, sent=request.pos_number)
+        )
     if mismatches:
         return Outcome(
             UNKNOWN,
-            "the answer does not match the request (" + "; ".join(mismatches) + "): check the terminal's ticket",
+            _("the answer does not match the request ({mismatches}): check the terminal's ticket").format(
+                mismatches=_("; ").join(mismatches)),
             masked_pan=answer.masked_pan,
             raw_status=answer.status,
         )
@@ -368,10 +383,13 @@ def judge_answer(request: Request, answer: Answer) -> Outcome:
         return Outcome(APPROVED, masked_pan=answer.masked_pan, terminal_ref=answer.private, raw_status=answer.status)
     if answer.status == REFUSED:
         if answer.cancelled:
-            return Outcome(CANCELLED, "cancelled on the terminal", masked_pan=answer.masked_pan, raw_status=answer.status)
-        return Outcome(DECLINED, "refused by the terminal", masked_pan=answer.masked_pan, raw_status=answer.status)
+            return Outcome(
+                CANCELLED, _("cancelled on the terminal"), masked_pan=answer.masked_pan, raw_status=answer.status
+            )
+        return Outcome(DECLINED, _("refused by the terminal"), masked_pan=answer.masked_pan, raw_status=answer.status)
     if answer.status == NOT_VERIFIED:
-        return Outcome(DECLINED, "not verified", masked_pan=answer.masked_pan, raw_status=answer.status)
+        return Outcome(DECLINED, _("not verified"), masked_pan=answer.masked_pan, raw_status=answer.status)
     return Outcome(
-        UNKNOWN, f"unexpected status {answer.status!r} from the terminal: check its ticket", raw_status=answer.status
+        UNKNOWN, _("unexpected status {status} from the terminal: check its ticket").format(status=repr(answer.status)),
+        raw_status=answer.status,
     )

@@ -12,6 +12,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pos_tui.i18n import _
+
 APPROVED = "approved"
 DECLINED = "declined"
 PENDING = "pending"
@@ -100,7 +102,8 @@ def settle_wallet_payment(
         return outcome
     reversal = gateway.reverse(out_trade_no)
     if reversal.status == REVERSED:
-        return WalletOutcome(DECLINED, outcome.transaction_id, f"not confirmed within {max_wait:g} s; the payment was reversed")
-    return WalletOutcome(
-        UNKNOWN, outcome.transaction_id, f"not confirmed within {max_wait:g} s and the reversal failed: {reversal.reason}"
-    )
+        reason = _("not confirmed within {seconds} s; the payment was reversed").format(seconds=f"{max_wait:g}")
+        return WalletOutcome(DECLINED, outcome.transaction_id, reason)
+    reason = _("not confirmed within {seconds} s and the reversal failed: {reason}").format(
+        seconds=f"{max_wait:g}", reason=reversal.reason)
+    return WalletOutcome(UNKNOWN, outcome.transaction_id, reason)

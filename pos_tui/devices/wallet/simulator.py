@@ -35,6 +35,7 @@ from pos_tui.devices.wallet.base import (
     WalletGateway,
     WalletOutcome,
 )
+from pos_tui.i18n import _
 
 _DEFAULT_POLLS = {"user_paying": 2, "user_cancels": 2}
 _WORDS = {"approve", "decline", "timeout", "lost_reply"} | set(_DEFAULT_POLLS)
@@ -53,7 +54,7 @@ class WalletStep:
 
 def parse_wallet_step(word: str) -> WalletStep:
     """A script word ("approve", "user_paying:3") as a WalletStep; WalletScriptError if unknown."""
-    name, _, argument = word.strip().lower().partition(":")
+    name, _colon, argument = word.strip().lower().partition(":")
     name = name.replace("-", "_")
     if name not in _WORDS:
         raise WalletScriptError(f"unknown wallet script word {word!r} (known: {', '.join(sorted(_WORDS))})")
@@ -105,9 +106,9 @@ class SimulatedWallet(WalletGateway):
                     raise WalletError(f"out_trade_no {out_trade_no} was already used for another payment")
                 return self._state(trade)
             if out_trade_no in self._closed:
-                return WalletOutcome(DECLINED, reason=f"trade {out_trade_no} was closed")
+                return WalletOutcome(DECLINED, reason=_("trade {number} was closed").format(number=out_trade_no))
             if not (code.isascii() and code.isdigit()):
-                return WalletOutcome(DECLINED, reason="not a payment code")
+                return WalletOutcome(DECLINED, reason=_("not a payment code"))
             step = self._script.popleft() if self._script else WalletStep(_BY_CENTS.get(amount % 100, "approve"), 2)
             self._serial += 1
             transaction_id = f"{self.name.upper()[:3]}{self._serial:012d}"
@@ -115,7 +116,7 @@ class SimulatedWallet(WalletGateway):
             trade = Trade(code, amount, currency, transaction_id, status, step)
             self._trades[out_trade_no] = trade
             if step.action in ("timeout", "lost_reply"):
-                return WalletOutcome(UNKNOWN, reason="no answer from the wallet acquirer")
+                return WalletOutcome(UNKNOWN, reason=_("no answer from the wallet acquirer"))
             return self._state(trade)
 
     def query(self, out_trade_no: str) -> WalletOutcome:
@@ -123,7 +124,7 @@ class SimulatedWallet(WalletGateway):
             self.calls.append(("query", out_trade_no))
             trade = self._trades.get(out_trade_no)
             if trade is None:
-                return WalletOutcome(UNKNOWN, reason=f"no trade {out_trade_no}")
+                return WalletOutcome(UNKNOWN, reason=_("no trade {number}").format(number=out_trade_no))
             if trade.status == PENDING:
                 trade.queries += 1
                 if trade.step.action in _DEFAULT_POLLS and trade.queries >= trade.step.polls:
@@ -145,16 +146,16 @@ class SimulatedWallet(WalletGateway):
             self.calls.append(("refund", out_trade_no))
             trade = self._trades.get(out_trade_no)
             if trade is None or trade.status != APPROVED:
-                return WalletOutcome(DECLINED, reason=f"trade {out_trade_no} is not a completed payment")
+                not_paid = _("trade {number} is not a completed payment")
+                return WalletOutcome(DECLINED, reason=not_paid.format(number=out_trade_no))
             if refund_no in trade.refunds:
                 if trade.refunds[refund_no] != amount:
                     raise WalletError(f"refund_no {refund_no} was already used for another amount")
                 return WalletOutcome(REFUNDED, f"{trade.transaction_id}-{refund_no}")
             refunded = sum(trade.refunds.values())
             if refunded + amount > trade.amount:
-                return WalletOutcome(
-                    DECLINED, reason=f"refund of {amount} exceeds what is left of the payment ({trade.amount - refunded})"
-                )
+                too_much = _("refund of {amount} exceeds what is left of the payment ({left})")
+                return WalletOutcome(DECLINED, reason=too_much.format(amount=amount, left=trade.amount - refunded))
             trade.refunds[refund_no] = amount
             return WalletOutcome(REFUNDED, f"{trade.transaction_id}-{refund_no}")
 
@@ -172,10 +173,10 @@ class SimulatedWallet(WalletGateway):
         if trade.status == APPROVED:
             return WalletOutcome(APPROVED, trade.transaction_id)
         if trade.status == DECLINED:
-            return WalletOutcome(DECLINED, trade.transaction_id, "refused by the wallet")
+            return WalletOutcome(DECLINED, trade.transaction_id, _("refused by the wallet"))
         if trade.status == REVERSED:
-            return WalletOutcome(DECLINED, trade.transaction_id, "the trade was reversed")
-        return WalletOutcome(PENDING, trade.transaction_id, "the customer is confirming on the phone")
+            return WalletOutcome(DECLINED, trade.transaction_id, _("the trade was reversed"))
+        return WalletOutcome(PENDING, trade.transaction_id, _("the customer is confirming on the phone"))
 
 
 def _check_request(amount: int, out_trade_no: str) -> None:

@@ -84,7 +84,10 @@ class AdminApp(App[None]):
     def signed_in(self) -> None:
         operator = self.office.operator
         self.switch_screen(MenuScreen())
-        self.call_after_refresh(self.top.say, f"Signed in as {operator.name} ({operator.role.label})")
+        note = f"Signed in as {operator.name} ({operator.role.label})"
+        if operator.pin_expired:
+            note += ": your PIN has expired, have an admin set a new one (Users, F3)"
+        self.call_after_refresh(self.top.say, note, error=operator.pin_expired)
 
     def sign_out(self) -> None:
         self.office.sign_out()
@@ -123,7 +126,7 @@ class AdminApp(App[None]):
             screen.say(str(event.worker.error) or f"{event.worker.name} failed", error=True)
         elif group == BACKUP_GROUP:
             written: Path = event.worker.result
-            screen.say(f"Backup written to {written} (integrity check ok)")
+            screen.say(f"Backed up, copy checked: {written}")
         elif hasattr(screen, "show_reports"):
             screen.show_reports(event.worker.result)
 

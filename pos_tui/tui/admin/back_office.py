@@ -44,6 +44,7 @@ ADMIN_ERRORS: tuple[type[Exception], ...] = (AdminError, DomainError, MoneyError
 class Operator:
     name: str
     role: Role
+    pin_expired: bool = False
 
 
 class BackOffice:
@@ -63,7 +64,7 @@ class BackOffice:
         role = Role.parse(user.role)
         if role < Role.SUPERVISOR:
             raise AdminError(f"{user.name} is a cashier: the back office needs a supervisor or an admin")
-        self.operator = Operator(user.name, role)
+        self.operator = Operator(user.name, role, user.must_change_pin)
         return self.operator
 
     def sign_out(self) -> None:

@@ -175,8 +175,8 @@ class ProductsScreen(AdminScreen):
         product = self.selected
         per = " per kg" if product is not None and product.unit == "kg" else ""
         self._change("New price", Question(f"Price{per}> "), self.office.set_price,
-                     lambda b, a: f"Price of {a.name}: {_price_text(b, self.cur)} -> {_price_text(a, self.cur)}; "
-                                  "the lanes charge it from their next scan",
+                     lambda b, a: f"{a.name}: price {_price_text(b, self.cur)} -> {_price_text(a, self.cur)}, "
+                                  "from the lanes' next scan",
                      hint=f"Now {_price_text(product, self.cur)}{per}. Type the new price (like 12.50), Enter."
                      if product else "")
 

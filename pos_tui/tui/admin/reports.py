@@ -100,7 +100,7 @@ class ReportsScreen(AdminScreen):
             return
         cur = self.office.currency
         total = sum(h.amount for h in hours)
-        head = f"Sales by hour, every lane, {day.isoformat()}\nhour{'sales':>{REPORT_CELLS - 8}}\n"
+        head = f"Sales by hour, every lane, {day.isoformat()}: hour, bar, number of sales, amount\n\n"
         body = "\n".join(hourly_bars(hours, REPORT_CELLS, cur)) or "no sales that day"
         self.show(f"by hour {day.isoformat()}", head + body)
         self.say(f"{sum(h.count for h in hours)} sales on {day.isoformat()}: {format_amount(total, cur, symbol=True)}")

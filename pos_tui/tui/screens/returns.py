@@ -227,6 +227,12 @@ class RefundWaitModal(LaneModal[None]):
         self.app.cancel_payment()
 
 
+def tender_label(method: str) -> str:
+    """"Cash", "Card", "Alipay", "WeChat Pay": the method's name with a capital first letter."""
+    name = method_name(method)
+    return name[:1].upper() + name[1:]
+
+
 class RefundDoneModal(LaneModal[None]):
     """The return is refunded: how much went back on each tender (the cash to hand over), and the
     refund receipt's number."""
@@ -239,7 +245,7 @@ class RefundDoneModal(LaneModal[None]):
         self.cur = cur
 
     def compose(self) -> ComposeResult:
-        refunds = [(method_name(p.method).capitalize(), p.amount) for p in self.ret.refunds if p.status in SETTLED]
+        refunds = [(tender_label(p.method), p.amount) for p in self.ret.refunds if p.status in SETTLED]
         cash = sum(p.amount for p in self.ret.refunds if p.status in SETTLED and p.method == "cash")
         with Vertical() as box:
             box.border_title = f"Refunded: receipt {self.ret.receipt_no}"
