@@ -11,6 +11,7 @@ frame is drawn and the lane takes input (the sign-in screen).
 from __future__ import annotations
 
 import argparse
+import compileall
 import statistics
 import sys
 import tempfile
@@ -42,6 +43,9 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=1_000_000)
     parser.add_argument("--term", default="xterm-256color")
     args = parser.parse_args()
+    # Both sides start from compiled bytecode, as after `pip install` (textual's is; an editable
+    # checkout run with PYTHONDONTWRITEBYTECODE would otherwise recompile the lane on every start).
+    compileall.compile_dir(str(HERE.parent / "pos_tui"), quiet=1)
     with tempfile.TemporaryDirectory(prefix="pos-tui-bench-") as tmp:
         print(f"building a store with {args.products:,} products ...", flush=True)
         config = make_store(Path(tmp), args.products)

@@ -477,9 +477,8 @@ def report_ready() -> None:
     fd = os.environ.pop(READY_FD_ENV, None)
     if fd is None:
         return
-    import resource
-
-    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with open("/proc/self/status", encoding="ascii") as status:  # VmHWM: ru_maxrss inherits a parent's
+        peak_rss = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
     with os.fdopen(int(fd), "w") as ready:
         ready.write(f"{time.monotonic()} {peak_rss}\n")
 
