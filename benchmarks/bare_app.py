@@ -34,6 +34,7 @@ READY_FD_ENV = "POS_TUI_READY_FD"
 class LaunchRun:
     ready_seconds: float
     peak_rss_kib: int
+    open_seconds: float | None = None  # the lane's second line: store and lane open
 
 
 def report_ready() -> None:
@@ -95,15 +96,16 @@ def run_bare_app() -> None:
     BareLane().run()
 
 
-def measure_launch(argv: list[str], runs: int, term: str = "xterm-256color") -> list[LaunchRun]:
-    """Start ``argv`` ``runs`` times on a fresh 80x24 pty; time spawn -> the child's ready line."""
+def measure_launch(argv: list[str], runs: int, term: str = "xterm-256color", stages: int = 1) -> list[LaunchRun]:
+    """Start ``argv`` ``runs`` times on a fresh 80x24 pty; time spawn -> the child's ready line
+    (and, with ``stages=2``, its second line)."""
     results = []
     for _ in range(runs):
-        results.append(_launch_once(argv, term))
+        results.append(_launch_once(argv, term, stages))
     return results
 
 
-def _launch_once(argv: list[str], term: str) -> LaunchRun:
+def _launch_once(argv: list[str], term: str, stages: int = 1) -> LaunchRun:
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     ready_read, ready_write = os.pipe()
@@ -121,6 +123,7 @@ def _launch_once(argv: list[str], term: str) -> LaunchRun:
     os.close(ready_write)
     with os.fdopen(ready_read) as ready:
         line = ready.readline()
+        second = ready.readline() if stages > 1 else ""
     if child.poll() is None:  # an app that keeps running once ready (the lane) is stopped here
         child.terminate()
     child.wait(timeout=60)
@@ -128,7 +131,10 @@ def _launch_once(argv: list[str], term: str) -> LaunchRun:
     if not line:
         raise RuntimeError(f"{' '.join(argv)} exited ({child.returncode}) without reporting ready")
     ready_at, peak_rss = line.split()
-    return LaunchRun(float(ready_at) - started, int(peak_rss))
+    if not second:
+        return LaunchRun(float(ready_at) - started, int(peak_rss))
+    open_at, open_rss = second.split()  # the peak so far includes the open lane
+    return LaunchRun(float(ready_at) - started, int(open_rss), float(open_at) - started)
 
 
 def _drain(master: int) -> None:

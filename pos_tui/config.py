@@ -619,7 +619,10 @@ def load_config(path: Path | None = None, *, data_dir: Path | None = None) -> Co
             table = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError("", f"{chosen}: not valid TOML: {exc}") from None
-    return parse_config(table, data_dir or default_data_dir())
+    paths = table.get("paths")
+    if data_dir is None and not (isinstance(paths, dict) and "data_dir" in paths):
+        data_dir = default_data_dir()  # platformdirs costs start-up time: only when it is needed
+    return parse_config(table, data_dir or Path("."))
 
 
 def with_overrides(config: Config, **sections: Any) -> Config:

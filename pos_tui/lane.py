@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from pos_tui.config import Config, Department
-from pos_tui.devices.terminal.base import UNKNOWN, Outcome, derive_reference
+from pos_tui.devices.terminal.base import DECLINED, UNKNOWN, Outcome, TerminalError, derive_reference
 from pos_tui.devices.wallet.base import WalletOutcome, settle_wallet_payment
 from pos_tui.domain.barcodes import BarcodeError, decode_embedded, is_gtin, validate_gtin
 from pos_tui.domain.cart import Cart, CartLine, OverLimit, check_line_amount, check_quantity
@@ -477,6 +477,8 @@ class Lane(SettlementIntents):
         """Blocking: the card dialogue with the terminal (call from a worker thread)."""
         try:
             return self.terminal.pay(attempt.amount, self.currency.numeric, attempt.reference, on_progress, cancel)
+        except TerminalError as exc:  # the driver refused to send anything: nothing was charged
+            return Outcome(DECLINED, reason=str(exc))
         except Exception as exc:  # a driver bug must not look like a decline: money may have moved
             log.exception("terminal failed during attempt %s", attempt.reference)
             return Outcome(UNKNOWN, reason=_("terminal error: {error}").format(error=exc))

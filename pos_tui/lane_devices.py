@@ -1,13 +1,17 @@
-"""The devices a lane runs with, built from its config; simulators are started where it says so."""
+"""The lane and the devices it runs with, opened from its config; simulators start where it says so."""
 
 from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from pos_tui.config import WALLETS, Config
+from pos_tui.i18n import _
+
+if TYPE_CHECKING:
+    from pos_tui.lane import Lane
 
 
 @dataclass
@@ -54,3 +58,21 @@ def lane_devices(config: Config, *, simulate_printer_to: Path | None = None) -> 
 
                 devices.wallets[name] = SimulatedWallet(name)
         yield devices
+
+
+@contextlib.contextmanager
+def opened_lane(config: Config, *, simulate_printer_to: Path | None = None) -> Iterator["Lane"]:
+    """Open the store, the devices and the lane; everything is closed again on exit. StoreError
+    (e.g. no users yet) or DeviceError say in one line what would not open."""
+    from pos_tui.lane import Lane
+    from pos_tui.store import users
+    from pos_tui.store.db import StoreError, close_database, open_database
+
+    open_database(config.database.url)
+    try:
+        if not users.has_users():
+            raise StoreError(_("no users yet: run `pos-tui init --admin NAME` first"))
+        with lane_devices(config, simulate_printer_to=simulate_printer_to) as devices:
+            yield Lane(config, printer=devices.printer, terminal=devices.terminal, wallets=devices.wallets)
+    finally:
+        close_database()

@@ -203,3 +203,16 @@ def test_cancel_flag_stops_the_wait_as_unknown(config, simulator):
     outcome = lane.run_card(attempt, cancel=cancel)
     assert outcome.status == "unknown"
     assert lane.finish_payment(attempt, outcome).unresolved
+
+
+def test_a_payment_the_driver_refuses_to_send_is_declined_not_unknown(config, simulator):
+    lane = make_lane(config, simulator)
+    at_payment(lane)
+    lane.terminal.step_timeout = 0.1
+    attempt = lane.begin_card()
+    with lane.terminal._busy:  # a status check holding the line past a handshake step
+        outcome = lane.run_card(attempt)
+    assert outcome.status == "declined" and "busy" in outcome.reason
+    view = lane.finish_payment(attempt, outcome)
+    assert view.state is State.CHOOSING_PAYMENT and not view.unresolved
+    assert simulator.requests == []

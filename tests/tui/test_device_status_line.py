@@ -14,7 +14,7 @@ from pos_tui.devices.printer import PrinterStatus
 from pos_tui.domain.checkout import State
 from pos_tui.lane import Lane
 from pos_tui.store.db import close_database
-from pos_tui.tui import app as app_module
+from pos_tui.tui import device_status
 from pos_tui.tui.app import PosApp
 from pos_tui.tui.device_status import DEVICE_GROUP, start_device_check
 from pos_tui.tui.widgets.status_header import StatusHeader
@@ -133,7 +133,7 @@ async def test_the_terminal_is_not_called_while_a_sale_is_open(lane, devices, fe
 async def test_the_lane_checks_by_itself_on_a_timer(lane, devices, monkeypatch):
     printer, terminal = devices
     printer.release.set()
-    monkeypatch.setattr(app_module, "DEVICE_CHECK_SECONDS", 0.01)
+    monkeypatch.setattr(device_status, "DEVICE_CHECK_SECONDS", 0.01)
     app = PosApp(lane)
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(500):
