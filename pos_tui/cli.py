@@ -429,16 +429,14 @@ def _log_to_file(config: Config) -> Path:
 @click.pass_context
 def run(ctx: click.Context, kiosk: bool) -> None:
     """Open the lane with the configured store and devices."""
-    from pos_tui.lane_devices import lane_devices
-    from pos_tui.store import users
+    from pos_tui.lane_devices import opened_lane
     from pos_tui.tui.app import run_lane
 
-    config = _open_store(ctx)
-    if not users.has_users():
-        raise click.ClickException(_("no users yet: run `pos-tui init --admin NAME` first"))
+    config = _config(ctx)
     _log_to_file(config)
-    with lane_devices(config) as devices:
-        run_lane(config, devices, kiosk=kiosk or config.kiosk.enabled)
+    failure = run_lane(config, opened_lane(config), kiosk=kiosk or config.kiosk.enabled)
+    if failure:
+        raise click.ClickException(failure)
 
 
 @main.command()
@@ -449,20 +447,19 @@ def demo(data_dir: Path | None) -> None:
     import tempfile
 
     from pos_tui.demo import DEMO_CODES, open_demo_store
-    from pos_tui.lane_devices import lane_devices
+    from pos_tui.lane_devices import opened_lane
     from pos_tui.store.db import close_database
     from pos_tui.tui.app import run_lane
 
     folder = data_dir or Path(tempfile.mkdtemp(prefix="pos-tui-demo-"))
     config = open_demo_store(folder)
+    close_database()  # the lane opens it again, with its devices, once its first frame is drawn
     set_language(config.store.language)
     _log_to_file(config)
     receipts = folder / "receipts.txt"
-    try:
-        with lane_devices(config, simulate_printer_to=receipts) as devices:
-            run_lane(config, devices, kiosk=False)
-    finally:
-        close_database()
+    failure = run_lane(config, opened_lane(config, simulate_printer_to=receipts), kiosk=False)
+    if failure:
+        raise click.ClickException(failure)
     click.echo(_("Demo store: {folder}").format(folder=folder))
     click.echo(_("Receipts the simulated printer received: {path}").format(path=receipts))
     codes = "; ".join(f"{code} ({what})" for code, what in DEMO_CODES.items())

@@ -33,7 +33,7 @@ from pos_tui.i18n import _, ngettext
 from pos_tui.lane_settlement import SettlementIntents
 from pos_tui.store import catalog, sales, users
 from pos_tui.store.catalog import ProductInfo
-from pos_tui.store.db import StoreError
+from pos_tui.store.db import StoreError, checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -539,7 +539,14 @@ class Lane(SettlementIntents):
     # ------------------------------------------------------------------ receipts (blocking: call from a worker)
 
     def print_pending(self) -> PrintResult:
-        """Print every queued receipt of this lane; a failure leaves the job queued for F9."""
+        """Print every queued receipt of this lane; a failure leaves the job queued for F9. Then,
+        between customers, fold the write-ahead log into the database (see ``db.checkpoint``)."""
+        try:
+            return self._print_jobs()
+        finally:
+            checkpoint()
+
+    def _print_jobs(self) -> PrintResult:
         with self._print_lock:
             jobs = sales.pending_print_jobs(self.config.store.lane)
             if not jobs:

@@ -11,15 +11,22 @@ thread (``finish_payment``) before any screen moves. One payment (or refund) run
 
 Shifts, the drawer, reports and returns (``ShiftDesk``, ``ReturnDesk``) happen on the item screen
 with the lane IDLE: their boxes go over it, and their blocking calls run in workers here too.
+
+Start-up: the sign-in screen is drawn first; the store, the lane and its devices are opened right
+after that first frame (``opening``), while the cashier types the user name. Keys typed meanwhile
+wait in the queue. Only the sign-in screen's modules are imported before the first frame; the other
+screens are imported when first shown.
 """
 
 from __future__ import annotations
 
 import gc
+import importlib
 import inspect
 import os
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -33,24 +40,22 @@ from pos_tui.config import Config, ConfigError
 from pos_tui.devices.terminal.base import UNKNOWN, Outcome
 from pos_tui.domain.checkout import State
 from pos_tui.domain.money import format_amount
-from pos_tui.domain.permissions import Action, PermissionDenied
+from pos_tui.domain.permissions import Action, PermissionDenied, action_name
 from pos_tui.domain.tender import method_name
-from pos_tui.lane import USER_ERRORS, Lane, LaneView, NeedsConfirmation, PrintResult
-from pos_tui.tui.device_status import DEVICE_CHECK_SECONDS, DevicesChecked, show_device_states, start_device_check
+from pos_tui.i18n import N_, _, ngettext
 from pos_tui.tui.keymap import DEFAULT_KEYMAP, Keymap, apply_overrides
-from pos_tui.tui.screens.items import ItemsScreen
 from pos_tui.tui.screens.lane_screen import LaneScreen
 from pos_tui.tui.screens.lock import LockScreen
 from pos_tui.tui.screens.modals import ApprovalModal, ConfirmModal, Resolution, ResolveModal, WalletCodeModal
-from pos_tui.tui.screens.payment import PaymentScreen
-from pos_tui.tui.screens.printing import PrintingScreen
-from pos_tui.tui.screens.report import ReportScreen
-from pos_tui.tui.screens.returns import RefundRun, RefundWaitModal, ReturnDesk
-from pos_tui.tui.screens.shift import ShiftDesk
-from pos_tui.tui.screens.terminal import PaymentRun, TerminalProgress, TerminalScreen
 
 if TYPE_CHECKING:
-    from pos_tui.lane_devices import LaneDevices
+    from contextlib import AbstractContextManager
+
+    from textual.screen import Screen
+
+    from pos_tui.lane import Lane, LaneView, PrintResult
+    from pos_tui.tui.device_status import DevicesChecked
+    from pos_tui.tui.screens.terminal import PaymentRun, TerminalProgress
     from pos_tui.store.sales import PaymentRecord
     from pos_tui.store.shifts import ShiftRecord
 
@@ -78,6 +83,16 @@ def screen_of(state: State) -> str:
     return SCREEN_OF_STATE[state]
 
 
+def shown_later(module: str, name: str) -> Callable[[], Screen]:
+    """A mode's screen, imported when the lane first goes there (the first frame needs only the
+    sign-in screen)."""
+
+    def make() -> Screen:
+        return getattr(importlib.import_module(f"pos_tui.tui.screens.{module}"), name)()
+
+    return make
+
+
 class PosApp(App[None]):
     """The checkout lane. ``kiosk``: leaving needs a supervisor's PIN; Ctrl+C never quits."""
 
@@ -91,19 +106,31 @@ class PosApp(App[None]):
     ENABLE_COMMAND_PALETTE = False
     # Replaces the App's own ctrl+q (quit) and ctrl+c bindings: same keys, the lane's rules.
     BINDINGS = [
-        Binding("ctrl+q", "leave", "Quit", show=False, priority=True),
+        Binding("ctrl+q", "leave", N_("Quit"), show=False, priority=True),
         Binding("ctrl+c", "interrupt", show=False, system=True),
     ]
-    MODES = {"lock": LockScreen, "items": ItemsScreen, "payment": PaymentScreen, "terminal": TerminalScreen,
-             "printing": PrintingScreen}
+    MODES = {"lock": LockScreen, "items": shown_later("items", "ItemsScreen"),
+             "payment": shown_later("payment", "PaymentScreen"), "terminal": shown_later("terminal", "TerminalScreen"),
+             "printing": shown_later("printing", "PrintingScreen")}
 
-    def __init__(self, lane: Lane, *, kiosk: bool = False) -> None:
-        self.DEFAULT_MODE = screen_of(lane.state)
+    def __init__(self, lane: Lane | None = None, *, kiosk: bool = False, config: Config | None = None,
+                 opening: AbstractContextManager[Lane] | None = None) -> None:
+        """Either a ``lane`` ready to use, or the ``config`` and an ``opening`` (a context manager
+        that opens the store, the devices and the lane) to enter once the first frame is drawn."""
+        if (lane is None) == (opening is None):
+            raise ValueError("PosApp takes a lane, or a config and an opening")
+        # A lane always starts behind the sign-in screen; a given one may be anywhere.
+        self.DEFAULT_MODE = screen_of(lane.state) if lane is not None else "lock"
         super().__init__(ansi_color=True)
-        self.lane = lane
+        self.config: Config = lane.config if lane is not None else config
         self.kiosk = kiosk
+        self._lane_opening = opening
+        self._open_resources = ExitStack()
+        self._startup = StartupReport()
+        self._modes_shown: set[str] = {self.DEFAULT_MODE}
+        self.opening_error: str | None = None
         try:
-            self.keymap: Keymap = apply_overrides(lane.config.keys)
+            self.keymap: Keymap = apply_overrides(self.config.keys)
         except ValueError as exc:
             raise ConfigError("", str(exc)) from None
         # Only the overridden keys: Textual re-applies the keymap to every binding on each key press.
@@ -114,36 +141,89 @@ class PosApp(App[None]):
         self.device_states: dict[str, tuple[str, bool]] = {}
         self.held_entries: list[str] = []
         self.payment: PaymentRun | None = None
-        self.shift: ShiftRecord | None = lane.shift
+        self.lane: Lane | None = None
+        self.view: LaneView | None = None
+        self.shift: ShiftRecord | None = None
+        self.waiting_for_lane: list[Callable[[], object]] = []
+        if lane is not None:
+            self._attach(lane)
+
+    def _attach(self, lane: Lane) -> None:
+        from pos_tui.tui.screens.returns import ReturnDesk
+        from pos_tui.tui.screens.shift import ShiftDesk
+
+        self.lane = lane
+        self.shift = lane.shift
         self.shift_desk = ShiftDesk(self)
         self.return_desk = ReturnDesk(self)
-        self.view: LaneView = self._opening_view()
+        self.view = self._opening_view()
 
     def _opening_view(self) -> LaneView:
         view = self.lane.view()
         waiting = self.lane.waiting_receipts()
         if not waiting:
             return view
-        note = f"{waiting} receipt{'s' if waiting != 1 else ''} waiting to print: sign in and press F9"
+        note = ngettext("{count} receipt waiting to print: sign in and press F9",
+                        "{count} receipts waiting to print: sign in and press F9", waiting).format(count=waiting)
         return replace(view, message=f"{view.message}; {note}" if view.message else note)
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._first_frame_drawn)
-        self.set_interval(DEVICE_CHECK_SECONDS, self.check_devices)
+
+    def when_lane_open(self, then: Callable[[], object]) -> None:
+        """Run ``then`` now if the lane is open, else as soon as it is (keys typed during start-up)."""
+        if self.lane is not None:
+            then()
+        else:
+            self.waiting_for_lane.append(then)
 
     def check_devices(self) -> None:
         """Refresh the header's printer and terminal state in a thread worker, unless a payment,
         a print or another device job is using them (see ``device_status``)."""
+        from pos_tui.tui.device_status import start_device_check
+
         start_device_check(self)
 
     def on_devices_checked(self, message: DevicesChecked) -> None:
+        from pos_tui.tui.device_status import show_device_states
+
         show_device_states(self, message.states)
 
     def _first_frame_drawn(self) -> None:
-        report_ready()
-        # Everything built so far lives as long as the lane: keep it out of the cyclic GC, whose
-        # full passes over it otherwise stall a scan by 10-20 ms now and then.
+        self._startup.stage_reached()
+        if self.lane is None and not self._open_lane():
+            return
+        self._startup.stage_reached(last=True)
+        from pos_tui.tui.device_status import DEVICE_CHECK_SECONDS
+
+        self.set_interval(DEVICE_CHECK_SECONDS, self.check_devices)
+        self.settle_memory()
+
+    def settle_memory(self) -> None:
+        """Everything built so far lives as long as the lane: collect what is garbage, then keep the
+        rest out of the cyclic GC, whose full passes over it would stall a scan by 10-20 ms now and
+        then. Done after start-up and once when each screen is first shown (they load lazily)."""
+        gc.collect()
         gc.freeze()
+
+    def _open_lane(self) -> bool:
+        """Open the store, the devices and the lane (after the first frame); on failure leave with
+        the reason, which ``run_lane`` reports."""
+        try:
+            lane = self._open_resources.enter_context(self._lane_opening)
+        except Exception as exc:  # the store or a device would not open: say so plainly, leave
+            self.opening_error = str(exc) or type(exc).__name__
+            self.exit(return_code=1)
+            return False
+        self._attach(lane)
+        self.show(self.view)
+        waiting, self.waiting_for_lane = self.waiting_for_lane, []
+        for then in waiting:
+            then()
+        return True
+
+    def on_unmount(self) -> None:
+        self._open_resources.close()
 
     # ------------------------------------------------------------------ intents and screens
 
@@ -164,6 +244,8 @@ class PosApp(App[None]):
         the supervisor PIN box, then ``approval=`` (``then`` follows the call made again). Anything
         else is one line in the message line.
         """
+        from pos_tui.lane import USER_ERRORS, NeedsConfirmation
+
         try:
             result = intent(*args, **kwargs)
         except NeedsConfirmation as exc:
@@ -175,7 +257,7 @@ class PosApp(App[None]):
                 if yes:
                     self.call_lane(intent, *args, then=then, **{**kwargs, "confirmed": True})
                 else:
-                    self.say("Not added")
+                    self.say(_("Not added"))
 
             self.push_screen(ConfirmModal(str(exc)), answered)
             return False
@@ -195,6 +277,8 @@ class PosApp(App[None]):
     def ask_lane(self, intent: Callable[..., T], *args: Any) -> T | None:
         """Call a lane method that answers with something other than a view; a refusal is one
         line in the message line and None."""
+        from pos_tui.lane import USER_ERRORS
+
         try:
             return intent(*args)
         except USER_ERRORS as exc:
@@ -207,11 +291,11 @@ class PosApp(App[None]):
 
         def approved(approval: Any) -> None:
             if approval is None:
-                self.say_after_box(f"Cancelled: {refusal}", error=True)
+                self.say_after_box(_("Cancelled: {reason}").format(reason=refusal), error=True)
             else:
                 then(approval)
 
-        title = f"Supervisor approval: {action.value.replace('_', ' ')}"
+        title = _("Supervisor approval: {action}").format(action=action_name(action).replace("_", " "))
         self.push_screen(ApprovalModal(title, lambda name, pin: self.lane.approve(name, pin, action)), approved)
 
     def show(self, view: LaneView) -> None:
@@ -226,7 +310,11 @@ class PosApp(App[None]):
             self.refresh_shift()
         while len(self.screen_stack) > 1:
             self.pop_screen()
+        first_time = target not in self._modes_shown
+        self._modes_shown.add(target)
         self.switch_mode(target)
+        if first_time:
+            self.call_after_refresh(self.settle_memory)
         if view.state is State.PRINTING:
             self.start_printing()
         elif target == "payment" and view.unresolved:
@@ -253,7 +341,9 @@ class PosApp(App[None]):
         attempt = self.ask_lane(self.lane.begin_card, amount_text)
         if attempt is None:
             return
-        run = PaymentRun(attempt, "calling the terminal")
+        from pos_tui.tui.screens.terminal import PaymentRun
+
+        run = PaymentRun(attempt, _("calling the terminal"))
         self.start_payment(run, partial(self.lane.run_card, attempt, on_progress=self.report_progress,
                                         cancel=run.cancel))
 
@@ -262,20 +352,23 @@ class PosApp(App[None]):
         if self.payment is not None:
             return
         if not self.lane.wallets:
-            self.say("wallet payments: no wallet gateway is set up on this lane", error=True)
+            self.say(_("wallet payments: no wallet gateway is set up on this lane"), error=True)
             return
-        amount = (f"Amount {amount_text.strip()}" if amount_text.strip()
-                  else f"Amount {format_amount(max(self.view.remaining, 0), self.lane.currency, symbol=True)} "
-                       "(the balance)")
+        amount = (_("Amount {amount}").format(amount=amount_text.strip()) if amount_text.strip()
+                  else _("Amount {amount} (the balance)").format(
+                      amount=format_amount(max(self.view.remaining, 0), self.lane.currency, symbol=True)))
         self.push_screen(WalletCodeModal(lambda code: self.lane.begin_wallet(code, amount_text), amount),
                          self.wallet_begun)
 
     def wallet_begun(self, begun: tuple[PaymentRecord, str] | None) -> None:
         if begun is None:
-            self.say_after_box("No wallet payment was started")
+            self.say_after_box(_("No wallet payment was started"))
             return
+        from pos_tui.tui.screens.terminal import PaymentRun
+
         attempt, code = begun
-        run = PaymentRun(attempt, f"waiting for {method_name(attempt.method)}: the customer confirms on the phone")
+        run = PaymentRun(attempt, _("waiting for {method}: the customer confirms on the phone").format(
+            method=method_name(attempt.method)))
         self.start_payment(run, partial(self.lane.run_wallet, attempt, code))
 
     def start_payment(self, run: PaymentRun, work: Callable[[], Any]) -> None:
@@ -287,9 +380,14 @@ class PosApp(App[None]):
     def report_progress(self, text: str) -> None:
         """The driver's progress, called in the worker's thread: posted, so the driver never waits
         for the screen."""
+        from pos_tui.tui.screens.terminal import TerminalProgress
+
         self.post_message(TerminalProgress(text))
 
     def on_terminal_progress(self, message: TerminalProgress) -> None:
+        from pos_tui.tui.screens.returns import RefundWaitModal
+        from pos_tui.tui.screens.terminal import TerminalScreen
+
         if self.payment is None:
             return
         self.payment.progress = message.text
@@ -300,6 +398,8 @@ class PosApp(App[None]):
 
     def payment_ended(self, outcome: Any) -> None:
         """The worker's outcome: committed by the lane, then the screen of the state it leads to."""
+        from pos_tui.tui.screens.returns import RefundRun
+
         run, self.payment = self.payment, None
         if isinstance(run, RefundRun):
             self.return_desk.refund_ended(run, outcome)
@@ -314,30 +414,31 @@ class PosApp(App[None]):
         if run is None:
             return
         if not run.is_card:
-            self.say(f"{method_name(run.attempt.method)} ends the payment by itself: the customer confirms or "
-                     "cancels on the phone")
+            self.say(_("{method} ends the payment by itself: the customer confirms or cancels on the phone").format(
+                method=method_name(run.attempt.method)))
             return
         terminal = self.lane.terminal
         if terminal.can_abort:
-            self.say("Cancelling the payment on the terminal…")
+            self.say(_("Cancelling the payment on the terminal…"))
             self.run_worker(terminal.abort, name="abort card payment", group=ABORT_GROUP, thread=True,
                             exit_on_error=False)
             return
         if not run.cancel_explained:
             run.cancel_explained = True
             esc = self.keymap.binding("terminal.cancel").display_key
-            self.say(f"Press Cancel on the terminal itself; {esc} again only if the terminal is stuck", error=True)
+            self.say(_("Press Cancel on the terminal itself; {key} again only if the terminal is stuck").format(
+                key=esc), error=True)
             return
 
         def answered(yes: bool | None) -> None:
             if yes and not run.cancel.is_set():
                 run.cancel.set()
-                self.say_after_box("Stopped waiting: the outcome is UNKNOWN until a supervisor reads the "
-                                   "terminal's ticket", error=True)
+                self.say_after_box(_("Stopped waiting: the outcome is UNKNOWN until a supervisor reads the "
+                                     "terminal's ticket"), error=True)
 
         self.push_screen(ConfirmModal(
-            "Stop waiting for the terminal? Only if the customer was told the card may not have been charged: "
-            "the payment's outcome becomes UNKNOWN and a supervisor must read the terminal's last ticket."),
+            _("Stop waiting for the terminal? Only if the customer was told the card may not have been charged: "
+              "the payment's outcome becomes UNKNOWN and a supervisor must read the terminal's last ticket.")),
             answered)
 
     # ------------------------------------------------------------------ unknown outcomes
@@ -345,14 +446,15 @@ class PosApp(App[None]):
     def open_resolution(self) -> None:
         """The supervisor's box for the first payment whose outcome is unknown (F6 on payment)."""
         if not self.view.unresolved:
-            self.say("No payment has an unknown outcome")
+            self.say(_("No payment has an unknown outcome"))
             return
         self.push_screen(ResolveModal(self.view.unresolved[0], self.lane.currency), self.resolution_given)
 
     def resolution_given(self, answer: Resolution | None) -> None:
         if answer is None:
             key = self.keymap.binding("payment.resolve").display_key
-            self.say_after_box(f"The payment's outcome is still unknown: {key} resolves it (supervisor)",
+            self.say_after_box(_("The payment's outcome is still unknown: {key} resolves it (supervisor)").format(
+                key=key),
                                error=True)
             return
         self.run_intent(self.lane.resolve_payment, answer.payment_id, charged=answer.charged,
@@ -366,24 +468,29 @@ class PosApp(App[None]):
                         exit_on_error=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        from pos_tui.lane import PrintResult
+
         group = event.worker.group
         if group == PAYMENT_GROUP:
             if event.state is WorkerState.SUCCESS:
                 self.payment_ended(event.worker.result)
             elif event.state is WorkerState.ERROR:
                 # Money may have moved: never a decline, always one for the supervisor.
-                self.payment_ended(Outcome(UNKNOWN, reason=f"payment stopped by an error: {event.worker.error}"))
+                self.payment_ended(Outcome(UNKNOWN, reason=_("payment stopped by an error: {error}").format(
+                    error=event.worker.error)))
             return
         if group == ABORT_GROUP:
             if event.state is WorkerState.ERROR:
-                self.say(f"The terminal did not take the cancel ({event.worker.error}): press Cancel on it",
+                self.say(_("The terminal did not take the cancel ({error}): press Cancel on it").format(
+                    error=event.worker.error),
                          error=True)
             return
         if group in (DRAWER_GROUP, REPORT_GROUP):
             if event.state is WorkerState.SUCCESS:
                 self.device_done(group, event.worker.result)
             elif event.state is WorkerState.ERROR:
-                self.device_done(group, PrintResult(False, f"{event.worker.name} failed: {event.worker.error}"))
+                self.device_done(group, PrintResult(False, _("{job} failed: {error}").format(
+                    job=_(event.worker.name), error=event.worker.error)))
             return
         if group != PRINT_GROUP:
             return
@@ -391,19 +498,22 @@ class PosApp(App[None]):
             self.printed(event.worker.result)
         elif event.state is WorkerState.ERROR:
             error = event.worker.error
-            self.printed(PrintResult(False, f"receipt not printed: {error or type(error).__name__}. F9 prints it"))
+            self.printed(PrintResult(False, _("receipt not printed: {error}. F9 prints it").format(
+                error=error or type(error).__name__)))
 
     def open_drawer(self) -> None:
         """Kick the drawer a paid-in, paid-out or no-sale just committed (in a worker)."""
-        self.run_worker(self.lane.open_drawer, name="open the drawer", group=DRAWER_GROUP, thread=True,
+        self.run_worker(self.lane.open_drawer, name=N_("open the drawer"), group=DRAWER_GROUP, thread=True,
                         exit_on_error=False)
 
     def print_report(self, report: Any) -> None:
         """Print an X or Z report (in a worker); the report screen says how it went."""
-        self.run_worker(partial(self.lane.print_report, report), name="print the report", group=REPORT_GROUP,
+        self.run_worker(partial(self.lane.print_report, report), name=N_("print the report"), group=REPORT_GROUP,
                         thread=True, exit_on_error=False)
 
     def device_done(self, group: str, result: PrintResult) -> None:
+        from pos_tui.tui.screens.report import ReportScreen
+
         if group == REPORT_GROUP and isinstance(self.screen, ReportScreen):
             self.screen.say(result.message, error=not result.ok)
             return
@@ -445,25 +555,27 @@ class PosApp(App[None]):
     # ------------------------------------------------------------------ leaving
 
     def quit_help(self) -> tuple[str, str]:
-        return ("^Q", "leave the lane (supervisor PIN)" if self.kiosk else "quit (an open sale stays for later)")
+        return ("^Q", _("leave the lane (supervisor PIN)") if self.kiosk else _("quit (an open sale stays for later)"))
 
     def action_leave(self) -> None:
         if self.payment is not None:
-            self.say("A payment is running: the lane can be left once the terminal has answered", error=True)
+            self.say(_("A payment is running: the lane can be left once the terminal has answered"), error=True)
             return
         if not self.kiosk:
             self.exit()
             return
+        if self.lane is None:
+            return  # the lane is still opening: a supervisor can be asked in a moment
         if isinstance(self.screen, ApprovalModal):
             return
         self.push_screen(
-            ApprovalModal("Supervisor approval: leave the kiosk",
+            ApprovalModal(_("Supervisor approval: leave the kiosk"),
                           lambda name, pin: self.lane.approve(name, pin, Action.QUIT_KIOSK)),
-            lambda approval: self.exit() if approval is not None else self.say("The lane stays open"),
+            lambda approval: self.exit() if approval is not None else self.say(_("The lane stays open")),
         )
 
     def action_interrupt(self) -> None:
-        self.say("Ctrl+Q leaves the lane with a supervisor PIN" if self.kiosk else "Ctrl+Q quits")
+        self.say(_("Ctrl+Q leaves the lane with a supervisor PIN") if self.kiosk else _("Ctrl+Q quits"))
 
 
 def takes(method: Callable[..., Any], parameter: str) -> bool:
@@ -471,23 +583,31 @@ def takes(method: Callable[..., Any], parameter: str) -> bool:
     return parameter in inspect.signature(method).parameters
 
 
-def report_ready() -> None:
-    """Tell a launcher waiting on ``POS_TUI_READY_FD`` that the lane is drawn and ready for input:
-    one line "<time.monotonic()> <peak RSS KiB>" (benchmarks/ measures start-up with it)."""
-    fd = os.environ.pop(READY_FD_ENV, None)
-    if fd is None:
-        return
-    with open("/proc/self/status", encoding="ascii") as status:  # VmHWM: ru_maxrss inherits a parent's
-        peak_rss = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
-    with os.fdopen(int(fd), "w") as ready:
-        ready.write(f"{time.monotonic()} {peak_rss}\n")
+class StartupReport:
+    """Tells a launcher waiting on ``POS_TUI_READY_FD`` (benchmarks/) how start-up went: a line
+    "<time.monotonic()> <peak RSS KiB>" when the first frame is drawn and keys are taken, and a
+    second one when the store and the lane are open."""
+
+    def __init__(self) -> None:
+        fd = os.environ.pop(READY_FD_ENV, None)
+        self._out = os.fdopen(int(fd), "w") if fd is not None else None
+
+    def stage_reached(self, *, last: bool = False) -> None:
+        if self._out is None:
+            return
+        with open("/proc/self/status", encoding="ascii") as status:  # VmHWM: ru_maxrss inherits a parent's
+            peak_rss = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+        self._out.write(f"{time.monotonic()} {peak_rss}\n")
+        self._out.flush()
+        if last:
+            self._out.close()
+            self._out = None
 
 
-def run_lane(config: Config, devices: LaneDevices | None = None, *, kiosk: bool) -> None:
-    """Run the lane on the open store with ``devices`` (printer, terminal, wallets) until the cashier,
-    or in a kiosk a supervisor, leaves."""
-    if devices is None:
-        lane = Lane(config)
-    else:
-        lane = Lane(config, printer=devices.printer, terminal=devices.terminal, wallets=devices.wallets)
-    PosApp(lane, kiosk=kiosk or config.kiosk.enabled).run(mouse=False)
+def run_lane(config: Config, opening: AbstractContextManager[Lane], *, kiosk: bool) -> str | None:
+    """Run the lane until the cashier, or in a kiosk a supervisor, leaves. ``opening`` opens the
+    store, the devices and the lane once the sign-in screen is drawn. Returns why the lane could not
+    open, or None."""
+    app = PosApp(config=config, opening=opening, kiosk=kiosk or config.kiosk.enabled)
+    app.run(mouse=False)
+    return app.opening_error

@@ -17,6 +17,7 @@ from textual.message import Message
 
 from pos_tui.devices.status_line import DeviceState, poll_devices
 from pos_tui.domain.checkout import State
+from pos_tui.i18n import N_
 from pos_tui.tui.widgets.status_header import StatusHeader
 
 if TYPE_CHECKING:
@@ -26,6 +27,10 @@ DEVICE_CHECK_SECONDS = 30.0
 DEVICE_GROUP = "device-status"
 _DEVICES_BUSY = (State.AWAITING_TERMINAL, State.PRINTING)
 _NO_SALE_OPEN = (State.LOCKED, State.IDLE)
+# What ``devices.status_line`` says about a device, marked for the catalog: the header translates
+# these words each time it draws them.
+DEVICE_WORDS = (N_("printer"), N_("terminal"), N_("ok"), N_("error"), N_("no answer"), N_("offline"),
+                N_("paper out"), N_("paper low"), N_("cover open"))
 
 
 class DevicesChecked(Message):

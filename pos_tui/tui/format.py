@@ -11,14 +11,15 @@ from typing import TYPE_CHECKING
 
 from pos_tui.config import Department
 from pos_tui.domain.cart import CartLine, format_qty
-from pos_tui.domain.display_width import pad_cells, truncate_cells
+from pos_tui.domain.display_width import cell_width, pad_cells, truncate_cells
 from pos_tui.domain.money import Currency, format_amount
 from pos_tui.domain.tender import method_name
-from pos_tui.lane import LaneView
+from pos_tui.i18n import N_, _, ngettext
 from pos_tui.tui.keymap import KeyBinding, display_key
 from pos_tui.tui.widgets.cart_view import CartLine as CartRow
 
 if TYPE_CHECKING:
+    from pos_tui.lane import LaneView
     from pos_tui.store.sales import PaymentRecord
 
 Figures = tuple[tuple[str, str], ...]
@@ -44,19 +45,19 @@ def item_figures(view: LaneView, cur: Currency) -> Figures:
     """The item screen's totals line: Items, Subtotal, Tax, TOTAL (with the currency symbol)."""
     totals = view.totals
     return (
-        ("Items", str(view.item_count)),
-        ("Subtotal", format_amount(totals.subtotal, cur)),
-        ("Tax", format_amount(totals.tax_total, cur)),
-        ("TOTAL", format_amount(totals.total, cur, symbol=True)),
+        (_("Items"), str(view.item_count)),
+        (_("Subtotal"), format_amount(totals.subtotal, cur)),
+        (_("Tax"), format_amount(totals.tax_total, cur)),
+        (_("TOTAL"), format_amount(totals.total, cur, symbol=True)),
     )
 
 
 def payment_figures(view: LaneView, cur: Currency) -> Figures:
     """The payment screen's totals line: Due, Paid, Balance (never below zero)."""
     return (
-        ("Due", format_amount(view.totals.total, cur)),
-        ("Paid", format_amount(view.paid, cur)),
-        ("Balance", format_amount(max(view.remaining, 0), cur, symbol=True)),
+        (_("Due"), format_amount(view.totals.total, cur)),
+        (_("Paid"), format_amount(view.paid, cur)),
+        (_("Balance"), format_amount(max(view.remaining, 0), cur, symbol=True)),
     )
 
 
@@ -64,40 +65,70 @@ def payment_summary(view: LaneView, cur: Currency) -> list[str]:
     """The payment screen's body: the figures one per row, the cash due when rounding changes it,
     then every payment taken so far."""
     def row(label: str, minor: int) -> str:
-        return f"{pad_cells(label, 12)}{format_amount(minor, cur, symbol=True):>16}"
+        return pad_cells(label, 12) + pad_cells(format_amount(minor, cur, symbol=True), 16, "right")
 
-    rows = [row("Due", view.totals.total), row("Paid", view.paid), row("Balance", max(view.remaining, 0))]
+    rows = [row(_("Due"), view.totals.total), row(_("Paid"), view.paid),
+            row(_("Balance"), max(view.remaining, 0))]
     if view.cash_due != max(view.remaining, 0):
-        rows.append(row("Cash due", view.cash_due))
+        rows.append(row(_("Cash due"), view.cash_due))
     if view.payments:
-        rows += ["", "Payments"]
+        rows += ["", _("Payments")]
         for payment in view.payments:
-            status = "" if payment.status == "approved" else f"  ({payment.status.replace('_', ' ')})"
+            status = "" if payment.status == "approved" else f"  ({payment_status(payment.status)})"
             rows.append(row(f"  {method_name(payment.method)}", payment.amount) + status)
     return rows
+
+
+# The states a payment attempt is in, as the payment screen shows them (store.sales spells them).
+PAYMENT_STATUSES = {
+    "approved": N_("approved"),
+    "pending": N_("pending"),
+    "declined": N_("declined"),
+    "unknown": N_("unknown"),
+    "cancelled": N_("cancelled"),
+    "resolved_approved": N_("resolved approved"),
+    "resolved_not_charged": N_("resolved not charged"),
+}
+
+
+def payment_status(status: str) -> str:
+    """A payment attempt's state in words ("pending", "resolved charged")."""
+    return _(PAYMENT_STATUSES[status]) if status in PAYMENT_STATUSES else status.replace("_", " ")
 
 
 def payment_title(method: str) -> str:
     """The terminal screen's box title: "Card payment", "Alipay payment"."""
     name = method_name(method)
-    return f"{name[:1].upper()}{name[1:]} payment"
+    return _("{method} payment").format(method=f"{name[:1].upper()}{name[1:]}")
+
+
+def refund_title(method: str) -> str:
+    """The refund box's title: "Card refund", "Alipay refund"."""
+    name = method_name(method)
+    return _("{method} refund").format(method=f"{name[:1].upper()}{name[1:]}")
 
 
 def waited_text(seconds: float) -> str:
     """The terminal screen's clock line, in whole seconds."""
-    return f"Waiting {int(seconds)} s"
+    return _("Waiting {seconds} s").format(seconds=int(seconds))
 
 
 def unresolved_lines(payment: PaymentRecord, cur: Currency) -> list[str]:
     """A payment attempt whose outcome is unknown, as the supervisor compares it with the ticket."""
-    why = payment.reason or "no answer recorded: the lane stopped while it waited"
-    return [
-        f"Reference  {payment.reference}",
-        f"Method     {method_name(payment.method)}",
-        f"Amount     {format_amount(payment.amount, cur, symbol=True)}",
-        f"Started    {payment.created_at:%Y-%m-%d %H:%M:%S}",
-        f"Why        {why}",
-    ]
+    why = payment.reason or _("no answer recorded: the lane stopped while it waited")
+    return labelled_lines([
+        (_("Reference"), payment.reference),
+        (_("Method"), method_name(payment.method)),
+        (_("Amount"), format_amount(payment.amount, cur, symbol=True)),
+        (_("Started"), f"{payment.created_at:%Y-%m-%d %H:%M:%S}"),
+        (_("Why"), why),
+    ])
+
+
+def labelled_lines(rows: Sequence[tuple[str, str]]) -> list[str]:
+    """"Label  value" rows with the values in one column, the labels padded by terminal cells."""
+    width = max((cell_width(label) for label, _value in rows), default=0) + 2
+    return [pad_cells(label, width) + value for label, value in rows]
 
 
 def qty_prompt(view: LaneView) -> str:
@@ -109,45 +140,47 @@ def qty_prompt(view: LaneView) -> str:
 
 def product_row(name: str, price: int, unit: str, code: str, cur: Currency, width: int) -> str:
     """A search or price-check result: name, then code and price right-aligned in fixed columns."""
-    price_text = format_amount(price, cur) + ("/kg" if unit == "kg" else "")
+    price_text = format_amount(price, cur) + (_("/kg") if unit == "kg" else "")
     code_width, price_width = 14, 12
     name_width = max(width - code_width - price_width - 2, 8)
     name_cell = pad_cells(truncate_cells(name, name_width), name_width)
-    return f"{name_cell} {pad_cells(truncate_cells(code, code_width), code_width)} {price_text:>{price_width}}"
+    return (f"{name_cell} {pad_cells(truncate_cells(code, code_width), code_width)} "
+            f"{pad_cells(price_text, price_width, 'right')}")
 
 
 def suspended_row(opened: str, cashier: str, items: int, total: int, cur: Currency) -> str:
     """One held sale in the recall list."""
-    count = f"{items} item" + ("s" if items != 1 else "")
-    return f"{opened}  {pad_cells(truncate_cells(cashier, 12), 12)} {count:>10} {format_amount(total, cur, symbol=True):>14}"
+    count = ngettext("{count} item", "{count} items", items).format(count=items)
+    return (f"{opened}  {pad_cells(truncate_cells(cashier, 12), 12)} {pad_cells(count, 10, 'right')} "
+            f"{pad_cells(format_amount(total, cur, symbol=True), 14, 'right')}")
 
 
 ACTION_HELP = {
-    "lock.help": "this list of keys",
-    "items.help": "this list of keys",
-    "items.find": "find an item by name (Chinese or Latin), results as you type",
-    "items.price_check": "price check: type or scan a code, nothing is sold",
-    "items.void_line": "void the selected line",
-    "items.suspend": "hold the sale; with no sale open: recall a held sale",
-    "items.discount": "discount or price override (supervisor)",
-    "items.return_sale": "return by receipt number",
-    "items.no_sale": "open the drawer without a sale (supervisor)",
-    "items.reprint": "print the waiting receipt, else a copy of the last one",
-    "items.total": "total: go to payment",
-    "items.void_sale": "void the whole sale (supervisor)",
-    "items.lock": "lock the lane (the sale waits)",
-    "items.shift": "shift menu: open, paid in/out, close (blind count), X/Z report, training",
-    "items.line_up": "select the line above",
-    "items.line_down": "select the line below",
-    "payment.help": "this list of keys",
-    "payment.cash": "cash: the amount typed, or the balance",
-    "payment.card": "card through the payment terminal",
-    "payment.wallet": "Alipay / WeChat Pay: scan the customer's payment code",
-    "payment.back": "back to items (only before any payment)",
-    "payment.resolve": "resolve a payment whose outcome is unknown (supervisor)",
-    "terminal.help": "this list of keys",
-    "terminal.cancel": "how to cancel the payment; pressed again: stop waiting (outcome unknown)",
-    "printing.reprint": "reprint",
+    "lock.help": N_("this list of keys"),
+    "items.help": N_("this list of keys"),
+    "items.find": N_("find an item by name (Chinese or Latin), results as you type"),
+    "items.price_check": N_("price check: type or scan a code, nothing is sold"),
+    "items.void_line": N_("void the selected line"),
+    "items.suspend": N_("hold the sale; with no sale open: recall a held sale"),
+    "items.discount": N_("discount or price override (supervisor)"),
+    "items.return_sale": N_("return by receipt number"),
+    "items.no_sale": N_("open the drawer without a sale (supervisor)"),
+    "items.reprint": N_("print the waiting receipt, else a copy of the last one"),
+    "items.total": N_("total: go to payment"),
+    "items.void_sale": N_("void the whole sale (supervisor)"),
+    "items.lock": N_("lock the lane (the sale waits)"),
+    "items.shift": N_("shift menu: open, paid in/out, close (blind count), X/Z report, training"),
+    "items.line_up": N_("select the line above"),
+    "items.line_down": N_("select the line below"),
+    "payment.help": N_("this list of keys"),
+    "payment.cash": N_("cash: the amount typed, or the balance"),
+    "payment.card": N_("card through the payment terminal"),
+    "payment.wallet": N_("Alipay / WeChat Pay: scan the customer's payment code"),
+    "payment.back": N_("back to items (only before any payment)"),
+    "payment.resolve": N_("resolve a payment whose outcome is unknown (supervisor)"),
+    "terminal.help": N_("this list of keys"),
+    "terminal.cancel": N_("how to cancel the payment; pressed again: stop waiting (outcome unknown)"),
+    "printing.reprint": N_("reprint"),
 }
 
 
@@ -179,21 +212,24 @@ def count_rows(counts: dict[int, int], current: int | None, cur: Currency) -> li
         mark = ">" if value == current else " "
         amount = format_amount(value * count, cur) if count else ""
         rows.append(f"{mark} {format_amount(value, cur):>9} x {count or '':<5} {amount:>12}")
-    rows.append(f"  {'Total':>9}   {'':<5} {format_amount(sum(v * c for v, c in counts.items()), cur):>12}")
+    total = format_amount(sum(v * c for v, c in counts.items()), cur)
+    rows.append(f"  {pad_cells(_('Total'), 9, 'right')}   {'':<5} {total:>12}")
     return rows
 
 
 def figure_rows(figures: Sequence[tuple[str, int]], cur: Currency) -> list[str]:
     """Label and amount per row, the amounts right-aligned with the currency symbol."""
-    return [f"{pad_cells(label, 14)}{format_amount(value, cur, symbol=True):>16}" for label, value in figures]
+    return [pad_cells(label, 14) + pad_cells(format_amount(value, cur, symbol=True), 16, "right")
+            for label, value in figures]
 
 
 def return_row(line_no: int, name: str, unit: str, sold: int, returned: int, taken: int) -> str:
     """A line of the sale being returned: what was sold, what came back before, what comes back now."""
     name_cell = pad_cells(truncate_cells(name, 22), 22)
     take = format_qty(unit, taken) if taken else "-"
-    return (f"{line_no:>2} {name_cell} sold {format_qty(unit, sold):>8}  back {format_qty(unit, returned):>8}"
-            f"  now {take:>8}")
+    return _("{line} {name} sold {sold}  back {back}  now {now}").format(
+        line=f"{line_no:>2}", name=name_cell, sold=f"{format_qty(unit, sold):>8}",
+        back=f"{format_qty(unit, returned):>8}", now=f"{take:>8}")
 
 
 def help_rows(
@@ -203,16 +239,19 @@ def help_rows(
     closing: Sequence[tuple[str, str]] = (),
 ) -> list[tuple[str, str]]:
     """(key, what it does) for the help box: the entry keys, the screen's command keys, the
-    department keys, then ``closing`` (how to leave)."""
-    rows = list(entry_keys)
-    rows += [(binding.display_key, ACTION_HELP.get(binding.action, binding.label)) for binding in bindings]
+    department keys, then ``closing`` (how to leave). ``entry_keys`` and the key labels are msgids
+    (tables made at import), translated here; ``closing`` comes already translated."""
+    rows = [(key, _(what)) for key, what in entry_keys]
+    rows += [(binding.display_key, _(ACTION_HELP.get(binding.action, binding.label))) for binding in bindings]
     rows += [
-        (display_key(department.key), f"{department.name}: the amount typed, then this key")
+        (display_key(department.key), _("{department}: the amount typed, then this key").format(
+            department=department.name))
         for department in departments
     ]
     return rows + list(closing)
 
 
 def help_text(rows: Sequence[tuple[str, str]]) -> str:
-    width = max((len(key) for key, _ in rows), default=0)
-    return "\n".join(f"{key:>{width}}  {what}" for key, what in rows)
+    """The help box's text: keys right-aligned in one column (by terminal cells), then what each does."""
+    width = max((cell_width(key) for key, _what in rows), default=0)
+    return "\n".join(f"{pad_cells(key, width, 'right')}  {what}" for key, what in rows)

@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 
 from textual.binding import Binding
 
+from pos_tui.i18n import N_
+
 SCREENS = ("lock", "items", "payment", "terminal", "printing")
 
 _NAMED_KEYS = frozenset(
@@ -36,7 +38,9 @@ _DISPLAY_NAMES = {"escape": "Esc", "enter": "Enter", "tab": "Tab", "backspace": 
 
 @dataclass(frozen=True, slots=True)
 class KeyBinding:
-    """One command key: ``action`` is ``"<screen>.<name>"``; ``footer`` puts it in the key line."""
+    """One command key: ``action`` is ``"<screen>.<name>"``; ``footer`` puts it in the key line.
+    ``label`` is the English msgid (marked with ``N_``): the key line and the help translate it
+    when they draw it."""
 
     action: str
     key: str
@@ -133,32 +137,32 @@ def _b(action: str, key: str, label: str, footer: bool = True) -> KeyBinding:
 
 DEFAULT_KEYMAP = Keymap(
     (
-        _b("lock.help", "f1", "Help"),
-        _b("items.help", "f1", "Help"),
-        _b("items.find", "f2", "Find"),
-        _b("items.price_check", "f3", "Price"),
-        _b("items.void_line", "f4", "Void"),
-        _b("items.suspend", "f5", "Hold"),
-        _b("items.discount", "f6", "Discount", footer=False),
-        _b("items.return_sale", "f7", "Return", footer=False),
-        _b("items.no_sale", "f8", "No sale", footer=False),
-        _b("items.reprint", "f9", "Reprint"),
-        _b("items.total", "f10", "Total"),
-        _b("items.void_sale", "f11", "Void sale", footer=False),
-        _b("items.lock", "ctrl+l", "Lock"),
+        _b("lock.help", "f1", N_("Help")),
+        _b("items.help", "f1", N_("Help")),
+        _b("items.find", "f2", N_("Find")),
+        _b("items.price_check", "f3", N_("Price")),
+        _b("items.void_line", "f4", N_("Void")),
+        _b("items.suspend", "f5", N_("Hold")),
+        _b("items.discount", "f6", N_("Discount"), footer=False),
+        _b("items.return_sale", "f7", N_("Return"), footer=False),
+        _b("items.no_sale", "f8", N_("No sale"), footer=False),
+        _b("items.reprint", "f9", N_("Reprint")),
+        _b("items.total", "f10", N_("Total")),
+        _b("items.void_sale", "f11", N_("Void sale"), footer=False),
+        _b("items.lock", "ctrl+l", N_("Lock")),
         # Shift open/close, paid-in/out, X/Z reports, training: a menu of letters (F1 lists them).
-        _b("items.shift", "ctrl+s", "Shift", footer=False),
-        _b("items.line_up", "up", "Previous line", footer=False),
-        _b("items.line_down", "down", "Next line", footer=False),
-        _b("payment.help", "f1", "Help"),
-        _b("payment.cash", "f2", "Cash"),
-        _b("payment.card", "f3", "Card"),
-        _b("payment.wallet", "f4", "Wallet"),
-        _b("payment.back", "escape", "Back"),
-        _b("payment.resolve", "f6", "Resolve"),
-        _b("terminal.help", "f1", "Help"),
-        _b("terminal.cancel", "escape", "Cancel"),
-        _b("printing.reprint", "f9", "Reprint"),
+        _b("items.shift", "ctrl+s", N_("Shift"), footer=False),
+        _b("items.line_up", "up", N_("Previous line"), footer=False),
+        _b("items.line_down", "down", N_("Next line"), footer=False),
+        _b("payment.help", "f1", N_("Help")),
+        _b("payment.cash", "f2", N_("Cash")),
+        _b("payment.card", "f3", N_("Bank card")),
+        _b("payment.wallet", "f4", N_("Wallet")),
+        _b("payment.back", "escape", N_("Back")),
+        _b("payment.resolve", "f6", N_("Resolve")),
+        _b("terminal.help", "f1", N_("Help")),
+        _b("terminal.cancel", "escape", N_("Cancel")),
+        _b("printing.reprint", "f9", N_("Reprint")),
     )
 )
 

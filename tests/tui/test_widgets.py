@@ -264,7 +264,7 @@ async def test_footer_drops_whole_hints_when_narrow():
         assert footer.content_size.width == 38
         assert shown == "F1 Help F2 Find F3 Price F4 Void"
         footer.show_keys(DEFAULT_KEYMAP.footer("payment"))
-        assert str(footer.render()) == "F1 Help F2 Cash F3 Card F4 Wallet"
+        assert str(footer.render()) == "F1 Help F2 Cash F3 Bank card F4 Wallet"
 
 
 async def test_totals_bar_shows_payment_figures():

@@ -213,9 +213,7 @@ class ConcertTerminal(PaymentTerminal):
             )
         except FrameError as exc:
             raise TerminalError(str(exc)) from exc
-        # A status check (``reachable``) holds the line for one handshake step at most: wait that
-        # long rather than refuse a payment that is about to start.
-        if not self._busy.acquire(timeout=self.step_timeout):
+        if not self._busy.acquire(blocking=False):
             raise TerminalError(_("the card terminal is already busy with a payment"))
         try:
             outcome = self._run(request, on_progress or (lambda message: None), cancel or threading.Event())

@@ -14,7 +14,8 @@ from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
 from pos_tui.config import Config
-from pos_tui.domain.permissions import PermissionDenied
+from pos_tui.domain.permissions import PermissionDenied, role_name
+from pos_tui.i18n import N_, _
 from pos_tui.tui.admin.areas import AREA_SCREENS
 from pos_tui.tui.admin.back_office import BackOffice
 from pos_tui.tui.admin.menu import AREAS, MenuScreen, SignInScreen
@@ -64,7 +65,7 @@ class AdminApp(App[None]):
     CSS = ADMIN_CSS
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True),
         Binding("ctrl+c", "interrupt", show=False, system=True),
     ]
 
@@ -84,9 +85,9 @@ class AdminApp(App[None]):
     def signed_in(self) -> None:
         operator = self.office.operator
         self.switch_screen(MenuScreen())
-        note = f"Signed in as {operator.name} ({operator.role.label})"
+        note = _("Signed in as {name} ({role})").format(name=operator.name, role=role_name(operator.role))
         if operator.pin_expired:
-            note += ": your PIN has expired, have an admin set a new one (Users, F3)"
+            note += _(": your PIN has expired, have an admin set a new one (Users, F3)")
         self.call_after_refresh(self.top.say, note, error=operator.pin_expired)
 
     def sign_out(self) -> None:
@@ -110,10 +111,10 @@ class AdminApp(App[None]):
     # ------------------------------------------------------------------ blocking work
 
     def start_backup(self) -> None:
-        self.run_worker(self.office.backup_now, name="backup", group=BACKUP_GROUP, thread=True, exit_on_error=False)
+        self.run_worker(self.office.backup_now, name=N_("backup"), group=BACKUP_GROUP, thread=True, exit_on_error=False)
 
     def start_device_check(self) -> None:
-        self.run_worker(self.office.check_devices, name="device check", group=DEVICES_GROUP, thread=True,
+        self.run_worker(self.office.check_devices, name=N_("device check"), group=DEVICES_GROUP, thread=True,
                         exit_on_error=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -123,15 +124,15 @@ class AdminApp(App[None]):
         screen = self.top
         if event.state is WorkerState.ERROR:
             # Any failure (a refusal, a full disk, a dead port) is the operator's to read, not a crash.
-            screen.say(str(event.worker.error) or f"{event.worker.name} failed", error=True)
+            screen.say(str(event.worker.error) or _("{job} failed").format(job=_(event.worker.name)), error=True)
         elif group == BACKUP_GROUP:
             written: Path = event.worker.result
-            screen.say(f"Backed up, copy checked: {written}")
+            screen.say(_("Backed up, copy checked: {path}").format(path=written))
         elif hasattr(screen, "show_reports"):
             screen.show_reports(event.worker.result)
 
     def action_interrupt(self) -> None:
-        self.top.say("Ctrl+Q quits")
+        self.top.say(_("Ctrl+Q quits"))
 
 
 def run_admin(config: Config) -> None:

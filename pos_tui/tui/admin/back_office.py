@@ -20,6 +20,7 @@ from pos_tui.domain.errors import DomainError
 from pos_tui.domain.money import MoneyError, format_amount, parse_amount
 from pos_tui.domain.permissions import Action, PermissionDenied, Role, required_role
 from pos_tui.domain.report import HourTotal, Report
+from pos_tui.i18n import _
 from pos_tui.lane import Approval
 from pos_tui.lane_settlement import report_context
 from pos_tui.store import admin_queries, catalog_edits, reports, sales, users
@@ -63,7 +64,8 @@ class BackOffice:
                          sec.lockout_minutes, sec.pin_max_age_days)
         role = Role.parse(user.role)
         if role < Role.SUPERVISOR:
-            raise AdminError(f"{user.name} is a cashier: the back office needs a supervisor or an admin")
+            raise AdminError(_("{name} is a cashier: the back office needs a supervisor or an admin").format(
+                name=user.name))
         self.operator = Operator(user.name, role, user.must_change_pin)
         return self.operator
 
@@ -78,7 +80,7 @@ class BackOffice:
 
     def _signed_in(self) -> str:
         if self.operator is None:
-            raise AdminError("sign in first")
+            raise AdminError(_("sign in first"))
         return self.operator.name
 
     def _require(self, action: Action) -> str:
@@ -101,7 +103,7 @@ class BackOffice:
         self._require(Action.CATALOG)
         product = get_by_sku(sku)
         if product is None:
-            raise AdminError(f"no product with SKU {sku!r}")
+            raise AdminError(_("no product with SKU {sku}").format(sku=repr(sku)))
         return product
 
     def set_price(self, sku: str, text: str) -> ProductInfo:
@@ -126,8 +128,8 @@ class BackOffice:
         actor = self._require(Action.CATALOG)
         code = code.strip()
         if len(code) == 13 and decode_embedded(code, self.config.barcodes.embedded) is not None:
-            raise AdminError(f"{code} starts with {code[:2]}, which this store reads as a price or weight "
-                             "embedded code: it cannot name a product")
+            raise AdminError(_("{code} starts with {prefix}, which this store reads as a price or weight "
+                               "embedded code: it cannot name a product").format(code=code, prefix=code[:2]))
         return when_free(catalog_edits.add_barcode, sku, code, actor=actor)
 
     # ------------------------------------------------------------------ users
@@ -149,7 +151,7 @@ class BackOffice:
     def disable_user(self, name: str) -> users.UserInfo:
         actor = self._require(Action.USERS)
         if self.operator is not None and name == self.operator.name:
-            raise AdminError("you cannot disable yourself while signed in")
+            raise AdminError(_("you cannot disable yourself while signed in"))
         return when_free(users.disable_user, name, actor=actor)
 
     def unlock_user(self, name: str) -> users.UserInfo:
@@ -207,10 +209,10 @@ class BackOffice:
         """
         actor = self._require(Action.RESOLVE_PAYMENT)
         if charged and not auth_code.strip():
-            raise AdminError("enter the auth code printed on the terminal's ticket")
+            raise AdminError(_("enter the auth code printed on the terminal's ticket"))
         payment = next((u.payment for u in admin_queries.unknown_payments() if u.payment.id == payment_id), None)
         if payment is None:
-            raise AdminError("that payment is no longer unknown: someone resolved it already")
+            raise AdminError(_("that payment is no longer unknown: someone resolved it already"))
         tax = self.config.tax
         totals = sale_totals(payment.sale_id, tax.rates, tax.prices_include_tax)
         receipt_no = when_free(sales.resolve_attempt, payment_id, charged=charged, auth_code=auth_code.strip(),
@@ -218,8 +220,10 @@ class BackOffice:
                                actor=actor, now=self.clock())
         amount = self.money(payment.amount)
         if receipt_no is not None:
-            return f"{amount} confirmed as charged: the sale is paid, receipt {receipt_no} waits to print on its lane"
-        return f"{amount} confirmed as charged" if charged else f"{amount} marked as not charged"
+            return _("{amount} confirmed as charged: the sale is paid, receipt {receipt} waits to print on its "
+                     "lane").format(amount=amount, receipt=receipt_no)
+        return (_("{amount} confirmed as charged") if charged else _("{amount} marked as not charged")).format(
+            amount=amount)
 
     # ------------------------------------------------------------------ devices and backup
 
@@ -229,7 +233,7 @@ class BackOffice:
         self._signed_in()
         try:
             if admin_queries.payments_in_progress():
-                raise AdminError("a card or wallet payment is in progress on a lane: check the devices after it")
+                raise AdminError(_("a card or wallet payment is in progress on a lane: check the devices after it"))
         finally:
             current_database().close()  # this worker thread's own connection
         return check_devices(self.config)

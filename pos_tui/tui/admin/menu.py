@@ -7,22 +7,24 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from pos_tui.domain.permissions import Action
+from pos_tui.domain.display_width import pad_cells
+from pos_tui.domain.permissions import Action, role_name
+from pos_tui.i18n import N_, _
 from pos_tui.tui.admin.screen import AdminScreen, keys
 from pos_tui.tui.screens.modals import ConfirmModal, PinEntry
 from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.scan_entry import ScanEntry
 
-USER_PROMPT = "User> "
+USER_PROMPT = N_("User> ")
 
 
 class SignInScreen(AdminScreen):
     """User name, Enter, PIN, Enter: a supervisor or an admin."""
 
-    TITLE_TEXT = "sign in"
-    KEYS = keys(("f1", "help", "Help"), ("ctrl+q", "quit", "Quit"))
-    ENTRY_HELP = (("Enter", "after the user name, then after the PIN"),
-                  ("Esc", "clear the line; on an empty line: back to the user name"))
+    TITLE_TEXT = N_("sign in")
+    KEYS = keys(("f1", "help", N_("Help")), ("ctrl+q", "quit", N_("Quit")))
+    ENTRY_HELP = (("Enter", N_("after the user name, then after the PIN")),
+                  ("Esc", N_("clear the line; on an empty line: back to the user name")))
     BINDINGS = [Binding("escape", "restart", show=False)]
 
     def __init__(self) -> None:
@@ -32,11 +34,11 @@ class SignInScreen(AdminScreen):
     def compose(self) -> ComposeResult:
         yield self.status_header()
         with Vertical(id="body") as box:
-            box.border_title = "Back office"
-            yield Static("Sign in with a supervisor or admin user: type the name and press Enter, "
-                         "then the PIN and Enter.")
+            box.border_title = _("Back office")
+            yield Static(_("Sign in with a supervisor or admin user: type the name and press Enter, "
+                           "then the PIN and Enter."))
             yield Static("", id="user")
-        yield PinEntry(USER_PROMPT, id="entry")
+        yield PinEntry(_(USER_PROMPT), id="entry")
         yield MessageLine()
         yield self.key_footer()
 
@@ -48,8 +50,8 @@ class SignInScreen(AdminScreen):
         if self.user is None:
             if message.value.strip():
                 self.user = message.value.strip()
-                self.query_one("#user", Static).update(f"User: {self.user}")
-                self.query_one(PinEntry).ask("PIN> ", masked=True)
+                self.query_one("#user", Static).update(_("User: {name}").format(name=self.user))
+                self.query_one(PinEntry).ask(_("PIN> "), masked=True)
             return
         user, self.user = self.user, None
         self.action_restart()
@@ -59,43 +61,44 @@ class SignInScreen(AdminScreen):
     def action_restart(self) -> None:
         self.user = None
         self.query_one("#user", Static).update("")
-        self.query_one(PinEntry).ask(USER_PROMPT, masked=False)
+        self.query_one(PinEntry).ask(_(USER_PROMPT), masked=False)
 
     def action_quit(self) -> None:
         self.app.exit()
 
 
-# (key, area, label, what it holds, the action that opens it)
+# (key, area, label, what it holds, the action that opens it); label and what are msgids
 AREAS = (
-    ("f2", "products", "Products", "find, price, stock, on/off sale, barcodes", Action.CATALOG),
-    ("f3", "users", "Users", "add, reset PIN, disable, unlock", Action.USERS),
-    ("f4", "reports", "Reports", "X and Z for a date, sales by hour", Action.X_REPORT),
-    ("f5", "held", "Held", "suspended sales on every lane", None),
-    ("f6", "payments", "Payments", "unknown outcomes to resolve (supervisor PIN)", Action.RESOLVE_PAYMENT),
-    ("f7", "devices", "Devices", "printer, card terminal, scanner, display", None),
-    ("f8", "backup", "Backup", "copy the database now, checked", Action.BACKUP),
+    ("f2", "products", N_("Products"), N_("find, price, stock, on/off sale, barcodes"), Action.CATALOG),
+    ("f3", "users", N_("Users"), N_("add, reset PIN, disable, unlock"), Action.USERS),
+    ("f4", "reports", N_("Reports"), N_("X and Z for a date, sales by hour"), Action.X_REPORT),
+    ("f5", "held", N_("Held"), N_("suspended sales on every lane"), None),
+    ("f6", "payments", N_("Payments"), N_("unknown outcomes to resolve (supervisor PIN)"), Action.RESOLVE_PAYMENT),
+    ("f7", "devices", N_("Devices"), N_("printer, card terminal, scanner, display"), None),
+    ("f8", "backup", N_("Backup"), N_("copy the database now, checked"), Action.BACKUP),
 )
 
 
 class MenuScreen(AdminScreen):
-    TITLE_TEXT = "menu"
-    KEYS = keys(("f1", "help", "Help"), *((key, f"open('{area}')", label, False) for key, area, label, _, _ in AREAS),
-                ("ctrl+l", "sign_out", "Sign out"), ("ctrl+q", "quit", "Quit"))
+    TITLE_TEXT = N_("menu")
+    KEYS = keys(("f1", "help", N_("Help")),
+                *((key, f"open('{area}')", label, False) for key, area, label, _, _ in AREAS),
+                ("ctrl+l", "sign_out", N_("Sign out")), ("ctrl+q", "quit", N_("Quit")))
 
     def compose(self) -> ComposeResult:
         yield self.status_header()
         with Vertical(id="body") as box:
-            box.border_title = "Back office"
+            box.border_title = _("Back office")
             yield Static(self.menu_text(), id="areas")
         yield MessageLine()
         yield self.key_footer()
 
     def menu_text(self) -> str:
         rows = []
-        for key, _, label, what, action in AREAS:
+        for key, _area, label, what, action in AREAS:
             allowed = action is None or self.office.may(action)
-            note = "" if allowed else f"  ({self.office.needed(action).label} only)"
-            rows.append(f"{key.upper():<4}{label:<10}{what}{note}")
+            note = "" if allowed else "  " + _("({role} only)").format(role=role_name(self.office.needed(action)))
+            rows.append(f"{key.upper():<4}{pad_cells(_(label), 10)}{_(what)}{note}")
         return "\n".join(rows)
 
     def action_open(self, area: str) -> None:
@@ -112,9 +115,10 @@ class MenuScreen(AdminScreen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.say(f"Backing up to {folder}...")
+                self.say(_("Backing up to {folder}...").format(folder=folder))
                 self.admin.start_backup()
             else:
-                self.say("No backup made")
+                self.say(_("No backup made"))
 
-        self.app.push_screen(ConfirmModal(f"Copy the database now to {folder}? (the lanes keep selling)"), answered)
+        self.app.push_screen(ConfirmModal(_("Copy the database now to {folder}? (the lanes keep selling)").format(
+            folder=folder)), answered)

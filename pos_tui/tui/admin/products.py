@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from pos_tui.domain.cart import format_qty
 from pos_tui.domain.display_width import pad_cells, truncate_cells
 from pos_tui.domain.money import Currency, format_amount
+from pos_tui.i18n import N_, _
 from pos_tui.store.catalog import ProductInfo
 from pos_tui.tui.admin.prompt import PromptModal, Question
 from pos_tui.tui.admin.screen import AdminScreen, keys
@@ -24,7 +25,7 @@ NAME_CELLS, CODE_CELLS, PRICE_CELLS, STOCK_CELLS = 34, 14, 10, 9
 
 
 def _price_text(product: ProductInfo, cur: Currency) -> str:
-    return format_amount(product.price, cur) + ("/kg" if product.unit == "kg" else "")
+    return format_amount(product.price, cur) + (_("/kg") if product.unit == "kg" else "")
 
 
 def _stock_text(product: ProductInfo) -> str:
@@ -35,43 +36,45 @@ def product_row(product: ProductInfo, cur: Currency) -> str:
     """One result: name, first barcode (else SKU), price, stock, and "off" when not for sale."""
     name = pad_cells(truncate_cells(product.name, NAME_CELLS), NAME_CELLS)
     code = pad_cells(truncate_cells(product.barcodes[0] if product.barcodes else product.sku, CODE_CELLS), CODE_CELLS)
-    flag = "" if product.active else " off"
-    return (f"{name} {code} {_price_text(product, cur):>{PRICE_CELLS}} "
-            f"{truncate_cells(_stock_text(product), STOCK_CELLS):>{STOCK_CELLS}}{flag}")
+    flag = "" if product.active else " " + _("off")
+    return (f"{name} {code} {pad_cells(_price_text(product, cur), PRICE_CELLS, 'right')} "
+            f"{pad_cells(truncate_cells(_stock_text(product), STOCK_CELLS), STOCK_CELLS, 'right')}{flag}")
 
 
-HEADING = (f"{pad_cells('Name', NAME_CELLS)} {pad_cells('Code', CODE_CELLS)} {'Price':>{PRICE_CELLS}} "
-           f"{'Stock':>{STOCK_CELLS}}")
+def heading() -> str:
+    return (f"{pad_cells(_('Name'), NAME_CELLS)} {pad_cells(_('Code'), CODE_CELLS)} "
+            f"{pad_cells(_('Price'), PRICE_CELLS, 'right')} {pad_cells(_('Stock'), STOCK_CELLS, 'right')}")
 
 
 def product_detail(product: ProductInfo, cur: Currency) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(product.name, style="bold")
     if not product.active:
-        text.append("   NOT FOR SALE", style="bold")
-    codes = ", ".join(product.barcodes) or "none"
-    text.append(f"\nSKU {product.sku}   tax {product.tax}   codes {codes}")
-    per = "per kg" if product.unit == "kg" else "each"
-    text.append(f"\nPrice {format_amount(product.price, cur, symbol=True)} {per}   Stock {_stock_text(product)}")
+        text.append("   " + _("NOT FOR SALE"), style="bold")
+    codes = ", ".join(product.barcodes) or _("none")
+    text.append("\n" + _("SKU {sku}   tax {tax}   codes {codes}").format(sku=product.sku, tax=product.tax, codes=codes))
+    price = format_amount(product.price, cur, symbol=True)
+    price_text = (_("Price {price} per kg") if product.unit == "kg" else _("Price {price} each")).format(price=price)
+    text.append("\n" + price_text + "   " + _("Stock {stock}").format(stock=_stock_text(product)))
     return text
 
 
 class ProductsScreen(AdminScreen):
-    TITLE_TEXT = "products"
+    TITLE_TEXT = N_("products")
     KEYS = keys(
-        ("f1", "help", "Help"),
-        ("f2", "price", "Price"),
-        ("f3", "stock", "Stock"),
-        ("f4", "toggle_active", "On/off sale"),
-        ("f5", "add_barcode", "Add barcode"),
-        ("escape", "back", "Menu"),
-        ("up", "move(-1)", "Previous", False),
-        ("down", "move(1)", "Next", False),
-        ("pageup", "move(-10)", "Page up", False),
-        ("pagedown", "move(10)", "Page down", False),
+        ("f1", "help", N_("Help")),
+        ("f2", "price", N_("Price")),
+        ("f3", "stock", N_("Stock")),
+        ("f4", "toggle_active", N_("On/off sale")),
+        ("f5", "add_barcode", N_("Add barcode")),
+        ("escape", "back", N_("Menu")),
+        ("up", "move(-1)", N_("Previous"), False),
+        ("down", "move(1)", N_("Next"), False),
+        ("pageup", "move(-10)", N_("Page up"), False),
+        ("pagedown", "move(10)", N_("Page down"), False),
     )
-    ENTRY_HELP = (("type", "part of a name, or a barcode or SKU: results as you type (50 at most)"),
-                  ("Esc", "clear the search; on an empty search: back to the menu"))
+    ENTRY_HELP = ((N_("type"), N_("part of a name, or a barcode or SKU: results as you type (50 at most)")),
+                  ("Esc", N_("clear the search; on an empty search: back to the menu")))
 
     def __init__(self) -> None:
         super().__init__()
@@ -80,11 +83,11 @@ class ProductsScreen(AdminScreen):
     def compose(self) -> ComposeResult:
         yield self.status_header()
         with Vertical(id="body") as box:
-            box.border_title = "Products"
-            box.border_subtitle = "Up/Down choose"
-            yield Input(placeholder="Find: part of a name, a barcode or a SKU", compact=True, id="find",
+            box.border_title = _("Products")
+            box.border_subtitle = _("Up/Down choose")
+            yield Input(placeholder=_("Find: part of a name, a barcode or a SKU"), compact=True, id="find",
                         select_on_focus=False)
-            yield Static(HEADING, classes="heading")
+            yield Static(heading(), classes="heading")
             yield OptionList(id="results")
             yield Static("", id="detail")
         yield MessageLine()
@@ -95,7 +98,7 @@ class ProductsScreen(AdminScreen):
         find.cursor_blink = False
         self.query_one(OptionList).can_focus = False
         find.focus()
-        self.say("Type part of a name, a barcode or a SKU")
+        self.say(_("Type part of a name, a barcode or a SKU"))
 
     @property
     def cur(self) -> Currency:
@@ -122,9 +125,10 @@ class ProductsScreen(AdminScreen):
         if found is None:
             return
         if self.found:
-            self.say(f"{len(self.found)} found: Up/Down choose, F2 price, F3 stock, F4 on/off sale, F5 barcode")
+            self.say(_("{count} found: Up/Down choose, F2 price, F3 stock, F4 on/off sale, F5 barcode").format(
+                count=len(self.found)))
         else:
-            self.say("nothing matches" if text.strip() else "Type part of a name, a barcode or a SKU")
+            self.say(_("nothing matches") if text.strip() else _("Type part of a name, a barcode or a SKU"))
 
     @property
     def selected(self) -> ProductInfo | None:
@@ -158,53 +162,54 @@ class ProductsScreen(AdminScreen):
                 said: Callable[[ProductInfo, ProductInfo], str], hint: str = "") -> None:
         before = self.selected
         if before is None:
-            self.say("find a product first", error=True)
+            self.say(_("find a product first"), error=True)
             return
 
         def done(after: ProductInfo | None) -> None:
             if after is None:
-                self.say("Nothing changed")
+                self.say(_("Nothing changed"))
                 return
             self.search(self.query_one(Input).value, keep=after.sku)
             self.say(said(before, after))
 
-        self.app.push_screen(PromptModal(f"{title}: {before.name}", [question],
+        self.app.push_screen(PromptModal(_("{title}: {name}").format(title=title, name=before.name), [question],
                                          lambda answers: change(before.sku, answers[0]), hint), done)
 
     def action_price(self) -> None:
         product = self.selected
-        per = " per kg" if product is not None and product.unit == "kg" else ""
-        self._change("New price", Question(f"Price{per}> "), self.office.set_price,
-                     lambda b, a: f"{a.name}: price {_price_text(b, self.cur)} -> {_price_text(a, self.cur)}, "
-                                  "from the lanes' next scan",
-                     hint=f"Now {_price_text(product, self.cur)}{per}. Type the new price (like 12.50), Enter."
-                     if product else "")
+        by_kg = product is not None and product.unit == "kg"
+        self._change(_("New price"), Question(_("Price per kg> ") if by_kg else _("Price> ")), self.office.set_price,
+                     lambda b, a: _("{name}: price {before} -> {after}, from the lanes' next scan").format(
+                         name=a.name, before=_price_text(b, self.cur), after=_price_text(a, self.cur)),
+                     hint=_("Now {price}. Type the new price (like 12.50), Enter.").format(
+                         price=_price_text(product, self.cur)) if product else "")
 
     def action_stock(self) -> None:
-        self._change("Stock", Question("Stock> "), self.office.set_stock,
-                     lambda b, a: f"Stock of {a.name}: {_stock_text(b)} -> {_stock_text(a)}",
-                     hint="Type the counted stock (12, or 1.250 for kg), Enter. Empty + Enter: stop counting it.")
+        self._change(_("Stock"), Question(_("Stock> ")), self.office.set_stock,
+                     lambda b, a: _("Stock of {name}: {before} -> {after}").format(
+                         name=a.name, before=_stock_text(b), after=_stock_text(a)),
+                     hint=_("Type the counted stock (12, or 1.250 for kg), Enter. Empty + Enter: stop counting it."))
 
     def action_add_barcode(self) -> None:
-        self._change("Add a barcode", Question("Barcode> "), self.office.add_barcode,
-                     lambda b, a: f"{a.name} now has codes {', '.join(a.barcodes)}",
-                     hint="Scan or type the code, Enter. EAN/UPC check digits are verified.")
+        self._change(_("Add a barcode"), Question(_("Barcode> ")), self.office.add_barcode,
+                     lambda b, a: _("{name} now has codes {codes}").format(name=a.name, codes=", ".join(a.barcodes)),
+                     hint=_("Scan or type the code, Enter. EAN/UPC check digits are verified."))
 
     def action_toggle_active(self) -> None:
         product = self.selected
         if product is None:
-            self.say("find a product first", error=True)
+            self.say(_("find a product first"), error=True)
             return
-        question = (f"Take {product.name} off sale? The lanes will refuse to sell it." if product.active
-                    else f"Put {product.name} on sale again?")
+        question = (_("Take {name} off sale? The lanes will refuse to sell it.") if product.active
+                    else _("Put {name} on sale again?")).format(name=product.name)
 
         def answered(yes: bool | None) -> None:
             if not yes:
-                self.say("Nothing changed")
+                self.say(_("Nothing changed"))
                 return
             after = self.attempt(self.office.set_active, product.sku, not product.active)
             if after is not None:
                 self.search(self.query_one(Input).value, keep=after.sku)
-                self.say(f"{after.name} is {'on sale' if after.active else 'off sale'}")
+                self.say((_("{name} is on sale") if after.active else _("{name} is off sale")).format(name=after.name))
 
         self.app.push_screen(ConfirmModal(question), answered)

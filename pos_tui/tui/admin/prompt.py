@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from pos_tui.i18n import N_, _
 from pos_tui.tui.admin.back_office import ADMIN_ERRORS
 from pos_tui.tui.screens.modals import LaneModal, PinEntry
 from pos_tui.tui.widgets.message_line import MessageLine
@@ -30,7 +31,7 @@ class Question:
 
 
 class PromptModal(LaneModal[T]):
-    BINDINGS = [Binding("escape", "close", "Cancel", show=False)]
+    BINDINGS = [Binding("escape", "close", N_("Cancel"), show=False)]
 
     def __init__(self, title: str, questions: Sequence[Question], submit: Callable[[list[str]], T],
                  hint: str = "") -> None:
@@ -44,7 +45,7 @@ class PromptModal(LaneModal[T]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = self.title_text
-            box.border_subtitle = "Esc cancels"
+            box.border_subtitle = _("Esc cancels")
             if self.hint:
                 yield Static(self.hint, classes="hint")
             first = self.questions[0]

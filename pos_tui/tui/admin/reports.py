@@ -13,6 +13,7 @@ from textual.widgets import Input, Static
 from pos_tui.domain.money import format_amount
 from pos_tui.domain.permissions import Action, PermissionDenied
 from pos_tui.domain.report import hourly_bars, render_text
+from pos_tui.i18n import N_, _, ngettext
 from pos_tui.tui.admin.back_office import AdminError
 from pos_tui.tui.admin.screen import AdminScreen, keys
 from pos_tui.tui.screens.modals import ConfirmModal
@@ -22,27 +23,27 @@ REPORT_CELLS = 76  # the screen's 80 less the box's border and padding
 
 
 class ReportsScreen(AdminScreen):
-    TITLE_TEXT = "reports"
+    TITLE_TEXT = N_("reports")
     KEYS = keys(
-        ("f1", "help", "Help"),
-        ("f2", "x_report", "X"),
-        ("f3", "z_report", "Z"),
-        ("f4", "hourly", "By hour"),
-        ("f5", "take_z", "Close day"),
-        ("escape", "back", "Menu"),
-        ("up", "scroll(-1)", "Scroll up", False),
-        ("down", "scroll(1)", "Scroll down", False),
-        ("pageup", "scroll(-15)", "Page up", False),
-        ("pagedown", "scroll(15)", "Page down", False),
+        ("f1", "help", N_("Help")),
+        ("f2", "x_report", N_("X")),
+        ("f3", "z_report", N_("Z")),
+        ("f4", "hourly", N_("By hour")),
+        ("f5", "take_z", N_("Close day")),
+        ("escape", "back", N_("Menu")),
+        ("up", "scroll(-1)", N_("Scroll up"), False),
+        ("down", "scroll(1)", N_("Scroll down"), False),
+        ("pageup", "scroll(-15)", N_("Page up"), False),
+        ("pagedown", "scroll(15)", N_("Page down"), False),
     )
-    ENTRY_HELP = (("date", "type a day (YYYY-MM-DD) before F2, F3 or F4; empty means today"),)
+    ENTRY_HELP = ((N_("date"), N_("type a day (YYYY-MM-DD) before F2, F3 or F4; empty means today")),)
 
     def compose(self) -> ComposeResult:
         yield self.status_header()
         with Vertical(id="body") as box:
-            box.border_title = "Reports"
-            box.border_subtitle = "Up/Down PgUp/PgDn scroll"
-            yield Input(placeholder="Date: YYYY-MM-DD (empty = today)", compact=True, id="date",
+            box.border_title = _("Reports")
+            box.border_subtitle = _("Up/Down PgUp/PgDn scroll")
+            yield Input(placeholder=_("Date: YYYY-MM-DD (empty = today)"), compact=True, id="date",
                         select_on_focus=False)
             with VerticalScroll(id="page"):
                 yield Static("", id="report")
@@ -54,7 +55,7 @@ class ReportsScreen(AdminScreen):
         date = self.query_one(Input)
         date.cursor_blink = False
         date.focus()
-        self.say("F2 X report, F3 Z report, F4 sales by hour for the date; F5 closes today (Z)")
+        self.say(_("F2 X report, F3 Z report, F4 sales by hour for the date; F5 closes today (Z)"))
 
     def day(self) -> dt.date:
         text = self.query_one(Input).value.strip()
@@ -63,10 +64,10 @@ class ReportsScreen(AdminScreen):
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
-            raise AdminError(f"{text!r} is not a date like 2026-03-01") from None
+            raise AdminError(_("{text} is not a date like 2026-03-01").format(text=repr(text))) from None
 
     def show(self, title: str, text: str) -> None:
-        self.query_one("#body").border_title = f"Reports: {title}"
+        self.query_one("#body").border_title = _("Reports: {title}").format(title=title)
         self.query_one("#report", Static).update(text)
         self.query_one("#page", VerticalScroll).scroll_home(animate=False)
 
@@ -82,14 +83,14 @@ class ReportsScreen(AdminScreen):
         report = self.attempt(build, day)
         if report is not None:
             self.show(f"{title} {day.isoformat()}", render_text(report, REPORT_CELLS))
-            self.say(f"{title} of {day.isoformat()}: {report.sales_count} sales, net "
-                     f"{self.office.money(report.net)}")
+            self.say(_("{title} of {day}: {count} sales, net {net}").format(
+                title=title, day=day.isoformat(), count=report.sales_count, net=self.office.money(report.net)))
 
     def action_x_report(self) -> None:
-        self._report("X report", self.office.x_report)
+        self._report(_("X report"), self.office.x_report)
 
     def action_z_report(self) -> None:
-        self._report("Z report", self.office.z_report)
+        self._report(_("Z report"), self.office.z_report)
 
     def action_hourly(self) -> None:
         day = self.attempt(self.day)
@@ -100,10 +101,12 @@ class ReportsScreen(AdminScreen):
             return
         cur = self.office.currency
         total = sum(h.amount for h in hours)
-        head = f"Sales by hour, every lane, {day.isoformat()}: hour, bar, number of sales, amount\n\n"
-        body = "\n".join(hourly_bars(hours, REPORT_CELLS, cur)) or "no sales that day"
-        self.show(f"by hour {day.isoformat()}", head + body)
-        self.say(f"{sum(h.count for h in hours)} sales on {day.isoformat()}: {format_amount(total, cur, symbol=True)}")
+        head = _("Sales by hour, every lane, {day}: hour, bar, number of sales, amount").format(day=day.isoformat())
+        body = "\n".join(hourly_bars(hours, REPORT_CELLS, cur)) or _("no sales that day")
+        self.show(_("by hour {day}").format(day=day.isoformat()), head + "\n\n" + body)
+        count = sum(h.count for h in hours)
+        self.say(ngettext("{count} sale on {day}: {amount}", "{count} sales on {day}: {amount}", count).format(
+            count=count, day=day.isoformat(), amount=format_amount(total, cur, symbol=True)))
 
     def action_take_z(self) -> None:
         if not self.office.may(Action.Z_REPORT):
@@ -112,16 +115,19 @@ class ReportsScreen(AdminScreen):
 
         def answered(yes: bool | None) -> None:
             if not yes:
-                self.say("The day stays open")
+                self.say(_("The day stays open"))
                 return
             report = self.attempt(self.office.take_z_report)
             if report is not None:
-                self.show(f"Z report {report.number:04d}", render_text(report, REPORT_CELLS))
-                self.say(f"Z report {report.number} taken: net {self.office.money(report.net)}")
+                self.show(_("Z report {number}").format(number=f"{report.number:04d}"),
+                          render_text(report, REPORT_CELLS))
+                self.say(_("Z report {number} taken: net {net}").format(number=report.number,
+                                                                       net=self.office.money(report.net)))
 
         self.app.push_screen(ConfirmModal(
-            f"Close the business day of lane {self.office.config.store.lane:02d} with a Z report? "
-            "It is taken once a day; sales after it belong to tomorrow."), answered)
+            _("Close the business day of lane {lane} with a Z report? "
+              "It is taken once a day; sales after it belong to tomorrow.").format(
+                lane=f"{self.office.config.store.lane:02d}")), answered)
 
     def action_scroll(self, lines: int) -> None:
         self.query_one("#page", VerticalScroll).scroll_relative(y=lines, animate=False)

@@ -8,42 +8,63 @@ from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from pos_tui.domain.display_width import pad_cells, truncate_cells
 from pos_tui.domain.money import Currency, format_amount
 from pos_tui.domain.tender import method_name
+from pos_tui.i18n import N_, _, ngettext
 from pos_tui.lane import Approval
 from pos_tui.store.admin_queries import UnknownPayment
 from pos_tui.store.sales import SaleRecord
 from pos_tui.tui.admin.back_office import ADMIN_ERRORS
 from pos_tui.tui.admin.screen import AdminScreen, keys
+from pos_tui.tui.format import payment_status
 from pos_tui.tui.screens.modals import ApprovalModal, ConfirmModal, Resolution, ResolveModal
 from pos_tui.tui.widgets.message_line import MessageLine
 
-MOVE_KEYS = (("up", "move(-1)", "Previous", False), ("down", "move(1)", "Next", False))
+MOVE_KEYS = (("up", "move(-1)", N_("Previous"), False), ("down", "move(1)", N_("Next"), False))
+
+
+def cells(text: str, width: int, align: str = "left") -> str:
+    """``text`` cut and padded to ``width`` terminal cells (a Chinese name takes two a character)."""
+    return pad_cells(truncate_cells(text, width), width, align)
 
 
 def held_row(sale: SaleRecord, items: int, total: int, cur: Currency) -> str:
-    return (f"{sale.lane:<5} {sale.opened_at:%Y-%m-%d %H:%M} {sale.cashier[:16]:<16} {items:>6} "
+    return (f"{sale.lane:<5} {sale.opened_at:%Y-%m-%d %H:%M} {cells(sale.cashier, 16)} {items:>6} "
             f"{format_amount(total, cur):>14}")
+
+
+def held_heading() -> str:
+    return (f"{cells(_('Lane'), 5)} {cells(_('Held since'), 16)} {cells(_('Cashier'), 16)} "
+            f"{cells(_('Items'), 6, 'right')} {cells(_('Total'), 14, 'right')}")
 
 
 def unknown_row(unknown: UnknownPayment, cur: Currency) -> str:
     payment = unknown.payment
-    return (f"{unknown.sale.lane:<5} {payment.created_at:%Y-%m-%d %H:%M} {method_name(payment.method)[:10]:<10} "
-            f"{format_amount(payment.amount, cur):>12}  {payment.reference[:14]:<14} {payment.status}")
+    return (f"{unknown.sale.lane:<5} {payment.created_at:%Y-%m-%d %H:%M} {cells(method_name(payment.method), 10)} "
+            f"{format_amount(payment.amount, cur):>12}  {cells(payment.reference, 14)} "
+            f"{payment_status(payment.status)}")
+
+
+def unknown_heading() -> str:
+    return (f"{cells(_('Lane'), 5)} {cells(_('Since'), 16)} {cells(_('Method'), 10)} "
+            f"{cells(_('Amount'), 12, 'right')}  {cells(_('Reference'), 14)} {_('State')}")
 
 
 class ListScreen(AdminScreen):
     """An area that is one list with a heading; F5 reads it again."""
 
-    HEADING = ""
-    BOX_TITLE = ""
+    BOX_TITLE = ""  # a msgid (marked with N_), translated when drawn
+
+    def heading(self) -> str:
+        raise NotImplementedError
 
     def compose(self) -> ComposeResult:
         yield self.status_header()
         with Vertical(id="body") as box:
-            box.border_title = self.BOX_TITLE
-            box.border_subtitle = "Up/Down choose"
-            yield Static(self.HEADING, classes="heading")
+            box.border_title = _(self.BOX_TITLE)
+            box.border_subtitle = _("Up/Down choose")
+            yield Static(self.heading(), classes="heading")
             yield OptionList(id="rows")
         yield MessageLine()
         yield self.key_footer()
@@ -69,10 +90,13 @@ class ListScreen(AdminScreen):
 
 
 class HeldScreen(ListScreen):
-    TITLE_TEXT = "held sales"
-    BOX_TITLE = "Held sales, every lane"
-    HEADING = f"{'Lane':<5} {'Held since':<17} {'Cashier':<16} {'Items':>6} {'Total':>14}"
-    KEYS = keys(("f1", "help", "Help"), ("f5", "reload", "Refresh"), ("escape", "back", "Menu"), *MOVE_KEYS)
+    TITLE_TEXT = N_("held sales")
+    BOX_TITLE = N_("Held sales, every lane")
+
+    def heading(self) -> str:
+        return held_heading()
+
+    KEYS = keys(("f1", "help", N_("Help")), ("f5", "reload", N_("Refresh")), ("escape", "back", N_("Menu")), *MOVE_KEYS)
 
     def action_reload(self) -> None:
         held = self.attempt(self.office.held_sales)
@@ -80,16 +104,20 @@ class HeldScreen(ListScreen):
             return
         cur = self.office.currency
         self.fill([(str(sale.id), held_row(sale, items, total, cur)) for sale, items, total in held])
-        self.say(f"{len(held)} held sale{'s' if len(held) != 1 else ''}: the cashier recalls one with F5 on "
-                 "any lane" if held else "No sale is held")
+        self.say(ngettext("{count} held sale: the cashier recalls one with F5 on any lane",
+                          "{count} held sales: the cashier recalls one with F5 on any lane", len(held)).format(
+            count=len(held)) if held else _("No sale is held"))
 
 
 class PaymentsScreen(ListScreen):
-    TITLE_TEXT = "payments with unknown outcome"
-    BOX_TITLE = "Payments with unknown outcome"
-    HEADING = f"{'Lane':<5} {'Since':<17} {'Method':<10} {'Amount':>12}  {'Reference':<14} State"
-    KEYS = keys(("f1", "help", "Help"), ("enter", "resolve", "Resolve"), ("f5", "reload", "Refresh"),
-                ("escape", "back", "Menu"), *MOVE_KEYS)
+    TITLE_TEXT = N_("payments with unknown outcome")
+    BOX_TITLE = N_("Payments with unknown outcome")
+
+    def heading(self) -> str:
+        return unknown_heading()
+
+    KEYS = keys(("f1", "help", N_("Help")), ("enter", "resolve", N_("Resolve")), ("f5", "reload", N_("Refresh")),
+                ("escape", "back", N_("Menu")), *MOVE_KEYS)
 
     def __init__(self) -> None:
         super().__init__()
@@ -102,8 +130,8 @@ class PaymentsScreen(ListScreen):
         self.unknown = unknown
         cur = self.office.currency
         self.fill([(str(u.payment.id), unknown_row(u, cur)) for u in unknown])
-        self.say(f"{len(unknown)} to resolve: Enter resolves the highlighted one" if unknown
-                 else "No payment has an unknown outcome")
+        self.say(_("{count} to resolve: Enter resolves the highlighted one").format(count=len(unknown)) if unknown
+                 else _("No payment has an unknown outcome"))
 
     def on_option_list_option_selected(self, message: OptionList.OptionSelected) -> None:
         message.stop()
@@ -127,23 +155,24 @@ class PaymentsScreen(ListScreen):
                 self.ask_outcome(chosen)
 
         self.app.push_screen(ConfirmModal(
-            f"This payment is still pending: lane {chosen.sale.lane:02d} may be waiting for its terminal right "
-            "now. Resolve it only if that lane is closed or crashed. Go on?"), answered)
+            _("This payment is still pending: lane {lane} may be waiting for its terminal right "
+              "now. Resolve it only if that lane is closed or crashed. Go on?").format(
+                lane=f"{chosen.sale.lane:02d}")), answered)
 
     def ask_outcome(self, chosen: UnknownPayment) -> None:
         def outcome(answer: Resolution | None) -> None:
             if answer is None:
-                self.say("Still unknown: resolve it when the terminal's ticket is at hand")
+                self.say(_("Still unknown: resolve it when the terminal's ticket is at hand"))
                 return
             self.app.push_screen(
-                ApprovalModal("Supervisor approval: resolve payment", self.office.approve),
+                ApprovalModal(_("Supervisor approval: resolve payment"), self.office.approve),
                 lambda approval: self.resolve(answer, approval))
 
         self.app.push_screen(ResolveModal(chosen.payment, self.office.currency), outcome)
 
     def resolve(self, answer: Resolution, approval: Approval | None) -> None:
         if approval is None:
-            self.say("Not resolved: it needs a supervisor's PIN", error=True)
+            self.say(_("Not resolved: it needs a supervisor's PIN"), error=True)
             return
         try:
             said = self.office.resolve_payment(answer.payment_id, charged=answer.charged,
@@ -153,4 +182,4 @@ class PaymentsScreen(ListScreen):
             self.say(str(exc), error=True)
             return
         self.action_reload()
-        self.say(f"{said} (approved by {approval.supervisor})")
+        self.say(_("{outcome} (approved by {name})").format(outcome=said, name=approval.supervisor))

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from textual.binding import Binding
 from textual.screen import Screen
 
+from pos_tui.domain.permissions import role_name
+from pos_tui.i18n import _
 from pos_tui.tui.admin.back_office import ADMIN_ERRORS, BackOffice
 from pos_tui.tui.keymap import KeyBinding, display_key
 from pos_tui.tui.screens.modals import HelpModal
@@ -28,7 +30,8 @@ T = TypeVar("T")
 
 def keys(*rows: tuple[str, str, str] | tuple[str, str, str, bool]) -> tuple[KeyBinding, ...]:
     """(key, action, label[, in the key line]) rows as bindings; the action is the screen's
-    ``action_<name>``, with arguments if it has any ("open('users')")."""
+    ``action_<name>``, with arguments if it has any ("open('users')"). Labels are msgids marked
+    with ``N_``: the key line and the help translate them when drawn."""
     return tuple(KeyBinding(f"admin.{row[1]}", row[0], row[2], *row[3:]) for row in rows)
 
 
@@ -37,7 +40,8 @@ def bindings(rows: Sequence[KeyBinding]) -> list[Binding]:
 
 
 class AdminScreen(Screen[None]):
-    """One area of the back office; ``TITLE_TEXT`` heads its box and its help."""
+    """One area of the back office; ``TITLE_TEXT`` heads its help. ``TITLE_TEXT`` and the
+    ``ENTRY_HELP`` rows are msgids (marked with ``N_``), translated when shown."""
 
     KEYS: ClassVar[tuple[KeyBinding, ...]] = ()
     TITLE_TEXT: ClassVar[str] = ""
@@ -61,7 +65,7 @@ class AdminScreen(Screen[None]):
         store = self.office.config.store
         header = StatusHeader(store.name, store.lane)
         operator = self.office.operator
-        header.set_cashier(operator.name if operator else "", operator.role.label if operator else "")
+        header.set_cashier(operator.name if operator else "", role_name(operator.role) if operator else "")
         return header
 
     def key_footer(self) -> KeyFooter:
@@ -83,8 +87,9 @@ class AdminScreen(Screen[None]):
             return None
 
     def action_help(self) -> None:
-        rows = [*self.ENTRY_HELP, *((display_key(k.key), k.label) for k in self.KEYS)]
-        self.app.push_screen(HelpModal(f"Keys: {self.TITLE_TEXT}", rows))
+        rows = [*((_(key), _(what)) for key, what in self.ENTRY_HELP),
+                *((display_key(k.key), _(k.label)) for k in self.KEYS)]
+        self.app.push_screen(HelpModal(_("Keys: {screen}").format(screen=_(self.TITLE_TEXT)), rows))
 
     def action_back(self) -> None:
         """Esc: back to the menu."""

@@ -9,6 +9,8 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from pos_tui.domain.display_width import pad_cells, truncate_cells
+from pos_tui.domain.permissions import role_name
+from pos_tui.i18n import N_, _, ngettext
 from pos_tui.store.users import UserInfo
 from pos_tui.tui.admin.back_office import AdminError
 from pos_tui.tui.admin.prompt import PromptModal, Question
@@ -17,41 +19,46 @@ from pos_tui.tui.screens.modals import ConfirmModal
 from pos_tui.tui.widgets.message_line import MessageLine
 
 NAME_CELLS, ROLE_CELLS = 24, 12
-HEADING = f"{pad_cells('Name', NAME_CELLS)} {pad_cells('Role', ROLE_CELLS)} State"
+
+
+def heading() -> str:
+    return f"{pad_cells(_('User name'), NAME_CELLS)} {pad_cells(_('Role'), ROLE_CELLS)} {_('State')}"
 
 
 def user_state(user: UserInfo) -> str:
     if user.disabled:
-        return "disabled"
+        return _("disabled")
     if user.locked_until is not None:
-        return f"locked until {user.locked_until:%Y-%m-%d %H:%M}"
+        return _("locked until {time}").format(time=f"{user.locked_until:%Y-%m-%d %H:%M}")
     if user.failed_attempts:
-        return f"{user.failed_attempts} wrong PIN{'s' if user.failed_attempts != 1 else ''}"
-    return "active"
+        return ngettext("{count} wrong PIN", "{count} wrong PINs", user.failed_attempts).format(
+            count=user.failed_attempts)
+    return _("active")
 
 
 def user_row(user: UserInfo) -> str:
-    return f"{pad_cells(truncate_cells(user.name, NAME_CELLS), NAME_CELLS)} {user.role:<{ROLE_CELLS}} {user_state(user)}"
+    name = pad_cells(truncate_cells(user.name, NAME_CELLS), NAME_CELLS)
+    return f"{name} {pad_cells(role_name(user.role), ROLE_CELLS)} {user_state(user)}"
 
 
 def same_pin_twice(answers: list[str]) -> str:
     pin, again = answers[-2:]
     if pin != again:
-        raise AdminError("the two PINs differ: type them again")
+        raise AdminError(_("the two PINs differ: type them again"))
     return pin
 
 
 class UsersScreen(AdminScreen):
-    TITLE_TEXT = "users"
+    TITLE_TEXT = N_("users")
     KEYS = keys(
-        ("f1", "help", "Help"),
-        ("f2", "add", "Add"),
-        ("f3", "reset_pin", "Reset PIN"),
-        ("f4", "disable", "Disable"),
-        ("f5", "unlock", "Unlock"),
-        ("escape", "back", "Menu"),
-        ("up", "move(-1)", "Previous", False),
-        ("down", "move(1)", "Next", False),
+        ("f1", "help", N_("Help")),
+        ("f2", "add", N_("Add")),
+        ("f3", "reset_pin", N_("Reset PIN")),
+        ("f4", "disable", N_("Disable")),
+        ("f5", "unlock", N_("Unlock")),
+        ("escape", "back", N_("Menu")),
+        ("up", "move(-1)", N_("Previous"), False),
+        ("down", "move(1)", N_("Next"), False),
     )
 
     def __init__(self) -> None:
@@ -61,9 +68,9 @@ class UsersScreen(AdminScreen):
     def compose(self) -> ComposeResult:
         yield self.status_header()
         with Vertical(id="body") as box:
-            box.border_title = "Users"
-            box.border_subtitle = "Up/Down choose"
-            yield Static(HEADING, classes="heading")
+            box.border_title = _("Users")
+            box.border_subtitle = _("Up/Down choose")
+            yield Static(heading(), classes="heading")
             yield OptionList(id="people")
         yield MessageLine()
         yield self.key_footer()
@@ -71,7 +78,9 @@ class UsersScreen(AdminScreen):
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
         self.reload()
-        self.say(f"{len(self.people)} users: Up/Down choose; F2 add, F3 reset PIN, F4 disable, F5 unlock")
+        self.say(ngettext("{count} user: Up/Down choose; F2 add, F3 reset PIN, F4 disable, F5 unlock",
+                          "{count} users: Up/Down choose; F2 add, F3 reset PIN, F4 disable, F5 unlock",
+                          len(self.people)).format(count=len(self.people)))
 
     def reload(self, keep: str | None = None) -> None:
         self.people = self.attempt(self.office.users) or []
@@ -95,31 +104,31 @@ class UsersScreen(AdminScreen):
     def _done(self, message: str):
         def done(user: UserInfo | None) -> None:
             if user is None:
-                self.say("Nothing changed")
+                self.say(_("Nothing changed"))
                 return
             self.reload(keep=user.name)
-            self.say(message.format(name=user.name, role=user.role))
+            self.say(message.format(name=user.name, role=role_name(user.role)))
         return done
 
     def action_add(self) -> None:
-        questions = [Question("Name> "), Question("Role (cashier, supervisor, admin)> "),
-                     Question("PIN> ", masked=True), Question("PIN again> ", masked=True)]
+        questions = [Question(_("Name> ")), Question(_("Role (cashier, supervisor, admin)> ")),
+                     Question(_("PIN> "), masked=True), Question(_("PIN again> "), masked=True)]
         self.app.push_screen(
-            PromptModal("Add a user", questions,
+            PromptModal(_("Add a user"), questions,
                         lambda a: self.office.add_user(a[0], a[1], same_pin_twice(a)),
-                        hint="Name, role, then the PIN twice; each followed by Enter."),
-            self._done("Added {name} ({role})"))
+                        hint=_("Name, role, then the PIN twice; each followed by Enter.")),
+            self._done(_("Added {name} ({role})")))
 
     def action_reset_pin(self) -> None:
         user = self.selected
         if user is None:
             return
         self.app.push_screen(
-            PromptModal(f"New PIN for {user.name}", [Question("New PIN> ", masked=True),
-                                                     Question("New PIN again> ", masked=True)],
+            PromptModal(_("New PIN for {name}").format(name=user.name),
+                        [Question(_("New PIN> "), masked=True), Question(_("New PIN again> "), masked=True)],
                         lambda a: self.office.reset_pin(user.name, same_pin_twice(a)),
-                        hint="The new PIN twice, each followed by Enter; it also ends a lockout."),
-            self._done("New PIN set for {name}"))
+                        hint=_("The new PIN twice, each followed by Enter; it also ends a lockout.")),
+            self._done(_("New PIN set for {name}")))
 
     def action_unlock(self) -> None:
         user = self.selected
@@ -127,7 +136,7 @@ class UsersScreen(AdminScreen):
             return
         unlocked = self.attempt(self.office.unlock_user, user.name)
         if unlocked is not None:
-            self._done("{name} is unlocked")(unlocked)
+            self._done(_("{name} is unlocked"))(unlocked)
 
     def action_disable(self) -> None:
         user = self.selected
@@ -136,10 +145,11 @@ class UsersScreen(AdminScreen):
 
         def answered(yes: bool | None) -> None:
             if not yes:
-                self.say("Nothing changed")
+                self.say(_("Nothing changed"))
                 return
             disabled = self.attempt(self.office.disable_user, user.name)
             if disabled is not None:
-                self._done("{name} is disabled: they can no longer sign in")(disabled)
+                self._done(_("{name} is disabled: they can no longer sign in"))(disabled)
 
-        self.app.push_screen(ConfirmModal(f"Disable {user.name}? They will not be able to sign in."), answered)
+        self.app.push_screen(ConfirmModal(_("Disable {name}? They will not be able to sign in.").format(
+            name=user.name)), answered)

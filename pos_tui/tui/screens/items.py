@@ -16,6 +16,7 @@ from pos_tui.config import Department
 from pos_tui.domain.checkout import State
 from pos_tui.domain.money import format_amount
 from pos_tui.domain.permissions import Action
+from pos_tui.i18n import N_, _
 from pos_tui.lane import LaneView
 from pos_tui.tui.format import cart_rows, help_rows, item_figures, qty_prompt, suspended_row
 from pos_tui.tui.keymap import DEFAULT_KEYMAP
@@ -48,11 +49,11 @@ def show_rows(cart: CartView, rows: Sequence[CartRow]) -> None:
 
 class ItemsScreen(LaneScreen):
     KEYS = "items"
-    TITLE_TEXT = "items"
+    TITLE_TEXT = N_("items")
     ENTRY_HELP = (
-        ("Enter", "add the code typed or scanned (barcode, PLU or SKU)"),
-        ("3*", "quantity for the item: 3*code, or 3* then scan; 1.25* for kg"),
-        ("Esc", "clear the entry line"),
+        ("Enter", N_("add the code typed or scanned (barcode, PLU or SKU)")),
+        ("3*", N_("quantity for the item: 3*code, or 3* then scan; 1.25* for kg")),
+        ("Esc", N_("clear the entry line")),
     )
     BINDINGS = DEFAULT_KEYMAP.textual_bindings("items")
 
@@ -73,15 +74,15 @@ class ItemsScreen(LaneScreen):
         cur = self.pos.lane.currency
         cart = self.query_one(CartView)
         show_rows(cart, cart_rows(view.lines, cur))
-        cart.border_title = "Sale (open)" if view.state is State.ENTERING_ITEMS else self.idle_title()
+        cart.border_title = _("Sale (open)") if view.state is State.ENTERING_ITEMS else self.idle_title()
         self.query_one(TotalsBar).set_figures(item_figures(view, cur))
         self.query_one(ScanEntry).set_prompt(qty_prompt(view))
 
     def idle_title(self) -> str:
         if self.pos.shift is None:
             key = self.pos.keymap.binding("items.shift").display_key
-            return f"No shift open: {key} then O counts the float"
-        return "Ready for the next sale"
+            return _("No shift open: {key} then O counts the float").format(key=key)
+        return _("Ready for the next sale")
 
     def help_rows(self) -> list[tuple[str, str]]:
         return help_rows(self.pos.keymap.for_screen(self.KEYS), self.ENTRY_HELP, self.pos.lane.config.departments,
@@ -135,7 +136,7 @@ class ItemsScreen(LaneScreen):
     def action_void_line(self) -> None:
         line = self.query_one(CartView).selected_line
         if line is None:
-            self.say("No line to void: scan an item first", error=True)
+            self.say(_("No line to void: scan an item first"), error=True)
             return
         self.pos.run_intent(self.pos.lane.void_line, line.line_no)
 
@@ -146,7 +147,7 @@ class ItemsScreen(LaneScreen):
             return
         held = lane.suspended()
         if not held:
-            self.say("No sale is on hold")
+            self.say(_("No sale is on hold"))
             return
         rows = [
             (record.id, suspended_row(f"{record.opened_at:%m-%d %H:%M}", record.cashier, items, total, lane.currency))
@@ -176,7 +177,7 @@ class ItemsScreen(LaneScreen):
             if yes:
                 self.pos.run_intent(lane.void_sale)
 
-        self.app.push_screen(ConfirmModal("Void the whole sale?"), answered)
+        self.app.push_screen(ConfirmModal(_("Void the whole sale?")), answered)
 
     def action_lock(self) -> None:
         self.pos.run_intent(self.pos.lane.lock)
@@ -185,7 +186,7 @@ class ItemsScreen(LaneScreen):
         """F6: an amount or percent off the selected line or the whole sale, or a new price."""
         view = self.pos.view
         if not view.lines:
-            self.say("Discounts and price overrides need an open sale: scan an item first", error=True)
+            self.say(_("Discounts and price overrides need an open sale: scan an item first"), error=True)
             return
         line = self.query_one(CartView).selected_line
         target = (line.line_no, line.name) if line is not None and not line.voided else None
@@ -193,7 +194,7 @@ class ItemsScreen(LaneScreen):
 
         def chosen(adjustment: Adjustment | None) -> None:
             if adjustment is None:
-                self.pos.say_after_box("No discount")
+                self.pos.say_after_box(_("No discount"))
             elif adjustment.kind == "line":
                 self.pos.run_intent(lane.discount_line, adjustment.line_no, adjustment.text)
             elif adjustment.kind == "price":

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.screen import Screen
 
-from pos_tui.lane import LaneView
+from pos_tui.domain.permissions import role_name
+from pos_tui.i18n import _
 from pos_tui.tui.format import help_rows
 from pos_tui.tui.screens.modals import HelpModal
 from pos_tui.tui.widgets.key_footer import KeyFooter
@@ -18,11 +19,13 @@ from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.status_header import StatusHeader
 
 if TYPE_CHECKING:
+    from pos_tui.lane import LaneView
     from pos_tui.tui.app import PosApp
 
 
 class LaneScreen(Screen[None]):
-    """A screen of one lane state; ``KEYS`` names its part of the keymap ("items", "payment", ...)."""
+    """A screen of one lane state; ``KEYS`` names its part of the keymap ("items", "payment", ...).
+    ``TITLE_TEXT`` and the ``ENTRY_HELP`` texts are msgids (marked with ``N_``), translated when shown."""
 
     KEYS: ClassVar[str]
     TITLE_TEXT: ClassVar[str]
@@ -33,27 +36,28 @@ class LaneScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def status_header(self) -> StatusHeader:
-        store = self.pos.lane.config.store
+        store = self.pos.config.store
         return StatusHeader(store.name, store.lane)
 
     def show_training(self, header: StatusHeader) -> None:
         """TRAINING first in a red top line while the shift is in training mode (nothing counts)."""
-        store = self.pos.lane.config.store
+        store = self.pos.config.store
         training = self.pos.training
         header.set_class(training, "-training")
-        header.set_store(f"TRAINING  {store.name}" if training else store.name, store.lane)
+        header.set_store(_("TRAINING  {store}").format(store=store.name) if training else store.name, store.lane)
 
     def key_footer(self) -> KeyFooter:
         return KeyFooter(self.pos.keymap.footer(self.KEYS))
 
     def on_screen_resume(self) -> None:
-        self.render_view(self.pos.view)
+        if self.pos.view is not None:  # None only while the lane opens, just after the first frame
+            self.render_view(self.pos.view)
 
     def render_view(self, view: LaneView) -> None:
         """Show a lane snapshot; screens extend this with their own widgets."""
         header = self.query_one(StatusHeader)
         self.show_training(header)
-        header.set_cashier(view.user or "", view.role.label if view.role else "")
+        header.set_cashier(view.user or "", role_name(view.role) if view.role else "")
         for device, (state, ok) in self.pos.device_states.items():
             header.set_device(device, state, ok)
         self.say(view.message, error=view.message_is_error)
@@ -69,4 +73,4 @@ class LaneScreen(Screen[None]):
         return help_rows(self.pos.keymap.for_screen(self.KEYS), self.ENTRY_HELP, closing=[self.pos.quit_help()])
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpModal(f"Keys: {self.TITLE_TEXT}", self.help_rows()))
+        self.app.push_screen(HelpModal(_("Keys: {screen}").format(screen=_(self.TITLE_TEXT)), self.help_rows()))

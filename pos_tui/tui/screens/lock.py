@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from pos_tui.lane import LaneView
+from pos_tui.i18n import N_, _
 from pos_tui.tui.keymap import DEFAULT_KEYMAP
 from pos_tui.tui.screens.lane_screen import LaneScreen
 from pos_tui.tui.screens.modals import PinEntry
 from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.scan_entry import ScanEntry
 
-USER_PROMPT = "User> "
+if TYPE_CHECKING:
+    from pos_tui.lane import LaneView
+
+USER_PROMPT = N_("User> ")
 
 
 class LockScreen(LaneScreen):
     KEYS = "lock"
-    TITLE_TEXT = "sign in"
+    TITLE_TEXT = N_("sign in")
     ENTRY_HELP = (
-        ("Enter", "after the user name, then after the PIN"),
-        ("Esc", "clear the line; on an empty PIN line: back to the user name"),
+        ("Enter", N_("after the user name, then after the PIN")),
+        ("Esc", N_("clear the line; on an empty PIN line: back to the user name")),
     )
     BINDINGS = [*DEFAULT_KEYMAP.textual_bindings("lock"), Binding("escape", "restart", show=False)]
 
@@ -47,36 +52,41 @@ class LockScreen(LaneScreen):
     def compose(self) -> ComposeResult:
         yield self.status_header()
         with Vertical(id="sign-in") as box:
-            box.border_title = "Lane locked"
-            yield Static("Type your user name and press Enter, then your PIN and Enter.", id="how")
+            box.border_title = _("Lane locked")
+            yield Static(_("Type your user name and press Enter, then your PIN and Enter."), id="how")
             yield Static("", id="user")
-        yield PinEntry(USER_PROMPT, id="entry")
+        yield PinEntry(_(USER_PROMPT), id="entry")
         yield MessageLine()
         yield self.key_footer()
 
     def render_view(self, view: LaneView) -> None:
         super().render_view(view)
-        self.query_one("#user", Static).update(f"User: {self.user}" if self.user else "")
+        self.query_one("#user", Static).update(_("User: {name}").format(name=self.user) if self.user else "")
 
     def on_scan_entry_submitted(self, message: ScanEntry.Submitted) -> None:
         message.stop()
+        value = message.value
+        # Typed while the lane was still opening (the first moments after start): taken in order
+        # once it is open, on this screen only.
+        self.pos.when_lane_open(lambda: self.take(value) if self.is_current else None)
+
+    def take(self, value: str) -> None:
         if self.user is None:
-            if message.value.strip():
-                self.ask_pin(message.value.strip())
+            if value.strip():
+                self.ask_pin(value.strip())
             return
-        user, pin = self.user, message.value
-        if self.pos.run_intent(self.pos.lane.sign_in, user, pin):
+        if self.pos.run_intent(self.pos.lane.sign_in, self.user, value):
             self.ask_user()
 
     def ask_pin(self, user: str) -> None:
         self.user = user
-        self.query_one("#user", Static).update(f"User: {user}")
-        self.query_one(PinEntry).ask("PIN> ", masked=True)
+        self.query_one("#user", Static).update(_("User: {name}").format(name=user))
+        self.query_one(PinEntry).ask(_("PIN> "), masked=True)
 
     def ask_user(self) -> None:
         self.user = None
         self.query_one("#user", Static).update("")
-        self.query_one(PinEntry).ask(USER_PROMPT, masked=False)
+        self.query_one(PinEntry).ask(_(USER_PROMPT), masked=False)
 
     def action_restart(self) -> None:
         """Esc on an empty line: start again from the user name."""

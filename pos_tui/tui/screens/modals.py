@@ -19,16 +19,25 @@ from textual.widgets.option_list import Option
 
 from pos_tui.domain.cart import format_qty
 from pos_tui.domain.money import Currency, format_amount
-from pos_tui.lane import USER_ERRORS, Approval
+from pos_tui.i18n import N_, _
 from pos_tui.tui.format import help_text, product_row, unresolved_lines
 from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.scan_entry import CURSOR, ScanEntry
 
 if TYPE_CHECKING:
+    from pos_tui.lane import Approval
     from pos_tui.store.catalog import ProductInfo
     from pos_tui.store.sales import PaymentRecord
 
 ResultT = TypeVar("ResultT")
+
+
+def lane_refusals() -> tuple[type[Exception], ...]:
+    """What a lane method refuses with, each one line for the cashier. Imported on first use: the
+    sign-in screen is drawn before the lane and its store are loaded."""
+    from pos_tui.lane import USER_ERRORS
+
+    return USER_ERRORS
 
 
 class PinEntry(ScanEntry):
@@ -99,9 +108,9 @@ class ConfirmModal(LaneModal[bool]):
     """A yes/no question. Only Y says yes: a stray Enter from the scanner must not confirm."""
 
     BINDINGS = [
-        Binding("y", "answer(True)", "Yes", show=False),
-        Binding("n", "answer(False)", "No", show=False),
-        Binding("escape", "answer(False)", "No", show=False),
+        Binding("y", "answer(True)", N_("Yes"), show=False),
+        Binding("n", "answer(False)", N_("No"), show=False),
+        Binding("escape", "answer(False)", N_("No"), show=False),
     ]
 
     def __init__(self, question: str) -> None:
@@ -110,18 +119,18 @@ class ConfirmModal(LaneModal[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "Confirm"
+            box.border_title = _("Confirm")
             yield Static(self.question, id="question")
-            yield Static("Y = yes    N or Esc = no", classes="hint")
+            yield Static(_("Y = yes    N or Esc = no"), classes="hint")
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
 
 
-class ApprovalModal(LaneModal[Approval | None]):
+class ApprovalModal(LaneModal["Approval | None"]):
     """A supervisor's name, then their PIN; ``approve(name, pin)`` checks them (the lane's approve)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), show=False)]
 
     def __init__(self, title: str, approve: Callable[[str, str], Approval]) -> None:
         super().__init__()
@@ -132,8 +141,8 @@ class ApprovalModal(LaneModal[Approval | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = self.title_text
-            yield Static("A supervisor types their name, Enter, then their PIN, Enter.", classes="hint")
-            yield PinEntry("Supervisor> ", id="entry")
+            yield Static(_("A supervisor types their name, Enter, then their PIN, Enter."), classes="hint")
+            yield PinEntry(_("Supervisor> "), id="entry")
             yield MessageLine()
 
     def on_mount(self) -> None:
@@ -145,14 +154,14 @@ class ApprovalModal(LaneModal[Approval | None]):
         if self.supervisor is None:
             if message.value.strip():
                 self.supervisor = message.value.strip()
-                entry.ask(f"PIN for {self.supervisor}> ", masked=True)
+                entry.ask(_("PIN for {name}> ").format(name=self.supervisor), masked=True)
             return
         try:
             approval = self.approve(self.supervisor, message.value)
-        except USER_ERRORS as exc:
+        except lane_refusals() as exc:
             self.query_one(MessageLine).error(str(exc))
             self.supervisor = None
-            entry.ask("Supervisor> ", masked=False)
+            entry.ask(_("Supervisor> "), masked=False)
             return
         self.dismiss(approval)
 
@@ -163,7 +172,7 @@ class ApprovalModal(LaneModal[Approval | None]):
 class HelpModal(LaneModal[None]):
     """Every key of the screen underneath, with what it does."""
 
-    BINDINGS = [Binding("escape,f1,enter", "close", "Close", show=False)]
+    BINDINGS = [Binding("escape,f1,enter", "close", N_("Close"), show=False)]
 
     def __init__(self, title: str, rows: Sequence[tuple[str, str]]) -> None:
         super().__init__()
@@ -173,7 +182,7 @@ class HelpModal(LaneModal[None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = self.title_text
-            box.border_subtitle = "Esc closes"
+            box.border_subtitle = _("Esc closes")
             yield Static(help_text(self.rows), id="keys")
 
     def action_close(self) -> None:
@@ -184,9 +193,9 @@ class SearchModal(LaneModal[str | None]):
     """Find by name: results from the database as the cashier types; Enter returns the SKU."""
 
     BINDINGS = [
-        Binding("escape", "close", "Close", show=False),
-        Binding("up", "move(-1)", "Previous", show=False),
-        Binding("down", "move(1)", "Next", show=False),
+        Binding("escape", "close", N_("Close"), show=False),
+        Binding("up", "move(-1)", N_("Previous"), show=False),
+        Binding("down", "move(1)", N_("Next"), show=False),
     ]
 
     def __init__(self, search: Callable[[str], list[ProductInfo]], cur: Currency, text: str = "") -> None:
@@ -197,8 +206,8 @@ class SearchModal(LaneModal[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "Find by name"
-            yield Input(self.initial_text, placeholder="type part of a name", compact=True, select_on_focus=False,
+            box.border_title = _("Find by name")
+            yield Input(self.initial_text, placeholder=_("type part of a name"), compact=True, select_on_focus=False,
                         id="query")
             yield OptionList(id="results")
             yield MessageLine()
@@ -219,7 +228,7 @@ class SearchModal(LaneModal[str | None]):
         results.clear_options()
         try:
             found = self.search(text)
-        except USER_ERRORS as exc:
+        except lane_refusals() as exc:
             self.query_one(MessageLine).error(str(exc))
             return
         width = max(self.query_one(Input).size.width, 60)
@@ -230,8 +239,8 @@ class SearchModal(LaneModal[str | None]):
         )
         if found:
             results.highlighted = 0
-        hint = f"{len(found)} found: Up/Down choose, Enter adds, Esc closes" if found else (
-            "no product has that in its name" if text.strip() else "type part of a name (Chinese or Latin)")
+        hint = _("{count} found: Up/Down choose, Enter adds, Esc closes").format(count=len(found)) if found else (
+            _("no product has that in its name") if text.strip() else _("type part of a name (Chinese or Latin)"))
         self.query_one(MessageLine).info(hint)
 
     def action_move(self, step: int) -> None:
@@ -254,7 +263,7 @@ class SearchModal(LaneModal[str | None]):
 class PriceCheckModal(LaneModal[None]):
     """Type or scan a code: the product's name, price and stock, without selling it."""
 
-    BINDINGS = [Binding("escape", "close", "Close", show=False)]
+    BINDINGS = [Binding("escape", "close", N_("Close"), show=False)]
 
     def __init__(self, price_check: Callable[[str], ProductInfo], cur: Currency, code: str = "") -> None:
         super().__init__()
@@ -264,9 +273,9 @@ class PriceCheckModal(LaneModal[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "Price check"
+            box.border_title = _("Price check")
             yield Static("", id="product")
-            yield ScanEntry("Code> ", id="entry")
+            yield ScanEntry(_("Code> "), id="entry")
             yield MessageLine()
 
     def on_mount(self) -> None:
@@ -274,7 +283,7 @@ class PriceCheckModal(LaneModal[None]):
         if self.initial_code.strip():
             self.check(self.initial_code)
         else:
-            self.query_one(MessageLine).info("Scan or type a code, Enter; Esc closes")
+            self.query_one(MessageLine).info(_("Scan or type a code, Enter; Esc closes"))
 
     def on_scan_entry_submitted(self, message: ScanEntry.Submitted) -> None:
         message.stop()
@@ -285,12 +294,12 @@ class PriceCheckModal(LaneModal[None]):
         product_box = self.query_one("#product", Static)
         try:
             product = self.price_check(code)
-        except USER_ERRORS as exc:
+        except lane_refusals() as exc:
             product_box.update("")
             self.query_one(MessageLine).error(str(exc))
             return
         product_box.update(product_text(product, self.cur))
-        self.query_one(MessageLine).info("Scan another code, or Esc to close")
+        self.query_one(MessageLine).info(_("Scan another code, or Esc to close"))
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -298,23 +307,24 @@ class PriceCheckModal(LaneModal[None]):
 
 def product_text(product: ProductInfo, cur: Currency) -> Text:
     """The price-check answer: name, codes, price per unit, stock."""
-    per = "per kg" if product.unit == "kg" else "each"
-    stock = "not counted" if product.stock is None else format_qty(product.unit, product.stock)
-    codes = ", ".join(product.barcodes) or "none"
+    price = format_amount(product.price, cur, symbol=True)
+    stock = _("not counted") if product.stock is None else format_qty(product.unit, product.stock)
+    codes = ", ".join(product.barcodes) or _("none")
     text = Text()
     text.append(product.name, style="bold")
     if not product.active:
-        text.append("  (not for sale)")
-    text.append(f"\nSKU {product.sku}   codes {codes}\n")
-    text.append(f"Price {format_amount(product.price, cur, symbol=True)} {per}", style="bold")
-    text.append(f"   Stock {stock}")
+        text.append("  " + _("(not for sale)"))
+    text.append("\n" + _("SKU {sku}   codes {codes}").format(sku=product.sku, codes=codes) + "\n")
+    text.append(_("Price {price} per kg").format(price=price) if product.unit == "kg"
+                else _("Price {price} each").format(price=price), style="bold")
+    text.append("   " + _("Stock {stock}").format(stock=stock))
     return text
 
 
 class RecallModal(LaneModal[int | None]):
     """The held sales of this lane; Enter recalls the highlighted one."""
 
-    BINDINGS = [Binding("escape", "close", "Close", show=False)]
+    BINDINGS = [Binding("escape", "close", N_("Close"), show=False)]
 
     def __init__(self, rows: Sequence[tuple[int, str]]) -> None:
         super().__init__()
@@ -322,9 +332,9 @@ class RecallModal(LaneModal[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "Held sales"
+            box.border_title = _("Held sales")
             yield OptionList(*(Option(text, id=str(sale_id)) for sale_id, text in self.rows), id="held")
-            yield Static("Up/Down choose, Enter recalls, Esc closes", classes="hint")
+            yield Static(_("Up/Down choose, Enter recalls, Esc closes"), classes="hint")
 
     def on_mount(self) -> None:
         held = self.query_one(OptionList)
@@ -343,7 +353,7 @@ class WalletCodeModal(LaneModal[ResultT]):
     """Scan the customer's payment code; ``begin(code)`` starts the wallet payment and its answer is
     the result. A refused code (neither Alipay nor WeChat Pay, a limit) shows here: scan again or Esc."""
 
-    BINDINGS = [Binding("escape", "close", "Close", show=False)]
+    BINDINGS = [Binding("escape", "close", N_("Close"), show=False)]
 
     def __init__(self, begin: Callable[[str], ResultT], amount_line: str) -> None:
         super().__init__()
@@ -352,10 +362,10 @@ class WalletCodeModal(LaneModal[ResultT]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "Wallet payment"
+            box.border_title = _("Wallet payment")
             yield Static(self.amount_line, id="amount")
-            yield Static("Scan the customer's payment code (Alipay or WeChat Pay); Esc closes", classes="hint")
-            yield ScanEntry("Code> ", id="entry")
+            yield Static(_("Scan the customer's payment code (Alipay or WeChat Pay); Esc closes"), classes="hint")
+            yield ScanEntry(_("Code> "), id="entry")
             yield MessageLine()
 
     def on_mount(self) -> None:
@@ -368,7 +378,7 @@ class WalletCodeModal(LaneModal[ResultT]):
             return
         try:
             begun = self.begin(code)
-        except USER_ERRORS as exc:
+        except lane_refusals() as exc:
             self.query_one(MessageLine).error(str(exc))
             return
         self.dismiss(begun)
@@ -393,9 +403,9 @@ class ResolveModal(LaneModal[Resolution | None]):
     # Nothing takes the keys until A: the letters A and N are the answers, not text.
     AUTO_FOCUS = ""
     BINDINGS = [
-        Binding("a", "charged", "Approved", show=False),
-        Binding("n", "not_charged", "Not charged", show=False),
-        Binding("escape", "close", "Later", show=False),
+        Binding("a", "charged", N_("Approved"), show=False),
+        Binding("n", "not_charged", N_("Not charged"), show=False),
+        Binding("escape", "close", N_("Later"), show=False),
     ]
 
     def __init__(self, payment: PaymentRecord, cur: Currency) -> None:
@@ -405,17 +415,17 @@ class ResolveModal(LaneModal[Resolution | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "Payment outcome unknown"
-            box.border_subtitle = "supervisor"
+            box.border_title = _("Payment outcome unknown")
+            box.border_subtitle = _("supervisor")
             yield Static("\n".join(unresolved_lines(self.payment, self.cur)), id="attempt")
-            yield Static("\nFind this reference and amount on the terminal's last ticket:", id="question")
+            yield Static("\n" + _("Find this reference and amount on the terminal's last ticket:"), id="question")
             yield Static(
-                "A    approved on the terminal's ticket: enter auth code\n"
-                "N    not charged\n"
-                "Esc  later (card, wallet and cash stay refused until it is resolved)",
+                "A    " + _("approved on the terminal's ticket: enter auth code") + "\n"
+                "N    " + _("not charged") + "\n"
+                "Esc  " + _("later (card, wallet and cash stay refused until it is resolved)"),
                 classes="hint",
             )
-            entry = ScanEntry("Auth code> ", id="entry")
+            entry = ScanEntry(_("Auth code> "), id="entry")
             entry.display = False
             yield entry
             yield MessageLine()
@@ -424,7 +434,7 @@ class ResolveModal(LaneModal[Resolution | None]):
         entry = self.query_one(ScanEntry)
         entry.display = True
         entry.focus()
-        self.query_one(MessageLine).info("Type the auth code printed on the ticket, then Enter")
+        self.query_one(MessageLine).info(_("Type the auth code printed on the ticket, then Enter"))
 
     def action_not_charged(self) -> None:
         self.dismiss(Resolution(self.payment.id, charged=False))
@@ -433,7 +443,7 @@ class ResolveModal(LaneModal[Resolution | None]):
         message.stop()
         code = message.value.strip()
         if not code:
-            self.query_one(MessageLine).error("type the auth code printed on the terminal's ticket")
+            self.query_one(MessageLine).error(_("type the auth code printed on the terminal's ticket"))
             return
         self.dismiss(Resolution(self.payment.id, charged=True, auth_code=code))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Static
 
+from pos_tui.i18n import N_, _
 from pos_tui.lane import LaneView
 from pos_tui.tui.format import payment_figures, payment_summary
 from pos_tui.tui.keymap import DEFAULT_KEYMAP
@@ -16,10 +17,10 @@ from pos_tui.tui.widgets.totals_bar import TotalsBar
 
 class PaymentScreen(LaneScreen):
     KEYS = "payment"
-    TITLE_TEXT = "payment"
+    TITLE_TEXT = N_("payment")
     ENTRY_HELP = (
-        ("0-9 .", "the amount handed over; nothing typed = the balance"),
-        ("Esc", "clear the amount; on an empty line: back to items (before any payment)"),
+        ("0-9 .", N_("the amount handed over; nothing typed = the balance")),
+        ("Esc", N_("clear the amount; on an empty line: back to items (before any payment)")),
     )
     BINDINGS = DEFAULT_KEYMAP.textual_bindings("payment")
 
@@ -37,10 +38,10 @@ class PaymentScreen(LaneScreen):
     def compose(self) -> ComposeResult:
         yield self.status_header()
         summary = Static("", id="summary")
-        summary.border_title = "Payment"
+        summary.border_title = _("Payment")
         yield summary
         yield TotalsBar(id="totals")
-        yield ScanEntry("Amount> ", id="entry")
+        yield ScanEntry(_("Amount> "), id="entry")
         yield MessageLine()
         yield self.key_footer()
 
@@ -60,9 +61,10 @@ class PaymentScreen(LaneScreen):
         # Enter alone takes no payment: a scan arriving here must never become a cash amount.
         message.stop()
         keymap = self.pos.keymap
-        methods = ", ".join(f"{keymap.binding(f'payment.{name}').display_key} {name}"
-                            for name in ("cash", "card", "wallet"))
-        self.say(f"Type an amount (none = the balance), then {methods}", error=bool(message.value))
+        methods = ", ".join(f"{binding.display_key} {_(binding.label)}"
+                            for binding in (keymap.binding(f"payment.{name}") for name in ("cash", "card", "wallet")))
+        self.say(_("Type an amount (none = the balance), then {methods}").format(methods=methods),
+                 error=bool(message.value))
 
     def action_cash(self) -> None:
         self.pos.run_intent(self.pos.lane.tender_cash, self.take_amount())

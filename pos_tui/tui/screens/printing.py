@@ -9,7 +9,9 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Static
 
+from pos_tui.domain.display_width import pad_cells
 from pos_tui.domain.money import format_amount
+from pos_tui.i18n import N_, _, ngettext
 from pos_tui.lane import LaneView
 from pos_tui.tui.keymap import DEFAULT_KEYMAP
 from pos_tui.tui.screens.lane_screen import LaneScreen
@@ -19,7 +21,7 @@ from pos_tui.tui.widgets.scan_entry import ScanEntry
 
 class PrintingScreen(LaneScreen):
     KEYS = "printing"
-    TITLE_TEXT = "printing"
+    TITLE_TEXT = N_("printing")
     BINDINGS = DEFAULT_KEYMAP.textual_bindings("printing")
 
     DEFAULT_CSS = """
@@ -37,7 +39,7 @@ class PrintingScreen(LaneScreen):
     def compose(self) -> ComposeResult:
         yield self.status_header()
         receipt = Static("", id="receipt")
-        receipt.border_title = "Paid"
+        receipt.border_title = _("Paid")
         yield receipt
         yield ScanEntry(id="entry")
         yield MessageLine()
@@ -46,12 +48,12 @@ class PrintingScreen(LaneScreen):
     def render_view(self, view: LaneView) -> None:
         super().render_view(view)
         cur = self.pos.lane.currency
+        amounts = [format_amount(minor, cur, symbol=True) for minor in (view.totals.total, view.paid, view.change)]
         lines = [
-            f"Printing receipt {view.receipt_no or ''}...",
+            _("Printing receipt {receipt}...").format(receipt=view.receipt_no or ""),
             "",
-            f"Total    {format_amount(view.totals.total, cur, symbol=True):>14}",
-            f"Paid     {format_amount(view.paid, cur, symbol=True):>14}",
-            f"CHANGE   {format_amount(view.change, cur, symbol=True):>14}",
+            *(pad_cells(label, 9) + pad_cells(amount, 14, "right")
+              for label, amount in zip((_("Total"), _("Paid"), _("CHANGE")), amounts)),
         ]
         self.query_one("#receipt", Static).update("\n".join(lines))
 
@@ -59,7 +61,8 @@ class PrintingScreen(LaneScreen):
         message.stop()
         if message.value.strip():
             waiting = self.pos.hold_entry(message.value.strip())
-            self.say(f"{waiting} scan{'s' if waiting != 1 else ''} waiting for the receipt to finish")
+            self.say(ngettext("{count} scan waiting for the receipt to finish",
+                              "{count} scans waiting for the receipt to finish", waiting).format(count=waiting))
 
     def action_reprint(self) -> None:
-        self.say("The receipt is printing now; F9 on the item screen prints a copy")
+        self.say(_("The receipt is printing now; F9 on the item screen prints a copy"))

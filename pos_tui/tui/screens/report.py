@@ -14,6 +14,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from pos_tui.domain.report import render_text
+from pos_tui.i18n import N_, _
 from pos_tui.tui.keymap import KeyBinding
 from pos_tui.tui.screens.lane_screen import LaneScreen
 from pos_tui.tui.widgets.key_footer import KeyFooter
@@ -23,10 +24,10 @@ if TYPE_CHECKING:
     from pos_tui.domain.report import Report
 
 REPORT_KEYS = (
-    KeyBinding("report.help", "f1", "Help"),
-    KeyBinding("report.print", "p", "Print"),
-    KeyBinding("report.back", "escape", "Back"),
-    KeyBinding("report.scroll", "pagedown", "Scroll"),
+    KeyBinding("report.help", "f1", N_("Help")),
+    KeyBinding("report.print", "p", N_("Print")),
+    KeyBinding("report.back", "escape", N_("Back")),
+    KeyBinding("report.scroll", "pagedown", N_("Scroll")),
 )
 # The box's border and padding around the text.
 FRAME_CELLS = 4
@@ -35,11 +36,11 @@ MIN_WIDTH = 32
 
 class ReportScreen(LaneScreen):
     KEYS = "report"
-    TITLE_TEXT = "report"
+    TITLE_TEXT = N_("report")
     BINDINGS = [
-        Binding("f1", "help", "Help", show=False),
-        Binding("p", "print", "Print", show=False),
-        Binding("escape", "back", "Back", show=False),
+        Binding("f1", "help", N_("Help"), show=False),
+        Binding("p", "print", N_("Print"), show=False),
+        Binding("escape", "back", N_("Back"), show=False),
     ]
 
     DEFAULT_CSS = """
@@ -66,9 +67,9 @@ class ReportScreen(LaneScreen):
     def compose(self) -> ComposeResult:
         yield self.status_header()
         with VerticalScroll(id="report") as box:
-            box.border_title = f"{self.report.kind} report" + (
-                f" {self.report.number:04d}" if self.report.number is not None else "")
-            box.border_subtitle = "Up/Down PgUp/PgDn scroll"
+            title = _("{kind} report").format(kind=self.report.kind)
+            box.border_title = title + (f" {self.report.number:04d}" if self.report.number is not None else "")
+            box.border_subtitle = _("Up/Down PgUp/PgDn scroll")
             yield Static(self.text(self.app.size.width), id="text")
         yield MessageLine()
         yield self.key_footer()
@@ -86,11 +87,11 @@ class ReportScreen(LaneScreen):
         self.query_one("#text", Static).update(self.text(event.size.width))
 
     def help_rows(self) -> list[tuple[str, str]]:
-        return [("P", "print the report on the receipt printer"), ("Esc", "back to the lane"),
-                ("Up/Down", "scroll a line"), ("PgUp/PgDn", "scroll a page")]
+        return [("P", _("print the report on the receipt printer")), ("Esc", _("back to the lane")),
+                ("Up/Down", _("scroll a line")), ("PgUp/PgDn", _("scroll a page"))]
 
     def action_print(self) -> None:
-        self.say(f"Printing the {self.report.kind} report…")
+        self.say(_("Printing the {kind} report...").format(kind=self.report.kind))
         self.pos.print_report(self.report)
 
     def action_back(self) -> None:

@@ -27,9 +27,10 @@ from pos_tui.domain.entry import parse_quantity
 from pos_tui.domain.errors import DomainError
 from pos_tui.domain.money import Currency, format_amount
 from pos_tui.domain.tender import method_name
+from pos_tui.i18n import N_, _, ngettext
 from pos_tui.lane import USER_ERRORS
 from pos_tui.store.sales import SETTLED
-from pos_tui.tui.format import figure_rows, payment_title, return_row, waited_text
+from pos_tui.tui.format import figure_rows, labelled_lines, refund_title, return_row, waited_text
 from pos_tui.tui.screens.modals import LaneModal, Resolution, ResolveModal
 from pos_tui.tui.screens.settlement_modals import LetterMenuModal
 from pos_tui.tui.screens.terminal import PaymentRun
@@ -65,11 +66,11 @@ class ReturnModal(LaneModal[ReturnRequest | None]):
     """
 
     BINDINGS = [
-        Binding("escape", "close", "Close", show=False),
-        Binding("up", "move(-1)", "Previous", show=False),
-        Binding("down", "move(1)", "Next", show=False),
-        Binding("f10", "refund(False)", "Refund", show=False),
-        Binding("f2", "refund(True)", "Cash", show=False),
+        Binding("escape", "close", N_("Close"), show=False),
+        Binding("up", "move(-1)", N_("Previous"), show=False),
+        Binding("down", "move(1)", N_("Next"), show=False),
+        Binding("f10", "refund(False)", N_("Refund"), show=False),
+        Binding("f2", "refund(True)", N_("Cash"), show=False),
     ]
 
     def __init__(self, find: Callable[[str], ReturnableSale], cur: Currency) -> None:
@@ -81,13 +82,13 @@ class ReturnModal(LaneModal[ReturnRequest | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "Return"
-            box.border_subtitle = "supervisor"
-            yield Static("Type or scan the receipt number, Enter; Esc closes", id="sale", classes="hint")
+            box.border_title = _("Return")
+            box.border_subtitle = _("supervisor")
+            yield Static(_("Type or scan the receipt number, Enter; Esc closes"), id="sale", classes="hint")
             lines = OptionList(id="lines")
             lines.display = False
             yield lines
-            yield ScanEntry("Receipt> ", id="entry")
+            yield ScanEntry(_("Receipt> "), id="entry")
             yield MessageLine()
 
     def on_mount(self) -> None:
@@ -109,22 +110,24 @@ class ReturnModal(LaneModal[ReturnRequest | None]):
             self.query_one(MessageLine).error(str(exc))
             return
         if not any(line.returnable_milli for line in sale.lines):
-            self.query_one(MessageLine).error(f"everything on receipt {sale.sale.receipt_no} has come back already")
+            self.query_one(MessageLine).error(
+                _("everything on receipt {receipt} has come back already").format(receipt=sale.sale.receipt_no))
             return
         self.sale, self.picks = sale, {}
         record = sale.sale
         paid = ", ".join(f"{method_name(p.method)} {format_amount(p.amount, self.cur)}" for p in sale.payments)
         when = f"{record.closed_at:%Y-%m-%d %H:%M}" if record.closed_at else ""
-        self.query_one("#sale", Static).update(
-            f"Receipt {record.receipt_no}  {when}  total {format_amount(record.total, self.cur, symbol=True)}\n"
-            f"Paid: {paid or '-'}\n"
-            "Up/Down a line, its quantity + Enter (Enter alone: all of it). F10 refund to the same tenders, "
-            "F2 all in cash.")
+        self.query_one("#sale", Static).update("\n".join((
+            _("Receipt {receipt}  {when}  total {total}").format(
+                receipt=record.receipt_no, when=when, total=format_amount(record.total, self.cur, symbol=True)),
+            _("Paid: {payments}").format(payments=paid or "-"),
+            _("Up/Down a line, its quantity + Enter (Enter alone: all of it). F10 refund to the same tenders, "
+              "F2 all in cash."))))
         lines = self.query_one(OptionList)
         lines.display = True
         self.show_lines()
         lines.highlighted = next(i for i, line in enumerate(sale.lines) if line.returnable_milli)
-        self.query_one(ScanEntry).set_prompt("Quantity> ")
+        self.query_one(ScanEntry).set_prompt(_("Quantity> "))
         self.query_one(MessageLine).clear()
 
     def show_lines(self) -> None:
@@ -167,8 +170,8 @@ class ReturnModal(LaneModal[ReturnRequest | None]):
                 self.query_one(MessageLine).error(str(exc))
                 return
         if qty > line.returnable_milli:
-            self.query_one(MessageLine).error(f"line {line.line_no} ({line.name}): only "
-                                              f"{line.returnable_milli / 1000:g} left to return")
+            self.query_one(MessageLine).error(_("line {line} ({name}): only {qty} left to return").format(
+                line=line.line_no, name=line.name, qty=f"{line.returnable_milli / 1000:g}"))
             return
         if qty:
             self.picks[line.line_no] = qty
@@ -176,14 +179,14 @@ class ReturnModal(LaneModal[ReturnRequest | None]):
             self.picks.pop(line.line_no, None)
         self.show_lines()
         count = len(self.picks)
-        self.query_one(MessageLine).info(f"{count} line{'s' if count != 1 else ''} to return" if count
-                                         else "No line picked yet")
+        self.query_one(MessageLine).info(ngettext("{count} line to return", "{count} lines to return", count).format(
+            count=count) if count else _("No line picked yet"))
 
     def action_refund(self, to_cash: bool) -> None:
         if self.sale is None:
             return
         if not self.picks:
-            self.query_one(MessageLine).error("pick a line first: Up/Down, then Enter")
+            self.query_one(MessageLine).error(_("pick a line first: Up/Down, then Enter"))
             return
         self.dismiss(ReturnRequest(self.sale.sale.receipt_no, dict(self.picks), to_cash))
 
@@ -195,7 +198,7 @@ class RefundWaitModal(LaneModal[None]):
     """A card or wallet refund on its way: amount, reference, what the terminal says, seconds
     waited. Esc: how to cancel (the app's cancel, as for a payment)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), show=False)]
 
     def __init__(self, run: RefundRun, cur: Currency) -> None:
         super().__init__()
@@ -206,9 +209,9 @@ class RefundWaitModal(LaneModal[None]):
     def compose(self) -> ComposeResult:
         attempt = self.run.attempt
         with Vertical() as box:
-            box.border_title = payment_title(attempt.method).replace("payment", "refund")
-            yield Static(f"Refund     {format_amount(attempt.amount, self.cur, symbol=True)}\n"
-                         f"Reference  {attempt.reference}", id="amount")
+            box.border_title = refund_title(attempt.method)
+            yield Static("\n".join(labelled_lines([(_("Refund"), format_amount(attempt.amount, self.cur, symbol=True)),
+                                                   (_("Reference"), attempt.reference)])), id="amount")
             yield Static(self.run.progress, id="progress")
             yield Static("", id="waited")
             yield MessageLine()
@@ -237,7 +240,7 @@ class RefundDoneModal(LaneModal[None]):
     """The return is refunded: how much went back on each tender (the cash to hand over), and the
     refund receipt's number."""
 
-    BINDINGS = [Binding("escape,enter", "close", "Close", show=False)]
+    BINDINGS = [Binding("escape,enter", "close", N_("Close"), show=False)]
 
     def __init__(self, ret: ReturnView, cur: Currency) -> None:
         super().__init__()
@@ -248,12 +251,12 @@ class RefundDoneModal(LaneModal[None]):
         refunds = [(tender_label(p.method), p.amount) for p in self.ret.refunds if p.status in SETTLED]
         cash = sum(p.amount for p in self.ret.refunds if p.status in SETTLED and p.method == "cash")
         with Vertical() as box:
-            box.border_title = f"Refunded: receipt {self.ret.receipt_no}"
-            yield Static("\n".join(figure_rows([*refunds, ("Total", self.ret.refunded)], self.cur)), id="refunds")
+            box.border_title = _("Refunded: receipt {receipt}").format(receipt=self.ret.receipt_no)
+            yield Static("\n".join(figure_rows([*refunds, (_("Total"), self.ret.refunded)], self.cur)), id="refunds")
             if cash:
-                yield Static(f"\nGive the customer {format_amount(cash, self.cur, symbol=True)} from the drawer.",
-                             id="cash")
-            yield Static("The refund receipt prints now. Enter or Esc closes", classes="hint")
+                yield Static("\n" + _("Give the customer {amount} from the drawer.").format(
+                    amount=format_amount(cash, self.cur, symbol=True)), id="cash")
+            yield Static(_("The refund receipt prints now. Enter or Esc closes"), classes="hint")
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -281,7 +284,7 @@ class ReturnDesk:
 
     def requested(self, request: ReturnRequest | None) -> None:
         if request is None:
-            self.app.say_after_box("No return")
+            self.app.say_after_box(_("No return"))
             return
         self.app.call_lane(self.lane.start_return, request.receipt_no, request.picks, to_cash=request.to_cash,
                            then=self.carry_on)
@@ -297,16 +300,16 @@ class ReturnDesk:
         elif ret.planned:
             self.send_refund(ret)
         else:
-            choices = [("c", "Refund the rest in cash (supervisor)"), ("x", "Cancel the return (supervisor)")]
-            self.app.push_screen(LetterMenuModal("Refund not made", choices, ret.message),
+            choices = [("c", _("Refund the rest in cash (supervisor)")), ("x", _("Cancel the return (supervisor)"))]
+            self.app.push_screen(LetterMenuModal(_("Refund not made"), choices, ret.message),
                                  partial(self.after_failed_refund, ret))
 
     def send_refund(self, ret: ReturnView) -> None:
         attempt = self.app.ask_lane(self.lane.begin_refund, ret.return_id)
         if attempt is None:
             return
-        run = RefundRun(attempt, f"refunding {format_amount(attempt.amount, self.lane.currency, symbol=True)} "
-                                 f"to {method_name(attempt.method)}")
+        run = RefundRun(attempt, _("refunding {amount} to {method}").format(
+            amount=format_amount(attempt.amount, self.lane.currency, symbol=True), method=method_name(attempt.method)))
         work = (partial(self.lane.run_refund, attempt, on_progress=self.app.report_progress, cancel=run.cancel)
                 if attempt.method == "card" else partial(self.lane.run_refund, attempt))
         self.app.push_screen(RefundWaitModal(run, self.lane.currency))
@@ -321,8 +324,8 @@ class ReturnDesk:
     def resolved(self, ret: ReturnView, answer: Resolution | None) -> None:
         if answer is None:
             key = self.app.keymap.binding("items.return_sale").display_key
-            self.app.say_after_box(f"The refund's outcome is still unknown: {key} resolves it (supervisor)",
-                                   error=True)
+            self.app.say_after_box(_("The refund's outcome is still unknown: {key} resolves it (supervisor)").format(
+                key=key), error=True)
             return
         self.app.call_lane(self.lane.resolve_refund, answer.payment_id, refunded=answer.charged,
                            auth_code=answer.auth_code, then=self.carry_on)
@@ -334,4 +337,5 @@ class ReturnDesk:
             self.app.run_intent(self.lane.cancel_return, ret.return_id)
         else:
             key = self.app.keymap.binding("items.return_sale").display_key
-            self.app.say_after_box(f"The return waits for its refund: {key} goes on with it", error=True)
+            self.app.say_after_box(_("The return waits for its refund: {key} goes on with it").format(key=key),
+                                   error=True)

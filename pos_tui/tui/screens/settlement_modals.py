@@ -16,6 +16,7 @@ from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from pos_tui.i18n import N_, _
 from pos_tui.tui.screens.modals import LaneModal
 from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.scan_entry import ScanEntry
@@ -26,7 +27,7 @@ class LetterMenuModal(LaneModal[str | None]):
 
     # Nothing takes the keys: the letters are the answers, not text.
     AUTO_FOCUS = ""
-    BINDINGS = [Binding("escape", "close", "Close", show=False)]
+    BINDINGS = [Binding("escape", "close", N_("Close"), show=False)]
 
     def __init__(self, title: str, choices: Sequence[tuple[str, str]], intro: str = "") -> None:
         super().__init__()
@@ -40,7 +41,7 @@ class LetterMenuModal(LaneModal[str | None]):
             if self.intro:
                 yield Static(self.intro, id="intro")
             yield Static("\n".join(f"{letter.upper()}  {text}" for letter, text in self.choices), id="choices")
-            yield Static("Press a letter; Esc closes", classes="hint")
+            yield Static(_("Press a letter; Esc closes"), classes="hint")
 
     def on_key(self, event: events.Key) -> None:
         letter = (event.character or "").lower()
@@ -63,7 +64,7 @@ class MovementModal(LaneModal[CashMovement | None]):
     """Paid in / paid out: the amount, Enter, then the reason, Enter. With ``amount=False`` only the
     reason is asked (no-sale)."""
 
-    BINDINGS = [Binding("escape", "close", "Close", show=False)]
+    BINDINGS = [Binding("escape", "close", N_("Close"), show=False)]
 
     def __init__(self, title: str, hint: str, *, amount: bool = True) -> None:
         super().__init__()
@@ -76,7 +77,7 @@ class MovementModal(LaneModal[CashMovement | None]):
             box.border_title = self.title_text
             yield Static(self.hint, classes="hint")
             yield Static("", id="amount")
-            yield ScanEntry("Amount> " if self.amount_text is None else "Reason> ", id="entry")
+            yield ScanEntry(_("Amount> ") if self.amount_text is None else _("Reason> "), id="entry")
             yield MessageLine()
 
     def on_mount(self) -> None:
@@ -87,15 +88,15 @@ class MovementModal(LaneModal[CashMovement | None]):
         text = message.value.strip()
         if self.amount_text is None:
             if not text:
-                self.query_one(MessageLine).error("type the amount, then Enter")
+                self.query_one(MessageLine).error(_("type the amount, then Enter"))
                 return
             self.amount_text = text
-            self.query_one("#amount", Static).update(f"Amount {text}")
-            self.query_one(ScanEntry).set_prompt("Reason> ")
+            self.query_one("#amount", Static).update(_("Amount {amount}").format(amount=text))
+            self.query_one(ScanEntry).set_prompt(_("Reason> "))
             self.query_one(MessageLine).clear()
             return
         if not text:
-            self.query_one(MessageLine).error("type the reason, then Enter")
+            self.query_one(MessageLine).error(_("type the reason, then Enter"))
             return
         self.dismiss(CashMovement(self.amount_text, text))
 
@@ -123,9 +124,9 @@ class DiscountModal(LaneModal[Adjustment | None]):
     """
 
     BINDINGS = [
-        Binding("escape", "close", "Close", show=False),
-        Binding("up", "move(-1)", "Previous", show=False),
-        Binding("down", "move(1)", "Next", show=False),
+        Binding("escape", "close", N_("Close"), show=False),
+        Binding("up", "move(-1)", N_("Previous"), show=False),
+        Binding("down", "move(1)", N_("Next"), show=False),
     ]
 
     def __init__(self, line: tuple[int, str] | None, sale_total: str) -> None:
@@ -137,18 +138,19 @@ class DiscountModal(LaneModal[Adjustment | None]):
         options = []
         if self.line is not None:
             line_no, name = self.line
-            options += [Option(f"Line {line_no} {name}: amount or % off", id="line"),
-                        Option(f"Line {line_no} {name}: new unit price", id="price")]
-        options.append(Option(f"The whole sale ({self.sale_total}): amount or % off", id="sale"))
+            options += [Option(_("Line {line} {name}: amount or % off").format(line=line_no, name=name), id="line"),
+                        Option(_("Line {line} {name}: new unit price").format(line=line_no, name=name), id="price")]
+        options.append(Option(_("The whole sale ({total}): amount or % off").format(total=self.sale_total),
+                              id="sale"))
         return options
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "Discount or price override"
-            box.border_subtitle = "supervisor"
+            box.border_title = _("Discount or price override")
+            box.border_subtitle = _("supervisor")
             yield OptionList(*self.options(), id="kinds")
-            yield Static("Up/Down choose; type 2.00 or 10% (a price: 9.90), Enter; Esc closes", classes="hint")
-            entry = ScanEntry("Value> ", id="entry")
+            yield Static(_("Up/Down choose; type 2.00 or 10% (a price: 9.90), Enter; Esc closes"), classes="hint")
+            entry = ScanEntry(_("Value> "), id="entry")
             yield entry
             yield MessageLine()
 
@@ -166,7 +168,7 @@ class DiscountModal(LaneModal[Adjustment | None]):
         message.stop()
         text = message.value.strip()
         if not text:
-            self.query_one(MessageLine).error("type an amount (2.00) or a percent (10%), then Enter")
+            self.query_one(MessageLine).error(_("type an amount (2.00) or a percent (10%), then Enter"))
             return
         kinds = self.query_one(OptionList)
         kind = kinds.get_option_at_index(kinds.highlighted or 0).id

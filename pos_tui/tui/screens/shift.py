@@ -19,6 +19,7 @@ from textual.widgets import Static
 
 from pos_tui.domain.checkout import State
 from pos_tui.domain.money import Currency, format_amount
+from pos_tui.i18n import N_, _
 from pos_tui.tui.format import count_rows, denominations, figure_rows
 from pos_tui.tui.screens.modals import LaneModal
 from pos_tui.tui.screens.report import ReportScreen
@@ -48,11 +49,11 @@ class CountModal(LaneModal[Count | None]):
     With ``ask_left`` a second question follows: how much stays in the drawer."""
 
     BINDINGS = [
-        Binding("escape", "close", "Close", show=False),
-        Binding("f2", "toggle", "By denomination", show=False),
-        Binding("f10", "done", "Done", show=False),
-        Binding("up", "move(-1)", "Previous", show=False),
-        Binding("down", "move(1)", "Next", show=False),
+        Binding("escape", "close", N_("Close"), show=False),
+        Binding("f2", "toggle", N_("By denomination"), show=False),
+        Binding("f10", "done", N_("Done"), show=False),
+        Binding("up", "move(-1)", N_("Previous"), show=False),
+        Binding("down", "move(1)", N_("Next"), show=False),
     ]
 
     def __init__(self, title: str, prompt: str, hint: str, cur: Currency, *, ask_left: bool = False) -> None:
@@ -93,7 +94,7 @@ class CountModal(LaneModal[Count | None]):
         value = self.values[self.current]
         table.display = True
         table.update("\n".join(count_rows(self.counts, value, self.cur)))
-        entry.set_prompt(f"How many {format_amount(value, self.cur)}> ")
+        entry.set_prompt(_("How many {value}> ").format(value=format_amount(value, self.cur)))
 
     def action_toggle(self) -> None:
         if self.counted is not None:
@@ -102,7 +103,7 @@ class CountModal(LaneModal[Count | None]):
         if self.counts is None:
             self.counts = dict.fromkeys(denominations(self.cur), 0)
             self.current = 0
-            hint.update("How many of each, Enter (moves down); Up/Down move; F10 done; F2 a total instead")
+            hint.update(_("How many of each, Enter (moves down); Up/Down move; F10 done; F2 a total instead"))
         else:
             self.counts = None
             hint.update(self.hint)
@@ -122,7 +123,7 @@ class CountModal(LaneModal[Count | None]):
             self.dismiss(Count(self.counted.text, self.counted.denominations, text))
         elif self.counts is None:
             if self.ask_left and not text:
-                self.query_one(MessageLine).error("type the cash counted, then Enter (F2: by denomination)")
+                self.query_one(MessageLine).error(_("type the cash counted, then Enter (F2: by denomination)"))
                 return
             self.counted_as(Count(text, None))
         else:
@@ -131,7 +132,8 @@ class CountModal(LaneModal[Count | None]):
     def count_denomination(self, text: str) -> None:
         if text:
             if not text.isdigit():
-                self.query_one(MessageLine).error(f"{text!r}: type how many (a whole number), then Enter")
+                self.query_one(MessageLine).error(
+                    _("{text}: type how many (a whole number), then Enter").format(text=repr(text)))
                 return
             self.counts[self.values[self.current]] = int(text)
         self.query_one(MessageLine).clear()
@@ -149,9 +151,9 @@ class CountModal(LaneModal[Count | None]):
             return
         self.counted = count
         self.query_one("#table", Static).display = False
-        self.query_one("#hint", Static).update("The count is taken. How much stays in the drawer for the next "
-                                               "shift? Enter alone: all of it.")
-        self.query_one(ScanEntry).set_prompt("Leave in drawer> ")
+        self.query_one("#hint", Static).update(_("The count is taken. How much stays in the drawer for the next "
+                                                 "shift? Enter alone: all of it."))
+        self.query_one(ScanEntry).set_prompt(_("Leave in drawer> "))
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -160,7 +162,7 @@ class CountModal(LaneModal[Count | None]):
 class ShiftClosedModal(LaneModal[None]):
     """After the count is committed: counted, expected and the over/short."""
 
-    BINDINGS = [Binding("escape,enter", "close", "Close", show=False)]
+    BINDINGS = [Binding("escape,enter", "close", N_("Close"), show=False)]
 
     def __init__(self, closed: ShiftClosed, cur: Currency) -> None:
         super().__init__()
@@ -169,13 +171,13 @@ class ShiftClosedModal(LaneModal[None]):
 
     def compose(self) -> ComposeResult:
         diff = self.closed.over_short
-        verdict = "Over" if diff > 0 else "Short" if diff < 0 else "Balanced"
+        verdict = _("Over") if diff > 0 else _("Short") if diff < 0 else _("Balanced")
         with Vertical() as box:
-            box.border_title = f"Shift {self.closed.shift.id} closed"
+            box.border_title = _("Shift {shift} closed").format(shift=self.closed.shift.id)
             yield Static("\n".join(figure_rows(
-                [("Counted", self.closed.counted), ("Expected", self.closed.expected), (verdict, abs(diff))],
+                [(_("Counted"), self.closed.counted), (_("Expected"), self.closed.expected), (verdict, abs(diff))],
                 self.cur)), id="figures")
-            yield Static("Enter or Esc closes", classes="hint")
+            yield Static(_("Enter or Esc closes"), classes="hint")
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -206,15 +208,15 @@ class ShiftDesk:
 
     def open_shift(self) -> None:
         suggested = self.money(self.lane.suggested_float())
-        box = CountModal("Open the shift: count the float", "Float> ",
-                         f"Count the cash in the drawer. Enter alone: {suggested}, the float it should hold. "
-                         "F2 counts by denomination.", self.lane.currency)
+        box = CountModal(_("Open the shift: count the float"), _("Float> "),
+                         _("Count the cash in the drawer. Enter alone: {amount}, the float it should hold. "
+                           "F2 counts by denomination.").format(amount=suggested), self.lane.currency)
         self.app.push_screen(box, self.float_counted)
 
     def float_counted(self, count: Count | None) -> None:
         if count is None:
-            self.app.say_after_box(f"No shift is open: sales wait until {self.menu_key()} then O counts the float",
-                                   error=True)
+            self.app.say_after_box(_("No shift is open: sales wait until {key} then O counts the float").format(
+                key=self.menu_key()), error=True)
             return
         self.app.call_lane(self.lane.open_shift, count.text, count.denominations, then=self.shift_changed)
 
@@ -227,18 +229,20 @@ class ShiftDesk:
     def menu(self) -> None:
         shift = self.app.shift
         if shift is None:
-            choices = [("o", "Open the shift: count the float"), ("x", "X report of the last shift (supervisor)"),
-                       ("z", "Z report: close the day (admin)")]
-            intro = "No shift is open on this lane."
+            choices = [("o", _("Open the shift: count the float")),
+                       ("x", _("X report of the last shift (supervisor)")),
+                       ("z", _("Z report: close the day (admin)"))]
+            intro = _("No shift is open on this lane.")
         else:
-            training = "off" if shift.training else "on"
-            choices = [("i", "Paid in: cash put into the drawer"), ("u", "Paid out: cash taken from the drawer"),
-                       ("c", "Close the shift: count the drawer (blind)"), ("x", "X report: the shift so far"),
-                       ("z", "Z report: close the day (admin; close the shift first)"),
-                       ("t", f"Training mode {training} (supervisor)")]
-            intro = f"Shift {shift.id}, opened by {shift.opened_by} at {shift.opened_at:%H:%M}" + (
-                "; TRAINING: nothing is charged or counted" if shift.training else "")
-        self.app.push_screen(LetterMenuModal("Shift", choices, intro), self.chosen)
+            choices = [("i", _("Paid in: cash put into the drawer")), ("u", _("Paid out: cash taken from the drawer")),
+                       ("c", _("Close the shift: count the drawer (blind)")), ("x", _("X report: the shift so far")),
+                       ("z", _("Z report: close the day (admin; close the shift first)")),
+                       ("t", _("Training mode off (supervisor)") if shift.training
+                        else _("Training mode on (supervisor)"))]
+            intro = _("Shift {shift}, opened by {user} at {time}").format(
+                shift=shift.id, user=shift.opened_by, time=f"{shift.opened_at:%H:%M}") + (
+                _("; TRAINING: nothing is charged or counted") if shift.training else "")
+        self.app.push_screen(LetterMenuModal(_("Shift"), choices, intro), self.chosen)
 
     def chosen(self, letter: str | None) -> None:
         steps = {"o": self.open_shift, "i": lambda: self.cash_movement("paid_in"),
@@ -250,15 +254,17 @@ class ShiftDesk:
     # ------------------------------------------------------------------ the drawer
 
     def cash_movement(self, kind: str) -> None:
-        title, hint = {
-            "paid_in": ("Paid in", "Cash put into the drawer (change from the bank, ...): the amount, then why."),
-            "paid_out": ("Paid out", "Cash taken from the drawer (a supplier paid, ...): the amount, then why."),
+        title, hint, none = {
+            "paid_in": (_("Paid in"), _("Cash put into the drawer (change from the bank, ...): the amount, then why."),
+                        _("No paid in")),
+            "paid_out": (_("Paid out"), _("Cash taken from the drawer (a supplier paid, ...): the amount, then why."),
+                         _("No paid out")),
         }[kind]
         intent = self.lane.paid_in if kind == "paid_in" else self.lane.paid_out
 
         def given(movement: CashMovement | None) -> None:
             if movement is None:
-                self.app.say_after_box(f"No {title.lower()}")
+                self.app.say_after_box(none)
                 return
             self.app.call_lane(intent, movement.amount_text, movement.reason, then=self.drawer_moved)
 
@@ -268,11 +274,11 @@ class ShiftDesk:
         """F8: the drawer opens without a sale, for a reason and with a supervisor."""
         def given(movement: CashMovement | None) -> None:
             if movement is None:
-                self.app.say_after_box("The drawer stays closed")
+                self.app.say_after_box(_("The drawer stays closed"))
                 return
             self.app.call_lane(self.lane.no_sale, movement.reason, then=self.drawer_moved)
 
-        self.app.push_screen(MovementModal("No sale: open the drawer", "Why does the drawer open? (supervisor)",
+        self.app.push_screen(MovementModal(_("No sale: open the drawer"), _("Why does the drawer open? (supervisor)"),
                                            amount=False), given)
 
     def drawer_moved(self, view: LaneView) -> None:
@@ -287,16 +293,18 @@ class ShiftDesk:
         if blockers is None:
             return
         if blockers:
-            self.app.say_after_box("The shift cannot close: " + "; ".join(blockers), error=True)
+            self.app.say_after_box(_("The shift cannot close: {reasons}").format(reasons="; ".join(blockers)),
+                                   error=True)
             return
-        box = CountModal("Close the shift: count the drawer", "Counted> ",
-                         "Count all the cash in the drawer and type the total, Enter (F2: by denomination). "
-                         "The expected amount is shown once the count is saved.", self.lane.currency, ask_left=True)
+        box = CountModal(_("Close the shift: count the drawer"), _("Counted> "),
+                         _("Count all the cash in the drawer and type the total, Enter (F2: by denomination). "
+                           "The expected amount is shown once the count is saved."), self.lane.currency,
+                         ask_left=True)
         self.app.push_screen(box, self.drawer_counted)
 
     def drawer_counted(self, count: Count | None) -> None:
         if count is None:
-            self.app.say_after_box("The shift stays open")
+            self.app.say_after_box(_("The shift stays open"))
             return
         self.app.call_lane(self.lane.close_shift, count.text, count.denominations, count.left_in_drawer,
                            then=self.shift_closed)

@@ -19,8 +19,9 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from pos_tui.domain.money import format_amount
+from pos_tui.i18n import N_, _
 from pos_tui.lane import LaneView
-from pos_tui.tui.format import payment_figures, payment_title, waited_text
+from pos_tui.tui.format import labelled_lines, payment_figures, payment_title, waited_text
 from pos_tui.tui.keymap import DEFAULT_KEYMAP
 from pos_tui.tui.screens.lane_screen import LaneScreen
 from pos_tui.tui.widgets.message_line import MessageLine
@@ -60,7 +61,7 @@ class TerminalProgress(Message):
 
 class TerminalScreen(LaneScreen):
     KEYS = "terminal"
-    TITLE_TEXT = "waiting for the terminal"
+    TITLE_TEXT = N_("waiting for the terminal")
     BINDINGS = DEFAULT_KEYMAP.textual_bindings("terminal")
 
     DEFAULT_CSS = """
@@ -111,27 +112,30 @@ class TerminalScreen(LaneScreen):
         run = self.pos.payment
         box = self.query_one("#wait", Vertical)
         if run is None:
-            box.border_title = "Terminal"
+            box.border_title = _("Terminal")
             for part in ("amount", "reference", "progress", "waited", "how"):
                 self.query_one(f"#{part}", Static).update("")
             # The outcome could not be saved (the message line says why): the attempt stays pending,
             # and a restart reopens it for a supervisor to resolve.
-            self.query_one("#amount", Static).update("No payment is running: quit and restart the lane")
+            self.query_one("#amount", Static).update(_("No payment is running: quit and restart the lane"))
             return
         box.border_title = payment_title(run.attempt.method)
-        self.query_one("#amount", Static).update(f"Amount     {format_amount(run.attempt.amount, cur, symbol=True)}")
-        self.query_one("#reference", Static).update(f"Reference  {run.attempt.reference}")
+        amount, reference = labelled_lines([(_("Amount"), format_amount(run.attempt.amount, cur, symbol=True)),
+                                            (_("Reference"), run.attempt.reference)])
+        self.query_one("#amount", Static).update(amount)
+        self.query_one("#reference", Static).update(reference)
         self.query_one("#how", Static).update(self.how_to_cancel(run))
         self.show_progress(run)
         self.show_waited()
 
     def how_to_cancel(self, run: PaymentRun) -> str:
         if not run.is_card:
-            return "The customer confirms on the phone; the wallet ends the payment by itself."
+            return _("The customer confirms on the phone; the wallet ends the payment by itself.")
         cancel = self.pos.keymap.binding("terminal.cancel").display_key
         if self.pos.lane.terminal.can_abort:
-            return f"The customer follows the terminal. {cancel} cancels the payment."
-        return f"The customer follows the terminal. To cancel: the Cancel key on the terminal ({cancel} tells how)."
+            return _("The customer follows the terminal. {key} cancels the payment.").format(key=cancel)
+        return _("The customer follows the terminal. To cancel: the Cancel key on the terminal ({key} tells how)."
+                 ).format(key=cancel)
 
     def show_progress(self, run: PaymentRun) -> None:
         self.query_one("#progress", Static).update(run.progress)

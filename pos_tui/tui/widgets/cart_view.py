@@ -17,8 +17,9 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from pos_tui.domain.display_width import cell_width, pad_cells, truncate_cells
+from pos_tui.i18n import N_, _
 
-VOIDED = "VOIDED"
+VOIDED = N_("VOIDED")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +70,9 @@ def line_name(line: CartLine, width: int) -> str:
     """The name column of a line: a voided line ends with the VOIDED mark, never cut off."""
     if not line.voided:
         return line.name
-    room = max(width - cell_width(VOIDED) - 2, 0)
-    return f"{truncate_cells(line.name, room).rstrip()}  {VOIDED}"
+    voided = _(VOIDED)
+    room = max(width - cell_width(voided) - 2, 0)
+    return f"{truncate_cells(line.name, room).rstrip()}  {voided}"
 
 
 class CartView(Widget):
@@ -89,7 +91,7 @@ class CartView(Widget):
     CartView > .cart-view--voided { text-style: dim; }
     """
 
-    HEADER = ("#", "Item", "Qty", "Price", "Amount")
+    HEADER = ("#", N_("Item"), N_("Qty"), N_("Price"), N_("Amount"))
 
     def __init__(
         self,
@@ -192,7 +194,7 @@ class CartView(Widget):
         base = self.rich_style
         columns = CartColumns.for_width(width)
         if y == 0:
-            text = columns.row(*self.HEADER)
+            text = columns.row(*(_(title) if title != "#" else title for title in self.HEADER))
             style = base + self.get_component_rich_style("cart-view--header", partial=True)
             return self._strip(text, style, width)
         index = self._top + y - 1

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widget import Widget
 
+from pos_tui.i18n import _
 from pos_tui.tui.keymap import KeyBinding
 
 
 class KeyFooter(Widget):
-    """Shows "F1 Help F2 Find ..."; a hint that does not fit is left out whole, never cut."""
+    """Shows "F1 Help F2 Find ..."; a hint that does not fit is left out whole, never cut. Labels are
+    msgids, translated each time the line is drawn."""
 
     COMPONENT_CLASSES = {"key-footer--key"}
 
@@ -48,9 +51,9 @@ class KeyFooter(Widget):
         key_style = self.get_component_rich_style("key-footer--key", partial=True)
         text = Text(no_wrap=True, overflow="crop")
         for binding in self._keys:
-            hint = Text.assemble((binding.display_key, key_style), " ", binding.label)
+            hint = Text.assemble((binding.display_key, key_style), " ", _(binding.label))
             separator = " " if text.cell_len else ""
-            if text.cell_len + len(separator) + hint.cell_len > width:
+            if text.cell_len + cell_len(separator) + hint.cell_len > width:
                 break
             text.append(separator)
             text.append_text(hint)

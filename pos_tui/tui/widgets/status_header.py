@@ -10,6 +10,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from pos_tui.domain.display_width import cell_width, truncate_cells
+from pos_tui.i18n import _
 
 
 def seconds_until_next_minute(now: datetime) -> float:
@@ -61,12 +62,13 @@ class StatusHeader(Widget):
         self.refresh()
 
     def set_device(self, device: str, state: str, ok: bool = True) -> None:
-        """Show a device's state ("printer", "paper out", ok=False); devices keep their first order."""
+        """Show a device's state ("printer", "paper out", ok=False); devices keep their first order.
+        Both are English msgids, translated when the line is drawn."""
         self._devices[device] = (state, ok)
         self.refresh()
 
     def left_text(self) -> str:
-        parts = [self._store, f"Lane {self._lane:02d}", self._cashier]
+        parts = [self._store, _("Lane {lane:02d}").format(lane=self._lane), self._cashier]
         return "  ".join(part for part in parts if part)
 
     def clock_text(self) -> str:
@@ -87,7 +89,7 @@ class StatusHeader(Widget):
         right = Text(no_wrap=True)
         alert = self.get_component_rich_style("status-header--alert", partial=True)
         for device, (state, ok) in self._devices.items():
-            right.append(f"{device} {state}", None if ok else alert)
+            right.append(f"{_(device)} {_(state)}", None if ok else alert)
             right.append("  ")
         right.append(self.clock_text())
         left = truncate_cells(self.left_text(), max(width - right.cell_len - 1, 0)).rstrip()

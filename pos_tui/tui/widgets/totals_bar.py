@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from pos_tui.domain.display_width import cell_width
+from pos_tui.i18n import _
 
 
 class TotalsBar(Widget):
@@ -48,7 +49,7 @@ class TotalsBar(Widget):
 
     def set_totals(self, items: str, subtotal: str, tax: str, total: str) -> None:
         """The item screen's figures."""
-        self.set_figures((("Items", items), ("Subtotal", subtotal), ("Tax", tax), ("TOTAL", total)))
+        self.set_figures(((_("Items"), items), (_("Subtotal"), subtotal), (_("Tax"), tax), (_("TOTAL"), total)))
 
     def render(self) -> Text:
         width = self.content_size.width

@@ -1,0 +1,272 @@
+"""A walk through every lane and back-office screen and box at 80x24, recording each as the terminal
+shows it: shared by the language test (nothing cut, columns aligned) and the console glyph test.
+
+Call the tours inside ``using_language(code)``: every message is built while the tour runs;
+``walk`` runs both once per test session and language.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pos_tui.demo import create_demo_store
+from pos_tui.devices.terminal.base import APPROVED, Outcome
+from pos_tui.domain.checkout import State
+from pos_tui.i18n import _, using_language
+from pos_tui.lane import Lane
+from pos_tui.store import users
+from pos_tui.store.db import close_database
+from pos_tui.tui.admin.app import AdminApp
+from pos_tui.tui.admin.back_office import BackOffice
+from pos_tui.tui.admin.devices import DevicesScreen
+from pos_tui.tui.admin.menu import MenuScreen
+from pos_tui.tui.admin.products import ProductsScreen
+from pos_tui.tui.admin.prompt import PromptModal
+from pos_tui.tui.admin.reports import ReportsScreen
+from pos_tui.tui.admin.sales import HeldScreen, PaymentsScreen
+from pos_tui.tui.admin.users import UsersScreen
+from pos_tui.tui.app import PosApp
+from pos_tui.tui.screens.items import ItemsScreen
+from pos_tui.tui.screens.modals import (
+    ApprovalModal,
+    ConfirmModal,
+    HelpModal,
+    PriceCheckModal,
+    RecallModal,
+    ResolveModal,
+    SearchModal,
+    WalletCodeModal,
+)
+from pos_tui.tui.screens.payment import PaymentScreen
+from pos_tui.tui.screens.printing import PrintingScreen
+from pos_tui.tui.screens.report import ReportScreen
+from pos_tui.tui.screens.returns import ReturnModal
+from pos_tui.tui.screens.settlement_modals import (
+    DiscountModal,
+    LetterMenuModal,
+    MovementModal,
+)
+from pos_tui.tui.screens.shift import CountModal
+from pos_tui.tui.screens.terminal import TerminalScreen
+from tests.tui.conftest import _feed_terminal, _screen_lines, _settle
+
+SIZE = (80, 24)
+# Two Chinese names and two Latin ones from the demo catalog: the cart mixes both.
+COKE, RICE, BREAD, SOAP = "6901234567892", "6931234567806", "6901234567908", "4006381333931"
+ADMIN, ADMIN_PIN = "boss", "2468"
+
+
+class RecordingPrinter:
+    def __init__(self) -> None:
+        self.printed: list[object] = []
+
+    def print_receipt(self, doc: object, open_drawer: bool = False) -> None:
+        self.printed.append(doc)
+
+
+class HeldTerminal:
+    """A card terminal that says what it does, then holds the payment until the test lets it go."""
+
+    can_abort = False
+
+    def __init__(self) -> None:
+        self.go = threading.Event()
+
+    def pay(self, amount, currency_numeric, reference, on_progress=None, cancel=None) -> Outcome:
+        if on_progress is not None:
+            on_progress("follow the terminal: the customer presents the card")
+        assert self.go.wait(10), "the test never released the terminal"
+        return Outcome(APPROVED, masked_pan="476173******0010", auth_code="A1B2C3")
+
+
+@dataclass
+class Tour:
+    """Every screen seen, by name, as the rows of text the terminal shows."""
+
+    screens: dict[str, list[str]] = field(default_factory=dict)
+
+    def take(self, name: str, app, screen_lines) -> list[str]:
+        self.screens[name] = screen_lines(app)
+        return self.screens[name]
+
+
+async def lane_tour(config, feed_terminal, settle, screen_lines) -> Tour:
+    """Sign in, open the shift, sell Chinese and Latin items, every box of the item screen, pay by
+    cash (printing), pay by card (terminal wait), the shift menu, the X report."""
+    tour = Tour()
+    terminal = HeldTerminal()
+    lane = Lane(config, printer=RecordingPrinter(), terminal=terminal)
+    app = PosApp(lane)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, lambda: app.lane is not None)
+        tour.take("lock", app, screen_lines)
+        await pilot.press("f1")
+        await settle(pilot, lambda: isinstance(app.screen, HelpModal))
+        tour.take("lock help", app, screen_lines)
+        await pilot.press("escape")
+        feed_terminal(app, "cashier\r")
+        await settle(pilot, lambda: app.screen.query_one("#user").render().plain)
+        tour.take("lock pin", app, screen_lines)
+        feed_terminal(app, "1234\r")
+        await settle(pilot, lambda: isinstance(app.screen, CountModal) and app.screen.focused is not None)
+        tour.take("float count", app, screen_lines)
+        feed_terminal(app, "\r")
+        await settle(pilot, lambda: app.shift is not None and isinstance(app.screen, ItemsScreen))
+        tour.take("items idle", app, screen_lines)
+
+        feed_terminal(app, f"{COKE}\r{BREAD}\r2*{RICE}\r{SOAP}\r")
+        await settle(pilot, lambda: len(app.view.lines) == 4)
+        tour.take("items", app, screen_lines)
+        for key, box, name in (("f1", HelpModal, "items help"), ("f2", SearchModal, "find"),
+                               ("f3", PriceCheckModal, "price check"), ("f6", DiscountModal, "discount"),
+                               ("f11", ApprovalModal, "void sale approval")):
+            await pilot.press(key)
+            await settle(pilot, lambda box=box: isinstance(app.screen, box))
+            if name == "find":
+                feed_terminal(app, "可")
+                await settle(pilot, lambda: len(app.screen.query_one("#results").options) > 0)
+            if name == "price check":
+                feed_terminal(app, f"{COKE}\r")
+                await settle(pilot, lambda: "330" in str(app.screen.query_one("#product").render()))
+            tour.take(name, app, screen_lines)
+            await pilot.press("escape")
+            await settle(pilot, lambda: isinstance(app.screen, ItemsScreen))
+
+        await pilot.press("f10")
+        await settle(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        feed_terminal(app, "10")
+        await pilot.press("f2")
+        await settle(pilot, lambda: len(app.view.payments) == 1)
+        tour.take("payment", app, screen_lines)
+        await pilot.press("f1")
+        await settle(pilot, lambda: isinstance(app.screen, HelpModal))
+        tour.take("payment help", app, screen_lines)
+        await pilot.press("escape")
+        app.start_printing = lambda: None  # hold the receipt back to look at the screen
+        feed_terminal(app, "100")
+        await pilot.press("f2")
+        await settle(pilot, lambda: isinstance(app.screen, PrintingScreen))
+        tour.take("printing", app, screen_lines)
+        del app.start_printing
+        app.start_printing()
+        await app.workers.wait_for_complete()
+        await settle(pilot, lambda: app.lane.state is State.IDLE)
+
+        feed_terminal(app, f"{COKE}\r")
+        await settle(pilot, lambda: len(app.view.lines) == 1)
+        await pilot.press("f5")  # hold it, then look at the held sales
+        await settle(pilot, lambda: app.lane.state is State.IDLE)
+        await pilot.press("f5")
+        await settle(pilot, lambda: isinstance(app.screen, RecallModal))
+        tour.take("held sales", app, screen_lines)
+        feed_terminal(app, "\r")
+        await settle(pilot, lambda: len(app.view.lines) == 1)
+
+        await pilot.press("f10")
+        await settle(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        await pilot.press("f3")
+        await settle(pilot, lambda: isinstance(app.screen, TerminalScreen) and app.payment is not None
+                     and "follow" in app.payment.progress)
+        attempt = app.payment.attempt
+        tour.take("terminal", app, screen_lines)
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.view.message)
+        tour.take("terminal cancel", app, screen_lines)
+        terminal.go.set()
+        await settle(pilot, lambda: app.lane.state is State.IDLE)
+        await app.workers.wait_for_complete()
+        await settle(pilot, lambda: app.lane.state is State.IDLE)
+
+        for name, box in (("resolve", ResolveModal(attempt, lane.currency)),
+                          ("confirm", ConfirmModal(_("Void the whole sale?"))),
+                          ("wallet code", WalletCodeModal(lambda code: None,
+                                                          _("Amount {amount} (the balance)").format(amount="¥3.50"))),
+                          ("return", ReturnModal(lane.find_return, lane.currency)),
+                          ("paid in", MovementModal(_("Paid in"), _("Cash put into the drawer (change from the bank, "
+                                                                    "...): the amount, then why.")))):
+            await app.push_screen(box)
+            await settle(pilot, lambda box=box: app.screen is box)
+            tour.take(name, app, screen_lines)
+            await pilot.press("escape")
+            await settle(pilot, lambda: isinstance(app.screen, ItemsScreen))
+
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: isinstance(app.screen, LetterMenuModal))
+        tour.take("shift menu", app, screen_lines)
+        await pilot.press("x")
+        await settle(pilot, lambda: isinstance(app.screen, ApprovalModal))
+        tour.take("supervisor approval", app, screen_lines)
+        feed_terminal(app, "super\r9999\r")
+        await settle(pilot, lambda: isinstance(app.screen, ReportScreen))
+        tour.take("x report", app, screen_lines)
+        await pilot.press("f1")
+        await settle(pilot, lambda: isinstance(app.screen, HelpModal))
+        tour.take("report help", app, screen_lines)
+    return tour
+
+
+async def admin_tour(config, feed_terminal, settle, screen_lines) -> Tour:
+    """Sign in to the back office, the menu, and every area (products searched for a Chinese name)."""
+    if ADMIN not in {user.name for user in users.list_users()}:
+        users.add_user(ADMIN, "admin", ADMIN_PIN, config.security.pin_min_length, actor="test")
+    tour = Tour()
+    app = AdminApp(BackOffice(config))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, lambda: app.screen.is_mounted)
+        tour.take("admin sign in", app, screen_lines)
+        feed_terminal(app, f"{ADMIN}\r{ADMIN_PIN}\r")
+        await settle(pilot, lambda: isinstance(app.screen, MenuScreen))
+        tour.take("admin menu", app, screen_lines)
+        await pilot.press("f1")
+        await settle(pilot, lambda: isinstance(app.screen, HelpModal))
+        tour.take("admin help", app, screen_lines)
+        await pilot.press("escape")
+        for key, area, name in (("f2", ProductsScreen, "products"), ("f3", UsersScreen, "users"),
+                                ("f4", ReportsScreen, "reports"), ("f5", HeldScreen, "admin held"),
+                                ("f6", PaymentsScreen, "payments"), ("f7", DevicesScreen, "devices")):
+            await pilot.press(key)
+            await settle(pilot, lambda area=area: isinstance(app.screen, area))
+            if name == "products":
+                feed_terminal(app, "可")
+                await settle(pilot, lambda: len(app.screen.found) > 0)
+                tour.take(name, app, screen_lines)
+                await pilot.press("f2")
+                await settle(pilot, lambda: isinstance(app.screen, PromptModal))
+                tour.take("new price", app, screen_lines)
+                await pilot.press("escape")
+                await settle(pilot, lambda: isinstance(app.screen, ProductsScreen))
+                await pilot.press("escape")  # clears the search
+            elif name == "reports":
+                await pilot.press("f2")
+                await settle(pilot, lambda: "2" in str(app.screen.query_one("#report").render()))
+                tour.take(name, app, screen_lines)
+            else:
+                tour.take(name, app, screen_lines)
+            await pilot.press("escape")
+            await settle(pilot, lambda: isinstance(app.screen, MenuScreen))
+    return tour
+
+
+_walked: dict[str, Tour] = {}
+
+
+def walk(language: str, data_dir: Path) -> Tour:
+    """Both tours in ``language`` on a fresh demo store in ``data_dir``; once per test session."""
+    if language not in _walked:
+        config = create_demo_store(data_dir)
+        tour = Tour()
+
+        async def both() -> None:
+            for one in (lane_tour, admin_tour):
+                tour.screens.update((await one(config, _feed_terminal, _settle, _screen_lines)).screens)
+
+        try:
+            with using_language(language):
+                asyncio.run(both())
+        finally:
+            close_database()
+        _walked[language] = tour
+    return _walked[language]
