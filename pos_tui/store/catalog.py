@@ -132,21 +132,25 @@ def _fts_phrase(text: str) -> str:
 _TRIGRAM = 3
 
 
-def search_by_name(text: str, limit: int = 50) -> list[ProductInfo]:
-    """Active products whose name contains ``text`` (case-insensitive), at most ``limit``, by name."""
+def search_by_name(text: str, limit: int = 50, *, include_inactive: bool = False) -> list[ProductInfo]:
+    """Products whose name contains ``text`` (case-insensitive), at most ``limit``, by name; only
+    active ones unless ``include_inactive`` (the back office sees those too)."""
     text = text.strip()
     if not text or limit <= 0:
         return []
     db = current_database()
     if len(text) >= _TRIGRAM and is_sqlite(db):
         columns = ", ".join(f"p.{c.column_name}" for c in _PRODUCT_COLUMNS)
+        active = "" if include_inactive else " AND p.active"
         rows = db.execute_sql(
             f"SELECT {columns} FROM product_search s JOIN {Product._meta.table_name} p ON p.id = s.rowid "
-            "WHERE product_search MATCH ? AND p.active LIMIT ?",
+            f"WHERE product_search MATCH ?{active} LIMIT ?",
             (_fts_phrase(text), limit),
         ).fetchall()
     else:
-        query = Product.select(*_PRODUCT_COLUMNS).where(Product.name.contains(text), Product.active == True)  # noqa: E712
+        query = Product.select(*_PRODUCT_COLUMNS).where(Product.name.contains(text))
+        if not include_inactive:
+            query = query.where(Product.active == True)  # noqa: E712
         rows = list(query.limit(limit).tuples())
     rows.sort(key=lambda row: row[2])
     return _attach_barcodes(rows)

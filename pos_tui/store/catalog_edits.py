@@ -13,17 +13,8 @@ import peewee
 
 from pos_tui.domain.barcodes import classify
 from pos_tui.store import journal
-from pos_tui.store.catalog import (
-    _PRODUCT_COLUMNS,
-    _TRIGRAM,
-    CatalogError,
-    ProductInfo,
-    _attach_barcodes,
-    _fts_phrase,
-    find_by_code,
-    get_by_sku,
-)
-from pos_tui.store.db import current_database, is_sqlite, write_transaction
+from pos_tui.store.catalog import CatalogError, ProductInfo, find_by_code, get_by_sku, search_by_name
+from pos_tui.store.db import write_transaction
 from pos_tui.store.models import Barcode, Product
 
 
@@ -34,19 +25,10 @@ def find_products(text: str, limit: int = 50) -> list[ProductInfo]:
     if not text or limit <= 0:
         return []
     exact = find_by_code(text)
-    found = [exact] if exact is not None else []
-    db = current_database()
-    if len(text) >= _TRIGRAM and is_sqlite(db):
-        columns = ", ".join(f"p.{c.column_name}" for c in _PRODUCT_COLUMNS)
-        rows = db.execute_sql(
-            f"SELECT {columns} FROM product_search s JOIN {Product._meta.table_name} p ON p.id = s.rowid "
-            "WHERE product_search MATCH ? LIMIT ?",
-            (_fts_phrase(text), limit),
-        ).fetchall()
-    else:
-        rows = list(Product.select(*_PRODUCT_COLUMNS).where(Product.name.contains(text)).limit(limit).tuples())
-    rows = sorted((row for row in rows if exact is None or row[0] != exact.id), key=lambda row: row[2])
-    return (found + _attach_barcodes(rows))[:limit]
+    named = search_by_name(text, limit, include_inactive=True)
+    if exact is None:
+        return named
+    return ([exact] + [product for product in named if product.id != exact.id])[:limit]
 
 
 def _product(sku: str) -> Product:
