@@ -1,7 +1,7 @@
 """The tables, as peewee models bound to the store's database proxy.
 
-Money and quantities are IntegerField only (minor units, thousandths): peewee's DecimalField
-is REAL on SQLite and FloatField is a float, so neither appears here.
+Money and quantities are IntegerField only (minor units, thousandths): peewee's decimal field
+is stored as REAL on SQLite and its float field is a binary float, so neither appears here.
 """
 
 from __future__ import annotations
