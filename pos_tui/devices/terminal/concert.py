@@ -55,6 +55,7 @@ from pos_tui.devices.terminal.frames import (
     decode_answer,
     encode_request,
     frame,
+    read_frame,
     unframe,
 )
 from pos_tui.i18n import _
@@ -340,19 +341,7 @@ class ConcertTerminal(PaymentTerminal):
         An overlong frame comes back as the bytes read so far, so it is counted as a bad frame.
         """
         deadline = time.monotonic() + self.step_timeout
-        while (byte := wire.next_byte(deadline)) is not None:
-            if not reader.started and byte == ENQ:
-                wire.send(bytes([ACK]))  # our ACK to its call was lost: it calls again
-                continue
-            if byte == EOT and not reader.awaiting_lrc:
-                return None
-            try:
-                raw = reader.feed(byte)
-            except FrameError:
-                return b""
-            if raw is not None:
-                return raw
-        return None
+        return read_frame(lambda: wire.next_byte(deadline), reader, on_call=lambda: wire.send(bytes([ACK])))
 
 
 def judge_answer(request: Request, answer: Answer) -> Outcome:

@@ -19,6 +19,7 @@ The report carries the card number. It never leaves ``decode_answer``: only the 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pos_tui.devices.terminal.base import mask_pan
@@ -123,6 +124,27 @@ class FrameReader:
         self._buffer.clear()
         self._closed = False
 
+
+
+def read_frame(next_byte: Callable[[], int | None], reader: FrameReader,
+               on_call: Callable[[], None] | None = None) -> bytes | None:
+    """One raw frame from ``next_byte`` (None once its deadline passed): None on silence or an EOT
+    that ends the exchange, the bytes read so far (a bad frame) when it runs over. An EOT byte is
+    data when it is the frame's check byte. ``on_call`` answers an ENQ seen before the frame starts
+    (the other side calling again because our ACK was lost)."""
+    while (byte := next_byte()) is not None:
+        if on_call is not None and not reader.started and byte == ENQ:
+            on_call()
+            continue
+        if byte == EOT and not reader.awaiting_lrc:
+            return None
+        try:
+            raw = reader.feed(byte)
+        except FrameError:
+            return b""
+        if raw is not None:
+            return raw
+    return None
 
 @dataclass(frozen=True)
 class Request:

@@ -55,6 +55,7 @@ from pos_tui.devices.terminal.frames import (
     decode_request,
     encode_answer,
     frame,
+    read_frame,
     unframe,
 )
 
@@ -311,16 +312,7 @@ class TerminalSimulator:
 
     def _read_frame(self, reader: FrameReader) -> bytes | None:
         deadline = time.monotonic() + self._step_timeout
-        while (byte := self._next_byte(deadline)) is not None:
-            if byte == EOT and not reader.awaiting_lrc:
-                return None
-            try:
-                raw = reader.feed(byte)
-            except FrameError:
-                return b""
-            if raw is not None:
-                return raw
-        return None
+        return read_frame(lambda: self._next_byte(deadline), reader)
 
     def _wait_for(self, wanted: set[int], timeout: float) -> int | None:
         deadline = time.monotonic() + timeout
