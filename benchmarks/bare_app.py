@@ -96,6 +96,37 @@ def run_bare_app() -> None:
     BareLane().run()
 
 
+def run_echo_app() -> None:
+    """The floor of scan_latency.py: a stock Input; each entry submitted is appended to a Static
+    as "entry N: <text>" (its count shows as "entries: N") and drawn. It runs until stopped."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Input, Static
+
+    class EchoLane(App[None]):
+        CSS = """
+        #count { height: 1; }
+        #lines { height: 1fr; border: solid ansi_blue; padding: 0 1; }
+        Input { height: 1; border: none; padding: 0 1; }
+        """
+
+        def compose(self) -> ComposeResult:
+            yield Static("entries: 0", id="count")
+            yield Static("", id="lines")
+            yield Input(id="entry")
+
+        def on_mount(self) -> None:
+            self.entries: list[str] = []
+            self.query_one(Input).focus()
+
+        def on_input_submitted(self, message: Input.Submitted) -> None:
+            self.entries.append(f"entry {len(self.entries) + 1}: {message.value}")
+            message.input.clear()
+            self.query_one("#count", Static).update(f"entries: {len(self.entries)}")
+            self.query_one("#lines", Static).update("\n".join(self.entries[-18:]))
+
+    EchoLane().run()
+
+
 def measure_launch(argv: list[str], runs: int, term: str = "xterm-256color", stages: int = 1) -> list[LaunchRun]:
     """Start ``argv`` ``runs`` times on a fresh 80x24 pty; time spawn -> the child's ready line
     (and, with ``stages=2``, its second line)."""
@@ -160,7 +191,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--term", default="xterm-256color", help="TERM for the child (e.g. linux)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--echo", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child and args.echo:
+        run_echo_app()
+        return
     if args.child:
         run_bare_app()
         return

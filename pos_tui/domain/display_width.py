@@ -16,6 +16,8 @@ def char_width(char: str) -> int:
 
 def cell_width(text: str) -> int:
     """Cells the text takes in a terminal or on a receipt."""
+    if text.isascii() and text.isprintable():
+        return len(text)
     return sum(char_width(char) for char in text)
 
 
@@ -35,6 +37,8 @@ def truncate_cells(text: str, width: int) -> str:
     """Cut to at most ``width`` cells without splitting a wide character; a space fills a cell it leaves."""
     if width < 0:
         raise ValueError("width cannot be negative")
+    if text.isascii() and text.isprintable():
+        return text[:width]
     used = 0
     for index, char in enumerate(text):
         size = char_width(char)

@@ -6,6 +6,8 @@ import threading
 from collections.abc import Callable
 
 import pytest
+
+import pos_tui.tui  # noqa: F401  first: it sets the lane's frame rate, which textual reads on import
 from textual import events
 from textual._xterm_parser import XTermParser
 from textual.app import App

@@ -86,6 +86,34 @@ async def test_five_back_to_back_scanner_bursts_make_five_lines(lane, feed_termi
         assert [line.qty_milli for line in lines] == [3000, 1000, 1000, 1000, 1000]
 
 
+async def test_a_scans_line_totals_and_cleared_entry_go_out_in_one_frame(lane, feed_terminal, settle, screen_lines):
+    """The entry clears when Enter arrives, but its row must not be drawn ahead of the line: a frame
+    with only the entry in it holds the line's frame back (Textual spaces frames apart)."""
+    app = PosApp(lane)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, feed_terminal, settle)
+        feed_terminal(app, f"{COKE}\r")
+        await settle(pilot, lambda: len(app.view.lines) == 1)
+        await pilot.pause(0.05)
+        frames: list[set[int]] = []
+        draw = app._display
+
+        def recording_display(screen, update) -> None:
+            frames.append({y for y, _, _ in getattr(update, "spans", ())})
+            draw(screen, update)
+
+        app._display = recording_display
+        feed_terminal(app, f"{BREAD}\r")
+        await settle(pilot, lambda: len(app.view.lines) == 2)
+        await pilot.pause(0.05)
+        rows = screen_lines(app)
+        line_row = next(y for y, row in enumerate(rows) if "Bread" in row)
+        totals_row = next(y for y, row in enumerate(rows) if "TOTAL" in row)
+        entry_row = next(y for y, row in enumerate(rows) if row.lstrip().startswith(">"))
+        assert frames, "nothing was drawn after the scan"
+        assert {line_row, totals_row, entry_row} <= frames[0], frames
+
+
 async def test_a_long_sale_keeps_the_totals_and_keys_on_screen(lane, feed_terminal, settle, screen_lines):
     app = PosApp(lane)
     async with app.run_test(size=SIZE) as pilot:

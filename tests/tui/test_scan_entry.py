@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Input
 
-from pos_tui.tui.widgets.scan_entry import ScanEntry
+from pos_tui.tui.widgets.scan_entry import ECHO_DELAY, ScanEntry
 
 TOTAL = "<total>"
 F10 = "\x1b[21~"
@@ -157,6 +157,33 @@ async def test_renders_prompt_value_and_a_static_cursor(feed_terminal, settle):
         entry = app.query_one(ScanEntry)
         await settle(pilot, lambda: entry.value == "6901234567892")
         assert str(entry.render()) == "> 6901234567892_"
+
+
+async def test_keys_arriving_together_are_drawn_once(feed_terminal, settle, screen_lines):
+    app = BurstApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        entry = app.query_one(ScanEntry)
+        await pilot.pause(0.05)
+        draws = []
+        refresh = entry.refresh
+        entry.refresh = lambda *args, **kwargs: (draws.append(1), refresh(*args, **kwargs))[1]
+        feed_terminal(app, "6901234567892")
+        await settle(pilot, lambda: entry.value == "6901234567892")
+        await pilot.pause(ECHO_DELAY * 5)
+        assert len(draws) == 1
+        assert screen_lines(app)[0].startswith("> 6901234567892_")
+
+
+async def test_a_submitted_entry_is_cleared_on_screen_even_if_nothing_answers(feed_terminal, settle, screen_lines):
+    app = BurstApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        feed_terminal(app, "123")
+        await pilot.pause(ECHO_DELAY * 5)
+        assert screen_lines(app)[0].startswith("> 123_")
+        feed_terminal(app, "\r")
+        await settle(pilot, lambda: app.seen == ["123"])
+        await pilot.pause(ECHO_DELAY * 5)
+        assert screen_lines(app)[0].startswith("> _")
 
 
 async def test_a_long_entry_keeps_its_tail_visible(feed_terminal, settle):

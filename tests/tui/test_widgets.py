@@ -187,6 +187,28 @@ async def test_appending_keeps_the_last_line_visible_and_selection_scrolls(
         assert in_box(screen_lines(app)[3])[:3] == ["20", "Item", "20"]
 
 
+async def test_a_new_line_redraws_two_rows_unless_the_cart_scrolls(screen_lines):
+    app = SketchApp(SKETCH_LINES[:2])
+    async with app.run_test(size=(80, 24)) as pilot:
+        cart = app.query_one(CartView)
+        await pilot.pause()
+        drawn: list[int] = []
+        draw_row = cart._draw_row
+        cart._draw_row = lambda y, index, width: (drawn.append(index), draw_row(y, index, width))[1]
+        cart.append_line(SKETCH_LINES[2])
+        await pilot.pause()
+        assert sorted(drawn) == [1, 2]  # Bread loses the selection, 苹果 is new and selected
+        rows = app.screen._compositor.render_strips()
+        assert "苹果" in rows[5].text and any(s.style and s.style.reverse for s in rows[5])
+        assert "Bread" in rows[4].text and not any(s.style and s.style.reverse for s in rows[4])
+        drawn.clear()
+        for number in range(4, 20):
+            cart.append_line(CartLine(number, f"Item {number}", "1", "1.00", "1.00"))
+        await pilot.pause()
+        assert len(drawn) >= cart.visible_rows - 1  # scrolled: every row under the header again
+        assert in_box(screen_lines(app)[18])[:3] == ["19", "Item", "19"]
+
+
 async def test_replacing_a_line_marks_it_voided(screen_lines):
     app = SketchApp(SKETCH_LINES[:2])
     async with app.run_test(size=(80, 24)) as pilot:

@@ -1,7 +1,9 @@
 """The sale's lines in a box: number, name, quantity, price, amount; one line selected.
 
 Rows are drawn on demand (Textual's line API) from a list, so appending the 200th line
-costs the same as the first: nothing is rebuilt, only the visible rows are drawn.
+costs the same as the first: nothing is rebuilt. A scan redraws two rows (the new line and the
+one that loses the selection) unless the cart scrolls, and a row once drawn is kept until its
+line, the width or the styles change.
 Names are aligned by terminal cells, so Chinese and Latin names share the columns.
 """
 
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -106,6 +109,7 @@ class CartView(Widget):
         self._index_of: dict[int, int] = {}
         self._selected: int | None = None
         self._top = 0
+        self._drawn_rows: dict[tuple[object, ...], Strip] = {}
         self.border_title = "Sale"
         self.set_lines(lines)
 
@@ -138,7 +142,9 @@ class CartView(Widget):
         self._index_of = {line.line_no: index for index, line in enumerate(self._lines)}
         self._selected = len(self._lines) - 1 if self._lines else None
         self._top = 0
+        self._drawn_rows.clear()
         self._scroll_to_selection()
+        self.refresh()
 
     def append_line(self, line: CartLine) -> None:
         """Add a line at the bottom and select it (the next F4 voids what was just scanned)."""
@@ -146,8 +152,7 @@ class CartView(Widget):
             raise ValueError(f"cart line {line.line_no} is already shown")
         self._index_of[line.line_no] = len(self._lines)
         self._lines.append(line)
-        self._selected = len(self._lines) - 1
-        self._scroll_to_selection()
+        self._move_selection(len(self._lines) - 1)
 
     def replace_line(self, line: CartLine) -> None:
         """Redraw a line that changed (voided, new quantity), found by its line number."""
@@ -156,7 +161,7 @@ class CartView(Widget):
         except KeyError:
             raise ValueError(f"cart line {line.line_no} is not shown") from None
         self._lines[index] = line
-        self.refresh()
+        self._refresh_rows(index)
 
     def clear(self) -> None:
         self.set_lines(())
@@ -165,8 +170,7 @@ class CartView(Widget):
         """Select a line by index, clamped to the cart; does nothing on an empty cart."""
         if not self._lines:
             return
-        self._selected = min(max(index, 0), len(self._lines) - 1)
-        self._scroll_to_selection()
+        self._move_selection(min(max(index, 0), len(self._lines) - 1))
 
     def select_previous(self) -> None:
         if self._selected is not None:
@@ -176,38 +180,63 @@ class CartView(Widget):
         if self._selected is not None:
             self.select(self._selected + 1)
 
-    def _scroll_to_selection(self) -> None:
-        rows = self.visible_rows
+    def _move_selection(self, index: int) -> None:
+        """Select ``index``; redraw the two rows that change, or everything if the cart scrolled."""
+        previous, self._selected = self._selected, index
+        if self._scroll_to_selection():
+            self.refresh()
+        else:
+            self._refresh_rows(index, *(() if previous is None else (previous,)))
+
+    def _scroll_to_selection(self) -> bool:
+        """Bring the selection into view; whether the first visible line moved."""
+        top, rows = self._top, self.visible_rows
         if self._selected is not None and rows > 0:
             if self._selected < self._top:
                 self._top = self._selected
             elif self._selected >= self._top + rows:
                 self._top = self._selected - rows + 1
         self._top = max(min(self._top, len(self._lines) - rows), 0)
-        self.refresh()
+        return self._top != top
+
+    def _refresh_rows(self, *indexes: int) -> None:
+        width = self.content_size.width
+        self.refresh(*(Region(0, index - self._top + 1, width, 1) for index in indexes))
 
     def _on_resize(self, event: events.Resize) -> None:
         self._scroll_to_selection()
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._drawn_rows.clear()
 
     def render_line(self, y: int) -> Strip:
         width = self.content_size.width
+        index = self._top + y - 1
+        if y == 0 or index >= len(self._lines):
+            key = (y == 0, width)
+        else:
+            line = self._lines[index]
+            key = (line, index == self._selected, width)
+        strip = self._drawn_rows.get(key)
+        if strip is None:
+            if len(self._drawn_rows) > 4 * max(len(self._lines), 50):
+                self._drawn_rows.clear()  # rows of lines voided or replaced since
+            strip = self._drawn_rows[key] = self._draw_row(y, index, width)
+        return strip
+
+    def _draw_row(self, y: int, index: int, width: int) -> Strip:
         base = self.rich_style
         columns = CartColumns.for_width(width)
         if y == 0:
             text = columns.row(*(_(title) if title != "#" else title for title in self.HEADER))
             style = base + self.get_component_rich_style("cart-view--header", partial=True)
             return self._strip(text, style, width)
-        index = self._top + y - 1
         if index >= len(self._lines):
             return Strip.blank(width, base)
         line = self._lines[index]
-        text = columns.row(
-            str(line.line_no),
-            line_name(line, columns.name),
-            line.qty,
-            line.price,
-            line.amount,
-        )
+        text = columns.row(str(line.line_no), line_name(line, columns.name), line.qty, line.price, line.amount)
         style = base
         if line.voided:
             style += self.get_component_rich_style("cart-view--voided", partial=True)

@@ -13,10 +13,15 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.message import Message
+from textual.timer import Timer
 from textual.widget import Widget
 
 SUBMIT_KEYS = frozenset({"enter", "ctrl+j"})
 CURSOR = "_"
+# A scanner's burst is over in a few milliseconds; drawing the code digit by digit would spend
+# frames (and push the cart line's frame back) on text the Enter clears at once. Typed keys show
+# this much later, well under what a person can notice.
+ECHO_DELAY = 0.01
 
 
 class ScanEntry(Widget, can_focus=True):
@@ -62,6 +67,7 @@ class ScanEntry(Widget, can_focus=True):
         self._prompt = prompt
         self._chars: list[str] = []
         self._last_key_was_cr = False
+        self._echo: Timer | None = None
 
     @property
     def value(self) -> str:
@@ -75,11 +81,22 @@ class ScanEntry(Widget, can_focus=True):
     def set_prompt(self, prompt: str) -> None:
         """Change the text drawn before the entry (e.g. "PIN> ")."""
         self._prompt = prompt
-        self.refresh()
+        self._draw_now()
 
     def clear(self) -> None:
         """Empty the entry without submitting it."""
         self._chars.clear()
+        self._draw_now()
+
+    def _draw_soon(self) -> None:
+        """Draw what was typed once the keys arriving together are all in (see ECHO_DELAY)."""
+        if self._echo is None:
+            self._echo = self.set_timer(ECHO_DELAY, self._draw_now)
+
+    def _draw_now(self) -> None:
+        if self._echo is not None:
+            self._echo.stop()
+            self._echo = None
         self.refresh()
 
     async def _on_key(self, event: events.Key) -> None:
@@ -109,12 +126,12 @@ class ScanEntry(Widget, can_focus=True):
             return True
         if character is not None and len(character) == 1 and character.isprintable():
             self._chars.append(character)
-            self.refresh()
+            self._draw_soon()
             return True
         if key == "backspace":
             if self._chars:
                 self._chars.pop()
-                self.refresh()
+                self._draw_soon()
             return True
         if key == "escape" and self._chars:
             self.clear()
@@ -124,7 +141,8 @@ class ScanEntry(Widget, can_focus=True):
     def _submit(self) -> None:
         message = self.Submitted(self, self.value)
         self._chars.clear()
-        self.refresh()
+        # Not drawn now: the screen's answer to the entry (a cart line) comes in the same frame.
+        self._draw_soon()
         # Posting to our own queue would put the message behind keys that are already
         # queued here (an F10 right after a scan would reach the screen first). The
         # parent's queue is where the next bubbled key will land, so order holds.
