@@ -30,7 +30,11 @@ def open_serial(
     device: str = N_("device"),
 ) -> serial.SerialBase:
     """Open ``url`` as a serial port; ``device`` (an English name, marked with N_) names it in errors
-    ("printer port /dev/ttyUSB0 not found"), in the lane's language."""
+    ("printer port /dev/ttyUSB0 not found"), in the lane's language.
+
+    A local port is opened for this process alone (an advisory lock): a second open, such as
+    `pos-tui devices check` while the lane holds the card terminal, is refused as busy instead of
+    writing into a payment dialogue."""
     if not url:
         raise DeviceError(_("{device} has no port configured").format(device=_(device)))
     if parity not in PARITIES:
@@ -48,6 +52,7 @@ def open_serial(
             stopbits=stopbits,
             timeout=timeout,
             write_timeout=write_timeout,
+            exclusive=True,
         )
     except ValueError as exc:
         raise DeviceError(_("{device} port {url} is not a usable port or URL ({reason})").format(
@@ -65,7 +70,7 @@ def _open_failure(device: str, url: str, exc: BaseException) -> str:
         message = _("{device} port {url} not found")
     elif code in (errno.EACCES, errno.EPERM):
         message = _("{device} port {url}: permission denied (is this user in the dialout group?)")
-    elif code == errno.EBUSY:
+    elif code in (errno.EBUSY, errno.EAGAIN):  # EAGAIN: the lock another process holds
         message = _("{device} port {url} is busy (another program has it open)")
     elif code == errno.ECONNREFUSED:
         message = _("{device} at {url} refused the connection")
