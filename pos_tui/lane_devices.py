@@ -63,16 +63,18 @@ def lane_devices(config: Config, *, simulate_printer_to: Path | None = None) -> 
 @contextlib.contextmanager
 def opened_lane(config: Config, *, simulate_printer_to: Path | None = None) -> Iterator["Lane"]:
     """Open the store, the devices and the lane; everything is closed again on exit. StoreError
-    (e.g. no users yet) or DeviceError say in one line what would not open."""
+    (e.g. no users yet, the lane already running) or DeviceError say in one line what would not open."""
     from pos_tui.lane import Lane
     from pos_tui.store import users
     from pos_tui.store.db import StoreError, close_database, open_database
+    from pos_tui.store.lane_lock import holding_lane
 
-    open_database(config.database.url)
-    try:
-        if not users.has_users():
-            raise StoreError(_("no users yet: run `pos-tui init --admin NAME` first"))
-        with lane_devices(config, simulate_printer_to=simulate_printer_to) as devices:
-            yield Lane(config, printer=devices.printer, terminal=devices.terminal, wallets=devices.wallets)
-    finally:
-        close_database()
+    with holding_lane(config.database.url, config.store.lane):
+        open_database(config.database.url)
+        try:
+            if not users.has_users():
+                raise StoreError(_("no users yet: run `pos-tui init --admin NAME` first"))
+            with lane_devices(config, simulate_printer_to=simulate_printer_to) as devices:
+                yield Lane(config, printer=devices.printer, terminal=devices.terminal, wallets=devices.wallets)
+        finally:
+            close_database()

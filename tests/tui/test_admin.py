@@ -19,6 +19,7 @@ from pos_tui.domain.permissions import PermissionDenied, Role
 from pos_tui.lane import Lane
 from pos_tui.store import catalog, journal, sales, users
 from pos_tui.store.db import close_database
+from pos_tui.store.lane_lock import holding_lane
 from pos_tui.tui.admin.app import AdminApp
 from pos_tui.tui.admin.back_office import AdminError, BackOffice, Operator
 from pos_tui.tui.admin.devices import DevicesScreen
@@ -369,6 +370,34 @@ async def test_the_device_check_waits_for_a_payment_in_progress(store, feed_term
         await app.workers.wait_for_complete()
         await settle(pilot, lambda: "in progress" in message(app))
         assert "check the devices after it" in message(app)
+
+
+async def test_a_pending_payment_of_a_running_lane_is_not_resolved_here(store, feed_terminal, settle):
+    sale_id, attempt_id = card_attempt(store, answered=False)
+    office = BackOffice(store)
+    app = AdminApp(office)
+    with holding_lane(store.database.url, 1):  # lane 01 is running: its terminal may still answer
+        async with app.run_test(size=SIZE) as pilot:
+            await sign_in(app, pilot, feed_terminal, settle)
+            await pilot.press("f6")
+            await settle(pilot, lambda: isinstance(app.screen, PaymentsScreen) and "to resolve" in message(app))
+            await pilot.press("enter")
+            await settle(pilot, lambda: "is running" in message(app))
+            assert isinstance(app.screen, PaymentsScreen)  # no box asked for an outcome or a PIN
+            assert message(app) == ("lane 01 is running and may still be waiting for its terminal on this payment: "
+                                    "resolve it on that lane once it shows the outcome as unknown")
+        supervisor = office.approve("super", "9999")
+        with pytest.raises(AdminError, match="lane 01 is running"):
+            office.resolve_payment(attempt_id, charged=False, auth_code="", approval=supervisor)
+    assert sales.payments_of(sale_id)[0].status == "pending"
+    app = AdminApp(office)
+    async with app.run_test(size=SIZE) as pilot:  # the lane has stopped: resolving it here is the way
+        await sign_in(app, pilot, feed_terminal, settle)
+        await pilot.press("f6")
+        await settle(pilot, lambda: isinstance(app.screen, PaymentsScreen) and "to resolve" in message(app))
+        await pilot.press("enter")
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        assert "lane 01 is not running" in str(app.screen.query_one("#question").render())
 
 
 def test_the_admin_command_needs_a_user_first(tmp_path):

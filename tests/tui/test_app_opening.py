@@ -11,6 +11,7 @@ from pos_tui.domain.checkout import State
 from pos_tui.lane import Lane
 from pos_tui.lane_devices import opened_lane
 from pos_tui.store.db import close_database
+from pos_tui.store.lane_lock import holding_lane
 from pos_tui.tui.app import PosApp
 from pos_tui.tui.screens.items import ItemsScreen
 from pos_tui.tui.screens.lock import LockScreen
@@ -69,3 +70,14 @@ async def test_a_lane_given_ready_skips_the_opening(tmp_path):
             assert app.lane is lane and isinstance(app.screen, LockScreen)
     finally:
         close_database()
+
+
+async def test_a_lane_already_running_on_the_store_is_not_opened_twice(tmp_path):
+    config = demo_config(tmp_path)
+    with holding_lane(config.database.url, config.store.lane):  # the first `pos-tui run` of lane 01
+        app = PosApp(config=config, opening=opened_lane(config))
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+        assert app.return_code == 1
+        assert app.opening_error == "lane 01 is already running on this store (another pos-tui has it open)"
+        assert app.lane is None

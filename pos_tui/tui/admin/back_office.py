@@ -30,6 +30,7 @@ from pos_tui.store.busy import when_free
 from pos_tui.store.catalog import ProductInfo, get_by_sku
 from pos_tui.store.catalog_csv import parse_stock
 from pos_tui.store.db import StoreError, current_database
+from pos_tui.store.lane_lock import lane_running
 from pos_tui.store.sale_totals import sale_totals
 
 
@@ -201,6 +202,14 @@ class BackOffice:
             raise PermissionDenied(Action.RESOLVE_PAYMENT, needed)
         return Approval(user.name, role)
 
+    def refuse_if_in_flight(self, unknown: UnknownPayment) -> None:
+        """A pending attempt of a lane that is running is a payment its terminal may still be
+        answering: resolving it here could book a charge the terminal then declines, or the reverse."""
+        if unknown.payment.status == "pending" and lane_running(self.config.database.url, unknown.sale.lane):
+            raise AdminError(_("lane {lane} is running and may still be waiting for its terminal on this payment: "
+                               "resolve it on that lane once it shows the outcome as unknown").format(
+                lane=f"{unknown.sale.lane:02d}"))
+
     def resolve_payment(self, payment_id: int, *, charged: bool, auth_code: str, approval: Approval) -> str:
         """Settle an unknown outcome from the terminal's own ticket; returns what happened in words.
 
@@ -210,9 +219,11 @@ class BackOffice:
         actor = self._require(Action.RESOLVE_PAYMENT)
         if charged and not auth_code.strip():
             raise AdminError(_("enter the auth code printed on the terminal's ticket"))
-        payment = next((u.payment for u in admin_queries.unknown_payments() if u.payment.id == payment_id), None)
-        if payment is None:
+        unknown = next((u for u in admin_queries.unknown_payments() if u.payment.id == payment_id), None)
+        if unknown is None:
             raise AdminError(_("that payment is no longer unknown: someone resolved it already"))
+        self.refuse_if_in_flight(unknown)
+        payment = unknown.payment
         tax = self.config.tax
         totals = sale_totals(payment.sale_id, tax.rates, tax.prices_include_tax)
         receipt_no = when_free(sales.resolve_attempt, payment_id, charged=charged, auth_code=auth_code.strip(),

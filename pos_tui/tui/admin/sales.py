@@ -146,6 +146,11 @@ class PaymentsScreen(ListScreen):
         chosen = self.selected
         if chosen is None:
             return
+        try:
+            self.office.refuse_if_in_flight(chosen)
+        except ADMIN_ERRORS as exc:
+            self.say(str(exc), error=True)
+            return
         if chosen.payment.status != "pending":
             self.ask_outcome(chosen)
             return
@@ -155,8 +160,8 @@ class PaymentsScreen(ListScreen):
                 self.ask_outcome(chosen)
 
         self.app.push_screen(ConfirmModal(
-            _("This payment is still pending: lane {lane} may be waiting for its terminal right "
-              "now. Resolve it only if that lane is closed or crashed. Go on?").format(
+            _("This payment is still pending: lane {lane} is not running, so it stopped (closed or "
+              "crashed) while waiting for its terminal. Resolve it from the terminal's ticket. Go on?").format(
                 lane=f"{chosen.sale.lane:02d}")), answered)
 
     def ask_outcome(self, chosen: UnknownPayment) -> None:

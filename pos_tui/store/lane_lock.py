@@ -1,0 +1,71 @@
+"""One running lane per lane number on a store: an advisory lock on a file beside the database.
+
+The lane holds it from opening until it exits (the kernel drops it when the process dies, so a
+crash or a power cut never leaves it behind). A second `pos-tui run` for the same lane is refused,
+and the back office can tell a card payment that a running lane is still waiting for from one a
+dead lane left pending.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from pathlib import Path
+from typing import Iterator
+
+from pos_tui.i18n import _
+from pos_tui.store.db import StoreError, sqlite_path_from_url
+
+
+class LaneRunning(StoreError):
+    """Another process is running this lane on this store."""
+
+
+def lock_path(db_url: str, lane: int) -> Path | None:
+    """The lock file of ``lane`` beside the database file; None for an in-memory database."""
+    path = sqlite_path_from_url(db_url)
+    if path == ":memory:":
+        return None
+    return Path(f"{path}.lane-{lane:02d}.lock")
+
+
+@contextlib.contextmanager
+def holding_lane(db_url: str, lane: int) -> Iterator[None]:
+    """Run lane ``lane`` on the store at ``db_url``; LaneRunning if another process runs it."""
+    path = lock_path(db_url, lane)
+    if path is None:
+        yield
+        return
+    fd = _try_lock(path)
+    if fd is None:
+        raise LaneRunning(_("lane {lane} is already running on this store (another pos-tui has it open)").format(
+            lane=f"{lane:02d}"))
+    try:
+        yield
+    finally:
+        os.close(fd)  # closing the file releases the lock
+
+
+def lane_running(db_url: str, lane: int) -> bool:
+    """Whether a process holds lane ``lane`` open on the store at ``db_url`` right now."""
+    path = lock_path(db_url, lane)
+    if path is None or not path.exists():
+        return False
+    fd = _try_lock(path)
+    if fd is None:
+        return True
+    os.close(fd)
+    return False
+
+
+def _try_lock(path: Path) -> int | None:
+    """An open descriptor holding ``path``'s exclusive lock, or None if another holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd

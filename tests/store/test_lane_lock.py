@@ -1,0 +1,54 @@
+"""One running lane per lane number: the lock beside the database, and what a dead lane leaves."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pos_tui.store.lane_lock import LaneRunning, holding_lane, lane_running, lock_path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_a_second_holder_of_the_same_lane_is_refused(tmp_path):
+    url = f"sqlite:///{tmp_path / 'pos.db'}"
+    assert not lane_running(url, 1)
+    with holding_lane(url, 1):
+        assert lane_running(url, 1)
+        assert not lane_running(url, 2)
+        with pytest.raises(LaneRunning, match=r"^lane 01 is already running on this store \(another pos-tui has it open\)$"):
+            with holding_lane(url, 1):
+                pass
+        with holding_lane(url, 2):  # another lane on the same store is another lock
+            assert lane_running(url, 2)
+    assert not lane_running(url, 1)
+    with holding_lane(url, 1):  # free again once the first holder let go
+        assert lock_path(url, 1) == tmp_path / "pos.db.lane-01.lock"
+
+
+def test_a_killed_lane_leaves_no_lock_behind(tmp_path):
+    url = f"sqlite:///{tmp_path / 'pos.db'}"
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import time\n"
+         "from pos_tui.store.lane_lock import holding_lane\n"
+         f"with holding_lane({url!r}, 1):\n"
+         "    print('holding', flush=True)\n"
+         "    time.sleep(30)\n"],
+        stdout=subprocess.PIPE, text=True, cwd=REPO,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        assert lane_running(url, 1)
+    finally:
+        holder.kill()  # SIGKILL: no clean-up runs, as in a crash or a power cut
+        holder.wait()
+    assert not lane_running(url, 1)
+
+
+def test_an_in_memory_store_has_no_lock():
+    with holding_lane("sqlite:///:memory:", 1):
+        assert not lane_running("sqlite:///:memory:", 1)
