@@ -48,6 +48,12 @@ class NeedsConfirmation(LaneError):
     """A line over a configured bound: the screen asks, then calls again with ``confirmed=True``."""
 
 
+class PaidElsewhere(LaneError):
+    """The sale at payment was paid meanwhile from the back office (a supervisor resolved its unknown
+    card payment there as charged). The lane has moved on to printing its receipt: the screen shows
+    ``view()`` instead of a refusal."""
+
+
 # What a lane method may refuse with: each one's str() is the one line the cashier reads.
 USER_ERRORS: tuple[type[Exception], ...] = (LaneError, DomainError, MoneyError, StoreError)
 
@@ -317,6 +323,7 @@ class Lane(SettlementIntents):
 
     def void_line(self, line_no: int, approval: Approval | None = None, reason: str = "") -> LaneView:
         user = self._require_user()
+        self._pick_up_payment_elsewhere()
         if self.sale is None:
             raise LaneError(_("no sale is open"))
         if self.state is State.CHOOSING_PAYMENT:
@@ -335,6 +342,7 @@ class Lane(SettlementIntents):
 
     def void_sale(self, approval: Approval | None = None) -> LaneView:
         user = self._require_user()
+        self._pick_up_payment_elsewhere()
         approved_by = self._authorize(Action.VOID_SALE, approval)
         if self.sale is None:
             raise LaneError(_("no sale is open"))
@@ -388,6 +396,7 @@ class Lane(SettlementIntents):
 
     def back_to_items(self) -> LaneView:
         user = self._require_user()
+        self._pick_up_payment_elsewhere()
         next_state = self.checkout.back_to_items(paid=self.view().paid)
         sales.set_phase(self.sale.id, "items", user.name)
         self.checkout = next_state
@@ -399,6 +408,7 @@ class Lane(SettlementIntents):
         self._authorize(Action.TENDER, None)
         if self.state is not State.CHOOSING_PAYMENT or self.sale is None:
             raise TransitionError("tender_settled", self.state)
+        self._pick_up_payment_elsewhere()
         view = self.view()
         self._refuse_while_unresolved(view)
         step = self.config.cash.rounding_step
@@ -421,6 +431,20 @@ class Lane(SettlementIntents):
         self.checkout, self.receipt_no, self.change = next_state, receipt_no, tender.change
         return self._say(_("Paid. Change {change}  Receipt {receipt}").format(
             change=self.money(tender.change), receipt=receipt_no))
+
+    def _pick_up_payment_elsewhere(self) -> None:
+        """At payment, before acting on the sale: if the back office has paid it meanwhile, move on to
+        printing its receipt (queued for this lane there) and raise PaidElsewhere."""
+        if self.sale is None or self.state is not State.CHOOSING_PAYMENT:
+            return
+        record = sales.get_sale(self.sale.id)
+        if record.status != sales.PAID:
+            return
+        self.checkout = self.checkout.tender_settled(remaining=0)
+        self.receipt_no, self.change = record.receipt_no, 0
+        self._say(_("Paid from the back office (the card payment was resolved there as charged). Receipt {receipt}")
+                  .format(receipt=record.receipt_no))
+        raise PaidElsewhere(self.message)
 
     def _refuse_while_unresolved(self, view: LaneView) -> None:
         if view.unresolved:
@@ -457,6 +481,7 @@ class Lane(SettlementIntents):
             raise LaneError(_("card payments: no card terminal is configured on this lane"))
         if self.state is not State.CHOOSING_PAYMENT or self.sale is None:
             raise TransitionError("send_to_terminal", self.state)
+        self._pick_up_payment_elsewhere()
         view = self.view()
         self._refuse_while_unresolved(view)
         amount = self._electronic_amount(method, amount_text, view)
@@ -523,6 +548,7 @@ class Lane(SettlementIntents):
                         approval: Approval | None = None) -> LaneView:
         """A supervisor settles an unknown outcome from the terminal's own last ticket."""
         user = self._require_user()
+        self._pick_up_payment_elsewhere()
         approved_by = self._authorize(Action.RESOLVE_PAYMENT, approval) or user.name
         if charged and not auth_code.strip():
             raise LaneError(_("enter the auth code printed on the terminal's ticket"))

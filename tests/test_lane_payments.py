@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import threading
 from dataclasses import replace
@@ -17,7 +18,9 @@ from pos_tui.domain.checkout import State, TransitionError
 from pos_tui.domain.money import parse_rate
 from pos_tui.domain.permissions import PermissionDenied
 from pos_tui.domain.tender import TenderError
-from pos_tui.lane import Lane, LaneError
+from pos_tui.lane import Lane, LaneError, PaidElsewhere
+from pos_tui.store import sales
+from pos_tui.store.sale_totals import sale_totals
 from pos_tui.store.db import close_database
 
 BREAD, COKE = "6901234567908", "6901234567892"
@@ -123,6 +126,50 @@ def test_resolved_as_charged_pays_the_sale_with_the_ticket_auth_code(config, sim
         lane.resolve_payment(attempt.id, charged=True, approval=approval)
     view = lane.resolve_payment(attempt.id, charged=True, auth_code="123456", approval=approval)
     assert view.state is State.PRINTING and view.receipt_no
+
+
+def resolve_in_back_office(config, attempt, *, charged: bool) -> str | None:
+    """What the back office does with a lane's unknown payment (its own process, same store file)."""
+    totals = sale_totals(attempt.sale_id, config.tax.rates, config.tax.prices_include_tax)
+    return sales.resolve_attempt(attempt.id, charged=charged, auth_code="A12345" if charged else "",
+                                 supervisor="super", totals=(totals.total, totals.tax_total), actor="boss",
+                                 now=dt.datetime.now())
+
+
+@pytest.mark.parametrize("step", ["cash", "card", "back", "void sale", "void line", "resolve"])
+def test_a_sale_paid_from_the_back_office_is_picked_up_at_the_next_step(config, simulator, step):
+    simulator.queue("drop", "approve")
+    lane = make_lane(config, simulator)
+    at_payment(lane)
+    attempt, view = pay_card(lane)
+    assert view.unresolved
+    receipt = resolve_in_back_office(config, attempt, charged=True)
+    assert receipt
+    do = {
+        "cash": lambda: lane.tender_cash("20"),
+        "card": lambda: lane.begin_card(),
+        "back": lane.back_to_items,
+        "void sale": lambda: lane.void_sale(lane.approve("super", "9999", "void_sale")),
+        "void line": lambda: lane.void_line(1),
+        "resolve": lambda: lane.resolve_payment(attempt.id, charged=False),
+    }[step]
+    with pytest.raises(PaidElsewhere, match=f"Paid from the back office .* Receipt {receipt}$"):
+        do()
+    assert lane.state is State.PRINTING and lane.receipt_no == receipt
+    lane.finish_printing(lane.print_pending())
+    assert lane.state is State.IDLE and lane.sale is None
+    assert [p[2] for p in payments(config)] == ["resolved_approved"]  # nothing taken a second time
+    assert len(simulator.requests) == 1
+
+
+def test_a_payment_the_back_office_marks_not_charged_leaves_the_sale_to_pay(config, simulator):
+    simulator.queue("drop")
+    lane = make_lane(config, simulator)
+    at_payment(lane)
+    attempt, _ = pay_card(lane)
+    assert resolve_in_back_office(config, attempt, charged=False) is None
+    view = lane.tender_cash("20")
+    assert view.state is State.PRINTING and view.change == 800
 
 
 def test_pressing_card_twice_sends_one_request(config, simulator):

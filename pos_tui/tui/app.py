@@ -242,12 +242,16 @@ class PosApp(App[None]):
         A refusal the cashier can overcome is asked about when the method can take the answer:
         a line over a bound -> yes/no, then ``confirmed=True``; a step above the cashier's role ->
         the supervisor PIN box, then ``approval=`` (``then`` follows the call made again). Anything
-        else is one line in the message line.
+        else is one line in the message line; a sale the back office paid meanwhile is shown as it is
+        now (its receipt printing).
         """
-        from pos_tui.lane import USER_ERRORS, NeedsConfirmation
+        from pos_tui.lane import USER_ERRORS, NeedsConfirmation, PaidElsewhere
 
         try:
             result = intent(*args, **kwargs)
+        except PaidElsewhere:
+            self.show(self.lane.view())
+            return False
         except NeedsConfirmation as exc:
             if not takes(intent, "confirmed") or kwargs.get("confirmed"):
                 self.say(str(exc), error=True)
@@ -277,10 +281,13 @@ class PosApp(App[None]):
     def ask_lane(self, intent: Callable[..., T], *args: Any) -> T | None:
         """Call a lane method that answers with something other than a view; a refusal is one
         line in the message line and None."""
-        from pos_tui.lane import USER_ERRORS
+        from pos_tui.lane import USER_ERRORS, PaidElsewhere
 
         try:
             return intent(*args)
+        except PaidElsewhere:
+            self.show(self.lane.view())
+            return None
         except USER_ERRORS as exc:
             self.say(str(exc), error=True)
             return None

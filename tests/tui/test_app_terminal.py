@@ -3,6 +3,7 @@ terminal over a real pty in a worker thread, on the demo store's SQLite file."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,8 @@ from pos_tui.devices.terminal.simulator import TerminalSimulator
 from pos_tui.devices.wallet.simulator import SimulatedWallet
 from pos_tui.domain.checkout import State
 from pos_tui.lane import Lane
+from pos_tui.store import sales
+from pos_tui.store.sale_totals import sale_totals
 from pos_tui.store.db import close_database
 from pos_tui.tui.app import PosApp
 from pos_tui.tui.screens.items import ItemsScreen
@@ -194,6 +197,31 @@ async def test_no_answer_opens_the_resolution_and_a_supervisor_clears_it(config,
         await sale_done(app, pilot, settle)
     assert [status for _, _, status, _ in payments(config)] == ["resolved_not_charged", "approved"]
     assert len(simulator.requests) == 2
+
+
+async def test_a_sale_the_back_office_paid_prints_at_the_next_key(config, simulator, terminals, feed_terminal,
+                                                                    settle):
+    simulator.queue("never_answer")
+    printer = RecordingPrinter()
+    app = PosApp(card_lane(config, simulator, terminals, printer=printer))
+    async with app.run_test(size=SIZE) as pilot:
+        await at_payment(app, pilot, feed_terminal, settle)
+        await pilot.press("f3")
+        await payment_done(app, pilot, settle)
+        await settle(pilot, lambda: isinstance(app.screen, ResolveModal))
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        (attempt,) = sales.unresolved_payments(1)
+        totals = sale_totals(attempt.sale_id, config.tax.rates, config.tax.prices_include_tax)
+        receipt = sales.resolve_attempt(attempt.id, charged=True, auth_code="A12345", supervisor="super",
+                                        totals=(totals.total, totals.tax_total), actor="boss", now=dt.datetime.now())
+        feed_terminal(app, "20")
+        await pilot.press("f2")  # the cashier, not knowing, offers cash
+        await app.workers.wait_for_complete()
+        await settle(pilot, lambda: app.lane.state is State.IDLE and isinstance(app.screen, ItemsScreen))
+        assert message(app) == f"Sale {receipt} done. Change ¥0.00"
+    assert payments(config) == [("card", 1200, "resolved_approved", "A12345")]
+    assert len(printer.printed) == 1 and receipt in render_text(printer.printed[0])
 
 
 async def test_f3_twice_and_enter_repeated_send_one_request(config, simulator, terminals, feed_terminal, settle):
