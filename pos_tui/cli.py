@@ -314,16 +314,29 @@ def users_unlock(ctx: click.Context, name: str) -> None:
 
 @main.command()
 @click.argument("dest", required=False, type=click.Path(path_type=Path))
+@click.option("--daily", is_flag=True,
+              help="The daily timer's run: nothing when [backup] daily is off or a copy was made today.")
 @click.pass_context
-def backup(ctx: click.Context, dest: Path | None) -> None:
-    """Copy the database online to DEST (a file or folder; default: the backup folder)."""
-    from pos_tui.store.backup import backup_to
+def backup(ctx: click.Context, dest: Path | None, daily: bool) -> None:
+    """Copy the database online to DEST (a file or folder; default: the backup folder, keeping the
+    newest `[backup] keep` copies there)."""
+    import datetime as dt
+
+    from pos_tui.store.backup import backed_up_on, backup_into, backup_to
 
     config = _open_store(ctx)
+    if daily and dest is not None:
+        raise click.UsageError(_("--daily writes to the backup folder: leave DEST out"))
+    if daily and not config.backup.daily:
+        click.echo(_("daily backups are off ([backup] daily = false): nothing to do"))
+        return
+    if daily and backed_up_on(config.backup_dir, dt.date.today()):
+        click.echo(_("already backed up today in {folder}: nothing to do").format(folder=config.backup_dir))
+        return
     if dest is None:
-        dest = Path(config.backup.folder).expanduser() if config.backup.folder else config.data_dir / "backups"
-        dest.mkdir(parents=True, exist_ok=True)
-    written = backup_to(dest, actor=_actor())
+        written = backup_into(config.backup_dir, keep=config.backup.keep, actor=_actor())
+    else:
+        written = backup_to(dest, actor=_actor())
     click.echo(_("backup written to {path} (integrity check ok)").format(path=written))
 
 

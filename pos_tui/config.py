@@ -184,6 +184,11 @@ class Config:
         return currency(self.store.currency)
 
     @property
+    def backup_dir(self) -> Path:
+        """Where backups go: ``[backup] folder``, else ``backups`` in the data folder."""
+        return Path(self.backup.folder).expanduser() if self.backup.folder else self.data_dir / "backups"
+
+    @property
     def database_path(self) -> Path | None:
         """The SQLite file behind ``database.url``, or None for another kind of database."""
         prefix = "sqlite:///"

@@ -15,6 +15,7 @@ import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from pos_tui.config import WALLETS, Config
 from pos_tui.devices.terminal.base import (
@@ -35,7 +36,8 @@ from pos_tui.domain.tender import method_name
 from pos_tui.i18n import N_, _
 from pos_tui.lane_receipts import receipt_for_sale
 from pos_tui.store import returns, sales, shifts
-from pos_tui.store.db import StoreError
+from pos_tui.store.backup import backup_into
+from pos_tui.store.db import StoreError, current_database
 from pos_tui.store.reports import ReportContext, take_z_report, x_report
 from pos_tui.store.shifts import ShiftRecord
 
@@ -553,6 +555,15 @@ class SettlementIntents:
         report = take_z_report(self.report_context(), self.clock(), actor=user.name, approved_by=approved_by)
         self._say(_("Z report {number} taken: net {net}").format(number=report.number, net=self.money(report.net)))
         return report
+
+    def take_backup(self) -> Path:
+        """Blocking (call from a worker): a checked copy in the backup folder; the oldest copies
+        beyond ``[backup] keep`` are removed."""
+        try:
+            return backup_into(self.config.backup_dir, keep=self.config.backup.keep,
+                               actor=self.user.name if self.user else None)
+        finally:
+            current_database().close()  # the worker thread's own connection
 
     def report_doc(self, report: Report):
         """The report laid out for the receipt printer."""

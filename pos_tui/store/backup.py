@@ -7,6 +7,7 @@ copy of a live WAL database is not safe and peewee's SqliteDatabase has no backu
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,8 +50,47 @@ def _open_readonly(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _default_name(now: dt.datetime) -> str:
-    return f"pos-{now:%Y%m%d-%H%M%S}.db"
+BACKUP_NAME = re.compile(r"^pos-(\d{8})-(\d{6})(-\d+)?\.db$")
+
+
+def _free_dated_name(folder: Path, now: dt.datetime) -> Path:
+    """``pos-YYYYMMDD-HHMMSS.db`` in ``folder``, with -2, -3 ... when one was made the same second."""
+    stem = f"pos-{now:%Y%m%d-%H%M%S}"
+    dest, n = folder / f"{stem}.db", 1
+    while dest.exists():
+        n += 1
+        dest = folder / f"{stem}-{n}.db"
+    return dest
+
+
+def backup_into(folder: Path, *, keep: int, actor: str | None = None) -> Path:
+    """A dated, checked copy in ``folder`` (see ``backup_to``); then only the newest ``keep`` dated
+    copies stay there. Other files in the folder are never touched."""
+    if keep < 1:
+        raise BackupError(_("keep at least one backup (keep = {keep})").format(keep=keep))
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = backup_to(folder, actor=actor)
+    for old in dated_backups(folder)[:-keep]:
+        old.unlink(missing_ok=True)
+    return written
+
+
+def dated_backups(folder: Path) -> list[Path]:
+    """The copies ``backup_into`` made in ``folder``, oldest first."""
+    if not Path(folder).is_dir():
+        return []
+    def made_at(path: Path) -> tuple[str, str, int]:
+        day, time, again = BACKUP_NAME.match(path.name).groups()
+        return day, time, int(again[1:]) if again else 1
+
+    return sorted((path for path in Path(folder).iterdir() if BACKUP_NAME.match(path.name)), key=made_at)
+
+
+def backed_up_on(folder: Path, day: dt.date) -> bool:
+    """Whether ``folder`` holds a copy made on ``day``."""
+    stamp = f"{day:%Y%m%d}"
+    return any(BACKUP_NAME.match(path.name).group(1) == stamp for path in dated_backups(folder))
 
 
 def backup_to(dest: Path, *, actor: str | None = None) -> Path:
@@ -61,7 +101,7 @@ def backup_to(dest: Path, *, actor: str | None = None) -> Path:
     source = database_file()
     dest = Path(dest)
     if dest.is_dir():
-        dest = dest / _default_name(dt.datetime.now())
+        dest = _free_dated_name(dest, dt.datetime.now())
     if dest.exists():
         raise BackupError(_("{path} already exists; choose another name").format(path=dest))
     if dest.resolve() == source:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import gc
 import importlib
 import inspect
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -61,11 +62,14 @@ if TYPE_CHECKING:
 
 THEME = Path(__file__).parent / "pos.tcss"
 READY_FD_ENV = "POS_TUI_READY_FD"
+log = logging.getLogger(__name__)
+
 PRINT_GROUP = "print"
 PAYMENT_GROUP = "payment"
 ABORT_GROUP = "abort"
 DRAWER_GROUP = "drawer"
 REPORT_GROUP = "report"
+BACKUP_GROUP = "backup"
 
 T = TypeVar("T")
 
@@ -499,6 +503,9 @@ class PosApp(App[None]):
                 self.device_done(group, PrintResult(False, _("{job} failed: {error}").format(
                     job=_(event.worker.name), error=event.worker.error)))
             return
+        if group == BACKUP_GROUP:
+            self.backup_done(event)
+            return
         if group != PRINT_GROUP:
             return
         if event.state is WorkerState.SUCCESS:
@@ -517,6 +524,20 @@ class PosApp(App[None]):
         """Print an X or Z report (in a worker); the report screen says how it went."""
         self.run_worker(partial(self.lane.print_report, report), name=N_("print the report"), group=REPORT_GROUP,
                         thread=True, exit_on_error=False)
+
+    def backup_after_z_report(self) -> None:
+        """``[backup] after_z_report``: copy the database in a worker once the day is closed."""
+        if self.lane.config.backup.after_z_report:
+            self.run_worker(self.lane.take_backup, name=N_("backup"), group=BACKUP_GROUP, thread=True,
+                            exit_on_error=False)
+
+    def backup_done(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            log.error("backup failed: %s", event.worker.error)
+            self.say(_("Backup failed: {error}").format(error=event.worker.error), error=True)
+        elif event.state is WorkerState.SUCCESS:
+            log.info("backup written to %s", event.worker.result)
+            self.say(_("Backed up, copy checked: {path}").format(path=event.worker.result))
 
     def device_done(self, group: str, result: PrintResult) -> None:
         from pos_tui.tui.screens.report import ReportScreen

@@ -142,6 +142,27 @@ def test_backup_and_restore_round_trip(initialised, tmp_path):
     assert initialised("db", "check").exit_code == 0
 
 
+def test_the_daily_backup_runs_once_a_day_and_only_when_asked(initialised, tmp_path):
+    first = initialised("backup", "--daily")
+    assert first.exit_code == 0 and str(tmp_path / "data" / "backups") in first.stdout
+    again = initialised("backup", "--daily")
+    assert again.exit_code == 0 and again.stdout.startswith("already backed up today in ")
+    assert len(list((tmp_path / "data" / "backups").glob("pos-*.db"))) == 1
+    refused = initialised("backup", "--daily", str(tmp_path / "x.db"))
+    assert refused.exit_code == 2 and "--daily writes to the backup folder" in refused.output
+
+
+def test_the_daily_backup_is_off_when_the_config_says_so(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(f'[paths]\ndata_dir = "{tmp_path / "data"}"\n\n[backup]\ndaily = false\n', encoding="utf-8")
+    runner = CliRunner()
+    made = runner.invoke(main, ["--config", str(config), "init", "--admin", "boss", "--pin-stdin"], input="1234\n")
+    assert made.exit_code == 0, made.output
+    off = runner.invoke(main, ["--config", str(config), "backup", "--daily"])
+    assert off.exit_code == 0 and "daily backups are off" in off.stdout
+    assert not (tmp_path / "data" / "backups").exists()
+
+
 def test_config_errors_exit_2_with_the_key_named(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text('[payments.card]\nfee_rate = "6"\n', encoding="utf-8")

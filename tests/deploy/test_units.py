@@ -105,6 +105,23 @@ def test_hardening_files_leave_no_spare_consoles_and_no_sysrq():
     assert "systemctl mask ctrl-alt-del.target" in readme
 
 
+def test_the_daily_backup_runs_as_the_lane_user_below_the_lane():
+    service = read_unit(DEPLOY / "pos-tui-backup.service")
+    lane = read_unit(DEPLOY / "pos-tui.service")
+    assert one(service, "Service", "ExecStart") == "/opt/pos-tui/bin/pos-tui backup --daily"
+    assert one(service, "Service", "Type") == "oneshot"
+    for key in ("User", "Group", "WorkingDirectory", "StateDirectory"):
+        assert one(service, "Service", key) == one(lane, "Service", key), key
+    assert environment(service)["POS_TUI_CONFIG"] == environment(lane)["POS_TUI_CONFIG"]
+    assert one(service, "Service", "IOSchedulingClass") == "idle"
+    timer = read_unit(DEPLOY / "pos-tui-backup.timer")
+    assert one(timer, "Timer", "Persistent") == "true"
+    assert one(timer, "Timer", "OnCalendar").endswith("03:30:00")
+    assert one(timer, "Install", "WantedBy") == "timers.target"
+    readme = (DEPLOY / "README.md").read_text(encoding="utf-8")
+    assert "systemctl enable --now pos-tui-backup.timer" in readme
+
+
 def install_into(root: Path) -> None:
     """A root with the system's own units, our units installed, and stand-ins for the programs
     they start (verify insists every ExecStart program exists and is executable)."""
@@ -118,6 +135,8 @@ def install_into(root: Path) -> None:
     (etc / "getty@tty1.service.d").mkdir(parents=True)
     shutil.copy(DEPLOY / "pos-tui.service", etc)
     shutil.copy(DEPLOY / "pos-tui-cjk.service", etc)
+    shutil.copy(DEPLOY / "pos-tui-backup.service", etc)
+    shutil.copy(DEPLOY / "pos-tui-backup.timer", etc)
     shutil.copy(DEPLOY / "getty-autologin.conf", etc / "getty@tty1.service.d" / "autologin.conf")
 
 
@@ -128,7 +147,8 @@ def test_systemd_analyze_verify_finds_nothing_to_say(tmp_path):
     install_into(root)
     result = subprocess.run(
         ["systemd-analyze", "verify", "--man=no", f"--root={root}",
-         "pos-tui.service", "pos-tui-cjk.service", "getty@tty1.service"],
+         "pos-tui.service", "pos-tui-cjk.service", "pos-tui-backup.service", "pos-tui-backup.timer",
+         "getty@tty1.service"],
         capture_output=True, text=True, timeout=60,
     )
     # Unknown keys and bad values are only warnings to systemd (exit 0): any line about our files fails.

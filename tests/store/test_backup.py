@@ -1,3 +1,4 @@
+import datetime as dt
 import sqlite3
 
 import pytest
@@ -22,6 +23,22 @@ def stocked(store_db):
         ])
         journal.append("catalog.import", {"rows": 2})
     return store_db
+
+
+def test_backups_into_the_folder_keep_the_newest_and_touch_nothing_else(stocked, tmp_path):
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    for name in ("pos-20260101-080000.db", "pos-20260102-080000.db", "pos-20260103-080000.db", "notes.txt"):
+        (folder / name).write_text("old", encoding="utf-8")
+    first = backup.backup_into(folder, keep=2)
+    second = backup.backup_into(folder, keep=2)  # the same second: a second name, not a refusal
+    assert first != second and first.parent == second.parent == folder
+    assert backup.dated_backups(folder) == [first, second]
+    assert (folder / "notes.txt").read_text(encoding="utf-8") == "old"
+    assert backup.backed_up_on(folder, dt.date.today())
+    assert not backup.backed_up_on(folder, dt.date(2026, 1, 1))
+    with pytest.raises(backup.BackupError, match="keep at least one backup"):
+        backup.backup_into(folder, keep=0)
 
 
 def test_backup_then_restore_gives_the_same_catalog(stocked, tmp_path):

@@ -392,8 +392,11 @@ async def test_a_second_z_report_is_refused_with_the_lanes_message(config_withou
         await approve(app, pilot, feed_terminal, settle, ADMIN, ADMIN_PIN)
         await settle(pilot, lambda: isinstance(app.screen, ReportScreen))
         assert "Z REPORT 0001" in text_of(app, screen_lines)
+        await app.workers.wait_for_complete()  # [backup] after_z_report: the day's copy
+        (copy,) = config_without_shift.backup_dir.glob("pos-*.db")
         await pilot.press("escape")
         await settle(pilot, lambda: isinstance(app.screen, ItemsScreen))
+        assert message(app).text == f"Backed up, copy checked: {copy}"
         await shift_menu(app, pilot, settle, "z")
         await approve(app, pilot, feed_terminal, settle, ADMIN, ADMIN_PIN)
         await settle(pilot, lambda: message(app).level == "error")

@@ -25,7 +25,7 @@ from pos_tui.lane import Approval
 from pos_tui.lane_settlement import report_context
 from pos_tui.store import admin_queries, catalog_edits, reports, sales, users
 from pos_tui.store.admin_queries import UnknownPayment
-from pos_tui.store.backup import backup_to
+from pos_tui.store.backup import backup_into
 from pos_tui.store.busy import when_free
 from pos_tui.store.catalog import ProductInfo, get_by_sku
 from pos_tui.store.catalog_csv import parse_stock
@@ -249,16 +249,11 @@ class BackOffice:
             current_database().close()  # this worker thread's own connection
         return check_devices(self.config)
 
-    def backup_folder(self) -> Path:
-        folder = self.config.backup.folder
-        return Path(folder).expanduser() if folder else self.config.data_dir / "backups"
-
     def backup_now(self) -> Path:
-        """Blocking (call from a worker): an online copy in the backup folder, integrity-checked."""
+        """Blocking (call from a worker): an online copy in the backup folder, integrity-checked;
+        the oldest copies beyond ``[backup] keep`` are removed."""
         actor = self._require(Action.BACKUP)
-        folder = self.backup_folder()
-        folder.mkdir(parents=True, exist_ok=True)
         try:
-            return when_free(backup_to, folder, actor=actor)
+            return when_free(backup_into, self.config.backup_dir, keep=self.config.backup.keep, actor=actor)
         finally:
             current_database().close()  # this worker thread's own connection

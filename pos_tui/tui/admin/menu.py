@@ -111,7 +111,7 @@ class MenuScreen(AdminScreen):
         self.app.exit()
 
     def confirm_backup(self) -> None:
-        folder = self.office.backup_folder()
+        folder = self.office.config.backup_dir
 
         def answered(yes: bool | None) -> None:
             if yes:

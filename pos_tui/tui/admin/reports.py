@@ -123,6 +123,8 @@ class ReportsScreen(AdminScreen):
                           render_text(report, REPORT_CELLS))
                 self.say(_("Z report {number} taken: net {net}").format(number=report.number,
                                                                        net=self.office.money(report.net)))
+                if self.office.config.backup.after_z_report:
+                    self.admin.start_backup()
 
         self.app.push_screen(ConfirmModal(
             _("Close the business day of lane {lane} with a Z report? "

@@ -325,3 +325,5 @@ class ShiftDesk:
     def show_report(self, report: Report) -> None:
         self.app.show(self.lane.view())
         self.app.push_screen(ReportScreen(report))
+        if report.kind == "Z":
+            self.app.backup_after_z_report()
