@@ -118,6 +118,21 @@ async def test_help_lists_every_key_of_the_screen(lane, feed_terminal, settle):
         keys = {key for key, _ in app.screen.rows}
         assert {binding.display_key for binding in DEFAULT_KEYMAP.for_screen("items")} <= keys
         assert {"Enter", "Esc", "^D", "^Q"} <= keys
+
+
+async def test_help_longer_than_the_screen_scrolls_to_its_last_key(lane, feed_terminal, settle, screen_lines):
+    app = PosApp(lane)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, feed_terminal, settle)
+        await pilot.press("f1")
+        await settle(pilot, lambda: isinstance(app.screen, HelpModal))
+        await pilot.pause()
+        shown = "\n".join(screen_lines(app))
+        assert "^Q  quit" not in shown  # 21 keys with the demo's department key: more than the box holds
+        assert "Up/Down PgUp/PgDn scroll  Esc closes" in shown
+        await pilot.press("end")
+        await pilot.pause()
+        assert "^Q  quit (an open sale stays for later)" in "\n".join(screen_lines(app))
         await pilot.press("escape")
         await settle(pilot, lambda: isinstance(app.screen, ItemsScreen))
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -170,9 +170,19 @@ class ApprovalModal(LaneModal["Approval | None"]):
 
 
 class HelpModal(LaneModal[None]):
-    """Every key of the screen underneath, with what it does."""
+    """Every key of the screen underneath, with what it does; a list longer than the box scrolls
+    (a store with department keys has more keys than 24 rows show), and the box's edge says so."""
 
     BINDINGS = [Binding("escape,f1,enter", "close", N_("Close"), show=False)]
+    DEFAULT_CSS = """
+    HelpModal VerticalScroll {
+        height: auto;
+        max-height: 20;
+        background: ansi_black;
+        /* No scrollbar: its block glyphs are not in every console font; the edge says how to scroll. */
+        scrollbar-size-vertical: 0;
+    }
+    """
 
     def __init__(self, title: str, rows: Sequence[tuple[str, str]]) -> None:
         super().__init__()
@@ -183,7 +193,16 @@ class HelpModal(LaneModal[None]):
         with Vertical() as box:
             box.border_title = self.title_text
             box.border_subtitle = _("Esc closes")
-            yield Static(help_text(self.rows), id="keys")
+            with VerticalScroll():
+                yield Static(help_text(self.rows), id="keys")
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()
+        self.call_after_refresh(self.say_how_to_scroll)
+
+    def say_how_to_scroll(self) -> None:
+        if self.query_one(VerticalScroll).max_scroll_y > 0:
+            self.query_one(Vertical).border_subtitle = f"{_('Up/Down PgUp/PgDn scroll')}  {_('Esc closes')}"
 
     def action_close(self) -> None:
         self.dismiss(None)
