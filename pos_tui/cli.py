@@ -208,7 +208,7 @@ def products_show(ctx: click.Context, code: str) -> None:
         (_("SKU"), product.sku),
         (_("Name"), product.name),
         (_("Price"), format_amount(product.price, cur, symbol=True) + per),
-        (_("Tax"), f"{product.tax} ({rate})" if rate is not None
+        (_("Tax rate"), f"{product.tax} ({rate})" if rate is not None
          else _("{code} (not configured)").format(code=product.tax)),
         (_("Unit"), _("kg") if product.unit == "kg" else _("each")),
         (_("Stock"), format_stock(product.stock) + unit_suffix if product.stock is not None else _("not tracked")),

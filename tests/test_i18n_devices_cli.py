@@ -139,7 +139,7 @@ def test_the_command_line_speaks_chinese_with_aligned_columns(zh_cli, tmp_path: 
     assert imported.stdout == f"已从 {good} 导入 1 个商品（新增 1 个，更新 0 个）\n"
     shown = zh_cli("products", "show", "F1").stdout.splitlines()
     assert shown[:3] == ["货号      F1", "品名      苹果", "售价      ¥8.80/公斤"]
-    assert shown[4:] == ["单位      公斤", "库存      1.25 公斤", "条码      4131", "在售      是"]
+    assert shown[3:] == ["税率      A (13%)", "单位      公斤", "库存      1.25 公斤", "条码      4131", "在售      是"]
     value_columns = set()
     for line in shown:
         label, rest = line.split(" ", 1)

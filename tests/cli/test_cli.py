@@ -73,7 +73,7 @@ def test_import_show_and_export(initialised, tmp_path):
     assert "imported 2 products" in result.stdout
     shown = initialised("products", "show", "6901234567892")
     assert shown.exit_code == 0
-    assert "可口可乐 330ml" in shown.stdout and "¥3.50" in shown.stdout and "A (13%)" in shown.stdout
+    assert "可口可乐 330ml" in shown.stdout and "¥3.50" in shown.stdout and "Tax rate  A (13%)" in shown.stdout
     assert "Stock     1.25 kg" in initialised("products", "show", "F1").stdout
     missing = initialised("products", "show", "000")
     assert missing.exit_code == 1 and "no product with barcode or SKU '000'" in missing.stderr
