@@ -48,21 +48,25 @@ def holding_lane(db_url: str, lane: int) -> Iterator[None]:
 
 
 def lane_running(db_url: str, lane: int) -> bool:
-    """Whether a process holds lane ``lane`` open on the store at ``db_url`` right now."""
+    """Whether a process holds lane ``lane`` open on the store at ``db_url`` right now. A lock file
+    this user cannot open counts as running: nothing may be done on the lane's behalf unproven."""
     path = lock_path(db_url, lane)
     if path is None or not path.exists():
         return False
-    fd = _try_lock(path)
+    try:
+        fd = _try_lock(path, os.O_RDONLY)
+    except OSError:
+        return True
     if fd is None:
         return True
     os.close(fd)
     return False
 
 
-def _try_lock(path: Path) -> int | None:
+def _try_lock(path: Path, mode: int = os.O_RDWR | os.O_CREAT) -> int | None:
     """An open descriptor holding ``path``'s exclusive lock, or None if another holds it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fd = os.open(path, mode | os.O_CLOEXEC, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -52,3 +53,18 @@ def test_a_killed_lane_leaves_no_lock_behind(tmp_path):
 def test_an_in_memory_store_has_no_lock():
     with holding_lane("sqlite:///:memory:", 1):
         assert not lane_running("sqlite:///:memory:", 1)
+
+
+def test_a_lock_file_this_user_cannot_open_counts_as_running(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'pos.db'}"
+    with holding_lane(url, 1):
+        pass
+    real_open = os.open
+
+    def refused(path, *args, **kwargs):
+        if str(path).endswith(".lock"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refused)
+    assert lane_running(url, 1)
