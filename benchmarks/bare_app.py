@@ -136,21 +136,26 @@ def measure_launch(argv: list[str], runs: int, term: str = "xterm-256color", sta
     return results
 
 
-def _launch_once(argv: list[str], term: str, stages: int = 1) -> LaunchRun:
+def spawn_on_pty(argv: list[str], term: str, env: dict[str, str] | None = None,
+                 pass_fds: tuple[int, ...] = ()) -> tuple[subprocess.Popen, int, float]:
+    """Start ``argv`` on a new 80x24 pseudo-terminal (stdin, stdout and stderr); returns the child,
+    the pty's master side and the monotonic time just before the spawn. ``env`` is laid over this
+    environment; COLUMNS, LINES and TEXTUAL_FPS are not passed on unless ``env`` sets them."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    ready_read, ready_write = os.pipe()
-    env = {**os.environ, "TERM": term, READY_FD_ENV: str(ready_write)}
-    env.pop("COLUMNS", None)
-    env.pop("LINES", None)
-    drain = threading.Thread(target=_drain, args=(master,), daemon=True)
-    drain.start()
+    child_env = {name: value for name, value in os.environ.items() if name not in ("COLUMNS", "LINES", "TEXTUAL_FPS")}
+    child_env.update(TERM=term, **(env or {}))
     started = time.monotonic()
-    child = subprocess.Popen(
-        argv, stdin=slave, stdout=slave, stderr=slave, env=env,
-        pass_fds=(ready_write,), start_new_session=True,
-    )
+    child = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=child_env, pass_fds=pass_fds,
+                             start_new_session=True)
     os.close(slave)
+    return child, master, started
+
+
+def _launch_once(argv: list[str], term: str, stages: int = 1) -> LaunchRun:
+    ready_read, ready_write = os.pipe()
+    child, master, started = spawn_on_pty(argv, term, {READY_FD_ENV: str(ready_write)}, pass_fds=(ready_write,))
+    threading.Thread(target=_drain, args=(master,), daemon=True).start()
     os.close(ready_write)
     with os.fdopen(ready_read) as ready:
         line = ready.readline()

@@ -17,17 +17,13 @@ from __future__ import annotations
 
 import argparse
 import compileall
-import fcntl
 import os
 import random
 import select
 import sqlite3
 import statistics
-import struct
-import subprocess
 import sys
 import tempfile
-import termios
 import time
 from pathlib import Path
 
@@ -35,6 +31,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 from _catalog_data import ean13  # noqa: E402
+from bare_app import spawn_on_pty  # noqa: E402
 from barcode_lookup import build  # noqa: E402
 
 LANE_FPS = "1000"  # what pos_tui.tui sets unless TEXTUAL_FPS is set
@@ -51,16 +48,7 @@ class Terminal:
     """A child process on an 80x24 pty: write keys, read what it draws until a text shows."""
 
     def __init__(self, argv: list[str], term: str, fps: str | None = None) -> None:
-        self.master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-        child_env = {**os.environ, "TERM": term}
-        for name in ("COLUMNS", "LINES", "TEXTUAL_FPS"):
-            child_env.pop(name, None)
-        if fps is not None:
-            child_env["TEXTUAL_FPS"] = fps
-        self.child = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=child_env,
-                                      start_new_session=True)
-        os.close(slave)
+        self.child, self.master, _ = spawn_on_pty(argv, term, None if fps is None else {"TEXTUAL_FPS": fps})
         self.seen = b""
 
     def send(self, keys: bytes) -> None:
