@@ -160,7 +160,9 @@ class CartView(Widget):
             index = self._index_of[line.line_no]
         except KeyError:
             raise ValueError(f"cart line {line.line_no} is not shown") from None
-        self._lines[index] = line
+        replaced, self._lines[index] = self._lines[index], line
+        for selected in (True, False):
+            self._drawn_rows.pop((replaced, selected, self.content_size.width), None)
         self._refresh_rows(index)
 
     def clear(self) -> None:
@@ -204,6 +206,7 @@ class CartView(Widget):
         self.refresh(*(Region(0, index - self._top + 1, width, 1) for index in indexes))
 
     def _on_resize(self, event: events.Resize) -> None:
+        self._drawn_rows.clear()  # every row drawn was drawn for the old width
         self._scroll_to_selection()
         self.refresh()
 
@@ -221,8 +224,6 @@ class CartView(Widget):
             key = (line, index == self._selected, width)
         strip = self._drawn_rows.get(key)
         if strip is None:
-            if len(self._drawn_rows) > 4 * max(len(self._lines), 50):
-                self._drawn_rows.clear()  # rows of lines voided or replaced since
             strip = self._drawn_rows[key] = self._draw_row(y, index, width)
         return strip
 
