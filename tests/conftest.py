@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -10,6 +13,7 @@ import pytest
 from pos_tui.domain.money import Currency, currency
 
 CSV_HEADER = "sku,name,price,barcodes,tax,unit,stock"
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -43,3 +47,40 @@ def write_csv(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def held_by_another_process() -> Callable[[str], AbstractContextManager[None]]:
+    """Run Python ``code`` in a child process until the block ends (then SIGKILL, as a crash or a
+    power cut would end it); the block starts once the child has printed a line (it holds what it
+    opened by then)."""
+
+    @contextmanager
+    def held(code: str) -> Iterator[None]:
+        child = subprocess.Popen([sys.executable, "-c", f"import time\n{code}\nprint('ready', flush=True)\ntime.sleep(60)\n"],
+                                 stdout=subprocess.PIPE, text=True, cwd=REPO)
+        try:
+            assert child.stdout.readline().strip() == "ready", "the child stopped before holding anything"
+            yield
+        finally:
+            child.kill()
+            child.wait()
+            child.stdout.close()
+
+    return held
+
+
+@pytest.fixture
+def back_office_resolves() -> Callable[..., None]:
+    """What a supervisor does in `pos-tui admin` with a lane's unknown card payment: the real back
+    office, on the same store file, outside the lane."""
+
+    def resolve(config: object, payment_id: int, *, charged: bool) -> None:
+        from pos_tui.tui.admin.back_office import BackOffice
+
+        office = BackOffice(config)  # type: ignore[arg-type]
+        office.sign_in("super", "9999")
+        office.resolve_payment(payment_id, charged=charged, auth_code="A12345" if charged else "",
+                               approval=office.approve("super", "9999"))
+
+    return resolve

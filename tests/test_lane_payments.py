@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 import threading
 from dataclasses import replace
@@ -20,7 +19,6 @@ from pos_tui.domain.permissions import PermissionDenied
 from pos_tui.domain.tender import TenderError
 from pos_tui.lane import Lane, LaneError, PaidElsewhere
 from pos_tui.store import sales
-from pos_tui.store.sale_totals import sale_totals
 from pos_tui.store.db import close_database
 
 BREAD, COKE = "6901234567908", "6901234567892"
@@ -128,22 +126,16 @@ def test_resolved_as_charged_pays_the_sale_with_the_ticket_auth_code(config, sim
     assert view.state is State.PRINTING and view.receipt_no
 
 
-def resolve_in_back_office(config, attempt, *, charged: bool) -> str | None:
-    """What the back office does with a lane's unknown payment (its own process, same store file)."""
-    totals = sale_totals(attempt.sale_id, config.tax.rates, config.tax.prices_include_tax)
-    return sales.resolve_attempt(attempt.id, charged=charged, auth_code="A12345" if charged else "",
-                                 supervisor="super", totals=(totals.total, totals.tax_total), actor="boss",
-                                 now=dt.datetime.now())
-
-
 @pytest.mark.parametrize("step", ["cash", "card", "back", "void sale", "void line", "resolve"])
-def test_a_sale_paid_from_the_back_office_is_picked_up_at_the_next_step(config, simulator, step):
+def test_a_sale_paid_from_the_back_office_is_picked_up_at_the_next_step(config, simulator, step,
+                                                                       back_office_resolves):
     simulator.queue("drop", "approve")
     lane = make_lane(config, simulator)
     at_payment(lane)
     attempt, view = pay_card(lane)
     assert view.unresolved
-    receipt = resolve_in_back_office(config, attempt, charged=True)
+    back_office_resolves(config, attempt.id, charged=True)
+    receipt = sales.get_sale(attempt.sale_id).receipt_no
     assert receipt
     do = {
         "cash": lambda: lane.tender_cash("20"),
@@ -162,12 +154,14 @@ def test_a_sale_paid_from_the_back_office_is_picked_up_at_the_next_step(config, 
     assert len(simulator.requests) == 1
 
 
-def test_a_payment_the_back_office_marks_not_charged_leaves_the_sale_to_pay(config, simulator):
+def test_a_payment_the_back_office_marks_not_charged_leaves_the_sale_to_pay(config, simulator,
+                                                                            back_office_resolves):
     simulator.queue("drop")
     lane = make_lane(config, simulator)
     at_payment(lane)
     attempt, _ = pay_card(lane)
-    assert resolve_in_back_office(config, attempt, charged=False) is None
+    back_office_resolves(config, attempt.id, charged=False)
+    assert sales.get_sale(attempt.sale_id).status == "open"
     view = lane.tender_cash("20")
     assert view.state is State.PRINTING and view.change == 800
 

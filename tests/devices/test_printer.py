@@ -219,24 +219,12 @@ def test_open_serial_on_a_pty_sets_the_line(silent_pty):
         assert (port.baudrate, port.bytesize, port.parity, port.stopbits) == (9600, 7, serial.PARITY_EVEN, 1)
 
 
-def test_a_port_in_use_by_another_process_is_refused_as_busy(silent_pty):
+def test_a_port_in_use_by_another_process_is_refused_as_busy(silent_pty, held_by_another_process):
     _, path = silent_pty
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time\n"
-         "from pos_tui.devices.ports import open_serial\n"
-         f"port = open_serial({path!r}, device='card terminal')\n"
-         "print('open', flush=True)\n"
-         "time.sleep(30)\n"],
-        stdout=subprocess.PIPE, text=True, cwd=REPO,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "open"
+    holding = f"from pos_tui.devices.ports import open_serial\nport = open_serial({path!r}, device='card terminal')"
+    with held_by_another_process(holding):
         with pytest.raises(DeviceError, match=f"^card terminal port {path} is busy \\(another program has it open\\)$"):
             open_serial(path, device="card terminal")
-    finally:
-        holder.kill()
-        holder.wait()
     with open_serial(path, device="card terminal") as port:  # free again once the holder is gone
         assert port.is_open
 

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from pos_tui.store.lane_lock import LaneRunning, holding_lane, lane_running, lock_path
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def test_a_second_holder_of_the_same_lane_is_refused(tmp_path):
@@ -30,23 +25,11 @@ def test_a_second_holder_of_the_same_lane_is_refused(tmp_path):
         assert lock_path(url, 1) == tmp_path / "pos.db.lane-01.lock"
 
 
-def test_a_killed_lane_leaves_no_lock_behind(tmp_path):
+def test_a_killed_lane_leaves_no_lock_behind(tmp_path, held_by_another_process):
     url = f"sqlite:///{tmp_path / 'pos.db'}"
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import time\n"
-         "from pos_tui.store.lane_lock import holding_lane\n"
-         f"with holding_lane({url!r}, 1):\n"
-         "    print('holding', flush=True)\n"
-         "    time.sleep(30)\n"],
-        stdout=subprocess.PIPE, text=True, cwd=REPO,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "holding"
+    holding = f"from pos_tui.store.lane_lock import holding_lane\nlock = holding_lane({url!r}, 1)\nlock.__enter__()"
+    with held_by_another_process(holding):  # ended by SIGKILL: no clean-up runs
         assert lane_running(url, 1)
-    finally:
-        holder.kill()  # SIGKILL: no clean-up runs, as in a crash or a power cut
-        holder.wait()
     assert not lane_running(url, 1)
 
 

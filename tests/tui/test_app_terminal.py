@@ -3,7 +3,6 @@ terminal over a real pty in a worker thread, on the demo store's SQLite file."""
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,6 @@ from pos_tui.devices.wallet.simulator import SimulatedWallet
 from pos_tui.domain.checkout import State
 from pos_tui.lane import Lane
 from pos_tui.store import sales
-from pos_tui.store.sale_totals import sale_totals
 from pos_tui.store.db import close_database
 from pos_tui.tui.app import PosApp
 from pos_tui.tui.screens.items import ItemsScreen
@@ -200,7 +198,7 @@ async def test_no_answer_opens_the_resolution_and_a_supervisor_clears_it(config,
 
 
 async def test_a_sale_the_back_office_paid_prints_at_the_next_key(config, simulator, terminals, feed_terminal,
-                                                                    settle):
+                                                                    settle, back_office_resolves):
     simulator.queue("never_answer")
     printer = RecordingPrinter()
     app = PosApp(card_lane(config, simulator, terminals, printer=printer))
@@ -212,9 +210,8 @@ async def test_a_sale_the_back_office_paid_prints_at_the_next_key(config, simula
         await pilot.press("escape")
         await settle(pilot, lambda: isinstance(app.screen, PaymentScreen))
         (attempt,) = sales.unresolved_payments(1)
-        totals = sale_totals(attempt.sale_id, config.tax.rates, config.tax.prices_include_tax)
-        receipt = sales.resolve_attempt(attempt.id, charged=True, auth_code="A12345", supervisor="super",
-                                        totals=(totals.total, totals.tax_total), actor="boss", now=dt.datetime.now())
+        back_office_resolves(config, attempt.id, charged=True)
+        receipt = sales.get_sale(attempt.sale_id).receipt_no
         feed_terminal(app, "20")
         await pilot.press("f2")  # the cashier, not knowing, offers cash
         await app.workers.wait_for_complete()
