@@ -240,6 +240,25 @@ def sell(store, codes: list[str]) -> str:
     return lane.receipt_no
 
 
+async def test_closing_the_day_here_backs_the_store_up(store, feed_terminal, settle):
+    lane = Lane(store)
+    lane.sign_in("super", "9999")
+    lane.close_shift("500")  # a Z report needs the lane's shift closed
+    app = AdminApp(BackOffice(store))
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, feed_terminal, settle)
+        await pilot.press("f4")
+        await settle(pilot, lambda: isinstance(app.screen, ReportsScreen))
+        await pilot.press("f5")
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+        await settle(pilot, lambda: "Z report 1 taken" in message(app))
+        await app.workers.wait_for_complete()  # [backup] after_z_report
+        await settle(pilot, lambda: "Backed up" in message(app))
+        (copy,) = store.backup_dir.glob("pos-*.db")
+        assert message(app) == f"Backed up, copy checked: {copy}"
+
+
 async def test_reports_x_hourly_and_z(store, feed_terminal, settle, screen_lines):
     sell(store, [SOAP, BREAD])
     app = AdminApp(BackOffice(store))
