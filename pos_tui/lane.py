@@ -442,7 +442,7 @@ class Lane(SettlementIntents):
             return
         self.checkout = self.checkout.tender_settled(remaining=0)
         self.receipt_no, self.change = record.receipt_no, 0
-        self._say(_("Paid from the back office (the card payment was resolved there as charged). Receipt {receipt}")
+        self._say(_("Paid in the back office (card resolved as charged). Receipt {receipt}")
                   .format(receipt=record.receipt_no))
         raise PaidElsewhere(self.message)
 

@@ -145,7 +145,7 @@ def test_a_sale_paid_from_the_back_office_is_picked_up_at_the_next_step(config, 
         "void line": lambda: lane.void_line(1),
         "resolve": lambda: lane.resolve_payment(attempt.id, charged=False),
     }[step]
-    with pytest.raises(PaidElsewhere, match=f"Paid from the back office .* Receipt {receipt}$"):
+    with pytest.raises(PaidElsewhere, match=rf"^Paid in the back office \(card resolved as charged\)\. Receipt {receipt}$"):
         do()
     assert lane.state is State.PRINTING and lane.receipt_no == receipt
     lane.finish_printing(lane.print_pending())

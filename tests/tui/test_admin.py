@@ -391,7 +391,8 @@ async def test_the_device_check_waits_for_a_payment_in_progress(store, feed_term
         assert "check the devices after it" in message(app)
 
 
-async def test_a_pending_payment_of_a_running_lane_is_not_resolved_here(store, feed_terminal, settle):
+async def test_a_pending_payment_of_a_running_lane_is_not_resolved_here(store, feed_terminal, settle,
+                                                                        screen_lines):
     sale_id, attempt_id = card_attempt(store, answered=False)
     office = BackOffice(store)
     app = AdminApp(office)
@@ -403,8 +404,8 @@ async def test_a_pending_payment_of_a_running_lane_is_not_resolved_here(store, f
             await pilot.press("enter")
             await settle(pilot, lambda: "is running" in message(app))
             assert isinstance(app.screen, PaymentsScreen)  # no box asked for an outcome or a PIN
-            assert message(app) == ("lane 01 is running and may still be waiting for its terminal on this payment: "
-                                    "resolve it on that lane once it shows the outcome as unknown")
+            assert message(app) == "lane 01 is running, its terminal may still answer: resolve it on that lane"
+            assert message(app) in "\n".join(screen_lines(app))  # whole on its line at 80 columns
         supervisor = office.approve("super", "9999")
         with pytest.raises(AdminError, match="lane 01 is running"):
             office.resolve_payment(attempt_id, charged=False, auth_code="", approval=supervisor)

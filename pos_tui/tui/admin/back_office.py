@@ -206,8 +206,7 @@ class BackOffice:
         """A pending attempt of a lane that is running is a payment its terminal may still be
         answering: resolving it here could book a charge the terminal then declines, or the reverse."""
         if unknown.payment.status == "pending" and lane_running(self.config.database.url, unknown.sale.lane):
-            raise AdminError(_("lane {lane} is running and may still be waiting for its terminal on this payment: "
-                               "resolve it on that lane once it shows the outcome as unknown").format(
+            raise AdminError(_("lane {lane} is running, its terminal may still answer: resolve it on that lane").format(
                 lane=f"{unknown.sale.lane:02d}"))
 
     def resolve_payment(self, payment_id: int, *, charged: bool, auth_code: str, approval: Approval) -> str:
