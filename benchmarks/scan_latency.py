@@ -79,7 +79,7 @@ class Terminal:
 def prepare_store(db: Path, folder: Path) -> Path:
     """A cashier and an open shift on the store at ``db``; returns the lane's config file."""
     from pos_tui.config import parse_config
-    from pos_tui.lane import Lane
+    from pos_tui.services.lane import Lane
     from pos_tui.store import users
     from pos_tui.store.db import close_database, open_database
 
@@ -90,14 +90,14 @@ def prepare_store(db: Path, folder: Path) -> Path:
     if not users.has_users():
         users.add_user("cashier", "cashier", "1234", 4)
     lane = Lane(config)
-    lane.sign_in("cashier", "1234")
-    if lane.sale is not None:  # left open by a run that stopped half-way: pay it, start clean
-        lane.total()
-        lane.tender_cash("")
-        lane.finish_printing(lane.print_pending())
-    if lane.shift is None:
-        lane.open_shift("0.00")
-    lane.lock()
+    lane.people.sign_in("cashier", "1234")
+    if lane.ctx.sale is not None:  # left open by a run that stopped half-way: pay it, start clean
+        lane.payments.total()
+        lane.payments.tender_cash("")
+        lane.receipts.finish_printing(lane.receipts.print_pending())
+    if lane.ctx.shift is None:
+        lane.shifts.open_shift("0.00")
+    lane.people.lock()
     close_database()
     return config_file
 

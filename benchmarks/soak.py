@@ -47,7 +47,7 @@ from pos_tui.devices.terminal.concert import ConcertTerminal  # noqa: E402
 from pos_tui.devices.wallet.simulator import SimulatedWallet  # noqa: E402
 from pos_tui.domain.checkout import State  # noqa: E402
 from pos_tui.domain.money import format_amount  # noqa: E402
-from pos_tui.lane import Lane  # noqa: E402
+from pos_tui.services.lane import Lane
 from pos_tui.store import journal  # noqa: E402
 from pos_tui.store.backup import db_check  # noqa: E402
 from pos_tui.store.catalog import ProductData, upsert_products  # noqa: E402
@@ -160,12 +160,12 @@ class Seller:
         for _ in range(rng.randint(1, 8)):
             item = rng.choice(self.catalog)
             if item.kg:
-                lane.enter(f"{rng.randint(100, 2500) / 1000:.3f}*{item.code}")
+                lane.items.enter(f"{rng.randint(100, 2500) / 1000:.3f}*{item.code}")
             elif rng.random() < 0.2:
-                lane.enter(f"{rng.randint(2, 5)}*{item.code}")
+                lane.items.enter(f"{rng.randint(2, 5)}*{item.code}")
             else:
-                lane.enter(item.code)
-        lane.total()
+                lane.items.enter(item.code)
+        lane.payments.total()
         plan = rng.choice(PLANS)
         for index, method in enumerate(plan):
             remaining = lane.view().remaining
@@ -177,23 +177,23 @@ class Seller:
                 break
         if lane.state is not State.PRINTING:
             raise RuntimeError(f"sale not paid after {plan}: {lane.view().message}")
-        result = lane.print_pending()
+        result = lane.receipts.print_pending()
         if not result.ok:
             raise RuntimeError(result.message)
-        lane.finish_printing(result)
+        lane.receipts.finish_printing(result)
 
     def pay(self, method: str, amount_text: str) -> None:
         lane = self.lane
         if method == "cash":
-            lane.tender_cash(amount_text)
+            lane.payments.tender_cash(amount_text)
             self.tenders["cash"] += 1
         elif method == "card":
             self.pay_card(amount_text)
         else:
             code = self.rng.choice((ALIPAY_CODE, WECHAT_CODE))
-            attempt, code = lane.begin_wallet(code, amount_text)
-            outcome = lane.run_wallet(attempt, code, sleep=lambda seconds: None)
-            view = lane.finish_payment(attempt, outcome)
+            attempt, code = lane.payments.begin_wallet(code, amount_text)
+            outcome = lane.payments.run_wallet(attempt, code, sleep=lambda seconds: None)
+            view = lane.payments.finish_payment(attempt, outcome)
             if outcome.status != "approved":
                 raise RuntimeError(f"{attempt.method} payment not approved: {view.message}")
             self.tenders[attempt.method] += 1
@@ -203,9 +203,9 @@ class Seller:
         supervisor from the terminal's record, a decline is tried again."""
         lane = self.lane
         for _ in range(CARD_TRIES):
-            attempt = lane.begin_card(amount_text)
-            outcome = lane.run_card(attempt)
-            lane.finish_payment(attempt, outcome)
+            attempt = lane.payments.begin_card(amount_text)
+            outcome = lane.payments.run_card(attempt)
+            lane.payments.finish_payment(attempt, outcome)
             if outcome.approved:
                 self.tenders["card"] += 1
                 return
@@ -213,8 +213,8 @@ class Seller:
                 self.incidents[f"card {outcome.status}, tried again: {outcome.reason}"] += 1
                 continue
             charged = self.terminal.charged(attempt.reference)
-            approval = lane.approve(SUPERVISOR, SUPERVISOR_PIN, "resolve_payment")
-            lane.resolve_payment(attempt.id, charged=charged, auth_code="TICKET" if charged else "",
+            approval = lane.people.approve(SUPERVISOR, SUPERVISOR_PIN, "resolve_payment")
+            lane.payments.resolve_payment(attempt.id, charged=charged, auth_code="TICKET" if charged else "",
                                  approval=approval)
             self.incidents[f"card unknown ({outcome.reason}), resolved as "
                            f"{'charged' if charged else 'not charged'}"] += 1
@@ -253,9 +253,9 @@ def soak(sales: int, products: int, seed: int) -> bool:
                                    step_timeout=STEP_TIMEOUT, answer_timeout=10.0, poll_interval=0.02)
         printer = ReceiptPrinter(os.devnull, connection="file", width=config.devices.printer.width)
         lane = Lane(config, printer=printer, terminal=terminal)
-        lane.sign_in("cashier", "1234")
-        if lane.shift is None:
-            lane.open_shift()
+        lane.people.sign_in("cashier", "1234")
+        if lane.ctx.shift is None:
+            lane.shifts.open_shift()
         seller = Seller(lane, terminal_process, catalog, rng)
 
         latencies: list[float] = []
@@ -264,7 +264,7 @@ def soak(sales: int, products: int, seed: int) -> bool:
         started = window_wall = time.perf_counter()
         window_cpu = time.process_time()
         for number in range(1, sales + 1):
-            lane.wallets = {name: SimulatedWallet(name, ["approve"]) for name in ("alipay", "wechat")}
+            lane.ctx.wallets = {name: SimulatedWallet(name, ["approve"]) for name in ("alipay", "wechat")}
             began = time.perf_counter()
             seller.sell()
             latencies.append(time.perf_counter() - began)

@@ -322,7 +322,8 @@ def backup(ctx: click.Context, dest: Path | None, daily: bool) -> None:
     newest `[backup] keep` copies there)."""
     import datetime as dt
 
-    from pos_tui.store.backup import backed_up_on, backup_into, backup_to
+    from pos_tui.services.backup import backup_now
+    from pos_tui.store.backup import backed_up_on, backup_to
 
     config = _open_store(ctx)
     if daily and dest is not None:
@@ -334,7 +335,7 @@ def backup(ctx: click.Context, dest: Path | None, daily: bool) -> None:
         click.echo(_("already backed up today in {folder}: nothing to do").format(folder=config.backup_dir))
         return
     if dest is None:
-        written = backup_into(config.backup_dir, keep=config.backup.keep, actor=_actor())
+        written = backup_now(config, actor=_actor())
     else:
         written = backup_to(dest, actor=_actor())
     click.echo(_("backup written to {path} (integrity check ok)").format(path=written))
@@ -403,11 +404,11 @@ def report(ctx: click.Context, kind: str, day: Any, fmt: str, width: int) -> Non
     import datetime as dt
 
     from pos_tui.domain.report import render_csv, render_json, render_text
-    from pos_tui.lane_settlement import report_context
     from pos_tui.store import reports
+    from pos_tui.store.reports import context_of
 
     config = _open_store(ctx)
-    context = report_context(config)
+    context = context_of(config)
     now = dt.datetime.now()
     if kind.lower() == "x":
         result = reports.x_report(context, now, day=day.date() if day else None, actor=_actor())
@@ -442,7 +443,7 @@ def _log_to_file(config: Config) -> Path:
 @click.pass_context
 def run(ctx: click.Context, kiosk: bool) -> None:
     """Open the lane with the configured store and devices."""
-    from pos_tui.lane_devices import opened_lane
+    from pos_tui.services.opening import opened_lane
     from pos_tui.tui.app import run_lane
 
     config = _config(ctx)
@@ -460,7 +461,7 @@ def demo(data_dir: Path | None) -> None:
     import tempfile
 
     from pos_tui.demo import DEMO_CODES, open_demo_store
-    from pos_tui.lane_devices import opened_lane
+    from pos_tui.services.opening import opened_lane
     from pos_tui.store.db import close_database
     from pos_tui.tui.app import run_lane
 

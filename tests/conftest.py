@@ -76,7 +76,7 @@ def back_office_resolves() -> Callable[..., None]:
     office, on the same store file, outside the lane."""
 
     def resolve(config: object, payment_id: int, *, charged: bool) -> None:
-        from pos_tui.tui.admin.back_office import BackOffice
+        from pos_tui.services.back_office import BackOffice
 
         office = BackOffice(config)  # type: ignore[arg-type]
         office.sign_in("super", "9999")

@@ -18,7 +18,7 @@ from pos_tui.devices.wallet.simulator import SimulatedWallet
 from pos_tui.domain.checkout import State
 from pos_tui.domain.display_width import cell_width
 from pos_tui.i18n import current_language, using_language
-from pos_tui.lane import Lane
+from pos_tui.services.lane import Lane
 from pos_tui.store.catalog_csv import ImportRejected, import_products
 from pos_tui.store.db import close_database
 
@@ -42,11 +42,11 @@ def card_payment(config, word: str, language: str):
                                    poll_interval=0.02)
         try:
             lane = Lane(config, terminal=terminal)
-            lane.sign_in("cashier", "1234")
-            lane.enter(BREAD)
-            lane.total()
-            attempt = lane.begin_card()
-            view = lane.finish_payment(attempt, lane.run_card(attempt, on_progress=progress.append))
+            lane.people.sign_in("cashier", "1234")
+            lane.items.enter(BREAD)
+            lane.payments.total()
+            attempt = lane.payments.begin_card()
+            view = lane.payments.finish_payment(attempt, lane.payments.run_card(attempt, on_progress=progress.append))
         finally:
             terminal.close()
     return view, progress

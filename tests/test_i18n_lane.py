@@ -13,7 +13,8 @@ from pos_tui.domain.checkout import State
 from pos_tui.domain.permissions import PermissionDenied
 from pos_tui.domain.tender import TenderError
 from pos_tui.i18n import current_language, using_language
-from pos_tui.lane import Lane, LaneError
+from pos_tui.services.lane import Lane
+from pos_tui.services.errors import LaneError
 from pos_tui.store.db import close_database
 
 COKE, BREAD = "6901234567892", "6901234567908"
@@ -35,49 +36,49 @@ def chinese():
 
 def signed_in(config, **devices) -> Lane:
     lane = Lane(config, **devices)
-    lane.sign_in("cashier", "1234")
+    lane.people.sign_in("cashier", "1234")
     return lane
 
 
 def test_a_cash_sale_speaks_chinese_from_sign_in_to_done(config, chinese):
     lane = Lane(config)
     with pytest.raises(LaneError, match="^请先登录$"):
-        lane.enter(COKE)
-    assert lane.sign_in("cashier", "1234").message == "已登录：cashier（收银员）"
-    assert lane.enter("3*").message == "数量 3：请扫描商品"
-    view = lane.enter(COKE)
+        lane.items.enter(COKE)
+    assert lane.people.sign_in("cashier", "1234").message == "已登录：cashier（收银员）"
+    assert lane.items.enter("3*").message == "数量 3：请扫描商品"
+    view = lane.items.enter(COKE)
     assert view.message.startswith("已添加 ") and " x 3  ¥10.50" in view.message
-    assert lane.total().message == "合计 ¥10.50：输入金额，再按付款键"
-    view = lane.tender_cash("20")
+    assert lane.payments.total().message == "合计 ¥10.50：输入金额，再按付款键"
+    view = lane.payments.tender_cash("20")
     assert view.message == f"已付清。找零 ¥9.50  小票号 {view.receipt_no}"
-    assert lane.finish_printing().message == f"交易 {view.receipt_no} 完成。找零 ¥9.50"
+    assert lane.receipts.finish_printing().message == f"交易 {view.receipt_no} 完成。找零 ¥9.50"
 
 
 def test_a_void_and_the_refusals_around_it_are_chinese(config, chinese):
     lane = signed_in(config)
-    lane.enter(COKE)
-    lane.enter(BREAD)
-    view = lane.void_line(1)
+    lane.items.enter(COKE)
+    lane.items.enter(BREAD)
+    view = lane.items.void_line(1)
     assert view.message.startswith("已删除第 1 行：")
     with pytest.raises(LaneError, match="^未知条码 12345$"):
-        lane.enter("12345")
+        lane.items.enter("12345")
     with pytest.raises(PermissionDenied, match="^整单作废需要主管权限$"):
-        lane.void_sale()
-    approval = lane.approve("super", "9999", "void_sale")
-    assert lane.void_sale(approval).message == "整单已作废"
+        lane.items.void_sale()
+    approval = lane.people.approve("super", "9999", "void_sale")
+    assert lane.items.void_sale(approval).message == "整单已作废"
     with pytest.raises(LaneError, match="^没有进行中的交易：请先扫描商品$"):
-        lane.total()
+        lane.payments.total()
 
 
 def test_a_wrong_pin_and_a_tender_over_the_limit_are_refused_in_chinese(config, chinese):
     lane = Lane(config, wallets={"alipay": SimulatedWallet("alipay")})
     with pytest.raises(LaneError, match="^密码错误，还可尝试 4 次$"):
-        lane.sign_in("cashier", "0000")
-    lane.sign_in("cashier", "1234")
-    lane.enter(BREAD)
-    lane.total()
+        lane.people.sign_in("cashier", "0000")
+    lane.people.sign_in("cashier", "1234")
+    lane.items.enter(BREAD)
+    lane.payments.total()
     with pytest.raises(TenderError, match="^支付宝付款 ¥100.00 超过待付余额 ¥12.00$"):
-        lane.begin_wallet(ALIPAY_CODE, "100")
+        lane.payments.begin_wallet(ALIPAY_CODE, "100")
 
 
 def test_a_card_decline_from_the_terminal_is_told_in_chinese(config, chinese):
@@ -86,11 +87,11 @@ def test_a_card_decline_from_the_terminal_is_told_in_chinese(config, chinese):
         terminal = ConcertTerminal(simulator.port, pos_number=1, step_timeout=3.0, answer_timeout=2.0,
                                    poll_interval=0.02)
         lane = signed_in(config, terminal=terminal)
-        lane.enter(BREAD)
-        lane.total()
-        attempt = lane.begin_card()
-        assert lane.message == "银行卡 ¥12.00：请按终端提示操作"
-        view = lane.finish_payment(attempt, lane.run_card(attempt))
+        lane.items.enter(BREAD)
+        lane.payments.total()
+        attempt = lane.payments.begin_card()
+        assert lane.ctx.message == "银行卡 ¥12.00：请按终端提示操作"
+        view = lane.payments.finish_payment(attempt, lane.payments.run_card(attempt))
         terminal.close()
     assert view.state is State.CHOOSING_PAYMENT and view.message_is_error
     assert view.message.startswith("银行卡被拒绝：")

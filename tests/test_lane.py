@@ -12,7 +12,8 @@ from pos_tui.devices.printer_sim import VirtualPrinter
 from pos_tui.domain.checkout import State, TransitionError
 from pos_tui.domain.errors import DomainError
 from pos_tui.domain.permissions import PermissionDenied
-from pos_tui.lane import Lane, LaneError, NeedsConfirmation
+from pos_tui.services.lane import Lane
+from pos_tui.services.errors import LaneError, NeedsConfirmation
 from pos_tui.store.db import close_database
 
 COKE, BREAD, SOAP = "6901234567892", "6901234567908", "4006381333931"
@@ -28,7 +29,7 @@ def config(tmp_path):
 @pytest.fixture
 def lane(config):
     lane = Lane(config)
-    lane.sign_in("cashier", "1234")
+    lane.people.sign_in("cashier", "1234")
     return lane
 
 
@@ -38,12 +39,12 @@ def rows(config, sql):
 
 
 def test_sale_with_quantity_weight_embedded_codes_void_and_cash(lane, config):
-    lane.enter(COKE)
-    lane.enter("3*" + BREAD)
-    lane.enter("1.25*4131")
-    lane.enter("2000001012505")
-    lane.enter("2100002007507")
-    view = lane.void_line(1)
+    lane.items.enter(COKE)
+    lane.items.enter("3*" + BREAD)
+    lane.items.enter("1.25*4131")
+    lane.items.enter("2000001012505")
+    lane.items.enter("2100002007507")
+    view = lane.items.void_line(1)
     assert [(l.sku, l.qty_milli, l.amount, l.voided) for l in view.lines] == [
         ("COKE330", 1000, 350, True),
         ("BREAD", 3000, 3600, False),
@@ -52,8 +53,8 @@ def test_sale_with_quantity_weight_embedded_codes_void_and_cash(lane, config):
         ("PORK", 750, 2400, False),
     ]
     assert view.totals.total == 3600 + 1100 + 1250 + 2400
-    lane.total()
-    view = lane.tender_cash("100")
+    lane.payments.total()
+    view = lane.payments.tender_cash("100")
     assert view.state is State.PRINTING
     assert view.change == 10000 - 8350
     assert view.receipt_no.startswith("01-") and view.receipt_no.endswith("-0001")
@@ -62,74 +63,74 @@ def test_sale_with_quantity_weight_embedded_codes_void_and_cash(lane, config):
 
 
 def test_every_step_is_committed_before_it_is_shown_and_a_restart_reopens_it(lane, config):
-    lane.enter(COKE)
-    lane.enter("2*" + SOAP)
-    lane.void_line(1)
-    lane.total()
+    lane.items.enter(COKE)
+    lane.items.enter("2*" + SOAP)
+    lane.items.void_line(1)
+    lane.payments.total()
     restarted = Lane(config)
     assert restarted.state is State.LOCKED
-    view = restarted.sign_in("super", "9999")
+    view = restarted.people.sign_in("super", "9999")
     assert view.state is State.CHOOSING_PAYMENT
     assert [(l.sku, l.voided) for l in view.lines] == [("COKE330", True), ("SOAP", False)]
     assert view.totals.total == 1000
 
 
 def test_cash_rounds_to_the_step_and_partial_cash_leaves_a_balance(lane):
-    lane.enter("1.25*4131")  # 11.00
-    lane.enter("3*6901234567892")  # 10.50 -> 21.50
-    lane.enter("6900000000014")  # 9.90 -> 31.40
-    lane.total()
-    view = lane.tender_cash("20")
+    lane.items.enter("1.25*4131")  # 11.00
+    lane.items.enter("3*6901234567892")  # 10.50 -> 21.50
+    lane.items.enter("6900000000014")  # 9.90 -> 31.40
+    lane.payments.total()
+    view = lane.payments.tender_cash("20")
     assert view.state is State.CHOOSING_PAYMENT
     assert view.remaining == 1140
-    view = lane.tender_cash("")
+    view = lane.payments.tender_cash("")
     assert view.state is State.PRINTING and view.change == 0
 
 
 def test_pressing_cash_twice_charges_once(lane, config):
-    lane.enter(BREAD)
-    lane.total()
-    lane.tender_cash("50")
+    lane.items.enter(BREAD)
+    lane.payments.total()
+    lane.payments.tender_cash("50")
     with pytest.raises(TransitionError):
-        lane.tender_cash("50")
+        lane.payments.tender_cash("50")
     assert rows(config, "SELECT COUNT(*) FROM payment") == [(1,)]
 
 
 def test_bad_input_changes_nothing(lane, config):
-    lane.enter(COKE)
+    lane.items.enter(COKE)
     before = rows(config, "SELECT COUNT(*) FROM sale_line")
     for bad, error in [("6901234567890", DomainError), ("999999", LaneError), ("4131", LaneError),
                        ("0*" + COKE, DomainError), ("1.5*" + COKE, DomainError)]:
         with pytest.raises(error):
-            lane.enter(bad)
+            lane.items.enter(bad)
     assert rows(config, "SELECT COUNT(*) FROM sale_line") == before
 
 
 def test_quantity_over_the_limit_asks_for_confirmation(lane, config):
     with pytest.raises(NeedsConfirmation, match="over the limit"):
-        lane.enter("150*" + COKE)
+        lane.items.enter("150*" + COKE)
     assert rows(config, "SELECT COUNT(*) FROM sale_line") == [(0,)]
-    view = lane.enter("150*" + COKE, confirmed=True)
+    view = lane.items.enter("150*" + COKE, confirmed=True)
     assert view.lines[-1].qty_milli == 150_000
 
 
 def test_pending_quantity_applies_to_the_next_scan(lane):
-    view = lane.enter("4*")
+    view = lane.items.enter("4*")
     assert view.pending_qty_milli == 4000 and not view.lines
-    view = lane.enter(COKE)
+    view = lane.items.enter(COKE)
     assert view.lines[0].qty_milli == 4000 and view.pending_qty_milli is None
 
 
 def test_void_sale_needs_a_supervisor_and_records_both(lane, config):
-    lane.enter(COKE)
+    lane.items.enter(COKE)
     with pytest.raises(PermissionDenied, match="void_sale needs a supervisor"):
-        lane.void_sale()
+        lane.items.void_sale()
     with pytest.raises(PermissionDenied):
-        lane.approve("cashier", "1234", "void_sale")
+        lane.people.approve("cashier", "1234", "void_sale")
     with pytest.raises(LaneError, match="wrong PIN"):
-        lane.approve("super", "0000", "void_sale")
-    approval = lane.approve("super", "9999", "void_sale")
-    view = lane.void_sale(approval)
+        lane.people.approve("super", "0000", "void_sale")
+    approval = lane.people.approve("super", "9999", "void_sale")
+    view = lane.items.void_sale(approval)
     assert view.state is State.IDLE
     assert rows(config, "SELECT status FROM sale") == [("voided",)]
     assert rows(config, "SELECT actor, payload FROM journal_entry WHERE kind='sale.void'")[0][0] == "cashier"
@@ -137,22 +138,22 @@ def test_void_sale_needs_a_supervisor_and_records_both(lane, config):
 
 
 def test_void_after_total_needs_a_supervisor(lane):
-    lane.enter(COKE)
-    lane.enter(BREAD)
-    lane.total()
+    lane.items.enter(COKE)
+    lane.items.enter(BREAD)
+    lane.payments.total()
     with pytest.raises(PermissionDenied):
-        lane.void_line(1)
-    view = lane.void_line(1, lane.approve("super", "9999", "void_line_after_total"))
+        lane.items.void_line(1)
+    view = lane.items.void_line(1, lane.people.approve("super", "9999", "void_line_after_total"))
     assert view.lines[0].voided and view.totals.total == 1200
 
 
 def test_suspend_and_recall(lane, config):
-    lane.enter(COKE)
-    view = lane.suspend()
+    lane.items.enter(COKE)
+    view = lane.items.suspend()
     assert view.state is State.IDLE and not view.lines
-    (record, items, total), = lane.suspended()
+    (record, items, total), = lane.items.suspended()
     assert (items, total) == (1, 350)
-    view = lane.recall(record.id)
+    view = lane.items.recall(record.id)
     assert view.state is State.ENTERING_ITEMS and view.lines[0].sku == "COKE330"
 
 
@@ -160,21 +161,21 @@ def test_wrong_pins_lock_the_user_out(config):
     lane = Lane(config)
     for _ in range(config.security.max_attempts - 1):
         with pytest.raises(LaneError, match="wrong PIN"):
-            lane.sign_in("cashier", "0000")
+            lane.people.sign_in("cashier", "0000")
     with pytest.raises(LaneError, match="locked until"):
-        lane.sign_in("cashier", "0000")
+        lane.people.sign_in("cashier", "0000")
     with pytest.raises(LaneError, match="locked until"):
-        lane.sign_in("cashier", "1234")
+        lane.people.sign_in("cashier", "1234")
     assert lane.state is State.LOCKED
 
 
 def test_lock_keeps_the_sale(lane):
-    lane.enter(COKE)
-    view = lane.lock()
+    lane.items.enter(COKE)
+    view = lane.people.lock()
     assert view.state is State.LOCKED and view.user is None
     with pytest.raises(LaneError):
-        lane.enter(COKE)
-    view = lane.sign_in("cashier", "1234")
+        lane.items.enter(COKE)
+    view = lane.people.sign_in("cashier", "1234")
     assert view.state is State.ENTERING_ITEMS and len(view.lines) == 1
 
 
@@ -186,14 +187,14 @@ def test_receipt_reaches_the_virtual_printer_with_the_screen_figures(tmp_path):
             p = config.devices.printer
             printer = ReceiptPrinter(p.port, width=p.width)
             lane = Lane(config, printer=printer)
-            lane.sign_in("cashier", "1234")
-            lane.enter("3*" + COKE)
-            lane.enter(BREAD)
-            lane.total()
-            lane.tender_cash("50")
-            result = lane.print_pending()
+            lane.people.sign_in("cashier", "1234")
+            lane.items.enter("3*" + COKE)
+            lane.items.enter(BREAD)
+            lane.payments.total()
+            lane.payments.tender_cash("50")
+            result = lane.receipts.print_pending()
             assert result.ok, result.message
-            view = lane.finish_printing(result)
+            view = lane.receipts.finish_printing(result)
             receipt, = sim.wait_for_receipts(1)
             assert sim.wait_for_drawer_kicks(1) == 1
     finally:
@@ -211,18 +212,18 @@ class BrokenPrinter:
 
 def test_a_printer_failure_keeps_the_sale_and_queues_the_receipt(config):
     lane = Lane(config, printer=BrokenPrinter())
-    lane.sign_in("cashier", "1234")
-    lane.enter(COKE)
-    lane.total()
-    lane.tender_cash("")
-    result = lane.print_pending()
+    lane.people.sign_in("cashier", "1234")
+    lane.items.enter(COKE)
+    lane.payments.total()
+    lane.payments.tender_cash("")
+    result = lane.receipts.print_pending()
     assert not result.ok and "not found" in result.message
-    view = lane.finish_printing(result)
+    view = lane.receipts.finish_printing(result)
     assert view.state is State.IDLE and view.message_is_error
-    assert lane.waiting_receipts() == 1
+    assert lane.receipts.waiting_receipts() == 1
     assert rows(config, "SELECT status FROM sale") == [("paid",)]
-    lane.enter(BREAD)  # the next customer is not blocked
+    lane.items.enter(BREAD)  # the next customer is not blocked
     sent = []
-    lane.printer = type("Fixed", (), {"print_receipt": lambda self, doc, open_drawer=False: sent.append(doc)})()
-    lane.request_reprint()
-    assert lane.print_pending().ok and len(sent) == 1 and lane.waiting_receipts() == 0
+    lane.ctx.printer = type("Fixed", (), {"print_receipt": lambda self, doc, open_drawer=False: sent.append(doc)})()
+    lane.receipts.request_reprint()
+    assert lane.receipts.print_pending().ok and len(sent) == 1 and lane.receipts.waiting_receipts() == 0

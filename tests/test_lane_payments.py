@@ -17,7 +17,8 @@ from pos_tui.domain.checkout import State, TransitionError
 from pos_tui.domain.money import parse_rate
 from pos_tui.domain.permissions import PermissionDenied
 from pos_tui.domain.tender import TenderError
-from pos_tui.lane import Lane, LaneError, PaidElsewhere
+from pos_tui.services.lane import Lane
+from pos_tui.services.errors import LaneError, PaidElsewhere
 from pos_tui.store import sales
 from pos_tui.store.db import close_database
 
@@ -45,20 +46,20 @@ def simulator():
 def make_lane(config, sim, wallets=None):
     terminal = ConcertTerminal(sim.port, pos_number=1, step_timeout=3.0, answer_timeout=2.0, poll_interval=0.02)
     lane = Lane(config, terminal=terminal, wallets=wallets or {})
-    lane.sign_in("cashier", "1234")
+    lane.people.sign_in("cashier", "1234")
     return lane
 
 
 def at_payment(lane, *codes):
     for code in codes or (BREAD,):
-        lane.enter(code)
-    return lane.total()
+        lane.items.enter(code)
+    return lane.payments.total()
 
 
 def pay_card(lane, amount=""):
-    attempt = lane.begin_card(amount)
-    outcome = lane.run_card(attempt)
-    return attempt, lane.finish_payment(attempt, outcome)
+    attempt = lane.payments.begin_card(amount)
+    outcome = lane.payments.run_card(attempt)
+    return attempt, lane.payments.finish_payment(attempt, outcome)
 
 
 def payments(config):
@@ -101,13 +102,13 @@ def test_an_unknown_outcome_blocks_every_tender_until_a_supervisor_resolves_it(c
     attempt, view = pay_card(lane)
     assert view.unresolved and view.unresolved[0].reference == attempt.reference
     with pytest.raises(LaneError, match="unknown outcome"):
-        lane.begin_card()
+        lane.payments.begin_card()
     with pytest.raises(LaneError, match="unknown outcome"):
-        lane.tender_cash("20")
+        lane.payments.tender_cash("20")
     with pytest.raises(PermissionDenied):
-        lane.resolve_payment(attempt.id, charged=False)
-    approval = lane.approve("super", "9999", "resolve_payment")
-    view = lane.resolve_payment(attempt.id, charged=False, approval=approval)
+        lane.payments.resolve_payment(attempt.id, charged=False)
+    approval = lane.people.approve("super", "9999", "resolve_payment")
+    view = lane.payments.resolve_payment(attempt.id, charged=False, approval=approval)
     assert not view.unresolved and view.state is State.CHOOSING_PAYMENT
     _, view = pay_card(lane)
     assert view.state is State.PRINTING
@@ -119,10 +120,10 @@ def test_resolved_as_charged_pays_the_sale_with_the_ticket_auth_code(config, sim
     lane = make_lane(config, simulator)
     at_payment(lane)
     attempt, _ = pay_card(lane)
-    approval = lane.approve("super", "9999", "resolve_payment")
+    approval = lane.people.approve("super", "9999", "resolve_payment")
     with pytest.raises(LaneError, match="auth code"):
-        lane.resolve_payment(attempt.id, charged=True, approval=approval)
-    view = lane.resolve_payment(attempt.id, charged=True, auth_code="123456", approval=approval)
+        lane.payments.resolve_payment(attempt.id, charged=True, approval=approval)
+    view = lane.payments.resolve_payment(attempt.id, charged=True, auth_code="123456", approval=approval)
     assert view.state is State.PRINTING and view.receipt_no
 
 
@@ -138,18 +139,18 @@ def test_a_sale_paid_from_the_back_office_is_picked_up_at_the_next_step(config, 
     receipt = sales.get_sale(attempt.sale_id).receipt_no
     assert receipt
     do = {
-        "cash": lambda: lane.tender_cash("20"),
-        "card": lambda: lane.begin_card(),
-        "back": lane.back_to_items,
-        "void sale": lambda: lane.void_sale(lane.approve("super", "9999", "void_sale")),
-        "void line": lambda: lane.void_line(1),
-        "resolve": lambda: lane.resolve_payment(attempt.id, charged=False),
+        "cash": lambda: lane.payments.tender_cash("20"),
+        "card": lambda: lane.payments.begin_card(),
+        "back": lane.payments.back_to_items,
+        "void sale": lambda: lane.items.void_sale(lane.people.approve("super", "9999", "void_sale")),
+        "void line": lambda: lane.items.void_line(1),
+        "resolve": lambda: lane.payments.resolve_payment(attempt.id, charged=False),
     }[step]
     with pytest.raises(PaidElsewhere, match=rf"^Paid in the back office \(card resolved as charged\)\. Receipt {receipt}$"):
         do()
-    assert lane.state is State.PRINTING and lane.receipt_no == receipt
-    lane.finish_printing(lane.print_pending())
-    assert lane.state is State.IDLE and lane.sale is None
+    assert lane.state is State.PRINTING and lane.ctx.receipt_no == receipt
+    lane.receipts.finish_printing(lane.receipts.print_pending())
+    assert lane.state is State.IDLE and lane.ctx.sale is None
     assert [p[2] for p in payments(config)] == ["resolved_approved"]  # nothing taken a second time
     assert len(simulator.requests) == 1
 
@@ -162,7 +163,7 @@ def test_a_payment_the_back_office_marks_not_charged_leaves_the_sale_to_pay(conf
     attempt, _ = pay_card(lane)
     back_office_resolves(config, attempt.id, charged=False)
     assert sales.get_sale(attempt.sale_id).status == "open"
-    view = lane.tender_cash("20")
+    view = lane.payments.tender_cash("20")
     assert view.state is State.PRINTING and view.change == 800
 
 
@@ -170,12 +171,12 @@ def test_pressing_card_twice_sends_one_request(config, simulator):
     simulator.queue("slow:0.3")
     lane = make_lane(config, simulator)
     at_payment(lane)
-    attempt = lane.begin_card()
+    attempt = lane.payments.begin_card()
     with pytest.raises(TransitionError):
-        lane.begin_card()
-    view = lane.finish_payment(attempt, lane.run_card(attempt))
+        lane.payments.begin_card()
+    view = lane.payments.finish_payment(attempt, lane.payments.run_card(attempt))
     with pytest.raises(TransitionError):
-        lane.begin_card()
+        lane.payments.begin_card()
     assert view.state is State.PRINTING
     assert len(simulator.requests) == 1 and len(payments(config)) == 1
 
@@ -183,13 +184,13 @@ def test_pressing_card_twice_sends_one_request(config, simulator):
 def test_a_restart_with_a_pending_attempt_reopens_on_its_resolution(config, simulator):
     lane = make_lane(config, simulator)
     at_payment(lane)
-    attempt = lane.begin_card()  # committed, then the lane "dies" before the terminal answers
-    restarted = Lane(config, terminal=lane.terminal)
-    view = restarted.sign_in("cashier", "1234")
+    attempt = lane.payments.begin_card()  # committed, then the lane "dies" before the terminal answers
+    restarted = Lane(config, terminal=lane.ctx.terminal)
+    view = restarted.people.sign_in("cashier", "1234")
     assert view.state is State.CHOOSING_PAYMENT
     assert [p.reference for p in view.unresolved] == [attempt.reference]
     with pytest.raises(LaneError, match="unknown outcome"):
-        restarted.begin_card()
+        restarted.payments.begin_card()
     assert simulator.requests == []
 
 
@@ -198,7 +199,7 @@ def test_an_amount_over_the_limit_is_refused_before_any_byte_is_sent(config, sim
     lane = make_lane(config, simulator)
     at_payment(lane)
     with pytest.raises(TenderError, match="exceeds the card limit of ¥10.00"):
-        lane.begin_card()
+        lane.payments.begin_card()
     assert payments(config) == [] and simulator.requests == []
 
 
@@ -207,16 +208,16 @@ def test_split_tender_cash_card_wallet_prints_one_receipt_with_all_three(config,
     wallet = SimulatedWallet("alipay", ["approve"])
     lane = make_lane(config, simulator, wallets={"alipay": wallet, "wechat": SimulatedWallet("wechat")})
     at_payment(lane, BREAD, "3*" + COKE)  # 12.00 + 10.50 = 22.50
-    lane.tender_cash("5")
+    lane.payments.tender_cash("5")
     pay_card(lane, "10")
-    attempt, code = lane.begin_wallet(ALIPAY_CODE)
-    view = lane.finish_payment(attempt, lane.run_wallet(attempt, code, sleep=lambda s: None))
+    attempt, code = lane.payments.begin_wallet(ALIPAY_CODE)
+    view = lane.payments.finish_payment(attempt, lane.payments.run_wallet(attempt, code, sleep=lambda s: None))
     assert view.state is State.PRINTING
     assert [(p[0], p[1], p[2]) for p in payments(config)] == [
         ("cash", 500, "approved"), ("card", 1000, "approved"), ("alipay", 750, "approved")]
     sent = []
-    lane.printer = type("P", (), {"print_receipt": lambda self, doc, open_drawer=False: sent.append(doc)})()
-    assert lane.print_pending().ok
+    lane.ctx.printer = type("P", (), {"print_receipt": lambda self, doc, open_drawer=False: sent.append(doc)})()
+    assert lane.receipts.print_pending().ok
     from pos_tui.devices.receipt import render_text
 
     text = render_text(sent[0])
@@ -228,9 +229,9 @@ def test_a_wallet_code_that_is_neither_is_refused(config, simulator):
     lane = make_lane(config, simulator, wallets={"alipay": SimulatedWallet("alipay")})
     at_payment(lane)
     with pytest.raises(TenderError, match="not an Alipay or WeChat Pay"):
-        lane.begin_wallet("99123")
+        lane.payments.begin_wallet("99123")
     with pytest.raises(LaneError, match="WeChat Pay is not set up"):
-        lane.begin_wallet(WECHAT_CODE)
+        lane.payments.begin_wallet(WECHAT_CODE)
     assert payments(config) == []
 
 
@@ -238,22 +239,22 @@ def test_cancel_flag_stops_the_wait_as_unknown(config, simulator):
     simulator.queue("never_answer")
     lane = make_lane(config, simulator)
     at_payment(lane)
-    attempt = lane.begin_card()
+    attempt = lane.payments.begin_card()
     cancel = threading.Event()
     threading.Timer(0.2, cancel.set).start()
-    outcome = lane.run_card(attempt, cancel=cancel)
+    outcome = lane.payments.run_card(attempt, cancel=cancel)
     assert outcome.status == "unknown"
-    assert lane.finish_payment(attempt, outcome).unresolved
+    assert lane.payments.finish_payment(attempt, outcome).unresolved
 
 
 def test_a_payment_the_driver_refuses_to_send_is_declined_not_unknown(config, simulator):
     lane = make_lane(config, simulator)
     at_payment(lane)
-    lane.terminal.step_timeout = 0.1
-    attempt = lane.begin_card()
-    with lane.terminal._busy:  # a status check holding the line past a handshake step
-        outcome = lane.run_card(attempt)
+    lane.ctx.terminal.step_timeout = 0.1
+    attempt = lane.payments.begin_card()
+    with lane.ctx.terminal._busy:  # a status check holding the line past a handshake step
+        outcome = lane.payments.run_card(attempt)
     assert outcome.status == "declined" and "busy" in outcome.reason
-    view = lane.finish_payment(attempt, outcome)
+    view = lane.payments.finish_payment(attempt, outcome)
     assert view.state is State.CHOOSING_PAYMENT and not view.unresolved
     assert simulator.requests == []

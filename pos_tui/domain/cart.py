@@ -47,6 +47,21 @@ def line_amount(unit_price: int, qty_milli: int) -> int:
     return round_half_up_div(unit_price * qty_milli, MILLI)
 
 
+def spread_discount(total: int, weights: list[int]) -> list[int]:
+    """Share ``total`` out over lines in proportion to ``weights`` (their amounts), largest
+    remainders first, so the shares add up to ``total`` exactly and none passes its weight."""
+    base = sum(weights)
+    if not 0 <= total <= base:
+        raise ValueError("the discount must be between 0 and what the lines add up to")
+    if total == 0:
+        return [0] * len(weights)
+    shares = [total * w // base for w in weights]
+    by_remainder = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % base), i))
+    for i in by_remainder[: total - sum(shares)]:
+        shares[i] += 1
+    return shares
+
+
 def format_qty(unit: str, qty_milli: int) -> str:
     """A quantity as the cashier reads it: "3" for items sold each, "1.250 kg" for weighed ones."""
     whole, frac = divmod(qty_milli, MILLI)

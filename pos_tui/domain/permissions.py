@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
 from pos_tui.domain.errors import DomainError
@@ -115,12 +116,29 @@ def required_role(action: Action | str, extra_supervisor_actions: Iterable[str] 
     return base
 
 
-def can(role: Role, action: Action | str, extra_supervisor_actions: Iterable[str] = ()) -> bool:
-    return role >= required_role(action, extra_supervisor_actions)
+@dataclass(frozen=True)
+class Approval:
+    """A supervisor (or admin) who approved one action with their PIN."""
+
+    supervisor: str
+    role: Role
 
 
-def require(role: Role, action: Action | str, extra_supervisor_actions: Iterable[str] = ()) -> None:
-    """Raise PermissionDenied ("void_sale needs a supervisor") unless ``role`` may do ``action``."""
+def authorize(role: Role | None, action: Action | str, approval: Approval | None = None,
+              extra_supervisor_actions: Iterable[str] = ()) -> str | None:
+    """The one check of who may do what. None when ``role`` may do ``action`` alone; the approver's
+    name when ``approval`` covers it; PermissionDenied ("void_sale needs a supervisor") otherwise."""
     needed = required_role(action, extra_supervisor_actions)
-    if role < needed:
-        raise PermissionDenied(parse_action(action), needed)
+    if role is not None and role >= needed:
+        return None
+    if approval is not None and approval.role >= needed:
+        return approval.supervisor
+    raise PermissionDenied(parse_action(action), needed)
+
+
+def can(role: Role | None, action: Action | str, extra_supervisor_actions: Iterable[str] = ()) -> bool:
+    """Whether ``role`` may do ``action`` alone (``authorize`` without an approval, as a yes or no)."""
+    try:
+        return authorize(role, action, None, extra_supervisor_actions) is None
+    except PermissionDenied:
+        return False

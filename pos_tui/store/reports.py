@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 
 import peewee
 
+from pos_tui.config import Config
+
 from pos_tui.domain.money import Rate
 from pos_tui.domain.report import (
     LineFact,
@@ -50,6 +52,16 @@ class ReportContext:
     rates: Mapping[str, Rate]
     prices_include_tax: bool
     departments: Mapping[str, str] = field(default_factory=dict)  # sale-line SKU -> department name
+
+
+def context_of(config: Config) -> ReportContext:
+    """What the store's reports need from the config (department items are sold as DEPT-<code>)."""
+    store = config.store
+    return ReportContext(
+        store_name=store.name, currency_code=config.currency.code, lane=store.lane, rates=config.tax.rates,
+        prices_include_tax=config.tax.prices_include_tax,
+        departments={f"DEPT-{d.code}": d.name for d in config.departments},
+    )
 
 
 def _sale_fact(sale: Sale, kind: str, ctx: ReportContext) -> SaleFact:

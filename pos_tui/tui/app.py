@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
     from textual.screen import Screen
 
-    from pos_tui.lane import Lane, LaneView, PrintResult
+    from pos_tui.services.lane import Lane, LaneView, PrintResult
     from pos_tui.tui.device_status import DevicesChecked
     from pos_tui.tui.screens.terminal import PaymentRun, TerminalProgress
     from pos_tui.store.sales import PaymentRecord
@@ -157,14 +157,14 @@ class PosApp(App[None]):
         from pos_tui.tui.screens.shift import ShiftDesk
 
         self.lane = lane
-        self.shift = lane.shift
+        self.shift = lane.ctx.shift
         self.shift_desk = ShiftDesk(self)
         self.return_desk = ReturnDesk(self)
         self.view = self._opening_view()
 
     def _opening_view(self) -> LaneView:
         view = self.lane.view()
-        waiting = self.lane.waiting_receipts()
+        waiting = self.lane.receipts.waiting_receipts()
         if not waiting:
             return view
         note = ngettext("{count} receipt waiting to print: sign in and press F9",
@@ -249,7 +249,7 @@ class PosApp(App[None]):
         else is one line in the message line; a sale the back office paid meanwhile is shown as it is
         now (its receipt printing).
         """
-        from pos_tui.lane import USER_ERRORS, NeedsConfirmation, PaidElsewhere
+        from pos_tui.services.errors import NeedsConfirmation, PaidElsewhere, USER_ERRORS
 
         try:
             result = intent(*args, **kwargs)
@@ -285,7 +285,7 @@ class PosApp(App[None]):
     def ask_lane(self, intent: Callable[..., T], *args: Any) -> T | None:
         """Call a lane method that answers with something other than a view; a refusal is one
         line in the message line and None."""
-        from pos_tui.lane import USER_ERRORS, PaidElsewhere
+        from pos_tui.services.errors import PaidElsewhere, USER_ERRORS
 
         try:
             return intent(*args)
@@ -307,7 +307,7 @@ class PosApp(App[None]):
                 then(approval)
 
         title = _("Supervisor approval: {action}").format(action=action_name(action).replace("_", " "))
-        self.push_screen(ApprovalModal(title, lambda name, pin: self.lane.approve(name, pin, action)), approved)
+        self.push_screen(ApprovalModal(title, lambda name, pin: self.lane.people.approve(name, pin, action)), approved)
 
     def show(self, view: LaneView) -> None:
         """Show a lane snapshot on the screen of its state, switching screens when the state says so."""
@@ -349,26 +349,26 @@ class PosApp(App[None]):
         """F3: commit the card attempt, then run the terminal dialogue in a thread worker."""
         if self.payment is not None:
             return  # a key repeated while the first attempt is being sent; the lane would refuse it too
-        attempt = self.ask_lane(self.lane.begin_card, amount_text)
+        attempt = self.ask_lane(self.lane.payments.begin_card, amount_text)
         if attempt is None:
             return
         from pos_tui.tui.screens.terminal import PaymentRun
 
         run = PaymentRun(attempt, _("calling the terminal"))
-        self.start_payment(run, partial(self.lane.run_card, attempt, on_progress=self.report_progress,
+        self.start_payment(run, partial(self.lane.payments.run_card, attempt, on_progress=self.report_progress,
                                         cancel=run.cancel))
 
     def start_wallet(self, amount_text: str) -> None:
         """F4: the box for the customer's payment code; its code commits the wallet attempt."""
         if self.payment is not None:
             return
-        if not self.lane.wallets:
+        if not self.lane.ctx.wallets:
             self.say(_("wallet payments: no wallet gateway is set up on this lane"), error=True)
             return
         amount = (_("Amount {amount}").format(amount=amount_text.strip()) if amount_text.strip()
                   else _("Amount {amount} (the balance)").format(
                       amount=format_amount(max(self.view.remaining, 0), self.lane.currency, symbol=True)))
-        self.push_screen(WalletCodeModal(lambda code: self.lane.begin_wallet(code, amount_text), amount),
+        self.push_screen(WalletCodeModal(lambda code: self.lane.payments.begin_wallet(code, amount_text), amount),
                          self.wallet_begun)
 
     def wallet_begun(self, begun: tuple[PaymentRecord, str] | None) -> None:
@@ -380,7 +380,7 @@ class PosApp(App[None]):
         attempt, code = begun
         run = PaymentRun(attempt, _("waiting for {method}: the customer confirms on the phone").format(
             method=method_name(attempt.method)))
-        self.start_payment(run, partial(self.lane.run_wallet, attempt, code))
+        self.start_payment(run, partial(self.lane.payments.run_wallet, attempt, code))
 
     def start_payment(self, run: PaymentRun, work: Callable[[], Any]) -> None:
         self.payment = run
@@ -415,7 +415,7 @@ class PosApp(App[None]):
         if isinstance(run, RefundRun):
             self.return_desk.refund_ended(run, outcome)
         elif run is not None:
-            self.run_intent(self.lane.finish_payment, run.attempt, outcome)
+            self.run_intent(self.lane.payments.finish_payment, run.attempt, outcome)
 
     def cancel_payment(self) -> None:
         """Esc while waiting. Concert E+ cannot be stopped from the lane: the first Esc says to
@@ -428,7 +428,7 @@ class PosApp(App[None]):
             self.say(_("{method} ends the payment by itself: the customer confirms or cancels on the phone").format(
                 method=method_name(run.attempt.method)))
             return
-        terminal = self.lane.terminal
+        terminal = self.lane.ctx.terminal
         if terminal.can_abort:
             self.say(_("Cancelling the payment on the terminal…"))
             self.run_worker(terminal.abort, name="abort card payment", group=ABORT_GROUP, thread=True,
@@ -468,18 +468,18 @@ class PosApp(App[None]):
                 key=key),
                                error=True)
             return
-        self.run_intent(self.lane.resolve_payment, answer.payment_id, charged=answer.charged,
+        self.run_intent(self.lane.payments.resolve_payment, answer.payment_id, charged=answer.charged,
                         auth_code=answer.auth_code)
 
     # ------------------------------------------------------------------ receipts
 
     def start_printing(self) -> None:
         """Print what is queued in a thread; the result comes back in ``on_worker_state_changed``."""
-        self.run_worker(self.lane.print_pending, name="print receipts", group=PRINT_GROUP, thread=True,
+        self.run_worker(self.lane.receipts.print_pending, name="print receipts", group=PRINT_GROUP, thread=True,
                         exit_on_error=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        from pos_tui.lane import PrintResult
+        from pos_tui.services.lane import PrintResult
 
         group = event.worker.group
         if group == PAYMENT_GROUP:
@@ -517,18 +517,18 @@ class PosApp(App[None]):
 
     def open_drawer(self) -> None:
         """Kick the drawer a paid-in, paid-out or no-sale just committed (in a worker)."""
-        self.run_worker(self.lane.open_drawer, name=N_("open the drawer"), group=DRAWER_GROUP, thread=True,
+        self.run_worker(self.lane.shifts.open_drawer, name=N_("open the drawer"), group=DRAWER_GROUP, thread=True,
                         exit_on_error=False)
 
     def print_report(self, report: Any) -> None:
         """Print an X or Z report (in a worker); the report screen says how it went."""
-        self.run_worker(partial(self.lane.print_report, report), name=N_("print the report"), group=REPORT_GROUP,
+        self.run_worker(partial(self.lane.reports.print_report, report), name=N_("print the report"), group=REPORT_GROUP,
                         thread=True, exit_on_error=False)
 
     def backup_after_z_report(self) -> None:
         """``[backup] after_z_report``: copy the database in a worker once the day is closed."""
         if self.lane.config.backup.after_z_report:
-            self.run_worker(self.lane.take_backup, name=N_("backup"), group=BACKUP_GROUP, thread=True,
+            self.run_worker(self.lane.reports.take_backup, name=N_("backup"), group=BACKUP_GROUP, thread=True,
                             exit_on_error=False)
 
     def backup_done(self, event: Worker.StateChanged) -> None:
@@ -553,7 +553,7 @@ class PosApp(App[None]):
     def refresh_shift(self) -> None:
         """Read the lane's shift again: at sign-in and after every shift intent, before the screen
         is drawn (the header shows TRAINING, the item screen how to open a shift)."""
-        self.shift = self.lane.shift
+        self.shift = self.lane.ctx.shift
 
     @property
     def training(self) -> bool:
@@ -565,13 +565,13 @@ class PosApp(App[None]):
         return len(self.held_entries)
 
     def printed(self, result: PrintResult) -> None:
-        if self.lane.printer is not None:
+        if self.lane.ctx.printer is not None:
             self.device_states["printer"] = ("ok", True) if result.ok else ("error", False)
         if self.lane.state is State.PRINTING:
-            self.run_intent(self.lane.finish_printing, result)
+            self.run_intent(self.lane.receipts.finish_printing, result)
             held, self.held_entries = self.held_entries, []
             for text in held:
-                self.run_intent(self.lane.enter, text)
+                self.run_intent(self.lane.items.enter, text)
             if held and not result.ok:
                 self.say(result.message, error=True)  # the printer's trouble outlives the scans' messages
             return
@@ -598,7 +598,7 @@ class PosApp(App[None]):
             return
         self.push_screen(
             ApprovalModal(_("Supervisor approval: leave the kiosk"),
-                          lambda name, pin: self.lane.approve(name, pin, Action.QUIT_KIOSK)),
+                          lambda name, pin: self.lane.people.approve(name, pin, Action.QUIT_KIOSK)),
             lambda approval: self.exit() if approval is not None else self.say(_("The lane stays open")),
         )
 

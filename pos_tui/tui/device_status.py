@@ -45,14 +45,14 @@ def start_device_check(app: PosApp) -> bool:
     """Start a background check of the lane's printer and terminal unless a device is in use;
     True when one was started."""
     lane = app.lane
-    if lane.printer is None and lane.terminal is None:
+    if lane.ctx.printer is None and lane.ctx.terminal is None:
         return False
     if app.payment is not None or lane.state in _DEVICES_BUSY:
         return False
     if any(not worker.is_finished for worker in app.workers):
         return False  # a print, a drawer kick, a refund, or the last check is still at a port
-    terminal = lane.terminal if lane.state in _NO_SALE_OPEN else None
-    app.run_worker(partial(_check, app, lane.printer, terminal), name="device status", group=DEVICE_GROUP,
+    terminal = lane.ctx.terminal if lane.state in _NO_SALE_OPEN else None
+    app.run_worker(partial(_check, app, lane.ctx.printer, terminal), name="device status", group=DEVICE_GROUP,
                    thread=True, exit_on_error=False)
     return True
 

@@ -19,7 +19,7 @@ from pos_tui.tui.keymap import KeyBinding, display_key
 from pos_tui.tui.widgets.cart_view import CartLine as CartRow
 
 if TYPE_CHECKING:
-    from pos_tui.lane import LaneView
+    from pos_tui.services.lane import LaneView
     from pos_tui.store.sales import PaymentRecord
 
 Figures = tuple[tuple[str, str], ...]

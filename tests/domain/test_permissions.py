@@ -3,11 +3,12 @@ import pytest
 from pos_tui.domain.errors import DomainError
 from pos_tui.domain.permissions import (
     Action,
+    Approval,
     PermissionDenied,
     Role,
     can,
     parse_action,
-    require,
+    authorize,
     required_role,
 )
 
@@ -55,13 +56,23 @@ def test_config_never_lowers_an_admin_action():
 
 def test_permission_denied_messages():
     with pytest.raises(PermissionDenied) as info:
-        require(Role.CASHIER, "void_sale")
+        authorize(Role.CASHIER, "void_sale")
     assert str(info.value) == "void_sale needs a supervisor"
     assert info.value.needed is Role.SUPERVISOR and info.value.action is Action.VOID_SALE
     with pytest.raises(PermissionDenied, match="^backup needs an admin$"):
-        require(Role.SUPERVISOR, Action.BACKUP)
-    require(Role.ADMIN, "backup")
-    require(Role.SUPERVISOR, "void_sale")
+        authorize(Role.SUPERVISOR, Action.BACKUP)
+    assert authorize(Role.ADMIN, "backup") is None
+    assert authorize(Role.SUPERVISOR, "void_sale") is None
+
+
+def test_an_approval_covers_an_action_only_with_a_role_high_enough():
+    assert authorize(Role.CASHIER, "void_sale", Approval("super", Role.SUPERVISOR)) == "super"
+    with pytest.raises(PermissionDenied, match="needs an admin"):
+        authorize(Role.CASHIER, "backup", Approval("super", Role.SUPERVISOR))
+    with pytest.raises(PermissionDenied):
+        authorize(None, "sell")
+    with pytest.raises(PermissionDenied, match="needs a supervisor"):
+        authorize(Role.CASHIER, "sell", None, ("sell",))
 
 
 def test_unknown_action_names_the_known_ones():

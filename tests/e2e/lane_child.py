@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from pos_tui.demo import demo_config
-from pos_tui.lane import Lane
+from pos_tui.services.lane import Lane
 from pos_tui.store.db import open_database
 
 
@@ -17,17 +17,17 @@ def main() -> None:
     config = demo_config(data_dir)
     open_database(config.database.url)
     lane = Lane(config)
-    lane.sign_in("cashier", "1234")
+    lane.people.sign_in("cashier", "1234")
     for step in steps:
         verb, _, arg = step.partition(":")
         if verb == "scan":
-            lane.enter(arg)
+            lane.items.enter(arg)
         elif verb == "void":
-            lane.void_line(int(arg))
+            lane.items.void_line(int(arg))
         elif verb == "total":
-            lane.total()
+            lane.payments.total()
         elif verb == "cash":
-            lane.tender_cash(arg)
+            lane.payments.tender_cash(arg)
         print(f"done {step}", flush=True)
     time.sleep(60)
 

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from pos_tui.demo import demo_config
-from pos_tui.lane import Lane
+from pos_tui.services.lane import Lane
 from pos_tui.store.db import open_database
 
 ITEMS = ["6901234567892", "6901234567908", "6900000000014", "6931234567806", "69012341"]
@@ -38,20 +38,20 @@ class Commands:
 
 def sell(lane: Lane, rng: random.Random, first: str | None = None) -> None:
     if first is not None:
-        view = lane.enter(first)
+        view = lane.items.enter(first)
         print(f"price {first} {view.lines[-1].unit_price}", flush=True)
     for _ in range(rng.randint(1, 3)):
-        lane.enter(rng.choice(ITEMS))
-    lane.total()
-    lane.tender_cash("")
-    lane.finish_printing(lane.print_pending())
+        lane.items.enter(rng.choice(ITEMS))
+    lane.payments.total()
+    lane.payments.tender_cash("")
+    lane.receipts.finish_printing(lane.receipts.print_pending())
 
 
 def main() -> None:
     config = demo_config(Path(sys.argv[1]))
     open_database(config.database.url)
     lane = Lane(config)
-    lane.sign_in("cashier", "1234")
+    lane.people.sign_in("cashier", "1234")
     rng = random.Random(1)
     commands = Commands()
     sold = 0

@@ -12,7 +12,7 @@ from pos_tui.store import catalog, journal, users
 from pos_tui.store.backup import db_check
 from pos_tui.store.db import close_database, open_database
 from pos_tui.tui.admin.app import AdminApp
-from pos_tui.tui.admin.back_office import BackOffice
+from pos_tui.services.back_office import BackOffice
 from pos_tui.tui.admin.menu import MenuScreen
 from pos_tui.tui.admin.products import ProductsScreen
 from pos_tui.tui.admin.prompt import PromptModal

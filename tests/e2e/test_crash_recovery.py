@@ -15,7 +15,7 @@ import pytest
 
 from pos_tui.demo import create_demo_store, demo_config
 from pos_tui.domain.checkout import State
-from pos_tui.lane import Lane
+from pos_tui.services.lane import Lane
 from pos_tui.store.db import close_database, open_database
 
 CHILD = Path(__file__).with_name("lane_child.py")
@@ -51,7 +51,7 @@ def reopen(data_dir: Path):
     try:
         lane = Lane(config)
         state_before_sign_in = lane.state
-        view = lane.sign_in("cashier", "1234")
+        view = lane.people.sign_in("cashier", "1234")
         return state_before_sign_in, view
     finally:
         close_database()

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from pos_tui.demo import create_demo_store
 from pos_tui.domain.money import format_amount
-from pos_tui.lane import Lane
-from pos_tui.lane_settlement import TrainingTerminal, TrainingWallet
+from pos_tui.services.lane import Lane
+from pos_tui.devices.training import TrainingTerminal, TrainingWallet
 from pos_tui.store.db import close_database
 
 CODES = ["6901234567892", "6901234567908", "4006381333931", "6900000000014", "6931234567806", "69012341"]
@@ -41,42 +41,42 @@ def run_day(lane: Lane, steps: list[dict]) -> None:
     for step in steps:
         if step["kind"] == "sale":
             for index, qty in step["lines"]:
-                lane.enter(f"{qty}*{CODES[index]}")
+                lane.items.enter(f"{qty}*{CODES[index]}")
             if step["void_first"] and len(step["lines"]) > 1:
-                lane.void_line(1)
+                lane.items.void_line(1)
             if step["voided"]:
-                lane.void_sale()
+                lane.items.void_sale()
                 continue
             if step["discount"]:
                 scope, percent = step["discount"]
                 line = lane.view().lines[-1].line_no
-                (lane.discount_line(line, f"{percent}%") if scope == "line" else lane.discount_sale(f"{percent}%"))
-            lane.total()
+                (lane.items.discount_line(line, f"{percent}%") if scope == "line" else lane.items.discount_sale(f"{percent}%"))
+            lane.payments.total()
             for method, share in (("card", step["card"]), ("alipay", step["wallet"])):
                 amount = lane.view().remaining * share // 100
                 if amount > 0:
-                    attempt = lane.begin_card(format_amount(amount, cur, grouping=False)) if method == "card" else \
-                        lane.begin_wallet("281234567890123456", format_amount(amount, cur, grouping=False))[0]
-                    run = lane.run_card(attempt) if method == "card" else lane.run_wallet(attempt, "2812345678901234")
-                    lane.finish_payment(attempt, run)
+                    attempt = lane.payments.begin_card(format_amount(amount, cur, grouping=False)) if method == "card" else \
+                        lane.payments.begin_wallet("281234567890123456", format_amount(amount, cur, grouping=False))[0]
+                    run = lane.payments.run_card(attempt) if method == "card" else lane.payments.run_wallet(attempt, "2812345678901234")
+                    lane.payments.finish_payment(attempt, run)
             if lane.view().remaining > 0:
-                lane.tender_cash("")
-            receipts.append(lane.receipt_no)
-            lane.finish_printing()
+                lane.payments.tender_cash("")
+            receipts.append(lane.ctx.receipt_no)
+            lane.receipts.finish_printing()
         elif step["kind"] == "return" and receipts:
             receipt = receipts[step["pick"] % len(receipts)]
-            left = [line for line in lane.find_return(receipt).lines if line.returnable_milli]
+            left = [line for line in lane.returns.find_return(receipt).lines if line.returnable_milli]
             if not left:
                 continue
             line = left[step["pick"] % len(left)]
-            ret = lane.start_return(receipt, {line.line_no: 1000}, to_cash=step["to_cash"])
-            while (attempt := lane.begin_refund(ret.return_id)) is not None:
-                ret = lane.finish_refund(attempt, lane.run_refund(attempt))
+            ret = lane.returns.start_return(receipt, {line.line_no: 1000}, to_cash=step["to_cash"])
+            while (attempt := lane.payments.begin_refund(ret.return_id)) is not None:
+                ret = lane.payments.finish_refund(attempt, lane.payments.run_refund(attempt))
             assert ret.done
         elif step["kind"] == "paid_in":
-            lane.paid_in(format_amount(step["amount"], cur, grouping=False), "float top-up")
-        elif step["kind"] == "paid_out" and step["amount"] <= lane.x_report().cash.expected:
-            lane.paid_out(format_amount(step["amount"], cur, grouping=False), "supplier")
+            lane.shifts.paid_in(format_amount(step["amount"], cur, grouping=False), "float top-up")
+        elif step["kind"] == "paid_out" and step["amount"] <= lane.reports.x_report().cash.expected:
+            lane.shifts.paid_out(format_amount(step["amount"], cur, grouping=False), "supplier")
 
 
 def sums(db: Path):
@@ -99,10 +99,10 @@ def test_report_totals_equal_the_sums_over_receipts_and_payments(steps):
         config = create_demo_store(Path(folder), with_open_shift=False)
         try:
             lane = Lane(config, terminal=TrainingTerminal(), wallets={"alipay": TrainingWallet("alipay")})
-            lane.sign_in("super", "9999")
-            lane.open_shift("200")
+            lane.people.sign_in("super", "9999")
+            lane.shifts.open_shift("200")
             run_day(lane, steps)
-            report = lane.x_report()
+            report = lane.reports.x_report()
             sales, methods, moves, floats = sums(config.database_path)
         finally:
             close_database()

@@ -29,7 +29,7 @@ from pos_tui.domain.report import (
     report_from_dict,
     report_to_dict,
 )
-from pos_tui.lane import Lane
+from pos_tui.services.lane import Lane
 from tests.settlement.conftest import BREAD
 
 AT = dt.datetime(2025, 3, 14, 9, 30)
@@ -100,11 +100,11 @@ def test_a_count_by_denomination_refuses_nonsense():
 
 def test_cli_x_report_in_each_format(config, clock, tmp_path):
     lane = Lane(config, clock=clock)
-    lane.sign_in("cashier", "1234")
-    lane.open_shift("100")
-    lane.enter(BREAD)
-    lane.total()
-    lane.tender_cash("")
+    lane.people.sign_in("cashier", "1234")
+    lane.shifts.open_shift("100")
+    lane.items.enter(BREAD)
+    lane.payments.total()
+    lane.payments.tender_cash("")
     config_file = tmp_path / "config.toml"
     config_file.write_text(f'[paths]\ndata_dir = "{tmp_path}"\n', encoding="utf-8")
     run = lambda *args: CliRunner().invoke(main, ["--config", str(config_file), "report", *args])

@@ -8,35 +8,35 @@ from dataclasses import replace
 import pytest
 
 from pos_tui.domain.permissions import PermissionDenied
-from pos_tui.lane import Lane
+from pos_tui.services.lane import Lane
 from tests.settlement.conftest import BREAD, COKE
 
 
 @pytest.fixture
 def lane(config, clock, printer):
     lane = Lane(config, printer=printer, clock=clock)
-    lane.sign_in("cashier", "1234")
-    lane.open_shift("")
+    lane.people.sign_in("cashier", "1234")
+    lane.shifts.open_shift("")
     return lane
 
 
 PROTECTED = {
-    "void_sale": lambda lane: lane.void_sale(),
-    "void_line_after_total": lambda lane: (lane.total(), lane.void_line(1)),
-    "discount_line": lambda lane: lane.discount_line(1, "1.00"),
-    "discount_sale": lambda lane: lane.discount_sale("10%"),
-    "override_price": lambda lane: lane.override_price(1, "1.00"),
-    "start_return": lambda lane: lane.start_return("01-20250314-0001", {1: 1000}),
-    "refund_rest_in_cash": lambda lane: lane.refund_rest_in_cash(1),
-    "cancel_return": lambda lane: lane.cancel_return(1),
-    "no_sale": lambda lane: lane.no_sale("why"),
-    "paid_in": lambda lane: lane.paid_in("10", "change"),
-    "paid_out": lambda lane: lane.paid_out("10", "supplier"),
-    "resolve_payment": lambda lane: lane.resolve_payment(1, charged=False),
-    "resolve_refund": lambda lane: lane.resolve_refund(1, refunded=False),
-    "set_training": lambda lane: lane.set_training(True),
-    "x_report": lambda lane: lane.x_report(),
-    "z_report": lambda lane: lane.z_report(),
+    "void_sale": lambda lane: lane.items.void_sale(),
+    "void_line_after_total": lambda lane: (lane.payments.total(), lane.items.void_line(1)),
+    "discount_line": lambda lane: lane.items.discount_line(1, "1.00"),
+    "discount_sale": lambda lane: lane.items.discount_sale("10%"),
+    "override_price": lambda lane: lane.items.override_price(1, "1.00"),
+    "start_return": lambda lane: lane.returns.start_return("01-20250314-0001", {1: 1000}),
+    "refund_rest_in_cash": lambda lane: lane.payments.refund_rest_in_cash(1),
+    "cancel_return": lambda lane: lane.returns.cancel_return(1),
+    "no_sale": lambda lane: lane.shifts.no_sale("why"),
+    "paid_in": lambda lane: lane.shifts.paid_in("10", "change"),
+    "paid_out": lambda lane: lane.shifts.paid_out("10", "supplier"),
+    "resolve_payment": lambda lane: lane.payments.resolve_payment(1, charged=False),
+    "resolve_refund": lambda lane: lane.payments.resolve_refund(1, refunded=False),
+    "set_training": lambda lane: lane.shifts.set_training(True),
+    "x_report": lambda lane: lane.reports.x_report(),
+    "z_report": lambda lane: lane.reports.z_report(),
 }
 NEEDS_IDLE = {"start_return", "refund_rest_in_cash", "cancel_return", "no_sale", "paid_in", "paid_out",
               "set_training", "x_report", "z_report"}
@@ -45,8 +45,8 @@ NEEDS_IDLE = {"start_return", "refund_rest_in_cash", "cancel_return", "no_sale",
 @pytest.mark.parametrize("name", sorted(PROTECTED))
 def test_a_cashier_without_approval_is_refused_and_nothing_changes(lane, config, name):
     if name not in NEEDS_IDLE:
-        lane.enter(COKE)
-        lane.enter(BREAD)
+        lane.items.enter(COKE)
+        lane.items.enter(BREAD)
     before = _journal_size(config)
     with pytest.raises(PermissionDenied):
         PROTECTED[name](lane)
@@ -62,21 +62,21 @@ def _journal_size(config):
 
 def test_a_cashier_approval_does_not_count_as_a_supervisor(lane):
     with pytest.raises(PermissionDenied):
-        lane.approve("cashier", "1234", "no_sale")
+        lane.people.approve("cashier", "1234", "no_sale")
 
 
 def test_the_z_report_needs_an_admin_even_with_a_supervisor_approval(lane):
     with pytest.raises(PermissionDenied, match="z_report needs an admin"):
-        lane.z_report(lane.approve("super", "9999", "x_report"))
+        lane.reports.z_report(lane.people.approve("super", "9999", "x_report"))
 
 
 def test_supervisor_required_for_widens_the_protected_actions(config, clock):
     config = replace(config, security=replace(config.security, supervisor_required_for=("suspend", "reprint")))
     lane = Lane(config, clock=clock)
-    lane.sign_in("cashier", "1234")
-    lane.open_shift("")
-    lane.enter(COKE)
+    lane.people.sign_in("cashier", "1234")
+    lane.shifts.open_shift("")
+    lane.items.enter(COKE)
     with pytest.raises(PermissionDenied, match="suspend needs a supervisor"):
-        lane.suspend()
+        lane.items.suspend()
     with pytest.raises(PermissionDenied, match="reprint needs a supervisor"):
-        lane.request_reprint()
+        lane.receipts.request_reprint()

@@ -8,13 +8,14 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from pos_tui.services.errors import USER_ERRORS
 from pos_tui.cli import main
 from pos_tui.devices.terminal.concert import ConcertTerminal
 from pos_tui.devices.terminal.simulator import TerminalSimulator
 from pos_tui.devices.wallet.simulator import SimulatedWallet
 from pos_tui.domain.checkout import State
 from pos_tui.domain.permissions import PermissionDenied
-from pos_tui.lane import Lane, LaneError
+from pos_tui.services.lane import Lane
 from pos_tui.store import journal
 from pos_tui.store.db import open_database
 from tests.settlement.conftest import (
@@ -60,8 +61,8 @@ def simulator():
 
 
 def pay_card(lane):
-    attempt = lane.begin_card()
-    return lane.finish_payment(attempt, lane.run_card(attempt))
+    attempt = lane.payments.begin_card()
+    return lane.payments.finish_payment(attempt, lane.payments.run_card(attempt))
 
 
 def test_a_scripted_day_ends_in_a_z_report_matching_the_hand_computed_table(config, clock, printer, simulator,
@@ -70,84 +71,84 @@ def test_a_scripted_day_ends_in_a_z_report_matching_the_hand_computed_table(conf
                                poll_interval=0.02)
     wallet = SimulatedWallet("alipay")
     lane = Lane(config, printer=printer, clock=clock, terminal=terminal, wallets={"alipay": wallet})
-    lane.sign_in("cashier", "1234")
-    with pytest.raises(LaneError, match="no shift is open"):
-        lane.enter(COKE)
-    lane.open_shift("500")
+    lane.people.sign_in("cashier", "1234")
+    with pytest.raises(USER_ERRORS, match="no shift is open"):
+        lane.items.enter(COKE)
+    lane.shifts.open_shift("500")
 
     clock.at("09:05")
-    lane.enter("3*" + COKE)
-    lane.enter(BREAD)
-    lane.total()
-    assert lane.tender_cash("50").change == 2750
-    lane.finish_printing(lane.print_pending())
+    lane.items.enter("3*" + COKE)
+    lane.items.enter(BREAD)
+    lane.payments.total()
+    assert lane.payments.tender_cash("50").change == 2750
+    lane.receipts.finish_printing(lane.receipts.print_pending())
 
     clock.at("10:20")
-    lane.enter(BREAD)
-    lane.enter(SOAP)
+    lane.items.enter(BREAD)
+    lane.items.enter(SOAP)
     with pytest.raises(PermissionDenied):
-        lane.discount_line(1, "10%")
-    lane.discount_line(1, "10%", approval=supervisor(lane, "discount"))
-    lane.total()
+        lane.items.discount_line(1, "10%")
+    lane.items.discount_line(1, "10%", approval=supervisor(lane, "discount"))
+    lane.payments.total()
     assert pay_card(lane).state is State.PRINTING
-    card_receipt = lane.receipt_no
-    lane.finish_printing(lane.print_pending())
+    card_receipt = lane.ctx.receipt_no
+    lane.receipts.finish_printing(lane.receipts.print_pending())
 
     clock.at("11:40")
-    lane.enter(COKE)
-    lane.enter(SOAP)
-    lane.void_line(1)
-    lane.total()
-    attempt, code = lane.begin_wallet(ALIPAY_CODE)
-    assert lane.finish_payment(attempt, lane.run_wallet(attempt, code, sleep=lambda s: None)).state is State.PRINTING
-    lane.finish_printing(lane.print_pending())
+    lane.items.enter(COKE)
+    lane.items.enter(SOAP)
+    lane.items.void_line(1)
+    lane.payments.total()
+    attempt, code = lane.payments.begin_wallet(ALIPAY_CODE)
+    assert lane.payments.finish_payment(attempt, lane.payments.run_wallet(attempt, code, sleep=lambda s: None)).state is State.PRINTING
+    lane.receipts.finish_printing(lane.receipts.print_pending())
 
     clock.at("13:00")
-    lane.enter(COKE)
-    lane.suspend()
+    lane.items.enter(COKE)
+    lane.items.suspend()
 
     clock.at("14:10")
     with pytest.raises(PermissionDenied):
-        lane.start_return(card_receipt, {1: 1000})
-    ret = lane.start_return(card_receipt, {1: 1000}, approval=supervisor(lane, "refund"))
+        lane.returns.start_return(card_receipt, {1: 1000})
+    ret = lane.returns.start_return(card_receipt, {1: 1000}, approval=supervisor(lane, "refund"))
     assert (ret.total, [(p.method, p.amount) for p in ret.planned]) == (1080, [("card", 1080)])
-    refund = lane.begin_refund(ret.return_id)
-    ret = lane.finish_refund(refund, lane.run_refund(refund))
+    refund = lane.payments.begin_refund(ret.return_id)
+    ret = lane.payments.finish_refund(refund, lane.payments.run_refund(refund))
     assert ret.done and ret.receipt_no == "01-R20250314-0001"
     assert [c.kind for c in simulator.ledger] == ["debit", "credit"]
-    lane.print_pending()
+    lane.receipts.print_pending()
 
     clock.at("15:30")
-    for refused in (lambda: lane.paid_out("20", "window cleaner"), lambda: lane.no_sale("change for the bus")):
+    for refused in (lambda: lane.shifts.paid_out("20", "window cleaner"), lambda: lane.shifts.no_sale("change for the bus")):
         with pytest.raises(PermissionDenied):
             refused()
-    lane.paid_out("20", "window cleaner", approval=supervisor(lane, "no_sale"))
-    assert lane.open_drawer().ok
-    lane.no_sale("change for the bus", approval=supervisor(lane, "no_sale"))
-    assert lane.open_drawer().ok
+    lane.shifts.paid_out("20", "window cleaner", approval=supervisor(lane, "no_sale"))
+    assert lane.shifts.open_drawer().ok
+    lane.shifts.no_sale("change for the bus", approval=supervisor(lane, "no_sale"))
+    assert lane.shifts.open_drawer().ok
 
     clock.at("18:00")
-    with pytest.raises(LaneError, match=r"suspended sale #(\d+)") as refusal:
-        lane.close_shift("502")
-    (suspended, _, _), = lane.suspended()
+    with pytest.raises(USER_ERRORS, match=r"suspended sale #(\d+)") as refusal:
+        lane.shifts.close_shift("502")
+    (suspended, _, _), = lane.items.suspended()
     assert f"#{suspended.id}" in str(refusal.value)
-    lane.recall(suspended.id)
+    lane.items.recall(suspended.id)
     with pytest.raises(PermissionDenied):
-        lane.void_sale()
-    lane.void_sale(supervisor(lane, "void_sale"))
-    closed = lane.close_shift("502")
+        lane.items.void_sale()
+    lane.items.void_sale(supervisor(lane, "void_sale"))
+    closed = lane.shifts.close_shift("502")
     assert (closed.counted, closed.expected, closed.over_short) == (50200, 50250, -50)
     assert "short by ¥0.50" in lane.view().message
 
     with pytest.raises(PermissionDenied):
-        lane.z_report(supervisor(lane, "x_report"))
+        lane.reports.z_report(supervisor(lane, "x_report"))
 
     config_file = tmp_path / "config.toml"
     config_file.write_text(f'[paths]\ndata_dir = "{tmp_path}"\n[store]\nname = "Demo Mart"\n', encoding="utf-8")
     cli = CliRunner()
-    lane_z = lane.z_report(lane.approve(ADMIN, ADMIN_PIN, "z_report"))
-    with pytest.raises(LaneError, match="already closed 2025-03-14"):
-        lane.z_report(lane.approve(ADMIN, ADMIN_PIN, "z_report"))
+    lane_z = lane.reports.z_report(lane.people.approve(ADMIN, ADMIN_PIN, "z_report"))
+    with pytest.raises(USER_ERRORS, match="already closed 2025-03-14"):
+        lane.reports.z_report(lane.people.approve(ADMIN, ADMIN_PIN, "z_report"))
     shown = cli.invoke(main, ["--config", str(config_file), "report", "z", "--date", "2025-03-14", "--format", "json"])
     assert shown.exit_code == 0, shown.output
     z = json.loads(shown.output)

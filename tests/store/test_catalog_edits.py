@@ -13,7 +13,7 @@ import pytest
 
 from pos_tui.demo import create_demo_store
 from pos_tui.domain.barcodes import BarcodeError
-from pos_tui.lane import Lane
+from pos_tui.services.lane import Lane
 from pos_tui.store import admin_queries, catalog, catalog_edits, journal
 from pos_tui.store.busy import StoreBusy, when_free
 from pos_tui.store.catalog import CatalogError
@@ -85,17 +85,17 @@ def test_find_puts_the_exact_code_first_and_shows_inactive_products(store):
 
 def sell(store, *codes: str, clock=dt.datetime.now) -> Lane:
     lane = Lane(store, clock=clock)
-    lane.sign_in("cashier", "1234")
+    lane.people.sign_in("cashier", "1234")
     for code in codes:
-        lane.enter(code)
+        lane.items.enter(code)
     return lane
 
 
 def test_sale_totals_match_what_the_lane_shows(store):
     lane = sell(store, SOAP, "6901234567892", "6931234567806")
-    lane.void_line(2)
+    lane.items.void_line(2)
     view = lane.view()
-    totals = sale_totals(lane.sale.id, store.tax.rates, store.tax.prices_include_tax)
+    totals = sale_totals(lane.ctx.sale.id, store.tax.rates, store.tax.prices_include_tax)
     assert totals == view.totals and totals.total == 500 + 3990
 
 
@@ -103,9 +103,9 @@ def test_sales_by_hour_counts_paid_sales_of_the_day(store):
     day = dt.date(2026, 3, 2)
     for at, codes in ((dt.time(9, 59), (SOAP,)), (dt.time(10, 1), (SOAP, SOAP)), (dt.time(10, 30), (SOAP,))):
         lane = sell(store, *codes, clock=lambda at=at: dt.datetime.combine(day, at))
-        lane.total()
-        lane.tender_cash("")
-        lane.finish_printing(lane.print_pending())
+        lane.payments.total()
+        lane.payments.tender_cash("")
+        lane.receipts.finish_printing(lane.receipts.print_pending())
     assert [(h.hour, h.count, h.amount) for h in admin_queries.sales_by_hour(day)] == [(9, 1, 500), (10, 2, 1500)]
     assert admin_queries.sales_by_hour(day - dt.timedelta(days=1)) == ()
     assert admin_queries.sales_by_hour(day, lane=2) == ()

@@ -16,11 +16,11 @@ from pos_tui.demo import create_demo_store
 from pos_tui.devices.terminal.base import APPROVED, Outcome
 from pos_tui.domain.checkout import State
 from pos_tui.i18n import _, using_language
-from pos_tui.lane import Lane
+from pos_tui.services.lane import Lane
 from pos_tui.store import users
 from pos_tui.store.db import close_database
 from pos_tui.tui.admin.app import AdminApp
-from pos_tui.tui.admin.back_office import BackOffice
+from pos_tui.services.back_office import BackOffice
 from pos_tui.tui.admin.devices import DevicesScreen
 from pos_tui.tui.admin.menu import MenuScreen
 from pos_tui.tui.admin.products import ProductsScreen
@@ -184,7 +184,7 @@ async def lane_tour(config, feed_terminal, settle, screen_lines) -> Tour:
                           ("confirm", ConfirmModal(_("Void the whole sale?"))),
                           ("wallet code", WalletCodeModal(lambda code: None,
                                                           _("Amount {amount} (the balance)").format(amount="¥3.50"))),
-                          ("return", ReturnModal(lane.find_return, lane.currency)),
+                          ("return", ReturnModal(lane.returns.find_return, lane.currency)),
                           ("paid in", MovementModal(_("Paid in"), _("Cash put into the drawer (change from the bank, "
                                                                     "...): the amount, then why.")))):
             await app.push_screen(box)

@@ -16,12 +16,13 @@ from pos_tui.cli import main
 from pos_tui.demo import create_demo_store
 from pos_tui.domain.display_width import cell_width
 from pos_tui.domain.permissions import PermissionDenied, Role
-from pos_tui.lane import Lane
+from pos_tui.services.lane import Lane
 from pos_tui.store import catalog, journal, sales, users
 from pos_tui.store.db import close_database
 from pos_tui.store.lane_lock import holding_lane
 from pos_tui.tui.admin.app import AdminApp
-from pos_tui.tui.admin.back_office import AdminError, BackOffice, Operator
+from pos_tui.services.back_office import BackOffice, Operator
+from pos_tui.services.errors import AdminError
 from pos_tui.tui.admin.devices import DevicesScreen
 from pos_tui.tui.admin.menu import MenuScreen, SignInScreen
 from pos_tui.tui.admin.products import ProductsScreen
@@ -114,8 +115,8 @@ async def test_price_change_is_journaled_and_the_lane_scans_the_new_price(store,
     row = journal.entries("catalog.price")[-1]
     assert row.actor == "boss" and '"from":500' in row.payload and '"to":620' in row.payload
     lane = Lane(store)
-    lane.sign_in("cashier", "1234")
-    assert lane.enter(SOAP).lines[-1].unit_price == 620
+    lane.people.sign_in("cashier", "1234")
+    assert lane.items.enter(SOAP).lines[-1].unit_price == 620
 
 
 async def test_a_bad_price_is_refused_in_the_box_and_changes_nothing(store, feed_terminal, settle):
@@ -180,9 +181,9 @@ async def test_stock_and_taking_a_product_off_sale(store, feed_terminal, settle)
     coke = catalog.get_by_sku("COKE330")
     assert (coke.stock, coke.active) == (99_000, False)
     lane = Lane(store)
-    lane.sign_in("cashier", "1234")
+    lane.people.sign_in("cashier", "1234")
     with pytest.raises(Exception, match="not for sale"):
-        lane.enter(COKE)
+        lane.items.enter(COKE)
 
 
 async def test_users_add_reset_disable_unlock(store, feed_terminal, settle, screen_lines):
@@ -231,19 +232,19 @@ async def test_users_add_reset_disable_unlock(store, feed_terminal, settle, scre
 
 def sell(store, codes: list[str]) -> str:
     lane = Lane(store)
-    lane.sign_in("cashier", "1234")
+    lane.people.sign_in("cashier", "1234")
     for code in codes:
-        lane.enter(code)
-    lane.total()
-    lane.tender_cash("")
-    lane.finish_printing(lane.print_pending())
-    return lane.receipt_no
+        lane.items.enter(code)
+    lane.payments.total()
+    lane.payments.tender_cash("")
+    lane.receipts.finish_printing(lane.receipts.print_pending())
+    return lane.ctx.receipt_no
 
 
 async def test_closing_the_day_here_backs_the_store_up(store, feed_terminal, settle):
     lane = Lane(store)
-    lane.sign_in("super", "9999")
-    lane.close_shift("500")  # a Z report needs the lane's shift closed
+    lane.people.sign_in("super", "9999")
+    lane.shifts.close_shift("500")  # a Z report needs the lane's shift closed
     app = AdminApp(BackOffice(store))
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(app, pilot, feed_terminal, settle)
@@ -289,9 +290,9 @@ async def test_reports_x_hourly_and_z(store, feed_terminal, settle, screen_lines
 
 async def test_held_sales_of_every_lane_are_listed(store, feed_terminal, settle):
     lane = Lane(store)
-    lane.sign_in("cashier", "1234")
-    lane.enter(SOAP)
-    lane.suspend()
+    lane.people.sign_in("cashier", "1234")
+    lane.items.enter(SOAP)
+    lane.items.suspend()
     app = AdminApp(BackOffice(store))
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(app, pilot, feed_terminal, settle)
@@ -306,17 +307,17 @@ def card_attempt(store, *, answered: bool) -> tuple[int, int]:
     """A lane's card payment of a sale of 17.00, still waiting for the terminal or (``answered``)
     with an answer that never came: (sale id, payment id)."""
     lane = Lane(store)
-    lane.sign_in("cashier", "1234")
-    lane.enter(SOAP)
-    lane.enter(BREAD)
-    lane.total()
+    lane.people.sign_in("cashier", "1234")
+    lane.items.enter(SOAP)
+    lane.items.enter(BREAD)
+    lane.payments.total()
     now = dt.datetime.now()
-    attempt = sales.begin_attempt(lane.sale.id, method="card", amount=1700, fee=0, reference=uuid.uuid4().hex[:12],
+    attempt = sales.begin_attempt(lane.ctx.sale.id, method="card", amount=1700, fee=0, reference=uuid.uuid4().hex[:12],
                                   actor="cashier", now=now)
     if answered:
         sales.record_outcome(attempt.id, status="unknown", reason="link lost", totals=(1700, 0), actor="cashier",
                              now=now)
-    return lane.sale.id, attempt.id
+    return lane.ctx.sale.id, attempt.id
 
 
 async def test_an_unknown_payment_is_resolved_with_a_supervisor_pin(store, feed_terminal, settle, screen_lines):

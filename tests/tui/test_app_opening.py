@@ -8,8 +8,8 @@ from pathlib import Path
 
 from pos_tui.demo import create_demo_store
 from pos_tui.domain.checkout import State
-from pos_tui.lane import Lane
-from pos_tui.lane_devices import opened_lane
+from pos_tui.services.lane import Lane
+from pos_tui.services.opening import opened_lane
 from pos_tui.store.db import close_database
 from pos_tui.store.lane_lock import holding_lane
 from pos_tui.tui.app import PosApp

@@ -11,7 +11,7 @@ import pytest
 
 from pos_tui.demo import create_demo_store
 from pos_tui.domain.checkout import State
-from pos_tui.lane import Lane
+from pos_tui.services.lane import Lane
 from pos_tui.store import sales
 from pos_tui.store.db import close_database
 from pos_tui.tui.app import READY_FD_ENV, PosApp
@@ -120,13 +120,13 @@ async def test_a_printer_failure_is_one_line_and_the_next_scan_goes_through(conf
         feed_terminal(app, f"{SOAP}\r")
         await settle(pilot, lambda: len(app.view.lines) == 1)
         assert app.view.lines[0].sku == "SOAP"
-        assert app.lane.waiting_receipts() == 1
+        assert app.lane.receipts.waiting_receipts() == 1
 
         printer.failure = None  # paper loaded: F9 prints the waiting receipt
         await pilot.press("f9")
         await app.workers.wait_for_complete()
         await settle(pilot, lambda: len(printer.printed) == 1)
-        assert app.lane.waiting_receipts() == 0
+        assert app.lane.receipts.waiting_receipts() == 0
 
 
 async def test_scans_made_while_the_receipt_prints_are_added_after_it(config, feed_terminal, settle):

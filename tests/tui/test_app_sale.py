@@ -10,7 +10,7 @@ import pytest
 
 from pos_tui.demo import create_demo_store
 from pos_tui.domain.checkout import State
-from pos_tui.lane import Lane
+from pos_tui.services.lane import Lane
 from pos_tui.store import sales
 from pos_tui.store.db import close_database
 from pos_tui.tui.app import PosApp

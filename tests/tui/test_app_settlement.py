@@ -14,7 +14,7 @@ from pos_tui.demo import create_demo_store
 from pos_tui.devices.receipt import render_text
 from pos_tui.devices.wallet.simulator import SimulatedWallet
 from pos_tui.domain.checkout import State
-from pos_tui.lane import Lane
+from pos_tui.services.lane import Lane
 from pos_tui.store import users
 from pos_tui.store.db import close_database
 from pos_tui.tui.app import PosApp
@@ -105,7 +105,7 @@ async def sell_for_cash(app: PosApp, pilot, feed_terminal, settle, *codes: str) 
     await settle(pilot, lambda: app.lane.state is not State.CHOOSING_PAYMENT)
     await app.workers.wait_for_complete()
     await settle(pilot, lambda: app.lane.state is State.IDLE)
-    return app.lane.receipt_no
+    return app.lane.ctx.receipt_no
 
 
 async def shift_menu(app: PosApp, pilot, settle, letter: str) -> None:
@@ -259,14 +259,14 @@ async def test_f7_returns_one_line_to_cash_with_a_supervisor_and_prints_a_refund
 def wallet_sale(config, wallet: SimulatedWallet) -> str:
     """Bread paid by Alipay through the lane, before the app starts (the lane locked again)."""
     lane = Lane(config, wallets={"alipay": wallet})
-    lane.sign_in("cashier", "1234")
-    lane.enter(BREAD)
-    lane.total()
-    attempt, code = lane.begin_wallet(ALIPAY_CODE)
-    lane.finish_payment(attempt, lane.run_wallet(attempt, code, sleep=lambda seconds: None))
-    lane.finish_printing(lane.print_pending())
-    lane.lock()
-    return lane.receipt_no
+    lane.people.sign_in("cashier", "1234")
+    lane.items.enter(BREAD)
+    lane.payments.total()
+    attempt, code = lane.payments.begin_wallet(ALIPAY_CODE)
+    lane.payments.finish_payment(attempt, lane.payments.run_wallet(attempt, code, sleep=lambda seconds: None))
+    lane.receipts.finish_printing(lane.receipts.print_pending())
+    lane.people.lock()
+    return lane.ctx.receipt_no
 
 
 async def return_bread_to_the_tender(app: PosApp, receipt: str, pilot, feed_terminal, settle) -> None:

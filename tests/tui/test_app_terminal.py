@@ -16,7 +16,7 @@ from pos_tui.devices.terminal.concert import ConcertTerminal
 from pos_tui.devices.terminal.simulator import TerminalSimulator
 from pos_tui.devices.wallet.simulator import SimulatedWallet
 from pos_tui.domain.checkout import State
-from pos_tui.lane import Lane
+from pos_tui.services.lane import Lane
 from pos_tui.store import sales
 from pos_tui.store.db import close_database
 from pos_tui.tui.app import PosApp
@@ -235,10 +235,10 @@ async def test_f3_twice_and_enter_repeated_send_one_request(config, simulator, t
 async def test_a_restart_mid_payment_opens_on_the_resolution_after_sign_in(config, simulator, terminals,
                                                                            feed_terminal, settle, screen_lines):
     died = card_lane(config, simulator, terminals)
-    died.sign_in("cashier", "1234")
-    died.enter(BREAD)
-    died.total()
-    attempt = died.begin_card()  # committed; the lane stops before a byte goes to the terminal
+    died.people.sign_in("cashier", "1234")
+    died.items.enter(BREAD)
+    died.payments.total()
+    attempt = died.payments.begin_card()  # committed; the lane stops before a byte goes to the terminal
 
     app = PosApp(card_lane(config, simulator, terminals, printer=RecordingPrinter()))
     async with app.run_test(size=SIZE) as pilot:
@@ -333,8 +333,8 @@ async def test_esc_sends_the_abort_of_a_terminal_that_has_one(config, simulator,
         await at_payment(app, pilot, feed_terminal, settle)
         await pilot.press("f3")
         await pilot.press("escape")
-        await settle(pilot, lambda: app.lane.terminal.aborts == 1)
+        await settle(pilot, lambda: app.lane.ctx.terminal.aborts == 1)
         assert not isinstance(app.screen, ConfirmModal)
         assert message(app) == "Cancelling the payment on the terminal…"
         await sale_done(app, pilot, settle)
-    assert app.lane.terminal.aborts == 1
+    assert app.lane.ctx.terminal.aborts == 1

@@ -17,7 +17,7 @@ from pos_tui.config import Config
 from pos_tui.domain.permissions import PermissionDenied, role_name
 from pos_tui.i18n import N_, _
 from pos_tui.tui.admin.areas import AREA_SCREENS
-from pos_tui.tui.admin.back_office import BackOffice
+from pos_tui.services.back_office import BackOffice
 from pos_tui.tui.admin.menu import AREAS, MenuScreen, SignInScreen
 from pos_tui.tui.admin.screen import AdminScreen
 

@@ -16,7 +16,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from pos_tui.i18n import N_, _
-from pos_tui.tui.admin.back_office import ADMIN_ERRORS
+from pos_tui.services.errors import USER_ERRORS
 from pos_tui.tui.screens.modals import LaneModal, PinEntry
 from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.scan_entry import ScanEntry
@@ -66,7 +66,7 @@ class PromptModal(LaneModal[T]):
         answers, self.answers = self.answers, []
         try:
             result = self.submit(answers)
-        except ADMIN_ERRORS as exc:
+        except USER_ERRORS as exc:
             self.query_one(MessageLine).error(str(exc))
             first = self.questions[0]
             entry.ask(first.prompt, masked=first.masked)

@@ -14,7 +14,7 @@ from pos_tui.domain.money import format_amount
 from pos_tui.domain.permissions import Action, PermissionDenied
 from pos_tui.domain.report import hourly_bars, render_text
 from pos_tui.i18n import N_, _, ngettext
-from pos_tui.tui.admin.back_office import AdminError
+from pos_tui.services.errors import AdminError
 from pos_tui.tui.admin.screen import AdminScreen, keys
 from pos_tui.tui.screens.modals import ConfirmModal
 from pos_tui.tui.widgets.message_line import MessageLine

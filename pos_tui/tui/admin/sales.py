@@ -12,10 +12,10 @@ from pos_tui.domain.display_width import pad_cells, truncate_cells
 from pos_tui.domain.money import Currency, format_amount
 from pos_tui.domain.tender import method_name
 from pos_tui.i18n import N_, _, ngettext
-from pos_tui.lane import Approval
+from pos_tui.domain.permissions import Approval
 from pos_tui.store.admin_queries import UnknownPayment
 from pos_tui.store.sales import SaleRecord
-from pos_tui.tui.admin.back_office import ADMIN_ERRORS
+from pos_tui.services.errors import USER_ERRORS
 from pos_tui.tui.admin.screen import AdminScreen, keys
 from pos_tui.tui.format import payment_status
 from pos_tui.tui.screens.modals import ApprovalModal, ConfirmModal, Resolution, ResolveModal
@@ -148,7 +148,7 @@ class PaymentsScreen(ListScreen):
             return
         try:
             self.office.refuse_if_in_flight(chosen)
-        except ADMIN_ERRORS as exc:
+        except USER_ERRORS as exc:
             self.say(str(exc), error=True)
             return
         if chosen.payment.status != "pending":
@@ -182,7 +182,7 @@ class PaymentsScreen(ListScreen):
         try:
             said = self.office.resolve_payment(answer.payment_id, charged=answer.charged,
                                                auth_code=answer.auth_code, approval=approval)
-        except ADMIN_ERRORS as exc:
+        except USER_ERRORS as exc:
             self.action_reload()
             self.say(str(exc), error=True)
             return

@@ -15,7 +15,8 @@ from textual.screen import Screen
 
 from pos_tui.domain.permissions import role_name
 from pos_tui.i18n import _
-from pos_tui.tui.admin.back_office import ADMIN_ERRORS, BackOffice
+from pos_tui.services.back_office import BackOffice
+from pos_tui.services.errors import USER_ERRORS
 from pos_tui.tui.keymap import KeyBinding, display_key
 from pos_tui.tui.screens.modals import HelpModal
 from pos_tui.tui.widgets.key_footer import KeyFooter
@@ -82,7 +83,7 @@ class AdminScreen(Screen[None]):
         """Call a back-office method; a refusal becomes one line in the message line and None."""
         try:
             return intent(*args, **kwargs)
-        except ADMIN_ERRORS as exc:
+        except USER_ERRORS as exc:
             self.say(str(exc), error=True)
             return None
 

@@ -1,6 +1,6 @@
 """IDLE / ENTERING_ITEMS: the entry line and the cart, totals always in view.
 
-Every submitted entry goes to ``lane.enter`` synchronously, in arrival order: the line is
+Every submitted entry goes to ``lane.items.enter`` synchronously, in arrival order: the line is
 committed before it is drawn, and the next scan waits behind it in the queue.
 """
 
@@ -17,7 +17,7 @@ from pos_tui.domain.checkout import State
 from pos_tui.domain.money import format_amount
 from pos_tui.domain.permissions import Action
 from pos_tui.i18n import N_, _
-from pos_tui.lane import LaneView
+from pos_tui.services.lane import LaneView
 from pos_tui.tui.format import cart_rows, help_rows, item_figures, qty_prompt, suspended_row
 from pos_tui.tui.keymap import DEFAULT_KEYMAP
 from pos_tui.tui.screens.lane_screen import LaneScreen
@@ -93,7 +93,7 @@ class ItemsScreen(LaneScreen):
     def on_scan_entry_submitted(self, message: ScanEntry.Submitted) -> None:
         message.stop()
         if message.value.strip():
-            self.pos.run_intent(self.pos.lane.enter, message.value.strip())
+            self.pos.run_intent(self.pos.lane.items.enter, message.value.strip())
 
     def on_key(self, event: events.Key) -> None:
         department = self.departments.get(event.key)
@@ -101,7 +101,7 @@ class ItemsScreen(LaneScreen):
             return
         event.stop()
         event.prevent_default()
-        self.pos.run_intent(self.pos.lane.sell_department, department, self.take_entry())
+        self.pos.run_intent(self.pos.lane.items.sell_department, department, self.take_entry())
 
     def take_entry(self) -> str:
         """What the cashier typed before a command key; the entry is cleared for the next scan."""
@@ -125,27 +125,27 @@ class ItemsScreen(LaneScreen):
 
         def chosen(sku: str | None) -> None:
             if sku is not None:
-                self.pos.run_intent(lane.enter, prefix + sku)
+                self.pos.run_intent(lane.items.enter, prefix + sku)
 
-        self.app.push_screen(SearchModal(lane.search, lane.currency, text), chosen)
+        self.app.push_screen(SearchModal(lane.items.search, lane.currency, text), chosen)
 
     def action_price_check(self) -> None:
         lane = self.pos.lane
-        self.app.push_screen(PriceCheckModal(lane.price_check, lane.currency, self.take_entry()))
+        self.app.push_screen(PriceCheckModal(lane.items.price_check, lane.currency, self.take_entry()))
 
     def action_void_line(self) -> None:
         line = self.query_one(CartView).selected_line
         if line is None:
             self.say(_("No line to void: scan an item first"), error=True)
             return
-        self.pos.run_intent(self.pos.lane.void_line, line.line_no)
+        self.pos.run_intent(self.pos.lane.items.void_line, line.line_no)
 
     def action_suspend(self) -> None:
         lane = self.pos.lane
         if lane.state is State.ENTERING_ITEMS:
-            self.pos.run_intent(lane.suspend)
+            self.pos.run_intent(lane.items.suspend)
             return
-        held = lane.suspended()
+        held = lane.items.suspended()
         if not held:
             self.say(_("No sale is on hold"))
             return
@@ -156,31 +156,31 @@ class ItemsScreen(LaneScreen):
 
         def chosen(sale_id: int | None) -> None:
             if sale_id is not None:
-                self.pos.run_intent(lane.recall, sale_id)
+                self.pos.run_intent(lane.items.recall, sale_id)
 
         self.app.push_screen(RecallModal(rows), chosen)
 
     def action_reprint(self) -> None:
-        if self.pos.run_intent(self.pos.lane.request_reprint):
+        if self.pos.run_intent(self.pos.lane.receipts.request_reprint):
             self.pos.start_printing()
 
     def action_total(self) -> None:
-        self.pos.run_intent(self.pos.lane.total)
+        self.pos.run_intent(self.pos.lane.payments.total)
 
     def action_void_sale(self) -> None:
         lane = self.pos.lane
-        if lane.needs_approval(Action.VOID_SALE):
-            self.pos.run_intent(lane.void_sale)
+        if lane.people.needs_approval(Action.VOID_SALE):
+            self.pos.run_intent(lane.items.void_sale)
             return
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.pos.run_intent(lane.void_sale)
+                self.pos.run_intent(lane.items.void_sale)
 
         self.app.push_screen(ConfirmModal(_("Void the whole sale?")), answered)
 
     def action_lock(self) -> None:
-        self.pos.run_intent(self.pos.lane.lock)
+        self.pos.run_intent(self.pos.lane.people.lock)
 
     def action_discount(self) -> None:
         """F6: an amount or percent off the selected line or the whole sale, or a new price."""
@@ -196,11 +196,11 @@ class ItemsScreen(LaneScreen):
             if adjustment is None:
                 self.pos.say_after_box(_("No discount"))
             elif adjustment.kind == "line":
-                self.pos.run_intent(lane.discount_line, adjustment.line_no, adjustment.text)
+                self.pos.run_intent(lane.items.discount_line, adjustment.line_no, adjustment.text)
             elif adjustment.kind == "price":
-                self.pos.run_intent(lane.override_price, adjustment.line_no, adjustment.text)
+                self.pos.run_intent(lane.items.override_price, adjustment.line_no, adjustment.text)
             else:
-                self.pos.run_intent(lane.discount_sale, adjustment.text)
+                self.pos.run_intent(lane.items.discount_sale, adjustment.text)
 
         total = format_amount(view.totals.total, lane.currency, symbol=True)
         self.app.push_screen(DiscountModal(target, total), chosen)

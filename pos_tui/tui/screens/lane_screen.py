@@ -19,7 +19,7 @@ from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.status_header import StatusHeader
 
 if TYPE_CHECKING:
-    from pos_tui.lane import LaneView
+    from pos_tui.services.lane import LaneView
     from pos_tui.tui.app import PosApp
 
 

@@ -17,7 +17,7 @@ from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.scan_entry import ScanEntry
 
 if TYPE_CHECKING:
-    from pos_tui.lane import LaneView
+    from pos_tui.services.lane import LaneView
 
 USER_PROMPT = N_("User> ")
 
@@ -75,7 +75,7 @@ class LockScreen(LaneScreen):
             if value.strip():
                 self.ask_pin(value.strip())
             return
-        if self.pos.run_intent(self.pos.lane.sign_in, self.user, value):
+        if self.pos.run_intent(self.pos.lane.people.sign_in, self.user, value):
             self.ask_user()
 
     def ask_pin(self, user: str) -> None:

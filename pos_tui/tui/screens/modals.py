@@ -25,7 +25,7 @@ from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.scan_entry import CURSOR, ScanEntry
 
 if TYPE_CHECKING:
-    from pos_tui.lane import Approval
+    from pos_tui.domain.permissions import Approval
     from pos_tui.store.catalog import ProductInfo
     from pos_tui.store.sales import PaymentRecord
 
@@ -35,7 +35,7 @@ ResultT = TypeVar("ResultT")
 def lane_refusals() -> tuple[type[Exception], ...]:
     """What a lane method refuses with, each one line for the cashier. Imported on first use: the
     sign-in screen is drawn before the lane and its store are loaded."""
-    from pos_tui.lane import USER_ERRORS
+    from pos_tui.services.errors import USER_ERRORS
 
     return USER_ERRORS
 

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from pos_tui.i18n import N_, _
-from pos_tui.lane import LaneView
+from pos_tui.services.lane import LaneView
 from pos_tui.tui.format import payment_figures, payment_summary
 from pos_tui.tui.keymap import DEFAULT_KEYMAP
 from pos_tui.tui.screens.lane_screen import LaneScreen
@@ -67,7 +67,7 @@ class PaymentScreen(LaneScreen):
                  error=bool(message.value))
 
     def action_cash(self) -> None:
-        self.pos.run_intent(self.pos.lane.tender_cash, self.take_amount())
+        self.pos.run_intent(self.pos.lane.payments.tender_cash, self.take_amount())
 
     def action_card(self) -> None:
         self.pos.start_card(self.take_amount())
@@ -79,4 +79,4 @@ class PaymentScreen(LaneScreen):
         self.pos.open_resolution()
 
     def action_back(self) -> None:
-        self.pos.run_intent(self.pos.lane.back_to_items)
+        self.pos.run_intent(self.pos.lane.payments.back_to_items)

@@ -12,7 +12,7 @@ from textual.widgets import Static
 from pos_tui.domain.display_width import pad_cells
 from pos_tui.domain.money import format_amount
 from pos_tui.i18n import N_, _, ngettext
-from pos_tui.lane import LaneView
+from pos_tui.services.lane import LaneView
 from pos_tui.tui.keymap import DEFAULT_KEYMAP
 from pos_tui.tui.screens.lane_screen import LaneScreen
 from pos_tui.tui.widgets.message_line import MessageLine

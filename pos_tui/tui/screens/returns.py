@@ -28,7 +28,7 @@ from pos_tui.domain.errors import DomainError
 from pos_tui.domain.money import Currency, format_amount
 from pos_tui.domain.tender import method_name
 from pos_tui.i18n import N_, _, ngettext
-from pos_tui.lane import USER_ERRORS
+from pos_tui.services.errors import USER_ERRORS
 from pos_tui.store.sales import SETTLED
 from pos_tui.tui.format import figure_rows, labelled_lines, refund_title, return_row, waited_text
 from pos_tui.tui.screens.modals import LaneModal, Resolution, ResolveModal
@@ -40,7 +40,7 @@ from pos_tui.tui.widgets.scan_entry import ScanEntry
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from pos_tui.lane_settlement import ReturnView
+    from pos_tui.services.lane import ReturnView
     from pos_tui.store.returns import ReturnableLine, ReturnableSale
     from pos_tui.tui.app import PosApp
 
@@ -276,17 +276,17 @@ class ReturnDesk:
         """F7: go on with a return left unfinished on the lane, else look up a receipt."""
         if self.app.payment is not None:
             return
-        unfinished = self.app.ask_lane(self.lane.open_return)
+        unfinished = self.app.ask_lane(self.lane.returns.open_return)
         if unfinished is not None:
             self.carry_on(unfinished)
             return
-        self.app.push_screen(ReturnModal(self.lane.find_return, self.lane.currency), self.requested)
+        self.app.push_screen(ReturnModal(self.lane.returns.find_return, self.lane.currency), self.requested)
 
     def requested(self, request: ReturnRequest | None) -> None:
         if request is None:
             self.app.say_after_box(_("No return"))
             return
-        self.app.call_lane(self.lane.start_return, request.receipt_no, request.picks, to_cash=request.to_cash,
+        self.app.call_lane(self.lane.returns.start_return, request.receipt_no, request.picks, to_cash=request.to_cash,
                            then=self.carry_on)
 
     def carry_on(self, ret: ReturnView) -> None:
@@ -305,13 +305,13 @@ class ReturnDesk:
                                  partial(self.after_failed_refund, ret))
 
     def send_refund(self, ret: ReturnView) -> None:
-        attempt = self.app.ask_lane(self.lane.begin_refund, ret.return_id)
+        attempt = self.app.ask_lane(self.lane.payments.begin_refund, ret.return_id)
         if attempt is None:
             return
         run = RefundRun(attempt, _("refunding {amount} to {method}").format(
             amount=format_amount(attempt.amount, self.lane.currency, symbol=True), method=method_name(attempt.method)))
-        work = (partial(self.lane.run_refund, attempt, on_progress=self.app.report_progress, cancel=run.cancel)
-                if attempt.method == "card" else partial(self.lane.run_refund, attempt))
+        work = (partial(self.lane.payments.run_refund, attempt, on_progress=self.app.report_progress, cancel=run.cancel)
+                if attempt.method == "card" else partial(self.lane.payments.run_refund, attempt))
         self.app.push_screen(RefundWaitModal(run, self.lane.currency))
         self.app.start_payment(run, work)
 
@@ -319,7 +319,7 @@ class ReturnDesk:
         """The worker's outcome: committed by the lane, then the return's next step."""
         while any(isinstance(screen, RefundWaitModal) for screen in self.app.screen_stack):
             self.app.pop_screen()
-        self.app.call_lane(self.lane.finish_refund, run.attempt, outcome, then=self.carry_on)
+        self.app.call_lane(self.lane.payments.finish_refund, run.attempt, outcome, then=self.carry_on)
 
     def resolved(self, ret: ReturnView, answer: Resolution | None) -> None:
         if answer is None:
@@ -327,14 +327,14 @@ class ReturnDesk:
             self.app.say_after_box(_("The refund's outcome is still unknown: {key} resolves it (supervisor)").format(
                 key=key), error=True)
             return
-        self.app.call_lane(self.lane.resolve_refund, answer.payment_id, refunded=answer.charged,
+        self.app.call_lane(self.lane.payments.resolve_refund, answer.payment_id, refunded=answer.charged,
                            auth_code=answer.auth_code, then=self.carry_on)
 
     def after_failed_refund(self, ret: ReturnView, choice: str | None) -> None:
         if choice == "c":
-            self.app.call_lane(self.lane.refund_rest_in_cash, ret.return_id, then=self.carry_on)
+            self.app.call_lane(self.lane.payments.refund_rest_in_cash, ret.return_id, then=self.carry_on)
         elif choice == "x":
-            self.app.run_intent(self.lane.cancel_return, ret.return_id)
+            self.app.run_intent(self.lane.returns.cancel_return, ret.return_id)
         else:
             key = self.app.keymap.binding("items.return_sale").display_key
             self.app.say_after_box(_("The return waits for its refund: {key} goes on with it").format(key=key),

@@ -4,7 +4,7 @@ the blind close, X and Z reports, training mode) and the no-sale of F8.
 ``ShiftDesk`` drives them for the app: each step is a box over the item screen, then one lane
 call through ``call_lane`` (which fetches a supervisor's PIN when the lane asks for one). The
 close is blind: the count box shows no expected amount; the lane commits the count first and
-only its answer, ``ShiftClosed``, brings the expected amount and the over/short to the screen.
+only its answer, ``ClosedShift``, brings the expected amount and the over/short to the screen.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from pos_tui.tui.widgets.scan_entry import ScanEntry
 
 if TYPE_CHECKING:
     from pos_tui.domain.report import Report
-    from pos_tui.lane import LaneView
-    from pos_tui.lane_settlement import ShiftClosed
+    from pos_tui.services.lane import LaneView
+    from pos_tui.services.lane import ClosedShift
     from pos_tui.tui.app import PosApp
 
 
@@ -164,7 +164,7 @@ class ShiftClosedModal(LaneModal[None]):
 
     BINDINGS = [Binding("escape,enter", "close", N_("Close"), show=False)]
 
-    def __init__(self, closed: ShiftClosed, cur: Currency) -> None:
+    def __init__(self, closed: ClosedShift, cur: Currency) -> None:
         super().__init__()
         self.closed = closed
         self.cur = cur
@@ -207,7 +207,7 @@ class ShiftDesk:
             self.open_shift()
 
     def open_shift(self) -> None:
-        suggested = self.money(self.lane.suggested_float())
+        suggested = self.money(self.lane.shifts.suggested_float())
         box = CountModal(_("Open the shift: count the float"), _("Float> "),
                          _("Count the cash in the drawer. Enter alone: {amount}, the float it should hold. "
                            "F2 counts by denomination.").format(amount=suggested), self.lane.currency)
@@ -218,7 +218,7 @@ class ShiftDesk:
             self.app.say_after_box(_("No shift is open: sales wait until {key} then O counts the float").format(
                 key=self.menu_key()), error=True)
             return
-        self.app.call_lane(self.lane.open_shift, count.text, count.denominations, then=self.shift_changed)
+        self.app.call_lane(self.lane.shifts.open_shift, count.text, count.denominations, then=self.shift_changed)
 
     def shift_changed(self, view: LaneView) -> None:
         self.app.refresh_shift()
@@ -260,7 +260,7 @@ class ShiftDesk:
             "paid_out": (_("Paid out"), _("Cash taken from the drawer (a supplier paid, ...): the amount, then why."),
                          _("No paid out")),
         }[kind]
-        intent = self.lane.paid_in if kind == "paid_in" else self.lane.paid_out
+        intent = self.lane.shifts.paid_in if kind == "paid_in" else self.lane.shifts.paid_out
 
         def given(movement: CashMovement | None) -> None:
             if movement is None:
@@ -276,7 +276,7 @@ class ShiftDesk:
             if movement is None:
                 self.app.say_after_box(_("The drawer stays closed"))
                 return
-            self.app.call_lane(self.lane.no_sale, movement.reason, then=self.drawer_moved)
+            self.app.call_lane(self.lane.shifts.no_sale, movement.reason, then=self.drawer_moved)
 
         self.app.push_screen(MovementModal(_("No sale: open the drawer"), _("Why does the drawer open? (supervisor)"),
                                            amount=False), given)
@@ -289,7 +289,7 @@ class ShiftDesk:
 
     def close_shift(self) -> None:
         """The blind close: what blocks it is said first; the count box shows no expected amount."""
-        blockers = self.app.ask_lane(self.lane.shift_blockers)
+        blockers = self.app.ask_lane(self.lane.shifts.shift_blockers)
         if blockers is None:
             return
         if blockers:
@@ -306,20 +306,20 @@ class ShiftDesk:
         if count is None:
             self.app.say_after_box(_("The shift stays open"))
             return
-        self.app.call_lane(self.lane.close_shift, count.text, count.denominations, count.left_in_drawer,
+        self.app.call_lane(self.lane.shifts.close_shift, count.text, count.denominations, count.left_in_drawer,
                            then=self.shift_closed)
 
-    def shift_closed(self, closed: ShiftClosed) -> None:
+    def shift_closed(self, closed: ClosedShift) -> None:
         self.shift_changed(self.lane.view())
         self.app.push_screen(ShiftClosedModal(closed, self.lane.currency))
 
     # ------------------------------------------------------------------ training and reports
 
     def toggle_training(self) -> None:
-        self.app.call_lane(self.lane.set_training, not self.app.training, then=self.shift_changed)
+        self.app.call_lane(self.lane.shifts.set_training, not self.app.training, then=self.shift_changed)
 
     def report(self, kind: str) -> None:
-        intent = self.lane.x_report if kind == "X" else self.lane.z_report
+        intent = self.lane.reports.x_report if kind == "X" else self.lane.reports.z_report
         self.app.call_lane(intent, then=self.show_report)
 
     def show_report(self, report: Report) -> None:

@@ -20,7 +20,7 @@ from textual.widgets import Static
 
 from pos_tui.domain.money import format_amount
 from pos_tui.i18n import N_, _
-from pos_tui.lane import LaneView
+from pos_tui.services.lane import LaneView
 from pos_tui.tui.format import labelled_lines, payment_figures, payment_title, waited_text
 from pos_tui.tui.keymap import DEFAULT_KEYMAP
 from pos_tui.tui.screens.lane_screen import LaneScreen
@@ -132,7 +132,7 @@ class TerminalScreen(LaneScreen):
         if not run.is_card:
             return _("The customer confirms on the phone; the wallet ends the payment by itself.")
         cancel = self.pos.keymap.binding("terminal.cancel").display_key
-        if self.pos.lane.terminal.can_abort:
+        if self.pos.lane.ctx.terminal.can_abort:
             return _("The customer follows the terminal. {key} cancels the payment.").format(key=cancel)
         return _("The customer follows the terminal. To cancel: the Cancel key on the terminal ({key} tells how)."
                  ).format(key=cancel)

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import Iterator
 
 from pos_tui.config import WALLETS, Config
 from pos_tui.i18n import _
-
-if TYPE_CHECKING:
-    from pos_tui.lane import Lane
+from pos_tui.services.lane import Lane
 
 
 @dataclass
@@ -33,8 +31,6 @@ def lane_devices(config: Config, *, simulate_printer_to: Path | None = None) -> 
     with contextlib.ExitStack() as stack:
         printer_config = config.devices.printer
         if simulate_printer_to is not None:
-            from dataclasses import replace
-
             from pos_tui.devices.printer_sim import VirtualPrinter
 
             virtual = stack.enter_context(VirtualPrinter(width=printer_config.width, out=simulate_printer_to))
@@ -61,10 +57,10 @@ def lane_devices(config: Config, *, simulate_printer_to: Path | None = None) -> 
 
 
 @contextlib.contextmanager
-def opened_lane(config: Config, *, simulate_printer_to: Path | None = None) -> Iterator["Lane"]:
-    """Open the store, the devices and the lane; everything is closed again on exit. StoreError
-    (e.g. no users yet, the lane already running) or DeviceError say in one line what would not open."""
-    from pos_tui.lane import Lane
+def opened_lane(config: Config, *, simulate_printer_to: Path | None = None) -> Iterator[Lane]:
+    """Open the store, the devices and the lane, its receipt queue serving; everything is closed
+    again on exit. StoreError (e.g. no users yet, the lane already running) or DeviceError say in one
+    line what would not open."""
     from pos_tui.store import users
     from pos_tui.store.db import StoreError, close_database, open_database
     from pos_tui.store.lane_lock import holding_lane
@@ -75,6 +71,11 @@ def opened_lane(config: Config, *, simulate_printer_to: Path | None = None) -> I
             if not users.has_users():
                 raise StoreError(_("no users yet: run `pos-tui init --admin NAME` first"))
             with lane_devices(config, simulate_printer_to=simulate_printer_to) as devices:
-                yield Lane(config, printer=devices.printer, terminal=devices.terminal, wallets=devices.wallets)
+                lane = Lane(config, printer=devices.printer, terminal=devices.terminal, wallets=devices.wallets)
+                lane.receipts.serve_queue()
+                try:
+                    yield lane
+                finally:
+                    lane.events.close()
         finally:
             close_database()

@@ -16,30 +16,21 @@ from pathlib import Path
 from pos_tui.config import Config
 from pos_tui.devices.status import DeviceReport, check_devices
 from pos_tui.domain.barcodes import decode_embedded
-from pos_tui.domain.errors import DomainError
-from pos_tui.domain.money import MoneyError, format_amount, parse_amount
-from pos_tui.domain.permissions import Action, PermissionDenied, Role, required_role
+from pos_tui.domain.money import format_amount, parse_amount
+from pos_tui.domain.permissions import Action, Approval, Role, authorize, can, required_role
 from pos_tui.domain.report import HourTotal, Report
 from pos_tui.i18n import _
-from pos_tui.lane import Approval
-from pos_tui.lane_settlement import report_context
+from pos_tui.services.backup import backup_now
+from pos_tui.services.errors import AdminError
 from pos_tui.store import admin_queries, catalog_edits, reports, sales, users
 from pos_tui.store.admin_queries import UnknownPayment
-from pos_tui.store.backup import backup_into
 from pos_tui.store.busy import when_free
 from pos_tui.store.catalog import ProductInfo, get_by_sku
 from pos_tui.store.catalog_csv import parse_stock
-from pos_tui.store.db import StoreError, current_database
+from pos_tui.store.db import current_database
 from pos_tui.store.lane_lock import lane_running
+from pos_tui.store.reports import context_of
 from pos_tui.store.sale_totals import sale_totals
-
-
-class AdminError(Exception):
-    """Something the operator asked for that cannot happen; ``str()`` is one plain line."""
-
-
-# What a back-office method may refuse with; each one's str() is the line the operator reads.
-ADMIN_ERRORS: tuple[type[Exception], ...] = (AdminError, DomainError, MoneyError, StoreError)
 
 
 @dataclass(frozen=True)
@@ -74,10 +65,12 @@ class BackOffice:
         self.operator = None
 
     def needed(self, action: Action) -> Role:
+        """The least role ``action`` needs here (to say so on a menu)."""
         return required_role(action, self.config.security.supervisor_required_for)
 
     def may(self, action: Action) -> bool:
-        return self.operator is not None and self.operator.role >= self.needed(action)
+        return can(self.operator.role if self.operator else None, action,
+                   self.config.security.supervisor_required_for)
 
     def _signed_in(self) -> str:
         if self.operator is None:
@@ -87,8 +80,7 @@ class BackOffice:
     def _require(self, action: Action) -> str:
         """The operator's name when their role covers ``action``; PermissionDenied otherwise."""
         self._signed_in()
-        if not self.may(action):
-            raise PermissionDenied(action, self.needed(action))
+        authorize(self.operator.role, action, None, self.config.security.supervisor_required_for)
         return self.operator.name
 
     def money(self, minor: int) -> str:
@@ -164,7 +156,7 @@ class BackOffice:
     def x_report(self, day: dt.date) -> Report:
         """Every shift of this lane opened on ``day``, so far (journaled like any X report)."""
         actor = self._require(Action.X_REPORT)
-        return when_free(reports.x_report, report_context(self.config), self.clock(), day=day, actor=actor)
+        return when_free(reports.x_report, context_of(self.config), self.clock(), day=day, actor=actor)
 
     def z_report(self, day: dt.date) -> Report:
         """The Z report of ``day`` exactly as it was taken."""
@@ -174,7 +166,7 @@ class BackOffice:
     def take_z_report(self) -> Report:
         """Close today on this lane (refused while a shift is open or when today has its Z)."""
         actor = self._require(Action.Z_REPORT)
-        return when_free(reports.take_z_report, report_context(self.config), self.clock(), actor=actor)
+        return when_free(reports.take_z_report, context_of(self.config), self.clock(), actor=actor)
 
     def sales_by_hour(self, day: dt.date) -> tuple[HourTotal, ...]:
         """Paid sales of every lane on ``day``, per hour."""
@@ -197,9 +189,7 @@ class BackOffice:
         sec = self.config.security
         user = when_free(users.authenticate, name.strip(), pin, self.clock(), sec.max_attempts, sec.lockout_minutes)
         role = Role.parse(user.role)
-        needed = self.needed(Action.RESOLVE_PAYMENT)
-        if role < needed:
-            raise PermissionDenied(Action.RESOLVE_PAYMENT, needed)
+        authorize(role, Action.RESOLVE_PAYMENT, None, sec.supervisor_required_for)
         return Approval(user.name, role)
 
     def refuse_if_in_flight(self, unknown: UnknownPayment) -> None:
@@ -251,8 +241,4 @@ class BackOffice:
     def backup_now(self) -> Path:
         """Blocking (call from a worker): an online copy in the backup folder, integrity-checked;
         the oldest copies beyond ``[backup] keep`` are removed."""
-        actor = self._require(Action.BACKUP)
-        try:
-            return when_free(backup_into, self.config.backup_dir, keep=self.config.backup.keep, actor=actor)
-        finally:
-            current_database().close()  # this worker thread's own connection
+        return backup_now(self.config, actor=self._require(Action.BACKUP))

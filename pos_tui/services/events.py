@@ -1,0 +1,158 @@
+"""Lane events: what a lane tells its subscribers after the commit that makes it true.
+
+Each subscriber has its own thread and queue: ``publish`` only puts the event in each queue, so
+a scan never waits for a subscriber, and a slow or failing subscriber costs no other one its
+event. What must survive a crash is written in the same transaction as the fact (the print job
+beside the paid sale), never derived from an event: a subscriber that dies with the process
+finds its work in the store on the next start.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pos_tui.domain.cart import CartLine
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LaneEvent:
+    lane: int
+
+
+@dataclass(frozen=True)
+class LineAdded(LaneEvent):
+    sale_id: int
+    line: CartLine
+    total: int
+
+
+@dataclass(frozen=True)
+class LineVoided(LaneEvent):
+    sale_id: int
+    line: CartLine
+    total: int
+
+
+@dataclass(frozen=True)
+class SaleTotalled(LaneEvent):
+    sale_id: int
+    total: int
+
+
+@dataclass(frozen=True)
+class TenderStarted(LaneEvent):
+    sale_id: int
+    method: str
+    amount: int
+    reference: str
+
+
+@dataclass(frozen=True)
+class TenderSettled(LaneEvent):
+    """A tender's outcome committed: ``status`` approved, declined, cancelled or unknown."""
+
+    sale_id: int
+    method: str
+    amount: int
+    status: str
+    remaining: int
+
+
+@dataclass(frozen=True)
+class SalePaid(LaneEvent):
+    """A sale (or a return's refund) numbered and paid; its receipt is queued."""
+
+    sale_id: int
+    receipt_no: str
+    total: int
+    change: int
+
+
+@dataclass(frozen=True)
+class SaleVoided(LaneEvent):
+    sale_id: int
+
+
+@dataclass(frozen=True)
+class ReceiptsQueued(LaneEvent):
+    """A receipt waits to print (a reprint, or one the back office queued for this lane)."""
+
+
+@dataclass(frozen=True)
+class ReceiptsPrinted(LaneEvent):
+    """The receipt queue's turn ended: ``ok`` and the line the cashier reads."""
+
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class ShiftOpened(LaneEvent):
+    shift_id: int
+    float_amount: int
+
+
+@dataclass(frozen=True)
+class ShiftClosed(LaneEvent):
+    shift_id: int
+    counted: int
+    expected: int
+
+
+Handler = Callable[[LaneEvent], None]
+_STOP = object()
+
+
+class _Subscriber:
+    def __init__(self, name: str, handler: Handler, kinds: tuple[type[LaneEvent], ...]) -> None:
+        self.name = name
+        self.handler = handler
+        self.kinds = kinds
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._serve, name=f"lane-events-{name}", daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while (event := self.queue.get()) is not _STOP:
+            try:
+                self.handler(event)
+            except Exception:  # one subscriber's failure is its own: log it, take the next event
+                log.exception("lane event subscriber %s failed on %s", self.name, type(event).__name__)
+
+
+class EventBus:
+    """Delivers each published event to every subscriber that takes its kind, in publishing order,
+    each on the subscriber's own thread."""
+
+    def __init__(self) -> None:
+        self._subscribers: list[_Subscriber] = []
+        self._lock = threading.Lock()
+
+    def subscribe(self, name: str, handler: Handler, *kinds: type[LaneEvent]) -> None:
+        """``handler`` gets the events of ``kinds`` (every event when none is named)."""
+        with self._lock:
+            self._subscribers.append(_Subscriber(name, handler, kinds or (LaneEvent,)))
+
+    def subscribed(self, name: str) -> bool:
+        return any(s.name == name for s in self._subscribers)
+
+    def publish(self, event: LaneEvent) -> None:
+        for subscriber in self._subscribers:
+            if isinstance(event, subscriber.kinds):
+                subscriber.queue.put(event)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Let each subscriber finish what it was given, then stop its thread (at most ``timeout``)."""
+        with self._lock:
+            subscribers, self._subscribers = self._subscribers, []
+        for subscriber in subscribers:
+            subscriber.queue.put(_STOP)
+        for subscriber in subscribers:
+            if subscriber.thread is not threading.current_thread():
+                subscriber.thread.join(timeout)

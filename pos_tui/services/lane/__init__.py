@@ -1,0 +1,59 @@
+"""The cashier's lane: one flow per module, composed around one ``LaneContext``.
+
+``lane.items.enter("6901234567892")``, ``lane.payments.tender_cash("50")``,
+``lane.shifts.open_shift("500")``: each intent checks the state machine and the user's role,
+commits what changed (write before you show), then answers with a fresh ``LaneView`` and publishes
+lane events. Methods that talk to a device block: the screens call them from a worker thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from pos_tui.config import Config
+from pos_tui.domain.checkout import State
+from pos_tui.services.events import EventBus
+from pos_tui.services.lane.context import LaneContext, LaneView, PrintResult
+from pos_tui.services.lane.items import Items
+from pos_tui.services.lane.payments import Payments
+from pos_tui.services.lane.people import People
+from pos_tui.services.lane.receipts import Receipts
+from pos_tui.services.lane.reports import Reports
+from pos_tui.services.lane.returns import Returns, ReturnView
+from pos_tui.services.lane.shift import ClosedShift, ShiftDrawer
+
+__all__ = ["Lane", "LaneView", "PrintResult", "ReturnView", "ClosedShift"]
+
+
+class Lane:
+    def __init__(self, config: Config, printer=None, clock: Callable[[], dt.datetime] = dt.datetime.now, *,
+                 terminal=None, wallets: dict | None = None, events: EventBus | None = None) -> None:
+        self.ctx = LaneContext(config, clock, printer=printer, terminal=terminal, wallets=wallets, events=events)
+        self.people = People(self.ctx)
+        self.items = Items(self.ctx)
+        self.payments = Payments(self.ctx)
+        self.shifts = ShiftDrawer(self.ctx)
+        self.returns = Returns(self.ctx)
+        self.receipts = Receipts(self.ctx)
+        self.reports = Reports(self.ctx)
+
+    # What every screen reads of the lane, from the one context.
+    @property
+    def config(self) -> Config:
+        return self.ctx.config
+
+    @property
+    def currency(self):
+        return self.ctx.currency
+
+    @property
+    def state(self) -> State:
+        return self.ctx.state
+
+    @property
+    def events(self) -> EventBus:
+        return self.ctx.events
+
+    def view(self) -> LaneView:
+        return self.ctx.view()

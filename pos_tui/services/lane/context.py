@@ -1,0 +1,234 @@
+"""What every flow of the lane shares: the config and clock, the devices, who is signed in, the
+checkout state machine, the open sale as committed, the shift, and the line the cashier reads.
+
+The flows (items, payments, shift and drawer, returns, receipts, reports, people) each hold this
+one context; none holds another flow. ``view()`` is the snapshot a screen draws.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from pos_tui.config import WALLETS, Config
+from pos_tui.devices.training import TrainingTerminal, TrainingWallet
+from pos_tui.domain.cart import Cart, CartLine
+from pos_tui.domain.checkout import Checkout, State
+from pos_tui.domain.money import format_amount
+from pos_tui.domain.permissions import Action, Approval, Role, authorize
+from pos_tui.domain.tax import Totals, tax_breakdown
+from pos_tui.domain.tender import Balance, cash_due, method_name
+from pos_tui.i18n import _
+from pos_tui.services.errors import LaneError, PaidElsewhere
+from pos_tui.services.events import EventBus, LaneEvent, ReceiptsQueued
+from pos_tui.store import sales, shifts
+from pos_tui.store.shifts import ShiftRecord
+from pos_tui.store.users import UserInfo
+
+PHASE_STATE = {"items": State.ENTERING_ITEMS, "payment": State.CHOOSING_PAYMENT, "terminal": State.AWAITING_TERMINAL}
+_EMPTY_TOTALS = Totals(0, {}, 0, 0)
+
+
+@dataclass(frozen=True)
+class PrintResult:
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class LaneView:
+    """Everything a screen shows, as one immutable snapshot."""
+
+    state: State
+    user: str | None
+    role: Role | None
+    lines: tuple[CartLine, ...]
+    totals: Totals
+    item_count: int
+    paid: int
+    payments: tuple[sales.PaymentRecord, ...]
+    cash_due: int
+    pending_qty_milli: int | None
+    receipt_no: str | None
+    change: int
+    message: str
+    message_is_error: bool
+    unresolved: tuple[sales.PaymentRecord, ...] = ()
+
+    @property
+    def remaining(self) -> int:
+        return self.totals.total - self.paid
+
+
+@dataclass
+class OpenSale:
+    """The open sale as this lane holds it in memory: always what is committed. Its payments are
+    read once and again only after a payment is written."""
+
+    id: int
+    cart: Cart = field(default_factory=Cart)
+    _payments: tuple[sales.PaymentRecord, ...] | None = None
+
+    @property
+    def payments(self) -> tuple[sales.PaymentRecord, ...]:
+        if self._payments is None:
+            self._payments = tuple(sales.payments_of(self.id))
+        return self._payments
+
+    def payments_changed(self) -> None:
+        self._payments = None
+
+
+class LaneContext:
+    def __init__(self, config: Config, clock: Callable[[], dt.datetime], *, printer=None, terminal=None,
+                 wallets: dict | None = None, events: EventBus | None = None) -> None:
+        self.config = config
+        self.currency = config.currency
+        self.clock = clock
+        self.printer = printer
+        self.terminal = terminal
+        self.wallets: dict = wallets or {}
+        self._real_devices = (terminal, self.wallets)
+        self.events = events or EventBus()
+        self.user: UserInfo | None = None
+        self.role: Role | None = None
+        self.sale: OpenSale | None = None
+        self.pending_qty: int | None = None
+        self.receipt_no: str | None = None
+        self.change = 0
+        self.message = ""
+        self.message_is_error = False
+        self.drawer_to_open = False
+        self.checkout = self._restore()
+        self.shift: ShiftRecord | None = None
+        self.reload_shift()
+
+    @property
+    def lane_no(self) -> int:
+        return self.config.store.lane
+
+    def _restore(self) -> Checkout:
+        """Reopen the lane's open sale after a restart, behind the lock screen."""
+        record = sales.open_sale_on_lane(self.lane_no)
+        if record is None:
+            return Checkout()
+        self.sale = OpenSale(record.id, sales.load_cart(record.id))
+        self.message = _("Sale reopened with {count} lines: sign in to go on").format(count=len(self.sale.cart.lines))
+        return Checkout.restore(PHASE_STATE[record.phase], locked=True)
+
+    # ------------------------------------------------------------------ the view
+
+    @property
+    def state(self) -> State:
+        return self.checkout.state
+
+    def view(self) -> LaneView:
+        cart = self.sale.cart if self.sale else Cart()
+        payments = self.sale.payments if self.sale else ()
+        totals = self.totals(cart)
+        paid = Balance.of(totals.total, (p.amount for p in payments if p.status in sales.SETTLED)).paid
+        return LaneView(
+            state=self.checkout.state,
+            user=self.user.name if self.user else None,
+            role=self.role,
+            lines=cart.lines,
+            totals=totals,
+            item_count=cart.item_count,
+            paid=paid,
+            payments=payments,
+            cash_due=cash_due(max(totals.total - paid, 0), self.config.cash.rounding_step),
+            pending_qty_milli=self.pending_qty,
+            receipt_no=self.receipt_no,
+            change=self.change,
+            message=self.message,
+            message_is_error=self.message_is_error,
+            unresolved=tuple(p for p in payments if p.status in sales.UNRESOLVED),
+        )
+
+    def totals(self, cart: Cart) -> Totals:
+        return self.totals_of(cart.lines)
+
+    def totals_of(self, lines: Sequence[CartLine]) -> Totals:
+        """Subtotal, tax per rate and total of ``lines`` under the store's tax rules."""
+        if not lines:
+            return _EMPTY_TOTALS
+        return tax_breakdown(lines, self.config.tax.rates, self.config.tax.prices_include_tax)
+
+    def say(self, message: str, *, error: bool = False) -> LaneView:
+        self.message, self.message_is_error = message, error
+        return self.view()
+
+    def money(self, minor: int) -> str:
+        return format_amount(minor, self.currency, symbol=True)
+
+    def publish(self, event: LaneEvent) -> None:
+        self.events.publish(event)
+
+    # ------------------------------------------------------------------ who, and may they
+
+    def require_user(self) -> UserInfo:
+        if self.user is None:
+            raise LaneError(_("sign in first"))
+        return self.user
+
+    def authorize(self, action: Action, approval: Approval | None = None) -> str | None:
+        """None when the user may act alone; the approver's name when a valid approval covers it."""
+        return authorize(self.role, action, approval, self.config.security.supervisor_required_for)
+
+    # ------------------------------------------------------------------ the shift
+
+    def reload_shift(self) -> None:
+        """Read the lane's shift again (at start, at sign-in and after each shift intent): a scan
+        checks the one held here. A shift left in training mode keeps the lane on the training
+        stand-ins (a restart must not put a real card terminal behind TRAINING)."""
+        self.shift = shifts.open_shift_on_lane(self.lane_no)
+        self.use_training_devices(bool(self.shift and self.shift.training))
+
+    def require_shift(self) -> ShiftRecord:
+        if self.shift is None:
+            self.reload_shift()  # opened elsewhere since (the command line, a test's set-up)
+        if self.shift is None:
+            raise LaneError(_("no shift is open on this lane: open one by counting the float"))
+        return self.shift
+
+    @property
+    def training(self) -> bool:
+        return bool(self.shift and self.shift.training)
+
+    def use_training_devices(self, on: bool) -> None:
+        real_terminal, real_wallets = self._real_devices
+        if on:
+            self.terminal = TrainingTerminal()
+            self.wallets = {name: TrainingWallet(name) for name in WALLETS}
+        else:
+            self.terminal, self.wallets = real_terminal, real_wallets
+
+    def require_idle(self, doing: str) -> None:
+        """``doing`` is marked with N_ where it is written and shown in the lane's language here."""
+        if self.state is not State.IDLE:
+            raise LaneError(_("finish the sale before {doing}").format(doing=_(doing)))
+
+    # ------------------------------------------------------------------ payments made elsewhere
+
+    def pick_up_payment_elsewhere(self) -> None:
+        """At payment, before acting on the sale: if the back office has paid it meanwhile, move on to
+        printing its receipt (queued for this lane there) and raise PaidElsewhere."""
+        if self.sale is None or self.state is not State.CHOOSING_PAYMENT:
+            return
+        self.sale.payments_changed()  # the back office may have settled one of them meanwhile
+        record = sales.get_sale(self.sale.id)
+        if record.status != sales.PAID:
+            return
+        self.checkout = self.checkout.tender_settled(remaining=0)
+        self.receipt_no, self.change = record.receipt_no, 0
+        self.say(_("Paid in the back office (card resolved as charged). Receipt {receipt}")
+                 .format(receipt=record.receipt_no))
+        self.publish(ReceiptsQueued(self.lane_no))
+        raise PaidElsewhere(self.message)
+
+    def refuse_while_unresolved(self, view: LaneView) -> None:
+        if view.unresolved:
+            p = view.unresolved[0]
+            raise LaneError(_("the {method} payment of {amount} has an unknown outcome: a supervisor must resolve it "
+                              "first").format(method=method_name(p.method), amount=self.money(p.amount)))

@@ -1,0 +1,261 @@
+"""The sale's lines: scan, open-price departments, voids, hold and recall, price check, search,
+discounts and price overrides. Each intent checks the state and the role, commits, then answers
+with a fresh view (write before you show) and publishes what changed."""
+
+from __future__ import annotations
+
+from pos_tui.config import Department
+from pos_tui.domain.barcodes import BarcodeError, decode_embedded, is_gtin, validate_gtin
+from pos_tui.domain.cart import (
+    Cart, CartLine, OverLimit, check_line_amount, check_quantity, format_qty, line_amount, spread_discount,
+)
+from pos_tui.domain.checkout import State
+from pos_tui.domain.entry import parse_entry
+from pos_tui.domain.money import parse_amount, parse_rate
+from pos_tui.domain.permissions import Action, Approval
+from pos_tui.i18n import _
+from pos_tui.services.errors import LaneError, NeedsConfirmation
+from pos_tui.services.events import LineAdded, LineVoided, SaleVoided
+from pos_tui.services.lane.context import LaneContext, LaneView, OpenSale
+from pos_tui.store import catalog, sales
+from pos_tui.store.catalog import ProductInfo
+from pos_tui.store.users import UserInfo
+
+
+class Items:
+    def __init__(self, ctx: LaneContext) -> None:
+        self.ctx = ctx
+
+    # ------------------------------------------------------------------ adding lines
+
+    def enter(self, text: str, *, confirmed: bool = False) -> LaneView:
+        """The entry line: a barcode, PLU or SKU, optionally after a quantity ("3*code"); "3*" alone
+        sets the quantity for the next scan."""
+        ctx = self.ctx
+        user = ctx.require_user()
+        ctx.authorize(Action.SELL)
+        ctx.checkout.scan()  # guard: refuses outside IDLE / ENTERING_ITEMS
+        entry = parse_entry(text)
+        if not entry.code:
+            ctx.pending_qty = entry.qty_milli
+            return ctx.say(_("Quantity {qty}: now scan the item").format(qty=format_qty("each", entry.qty_milli)))
+        qty = entry.qty_milli if entry.qty_milli is not None else ctx.pending_qty
+        product, qty, unit_price, unit = self._resolve(entry.code, qty)
+        ctx.pending_qty = None
+        return self._add_line(user, product.id, product.sku, product.name, unit, qty, unit_price, product.tax,
+                              confirmed)
+
+    def _resolve(self, code: str, qty: int | None) -> tuple[ProductInfo, int, int, str]:
+        """The product a code names, the quantity, unit price and unit to sell it by (an embedded
+        code carries a price, sold as one item, or a weight in kg)."""
+        embedded = decode_embedded(code, self.ctx.config.barcodes.embedded) if len(code) == 13 else None
+        if embedded is not None:
+            product = catalog.find_by_code(embedded.item_code)
+            if product is None:
+                raise LaneError(_("item {item} of code {code} is not in the catalog").format(item=embedded.item_code, code=code))
+            _check_sellable(product)
+            if embedded.price is not None:
+                return product, qty or 1000, embedded.price, "each"
+            if qty is not None:
+                raise LaneError(_("code {code} carries its own weight: scan it without a quantity").format(code=code))
+            return product, embedded.weight_milli, product.price, "kg"
+        product = catalog.find_by_code(code)
+        if product is None:
+            if is_gtin(code):
+                try:
+                    validate_gtin(code)
+                except BarcodeError as exc:
+                    raise LaneError(_("{reason}: scan it again").format(reason=exc)) from None
+            raise LaneError(_("unknown code {code}").format(code=code))
+        _check_sellable(product)
+        if qty is None:
+            if product.unit == "kg":
+                raise LaneError(_("{name} is sold by weight: type the kg then * and scan (1.25*{code})").format(
+                    name=product.name, code=code))
+            qty = 1000
+        return product, qty, product.price, product.unit
+
+    def _add_line(self, user: UserInfo, product_id: int | None, sku: str, name: str, unit: str,
+                  qty: int, unit_price: int, tax: str, confirmed: bool) -> LaneView:
+        ctx = self.ctx
+        ctx.require_shift()
+        limits = ctx.config.limits
+        cart = ctx.sale.cart if ctx.sale else Cart()
+        new_cart = cart.add(product_id=product_id, sku=sku, name=name, unit=unit, qty_milli=qty,
+                            unit_price=unit_price, tax_code=tax)
+        line = new_cart.lines[-1]
+        if not confirmed:
+            try:
+                check_quantity(unit, qty, limits.max_quantity_milli, limits.max_weight_milli)
+                check_line_amount(line.amount, limits.max_line_amount, ctx.currency)
+            except OverLimit as exc:
+                raise NeedsConfirmation(_("{name}: {reason}. Add it anyway?").format(name=name, reason=exc)) from None
+        if line.tax_code not in ctx.config.tax.rates:
+            raise LaneError(_("{name} has tax code {code}, which is not configured").format(
+                name=name, code=repr(line.tax_code)))
+        record = sales.add_line(ctx.sale.id if ctx.sale else None, ctx.lane_no, line, user.name, ctx.clock())
+        ctx.sale = OpenSale(record.id, new_cart, ctx.sale.payments if ctx.sale else ())
+        ctx.checkout = ctx.checkout.scan()
+        ctx.receipt_no, ctx.change = None, 0
+        qty_note = f" x {format_qty(unit, qty)}" if qty != 1000 or unit == "kg" else ""
+        view = ctx.say(_("Added {name}{qty}  {amount}").format(name=name, qty=qty_note, amount=ctx.money(line.amount)))
+        ctx.publish(LineAdded(ctx.lane_no, record.id, line, view.totals.total))
+        return view
+
+    def sell_department(self, department: Department, amount_text: str, *, confirmed: bool = False) -> LaneView:
+        """An open-price item: the amount typed, then the department's key."""
+        user = self.ctx.require_user()
+        self.ctx.checkout.scan()
+        amount = parse_amount(amount_text, self.ctx.currency)
+        if amount <= 0:
+            raise LaneError(_("type the amount before the {department} key").format(department=department.name))
+        return self._add_line(user, None, f"DEPT-{department.code}", department.name, "each", 1000, amount,
+                              department.tax, confirmed)
+
+    # ------------------------------------------------------------------ voids, hold and recall
+
+    def void_line(self, line_no: int, approval: Approval | None = None, reason: str = "") -> LaneView:
+        ctx = self.ctx
+        user = ctx.require_user()
+        ctx.pick_up_payment_elsewhere()
+        if ctx.sale is None:
+            raise LaneError(_("no sale is open"))
+        if ctx.state is State.CHOOSING_PAYMENT:
+            approved_by = ctx.authorize(Action.VOID_LINE_AFTER_TOTAL, approval)
+            if ctx.view().paid:
+                raise LaneError(_("a payment has been taken: lines can no longer be voided"))
+        elif ctx.state is State.ENTERING_ITEMS:
+            approved_by = None
+        else:
+            raise LaneError(_("lines can be voided only while entering items or at payment"))
+        new_cart = ctx.sale.cart.void(line_no, reason or None)
+        sales.void_line(ctx.sale.id, line_no, user.name, ctx.clock(), reason, approved_by)
+        ctx.sale.cart = new_cart
+        line = new_cart.line(line_no)
+        view = ctx.say(_("Voided line {line_no}: {name}").format(line_no=line_no, name=line.name))
+        ctx.publish(LineVoided(ctx.lane_no, ctx.sale.id, line, view.totals.total))
+        return view
+
+    def void_sale(self, approval: Approval | None = None) -> LaneView:
+        ctx = self.ctx
+        user = ctx.require_user()
+        ctx.pick_up_payment_elsewhere()
+        approved_by = ctx.authorize(Action.VOID_SALE, approval)
+        if ctx.sale is None:
+            raise LaneError(_("no sale is open"))
+        next_state = ctx.checkout.void_sale(paid=ctx.view().paid)
+        sale_id = ctx.sale.id
+        sales.void_sale(sale_id, user.name, ctx.clock(), approved_by)
+        ctx.checkout, ctx.sale, ctx.pending_qty = next_state, None, None
+        ctx.publish(SaleVoided(ctx.lane_no, sale_id))
+        return ctx.say(_("Sale voided"))
+
+    def suspend(self) -> LaneView:
+        ctx = self.ctx
+        user = ctx.require_user()
+        ctx.authorize(Action.SUSPEND)
+        if ctx.sale is None:
+            raise LaneError(_("no sale is open"))
+        next_state = ctx.checkout.suspend(active_lines=len(ctx.sale.cart.active_lines))
+        sales.suspend_sale(ctx.sale.id, user.name)
+        ctx.checkout, ctx.sale = next_state, None
+        return ctx.say(_("Sale suspended: F5 recalls it"))
+
+    def suspended(self) -> list[tuple[sales.SaleRecord, int, int]]:
+        return sales.suspended_sales(self.ctx.lane_no)
+
+    def recall(self, sale_id: int) -> LaneView:
+        ctx = self.ctx
+        user = ctx.require_user()
+        ctx.authorize(Action.RECALL)
+        next_state = ctx.checkout.recall()
+        record = sales.recall_sale(sale_id, ctx.lane_no, user.name)
+        ctx.checkout, ctx.sale = next_state, OpenSale(record.id, sales.load_cart(record.id))
+        return ctx.say(_("Sale recalled: {count} lines").format(count=len(ctx.sale.cart.active_lines)))
+
+    # ------------------------------------------------------------------ looking things up
+
+    def price_check(self, code: str) -> ProductInfo:
+        product = catalog.find_by_code(code.strip())
+        if product is None:
+            raise LaneError(_("unknown code {code}").format(code=code.strip()))
+        return product
+
+    def search(self, text: str, limit: int = 50) -> list[ProductInfo]:
+        return catalog.search_by_name(text, limit) if text.strip() else []
+
+    # ------------------------------------------------------------------ discounts and price overrides
+
+    def _adjustable_cart(self) -> Cart:
+        ctx = self.ctx
+        if ctx.sale is None or ctx.state not in (State.ENTERING_ITEMS, State.CHOOSING_PAYMENT):
+            raise LaneError(_("discounts and price overrides need an open sale"))
+        if ctx.view().paid:
+            raise LaneError(_("a payment has been taken: prices and discounts can no longer change"))
+        return ctx.sale.cart
+
+    def _discount_amount(self, text: str, base: int) -> int:
+        if text.strip().endswith("%"):
+            return parse_rate(text).of(base)
+        return parse_amount(text, self.ctx.currency)
+
+    def _commit_lines(self, new_cart: Cart, changed: list[CartLine], kind: str, approved_by: str | None,
+                      detail: dict) -> None:
+        ctx = self.ctx
+        user = ctx.require_user()
+        sales.adjust_lines(ctx.sale.id, changed, kind=kind, actor=user.name, approved_by=approved_by, detail=detail)
+        ctx.sale.cart = new_cart
+
+    def discount_line(self, line_no: int, text: str, approval: Approval | None = None) -> LaneView:
+        """F6 on a line: an amount ("2.00") or a percent ("10%") off that line."""
+        approved_by = self.ctx.authorize(Action.DISCOUNT, approval)
+        cart = self._adjustable_cart()
+        line = cart.line(line_no)
+        discount = self._discount_amount(text, line.amount)
+        new_cart = cart.discount_line(line_no, discount)
+        self._commit_lines(new_cart, [new_cart.line(line_no)], "discount", approved_by,
+                           {"scope": "line", "entered": text.strip()})
+        return self.ctx.say(_("Discount {amount} on {name}").format(amount=self.ctx.money(discount), name=line.name))
+
+    def discount_sale(self, text: str, approval: Approval | None = None) -> LaneView:
+        """F6 on the sale: an amount or percent off the whole sale, shared over its lines."""
+        ctx = self.ctx
+        approved_by = ctx.authorize(Action.DISCOUNT, approval)
+        cart = self._adjustable_cart()
+        active = cart.active_lines
+        if not active:
+            raise LaneError(_("the sale has no items to discount"))
+        base = sum(line.net for line in active)
+        discount = self._discount_amount(text, base)
+        if not 0 < discount <= base:
+            raise LaneError(_("a sale discount must be above 0 and at most {maximum}").format(maximum=ctx.money(base)))
+        new_cart = cart
+        for line, share in zip(active, spread_discount(discount, [line.net for line in active])):
+            new_cart = new_cart.discount_line(line.line_no, line.discount + share)
+        changed = [new_cart.line(line.line_no) for line in active]
+        self._commit_lines(new_cart, changed, "discount", approved_by, {"scope": "sale", "entered": text.strip(),
+                                                                          "amount": discount})
+        return ctx.say(_("Discount {amount} on the sale").format(amount=ctx.money(discount)))
+
+    def override_price(self, line_no: int, price_text: str, approval: Approval | None = None) -> LaneView:
+        """A new unit price on a line. A lower price is kept as a discount off the catalog price,
+        so the receipt shows the original price and what was taken off; a higher one replaces it."""
+        ctx = self.ctx
+        approved_by = ctx.authorize(Action.PRICE_OVERRIDE, approval)
+        cart = self._adjustable_cart()
+        line = cart.line(line_no)
+        price = parse_amount(price_text, ctx.currency)
+        new_amount = line_amount(price, line.qty_milli)
+        if new_amount <= line.amount:
+            new_cart = cart.discount_line(line_no, line.amount - new_amount)
+        else:
+            new_cart = cart.discount_line(line_no, 0).override_price(line_no, price)
+        self._commit_lines(new_cart, [new_cart.line(line_no)], "price_override", approved_by,
+                           {"original_price": line.unit_price, "price": price})
+        return ctx.say(_("{name}: price {price} (was {was})").format(
+            name=line.name, price=ctx.money(price), was=ctx.money(line.unit_price)))
+
+
+def _check_sellable(product: ProductInfo) -> None:
+    if not product.active:
+        raise LaneError(_("{name} is not for sale (inactive)").format(name=product.name))

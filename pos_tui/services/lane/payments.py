@@ -1,0 +1,291 @@
+"""Taking the money, and giving it back: totalling, cash, card and wallet tenders of a sale, the
+refunds of a return, and a supervisor's word on an outcome nobody knows.
+
+Never charge twice: an attempt is committed as pending before the first byte goes to the terminal
+or the acquirer (``begin_*``), the dialogue runs in a worker (``run_*``, blocking), and its outcome
+is committed (``finish_*``) before the screen moves on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+
+from pos_tui.devices.terminal.base import APPROVED, DECLINED, UNKNOWN, Outcome, TerminalError, derive_reference
+from pos_tui.devices.wallet.base import REFUNDED, WalletOutcome, settle_wallet_payment
+from pos_tui.domain.checkout import State, TransitionError
+from pos_tui.domain.money import fee, parse_amount
+from pos_tui.domain.permissions import Action, Approval
+from pos_tui.domain.tender import cash_tender, check_limits, check_within_balance, method_name, wallet_for_code
+from pos_tui.i18n import _
+from pos_tui.services.errors import LaneError
+from pos_tui.services.events import SalePaid, SaleTotalled, TenderSettled, TenderStarted
+from pos_tui.services.lane.context import LaneContext, LaneView
+from pos_tui.services.lane.returns import ReturnView, announce_if_refunded, return_view
+from pos_tui.store import returns, sales
+
+log = logging.getLogger(__name__)
+
+
+def tender_label(method: str) -> str:
+    """"Card", "Cash", "Alipay": a method's name at the start of a line."""
+    name = method_name(method)
+    return name.capitalize() if method in ("cash", "card") else name
+
+
+class Payments:
+    def __init__(self, ctx: LaneContext) -> None:
+        self.ctx = ctx
+
+    # ------------------------------------------------------------------ the sale's tenders
+
+    def total(self) -> LaneView:
+        ctx = self.ctx
+        user = ctx.require_user()
+        if ctx.sale is None:
+            raise LaneError(_("no sale is open: scan an item first"))
+        next_state = ctx.checkout.total(active_lines=len(ctx.sale.cart.active_lines))
+        sales.set_phase(ctx.sale.id, "payment", user.name)
+        ctx.checkout, ctx.pending_qty = next_state, None
+        view = ctx.view()
+        ctx.publish(SaleTotalled(ctx.lane_no, ctx.sale.id, view.totals.total))
+        return ctx.say(_("Total {total}: type the amount, then the payment key").format(
+            total=ctx.money(view.totals.total)))
+
+    def back_to_items(self) -> LaneView:
+        ctx = self.ctx
+        user = ctx.require_user()
+        ctx.pick_up_payment_elsewhere()
+        next_state = ctx.checkout.back_to_items(paid=ctx.view().paid)
+        sales.set_phase(ctx.sale.id, "items", user.name)
+        ctx.checkout = next_state
+        return ctx.say(_("Back to items"))
+
+    def tender_cash(self, amount_text: str = "") -> LaneView:
+        """Cash: the amount handed over (empty = the balance, rounded to the cash step)."""
+        ctx = self.ctx
+        user = ctx.require_user()
+        ctx.authorize(Action.TENDER)
+        if ctx.state is not State.CHOOSING_PAYMENT or ctx.sale is None:
+            raise TransitionError("tender_settled", ctx.state)
+        ctx.pick_up_payment_elsewhere()
+        view = ctx.view()
+        ctx.refuse_while_unresolved(view)
+        step = ctx.config.cash.rounding_step
+        tendered = parse_amount(amount_text, ctx.currency) if amount_text.strip() else view.cash_due
+        method = ctx.config.payments["cash"]
+        if not method.enabled:
+            raise LaneError(_("cash is not accepted at this store"))
+        tender = cash_tender(view.remaining, tendered, step)
+        check_limits("cash", tender.applied, method.min_amount, method.max_amount, ctx.currency)
+        remaining_after = view.remaining - tender.applied
+        next_state = ctx.checkout.tender_settled(remaining=0) if remaining_after <= 0 else ctx.checkout
+        sale_id = ctx.sale.id
+        receipt_no = sales.take_cash(
+            sale_id, amount=tender.applied, tendered=tender.tendered, change=tender.change,
+            remaining_after=remaining_after, total=view.totals.total, tax_total=view.totals.tax_total,
+            actor=user.name, now=ctx.clock(),
+        )
+        ctx.sale.payments_changed()
+        ctx.publish(TenderSettled(ctx.lane_no, sale_id, "cash", tender.applied, APPROVED, max(remaining_after, 0)))
+        if receipt_no is None:
+            return ctx.say(_("Cash {amount} taken; balance {balance}").format(
+                amount=ctx.money(tender.tendered), balance=ctx.money(remaining_after)))
+        ctx.checkout, ctx.receipt_no, ctx.change = next_state, receipt_no, tender.change
+        ctx.publish(SalePaid(ctx.lane_no, sale_id, receipt_no, view.totals.total, tender.change))
+        return ctx.say(_("Paid. Change {change}  Receipt {receipt}").format(
+            change=ctx.money(tender.change), receipt=receipt_no))
+
+    def _electronic_amount(self, method: str, amount_text: str, view: LaneView) -> int:
+        """The amount for a card or wallet tender: typed, or the balance; checked against the limits
+        and the balance before anything is sent."""
+        ctx = self.ctx
+        settings = ctx.config.payments[method]
+        if not settings.enabled:
+            raise LaneError(_("{method} is not accepted at this store").format(method=method_name(method)))
+        amount = parse_amount(amount_text, ctx.currency) if amount_text.strip() else view.remaining
+        check_limits(method, amount, settings.min_amount, settings.max_amount, ctx.currency)
+        check_within_balance(method, amount, view.remaining, ctx.currency)
+        return amount
+
+    def begin_card(self, amount_text: str = "") -> sales.PaymentRecord:
+        """F3: commit a pending card attempt, then the screen runs ``run_card`` in a worker."""
+        return self._begin_electronic("card", amount_text)
+
+    def begin_wallet(self, code: str, amount_text: str = "") -> tuple[sales.PaymentRecord, str]:
+        """F4: the customer's payment code picks Alipay or WeChat Pay; commit a pending attempt."""
+        method = wallet_for_code(code)
+        if method not in self.ctx.wallets:
+            raise LaneError(_("{method} is not set up on this lane").format(method=method_name(method)))
+        return self._begin_electronic(method, amount_text), code.strip()
+
+    def _begin_electronic(self, method: str, amount_text: str) -> sales.PaymentRecord:
+        ctx = self.ctx
+        user = ctx.require_user()
+        ctx.authorize(Action.TENDER)
+        if method == "card" and ctx.terminal is None:
+            raise LaneError(_("card payments: no card terminal is configured on this lane"))
+        if ctx.state is not State.CHOOSING_PAYMENT or ctx.sale is None:
+            raise TransitionError("send_to_terminal", ctx.state)
+        ctx.pick_up_payment_elsewhere()
+        view = ctx.view()
+        ctx.refuse_while_unresolved(view)
+        amount = self._electronic_amount(method, amount_text, view)
+        settings = ctx.config.payments[method]
+        next_state = ctx.checkout.send_to_terminal(unresolved=0)
+        reference = derive_reference(uuid.uuid4().hex)
+        attempt = sales.begin_attempt(ctx.sale.id, method=method, amount=amount,
+                                      fee=fee(amount, settings.fee_rate, settings.fee_cap), reference=reference,
+                                      actor=user.name, now=ctx.clock())
+        ctx.sale.payments_changed()
+        ctx.checkout = next_state
+        ctx.publish(TenderStarted(ctx.lane_no, ctx.sale.id, method, amount, reference))
+        waiting = _("{method} {amount}: follow the terminal") if method == "card" else \
+            _("{method} {amount}: waiting for the customer")
+        ctx.say(waiting.format(method=tender_label(method), amount=ctx.money(amount)))
+        return attempt
+
+    def run_card(self, attempt: sales.PaymentRecord, on_progress=None, cancel: threading.Event | None = None):
+        """Blocking: the card dialogue with the terminal (call from a worker thread)."""
+        try:
+            return self.ctx.terminal.pay(attempt.amount, self.ctx.currency.numeric, attempt.reference, on_progress,
+                                         cancel)
+        except TerminalError as exc:  # the driver refused to send anything: nothing was charged
+            return Outcome(DECLINED, reason=str(exc))
+        except Exception as exc:  # a driver bug must not look like a decline: money may have moved
+            log.exception("terminal failed during attempt %s", attempt.reference)
+            return Outcome(UNKNOWN, reason=_("terminal error: {error}").format(error=exc))
+
+    def run_wallet(self, attempt: sales.PaymentRecord, code: str, sleep=time.sleep):
+        """Blocking: pay, poll, and reverse on timeout through the wallet gateway (call from a worker)."""
+        try:
+            return settle_wallet_payment(self.ctx.wallets[attempt.method], code, attempt.amount,
+                                         self.ctx.currency.code, attempt.reference, poll_interval=2.0, max_wait=60.0,
+                                         sleep=sleep)
+        except Exception as exc:
+            log.exception("wallet failed during attempt %s", attempt.reference)
+            return WalletOutcome(UNKNOWN, reason=_("wallet error: {error}").format(error=exc))
+
+    def finish_payment(self, attempt: sales.PaymentRecord, outcome) -> LaneView:
+        """Commit what the terminal or wallet said, then move the screen (never before the commit)."""
+        ctx = self.ctx
+        user = ctx.require_user()
+        status = outcome.status if outcome.status in sales.OUTCOMES else UNKNOWN
+        view = ctx.view()
+        receipt_no = sales.record_outcome(
+            attempt.id, status=status, reason=outcome.reason, masked_pan=getattr(outcome, "masked_pan", ""),
+            auth_code=getattr(outcome, "auth_code", ""), terminal_ref=getattr(outcome, "terminal_ref", ""),
+            wallet_txn=getattr(outcome, "transaction_id", ""), totals=(view.totals.total, view.totals.tax_total),
+            actor=user.name, now=ctx.clock(),
+        )
+        ctx.sale.payments_changed()
+        result = APPROVED if status == APPROVED else UNKNOWN if status == UNKNOWN else DECLINED
+        remaining = ctx.view().remaining
+        ctx.checkout = ctx.checkout.terminal_result(result, remaining=remaining)
+        ctx.publish(TenderSettled(ctx.lane_no, attempt.sale_id, attempt.method, attempt.amount, status,
+                                  max(remaining, 0)))
+        label = tender_label(attempt.method)
+        if receipt_no is not None:
+            ctx.receipt_no, ctx.change = receipt_no, 0
+            ctx.publish(SalePaid(ctx.lane_no, attempt.sale_id, receipt_no, view.totals.total, 0))
+            return ctx.say(_("{method} approved. Paid. Receipt {receipt}").format(method=label, receipt=receipt_no))
+        if status == APPROVED:
+            return ctx.say(_("{method} {amount} approved; balance {balance}").format(
+                method=label, amount=ctx.money(attempt.amount), balance=ctx.money(remaining)))
+        if status == UNKNOWN:
+            return ctx.say(_("{method} outcome UNKNOWN ({reason}): a supervisor must check the terminal's last "
+                             "ticket").format(method=label, reason=outcome.reason), error=True)
+        refused = _("{method} cancelled: {reason}") if status == "cancelled" else _("{method} declined: {reason}")
+        return ctx.say(refused.format(method=label, reason=outcome.reason), error=True)
+
+    def resolve_payment(self, payment_id: int, *, charged: bool, auth_code: str = "",
+                        approval: Approval | None = None) -> LaneView:
+        """A supervisor settles an unknown outcome from the terminal's own last ticket."""
+        ctx = self.ctx
+        user = ctx.require_user()
+        ctx.pick_up_payment_elsewhere()
+        approved_by = ctx.authorize(Action.RESOLVE_PAYMENT, approval) or user.name
+        if charged and not auth_code.strip():
+            raise LaneError(_("enter the auth code printed on the terminal's ticket"))
+        view = ctx.view()
+        receipt_no = sales.resolve_attempt(payment_id, charged=charged, auth_code=auth_code.strip(),
+                                           supervisor=approved_by, totals=(view.totals.total, view.totals.tax_total),
+                                           actor=user.name, now=ctx.clock())
+        ctx.sale.payments_changed()
+        if receipt_no is not None:
+            ctx.checkout = ctx.checkout.tender_settled(remaining=0)
+            ctx.receipt_no, ctx.change = receipt_no, 0
+            ctx.publish(SalePaid(ctx.lane_no, ctx.sale.id, receipt_no, view.totals.total, 0))
+            return ctx.say(_("Payment confirmed as charged. Paid. Receipt {receipt}").format(receipt=receipt_no))
+        return ctx.say(_("Payment confirmed as charged") if charged else _("Payment marked as not charged"))
+
+    # ------------------------------------------------------------------ a return's refunds
+
+    def begin_refund(self, return_id: int) -> returns.RefundAttempt | None:
+        """Commit the next card or wallet refund as pending (before it is sent); None when the
+        return needs no more of them."""
+        user = self.ctx.require_user()
+        return returns.begin_refund(return_id, derive_reference(uuid.uuid4().hex), actor=user.name,
+                                    now=self.ctx.clock())
+
+    def run_refund(self, attempt: returns.RefundAttempt, on_progress=None, cancel: threading.Event | None = None):
+        """Blocking: the card credit on the terminal, or the wallet's refund (call from a worker)."""
+        ctx = self.ctx
+        try:
+            if attempt.method == "card":
+                return ctx.terminal.refund(attempt.amount, ctx.currency.numeric, attempt.reference, on_progress,
+                                           cancel)
+            outcome = ctx.wallets[attempt.method].refund(attempt.original_reference, attempt.amount,
+                                                         attempt.reference)
+            status = {REFUNDED: APPROVED}.get(outcome.status, outcome.status)
+            return WalletOutcome(status if status in (APPROVED, DECLINED) else UNKNOWN, outcome.transaction_id,
+                                 outcome.reason or ("" if status == APPROVED else _("no answer")))
+        except Exception as exc:  # a driver bug must not look like a decline: money may have moved
+            log.exception("refund failed during attempt %s", attempt.reference)
+            return Outcome(UNKNOWN, reason=_("refund error: {error}").format(error=exc))
+
+    def finish_refund(self, attempt: returns.RefundAttempt, outcome) -> ReturnView:
+        """Commit what the terminal or wallet said about the refund, then answer."""
+        ctx = self.ctx
+        user = ctx.require_user()
+        status = outcome.status if outcome.status in sales.OUTCOMES else UNKNOWN
+        returns.record_refund_outcome(
+            attempt.id, status=status, reason=outcome.reason, masked_pan=getattr(outcome, "masked_pan", ""),
+            auth_code=getattr(outcome, "auth_code", ""), terminal_ref=getattr(outcome, "terminal_ref", ""),
+            wallet_txn=getattr(outcome, "transaction_id", ""), actor=user.name, now=ctx.clock(),
+        )
+        label = method_name(attempt.method)
+        if status == APPROVED:
+            message = _("{method} refund of {amount} approved").format(method=label, amount=ctx.money(attempt.amount))
+        elif status == UNKNOWN:
+            message = _("{method} refund outcome UNKNOWN ({reason}): a supervisor must check the terminal's last "
+                        "ticket").format(method=label, reason=outcome.reason)
+        else:
+            refused = _("{method} refund cancelled: {reason}; refund in cash with a supervisor") \
+                if status == "cancelled" else _("{method} refund declined: {reason}; refund in cash with a supervisor")
+            message = refused.format(method=label, reason=outcome.reason)
+        return announce_if_refunded(ctx, return_view(ctx, attempt.sale_id, message))
+
+    def resolve_refund(self, payment_id: int, *, refunded: bool, auth_code: str = "",
+                       approval: Approval | None = None) -> ReturnView:
+        ctx = self.ctx
+        user = ctx.require_user()
+        approved_by = ctx.authorize(Action.RESOLVE_PAYMENT, approval) or user.name
+        if refunded and not auth_code.strip():
+            raise LaneError(_("enter the auth code printed on the terminal's ticket"))
+        return_id = returns.resolve_refund(payment_id, refunded=refunded, auth_code=auth_code.strip(),
+                                           supervisor=approved_by, actor=user.name, now=ctx.clock())
+        return announce_if_refunded(ctx, return_view(
+            ctx, return_id, _("Refund confirmed") if refunded else _("Refund marked as not made")))
+
+    def refund_rest_in_cash(self, return_id: int, approval: Approval | None = None) -> ReturnView:
+        """What the return still owes, paid from the drawer (supervisor)."""
+        ctx = self.ctx
+        user = ctx.require_user()
+        approved_by = ctx.authorize(Action.REFUND, approval)
+        returns.refund_rest_in_cash(return_id, actor=user.name, approved_by=approved_by, now=ctx.clock())
+        return announce_if_refunded(ctx, return_view(ctx, return_id, _("Refunded in cash")))
+
+

@@ -1,0 +1,174 @@
+"""Receipts: what a paid sale (or a refund) prints, the lane's print queue, reprints.
+
+The queue is the first lane-event subscriber (``ReceiptQueue``): a paid sale's print job is
+committed with the sale, and the queue prints it on its own thread once told, then publishes how it
+went. A printer failure never undoes a sale: the job stays queued for F9.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import replace
+
+from pos_tui.config import Config
+from pos_tui.devices.receipt import ReceiptData, ReceiptLine, ReceiptPayment, ReceiptTax
+from pos_tui.domain.permissions import Action
+from pos_tui.domain.tender import method_name
+from pos_tui.i18n import _, ngettext
+from pos_tui.services.errors import LaneError
+from pos_tui.services.events import LaneEvent, ReceiptsPrinted, ReceiptsQueued, SalePaid
+from pos_tui.services.lane.context import LaneContext, LaneView, PrintResult
+from pos_tui.services.lane.payments import tender_label
+from pos_tui.store import sales
+from pos_tui.store.db import checkpoint
+from pos_tui.store.sale_totals import sale_totals
+
+log = logging.getLogger(__name__)
+QUEUE_NAME = "receipt-queue"
+
+
+def receipt_for_sale(sale_id: int, config: Config, *, reprint: bool = False) -> tuple[ReceiptData, bool]:
+    """The receipt of a paid sale, and whether cash was taken (the drawer opens for cash)."""
+    sale = sales.get_sale(sale_id)
+    cart = sales.load_cart(sale_id)
+    totals = sale_totals(sale_id, config.tax.rates, config.tax.prices_include_tax)
+    payments = [p for p in sales.payments_of(sale_id) if p.status in sales.SETTLED]
+    store = config.store
+    return (
+        ReceiptData(
+            store_name=store.name,
+            address=store.address,
+            tax_id=store.tax_id,
+            lane=sale.lane,
+            cashier=sale.cashier,
+            when=sale.closed_at or sale.opened_at,
+            receipt_number=sale.receipt_no or "",
+            lines=tuple(
+                ReceiptLine(line.name, line.qty_milli, line.unit, line.unit_price, line.net, line.discount)
+                for line in cart.active_lines
+            ),
+            subtotal=totals.subtotal,
+            taxes=tuple(
+                ReceiptTax(code, str(config.tax.rates[code]), amount) for code, amount in totals.tax_by_rate.items()
+            ),
+            total=totals.total,
+            payments=tuple(
+                ReceiptPayment(
+                    label=tender_label(p.method),
+                    amount=p.tendered if p.method == "cash" and p.tendered else p.amount,
+                    masked_pan=p.masked_pan,
+                    auth_code=p.auth_code,
+                    terminal_ref=p.terminal_ref,
+                    wallet=method_name(p.method) if p.wallet_txn else None,
+                    transaction_id=p.wallet_txn,
+                )
+                for p in payments
+            ),
+            change=sale.change,
+            footer=store.receipt_footer,
+            currency=config.currency,
+            tax_included=config.tax.prices_include_tax,
+            reprint=reprint,
+        ),
+        any(p.method == "cash" for p in payments),
+    )
+
+
+class Receipts:
+    def __init__(self, ctx: LaneContext) -> None:
+        self.ctx = ctx
+        self._print_lock = threading.Lock()
+
+    def receipt_for_job(self, job: sales.PrintJobRecord) -> tuple[ReceiptData, bool]:
+        """The receipt a print job prints: a sale's, a refund's, or a training one."""
+        data, cash = receipt_for_sale(job.sale_id, self.ctx.config, reprint=job.kind == "reprint")
+        kind = sales.receipt_kind(job.sale_id)
+        return replace(data, refund=kind.refund, training=kind.training, original_receipt=kind.original_receipt), cash
+
+    def print_pending(self) -> PrintResult:
+        """Blocking: print every queued receipt of this lane; a failure leaves the job queued for F9.
+        Then, between customers, fold the write-ahead log into the database (``db.checkpoint``)."""
+        try:
+            return self._print_jobs()
+        finally:
+            checkpoint()
+
+    def _print_jobs(self) -> PrintResult:
+        ctx = self.ctx
+        with self._print_lock:
+            jobs = sales.pending_print_jobs(ctx.lane_no)
+            if not jobs:
+                return PrintResult(True, "")
+            if ctx.printer is None:
+                for job in jobs:
+                    sales.mark_print_skipped(job.id)
+                return PrintResult(True, _("no receipt printer configured"))
+            printed = 0
+            for job in jobs:
+                data, cash = self.receipt_for_job(job)
+                doc = self._layout(data)
+                try:
+                    ctx.printer.print_receipt(doc, open_drawer=cash and job.kind == "sale")
+                except Exception as exc:  # any device failure: the sale is done, the receipt waits
+                    reason = str(exc) or type(exc).__name__
+                    log.warning("receipt %s not printed: %s", data.receipt_number, reason)
+                    sales.mark_print_failed(job.id, reason)
+                    return PrintResult(False, _("Receipt {receipt} not printed: {reason}. F9 prints it").format(
+                        receipt=data.receipt_number, reason=reason))
+                sales.mark_printed(job.id, ctx.clock())
+                printed += 1
+            return PrintResult(True, ngettext("Printed {count} receipt", "Printed {count} receipts", printed).format(
+                count=printed))
+
+    def _layout(self, data: ReceiptData):
+        from pos_tui.devices.receipt import layout_receipt
+
+        return layout_receipt(data, self.ctx.config.devices.printer.width)
+
+    def finish_printing(self, result: PrintResult | None = None) -> LaneView:
+        """PRINTING -> IDLE once the receipt went out (or was queued)."""
+        ctx = self.ctx
+        ctx.checkout = ctx.checkout.printed()
+        ctx.sale = None
+        note = _("Sale {receipt} done. Change {change}").format(receipt=ctx.receipt_no, change=ctx.money(ctx.change)) \
+            if ctx.receipt_no else _("Done")
+        if result is not None and not result.ok:
+            return ctx.say(result.message, error=True)
+        return ctx.say(note)
+
+    def request_reprint(self) -> LaneView:
+        """F9: print what is queued (a receipt the printer missed); else a copy of the last receipt."""
+        ctx = self.ctx
+        user = ctx.require_user()
+        ctx.authorize(Action.REPRINT)
+        if sales.pending_print_jobs(ctx.lane_no):
+            ctx.publish(ReceiptsQueued(ctx.lane_no))
+            return ctx.say(_("Printing the waiting receipt…"))
+        last = sales.last_paid_sale(ctx.lane_no)
+        if last is None:
+            raise LaneError(_("no receipt to reprint yet"))
+        sales.queue_reprint(last.id, user.name, ctx.clock())
+        ctx.publish(ReceiptsQueued(ctx.lane_no))
+        return ctx.say(_("Reprinting receipt {receipt}…").format(receipt=last.receipt_no))
+
+    def waiting_receipts(self) -> int:
+        return len(sales.pending_print_jobs(self.ctx.lane_no))
+
+    def serve_queue(self) -> None:
+        """Subscribe the receipt queue to this lane's events (once): a paid sale or a queued receipt
+        is printed on the queue's thread, and ``ReceiptsPrinted`` says how it went."""
+        events = self.ctx.events
+        if events.subscribed(QUEUE_NAME):
+            return
+
+        def print_queued(event: LaneEvent) -> None:
+            try:
+                result = self.print_pending()
+            except Exception as exc:  # the store or the layout failed: the jobs stay queued for F9
+                log.exception("receipt queue failed")
+                result = PrintResult(False, _("receipt not printed: {error}. F9 prints it").format(
+                    error=str(exc) or type(exc).__name__))
+            events.publish(ReceiptsPrinted(self.ctx.lane_no, result.ok, result.message))
+
+        events.subscribe(QUEUE_NAME, print_queued, SalePaid, ReceiptsQueued)
