@@ -1,7 +1,9 @@
-"""Launch-to-ready of a bare Textual app shaped like the lane's item screen.
+"""Launch-to-ready of two bare Textual apps: the floors the lane's start-up is compared with.
 
-The baseline the lane's start-up is compared with: the same layout (header, boxed cart,
-totals, entry, message, keys) built from Textual's own widgets, nothing else imported.
+- the lane's layout: the same layout as the lane's item screen (header, boxed cart, totals,
+  entry, message, keys) built from Textual's own widgets, nothing else imported;
+- the minimal app: Header, Static, Input, DataTable and Footer, Textual's stock widgets with no
+  CSS, timed to its first screen.
 
     python benchmarks/bare_app.py [--runs 10] [--term linux]
 
@@ -25,9 +27,12 @@ import sys
 import termios
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 READY_FD_ENV = "POS_TUI_READY_FD"
+BARE_ARGV = [sys.executable, os.path.abspath(__file__), "--child"]  # the lane's layout
+MINIMAL_ARGV = [*BARE_ARGV, "--minimal"]  # Header, Static, Input, DataTable, Footer
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,29 @@ def run_bare_app() -> None:
     BareLane().run()
 
 
+def run_minimal_app() -> None:
+    """The minimal floor: Header, Static, Input, DataTable, Footer; ready once its first frame is drawn."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import DataTable, Footer, Header, Input, Static
+
+    class MinimalApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Header()
+            yield Static("Ready")
+            yield Input()
+            yield DataTable()
+            yield Footer()
+
+        def on_mount(self) -> None:
+            self.call_after_refresh(self.ready)
+
+        def ready(self) -> None:
+            report_ready()
+            self.exit()
+
+    MinimalApp().run()
+
+
 def run_echo_app() -> None:
     """The floor of scan_latency.py: a stock Input; each entry submitted is appended to a Static
     as "entry N: <text>" (its count shows as "entries: N") and drawn. It runs until stopped."""
@@ -127,34 +155,39 @@ def run_echo_app() -> None:
     EchoLane().run()
 
 
-def measure_launch(argv: list[str], runs: int, term: str = "xterm-256color", stages: int = 1) -> list[LaunchRun]:
+def measure_launch(argv: list[str], runs: int, term: str = "xterm-256color", stages: int = 1,
+                   preexec_fn: Callable[[], None] | None = None) -> list[LaunchRun]:
     """Start ``argv`` ``runs`` times on a fresh 80x24 pty; time spawn -> the child's ready line
     (and, with ``stages=2``, its second line)."""
     results = []
     for _ in range(runs):
-        results.append(_launch_once(argv, term, stages))
+        results.append(_launch_once(argv, term, stages, preexec_fn))
     return results
 
 
 def spawn_on_pty(argv: list[str], term: str, env: dict[str, str] | None = None,
-                 pass_fds: tuple[int, ...] = ()) -> tuple[subprocess.Popen, int, float]:
+                 pass_fds: tuple[int, ...] = (),
+                 preexec_fn: Callable[[], None] | None = None) -> tuple[subprocess.Popen, int, float]:
     """Start ``argv`` on a new 80x24 pseudo-terminal (stdin, stdout and stderr); returns the child,
     the pty's master side and the monotonic time just before the spawn. ``env`` is laid over this
-    environment; COLUMNS, LINES and TEXTUAL_FPS are not passed on unless ``env`` sets them."""
+    environment; COLUMNS, LINES and TEXTUAL_FPS are not passed on unless ``env`` sets them.
+    ``preexec_fn`` runs in the child before exec (e.g. ``CpuCap.join``)."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     child_env = {name: value for name, value in os.environ.items() if name not in ("COLUMNS", "LINES", "TEXTUAL_FPS")}
     child_env.update(TERM=term, **(env or {}))
     started = time.monotonic()
     child = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=child_env, pass_fds=pass_fds,
-                             start_new_session=True)
+                             start_new_session=True, preexec_fn=preexec_fn)
     os.close(slave)
     return child, master, started
 
 
-def _launch_once(argv: list[str], term: str, stages: int = 1) -> LaunchRun:
+def _launch_once(argv: list[str], term: str, stages: int = 1,
+                 preexec_fn: Callable[[], None] | None = None) -> LaunchRun:
     ready_read, ready_write = os.pipe()
-    child, master, started = spawn_on_pty(argv, term, {READY_FD_ENV: str(ready_write)}, pass_fds=(ready_write,))
+    child, master, started = spawn_on_pty(argv, term, {READY_FD_ENV: str(ready_write)}, pass_fds=(ready_write,),
+                                          preexec_fn=preexec_fn)
     threading.Thread(target=_drain, args=(master,), daemon=True).start()
     os.close(ready_write)
     with os.fdopen(ready_read) as ready:
@@ -197,15 +230,24 @@ def main() -> None:
     parser.add_argument("--term", default="xterm-256color", help="TERM for the child (e.g. linux)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--echo", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--minimal", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child and args.echo:
         run_echo_app()
         return
+    if args.child and args.minimal:
+        run_minimal_app()
+        return
     if args.child:
         run_bare_app()
         return
-    runs = measure_launch([sys.executable, os.path.abspath(__file__), "--child"], args.runs, args.term)
-    print(summarize("bare textual app", runs))
+    bare: list[LaunchRun] = []
+    minimal: list[LaunchRun] = []
+    for _ in range(args.runs):  # alternated, so both see the same machine
+        bare += measure_launch(BARE_ARGV, 1, args.term)
+        minimal += measure_launch(MINIMAL_ARGV, 1, args.term)
+    print(summarize("bare textual app, the lane's layout", bare))
+    print(summarize("minimal textual app (Header, Static, Input, DataTable, Footer)", minimal))
 
 
 if __name__ == "__main__":

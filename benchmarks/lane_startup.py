@@ -1,12 +1,14 @@
-"""Launch-to-ready of the lane against a bare Textual app with the same widgets, in one run.
+"""Launch-to-ready of the lane against two bare Textual apps, in one run.
 
     python benchmarks/lane_startup.py [--runs 10] [--products 1000000] [--term linux]
 
 Builds a store with ``--products`` products (the lane must not care: it never loads the catalog),
-then alternates launches of `pos-tui run` and of benchmarks/bare_app.py, each on a fresh 80x24
-pseudo-terminal, and prints both medians, their ratio and the peak RSS of each. Ready = the first
-frame is drawn and the lane takes input (the sign-in screen); the lane opens its store, devices and
-sale right after that frame, while the cashier types, and the time it is open is printed too.
+then alternates launches of `pos-tui run` and of the two floors of benchmarks/bare_app.py (a bare
+app with the lane's layout, and the minimal app: Header, Static, Input, DataTable, Footer), each on
+a fresh 80x24 pseudo-terminal, and prints the medians, the lane's ratio to each floor and the peak
+RSS of each. Ready = the first frame is drawn and the lane takes input (the sign-in screen); the
+lane opens its store, devices and sale right after that frame, while the cashier types, and the
+time it is open is printed too.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
-from bare_app import LaunchRun, measure_launch, summarize  # noqa: E402
+from bare_app import BARE_ARGV, MINIMAL_ARGV, LaunchRun, measure_launch, summarize  # noqa: E402
 from barcode_lookup import build  # noqa: E402
 
 
@@ -51,24 +53,33 @@ def main() -> None:
         print(f"building a store with {args.products:,} products ...", flush=True)
         config = make_store(Path(tmp), args.products)
         lane_argv = [sys.executable, "-m", "pos_tui", "--config", str(config), "run"]
-        bare_argv = [sys.executable, str(HERE / "bare_app.py"), "--child"]
-        measure_launch(lane_argv, 1, args.term, stages=2)  # warm the page cache for both before timing
-        measure_launch(bare_argv, 1, args.term)
+        measure_launch(lane_argv, 1, args.term, stages=2)  # warm the page cache for all before timing
+        measure_launch(BARE_ARGV, 1, args.term)
+        measure_launch(MINIMAL_ARGV, 1, args.term)
         lane: list[LaunchRun] = []
         bare: list[LaunchRun] = []
+        minimal: list[LaunchRun] = []
         for _ in range(args.runs):
             lane += measure_launch(lane_argv, 1, args.term, stages=2)
-            bare += measure_launch(bare_argv, 1, args.term)
+            bare += measure_launch(BARE_ARGV, 1, args.term)
+            minimal += measure_launch(MINIMAL_ARGV, 1, args.term)
     print(summarize("lane (pos-tui run)", lane))
     opened = statistics.median(r.open_seconds for r in lane) * 1000
     print(f"lane store, devices and sale open (ready to sign in): median {opened:.0f} ms")
-    print(summarize("bare textual app  ", bare))
+    print(summarize("bare textual app, the lane's layout", bare))
+    print(summarize("minimal textual app (Header, Static, Input, DataTable, Footer)", minimal))
+    print_ratios(lane, bare, minimal)
+
+
+def print_ratios(lane: list[LaunchRun], bare: list[LaunchRun], minimal: list[LaunchRun]) -> None:
     lane_ms = statistics.median(r.ready_seconds for r in lane)
-    bare_ms = statistics.median(r.ready_seconds for r in bare)
     lane_rss = max(r.peak_rss_kib for r in lane)
-    bare_rss = max(r.peak_rss_kib for r in bare)
-    print(f"start ratio lane/bare: {lane_ms / bare_ms:.2f} (target <= 1.2)")
-    print(f"peak RSS ratio lane/bare: {lane_rss / bare_rss:.2f} (target <= 1.5)")
+    for name, floor, targets in (("bare", bare, " (target <= 1.2)"), ("minimal", minimal, "")):
+        floor_ms = statistics.median(r.ready_seconds for r in floor)
+        print(f"start ratio lane/{name}: {lane_ms / floor_ms:.2f}{targets}")
+    for name, floor, targets in (("bare", bare, " (target <= 1.5)"), ("minimal", minimal, "")):
+        floor_rss = max(r.peak_rss_kib for r in floor)
+        print(f"peak RSS ratio lane/{name}: {lane_rss / floor_rss:.2f}{targets}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,10 @@ product's name). That is key bytes in -> line committed, rendered and written ou
 The floor is a bare Textual app (stock Input, a Static it appends each entry to) on the same kind
 of terminal: the same bytes in, the entry's line out; once at Textual's default frame rate and once
 at the lane's. TEXTUAL_FPS in the environment is not passed on.
+
+CPU per scan is the child's CPU time (all threads: /proc/<pid>/stat utime + stime, or the cgroup's
+cpuacct.usage under benchmarks/low_spec.py) from each scan's bytes to the next keys sent, summed
+over the scans (the payments between baskets are left out) and divided by their number.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -33,6 +39,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 from _catalog_data import ean13  # noqa: E402
 from bare_app import spawn_on_pty  # noqa: E402
 from barcode_lookup import build  # noqa: E402
+from cpu_cap import CpuCap, process_cpu_ns  # noqa: E402
 
 LANE_FPS = "1000"  # what pos_tui.tui sets unless TEXTUAL_FPS is set
 F2 = b"\x1bOQ"
@@ -44,12 +51,26 @@ def percentile(samples: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
 
 
-class Terminal:
-    """A child process on an 80x24 pty: write keys, read what it draws until a text shows."""
+@dataclass(frozen=True)
+class ScanRun:
+    samples: list[float]  # scan-to-line, ms
+    cpu_ms_per_scan: float
 
-    def __init__(self, argv: list[str], term: str, fps: str | None = None) -> None:
-        self.child, self.master, _ = spawn_on_pty(argv, term, None if fps is None else {"TEXTUAL_FPS": fps})
+
+class Terminal:
+    """A child process on an 80x24 pty: write keys, read what it draws until a text shows.
+    With ``cap`` the child runs in that CPU cap from before its exec."""
+
+    def __init__(self, argv: list[str], term: str, fps: str | None = None, cap: CpuCap | None = None) -> None:
+        self.child, self.master, _ = spawn_on_pty(argv, term, None if fps is None else {"TEXTUAL_FPS": fps},
+                                                  preexec_fn=None if cap is None else cap.join)
+        self.cap = cap
         self.seen = b""
+
+    def cpu_ns(self) -> int:
+        """CPU time the child has used so far (its cgroup's, where measurable)."""
+        used = None if self.cap is None else self.cap.usage_ns()
+        return used if used is not None else process_cpu_ns(self.child.pid)
 
     def send(self, keys: bytes) -> None:
         self.seen = b""
@@ -117,8 +138,15 @@ def sellable(db: Path, products: int, count: int) -> list[tuple[str, str]]:
     return picked
 
 
-def lane_scans(config: Path, items: list[tuple[str, str]], basket: int, term: str) -> list[float]:
-    lane = Terminal([sys.executable, "-m", "pos_tui", "--config", str(config), "run"], term)
+def lane_scans(config: Path, items: list[tuple[str, str]], basket: int, term: str, cap: CpuCap | None = None,
+               launcher: list[str] | None = None,
+               window: Callable[[Terminal, bool], None] | None = None) -> ScanRun:
+    """Scan ``items`` into the lane. ``launcher`` is put before the lane's own arguments instead of
+    ``python -m pos_tui`` (benchmarks/profile_scans.py); ``window(lane, True)`` is called as the scans
+    of a basket start and ``window(lane, False)`` as they end (before the basket is paid)."""
+    launcher = launcher or [sys.executable, "-m", "pos_tui"]
+    lane = Terminal([*launcher, "--config", str(config), "run"], term, cap=cap)
+    window = window or (lambda lane, scanning: None)
     try:
         lane.wait_for("User>")
         lane.send(b"cashier\r")
@@ -126,42 +154,65 @@ def lane_scans(config: Path, items: list[tuple[str, str]], basket: int, term: st
         lane.send(b"1234\r")
         lane.wait_for("Ready for the next sale")
         samples = []
+        cpu_ns = 0
+        window(lane, True)
+        basket_cpu = lane.cpu_ns()  # CPU when this basket's first scan is sent
         for i, (code, name) in enumerate(items):
             if i and i % basket == 0:  # the customer pays cash (not timed); the next basket starts empty
+                cpu_ns += lane.cpu_ns() - basket_cpu
+                window(lane, False)
                 lane.send(F10)
                 lane.wait_for("Balance")
                 lane.send(F2)
                 lane.wait_for("Ready for the next sale")
+                window(lane, True)
+                basket_cpu = lane.cpu_ns()
             started = time.perf_counter()
             lane.send(code.encode() + b"\r")
             samples.append((lane.wait_for(name + " ") - started) * 1000)
+        cpu_ns += lane.cpu_ns() - basket_cpu
+        window(lane, False)
         lane.send(F10)
         lane.wait_for("Balance")
         lane.send(F2)
         lane.wait_for("Ready for the next sale")
-        return samples
+        return ScanRun(samples, cpu_ns / 1e6 / len(items))
     finally:
         lane.close()
 
 
-def bare_app_entries(count: int, term: str, fps: str | None = None) -> list[float]:
-    app = Terminal([sys.executable, str(HERE / "bare_app.py"), "--child", "--echo"], term, fps)
+def bare_app_entries(count: int, term: str, fps: str | None = None, cap: CpuCap | None = None) -> ScanRun:
+    app = Terminal([sys.executable, str(HERE / "bare_app.py"), "--child", "--echo"], term, fps, cap)
     try:
         app.wait_for("entries: 0")
         samples = []
+        first_cpu = app.cpu_ns()
         for n in range(1, count + 1):
             code = ean13(n)
             started = time.perf_counter()
             app.send(code.encode() + b"\r")
             samples.append((app.wait_for(f"entry {n}: {code}") - started) * 1000)
-        return samples
+        return ScanRun(samples, (app.cpu_ns() - first_cpu) / 1e6 / count)
     finally:
         app.close()
 
 
-def summary(name: str, samples: list[float]) -> str:
+def summary(name: str, run: ScanRun) -> str:
+    samples = run.samples
     return (f"{name}: p50 {statistics.median(samples):.1f} ms, p99 {percentile(samples, 0.99):.1f} ms, "
-            f"max {max(samples):.1f} ms")
+            f"max {max(samples):.1f} ms, CPU {run.cpu_ms_per_scan:.1f} ms per scan")
+
+
+def slowest(run: ScanRun) -> str:
+    worst = sorted(range(len(run.samples)), key=run.samples.__getitem__)[-8:]
+    return "slowest scans (index in the run, ms): " + str([(i, round(run.samples[i], 1)) for i in sorted(worst)])
+
+
+def ratios(lane: ScanRun, floors: list[tuple[str, ScanRun]]) -> list[str]:
+    return [f"ratio lane/bare ({name}): p50 {statistics.median(lane.samples) / statistics.median(bare.samples):.2f}, "
+            f"p99 {percentile(lane.samples, 0.99) / percentile(bare.samples, 0.99):.2f}, "
+            f"CPU per scan {lane.cpu_ms_per_scan / bare.cpu_ms_per_scan:.2f}"
+            for name, bare in floors]
 
 
 def main() -> None:
@@ -180,18 +231,15 @@ def main() -> None:
             build(db, args.products)
         config = prepare_store(db, Path(tmp))
         items = sellable(db, args.products, args.scans)
-        samples = lane_scans(config, items, args.basket, args.term)
+        lane = lane_scans(config, items, args.basket, args.term)
     floor = bare_app_entries(args.scans, args.term)
     floor_fast = bare_app_entries(args.scans, args.term, LANE_FPS)
-    worst = sorted(range(len(samples)), key=samples.__getitem__)[-8:]
-    print("slowest scans (index in the run, ms):", [(i, round(samples[i], 1)) for i in sorted(worst)])
+    print(slowest(lane))
     print(summary(f"lane scan-to-line, {args.scans} scans in baskets of {args.basket} on {args.products:,} "
-                  "products", samples) + " (target p99 <= 16 ms)")
+                  "products", lane) + " (target p99 <= 16 ms)")
     print(summary("bare Textual app, entry to its line, Textual's default frame rate (floor)", floor))
     print(summary(f"bare Textual app, entry to its line, TEXTUAL_FPS={LANE_FPS} as the lane (floor)", floor_fast))
-    for name, bare in (("default", floor), (f"TEXTUAL_FPS={LANE_FPS}", floor_fast)):
-        print(f"ratio lane/bare ({name}): p50 {statistics.median(samples) / statistics.median(bare):.2f}, "
-              f"p99 {percentile(samples, 0.99) / percentile(bare, 0.99):.2f}")
+    print("\n".join(ratios(lane, [("default", floor), (f"TEXTUAL_FPS={LANE_FPS}", floor_fast)])))
 
 
 if __name__ == "__main__":

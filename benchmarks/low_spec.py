@@ -1,0 +1,110 @@
+"""The lane on a low-spec machine: start-up and scans under a CPU cap, beside the bare Textual floors.
+
+    python benchmarks/low_spec.py [--quota-us 3000] [--period-us 10000] [--products 1000000]
+                                  [--db PATH] [--scans 300] [--basket 20] [--runs 9] [--term linux]
+
+Every measured child (the lane, and each floor) runs in a cgroup v1 ``cpu`` group with
+``cpu.cfs_quota_us`` per ``cpu.cfs_period_us`` (default 3000 per 10000: 30 % of one core), joined
+between fork and exec (see cpu_cap.py); this script itself runs uncapped. Needs root and the v1
+cpu controller; where the group cannot be made, it says why and skips the profile.
+
+Measured the same way as lane_startup.py and scan_latency.py, all under the cap:
+- launch-to-ready (first frame drawn, keys taken) of `pos-tui run`, of the bare app with the lane's
+  layout and of the minimal app (Header, Static, Input, DataTable, Footer), alternated, ``--runs``
+  each;
+- scan-to-line p50/p99 and CPU ms per scan of the lane on the ``--products`` catalog, and of the
+  bare echo app (stock Input appending to a Static) at Textual's default frame rate and the lane's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+
+from bare_app import BARE_ARGV, MINIMAL_ARGV, LaunchRun, measure_launch, summarize  # noqa: E402
+from barcode_lookup import build  # noqa: E402
+from cpu_cap import CapUnavailable, CpuCap  # noqa: E402
+from lane_startup import print_ratios  # noqa: E402
+from scan_latency import (LANE_FPS, bare_app_entries, lane_scans, percentile, prepare_store,  # noqa: E402
+                          ratios, sellable, slowest, summary)
+
+P99_TARGET_MS = 33.0
+
+
+def throttled_since(cap: CpuCap, before: tuple[int, int]) -> str:
+    periods, ns = cap.throttled()
+    return f"throttled in {periods - before[0]} periods, {(ns - before[1]) / 1e9:.1f} s in all"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quota-us", type=int, default=3000, help="cpu.cfs_quota_us")
+    parser.add_argument("--period-us", type=int, default=10000, help="cpu.cfs_period_us")
+    parser.add_argument("--products", type=int, default=1_000_000)
+    parser.add_argument("--db", type=Path, help="reuse (or build once) the catalog at this path")
+    parser.add_argument("--scans", type=int, default=300)
+    parser.add_argument("--basket", type=int, default=20, help="items per sale before it is paid")
+    parser.add_argument("--runs", type=int, default=9, help="launches of each app")
+    parser.add_argument("--term", default="xterm-256color")
+    args = parser.parse_args()
+    try:
+        cap = CpuCap.create(args.quota_us, args.period_us)
+    except CapUnavailable as why:
+        print(f"low-spec profile skipped: {why}")
+        return
+    with cap:
+        print(f"CPU cap: {cap.describe()}; this script runs uncapped", flush=True)
+        compileall.compile_dir(str(HERE.parent / "pos_tui"), quiet=1)
+        with tempfile.TemporaryDirectory(prefix="pos-tui-lowspec-") as tmp:
+            db = args.db or Path(tmp) / "pos.db"
+            if not db.exists():
+                print(f"building a store with {args.products:,} products ...", flush=True)
+                build(db, args.products)
+            config = prepare_store(db, Path(tmp))
+            items = sellable(db, args.products, args.scans)
+
+            lane_argv = [sys.executable, "-m", "pos_tui", "--config", str(config), "run"]
+            for argv in (lane_argv, BARE_ARGV, MINIMAL_ARGV):  # warm the page cache before timing
+                measure_launch(argv, 1, args.term, stages=2 if argv is lane_argv else 1, preexec_fn=cap.join)
+            lane: list[LaunchRun] = []
+            bare: list[LaunchRun] = []
+            minimal: list[LaunchRun] = []
+            before = cap.throttled()
+            for _ in range(args.runs):
+                lane += measure_launch(lane_argv, 1, args.term, stages=2, preexec_fn=cap.join)
+                bare += measure_launch(BARE_ARGV, 1, args.term, preexec_fn=cap.join)
+                minimal += measure_launch(MINIMAL_ARGV, 1, args.term, preexec_fn=cap.join)
+            print(f"launches: {throttled_since(cap, before)}")
+            print(summarize("capped lane (pos-tui run)", lane))
+            opened = statistics.median(r.open_seconds for r in lane) * 1000
+            print(f"capped lane store, devices and sale open: median {opened:.0f} ms")
+            print(summarize("capped bare textual app, the lane's layout", bare))
+            print(summarize("capped minimal textual app (Header, Static, Input, DataTable, Footer)", minimal))
+            print_ratios(lane, bare, minimal)
+
+            before = cap.throttled()
+            scans = lane_scans(config, items, args.basket, args.term, cap)
+            print(f"lane scans: {throttled_since(cap, before)}")
+        before = cap.throttled()
+        floor = bare_app_entries(args.scans, args.term, cap=cap)
+        floor_fast = bare_app_entries(args.scans, args.term, LANE_FPS, cap)
+        print(f"floor entries: {throttled_since(cap, before)}")
+    print(slowest(scans))
+    p99 = percentile(scans.samples, 0.99)
+    print(summary(f"capped lane scan-to-line, {args.scans} scans in baskets of {args.basket} on "
+                  f"{args.products:,} products", scans)
+          + f" (target p99 <= {P99_TARGET_MS:.0f} ms: {'met' if p99 <= P99_TARGET_MS else 'not met'})")
+    print(summary("capped bare Textual app, entry to its line, Textual's default frame rate (floor)", floor))
+    print(summary(f"capped bare Textual app, entry to its line, TEXTUAL_FPS={LANE_FPS} (floor)", floor_fast))
+    print("\n".join(ratios(scans, [("default", floor), (f"TEXTUAL_FPS={LANE_FPS}", floor_fast)])))
+
+
+if __name__ == "__main__":
+    main()
