@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from pos_tui.domain.money import Currency, MoneyError, Rate, currency, parse_amount, parse_rate
+from pos_tui.domain.payment import METHODS
 
 
 class ConfigError(ValueError):
@@ -58,6 +59,8 @@ class CashConfig:
 
 @dataclass(frozen=True)
 class PaymentMethod:
+    """``[payments.<name>]`` of a method in the registry (``domain.payment``): its limits and fees."""
+
     enabled: bool = True
     min_amount: int = 0
     max_amount: int | None = None
@@ -66,8 +69,7 @@ class PaymentMethod:
     gateway: str = "none"  # wallets only: "simulator" until a real acquirer adapter is configured
 
 
-PAYMENT_METHODS = ("cash", "card", "alipay", "wechat")
-WALLETS = ("alipay", "wechat")
+WALLET_GATEWAYS = ("simulator", "none")
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,7 @@ class Config:
     tax: TaxConfig = TaxConfig()
     cash: CashConfig = CashConfig()
     payments: dict[str, PaymentMethod] = field(
-        default_factory=lambda: {name: PaymentMethod() for name in PAYMENT_METHODS}
+        default_factory=lambda: {name: PaymentMethod() for name in METHODS}
     )
     devices: DevicesConfig = DevicesConfig()
     security: SecurityConfig = SecurityConfig()
@@ -359,24 +361,29 @@ def _read_cash(s: _Section, cur: Currency) -> CashConfig:
 
 
 def _read_payments(s: _Section, cur: Currency) -> dict[str, PaymentMethod]:
+    """One ``[payments.<name>]`` table per method in the registry, holding the keys its entry names."""
     amount = _amount_reader(cur)
-    methods = {}
-    for name in PAYMENT_METHODS:
-        m = s.section(name)
-        method = PaymentMethod(
-            enabled=m.take_bool("enabled", True),
-            min_amount=m.take_parsed("min", 0, amount),
-            max_amount=m.take_parsed("max", None, amount),
-            fee_rate=m.take_parsed("fee_rate", Rate(0), _rate_reader),
-            fee_cap=m.take_parsed("fee_cap", None, amount),
-            gateway=m.take_choice("gateway", "none", ("simulator", "none")) if name in WALLETS else "none",
-        )
-        if method.max_amount is not None and method.max_amount < method.min_amount:
-            raise ConfigError(m.key("max"), "is below min")
-        m.finish()
-        methods[name] = method
+    methods = {name: _read_payment_method(s.section(name), entry.config_keys, amount)
+               for name, entry in METHODS.items()}
     s.finish()
     return methods
+
+
+def _read_payment_method(m: _Section, keys: tuple[str, ...], amount: Callable[[Any], int]) -> PaymentMethod:
+    d = PaymentMethod()
+    readers = {  # key -> (PaymentMethod field, its value)
+        "enabled": lambda: ("enabled", m.take_bool("enabled", d.enabled)),
+        "min": lambda: ("min_amount", m.take_parsed("min", d.min_amount, amount)),
+        "max": lambda: ("max_amount", m.take_parsed("max", d.max_amount, amount)),
+        "fee_rate": lambda: ("fee_rate", m.take_parsed("fee_rate", d.fee_rate, _rate_reader)),
+        "fee_cap": lambda: ("fee_cap", m.take_parsed("fee_cap", d.fee_cap, amount)),
+        "gateway": lambda: ("gateway", m.take_choice("gateway", d.gateway, WALLET_GATEWAYS)),
+    }
+    method = PaymentMethod(**dict(readers[key]() for key in keys))
+    if method.max_amount is not None and method.max_amount < method.min_amount:
+        raise ConfigError(m.key("max"), "is below min")
+    m.finish()
+    return method
 
 
 _PARITIES = ("N", "E", "O", "M", "S")

@@ -17,6 +17,7 @@ from pos_tui.devices.receipt import (
 )
 from pos_tui.domain.display_width import cell_width
 from pos_tui.domain.money import currency, format_amount
+from pos_tui.domain.payment import method_name
 from pos_tui.domain.report import (
     LineFact,
     MovementFact,
@@ -25,7 +26,6 @@ from pos_tui.domain.report import (
     build_report,
 )
 from pos_tui.domain.report import render_text as render_report
-from pos_tui.domain.tender import method_name
 from pos_tui.i18n import using_language
 
 CNY = currency("CNY")

@@ -3,8 +3,9 @@ refund approved at once, nobody charged."""
 
 from __future__ import annotations
 
-from pos_tui.devices.terminal.base import APPROVED, Outcome, PaymentTerminal
-from pos_tui.devices.wallet.base import REFUNDED, REVERSED, WalletGateway, WalletOutcome
+from pos_tui.devices.terminal.base import PaymentTerminal
+from pos_tui.devices.wallet.base import WalletGateway
+from pos_tui.domain.payment import Outcome, PaymentStatus
 
 TRAINING_PAN = "000000******0000"
 
@@ -13,10 +14,10 @@ class TrainingTerminal(PaymentTerminal):
     """Stands in for the card terminal in training mode: approves at once, charges no card."""
 
     def pay(self, amount, currency_numeric, reference, on_progress=None, cancel=None) -> Outcome:
-        return Outcome(APPROVED, auth_code="TRAIN", terminal_ref=reference, masked_pan=TRAINING_PAN)
+        return Outcome(PaymentStatus.APPROVED, auth_code="TRAIN", terminal_ref=reference, masked_pan=TRAINING_PAN)
 
     def refund(self, amount, currency_numeric, reference, on_progress=None, cancel=None) -> Outcome:
-        return Outcome(APPROVED, auth_code="TRAIN", terminal_ref=reference, masked_pan=TRAINING_PAN)
+        return Outcome(PaymentStatus.APPROVED, auth_code="TRAIN", terminal_ref=reference, masked_pan=TRAINING_PAN)
 
 
 class TrainingWallet(WalletGateway):
@@ -25,14 +26,14 @@ class TrainingWallet(WalletGateway):
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def pay(self, code, amount, currency, out_trade_no) -> WalletOutcome:
-        return WalletOutcome(APPROVED, f"TRAINING-{out_trade_no}")
+    def pay(self, code, amount, currency, out_trade_no) -> Outcome:
+        return Outcome(PaymentStatus.APPROVED, transaction_id=f"TRAINING-{out_trade_no}")
 
-    def query(self, out_trade_no) -> WalletOutcome:
-        return WalletOutcome(APPROVED, f"TRAINING-{out_trade_no}")
+    def query(self, out_trade_no) -> Outcome:
+        return Outcome(PaymentStatus.APPROVED, transaction_id=f"TRAINING-{out_trade_no}")
 
-    def reverse(self, out_trade_no) -> WalletOutcome:
-        return WalletOutcome(REVERSED, f"TRAINING-{out_trade_no}")
+    def reverse(self, out_trade_no) -> Outcome:
+        return Outcome(PaymentStatus.REVERSED, transaction_id=f"TRAINING-{out_trade_no}")
 
-    def refund(self, out_trade_no, amount, refund_no) -> WalletOutcome:
-        return WalletOutcome(REFUNDED, f"TRAINING-{refund_no}")
+    def refund(self, out_trade_no, amount, refund_no) -> Outcome:
+        return Outcome(PaymentStatus.REFUNDED, transaction_id=f"TRAINING-{refund_no}")

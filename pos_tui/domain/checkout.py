@@ -7,9 +7,10 @@ only once the step has been committed, and tests can walk every path without set
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum, StrEnum
+from enum import Enum
 
 from pos_tui.domain.errors import DomainError
+from pos_tui.domain.payment import OUTCOMES, PaymentStatus
 from pos_tui.i18n import N_, _
 
 
@@ -20,12 +21,6 @@ class State(Enum):
     CHOOSING_PAYMENT = "choosing_payment"
     AWAITING_TERMINAL = "awaiting_terminal"
     PRINTING = "printing"
-
-
-class TerminalOutcome(StrEnum):
-    APPROVED = "approved"
-    DECLINED = "declined"
-    UNKNOWN = "unknown"
 
 
 EVENT_VERBS = {
@@ -144,9 +139,11 @@ class Checkout:
             raise TransitionError("send_to_terminal", self.state, why)
         return Checkout(State.AWAITING_TERMINAL)
 
-    def terminal_result(self, outcome: TerminalOutcome | str, *, remaining: int) -> Checkout:
+    def terminal_result(self, outcome: PaymentStatus | str, *, remaining: int) -> Checkout:
         self._require("terminal_result", State.AWAITING_TERMINAL)
-        if TerminalOutcome(outcome) is TerminalOutcome.APPROVED and remaining <= 0:
+        if outcome not in OUTCOMES:
+            raise ValueError(f"a terminal result is one of {', '.join(OUTCOMES)}, got {outcome!r}")
+        if outcome == PaymentStatus.APPROVED and remaining <= 0:
             return Checkout(State.PRINTING)
         return Checkout(State.CHOOSING_PAYMENT)
 

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pos_tui.domain.display_width import cell_width, wrap_cells
 from pos_tui.domain.errors import DomainError
 from pos_tui.domain.money import Currency, currency, format_amount
-from pos_tui.domain.tender import method_name
+from pos_tui.domain.payment import method_label, methods_in_report_order
 from pos_tui.i18n import N_, _
 
 REPORT_KINDS = ("X", "Z")
@@ -261,11 +261,10 @@ def build_report(
     )
 
 
-_METHOD_ORDER = ("cash", "card", "alipay", "wechat")
-
-
 def _method_totals(payments: list[PaymentFact]) -> tuple[MethodTotals, ...]:
-    methods = sorted({p.method for p in payments}, key=lambda m: (_METHOD_ORDER + (m,)).index(m))
+    """Per method, in the registry's report order (a method no longer registered goes last)."""
+    order = {m.name: rank for rank, m in enumerate(methods_in_report_order())}
+    methods = sorted({p.method for p in payments}, key=lambda m: (order.get(m, len(order)), m))
     return tuple(
         MethodTotals(
             method,
@@ -500,7 +499,7 @@ def render_text(report: Report, width: int = 42) -> str:
     pair(_("Tax total"), money(report.tax_total))
     rule(_("Payments"))
     for m in report.methods:
-        pair(method_name(m.method)[:1].upper() + method_name(m.method)[1:], money(m.gross))
+        pair(method_label(m.method), money(m.gross))
         if m.refunded:
             pair(_("taken"), money(m.taken), 2)
             pair(_("refunded"), money(-m.refunded), 2)

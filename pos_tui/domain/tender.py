@@ -1,25 +1,13 @@
-"""Payment rules: per-method limits, what is left to pay, cash rounding and change, wallet codes."""
+"""Payment rules: per-method limits, what is left to pay, cash rounding and change."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pos_tui.domain.errors import DomainError
 from pos_tui.domain.money import Currency, format_amount, round_to_step
-from pos_tui.i18n import N_, _
-
-
-class TenderError(DomainError):
-    """A payment the rules refuse."""
-
-
-METHOD_NAMES = {"cash": N_("cash"), "card": N_("card"), "alipay": N_("Alipay"), "wechat": N_("WeChat Pay")}
-
-
-def method_name(method: str) -> str:
-    """How the cashier reads a payment method: "card", "Alipay", "WeChat Pay" (in the lane's language)."""
-    return _(METHOD_NAMES[method]) if method in METHOD_NAMES else method
+from pos_tui.domain.payment import TenderError, method_name
+from pos_tui.i18n import _
 
 
 def _money(minor: int, cur: Currency) -> str:
@@ -111,14 +99,3 @@ def cash_tender(remaining: int, tendered: int, rounding_step: int) -> CashTender
         return CashTender(tendered, tendered, 0, 0)
     raise TenderError(_("the cash tendered does not cover the amount due"))
 
-
-def wallet_for_code(code: str) -> str:
-    """"alipay" or "wechat" from the customer's payment code, by its prefix and length."""
-    digits = code.strip()
-    if digits.isascii() and digits.isdigit():
-        prefix = int(digits[:2])
-        if 25 <= prefix <= 30 and 16 <= len(digits) <= 24:
-            return "alipay"
-        if 10 <= prefix <= 15 and len(digits) == 18:
-            return "wechat"
-    raise TenderError(_("{code} is not an Alipay or WeChat Pay payment code").format(code=repr(code)))

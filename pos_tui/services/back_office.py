@@ -17,6 +17,7 @@ from pos_tui.config import Config
 from pos_tui.devices.status import DeviceReport, check_devices
 from pos_tui.domain.barcodes import decode_embedded
 from pos_tui.domain.money import format_amount, parse_amount
+from pos_tui.domain.payment import PaymentStatus
 from pos_tui.domain.permissions import Action, Approval, Role, authorize, can, required_role
 from pos_tui.domain.report import HourTotal, Report
 from pos_tui.i18n import _
@@ -195,7 +196,8 @@ class BackOffice:
     def refuse_if_in_flight(self, unknown: UnknownPayment) -> None:
         """A pending attempt of a lane that is running is a payment its terminal may still be
         answering: resolving it here could book a charge the terminal then declines, or the reverse."""
-        if unknown.payment.status == "pending" and lane_running(self.config.database.url, unknown.sale.lane):
+        pending = unknown.payment.status == PaymentStatus.PENDING
+        if pending and lane_running(self.config.database.url, unknown.sale.lane):
             raise AdminError(_("lane {lane} is running, its terminal may still answer: resolve it on that lane").format(
                 lane=f"{unknown.sale.lane:02d}"))
 

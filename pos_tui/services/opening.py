@@ -7,7 +7,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
 
-from pos_tui.config import WALLETS, Config
+from pos_tui.config import Config
+from pos_tui.domain.payment import wallet_methods
 from pos_tui.i18n import _
 from pos_tui.services.lane import Lane
 
@@ -48,7 +49,7 @@ def lane_devices(config: Config, *, simulate_printer_to: Path | None = None) -> 
         devices.terminal = terminal_from_config(terminal_config, config.store.lane, port)
         if devices.terminal is not None:
             stack.callback(devices.terminal.close)
-        for name in WALLETS:
+        for name in (m.name for m in wallet_methods()):
             if config.payments[name].enabled and config.payments[name].gateway == "simulator":
                 from pos_tui.devices.wallet.simulator import SimulatedWallet
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from pos_tui.domain.payment import UNRESOLVED, PaymentStatus
 from pos_tui.domain.report import HourTotal
 from pos_tui.store.models import Payment, Sale
-from pos_tui.store.sales import UNRESOLVED, PaymentRecord, SaleRecord, _payment_record, _record
+from pos_tui.store.sales import PaymentRecord, SaleRecord, _payment_record, _record
 
 
 @dataclass(frozen=True)
@@ -45,4 +46,4 @@ def unknown_payments(lane: int | None = None) -> list[UnknownPayment]:
 def payments_in_progress() -> int:
     """Attempts committed as pending: a lane is talking to its terminal or wallet right now (or
     crashed while it did)."""
-    return Payment.select().where(Payment.status == "pending").count()
+    return Payment.select().where(Payment.status == PaymentStatus.PENDING).count()

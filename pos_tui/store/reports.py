@@ -18,6 +18,7 @@ import peewee
 from pos_tui.config import Config
 
 from pos_tui.domain.money import Rate
+from pos_tui.domain.payment import SETTLED
 from pos_tui.domain.report import (
     LineFact,
     MovementFact,
@@ -34,7 +35,7 @@ from pos_tui.i18n import N_, _
 from pos_tui.store import journal
 from pos_tui.store.db import StoreError, write_transaction
 from pos_tui.store.models import CashMovement, Payment, Sale, Shift, ZReport
-from pos_tui.store.sales import SETTLED, load_cart
+from pos_tui.store.sales import load_cart
 from pos_tui.store.shifts import ShiftRecord, open_shift_on_lane, shifts_of_lane
 
 

@@ -16,6 +16,7 @@ import peewee
 
 from pos_tui.domain.cart import CartLine
 from pos_tui.domain.money import round_half_up_div
+from pos_tui.domain.payment import OUTCOMES, SETTLED, UNRESOLVED, PaymentStatus, refunds_first
 from pos_tui.i18n import _
 from pos_tui.store import journal
 from pos_tui.store.db import StoreError, write_transaction
@@ -31,8 +32,6 @@ from pos_tui.store.models import (
 from pos_tui.store.sales import (
     PAID,
     RETURN_SERIES,
-    SETTLED,
-    UNRESOLVED,
     VOIDED,
     PaymentRecord,
     SaleRecord,
@@ -42,8 +41,6 @@ from pos_tui.store.sales import (
 )
 
 REFUNDING = "refunding"
-PLANNED = "planned"
-ELECTRONIC_FIRST = ("card", "alipay", "wechat")
 
 
 class ReturnError(StoreError):
@@ -106,7 +103,8 @@ def _returned_qty(line_ids: list[int]) -> dict[int, int]:
 def _refunded(payment_ids: list[int]) -> dict[int, int]:
     """Per original payment: refunds settled, in flight or planned (a declined one no longer counts)."""
     query = (Payment.select(Payment.refund_of, peewee.fn.SUM(Payment.amount).alias("total"))
-             .where(Payment.refund_of.in_(payment_ids) & Payment.status.in_(SETTLED + UNRESOLVED + (PLANNED,)))
+             .where(Payment.refund_of.in_(payment_ids)
+                    & Payment.status.in_(SETTLED + UNRESOLVED + (PaymentStatus.PLANNED,)))
              .group_by(Payment.refund_of))
     return {row.refund_of: row.total for row in query}
 
@@ -150,7 +148,7 @@ def plan_refunds(payments: tuple[PaymentRecord, ...], refunded: dict[int, int], 
     if to_cash:
         return [RefundStep("cash", amount, None)] if amount > 0 else []
     steps, left = [], amount
-    ordered = sorted(payments, key=lambda p: (p.method not in ELECTRONIC_FIRST, p.id))
+    ordered = sorted(payments, key=lambda p: (not refunds_first(p.method), p.id))
     for payment in ordered:
         room = payment.amount - refunded.get(payment.id, 0)
         part = min(room, left)
@@ -202,8 +200,8 @@ def create_return(original_id: int, lines: list[tuple[CartLine, int]], *, lane: 
                             added_by=actor, origin_line=origin)
         for step in plan:
             Payment.create(sale=ret.id, method=step.method, amount=step.amount, refund_of=step.refund_of,
-                           status="approved" if step.method == "cash" else PLANNED, reference=uuid.uuid4().hex,
-                           created_at=now, updated_at=now)
+                           status=PaymentStatus.APPROVED if step.method == "cash" else PaymentStatus.PLANNED,
+                           reference=uuid.uuid4().hex, created_at=now, updated_at=now)
         journal.append("return.open", {
             "return": ret.uuid, "original": original.receipt_no, "total": total, "reason": reason,
             "approved_by": approved_by, "lines": [[origin, line.qty_milli, line.amount - line.discount]
@@ -254,11 +252,12 @@ def begin_refund(return_id: int, reference: str, *, actor: str, now: dt.datetime
         ret = _return_for_update(return_id)
         if Payment.select().where((Payment.sale == return_id) & Payment.status.in_(UNRESOLVED)).exists():
             raise ReturnError(_("a refund's outcome is unknown; a supervisor must resolve it first"))
-        row = (Payment.select().where((Payment.sale == return_id) & (Payment.status == PLANNED))
+        row = (Payment.select().where((Payment.sale == return_id) & (Payment.status == PaymentStatus.PLANNED))
                .order_by(Payment.id).first())
         if row is None:
             return None
-        Payment.update(status="pending", reference=reference, updated_at=now).where(Payment.id == row.id).execute()
+        Payment.update(status=PaymentStatus.PENDING, reference=reference, updated_at=now).where(
+            Payment.id == row.id).execute()
         journal.append("refund.attempt", {"return": ret.uuid, "method": row.method, "amount": row.amount,
                                           "reference": reference}, actor)
         original = Payment.get_by_id(row.refund_of)
@@ -270,11 +269,11 @@ def record_refund_outcome(payment_id: int, *, status: str, reason: str = "", mas
                           now: dt.datetime) -> str | None:
     """Commit what the terminal or wallet said about a refund; returns the return's receipt
     number when this refund completed it."""
-    if status not in ("approved", "declined", "cancelled", "unknown"):
+    if status not in OUTCOMES:
         raise ReturnError(_("unknown refund outcome {status}").format(status=repr(status)))
     with write_transaction():
         row = Payment.get_or_none(Payment.id == payment_id)
-        if row is None or row.status != "pending":
+        if row is None or row.status != PaymentStatus.PENDING:
             raise ReturnError(_("refund {payment} is not pending").format(payment=payment_id))
         ret = _return_for_update(row.sale_id)
         Payment.update(status=status, reason=reason[:200], masked_pan=masked_pan or None, auth_code=auth_code or None,
@@ -282,7 +281,7 @@ def record_refund_outcome(payment_id: int, *, status: str, reason: str = "", mas
                        updated_at=now).where(Payment.id == payment_id).execute()
         journal.append("refund.outcome", {"return": ret.uuid, "reference": row.reference, "status": status,
                                           "reason": reason[:200], "amount": row.amount}, actor)
-        return _finish_if_refunded(ret.id, now, actor) if status == "approved" else None
+        return _finish_if_refunded(ret.id, now, actor) if status == PaymentStatus.APPROVED else None
 
 
 def resolve_refund(payment_id: int, *, refunded: bool, auth_code: str, supervisor: str, actor: str,
@@ -294,7 +293,7 @@ def resolve_refund(payment_id: int, *, refunded: bool, auth_code: str, superviso
         if row is None or row.status not in UNRESOLVED or row.refund_of is None:
             raise ReturnError(_("refund {payment} has no unknown outcome to resolve").format(payment=payment_id))
         ret = _return_for_update(row.sale_id)
-        status = "resolved_approved" if refunded else "resolved_not_charged"
+        status = PaymentStatus.RESOLVED_APPROVED if refunded else PaymentStatus.RESOLVED_NOT_CHARGED
         Payment.update(status=status, auth_code=auth_code or row.auth_code, updated_at=now).where(
             Payment.id == payment_id).execute()
         journal.append("refund.resolve", {"return": ret.uuid, "reference": row.reference, "refunded": refunded,
@@ -311,11 +310,11 @@ def refund_rest_in_cash(return_id: int, *, actor: str, approved_by: str | None, 
         ret = _return_for_update(return_id)
         if Payment.select().where((Payment.sale == return_id) & Payment.status.in_(UNRESOLVED)).exists():
             raise ReturnError(_("a refund's outcome is unknown; a supervisor must resolve it first"))
-        Payment.update(status="cancelled", reason="paid in cash instead", updated_at=now).where(
-            (Payment.sale == return_id) & (Payment.status == PLANNED)).execute()
+        Payment.update(status=PaymentStatus.CANCELLED, reason="paid in cash instead", updated_at=now).where(
+            (Payment.sale == return_id) & (Payment.status == PaymentStatus.PLANNED)).execute()
         owed = ret.total - _settled(return_id)
-        Payment.create(sale=return_id, method="cash", amount=owed, status="approved", reference=uuid.uuid4().hex,
-                       created_at=now, updated_at=now)
+        Payment.create(sale=return_id, method="cash", amount=owed, status=PaymentStatus.APPROVED,
+                       reference=uuid.uuid4().hex, created_at=now, updated_at=now)
         journal.append("refund.cash", {"return": ret.uuid, "amount": owed, "approved_by": approved_by}, actor)
         receipt_no = _finish_if_refunded(return_id, now, actor)
     return receipt_no
@@ -329,8 +328,8 @@ def cancel_return(return_id: int, *, actor: str, now: dt.datetime) -> None:
                                        & Payment.status.in_(SETTLED + UNRESOLVED)).exists()
         if moved:
             raise ReturnError(_("money has gone back already: finish the return"))
-        Payment.update(status="cancelled", reason="return cancelled", updated_at=now).where(
-            (Payment.sale == return_id) & Payment.status.in_((PLANNED, "approved"))).execute()
+        Payment.update(status=PaymentStatus.CANCELLED, reason="return cancelled", updated_at=now).where(
+            (Payment.sale == return_id) & Payment.status.in_((PaymentStatus.PLANNED, PaymentStatus.APPROVED))).execute()
         Sale.update(status=VOIDED, closed_at=now).where(Sale.id == return_id).execute()
         journal.append("return.cancel", {"return": ret.uuid}, actor)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import peewee
 
 from pos_tui.domain.cart import Cart, CartLine
+from pos_tui.domain.payment import OUTCOMES, SETTLED, UNRESOLVED, PaymentStatus
 from pos_tui.store import journal
 from pos_tui.i18n import _
 from pos_tui.store.db import StoreError, write_transaction
@@ -23,7 +24,6 @@ from pos_tui.store.models import (
 OPEN, SUSPENDED, PAID, VOIDED = "open", "suspended", "paid", "voided"
 RETURN_SERIES, TRAINING_SERIES = "R", "T"
 PHASES = ("items", "payment", "terminal")
-SETTLED = ("approved", "resolved_approved")
 
 
 class SaleError(StoreError):
@@ -245,7 +245,7 @@ def _paid_total(sale_id: int) -> int:
 
 
 def _unresolved(sale_id: int) -> int:
-    return Payment.select().where((Payment.sale == sale_id) & (Payment.status.in_(("pending", "unknown")))).count()
+    return Payment.select().where((Payment.sale == sale_id) & (Payment.status.in_(UNRESOLVED))).count()
 
 
 def next_receipt_no(lane: int, day: dt.date, series: str = "") -> str:
@@ -291,7 +291,7 @@ def take_cash(sale_id: int, *, amount: int, tendered: int, change: int, remainin
     with write_transaction():
         sale = _sale_for_update(sale_id, OPEN)
         Payment.create(
-            sale=sale_id, method="cash", amount=amount, tendered=tendered, change=change, status="approved",
+            sale=sale_id, method="cash", amount=amount, tendered=tendered, change=change, status=PaymentStatus.APPROVED,
             reference=uuid.uuid4().hex, created_at=now, updated_at=now,
         )
         journal.append("payment.cash", {"sale": sale.uuid, "amount": amount, "tendered": tendered,
@@ -299,10 +299,6 @@ def take_cash(sale_id: int, *, amount: int, tendered: int, change: int, remainin
         if remaining_after > 0:
             return None
         return _finalize(sale, total, tax_total, change, now, actor)
-
-
-UNRESOLVED = ("pending", "unknown")
-OUTCOMES = ("approved", "declined", "cancelled", "unknown")
 
 
 def unresolved_attempts(sale_id: int) -> list[PaymentRecord]:
@@ -319,8 +315,8 @@ def begin_attempt(sale_id: int, *, method: str, amount: int, fee: int, reference
         sale = _sale_for_update(sale_id, OPEN)
         if _unresolved(sale_id):
             raise SaleError(_("a payment's outcome is unknown; a supervisor must resolve it first"))
-        payment = Payment.create(sale=sale_id, method=method, amount=amount, status="pending", reference=reference,
-                                 fee=fee, created_at=now, updated_at=now)
+        payment = Payment.create(sale=sale_id, method=method, amount=amount, status=PaymentStatus.PENDING,
+                                 reference=reference, fee=fee, created_at=now, updated_at=now)
         Sale.update(phase="terminal").where(Sale.id == sale_id).execute()
         journal.append("payment.attempt", {"sale": sale.uuid, "method": method, "amount": amount,
                                            "reference": reference}, actor)
@@ -344,7 +340,7 @@ def record_outcome(payment_id: int, *, status: str, reason: str = "", masked_pan
         raise SaleError(f"unknown payment outcome {status!r}")
     with write_transaction():
         payment = Payment.get_or_none(Payment.id == payment_id)
-        if payment is None or payment.status != "pending":
+        if payment is None or payment.status != PaymentStatus.PENDING:
             raise SaleError(_("payment attempt {payment} is not pending").format(payment=payment_id))
         Payment.update(status=status, reason=reason[:200], masked_pan=masked_pan or None, auth_code=auth_code or None,
                        terminal_ref=terminal_ref or None, wallet_txn=wallet_txn or None,
@@ -352,7 +348,7 @@ def record_outcome(payment_id: int, *, status: str, reason: str = "", masked_pan
         sale = _sale_for_update(payment.sale_id, OPEN)
         journal.append("payment.outcome", {"sale": sale.uuid, "reference": payment.reference, "status": status,
                                            "reason": reason[:200], "amount": payment.amount}, actor)
-        if status == "unknown":
+        if status == PaymentStatus.UNKNOWN:
             Sale.update(phase="payment").where(Sale.id == sale.id).execute()
             return None
         return _settle_if_paid(sale, totals, now, actor)
@@ -366,7 +362,7 @@ def resolve_attempt(payment_id: int, *, charged: bool, auth_code: str, superviso
         payment = Payment.get_or_none(Payment.id == payment_id)
         if payment is None or payment.status not in UNRESOLVED:
             raise SaleError(_("payment attempt {payment} has no unknown outcome to resolve").format(payment=payment_id))
-        status = "resolved_approved" if charged else "resolved_not_charged"
+        status = PaymentStatus.RESOLVED_APPROVED if charged else PaymentStatus.RESOLVED_NOT_CHARGED
         Payment.update(status=status, auth_code=auth_code or payment.auth_code, updated_at=now).where(
             Payment.id == payment_id).execute()
         sale = _sale_for_update(payment.sale_id, OPEN)

@@ -16,14 +16,13 @@ import peewee
 
 from pos_tui.domain.money import Currency, format_amount
 from pos_tui.domain.report import MOVEMENT_KINDS, CashSummary
-from pos_tui.domain.tender import method_name
+from pos_tui.domain.payment import SETTLED, method_name
 from pos_tui.i18n import _
 from pos_tui.store import journal
 from pos_tui.store.db import StoreError, write_transaction
 from pos_tui.store.models import CashMovement, Payment, Sale, Shift
 
 OPEN, CLOSED = "open", "closed"
-SETTLED = ("approved", "resolved_approved")
 
 
 class ShiftError(StoreError):

@@ -38,11 +38,10 @@ from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
 from pos_tui.config import Config, ConfigError
-from pos_tui.devices.terminal.base import UNKNOWN, Outcome
 from pos_tui.domain.checkout import State
 from pos_tui.domain.money import format_amount
+from pos_tui.domain.payment import Outcome, PaymentStatus, method_name
 from pos_tui.domain.permissions import Action, PermissionDenied, action_name
-from pos_tui.domain.tender import method_name
 from pos_tui.i18n import N_, _, ngettext
 from pos_tui.tui.keymap import DEFAULT_KEYMAP, Keymap, apply_overrides
 from pos_tui.tui.screens.lane_screen import LaneScreen
@@ -487,7 +486,7 @@ class PosApp(App[None]):
                 self.payment_ended(event.worker.result)
             elif event.state is WorkerState.ERROR:
                 # Money may have moved: never a decline, always one for the supervisor.
-                self.payment_ended(Outcome(UNKNOWN, reason=_("payment stopped by an error: {error}").format(
+                self.payment_ended(Outcome(PaymentStatus.UNKNOWN, _("payment stopped by an error: {error}").format(
                     error=event.worker.error)))
             return
         if group == ABORT_GROUP:

@@ -13,7 +13,7 @@ from pos_tui.config import Department
 from pos_tui.domain.cart import CartLine, format_qty
 from pos_tui.domain.display_width import cell_width, pad_cells, truncate_cells
 from pos_tui.domain.money import Currency, format_amount
-from pos_tui.domain.tender import method_name
+from pos_tui.domain.payment import PaymentStatus, method_label, method_name, status_name
 from pos_tui.i18n import N_, _, ngettext
 from pos_tui.tui.keymap import KeyBinding, display_key
 from pos_tui.tui.widgets.cart_view import CartLine as CartRow
@@ -74,38 +74,19 @@ def payment_summary(view: LaneView, cur: Currency) -> list[str]:
     if view.payments:
         rows += ["", _("Payments")]
         for payment in view.payments:
-            status = "" if payment.status == "approved" else f"  ({payment_status(payment.status)})"
+            status = "" if payment.status == PaymentStatus.APPROVED else f"  ({status_name(payment.status)})"
             rows.append(row(f"  {method_name(payment.method)}", payment.amount) + status)
     return rows
 
 
-# The states a payment attempt is in, as the payment screen shows them (store.sales spells them).
-PAYMENT_STATUSES = {
-    "approved": N_("approved"),
-    "pending": N_("pending"),
-    "declined": N_("declined"),
-    "unknown": N_("unknown"),
-    "cancelled": N_("cancelled"),
-    "resolved_approved": N_("resolved approved"),
-    "resolved_not_charged": N_("resolved not charged"),
-}
-
-
-def payment_status(status: str) -> str:
-    """A payment attempt's state in words ("pending", "resolved charged")."""
-    return _(PAYMENT_STATUSES[status]) if status in PAYMENT_STATUSES else status.replace("_", " ")
-
-
 def payment_title(method: str) -> str:
     """The terminal screen's box title: "Card payment", "Alipay payment"."""
-    name = method_name(method)
-    return _("{method} payment").format(method=f"{name[:1].upper()}{name[1:]}")
+    return _("{method} payment").format(method=method_label(method))
 
 
 def refund_title(method: str) -> str:
     """The refund box's title: "Card refund", "Alipay refund"."""
-    name = method_name(method)
-    return _("{method} refund").format(method=f"{name[:1].upper()}{name[1:]}")
+    return _("{method} refund").format(method=method_label(method))
 
 
 def waited_text(seconds: float) -> str:

@@ -2,8 +2,9 @@ import inspect
 
 import pytest
 
-from pos_tui.domain.checkout import Checkout, State, TerminalOutcome, TransitionError
+from pos_tui.domain.checkout import Checkout, State, TransitionError
 from pos_tui.domain.errors import DomainError
+from pos_tui.domain.payment import PaymentStatus
 
 L, I, E, C, A, P = (
     State.LOCKED, State.IDLE, State.ENTERING_ITEMS, State.CHOOSING_PAYMENT,
@@ -106,20 +107,22 @@ def test_guards_refuse_with_their_reason(state, event, bad, message):
     "outcome, remaining, to",
     [
         ("approved", 0, P),
-        (TerminalOutcome.APPROVED, 0, P),
+        (PaymentStatus.APPROVED, 0, P),
         ("approved", 1500, C),
         ("declined", 0, C),
         ("unknown", 0, C),
-        (TerminalOutcome.DECLINED, 1500, C),
+        ("cancelled", 0, C),
+        (PaymentStatus.DECLINED, 1500, C),
     ],
 )
 def test_terminal_results(outcome, remaining, to):
     assert Checkout(A).terminal_result(outcome, remaining=remaining).state is to
 
 
-def test_a_terminal_outcome_outside_the_three_is_refused():
+@pytest.mark.parametrize("outcome", ["maybe", "pending", "resolved_approved"])
+def test_a_terminal_outcome_that_is_not_an_answer_is_refused(outcome):
     with pytest.raises(ValueError):
-        Checkout(A).terminal_result("maybe", remaining=0)
+        Checkout(A).terminal_result(outcome, remaining=0)
 
 
 @pytest.mark.parametrize("state", [I, E])

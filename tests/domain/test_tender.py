@@ -12,8 +12,6 @@ from pos_tui.domain.tender import (
     cash_tender,
     check_limits,
     check_within_balance,
-    method_name,
-    wallet_for_code,
 )
 
 CNY = currency("CNY")
@@ -40,7 +38,6 @@ def test_under_the_minimum_names_the_minimum():
 def test_wallet_limits_use_the_wallet_name():
     with pytest.raises(TenderError, match="exceeds the WeChat Pay limit of ¥2.00"):
         check_limits("wechat", 201, 1, 200, CNY)
-    assert method_name("alipay") == "Alipay"
 
 
 @pytest.mark.parametrize("amount", [0, -100])
@@ -129,38 +126,3 @@ def test_cash_tender_accounting_holds(remaining, tendered, step):
         assert result.applied == remaining
     else:
         assert (result.applied, result.change, result.rounding) == (tendered, 0, 0)
-
-
-@pytest.mark.parametrize(
-    "code, wallet",
-    [
-        ("2" + "8" + "0" * 14, "alipay"),
-        ("25" + "1" * 14, "alipay"),
-        ("30" + "1" * 22, "alipay"),
-        ("281234567890123456", "alipay"),
-        ("134567890123456789", "wechat"),
-        ("10" + "0" * 16, "wechat"),
-        ("15" + "9" * 16, "wechat"),
-    ],
-)
-def test_wallet_codes(code, wallet):
-    assert wallet_for_code(code) == wallet
-
-
-@pytest.mark.parametrize(
-    "code",
-    [
-        "24" + "1" * 16,  # prefix below Alipay's
-        "31" + "1" * 16,  # above
-        "25" + "1" * 13,  # 15 digits
-        "25" + "1" * 23,  # 25 digits
-        "13" + "1" * 15,  # WeChat with 17 digits
-        "13" + "1" * 17,  # 19 digits
-        "16" + "1" * 16,
-        "28123456789012345a",
-        "",
-    ],
-)
-def test_not_wallet_codes(code):
-    with pytest.raises(TenderError, match="not an Alipay or WeChat Pay payment code"):
-        wallet_for_code(code)

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pos_tui.demo import create_demo_store
-from pos_tui.devices.terminal.base import APPROVED, Outcome
 from pos_tui.domain.checkout import State
+from pos_tui.domain.payment import Outcome, PaymentStatus
 from pos_tui.i18n import _, using_language
 from pos_tui.services.lane import Lane
 from pos_tui.store import users
@@ -79,7 +79,7 @@ class HeldTerminal:
         if on_progress is not None:
             on_progress("follow the terminal: the customer presents the card")
         assert self.go.wait(10), "the test never released the terminal"
-        return Outcome(APPROVED, masked_pan="476173******0010", auth_code="A1B2C3")
+        return Outcome(PaymentStatus.APPROVED, masked_pan="476173******0010", auth_code="A1B2C3")
 
 
 @dataclass

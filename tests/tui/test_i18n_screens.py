@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from pos_tui.domain.display_width import cell_width
+from pos_tui.domain.payment import method_name
 from pos_tui.domain.permissions import Action, action_name, role_name
-from pos_tui.domain.tender import method_name
 from pos_tui.i18n import _, using_language
 from pos_tui.tui.admin.menu import AREAS
 from pos_tui.tui.format import ACTION_HELP

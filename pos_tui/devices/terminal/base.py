@@ -12,13 +12,8 @@ import hashlib
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
 
-APPROVED = "approved"
-DECLINED = "declined"
-CANCELLED = "cancelled"
-UNKNOWN = "unknown"
-STATUSES = (APPROVED, DECLINED, CANCELLED, UNKNOWN)
+from pos_tui.domain.payment import Outcome
 
 REFERENCE_LENGTH = 10
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -32,33 +27,6 @@ class TerminalError(Exception):
 
 class NotSupported(TerminalError):
     """The terminal's protocol has no such operation (e.g. abort on Concert E+)."""
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How one payment or refund ended.
-
-    ``status``: approved | declined | cancelled | unknown. Every outcome but approved carries a
-    reason. ``masked_pan`` keeps the first 6 and last 4 digits only. ``raw_status`` is the
-    terminal's own status code, kept for the journal.
-    """
-
-    status: str
-    reason: str = ""
-    masked_pan: str = ""
-    auth_code: str = ""
-    terminal_ref: str = ""
-    raw_status: str = ""
-
-    def __post_init__(self) -> None:
-        if self.status not in STATUSES:
-            raise ValueError(f"outcome status must be one of {', '.join(STATUSES)}, got {self.status!r}")
-        if self.status != APPROVED and not self.reason:
-            raise ValueError(f"a {self.status} outcome needs a reason")
-
-    @property
-    def approved(self) -> bool:
-        return self.status == APPROVED
 
 
 def mask_pan(pan: str) -> str:
@@ -98,7 +66,6 @@ class PaymentTerminal(ABC):
     """
 
     can_abort: bool = False
-    can_query_last: bool = False
 
     @abstractmethod
     def pay(
@@ -128,7 +95,3 @@ class PaymentTerminal(ABC):
     def abort(self) -> None:
         """Ask the terminal to stop the running transaction (only when ``can_abort``)."""
         raise NotSupported(f"{type(self).__name__}: cancel the payment on the terminal itself")
-
-    def query_last(self) -> Outcome:
-        """The terminal's record of its last transaction (only when ``can_query_last``)."""
-        raise NotSupported(f"{type(self).__name__} cannot report its last transaction")

@@ -26,16 +26,7 @@ import time
 from serial import SerialException
 
 from pos_tui.devices.ports import DeviceError, open_serial
-from pos_tui.devices.terminal.base import (
-    APPROVED,
-    CANCELLED,
-    DECLINED,
-    UNKNOWN,
-    Outcome,
-    PaymentTerminal,
-    ProgressCallback,
-    TerminalError,
-)
+from pos_tui.devices.terminal.base import PaymentTerminal, ProgressCallback, TerminalError
 from pos_tui.devices.terminal.frames import (
     ACK,
     APPROVED as STATUS_APPROVED,
@@ -58,6 +49,7 @@ from pos_tui.devices.terminal.frames import (
     read_frame,
     unframe,
 )
+from pos_tui.domain.payment import Outcome, PaymentStatus
 from pos_tui.i18n import _
 
 log = logging.getLogger(__name__)
@@ -131,7 +123,6 @@ class ConcertTerminal(PaymentTerminal):
     """
 
     can_abort = False
-    can_query_last = False
 
     def __init__(
         self,
@@ -232,9 +223,9 @@ class ConcertTerminal(PaymentTerminal):
         try:
             wire = self._call(cancel)
         except _Stopped:
-            return Outcome(CANCELLED, _("stopped before the request was sent"))
+            return Outcome(PaymentStatus.CANCELLED, _("stopped before the request was sent"))
         except _NotReached as exc:
-            return Outcome(DECLINED, str(exc))
+            return Outcome(PaymentStatus.DECLINED, str(exc))
         try:
             outcome = self._send_request(wire, request)
             if outcome is not None:
@@ -242,11 +233,11 @@ class ConcertTerminal(PaymentTerminal):
             progress(_("follow the terminal: the customer presents the card"))
             return self._receive_answer(wire, request, progress)
         except _Stopped:
-            return Outcome(UNKNOWN, _("stopped waiting for the terminal: check its last ticket"))
+            return Outcome(PaymentStatus.UNKNOWN, _("stopped waiting for the terminal: check its last ticket"))
         except _LinkLost as exc:
             self._close_port()
             lost = _("link to the terminal lost after the request was sent ({error})")
-            return Outcome(UNKNOWN, lost.format(error=exc))
+            return Outcome(PaymentStatus.UNKNOWN, lost.format(error=exc))
 
     def _call(self, cancel: threading.Event) -> _Wire:
         """Open the line (the port stays open between payments) and call: ENQ answered by ACK."""
@@ -295,17 +286,16 @@ class ConcertTerminal(PaymentTerminal):
                 wire.send(bytes([EOT]))
                 return None
             if reply is None:
-                return Outcome(
-                    UNKNOWN, _("the terminal did not acknowledge the request; it may have started the payment")
-                )
+                return Outcome(PaymentStatus.UNKNOWN,
+                               _("the terminal did not acknowledge the request; it may have started the payment"))
         wire.send(bytes([EOT]))
         refused = _("the terminal refused the request {count} times (transmission errors)")
-        return Outcome(DECLINED, refused.format(count=1 + MAX_RESENDS))
+        return Outcome(PaymentStatus.DECLINED, refused.format(count=1 + MAX_RESENDS))
 
     def _receive_answer(self, wire: _Wire, request: Request, progress: ProgressCallback) -> Outcome:
         if wire.wait_for({ENQ}, self.answer_timeout, cancellable=True) is None:
-            return Outcome(UNKNOWN, _("no answer from the terminal within {seconds} s: check its last ticket").format(
-                seconds=f"{self.answer_timeout:g}"))
+            return Outcome(PaymentStatus.UNKNOWN, _("no answer from the terminal within {seconds} s: check its last "
+                                                    "ticket").format(seconds=f"{self.answer_timeout:g}"))
         wire.send(bytes([ACK]))
         progress(_("receiving the answer"))
         reader = FrameReader()
@@ -313,14 +303,14 @@ class ConcertTerminal(PaymentTerminal):
         while True:
             raw = self._read_frame(wire, reader)
             if raw is None:
-                return Outcome(UNKNOWN, _("the terminal stopped in the middle of its answer"))
+                return Outcome(PaymentStatus.UNKNOWN, _("the terminal stopped in the middle of its answer"))
             try:
                 data = unframe(raw)
             except FrameError as exc:
                 bad_frames += 1
                 wire.send(bytes([NAK]))
                 if bad_frames > MAX_RESENDS:
-                    return Outcome(UNKNOWN, _("unreadable answer after {count} tries ({error})").format(
+                    return Outcome(PaymentStatus.UNKNOWN, _("unreadable answer after {count} tries ({error})").format(
                         count=bad_frames, error=exc))
                 continue
             wire.send(bytes([ACK]))
@@ -332,7 +322,7 @@ class ConcertTerminal(PaymentTerminal):
         try:
             answer = decode_answer(data)
         except FrameError as exc:
-            return Outcome(UNKNOWN, _("unreadable answer from the terminal ({error})").format(error=exc))
+            return Outcome(PaymentStatus.UNKNOWN, _("unreadable answer from the terminal ({error})").format(error=exc))
         return judge_answer(request, answer)
 
     def _read_frame(self, wire: _Wire, reader: FrameReader) -> bytes | None:
@@ -362,23 +352,20 @@ def judge_answer(request: Request, answer: Answer) -> Outcome:
         )
     if mismatches:
         return Outcome(
-            UNKNOWN,
+            PaymentStatus.UNKNOWN,
             _("the answer does not match the request ({mismatches}): check the terminal's ticket").format(
                 mismatches=_("; ").join(mismatches)),
             masked_pan=answer.masked_pan,
-            raw_status=answer.status,
         )
     if answer.status == STATUS_APPROVED:
-        return Outcome(APPROVED, masked_pan=answer.masked_pan, terminal_ref=answer.private, raw_status=answer.status)
+        return Outcome(PaymentStatus.APPROVED, masked_pan=answer.masked_pan, terminal_ref=answer.private)
     if answer.status == REFUSED:
         if answer.cancelled:
-            return Outcome(
-                CANCELLED, _("cancelled on the terminal"), masked_pan=answer.masked_pan, raw_status=answer.status
-            )
-        return Outcome(DECLINED, _("refused by the terminal"), masked_pan=answer.masked_pan, raw_status=answer.status)
+            return Outcome(PaymentStatus.CANCELLED, _("cancelled on the terminal"), masked_pan=answer.masked_pan)
+        return Outcome(PaymentStatus.DECLINED, _("refused by the terminal"), masked_pan=answer.masked_pan)
     if answer.status == NOT_VERIFIED:
-        return Outcome(DECLINED, _("not verified"), masked_pan=answer.masked_pan, raw_status=answer.status)
+        return Outcome(PaymentStatus.DECLINED, _("not verified"), masked_pan=answer.masked_pan)
     return Outcome(
-        UNKNOWN, _("unexpected status {status} from the terminal: check its ticket").format(status=repr(answer.status)),
-        raw_status=answer.status,
+        PaymentStatus.UNKNOWN,
+        _("unexpected status {status} from the terminal: check its ticket").format(status=repr(answer.status)),
     )

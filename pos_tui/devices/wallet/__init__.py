@@ -3,9 +3,8 @@
 from pos_tui.devices.wallet.base import (
     WalletError,
     WalletGateway,
-    WalletOutcome,
     settle_wallet_payment,
 )
 from pos_tui.devices.wallet.simulator import SimulatedWallet
 
-__all__ = ["SimulatedWallet", "WalletError", "WalletGateway", "WalletOutcome", "settle_wallet_payment"]
+__all__ = ["SimulatedWallet", "WalletError", "WalletGateway", "settle_wallet_payment"]

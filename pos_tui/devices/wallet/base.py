@@ -10,68 +10,40 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from pos_tui.domain.payment import FINAL, Outcome, PaymentStatus
 from pos_tui.i18n import _
-
-APPROVED = "approved"
-DECLINED = "declined"
-PENDING = "pending"
-UNKNOWN = "unknown"
-REVERSED = "reversed"
-REFUNDED = "refunded"
-STATUSES = (APPROVED, DECLINED, PENDING, UNKNOWN, REVERSED, REFUNDED)
-FINAL_PAYMENT_STATUSES = (APPROVED, DECLINED)
 
 
 class WalletError(Exception):
     """A wallet request that will not be sent; the message says what was wrong."""
 
 
-@dataclass(frozen=True)
-class WalletOutcome:
-    """How a wallet call ended.
-
-    pay/query: approved | declined | pending (the customer is still confirming) | unknown.
-    reverse: reversed (the trade is closed; any money taken goes back) | declined | unknown.
-    refund: refunded | declined | unknown. Every status but approved/reversed/refunded has a
-    reason. ``transaction_id`` is the acquirer's trade (or refund) number.
-    """
-
-    status: str
-    transaction_id: str = ""
-    reason: str = ""
-
-    def __post_init__(self) -> None:
-        if self.status not in STATUSES:
-            raise ValueError(f"wallet status must be one of {', '.join(STATUSES)}, got {self.status!r}")
-        if self.status in (DECLINED, PENDING, UNKNOWN) and not self.reason:
-            raise ValueError(f"a {self.status} wallet outcome needs a reason")
-
-    @property
-    def approved(self) -> bool:
-        return self.status == APPROVED
-
-
 class WalletGateway(ABC):
-    """One wallet acquirer. Calls block (network); run them in a worker thread."""
+    """One wallet acquirer. Calls block (network); run them in a worker thread.
+
+    pay/query answer approved, declined, pending (the customer is still confirming) or unknown;
+    reverse: reversed (the trade is closed; any money taken goes back), declined or unknown;
+    refund: refunded, declined or unknown. ``transaction_id`` is the acquirer's trade (or refund)
+    number.
+    """
 
     name: str = "wallet"
 
     @abstractmethod
-    def pay(self, code: str, amount: int, currency: str, out_trade_no: str) -> WalletOutcome:
+    def pay(self, code: str, amount: int, currency: str, out_trade_no: str) -> Outcome:
         """Charge ``amount`` minor units of ``currency`` (ISO code) to the scanned payment code."""
 
     @abstractmethod
-    def query(self, out_trade_no: str) -> WalletOutcome:
+    def query(self, out_trade_no: str) -> Outcome:
         """The trade's current state: approved, declined, pending, or unknown if not found."""
 
     @abstractmethod
-    def reverse(self, out_trade_no: str) -> WalletOutcome:
+    def reverse(self, out_trade_no: str) -> Outcome:
         """Close the trade whatever its state; money already taken goes back."""
 
     @abstractmethod
-    def refund(self, out_trade_no: str, amount: int, refund_no: str) -> WalletOutcome:
+    def refund(self, out_trade_no: str, amount: int, refund_no: str) -> Outcome:
         """Give back ``amount`` of an approved trade; idempotent by ``refund_no``."""
 
 
@@ -84,7 +56,7 @@ def settle_wallet_payment(
     poll_interval: float,
     max_wait: float,
     sleep: Callable[[float], None],
-) -> WalletOutcome:
+) -> Outcome:
     """Pay, poll until the trade is final, reverse it when it never becomes final.
 
     Returns approved or declined, or unknown when the reversal itself failed (money may have
@@ -94,16 +66,16 @@ def settle_wallet_payment(
         raise WalletError("poll_interval must be positive and max_wait not negative")
     outcome = gateway.pay(code, amount, currency, out_trade_no)
     waited = 0.0
-    while outcome.status not in FINAL_PAYMENT_STATUSES and waited < max_wait:
+    while outcome.status not in FINAL and waited < max_wait:
         sleep(poll_interval)
         waited += poll_interval
         outcome = gateway.query(out_trade_no)
-    if outcome.status in FINAL_PAYMENT_STATUSES:
+    if outcome.status in FINAL:
         return outcome
     reversal = gateway.reverse(out_trade_no)
-    if reversal.status == REVERSED:
+    if reversal.status == PaymentStatus.REVERSED:
         reason = _("not confirmed within {seconds} s; the payment was reversed").format(seconds=f"{max_wait:g}")
-        return WalletOutcome(DECLINED, outcome.transaction_id, reason)
+        return Outcome(PaymentStatus.DECLINED, reason, transaction_id=outcome.transaction_id)
     reason = _("not confirmed within {seconds} s and the reversal failed: {reason}").format(
         seconds=f"{max_wait:g}", reason=reversal.reason)
-    return WalletOutcome(UNKNOWN, outcome.transaction_id, reason)
+    return Outcome(PaymentStatus.UNKNOWN, reason, transaction_id=outcome.transaction_id)

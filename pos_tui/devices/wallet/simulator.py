@@ -24,17 +24,8 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from pos_tui.devices.wallet.base import (
-    APPROVED,
-    DECLINED,
-    PENDING,
-    REFUNDED,
-    REVERSED,
-    UNKNOWN,
-    WalletError,
-    WalletGateway,
-    WalletOutcome,
-)
+from pos_tui.devices.wallet.base import WalletError, WalletGateway
+from pos_tui.domain.payment import Outcome, PaymentStatus
 from pos_tui.i18n import _
 
 _DEFAULT_POLLS = {"user_paying": 2, "user_cancels": 2}
@@ -73,7 +64,7 @@ class Trade:
     amount: int
     currency: str
     transaction_id: str
-    status: str
+    status: PaymentStatus
     step: WalletStep
     queries: int = 0
     refunds: dict[str, int] = field(default_factory=dict)
@@ -96,7 +87,7 @@ class SimulatedWallet(WalletGateway):
         with self._lock:
             self._script.extend(steps)
 
-    def pay(self, code: str, amount: int, currency: str, out_trade_no: str) -> WalletOutcome:
+    def pay(self, code: str, amount: int, currency: str, out_trade_no: str) -> Outcome:
         _check_request(amount, out_trade_no)
         with self._lock:
             self.calls.append(("pay", out_trade_no))
@@ -106,58 +97,60 @@ class SimulatedWallet(WalletGateway):
                     raise WalletError(f"out_trade_no {out_trade_no} was already used for another payment")
                 return self._state(trade)
             if out_trade_no in self._closed:
-                return WalletOutcome(DECLINED, reason=_("trade {number} was closed").format(number=out_trade_no))
+                return Outcome(PaymentStatus.DECLINED, _("trade {number} was closed").format(number=out_trade_no))
             if not (code.isascii() and code.isdigit()):
-                return WalletOutcome(DECLINED, reason=_("not a payment code"))
+                return Outcome(PaymentStatus.DECLINED, _("not a payment code"))
             step = self._script.popleft() if self._script else WalletStep(_BY_CENTS.get(amount % 100, "approve"), 2)
             self._serial += 1
             transaction_id = f"{self.name.upper()[:3]}{self._serial:012d}"
-            status = {"approve": APPROVED, "decline": DECLINED, "lost_reply": APPROVED}.get(step.action, PENDING)
+            status = {"approve": PaymentStatus.APPROVED, "decline": PaymentStatus.DECLINED,
+                      "lost_reply": PaymentStatus.APPROVED}.get(step.action, PaymentStatus.PENDING)
             trade = Trade(code, amount, currency, transaction_id, status, step)
             self._trades[out_trade_no] = trade
             if step.action in ("timeout", "lost_reply"):
-                return WalletOutcome(UNKNOWN, reason=_("no answer from the wallet acquirer"))
+                return Outcome(PaymentStatus.UNKNOWN, _("no answer from the wallet acquirer"))
             return self._state(trade)
 
-    def query(self, out_trade_no: str) -> WalletOutcome:
+    def query(self, out_trade_no: str) -> Outcome:
         with self._lock:
             self.calls.append(("query", out_trade_no))
             trade = self._trades.get(out_trade_no)
             if trade is None:
-                return WalletOutcome(UNKNOWN, reason=_("no trade {number}").format(number=out_trade_no))
-            if trade.status == PENDING:
+                return Outcome(PaymentStatus.UNKNOWN, _("no trade {number}").format(number=out_trade_no))
+            if trade.status == PaymentStatus.PENDING:
                 trade.queries += 1
                 if trade.step.action in _DEFAULT_POLLS and trade.queries >= trade.step.polls:
-                    trade.status = APPROVED if trade.step.action == "user_paying" else DECLINED
+                    paid = trade.step.action == "user_paying"
+                    trade.status = PaymentStatus.APPROVED if paid else PaymentStatus.DECLINED
             return self._state(trade)
 
-    def reverse(self, out_trade_no: str) -> WalletOutcome:
+    def reverse(self, out_trade_no: str) -> Outcome:
         with self._lock:
             self.calls.append(("reverse", out_trade_no))
             trade = self._trades.get(out_trade_no)
             self._closed.add(out_trade_no)
-            if trade is not None and trade.status in (APPROVED, PENDING):
-                trade.status = REVERSED
-            return WalletOutcome(REVERSED, trade.transaction_id if trade else "")
+            if trade is not None and trade.status in (PaymentStatus.APPROVED, PaymentStatus.PENDING):
+                trade.status = PaymentStatus.REVERSED
+            return Outcome(PaymentStatus.REVERSED, transaction_id=trade.transaction_id if trade else "")
 
-    def refund(self, out_trade_no: str, amount: int, refund_no: str) -> WalletOutcome:
+    def refund(self, out_trade_no: str, amount: int, refund_no: str) -> Outcome:
         _check_request(amount, out_trade_no)
         with self._lock:
             self.calls.append(("refund", out_trade_no))
             trade = self._trades.get(out_trade_no)
-            if trade is None or trade.status != APPROVED:
+            if trade is None or trade.status != PaymentStatus.APPROVED:
                 not_paid = _("trade {number} is not a completed payment")
-                return WalletOutcome(DECLINED, reason=not_paid.format(number=out_trade_no))
+                return Outcome(PaymentStatus.DECLINED, not_paid.format(number=out_trade_no))
             if refund_no in trade.refunds:
                 if trade.refunds[refund_no] != amount:
                     raise WalletError(f"refund_no {refund_no} was already used for another amount")
-                return WalletOutcome(REFUNDED, f"{trade.transaction_id}-{refund_no}")
+                return Outcome(PaymentStatus.REFUNDED, transaction_id=f"{trade.transaction_id}-{refund_no}")
             refunded = sum(trade.refunds.values())
             if refunded + amount > trade.amount:
                 too_much = _("refund of {amount} exceeds what is left of the payment ({left})")
-                return WalletOutcome(DECLINED, reason=too_much.format(amount=amount, left=trade.amount - refunded))
+                return Outcome(PaymentStatus.DECLINED, too_much.format(amount=amount, left=trade.amount - refunded))
             trade.refunds[refund_no] = amount
-            return WalletOutcome(REFUNDED, f"{trade.transaction_id}-{refund_no}")
+            return Outcome(PaymentStatus.REFUNDED, transaction_id=f"{trade.transaction_id}-{refund_no}")
 
     def charged(self) -> dict[str, int]:
         """out_trade_no -> amount of every trade that holds the customer's money now."""
@@ -165,18 +158,19 @@ class SimulatedWallet(WalletGateway):
             return {
                 number: trade.amount - sum(trade.refunds.values())
                 for number, trade in self._trades.items()
-                if trade.status == APPROVED
+                if trade.status == PaymentStatus.APPROVED
             }
 
     @staticmethod
-    def _state(trade: Trade) -> WalletOutcome:
-        if trade.status == APPROVED:
-            return WalletOutcome(APPROVED, trade.transaction_id)
-        if trade.status == DECLINED:
-            return WalletOutcome(DECLINED, trade.transaction_id, _("refused by the wallet"))
-        if trade.status == REVERSED:
-            return WalletOutcome(DECLINED, trade.transaction_id, _("the trade was reversed"))
-        return WalletOutcome(PENDING, trade.transaction_id, _("the customer is confirming on the phone"))
+    def _state(trade: Trade) -> Outcome:
+        if trade.status == PaymentStatus.APPROVED:
+            return Outcome(PaymentStatus.APPROVED, transaction_id=trade.transaction_id)
+        if trade.status == PaymentStatus.DECLINED:
+            return Outcome(PaymentStatus.DECLINED, _("refused by the wallet"), transaction_id=trade.transaction_id)
+        if trade.status == PaymentStatus.REVERSED:
+            return Outcome(PaymentStatus.DECLINED, _("the trade was reversed"), transaction_id=trade.transaction_id)
+        return Outcome(PaymentStatus.PENDING, _("the customer is confirming on the phone"),
+                       transaction_id=trade.transaction_id)
 
 
 def _check_request(amount: int, out_trade_no: str) -> None:

@@ -11,14 +11,15 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from pos_tui.config import WALLETS, Config
+from pos_tui.config import Config
 from pos_tui.devices.training import TrainingTerminal, TrainingWallet
 from pos_tui.domain.cart import Cart, CartLine
 from pos_tui.domain.checkout import Checkout, State
 from pos_tui.domain.money import format_amount
+from pos_tui.domain.payment import SETTLED, UNRESOLVED, method_name, wallet_methods
 from pos_tui.domain.permissions import Action, Approval, Role, authorize
 from pos_tui.domain.tax import Totals, tax_breakdown
-from pos_tui.domain.tender import Balance, cash_due, method_name
+from pos_tui.domain.tender import Balance, cash_due
 from pos_tui.i18n import _
 from pos_tui.services.errors import LaneError, PaidElsewhere
 from pos_tui.services.events import EventBus, LaneEvent, ReceiptsQueued
@@ -127,7 +128,7 @@ class LaneContext:
         cart = self.sale.cart if self.sale else Cart()
         payments = self.sale.payments if self.sale else ()
         totals = self.totals(cart)
-        paid = Balance.of(totals.total, (p.amount for p in payments if p.status in sales.SETTLED)).paid
+        paid = Balance.of(totals.total, (p.amount for p in payments if p.status in SETTLED)).paid
         return LaneView(
             state=self.checkout.state,
             user=self.user.name if self.user else None,
@@ -143,7 +144,7 @@ class LaneContext:
             change=self.change,
             message=self.message,
             message_is_error=self.message_is_error,
-            unresolved=tuple(p for p in payments if p.status in sales.UNRESOLVED),
+            unresolved=tuple(p for p in payments if p.status in UNRESOLVED),
         )
 
     def totals(self, cart: Cart) -> Totals:
@@ -200,7 +201,7 @@ class LaneContext:
         real_terminal, real_wallets = self._real_devices
         if on:
             self.terminal = TrainingTerminal()
-            self.wallets = {name: TrainingWallet(name) for name in WALLETS}
+            self.wallets = {m.name: TrainingWallet(m.name) for m in wallet_methods()}
         else:
             self.terminal, self.wallets = real_terminal, real_wallets
 

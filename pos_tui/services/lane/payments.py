@@ -13,12 +13,13 @@ import threading
 import time
 import uuid
 
-from pos_tui.devices.terminal.base import APPROVED, DECLINED, UNKNOWN, Outcome, TerminalError, derive_reference
-from pos_tui.devices.wallet.base import REFUNDED, WalletOutcome, settle_wallet_payment
+from pos_tui.devices.terminal.base import TerminalError, derive_reference
+from pos_tui.devices.wallet.base import settle_wallet_payment
 from pos_tui.domain.checkout import State, TransitionError
 from pos_tui.domain.money import fee, parse_amount
+from pos_tui.domain.payment import OUTCOMES, Outcome, PaymentStatus, kind_of, method_label, method_name, wallet_for_code
 from pos_tui.domain.permissions import Action, Approval
-from pos_tui.domain.tender import cash_tender, check_limits, check_within_balance, method_name, wallet_for_code
+from pos_tui.domain.tender import cash_tender, check_limits, check_within_balance
 from pos_tui.i18n import _
 from pos_tui.services.errors import LaneError
 from pos_tui.services.events import SalePaid, SaleTotalled, TenderSettled, TenderStarted
@@ -27,12 +28,6 @@ from pos_tui.services.lane.returns import ReturnView, announce_if_refunded, retu
 from pos_tui.store import returns, sales
 
 log = logging.getLogger(__name__)
-
-
-def tender_label(method: str) -> str:
-    """"Card", "Cash", "Alipay": a method's name at the start of a line."""
-    name = method_name(method)
-    return name.capitalize() if method in ("cash", "card") else name
 
 
 class Payments:
@@ -89,7 +84,8 @@ class Payments:
             actor=user.name, now=ctx.clock(),
         )
         ctx.sale.payments_changed()
-        ctx.publish(TenderSettled(ctx.lane_no, sale_id, "cash", tender.applied, APPROVED, max(remaining_after, 0)))
+        ctx.publish(TenderSettled(ctx.lane_no, sale_id, "cash", tender.applied, PaymentStatus.APPROVED,
+                                  max(remaining_after, 0)))
         if receipt_no is None:
             return ctx.say(_("Cash {amount} taken; balance {balance}").format(
                 amount=ctx.money(tender.tendered), balance=ctx.money(remaining_after)))
@@ -125,7 +121,7 @@ class Payments:
         ctx = self.ctx
         user = ctx.require_user()
         ctx.authorize(Action.TENDER)
-        if method == "card" and ctx.terminal is None:
+        if kind_of(method) == "card" and ctx.terminal is None:
             raise LaneError(_("card payments: no card terminal is configured on this lane"))
         if ctx.state is not State.CHOOSING_PAYMENT or ctx.sale is None:
             raise TransitionError("send_to_terminal", ctx.state)
@@ -142,9 +138,9 @@ class Payments:
         ctx.sale.payments_changed()
         ctx.checkout = next_state
         ctx.publish(TenderStarted(ctx.lane_no, ctx.sale.id, method, amount, reference))
-        waiting = _("{method} {amount}: follow the terminal") if method == "card" else \
+        waiting = _("{method} {amount}: follow the terminal") if kind_of(method) == "card" else \
             _("{method} {amount}: waiting for the customer")
-        ctx.say(waiting.format(method=tender_label(method), amount=ctx.money(amount)))
+        ctx.say(waiting.format(method=method_label(method), amount=ctx.money(amount)))
         return attempt
 
     def run_card(self, attempt: sales.PaymentRecord, on_progress=None, cancel: threading.Event | None = None):
@@ -153,10 +149,10 @@ class Payments:
             return self.ctx.terminal.pay(attempt.amount, self.ctx.currency.numeric, attempt.reference, on_progress,
                                          cancel)
         except TerminalError as exc:  # the driver refused to send anything: nothing was charged
-            return Outcome(DECLINED, reason=str(exc))
+            return Outcome(PaymentStatus.DECLINED, str(exc))
         except Exception as exc:  # a driver bug must not look like a decline: money may have moved
             log.exception("terminal failed during attempt %s", attempt.reference)
-            return Outcome(UNKNOWN, reason=_("terminal error: {error}").format(error=exc))
+            return Outcome(PaymentStatus.UNKNOWN, _("terminal error: {error}").format(error=exc))
 
     def run_wallet(self, attempt: sales.PaymentRecord, code: str, sleep=time.sleep):
         """Blocking: pay, poll, and reverse on timeout through the wallet gateway (call from a worker)."""
@@ -166,38 +162,37 @@ class Payments:
                                          sleep=sleep)
         except Exception as exc:
             log.exception("wallet failed during attempt %s", attempt.reference)
-            return WalletOutcome(UNKNOWN, reason=_("wallet error: {error}").format(error=exc))
+            return Outcome(PaymentStatus.UNKNOWN, _("wallet error: {error}").format(error=exc))
 
-    def finish_payment(self, attempt: sales.PaymentRecord, outcome) -> LaneView:
+    def finish_payment(self, attempt: sales.PaymentRecord, outcome: Outcome) -> LaneView:
         """Commit what the terminal or wallet said, then move the screen (never before the commit)."""
         ctx = self.ctx
         user = ctx.require_user()
-        status = outcome.status if outcome.status in sales.OUTCOMES else UNKNOWN
+        status = outcome.status if outcome.status in OUTCOMES else PaymentStatus.UNKNOWN
         view = ctx.view()
         receipt_no = sales.record_outcome(
-            attempt.id, status=status, reason=outcome.reason, masked_pan=getattr(outcome, "masked_pan", ""),
-            auth_code=getattr(outcome, "auth_code", ""), terminal_ref=getattr(outcome, "terminal_ref", ""),
-            wallet_txn=getattr(outcome, "transaction_id", ""), totals=(view.totals.total, view.totals.tax_total),
-            actor=user.name, now=ctx.clock(),
+            attempt.id, status=status, reason=outcome.reason, masked_pan=outcome.masked_pan,
+            auth_code=outcome.auth_code, terminal_ref=outcome.terminal_ref, wallet_txn=outcome.transaction_id,
+            totals=(view.totals.total, view.totals.tax_total), actor=user.name, now=ctx.clock(),
         )
         ctx.sale.payments_changed()
-        result = APPROVED if status == APPROVED else UNKNOWN if status == UNKNOWN else DECLINED
         remaining = ctx.view().remaining
-        ctx.checkout = ctx.checkout.terminal_result(result, remaining=remaining)
+        ctx.checkout = ctx.checkout.terminal_result(status, remaining=remaining)
         ctx.publish(TenderSettled(ctx.lane_no, attempt.sale_id, attempt.method, attempt.amount, status,
                                   max(remaining, 0)))
-        label = tender_label(attempt.method)
+        label = method_label(attempt.method)
         if receipt_no is not None:
             ctx.receipt_no, ctx.change = receipt_no, 0
             ctx.publish(SalePaid(ctx.lane_no, attempt.sale_id, receipt_no, view.totals.total, 0))
             return ctx.say(_("{method} approved. Paid. Receipt {receipt}").format(method=label, receipt=receipt_no))
-        if status == APPROVED:
+        if status == PaymentStatus.APPROVED:
             return ctx.say(_("{method} {amount} approved; balance {balance}").format(
                 method=label, amount=ctx.money(attempt.amount), balance=ctx.money(remaining)))
-        if status == UNKNOWN:
+        if status == PaymentStatus.UNKNOWN:
             return ctx.say(_("{method} outcome UNKNOWN ({reason}): a supervisor must check the terminal's last "
                              "ticket").format(method=label, reason=outcome.reason), error=True)
-        refused = _("{method} cancelled: {reason}") if status == "cancelled" else _("{method} declined: {reason}")
+        refused = _("{method} cancelled: {reason}") if status == PaymentStatus.CANCELLED else \
+            _("{method} declined: {reason}")
         return ctx.say(refused.format(method=label, reason=outcome.reason), error=True)
 
     def resolve_payment(self, payment_id: int, *, charged: bool, auth_code: str = "",
@@ -230,41 +225,46 @@ class Payments:
         return returns.begin_refund(return_id, derive_reference(uuid.uuid4().hex), actor=user.name,
                                     now=self.ctx.clock())
 
-    def run_refund(self, attempt: returns.RefundAttempt, on_progress=None, cancel: threading.Event | None = None):
+    def run_refund(self, attempt: returns.RefundAttempt, on_progress=None,
+                   cancel: threading.Event | None = None) -> Outcome:
         """Blocking: the card credit on the terminal, or the wallet's refund (call from a worker)."""
         ctx = self.ctx
         try:
-            if attempt.method == "card":
+            if kind_of(attempt.method) == "card":
                 return ctx.terminal.refund(attempt.amount, ctx.currency.numeric, attempt.reference, on_progress,
                                            cancel)
             outcome = ctx.wallets[attempt.method].refund(attempt.original_reference, attempt.amount,
                                                          attempt.reference)
-            status = {REFUNDED: APPROVED}.get(outcome.status, outcome.status)
-            return WalletOutcome(status if status in (APPROVED, DECLINED) else UNKNOWN, outcome.transaction_id,
-                                 outcome.reason or ("" if status == APPROVED else _("no answer")))
+            if outcome.status in (PaymentStatus.REFUNDED, PaymentStatus.APPROVED):
+                return Outcome(PaymentStatus.APPROVED, outcome.reason, transaction_id=outcome.transaction_id)
+            if outcome.status == PaymentStatus.DECLINED:
+                return outcome
+            return Outcome(PaymentStatus.UNKNOWN, outcome.reason or _("no answer"),
+                           transaction_id=outcome.transaction_id)
         except Exception as exc:  # a driver bug must not look like a decline: money may have moved
             log.exception("refund failed during attempt %s", attempt.reference)
-            return Outcome(UNKNOWN, reason=_("refund error: {error}").format(error=exc))
+            return Outcome(PaymentStatus.UNKNOWN, _("refund error: {error}").format(error=exc))
 
-    def finish_refund(self, attempt: returns.RefundAttempt, outcome) -> ReturnView:
+    def finish_refund(self, attempt: returns.RefundAttempt, outcome: Outcome) -> ReturnView:
         """Commit what the terminal or wallet said about the refund, then answer."""
         ctx = self.ctx
         user = ctx.require_user()
-        status = outcome.status if outcome.status in sales.OUTCOMES else UNKNOWN
+        status = outcome.status if outcome.status in OUTCOMES else PaymentStatus.UNKNOWN
         returns.record_refund_outcome(
-            attempt.id, status=status, reason=outcome.reason, masked_pan=getattr(outcome, "masked_pan", ""),
-            auth_code=getattr(outcome, "auth_code", ""), terminal_ref=getattr(outcome, "terminal_ref", ""),
-            wallet_txn=getattr(outcome, "transaction_id", ""), actor=user.name, now=ctx.clock(),
+            attempt.id, status=status, reason=outcome.reason, masked_pan=outcome.masked_pan,
+            auth_code=outcome.auth_code, terminal_ref=outcome.terminal_ref, wallet_txn=outcome.transaction_id,
+            actor=user.name, now=ctx.clock(),
         )
         label = method_name(attempt.method)
-        if status == APPROVED:
+        if status == PaymentStatus.APPROVED:
             message = _("{method} refund of {amount} approved").format(method=label, amount=ctx.money(attempt.amount))
-        elif status == UNKNOWN:
+        elif status == PaymentStatus.UNKNOWN:
             message = _("{method} refund outcome UNKNOWN ({reason}): a supervisor must check the terminal's last "
                         "ticket").format(method=label, reason=outcome.reason)
         else:
             refused = _("{method} refund cancelled: {reason}; refund in cash with a supervisor") \
-                if status == "cancelled" else _("{method} refund declined: {reason}; refund in cash with a supervisor")
+                if status == PaymentStatus.CANCELLED else \
+                _("{method} refund declined: {reason}; refund in cash with a supervisor")
             message = refused.format(method=label, reason=outcome.reason)
         return announce_if_refunded(ctx, return_view(ctx, attempt.sale_id, message))
 

@@ -13,13 +13,12 @@ from dataclasses import replace
 
 from pos_tui.config import Config
 from pos_tui.devices.receipt import ReceiptData, ReceiptLine, ReceiptPayment, ReceiptTax
+from pos_tui.domain.payment import SETTLED, method_label, method_name
 from pos_tui.domain.permissions import Action
-from pos_tui.domain.tender import method_name
 from pos_tui.i18n import _, ngettext
 from pos_tui.services.errors import LaneError
 from pos_tui.services.events import LaneEvent, ReceiptsPrinted, ReceiptsQueued, SalePaid
 from pos_tui.services.lane.context import LaneContext, LaneView, PrintResult
-from pos_tui.services.lane.payments import tender_label
 from pos_tui.store import sales
 from pos_tui.store.db import checkpoint
 from pos_tui.store.sale_totals import sale_totals
@@ -33,7 +32,7 @@ def receipt_for_sale(sale_id: int, config: Config, *, reprint: bool = False) -> 
     sale = sales.get_sale(sale_id)
     cart = sales.load_cart(sale_id)
     totals = sale_totals(sale_id, config.tax.rates, config.tax.prices_include_tax)
-    payments = [p for p in sales.payments_of(sale_id) if p.status in sales.SETTLED]
+    payments = [p for p in sales.payments_of(sale_id) if p.status in SETTLED]
     store = config.store
     return (
         ReceiptData(
@@ -55,7 +54,7 @@ def receipt_for_sale(sale_id: int, config: Config, *, reprint: bool = False) -> 
             total=totals.total,
             payments=tuple(
                 ReceiptPayment(
-                    label=tender_label(p.method),
+                    label=method_label(p.method),
                     amount=p.tendered if p.method == "cash" and p.tendered else p.amount,
                     masked_pan=p.masked_pan,
                     auth_code=p.auth_code,

@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pos_tui.config import WALLETS
 from pos_tui.domain.cart import CartLine
+from pos_tui.domain.payment import SETTLED, UNRESOLVED, PaymentStatus, is_wallet, kind_of, method_name
 from pos_tui.domain.permissions import Action, Approval
-from pos_tui.domain.tender import method_name
 from pos_tui.i18n import N_, _
 from pos_tui.services.errors import LaneError
 from pos_tui.services.events import SalePaid
@@ -29,7 +28,7 @@ class ReturnView:
 
     @property
     def refunded(self) -> int:
-        return sum(p.amount for p in self.refunds if p.status in sales.SETTLED)
+        return sum(p.amount for p in self.refunds if p.status in SETTLED)
 
     @property
     def done(self) -> bool:
@@ -37,11 +36,11 @@ class ReturnView:
 
     @property
     def planned(self) -> tuple[sales.PaymentRecord, ...]:
-        return tuple(p for p in self.refunds if p.status == returns.PLANNED)
+        return tuple(p for p in self.refunds if p.status == PaymentStatus.PLANNED)
 
     @property
     def unresolved(self) -> tuple[sales.PaymentRecord, ...]:
-        return tuple(p for p in self.refunds if p.status in sales.UNRESOLVED)
+        return tuple(p for p in self.refunds if p.status in UNRESOLVED)
 
 
 def return_view(ctx: LaneContext, return_id: int, message: str) -> ReturnView:
@@ -104,9 +103,9 @@ class Returns:
         totals = ctx.totals_of([cart_line for cart_line, _ in lines])
         plan = returns.plan_refunds(original.payments, original.refunded, totals.total, to_cash=to_cash)
         for step in plan:
-            if step.method == "card" and ctx.terminal is None:
+            if kind_of(step.method) == "card" and ctx.terminal is None:
                 raise LaneError(_("no card terminal on this lane: refund in cash instead"))
-            if step.method in WALLETS and step.method not in ctx.wallets:
+            if is_wallet(step.method) and step.method not in ctx.wallets:
                 raise LaneError(_("{method} is not set up on this lane: refund in cash instead").format(
                     method=method_name(step.method)))
         record = returns.create_return(

@@ -10,14 +10,13 @@ from textual.widgets.option_list import Option
 
 from pos_tui.domain.display_width import pad_cells, truncate_cells
 from pos_tui.domain.money import Currency, format_amount
-from pos_tui.domain.tender import method_name
+from pos_tui.domain.payment import PaymentStatus, method_name, status_name
 from pos_tui.i18n import N_, _, ngettext
 from pos_tui.domain.permissions import Approval
 from pos_tui.store.admin_queries import UnknownPayment
 from pos_tui.store.sales import SaleRecord
 from pos_tui.services.errors import USER_ERRORS
 from pos_tui.tui.admin.screen import AdminScreen, keys
-from pos_tui.tui.format import payment_status
 from pos_tui.tui.screens.modals import ApprovalModal, ConfirmModal, Resolution, ResolveModal
 from pos_tui.tui.widgets.message_line import MessageLine
 
@@ -43,7 +42,7 @@ def unknown_row(unknown: UnknownPayment, cur: Currency) -> str:
     payment = unknown.payment
     return (f"{unknown.sale.lane:<5} {payment.created_at:%Y-%m-%d %H:%M} {cells(method_name(payment.method), 10)} "
             f"{format_amount(payment.amount, cur):>12}  {cells(payment.reference, 14)} "
-            f"{payment_status(payment.status)}")
+            f"{status_name(payment.status)}")
 
 
 def unknown_heading() -> str:
@@ -151,7 +150,7 @@ class PaymentsScreen(ListScreen):
         except USER_ERRORS as exc:
             self.say(str(exc), error=True)
             return
-        if chosen.payment.status != "pending":
+        if chosen.payment.status != PaymentStatus.PENDING:
             self.ask_outcome(chosen)
             return
 

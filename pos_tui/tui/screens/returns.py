@@ -26,10 +26,9 @@ from textual.widgets.option_list import Option
 from pos_tui.domain.entry import parse_quantity
 from pos_tui.domain.errors import DomainError
 from pos_tui.domain.money import Currency, format_amount
-from pos_tui.domain.tender import method_name
+from pos_tui.domain.payment import SETTLED, method_label, method_name
 from pos_tui.i18n import N_, _, ngettext
 from pos_tui.services.errors import USER_ERRORS
-from pos_tui.store.sales import SETTLED
 from pos_tui.tui.format import figure_rows, labelled_lines, refund_title, return_row, waited_text
 from pos_tui.tui.screens.modals import LaneModal, Resolution, ResolveModal
 from pos_tui.tui.screens.settlement_modals import LetterMenuModal
@@ -230,12 +229,6 @@ class RefundWaitModal(LaneModal[None]):
         self.app.cancel_payment()
 
 
-def tender_label(method: str) -> str:
-    """"Cash", "Card", "Alipay", "WeChat Pay": the method's name with a capital first letter."""
-    name = method_name(method)
-    return name[:1].upper() + name[1:]
-
-
 class RefundDoneModal(LaneModal[None]):
     """The return is refunded: how much went back on each tender (the cash to hand over), and the
     refund receipt's number."""
@@ -248,7 +241,7 @@ class RefundDoneModal(LaneModal[None]):
         self.cur = cur
 
     def compose(self) -> ComposeResult:
-        refunds = [(tender_label(p.method), p.amount) for p in self.ret.refunds if p.status in SETTLED]
+        refunds = [(method_label(p.method), p.amount) for p in self.ret.refunds if p.status in SETTLED]
         cash = sum(p.amount for p in self.ret.refunds if p.status in SETTLED and p.method == "cash")
         with Vertical() as box:
             box.border_title = _("Refunded: receipt {receipt}").format(receipt=self.ret.receipt_no)

@@ -7,7 +7,7 @@ from operator import xor
 
 import pytest
 
-from pos_tui.devices.terminal.base import Outcome, derive_reference, mask_pan
+from pos_tui.devices.terminal.base import derive_reference, mask_pan
 from pos_tui.devices.terminal.frames import (
     ETX,
     STX,
@@ -159,10 +159,3 @@ def test_derive_reference_is_ten_stable_base36_chars_and_distinct():
     assert len(references) == 5000
     Request(pos_number=1, amount=1, currency_numeric="156", private=first)
 
-
-def test_outcomes_other_than_approved_need_a_reason():
-    with pytest.raises(ValueError, match="reason"):
-        Outcome("unknown")
-    with pytest.raises(ValueError, match="status"):
-        Outcome("maybe", "why")
-    assert Outcome("approved").approved
