@@ -175,7 +175,7 @@ class Lane:
             self.screen.feed(self.terminal.read(left))
 
     def sign_in(self) -> None:
-        self.terminal.wait_for("User>")
+        self.step("sign-in screen", b"", "User>")
         self.step("sign-in: user", b"cashier\r", "PIN")
         self.step("sign-in: PIN", b"1234\r", "Ready for the next sale", quiet=0.5)
 
@@ -250,20 +250,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scans", type=int, default=12, help="scans into one sale (16 fill the cart at 80x24)")
     parser.add_argument("--term", default="linux", help="TERM for the lane (e.g. linux, xterm-256color)")
-    parser.add_argument("--link", type=link_rate, action="append", default=[], metavar="RATE",
+    parser.add_argument("--link", action="append", default=[], metavar="RATE",
                         help="also time scan-to-line over a link this fast (64kbit, 9600baud); repeatable")
     parser.add_argument("--link-scans", type=int, default=48, help="scans timed over each link")
     parser.add_argument("--basket", type=int, default=12, help="lines per sale in the link runs")
     args = parser.parse_args()
+    try:
+        links = [(text, link_rate(text)) for text in args.link]
+    except argparse.ArgumentTypeError as exc:
+        parser.error(str(exc))
     steps = measure_steps(args.scans, args.term)
     for step in steps:
         print(step.line())
     print()
     for prefix in ("scan", "payment key", "terminal tick"):
         print(summary(steps, prefix))
-    for rate in args.link:
+    for text, rate in links:
         samples = scan_to_line(args.link_scans, args.basket, args.term, rate)
-        print(f"scan-to-line over {rate * 8 / 1000:g} kbit/s ({rate:,.0f} B/s), {len(samples)} scans in baskets of "
+        print(f"scan-to-line over {text} ({rate:,.0f} B/s), {len(samples)} scans in baskets of "
               f"{args.basket}: p50 {statistics.median(samples):.0f} ms, p99 {percentile(samples, 0.99):.0f} ms, "
               f"max {max(samples):.0f} ms")
 
