@@ -44,6 +44,7 @@ from cpu_cap import CpuCap, process_cpu_ns  # noqa: E402
 LANE_FPS = "1000"  # what pos_tui.tui sets unless TEXTUAL_FPS is set
 F2 = b"\x1bOQ"
 F10 = b"\x1b[21~"
+LINK_SLICE = 0.005  # over a slow link, read what it carries in 5 ms at a time
 
 
 def percentile(samples: list[float], p: float) -> float:
@@ -59,13 +60,20 @@ class ScanRun:
 
 class Terminal:
     """A child process on an 80x24 pty: write keys, read what it draws until a text shows.
-    With ``cap`` the child runs in that CPU cap from before its exec."""
+    With ``cap`` the child runs in that CPU cap from before its exec.
 
-    def __init__(self, argv: list[str], term: str, fps: str | None = None, cap: CpuCap | None = None) -> None:
+    With ``link`` (bytes per second) the pty stands for a slow line (SSH over 64 kbit/s, a serial
+    terminal): keys reach the child, and what it draws reaches this end, no faster than that.
+    """
+
+    def __init__(self, argv: list[str], term: str, fps: str | None = None, cap: CpuCap | None = None,
+                 link: float | None = None) -> None:
         self.child, self.master, _ = spawn_on_pty(argv, term, None if fps is None else {"TEXTUAL_FPS": fps},
                                                   preexec_fn=None if cap is None else cap.join)
         self.cap = cap
         self.seen = b""
+        self.link = link
+        self._link_free_at = 0.0
 
     def cpu_ns(self) -> int:
         """CPU time the child has used so far (its cgroup's, where measurable)."""
@@ -74,7 +82,24 @@ class Terminal:
 
     def send(self, keys: bytes) -> None:
         self.seen = b""
+        if self.link is not None:
+            time.sleep(len(keys) / self.link)
         os.write(self.master, keys)
+
+    def read(self, timeout: float) -> bytes:
+        """What the child drew that reached this end within ``timeout`` (b"" if nothing did). Over a
+        slow link the bytes come a few milliseconds' worth at a time, when the link has carried them."""
+        ready, _, _ = select.select([self.master], [], [], max(timeout, 0))
+        if not ready:
+            return b""
+        if self.link is None:
+            return os.read(self.master, 65536)
+        data = os.read(self.master, max(int(self.link * LINK_SLICE), 1))
+        self._link_free_at = max(time.perf_counter(), self._link_free_at) + len(data) / self.link
+        delay = self._link_free_at - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        return data
 
     def wait_for(self, text: str, timeout: float = 10.0) -> float:
         """Read until ``text`` has been drawn since the last ``send``; the moment its bytes arrived."""
@@ -84,10 +109,14 @@ class Terminal:
             left = deadline - time.perf_counter()
             if left <= 0 or self.child.poll() is not None:
                 raise RuntimeError(f"{text!r} not drawn; last bytes: {self.seen[-400:]!r}")
-            ready, _, _ = select.select([self.master], [], [], left)
-            if ready:
-                self.seen += os.read(self.master, 65536)
+            self.seen += self.read(left)
         return time.perf_counter()
+
+    def settle(self, quiet: float = 0.25) -> bytes:
+        """Read until nothing more comes for ``quiet`` seconds; all drawn since the last ``send``."""
+        while data := self.read(quiet):
+            self.seen += data
+        return self.seen
 
     def close(self) -> None:
         self.child.terminate()

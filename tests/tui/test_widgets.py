@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 from textual.app import App, ComposeResult
+from textual.widgets import Static
 
 import pos_tui.tui
 from pos_tui.tui.keymap import (
@@ -22,6 +23,7 @@ from pos_tui.tui.widgets.key_footer import KeyFooter
 from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.scan_entry import ScanEntry
 from pos_tui.tui.widgets.status_header import StatusHeader, seconds_until_next_minute
+from pos_tui.tui.widgets.text_rows import TextRows
 from pos_tui.tui.widgets.totals_bar import TotalsBar
 
 THEME = Path(pos_tui.tui.__file__).parent / "pos.tcss"
@@ -207,6 +209,72 @@ async def test_a_new_line_redraws_two_rows_unless_the_cart_scrolls(screen_lines)
         await pilot.pause()
         assert len(drawn) >= cart.visible_rows - 1  # scrolled: every row under the header again
         assert in_box(screen_lines(app)[18])[:3] == ["19", "Item", "19"]
+
+
+def record_frames(app: App) -> list[set[int]]:
+    """From now on, the screen rows (0-based) of every frame the app sends to its terminal."""
+    frames: list[set[int]] = []
+    draw = app._display
+
+    def recording_display(screen, update) -> None:
+        frames.append({y for y, _, _ in getattr(update, "spans", ())} if update is not None else set())
+        draw(screen, update)
+
+    app._display = recording_display
+    return frames
+
+
+async def test_showing_what_a_line_already_shows_sends_nothing_and_a_new_title_its_border_row():
+    app = SketchApp(SKETCH_LINES)
+    async with app.run_test(size=(80, 24)) as pilot:
+        cart = app.query_one(CartView)
+        cart.border_title = "Sale (open)"
+        await pilot.pause()
+        frames = record_frames(app)
+        header = app.query_one(StatusHeader)
+        header.set_store("Demo Mart", 1)
+        header.set_cashier("张三", "cashier")
+        header.set_device("printer", "ok")
+        app.query_one(TotalsBar).set_totals("5", "33.50", "3.85", "¥33.50")
+        app.query_one(MessageLine).info("Added 可口可乐 330ml x 3")
+        app.query_one(ScanEntry).set_prompt("> ")
+        cart.border_title = "Sale (open)"
+        await pilot.pause()
+        assert not any(frames), frames  # every screen shows its whole view again after each intent
+        cart.border_title = "Ready for the next sale"
+        await pilot.pause()
+        assert set().union(*frames) == {1}, frames
+        assert "─ Ready for the next sale ─" in app.screen._compositor.render_strips()[1].text
+
+
+class RowsApp(App[None]):
+    CSS = "#box { height: 8; border: solid ansi_blue; padding: 1 2; color: ansi_bright_white; }"
+
+    def __init__(self, box: Static | TextRows) -> None:
+        super().__init__(ansi_color=True)
+        self.box = box
+
+    def compose(self) -> ComposeResult:
+        yield self.box
+
+
+async def test_text_rows_look_like_a_static_and_redraw_only_the_rows_that_changed():
+    before, after = "Due      ¥33.50\nPaid      ¥0.00\nBalance  ¥33.50", "Due      ¥33.50\nPaid     ¥20.00\nBalance  ¥13.50"
+    drawn = []
+    for box in (Static(before, id="box"), TextRows(before, id="box")):
+        app = RowsApp(box)
+        async with app.run_test(size=(40, 10)) as pilot:
+            await pilot.pause()
+            frames = record_frames(app)
+            box.update(after)
+            await pilot.pause()
+            drawn.append([list(strip.discard_meta().simplify()) for strip in app.screen._compositor.render_strips()])
+            if isinstance(box, TextRows):
+                assert set().union(*frames) == {3, 4}, frames  # Paid and Balance; not Due, not the box
+                box.update(after + "\n\nPayments")
+                await pilot.pause()
+                assert box.rows[-1] == "Payments" and set().union(*frames[1:]) == {5, 6}, frames
+    assert drawn[0] == drawn[1]
 
 
 async def test_replacing_a_line_marks_it_voided(screen_lines):

@@ -36,8 +36,10 @@ class PaymentScreen(LaneScreen):
     """
 
     def compose(self) -> ComposeResult:
+        from pos_tui.tui.widgets.text_rows import TextRows  # a key redraws only the figures it changes
+
         yield self.status_header()
-        summary = Static("", id="summary")
+        summary = TextRows(id="summary")
         summary.border_title = _("Payment")
         yield summary
         yield TotalsBar(id="totals")
@@ -48,7 +50,7 @@ class PaymentScreen(LaneScreen):
     def render_view(self, view: LaneView) -> None:
         super().render_view(view)
         cur = self.pos.lane.currency
-        self.query_one("#summary", Static).update("\n".join(payment_summary(view, cur)))
+        self.query_one("#summary").update("\n".join(payment_summary(view, cur)))
         self.query_one(TotalsBar).set_figures(payment_figures(view, cur))
 
     def take_amount(self) -> str:

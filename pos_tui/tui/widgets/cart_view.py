@@ -3,7 +3,7 @@
 Rows are drawn on demand (Textual's line API) from a list, so appending the 200th line
 costs the same as the first: nothing is rebuilt. A scan redraws two rows (the new line and the
 one that loses the selection) unless the cart scrolls, and a row once drawn is kept until its
-line, the width or the styles change.
+line, the width or the styles change. A new title redraws the top border row only.
 Names are aligned by terminal cells, so Chinese and Latin names share the columns.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Self
 
 from rich.segment import Segment
 from rich.style import Style
@@ -23,6 +24,8 @@ from pos_tui.domain.display_width import cell_width, pad_cells, truncate_cells
 from pos_tui.i18n import N_, _
 
 VOIDED = N_("VOIDED")
+# Textual's border_title descriptor, which CartView.border_title wraps.
+_BORDER_TITLE = Widget.__dict__["border_title"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +98,7 @@ class CartView(Widget):
     """
 
     HEADER = ("#", N_("Item"), N_("Qty"), N_("Price"), N_("Amount"))
+    _title_changing = False  # while set, a whole-widget refresh is the title's: the top border row
 
     def __init__(
         self,
@@ -110,8 +114,34 @@ class CartView(Widget):
         self._selected: int | None = None
         self._top = 0
         self._drawn_rows: dict[tuple[object, ...], Strip] = {}
+        self._title: str | None = None
         self.border_title = "Sale"
         self.set_lines(lines)
+
+    @property  # type: ignore[override]
+    def border_title(self) -> str | None:
+        """The title in the top border ("Sale (open)"). The screen sets it with every view: the same
+        title changes nothing, and a new one redraws the top border row alone."""
+        return _BORDER_TITLE.__get__(self, type(self))
+
+    @border_title.setter
+    def border_title(self, title: str | None) -> None:
+        if title == self._title:
+            return
+        self._title = title
+        self._title_changing = True
+        try:
+            _BORDER_TITLE.__set__(self, title)  # Textual's own, which repaints the whole widget ...
+        finally:
+            self._title_changing = False
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> Self:
+        if self._title_changing and not (regions or layout or recompose):
+            # ... unless told which rows: the top border, in content coordinates.
+            left, top = self.content_offset
+            regions = (Region(-left, -top, self.outer_size.width, 1),)
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     @property
     def lines(self) -> tuple[CartLine, ...]:

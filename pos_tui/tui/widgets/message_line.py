@@ -57,7 +57,10 @@ class MessageLine(Widget):
 
     def _show(self, text: str, level: Level) -> None:
         # A message is one line: a newline in an error text must not push the layout.
-        self._text = " ".join(text.split("\n"))
+        text = " ".join(text.split("\n"))
+        if (text, level) == (self._text, self._level) and self.has_class(f"-{level}"):
+            return  # screens say the view's message each time they show it: the same words are not drawn again
+        self._text = text
         self._level = level
         self.set_class(level == "error", "-error")
         self.set_class(level == "info", "-info")

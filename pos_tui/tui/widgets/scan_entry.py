@@ -68,6 +68,7 @@ class ScanEntry(Widget, can_focus=True):
         self._chars: list[str] = []
         self._last_key_was_cr = False
         self._echo: Timer | None = None
+        self._drawn: str | None = None  # the line as last drawn
 
     @property
     def value(self) -> str:
@@ -80,8 +81,9 @@ class ScanEntry(Widget, can_focus=True):
 
     def set_prompt(self, prompt: str) -> None:
         """Change the text drawn before the entry (e.g. "PIN> ")."""
-        self._prompt = prompt
-        self._draw_now()
+        if prompt != self._prompt:
+            self._prompt = prompt
+            self._draw_now()
 
     def clear(self) -> None:
         """Empty the entry without submitting it."""
@@ -97,7 +99,9 @@ class ScanEntry(Widget, can_focus=True):
         if self._echo is not None:
             self._echo.stop()
             self._echo = None
-        self.refresh()
+        if self._line() != self._drawn:
+            # A scanner's burst and its Enter leave the line as it was drawn: nothing to send.
+            self.refresh()
 
     async def _on_key(self, event: events.Key) -> None:
         if self._handle_key(event.key, event.character):
@@ -149,14 +153,18 @@ class ScanEntry(Widget, can_focus=True):
         target = self.parent if self.parent is not None else self
         target.post_message(message)
 
-    def render(self) -> Text:
+    def _line(self) -> str:
         value = self.value
         cursor = CURSOR if self.has_focus else " "
         room = max(self.content_size.width - cell_len(self._prompt) - 1, 1)
         while cell_len(value) > room:
             # Keep the tail visible: it is what was typed last.
             value = value[1:]
-        return Text(f"{self._prompt}{value}{cursor}", no_wrap=True, overflow="crop")
+        return f"{self._prompt}{value}{cursor}"
+
+    def render(self) -> Text:
+        self._drawn = self._line()
+        return Text(self._drawn, no_wrap=True, overflow="crop")
 
     def _on_focus(self, event: events.Focus) -> None:
         self.refresh()

@@ -1,4 +1,8 @@
-"""The top line: store, lane, cashier on the left; device states and the clock on the right."""
+"""The top line: store, lane, cashier on the left; device states and the clock on the right.
+
+Every screen sets all of it each time it shows a view; the line is redrawn only when something in
+it changed (or the minute did), so a scan never sends it to the terminal again.
+"""
 
 from __future__ import annotations
 
@@ -52,20 +56,24 @@ class StatusHeader(Widget):
         self._timer: Timer | None = None
 
     def set_store(self, store: str, lane: int) -> None:
-        self._store = store
-        self._lane = lane
-        self.refresh()
+        if (store, lane) != (self._store, self._lane):
+            self._store = store
+            self._lane = lane
+            self.refresh()
 
     def set_cashier(self, name: str, role: str = "") -> None:
         """Who is signed in ("" when the lane is locked)."""
-        self._cashier = f"{name} ({role})" if name and role else name
-        self.refresh()
+        cashier = f"{name} ({role})" if name and role else name
+        if cashier != self._cashier:
+            self._cashier = cashier
+            self.refresh()
 
     def set_device(self, device: str, state: str, ok: bool = True) -> None:
         """Show a device's state ("printer", "paper out", ok=False); devices keep their first order.
         Both are English msgids, translated when the line is drawn."""
-        self._devices[device] = (state, ok)
-        self.refresh()
+        if self._devices.get(device) != (state, ok):
+            self._devices[device] = (state, ok)
+            self.refresh()
 
     def left_text(self) -> str:
         parts = [self._store, _("Lane {lane:02d}").format(lane=self._lane), self._cashier]

@@ -43,9 +43,11 @@ class TotalsBar(Widget):
         return self._figures
 
     def set_figures(self, figures: Sequence[tuple[str, str]]) -> None:
-        """Show (label, value) pairs; the last pair is the emphasised total."""
-        self._figures = tuple(figures)
-        self.refresh()
+        """Show (label, value) pairs; the last pair is the emphasised total. Redrawn only if they changed."""
+        figures = tuple(figures)
+        if figures != self._figures:
+            self._figures = figures
+            self.refresh()
 
     def set_totals(self, items: str, subtotal: str, tax: str, total: str) -> None:
         """The item screen's figures."""
