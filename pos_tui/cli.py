@@ -193,6 +193,7 @@ def products_export(ctx: click.Context, file: Path) -> None:
 def products_show(ctx: click.Context, code: str) -> None:
     """Show the product with this barcode or SKU."""
     from pos_tui.domain.display_width import pad_cells
+    from pos_tui.domain.text import neutralise
     from pos_tui.store.catalog import find_by_code
     from pos_tui.store.catalog_csv import format_stock
 
@@ -216,7 +217,7 @@ def products_show(ctx: click.Context, code: str) -> None:
         (_("Active"), _("yes") if product.active else _("no")),
     ]
     for label, value in rows:
-        click.echo(f"{pad_cells(label, 9)} {value}")
+        click.echo(f"{pad_cells(label, 9)} {neutralise(value)}")
 
 
 # --- users ----------------------------------------------------------------------------------

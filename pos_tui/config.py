@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
+from pos_tui.domain.text import TextError, check_text
 from pos_tui.domain.money import Currency, MoneyError, Rate, currency, parse_amount, parse_rate
 
 
@@ -222,7 +223,11 @@ class _Section:
         return value
 
     def take_str(self, name: str, default: str) -> str:
-        return self.take(name, default, str)
+        value = self.take(name, default, str)
+        try:
+            return check_text(value, self.key(name))
+        except TextError as exc:
+            raise ConfigError(self.key(name), exc.at_column) from None
 
     def take_bool(self, name: str, default: bool) -> bool:
         return self.take(name, default, bool)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from pos_tui.domain.text import check_text
 from pos_tui.domain.permissions import Role
 from pos_tui.domain.pins import (
     after_failed_attempt, check_pin_format, hash_pin, is_locked, pin_expired, verify_pin,
@@ -50,7 +51,7 @@ def _get(name: str) -> User:
 
 
 def _check_name(name: str) -> str:
-    clean = name.strip()
+    clean = check_text(name, _("user name")).strip()
     if not clean or len(clean) > 64 or not clean.isprintable():
         raise UserError(_("user name {name} must be 1 to 64 printable characters").format(name=repr(name)))
     return clean

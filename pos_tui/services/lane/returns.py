@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pos_tui.config import WALLETS
+from pos_tui.domain.text import check_text
 from pos_tui.domain.cart import CartLine
 from pos_tui.domain.permissions import Action, Approval
 from pos_tui.domain.tender import method_name
@@ -77,6 +78,7 @@ class Returns:
                      approval: Approval | None = None) -> ReturnView:
         """Return ``picks`` ({line number: quantity in thousandths}) of a receipt. The refund goes
         back to the original tenders, or all in cash with ``to_cash``; a supervisor approves."""
+        check_text(reason, _("reason"))
         ctx = self.ctx
         user = ctx.require_user()
         approved_by = ctx.authorize(Action.REFUND, approval)

@@ -7,6 +7,8 @@ from typing import Literal
 from rich.text import Text
 from textual.widget import Widget
 
+from pos_tui.domain.text import neutralise
+
 Level = Literal["info", "error"]
 
 
@@ -57,7 +59,7 @@ class MessageLine(Widget):
 
     def _show(self, text: str, level: Level) -> None:
         # A message is one line: a newline in an error text must not push the layout.
-        self._text = " ".join(text.split("\n"))
+        self._text = neutralise(" ".join(text.split("\n")))
         self._level = level
         self.set_class(level == "error", "-error")
         self.set_class(level == "info", "-info")
