@@ -78,13 +78,14 @@ def _raw_key(key: StoreKey) -> str:
 
 def _connect_sqlite(url: str) -> peewee.SqliteDatabase:
     path = sqlite_path_from_url(url)
+    if _encrypted:
+        cipher_module()  # before any file is made: a missing package changes nothing
     if path != ":memory:":
         from pos_tui.store.keys import private_folder
 
         private_folder(Path(path).parent)
         private_file(Path(path))
     if _encrypted:
-        cipher_module()
         from playhouse.sqlcipher_ext import SqlCipherDatabase
 
         db = SqlCipherDatabase(path, passphrase=_raw_key(_key), pragmas=SQLITE_PRAGMAS, timeout=5)
