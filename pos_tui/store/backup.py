@@ -19,10 +19,10 @@ from typing import Sequence
 from pos_tui.i18n import _
 from pos_tui.store import journal
 from pos_tui.store.db import (
-    StoreError, connect_file, current_database, current_key, database_file, file_errors, private_file, write_transaction,
+    StoreError, connect_file, current_database, current_key, database_file, file_errors, private_file, private_folder,
+    write_transaction,
 )
 from pos_tui.store.journal import JOURNAL_COLUMNS, Head, VerifyResult, verify_rows
-from pos_tui.store.keys import private_folder
 from pos_tui.store.migrations import apply_migrations, check_not_too_new
 from pos_tui.store.models import JournalEntry
 

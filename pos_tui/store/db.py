@@ -53,6 +53,18 @@ def sqlite_path_from_url(url: str) -> str:
     return path
 
 
+def private_folder(folder: Path) -> None:
+    """Create ``folder`` (and its missing parents) 0700, whatever the umask."""
+    folder = Path(folder)
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for made in reversed(missing):
+        made.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(made, 0o700)
+
+
 def private_file(path: Path) -> Path:
     """Create ``path`` empty if it is not there, and make it 0600 whatever the umask (SQLite gives
     its -wal and -shm files the mode of the database file)."""
@@ -81,8 +93,6 @@ def _connect_sqlite(url: str) -> peewee.SqliteDatabase:
     if _encrypted:
         cipher_module()  # before any file is made: a missing package changes nothing
     if path != ":memory:":
-        from pos_tui.store.keys import private_folder
-
         private_folder(Path(path).parent)
         private_file(Path(path))
     if _encrypted:
@@ -124,10 +134,6 @@ def file_errors() -> tuple[type[Exception], ...]:
 def current_key() -> StoreKey | None:
     """The store key the open database works with (None: PINs unpeppered, journal chained unkeyed)."""
     return _key
-
-
-def is_encrypted() -> bool:
-    return _encrypted
 
 
 _ENGINES = {"sqlite": _connect_sqlite}

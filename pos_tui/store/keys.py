@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pos_tui.i18n import _
-from pos_tui.store.db import StoreError, check_url, open_database
+from pos_tui.store.db import StoreError, check_url, open_database, private_folder
 
 if TYPE_CHECKING:
     import peewee
@@ -50,18 +50,6 @@ def _derive(secret: bytes, label: str) -> bytes:
 
 def key_from_secret(secret: bytes, path: Path = Path("-")) -> StoreKey:
     return StoreKey(path, _derive(secret, "pin pepper"), _derive(secret, "journal"), _derive(secret, "database"))
-
-
-def private_folder(folder: Path) -> None:
-    """Create ``folder`` (and its missing parents) 0700, whatever the umask."""
-    folder = Path(folder)
-    missing = []
-    while not folder.exists():
-        missing.append(folder)
-        folder = folder.parent
-    for made in reversed(missing):
-        made.mkdir(mode=0o700, exist_ok=True)
-        os.chmod(made, 0o700)
 
 
 def create_key_file(path: Path) -> bool:
