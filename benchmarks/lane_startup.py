@@ -27,14 +27,22 @@ from bare_app import BARE_ARGV, MINIMAL_ARGV, LaunchRun, measure_launch, summari
 from barcode_lookup import build  # noqa: E402
 
 
-def make_store(folder: Path, products: int) -> Path:
+def make_store(folder: Path, products: int, encrypt: bool = False) -> Path:
+    from pos_tui.config import load_config
     from pos_tui.store import users
-    from pos_tui.store.db import close_database, open_database
+    from pos_tui.store.db import close_database
+    from pos_tui.store.keys import open_store
 
     config = folder / "config.toml"
     config.write_text(f'[paths]\ndata_dir = "{folder}"\n', "utf-8")
     build(folder / "pos.db", products)
-    open_database(f"sqlite:///{folder / 'pos.db'}")
+    if encrypt:
+        from _encrypted import encrypted_copy
+
+        encrypted = encrypted_copy(folder / "pos.db", folder)
+        config.write_text(f'[paths]\ndata_dir = "{folder}"\n[database]\nurl = "sqlite:///{encrypted}"\n'
+                          'encryption = true\n', "utf-8")
+    open_store(load_config(config), create_key=True)
     users.add_user("cashier", "cashier", "1234", 4)
     close_database()
     return config
@@ -45,13 +53,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--products", type=int, default=1_000_000)
     parser.add_argument("--term", default="xterm-256color")
+    parser.add_argument("--encrypt", action="store_true", help="the store encrypted at rest (SQLCipher)")
     args = parser.parse_args()
     # Both sides start from compiled bytecode, as after `pip install` (textual's is; an editable
     # checkout run with PYTHONDONTWRITEBYTECODE would otherwise recompile the lane on every start).
     compileall.compile_dir(str(HERE.parent / "pos_tui"), quiet=1)
     with tempfile.TemporaryDirectory(prefix="pos-tui-bench-") as tmp:
         print(f"building a store with {args.products:,} products ...", flush=True)
-        config = make_store(Path(tmp), args.products)
+        config = make_store(Path(tmp), args.products, args.encrypt)
         lane_argv = [sys.executable, "-m", "pos_tui", "--config", str(config), "run"]
         measure_launch(lane_argv, 1, args.term, stages=2)  # warm the page cache for all before timing
         measure_launch(BARE_ARGV, 1, args.term)

@@ -126,17 +126,24 @@ class Terminal:
             os.close(self.master)
 
 
-def prepare_store(db: Path, folder: Path) -> Path:
+def prepare_store(db: Path, folder: Path, *, encrypt: bool = False) -> Path:
     """A cashier and an open shift on the store at ``db``; returns the lane's config file."""
     from pos_tui.config import parse_config
     from pos_tui.services.lane import Lane
     from pos_tui.store import users
-    from pos_tui.store.db import close_database, open_database
+    from pos_tui.store.db import close_database
+    from pos_tui.store.keys import open_store
 
     config_file = folder / "config.toml"
-    config_file.write_text(f'[paths]\ndata_dir = "{folder}"\n\n[database]\nurl = "sqlite:///{db}"\n', "utf-8")
-    config = parse_config({"paths": {"data_dir": str(folder)}, "database": {"url": f"sqlite:///{db}"}}, folder)
-    open_database(config.database.url)
+    if encrypt:
+        from _encrypted import encrypted_copy
+
+        db = encrypted_copy(db, folder)
+    config_file.write_text(f'[paths]\ndata_dir = "{folder}"\n\n[database]\nurl = "sqlite:///{db}"\n'
+                           f'encryption = {"true" if encrypt else "false"}\n', "utf-8")
+    config = parse_config({"paths": {"data_dir": str(folder)},
+                           "database": {"url": f"sqlite:///{db}", "encryption": encrypt}}, folder)
+    open_store(config, create_key=True)
     if not users.has_users():
         users.add_user("cashier", "cashier", "1234", 4)
     lane = Lane(config)
@@ -251,6 +258,7 @@ def main() -> None:
     parser.add_argument("--basket", type=int, default=20, help="items per sale before it is paid")
     parser.add_argument("--db", type=Path, help="reuse (or build once) the catalog at this path")
     parser.add_argument("--term", default="xterm-256color", help="TERM for the lane and the floor (e.g. linux)")
+    parser.add_argument("--encrypt", action="store_true", help="the store encrypted at rest (SQLCipher)")
     args = parser.parse_args()
     compileall.compile_dir(str(HERE.parent / "pos_tui"), quiet=1)
     with tempfile.TemporaryDirectory(prefix="pos-tui-scan-") as tmp:
@@ -258,7 +266,7 @@ def main() -> None:
         if not db.exists():
             print(f"building a store with {args.products:,} products ...", flush=True)
             build(db, args.products)
-        config = prepare_store(db, Path(tmp))
+        config = prepare_store(db, Path(tmp), encrypt=args.encrypt)
         items = sellable(db, args.products, args.scans)
         lane = lane_scans(config, items, args.basket, args.term)
     floor = bare_app_entries(args.scans, args.term)

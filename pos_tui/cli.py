@@ -67,12 +67,13 @@ def _config(ctx: click.Context) -> Config:
     return state.config
 
 
-def _open_store(ctx: click.Context) -> Config:
-    """Load the config and open its database (migrated); closed when the command ends."""
-    from pos_tui.store.db import close_database, open_database
+def _open_store(ctx: click.Context, *, create_key: bool = False) -> Config:
+    """Load the config and open its database (migrated) with the store key; closed when the command ends."""
+    from pos_tui.store.db import close_database
+    from pos_tui.store.keys import open_store
 
     config = _config(ctx)
-    open_database(config.database.url)
+    open_store(config, create_key=create_key)
     ctx.call_on_close(close_database)
     return config
 
@@ -91,6 +92,34 @@ def _read_pin(pin_stdin: bool) -> str:
             raise click.ClickException(_("no PIN on stdin (expected one line)"))
         return pin
     return click.prompt(_("PIN"), hide_input=True, confirmation_prompt=_("Repeat PIN"))
+
+
+def _as_option(command: Any) -> Any:
+    return click.option("--as", "as_name", metavar="NAME",
+                        help="The staff member doing this (their PIN is asked; with --pin-stdin, the first line).")(command)
+
+
+def _operator(config: Config, action: str, as_name: str | None, pin_stdin: bool) -> str:
+    """The journal's actor for a privileged command: the staff member named by ``--as`` whose PIN
+    (from the tty, or the first line of stdin with ``--pin-stdin``) is right and whose role allows
+    ``action``, with the OS user beside it ("boss (cli:root)"). A wrong PIN counts as at sign-in."""
+    import datetime as dt
+
+    from pos_tui.domain.permissions import Role, authorize
+    from pos_tui.store import users
+
+    if not as_name:
+        raise click.UsageError(_("this command needs --as NAME: a staff member whose role allows it, and their PIN"))
+    if pin_stdin:
+        pin = sys.stdin.readline().rstrip("\r\n")
+        if not pin:
+            raise click.ClickException(_("no PIN on stdin (expected one line)"))
+    else:
+        pin = click.prompt(_("PIN of {name}").format(name=as_name), hide_input=True, err=True)
+    sec = config.security
+    user = users.authenticate(as_name.strip(), pin, dt.datetime.now(), sec.max_attempts, sec.lockout_minutes)
+    authorize(Role.parse(user.role), action, None, sec.supervisor_required_for)
+    return f"{user.name} ({_actor()})"
 
 
 @click.group(cls=PosGroup)
@@ -113,8 +142,13 @@ def init(ctx: click.Context, admin: str, pin_stdin: bool) -> None:
     """Create the database and the first admin user."""
     from pos_tui.store import users
 
-    config = _open_store(ctx)
+    key_was_there = _config(ctx).key_path.exists()
+    config = _open_store(ctx, create_key=True)
     if users.has_users():
+        if not key_was_there:
+            click.echo(_("key file {path} created for the existing store; its journal is signed with it").format(
+                path=config.key_path))
+            return
         raise click.ClickException(_("the database already has users; add more with `pos-tui users add`"))
     pin = _read_pin(pin_stdin)
     user = users.add_user(admin, "admin", pin, config.security.pin_min_length, actor=_actor())
@@ -151,17 +185,20 @@ class _ProgressBar:
 
 @products.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_as_option
+@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
 @click.pass_context
-def products_import(ctx: click.Context, file: Path) -> None:
-    """Import a catalog CSV (all or nothing; existing SKUs are updated)."""
+def products_import(ctx: click.Context, file: Path, as_name: str | None, pin_stdin: bool) -> None:
+    """Import a catalog CSV (all or nothing; existing SKUs are updated). Needs --as an admin."""
     from pos_tui.store.catalog_csv import ImportRejected, import_products
 
     config = _open_store(ctx)
+    actor = _operator(config, "catalog", as_name, pin_stdin)
     progress = _ProgressBar()
     try:
         result = import_products(
             file, cur=currency(config.store.currency), tax_codes=config.tax.rates.keys(),
-            default_tax=config.tax.default, actor=_actor(), progress=progress,
+            default_tax=config.tax.default, actor=actor, progress=progress,
         )
     except ImportRejected as exc:
         for error in exc.errors:
@@ -193,6 +230,7 @@ def products_export(ctx: click.Context, file: Path) -> None:
 def products_show(ctx: click.Context, code: str) -> None:
     """Show the product with this barcode or SKU."""
     from pos_tui.domain.display_width import pad_cells
+    from pos_tui.domain.text import neutralise
     from pos_tui.store.catalog import find_by_code
     from pos_tui.store.catalog_csv import format_stock
 
@@ -216,7 +254,7 @@ def products_show(ctx: click.Context, code: str) -> None:
         (_("Active"), _("yes") if product.active else _("no")),
     ]
     for label, value in rows:
-        click.echo(f"{pad_cells(label, 9)} {value}")
+        click.echo(f"{pad_cells(label, 9)} {neutralise(value)}")
 
 
 # --- users ----------------------------------------------------------------------------------
@@ -230,16 +268,19 @@ def users() -> None:
 @users.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), required=True)
-@click.option("--pin-stdin", is_flag=True, help="Read the PIN from one line of stdin instead of asking twice.")
+@_as_option
+@click.option("--pin-stdin", is_flag=True,
+              help="Read the PINs from stdin: the PIN of --as, then the new user's PIN (one line each).")
 @click.pass_context
-def users_add(ctx: click.Context, name: str, role: str, pin_stdin: bool) -> None:
-    """Add a user."""
+def users_add(ctx: click.Context, name: str, role: str, as_name: str | None, pin_stdin: bool) -> None:
+    """Add a user. Needs --as an admin."""
     from pos_tui.domain.permissions import role_name
     from pos_tui.store import users as store_users
 
     config = _open_store(ctx)
+    actor = _operator(config, "users", as_name, pin_stdin)
     pin = _read_pin(pin_stdin)
-    user = store_users.add_user(name, role, pin, config.security.pin_min_length, actor=_actor())
+    user = store_users.add_user(name, role, pin, config.security.pin_min_length, actor=actor)
     click.echo(_("added {role} {name}").format(role=role_name(user.role), name=user.name))
 
 
@@ -272,40 +313,61 @@ def users_list(ctx: click.Context) -> None:
 
 @users.command("passwd")
 @click.argument("name")
-@click.option("--pin-stdin", is_flag=True, help="Read the new PIN from one line of stdin instead of asking twice.")
+@_as_option
+@click.option("--pin-stdin", is_flag=True,
+              help="Read the PINs from stdin: the PIN of --as, then the new PIN (one line each).")
 @click.pass_context
-def users_passwd(ctx: click.Context, name: str, pin_stdin: bool) -> None:
-    """Set a new PIN for a user (also ends a lockout)."""
+def users_passwd(ctx: click.Context, name: str, as_name: str | None, pin_stdin: bool) -> None:
+    """Set a new PIN for a user (also ends a lockout). Needs --as an admin."""
     from pos_tui.store import users as store_users
 
     config = _open_store(ctx)
+    actor = _operator(config, "users", as_name, pin_stdin)
     store_users.get_user(name)
     pin = _read_pin(pin_stdin)
-    store_users.change_pin(name, pin, config.security.pin_min_length, actor=_actor())
+    store_users.change_pin(name, pin, config.security.pin_min_length, actor=actor)
     click.echo(_("PIN changed for {name}").format(name=name))
 
 
 @users.command("disable")
 @click.argument("name")
+@_as_option
+@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
 @click.pass_context
-def users_disable(ctx: click.Context, name: str) -> None:
-    """Stop a user from signing in."""
+def users_disable(ctx: click.Context, name: str, as_name: str | None, pin_stdin: bool) -> None:
+    """Stop a user from signing in. Needs --as an admin."""
     from pos_tui.store import users as store_users
 
-    _open_store(ctx)
-    store_users.disable_user(name, actor=_actor())
+    actor = _operator(_open_store(ctx), "users", as_name, pin_stdin)
+    store_users.disable_user(name, actor=actor)
     click.echo(_("disabled {name}").format(name=name))
+
+
+@users.command("enable")
+@click.argument("name")
+@_as_option
+@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
+@click.pass_context
+def users_enable(ctx: click.Context, name: str, as_name: str | None, pin_stdin: bool) -> None:
+    """Let a disabled user sign in again. Needs --as an admin."""
+    from pos_tui.store import users as store_users
+
+    actor = _operator(_open_store(ctx), "users", as_name, pin_stdin)
+    store_users.enable_user(name, actor=actor)
+    click.echo(_("enabled {name}").format(name=name))
 
 
 @users.command("unlock")
 @click.argument("name")
+@_as_option
+@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
 @click.pass_context
-def users_unlock(ctx: click.Context, name: str) -> None:
-    """End a user's lockout after too many wrong PINs."""
+def users_unlock(ctx: click.Context, name: str, as_name: str | None, pin_stdin: bool) -> None:
+    """End a user's lockout after too many wrong PINs. Needs --as an admin."""
     from pos_tui.store import users as store_users
 
-    _open_store(ctx)
-    store_users.unlock_user(name, actor=_actor())
+    actor = _operator(_open_store(ctx), "users", as_name, pin_stdin)
+    store_users.unlock_user(name, actor=actor)
     click.echo(_("unlocked {name}").format(name=name))
 
 
@@ -316,10 +378,13 @@ def users_unlock(ctx: click.Context, name: str) -> None:
 @click.argument("dest", required=False, type=click.Path(path_type=Path))
 @click.option("--daily", is_flag=True,
               help="The daily timer's run: nothing when [backup] daily is off or a copy was made today.")
+@_as_option
+@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
 @click.pass_context
-def backup(ctx: click.Context, dest: Path | None, daily: bool) -> None:
+def backup(ctx: click.Context, dest: Path | None, daily: bool, as_name: str | None, pin_stdin: bool) -> None:
     """Copy the database online to DEST (a file or folder; default: the backup folder, keeping the
-    newest `[backup] keep` copies there)."""
+    newest `[backup] keep` copies there). Needs --as an admin, except the daily timer's --daily run
+    (into the configured folder only)."""
     import datetime as dt
 
     from pos_tui.services.backup import backup_now
@@ -334,22 +399,26 @@ def backup(ctx: click.Context, dest: Path | None, daily: bool) -> None:
     if daily and backed_up_on(config.backup_dir, dt.date.today()):
         click.echo(_("already backed up today in {folder}: nothing to do").format(folder=config.backup_dir))
         return
+    actor = f"{_actor()} (daily)" if daily else _operator(config, "backup", as_name, pin_stdin)
     if dest is None:
-        written = backup_now(config, actor=_actor())
+        written = backup_now(config, actor=actor)
     else:
-        written = backup_to(dest, actor=_actor())
+        written = backup_to(dest, actor=actor)
     click.echo(_("backup written to {path} (integrity check ok)").format(path=written))
 
 
 @main.command()
 @click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_as_option
+@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
 @click.pass_context
-def restore(ctx: click.Context, src: Path) -> None:
-    """Replace the database with a checked backup; the current one is kept as .before-restore."""
+def restore(ctx: click.Context, src: Path, as_name: str | None, pin_stdin: bool) -> None:
+    """Replace the database with a checked backup; the current one is kept as .before-restore.
+    Needs --as an admin."""
     from pos_tui.store.backup import restore_from
 
-    _open_store(ctx)
-    kept = restore_from(src, actor=_actor())
+    actor = _operator(_open_store(ctx), "backup", as_name, pin_stdin)
+    kept = restore_from(src, actor=actor)
     click.echo(_("restored from {path}; the previous database is kept at {copy}").format(path=src, copy=kept))
 
 
@@ -358,18 +427,31 @@ def db() -> None:
     """Database maintenance."""
 
 
+def _heads(texts: tuple[str, ...]) -> list[Any]:
+    from pos_tui.store.journal import Head
+
+    return [Head.parse(text) for text in texts]
+
+
+_HEAD_HELP = "A journal head SEQ:HASH as printed on an X or Z report; the journal must still hold that row."
+
+
 @db.command("check")
+@click.option("--head", "heads", multiple=True, metavar="SEQ:HASH", help=_HEAD_HELP)
 @click.pass_context
-def db_check(ctx: click.Context) -> None:
-    """Run SQLite's integrity check and verify the journal's hash chain."""
+def db_check(ctx: click.Context, heads: tuple[str, ...]) -> None:
+    """Run SQLite's integrity check, verify the journal's hash chain (against each --head: printed
+    on a report, or written beside a backup as <copy>.head) and compare the sales with the journal."""
     from pos_tui.store.backup import db_check as run_check
 
     _open_store(ctx)
-    result = run_check()
+    result = run_check(_heads(heads))
     click.echo(_("integrity: {result}").format(result=result.integrity))
     if not result.journal.ok:
         raise click.ClickException(result.journal.describe())
     click.echo(result.journal.describe())
+    for problem in result.disagreements:
+        click.echo(problem, err=True)
     if not result.ok:
         raise click.ClickException(_("database check failed"))
 
@@ -380,16 +462,25 @@ def journal() -> None:
 
 
 @journal.command("verify")
+@click.option("--head", "heads", multiple=True, metavar="SEQ:HASH", help=_HEAD_HELP)
 @click.pass_context
-def journal_verify(ctx: click.Context) -> None:
-    """Walk the hash chain; name the first row that breaks it (exit 1)."""
+def journal_verify(ctx: click.Context, heads: tuple[str, ...]) -> None:
+    """Walk the hash chain; name the first row that breaks it (exit 1). With --head, the journal
+    must still hold the row a report printed (rows cut off the end are found that way)."""
     from pos_tui.store import journal as store_journal
 
     _open_store(ctx)
+    anchors = _heads(heads)
     result = store_journal.verify()
+    for head in anchors:
+        if result.ok:
+            result = store_journal.verify(head)
     if not result.ok:
         raise click.ClickException(result.describe())
     click.echo(result.describe())
+    current = store_journal.head()
+    if current is not None:
+        click.echo(_("journal head {head}").format(head=current))
 
 
 @main.command()
@@ -398,9 +489,13 @@ def journal_verify(ctx: click.Context) -> None:
               help="X: every shift opened that day. Z: show the Z report already taken that day.")
 @click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
 @click.option("--width", type=click.IntRange(32, 200), default=80, show_default=True, help="Text width in cells.")
+@_as_option
+@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
 @click.pass_context
-def report(ctx: click.Context, kind: str, day: Any, fmt: str, width: int) -> None:
-    """Shift (X) and day (Z) reports of this lane. `report z` without --date closes today."""
+def report(ctx: click.Context, kind: str, day: Any, fmt: str, width: int, as_name: str | None,
+           pin_stdin: bool) -> None:
+    """Shift (X) and day (Z) reports of this lane. `report z` without --date closes today (needs
+    --as an admin); with --date it shows a Z already taken."""
     import datetime as dt
 
     from pos_tui.domain.report import render_csv, render_json, render_text
@@ -415,7 +510,7 @@ def report(ctx: click.Context, kind: str, day: Any, fmt: str, width: int) -> Non
     elif day is not None:
         result = reports.stored_z_report(config.store.lane, day.date())
     else:
-        result = reports.take_z_report(context, now, actor=_actor())
+        result = reports.take_z_report(context, now, actor=_operator(config, "z_report", as_name, pin_stdin))
     if fmt == "json":
         click.echo(render_json(result))
     elif fmt == "csv":
@@ -431,8 +526,11 @@ def _log_to_file(config: Config) -> Path:
     """The lane logs to a file under the data dir: Textual draws on the terminal, stderr included."""
     import logging
 
+    from pos_tui.store.db import private_file, private_folder
+
     log_file = config.data_dir / "pos-tui.log"
-    log_file.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(log_file.parent)
+    private_file(log_file)
     logging.basicConfig(filename=log_file, level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return log_file

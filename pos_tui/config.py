@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
+from pos_tui.domain.text import TextError, check_text
 from pos_tui.domain.money import Currency, MoneyError, Rate, currency, parse_amount, parse_rate
 from pos_tui.domain.payment import METHODS
 
@@ -40,6 +41,7 @@ class StoreConfig:
 @dataclass(frozen=True)
 class DatabaseConfig:
     url: str = ""
+    encryption: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,7 @@ class SecurityConfig:
     lockout_minutes: int = 15
     pin_max_age_days: int = 0
     supervisor_required_for: tuple[str, ...] = ()
+    key_file: str = ""
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,11 @@ class Config:
         return Path(self.backup.folder).expanduser() if self.backup.folder else self.data_dir / "backups"
 
     @property
+    def key_path(self) -> Path:
+        """The store's key file: ``[security] key_file``, else ``store.key`` in the data folder."""
+        return Path(self.security.key_file).expanduser() if self.security.key_file else self.data_dir / "store.key"
+
+    @property
     def database_path(self) -> Path | None:
         """The SQLite file behind ``database.url``, or None for another kind of database."""
         prefix = "sqlite:///"
@@ -224,7 +232,11 @@ class _Section:
         return value
 
     def take_str(self, name: str, default: str) -> str:
-        return self.take(name, default, str)
+        value = self.take(name, default, str)
+        try:
+            return check_text(value, self.key(name))
+        except TextError as exc:
+            raise ConfigError(self.key(name), exc.at_column) from None
 
     def take_bool(self, name: str, default: bool) -> bool:
         return self.take(name, default, bool)
@@ -330,8 +342,9 @@ def _read_database(s: _Section, data_dir: Path) -> DatabaseConfig:
     url = s.take_str("url", f"sqlite:///{data_dir / 'pos.db'}")
     if not re.match(r"^(sqlite:///.+|postgresql://.+)$", url):
         raise ConfigError(s.key("url"), f'expected "sqlite:///path/to/pos.db", got {url!r}')
+    encryption = s.take_bool("encryption", DatabaseConfig.encryption)
     s.finish()
-    return DatabaseConfig(url)
+    return DatabaseConfig(url, encryption)
 
 
 def _read_tax(s: _Section) -> TaxConfig:
@@ -492,6 +505,7 @@ def _read_security(s: _Section) -> SecurityConfig:
         lockout_minutes=s.take_int("lockout_minutes", d.lockout_minutes, 1, 1440),
         pin_max_age_days=s.take_int("pin_max_age_days", d.pin_max_age_days, 0, 3650),
         supervisor_required_for=tuple(actions),
+        key_file=s.take_str("key_file", d.key_file),
     )
     s.finish()
     return sec

@@ -52,10 +52,10 @@ def create_demo_store(data_dir: Path, *, with_open_shift: bool = True) -> Config
     """
     from pos_tui.store import users
     from pos_tui.store.catalog_csv import import_products
-    from pos_tui.store.db import open_database
+    from pos_tui.store.keys import open_store
 
     config = demo_config(Path(data_dir))
-    open_database(config.database.url)
+    open_store(config, create_key=True)
     with resources.as_file(resources.files("pos_tui.data") / "demo_catalog.csv") as catalog_file:
         import_products(catalog_file, cur=config.currency, tax_codes=config.tax.rates, actor="demo")
     for name, role, pin in DEMO_USERS:
@@ -77,11 +77,11 @@ def open_demo_shift(config: Config) -> None:
 
 def open_demo_store(data_dir: Path) -> Config:
     """The demo store in ``data_dir``: created on first use, reopened as it was after that."""
-    from pos_tui.store.db import open_database
+    from pos_tui.store.keys import open_store
 
     config = demo_config(Path(data_dir))
     if config.database_path is not None and config.database_path.exists():
-        open_database(config.database.url)
+        open_store(config, create_key=True)
         open_demo_shift(config)
         return config
     return create_demo_store(data_dir)

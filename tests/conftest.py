@@ -84,3 +84,9 @@ def back_office_resolves() -> Callable[..., None]:
                                approval=office.approve("super", "9999"))
 
     return resolve
+
+
+# PINs hash at a cheap argon2 cost in tests (a hash records its own cost, so nothing else changes).
+from pos_tui.domain import pins as _pins  # noqa: E402
+
+_pins.COST = _pins.CHEAP_COST

@@ -118,7 +118,7 @@ def zh_cli(tmp_path: Path):
 def test_the_command_line_speaks_chinese_with_aligned_columns(zh_cli, tmp_path: Path):
     init = zh_cli("init", "--admin", "boss", "--pin-stdin", input="1234\n")
     assert init.exit_code == 0 and init.stdout.startswith("数据库已就绪：") and "已创建管理员 boss" in init.stdout
-    added = zh_cli("users", "add", "li", "--role", "cashier", "--pin-stdin", input="5678\n")
+    added = zh_cli("users", "add", "li", "--role", "cashier", "--as", "boss", "--pin-stdin", input="1234\n5678\n")
     assert added.stdout == "已添加收银员 li\n"
     listing = zh_cli("users", "list").stdout.splitlines()
     assert listing[0].split() == ["姓名", "角色", "状态"]
@@ -128,14 +128,14 @@ def test_the_command_line_speaks_chinese_with_aligned_columns(zh_cli, tmp_path: 
 
     bad = tmp_path / "bad.csv"
     bad.write_text(HEADER + "\nS1,Soap,5.00,,A,box,\n", encoding="utf-8")
-    rejected = zh_cli("products", "import", str(bad))
+    rejected = zh_cli("products", "import", str(bad), "--as", "boss", "--pin-stdin", input="1234\n")
     assert rejected.exit_code == 1
     assert rejected.stderr.splitlines() == ["第 2 行，unit 列：单位必须是 each 或 kg，不能是 'box'",
                                             f"Error: {bad}：1 处错误，未导入任何商品"]
 
     good = tmp_path / "good.csv"
     good.write_text(HEADER + "\nF1,苹果,8.80,4131,A,kg,1.25\n", encoding="utf-8")
-    imported = zh_cli("products", "import", str(good))
+    imported = zh_cli("products", "import", str(good), "--as", "boss", "--pin-stdin", input="1234\n")
     assert imported.stdout == f"已从 {good} 导入 1 个商品（新增 1 个，更新 0 个）\n"
     shown = zh_cli("products", "show", "F1").stdout.splitlines()
     assert shown[:3] == ["货号      F1", "品名      苹果", "售价      ¥8.80/公斤"]

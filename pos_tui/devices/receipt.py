@@ -14,6 +14,7 @@ from typing import Literal, Union
 
 from pos_tui.domain.display_width import cell_width, wrap_cells
 from pos_tui.domain.money import Currency, format_amount
+from pos_tui.domain.text import neutralise
 from pos_tui.i18n import _
 
 PAPER_WIDTHS = (32, 42, 48)
@@ -93,13 +94,14 @@ class ReceiptDoc:
     def text(self, text: str, align: Align = "left", *, bold: bool = False, double: bool = False) -> None:
         """Add ``text``, wrapped by cells into as many lines as it needs."""
         room = self.width // 2 if double else self.width
-        for line in wrap_cells(text, room) or [""]:
+        for line in wrap_cells(neutralise(text), room) or [""]:
             self.add(Text(line, align, bold, double))
 
     def pair(self, left: str, right: str, *, bold: bool = False, indent: int = 0) -> None:
         """``left`` at the margin and ``right`` flush right on the same line when both fit;
         otherwise ``left`` wrapped, then ``right`` flush right on the line below."""
         lead = " " * indent
+        left, right = neutralise(left), neutralise(right)
         gap = self.width - indent - cell_width(left) - cell_width(right)
         if gap >= 1:
             self.add(Text(lead + left + " " * gap + right, "left", bold))

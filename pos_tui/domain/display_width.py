@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from pos_tui.domain.text import neutralise
+
 _ZERO_WIDTH_CATEGORIES = {"Mn", "Me", "Cf", "Cc"}
 
 
@@ -22,7 +24,10 @@ def cell_width(text: str) -> int:
 
 
 def pad_cells(text: str, width: int, align: str = "left") -> str:
-    """Pad with spaces to ``width`` cells ("left", "right" or "center"); wider text is left as it is."""
+    """Pad with spaces to ``width`` cells ("left", "right" or "center"); wider text is left as it is.
+    Control characters come out as a placeholder (``domain.text.neutralise``): padded text is drawn."""
+    if not (text.isascii() and text.isprintable()):
+        text = neutralise(text)
     gap = max(0, width - cell_width(text))
     if align == "left":
         return text + " " * gap
@@ -34,11 +39,13 @@ def pad_cells(text: str, width: int, align: str = "left") -> str:
 
 
 def truncate_cells(text: str, width: int) -> str:
-    """Cut to at most ``width`` cells without splitting a wide character; a space fills a cell it leaves."""
+    """Cut to at most ``width`` cells without splitting a wide character; a space fills a cell it leaves.
+    Control characters come out as a placeholder, as in ``pad_cells``."""
     if width < 0:
         raise ValueError("width cannot be negative")
     if text.isascii() and text.isprintable():
         return text[:width]
+    text = neutralise(text)
     used = 0
     for index, char in enumerate(text):
         size = char_width(char)

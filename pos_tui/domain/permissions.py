@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
 from pos_tui.domain.errors import DomainError
@@ -118,21 +119,59 @@ def required_role(action: Action | str, extra_supervisor_actions: Iterable[str] 
 
 @dataclass(frozen=True)
 class Approval:
-    """A supervisor (or admin) who approved one action with their PIN."""
+    """A supervisor (or admin) who approved one action with their PIN.
+
+    Only the PIN check issues one (``store.users.approve``, through ``approval_issuer``), for one
+    action, and ``authorize`` takes it once: an Approval made by hand, or shown a second time,
+    approves nothing.
+    """
 
     supervisor: str
     role: Role
+    action: Action
+    token: int = field(default=0, repr=False, compare=False)
+
+
+_outstanding: set[int] = set()  # tokens of approvals issued and not yet used
+_issuer_taken = False
+
+
+def approval_issuer() -> Callable[[str, Role, Action], Approval]:
+    """The one function that issues approvals, handed out once: to the code that checks PINs."""
+    global _issuer_taken
+    if _issuer_taken:
+        raise RuntimeError("approvals are issued by the PIN check alone (store.users)")
+    _issuer_taken = True
+
+    def issue(supervisor: str, role: Role, action: Action) -> Approval:
+        token = secrets.randbits(63) | 1
+        _outstanding.add(token)
+        return Approval(supervisor, role, parse_action(action), token)
+
+    return issue
+
+
+def redeem(approval: Approval, action: Action | str, needed: Role = Role.SUPERVISOR) -> str:
+    """The approver's name, taking the approval: it must have been issued by a PIN check for
+    ``action``, by a role of at least ``needed``, and not used before; PermissionDenied otherwise."""
+    action = parse_action(action)
+    if (not isinstance(approval, Approval) or approval.token not in _outstanding or approval.action is not action
+            or approval.role < needed):
+        raise PermissionDenied(action, needed)
+    _outstanding.discard(approval.token)
+    return approval.supervisor
 
 
 def authorize(role: Role | None, action: Action | str, approval: Approval | None = None,
               extra_supervisor_actions: Iterable[str] = ()) -> str | None:
     """The one check of who may do what. None when ``role`` may do ``action`` alone; the approver's
-    name when ``approval`` covers it; PermissionDenied ("void_sale needs a supervisor") otherwise."""
+    name when ``approval`` covers it (the approval is then used up); PermissionDenied ("void_sale
+    needs a supervisor") otherwise."""
     needed = required_role(action, extra_supervisor_actions)
     if role is not None and role >= needed:
         return None
-    if approval is not None and approval.role >= needed:
-        return approval.supervisor
+    if approval is not None:
+        return redeem(approval, action, needed)
     raise PermissionDenied(parse_action(action), needed)
 
 

@@ -1,10 +1,19 @@
-"""PINs: salted scrypt hashes, the format rule, and lockout and expiry as pure functions of time."""
+"""PINs: argon2id hashes of the PIN peppered with the store key, the format rule, and lockout
+and expiry as pure functions of time.
+
+A stored hash records its own scheme and parameters:
+``pepper$$argon2id$v=19$m=...,t=...,p=...$salt$hash`` (argon2id over HMAC-SHA256(pepper, PIN)),
+``$argon2id$...`` (no pepper: a store opened without its key file, as in tests of the store alone),
+or the older ``scrypt$n$r$p$salt$hash``. ``needs_rehash`` says when a hash that verified should be
+made again with today's scheme and cost (done at sign-in).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import os
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pos_tui.domain.errors import DomainError
@@ -15,39 +24,95 @@ class PinError(DomainError):
     """A PIN of the wrong form, or a stored hash that cannot be read."""
 
 
+@dataclass(frozen=True)
+class HashCost:
+    """argon2id cost: passes over ``memory_kib`` KiB with ``parallelism`` lanes."""
+
+    time_cost: int
+    memory_kib: int
+    parallelism: int = 1
+
+
+# About 100 ms a hash on the reference machine (2 cores); a 4-digit PIN space then takes over 15
+# minutes of one core to search, and nothing at all without the pepper from the key file.
+COST = HashCost(time_cost=2, memory_kib=32768)
+# Tests of the package set ``pins.COST = CHEAP_COST`` (tests/conftest.py): a hash records its cost.
+CHEAP_COST = HashCost(time_cost=1, memory_kib=64)
+
+PEPPER_PREFIX = "pepper$"
 SCRYPT_N = 2**14
-SCRYPT_R = 8
-SCRYPT_P = 1
-SALT_BYTES = 16
-HASH_BYTES = 32
 _MAX_MEMORY = 64 * 1024 * 1024
+_BAD_HASH = "stored PIN hash is not in a known form (pepper$$argon2id$..., $argon2id$... or scrypt$...)"
 
 
-_BAD_HASH = "stored PIN hash is not in the form scrypt$n$r$p$salt$hash"
+def _hasher(cost: HashCost):
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(time_cost=cost.time_cost, memory_cost=cost.memory_kib, parallelism=cost.parallelism)
 
 
-def _scrypt(pin: str, salt: bytes, n: int, r: int, p: int, length: int) -> bytes:
-    return hashlib.scrypt(pin.encode(), salt=salt, n=n, r=r, p=p, maxmem=_MAX_MEMORY, dklen=length)
+def _secret(pin: str, pepper: bytes | None) -> bytes:
+    return hmac.new(pepper, pin.encode(), hashlib.sha256).digest() if pepper else pin.encode()
 
 
-def hash_pin(pin: str) -> str:
-    """A new salted hash, stored as "scrypt$n$r$p$salt_hex$hash_hex"."""
-    salt = os.urandom(SALT_BYTES)
-    digest = _scrypt(pin, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P, HASH_BYTES)
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
+def hash_pin(pin: str, pepper: bytes | None = None) -> str:
+    """A new salted argon2id hash of ``pin``, peppered when the store key gives a pepper."""
+    encoded = _hasher(COST).hash(_secret(pin, pepper))
+    return PEPPER_PREFIX + encoded if pepper else encoded
 
 
-def verify_pin(pin: str, stored: str) -> bool:
-    """Whether ``pin`` matches the stored hash, compared in constant time."""
-    try:
-        scheme, n, r, p, salt_hex, hash_hex = stored.split("$")
-        salt, expected = bytes.fromhex(salt_hex), bytes.fromhex(hash_hex)
-        if scheme != "scrypt" or not expected:
-            raise ValueError(scheme)
-        digest = _scrypt(pin, salt, int(n), int(r), int(p), len(expected))
-    except ValueError:
-        raise PinError(_BAD_HASH) from None
+def _scrypt_matches(pin: str, stored: str) -> bool:
+    scheme, n, r, p, salt_hex, hash_hex = stored.split("$")
+    salt, expected = bytes.fromhex(salt_hex), bytes.fromhex(hash_hex)
+    if scheme != "scrypt" or not expected:
+        raise ValueError(scheme)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, n=int(n), r=int(r), p=int(p), maxmem=_MAX_MEMORY,
+                            dklen=len(expected))
     return hmac.compare_digest(digest, expected)
+
+
+def verify_pin(pin: str, stored: str, pepper: bytes | None = None) -> bool:
+    """Whether ``pin`` matches the stored hash (constant time in the PIN)."""
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+    peppered = stored.startswith(PEPPER_PREFIX)
+    if peppered and not pepper:
+        raise PinError(_("this PIN was set with the store's key file: open the store with it"))
+    try:
+        if stored.startswith("scrypt$"):
+            return _scrypt_matches(pin, stored)
+        encoded = stored[len(PEPPER_PREFIX):] if peppered else stored
+        if not encoded.startswith("$argon2id$"):
+            raise ValueError(encoded[:12])
+        return _hasher(COST).verify(encoded, _secret(pin, pepper if peppered else None))
+    except VerifyMismatchError:
+        return False
+    except (ValueError, InvalidHashError, VerificationError):
+        raise PinError(_BAD_HASH) from None
+
+
+def needs_rehash(stored: str, pepper: bytes | None = None) -> bool:
+    """Whether a hash that just verified should be made again: an older scheme, no pepper while
+    the store has one, or a cost other than today's."""
+    if stored.startswith("scrypt$"):
+        return True
+    peppered = stored.startswith(PEPPER_PREFIX)
+    if bool(pepper) != peppered:
+        return bool(pepper)
+    return _hasher(COST).check_needs_rehash(stored[len(PEPPER_PREFIX):] if peppered else stored)
+
+
+_DUMMY: dict[HashCost, str] = {}
+
+
+def spend_like_a_check(pin: str) -> None:
+    """Take the time a PIN check takes, for a name that does not exist (so timing does not tell)."""
+    if COST not in _DUMMY:
+        _DUMMY[COST] = _hasher(COST).hash(os.urandom(16))
+    try:
+        _hasher(COST).verify(_DUMMY[COST], pin.encode())
+    except Exception:  # noqa: BLE001 - a mismatch is the point
+        pass
 
 
 def check_pin_format(pin: str, min_length: int) -> None:

@@ -163,6 +163,7 @@ class Report:
     departments: tuple[ItemTotal, ...] = ()
     training: bool = False
     notes: tuple[str, ...] = field(default=())
+    journal_head: str = ""  # "seq:hash" of the journal row that took the report (journal verify --head)
 
     @property
     def net(self) -> int:
@@ -397,6 +398,7 @@ def _figures(report: Report) -> list[tuple[str, str, object, bool]]:
         ("sales", "net", report.net, True),
         ("sales", "first_receipt", report.first_receipt, False),
         ("sales", "last_receipt", report.last_receipt, False),
+        ("journal", "head", report.journal_head, False),
     ]
     rows += [("tax", code, amount, True) for code, amount in report.tax.items()]
     rows.append(("tax", "total", report.tax_total, True))
@@ -531,5 +533,7 @@ def render_text(report: Report, width: int = 42) -> str:
             pair(_(item.name) if item.name == OTHER_DEPARTMENT else item.name, money(item.amount))
     for note in report.notes:
         center(_(note))
+    if report.journal_head:
+        pair(_("Journal head"), report.journal_head)
     rule()
     return "".join(line.rstrip() + "\n" for line in lines)

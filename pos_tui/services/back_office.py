@@ -18,7 +18,7 @@ from pos_tui.devices.status import DeviceReport, check_devices
 from pos_tui.domain.barcodes import decode_embedded
 from pos_tui.domain.money import format_amount, parse_amount
 from pos_tui.domain.payment import PaymentStatus
-from pos_tui.domain.permissions import Action, Approval, Role, authorize, can, required_role
+from pos_tui.domain.permissions import Action, Approval, Role, authorize, can, redeem, required_role
 from pos_tui.domain.report import HourTotal, Report
 from pos_tui.i18n import _
 from pos_tui.services.backup import backup_now
@@ -188,10 +188,9 @@ class BackOffice:
     def approve(self, name: str, pin: str) -> Approval:
         """A supervisor's (or admin's) PIN for resolving a payment; failed PINs count."""
         sec = self.config.security
-        user = when_free(users.authenticate, name.strip(), pin, self.clock(), sec.max_attempts, sec.lockout_minutes)
-        role = Role.parse(user.role)
-        authorize(role, Action.RESOLVE_PAYMENT, None, sec.supervisor_required_for)
-        return Approval(user.name, role)
+        return when_free(users.approve, name.strip(), pin, Action.RESOLVE_PAYMENT, self.clock(),
+                         extra_supervisor_actions=sec.supervisor_required_for, max_attempts=sec.max_attempts,
+                         lockout_minutes=sec.lockout_minutes)
 
     def refuse_if_in_flight(self, unknown: UnknownPayment) -> None:
         """A pending attempt of a lane that is running is a payment its terminal may still be
@@ -214,11 +213,12 @@ class BackOffice:
         if unknown is None:
             raise AdminError(_("that payment is no longer unknown: someone resolved it already"))
         self.refuse_if_in_flight(unknown)
+        supervisor = redeem(approval, Action.RESOLVE_PAYMENT)
         payment = unknown.payment
         tax = self.config.tax
         totals = sale_totals(payment.sale_id, tax.rates, tax.prices_include_tax)
         receipt_no = when_free(sales.resolve_attempt, payment_id, charged=charged, auth_code=auth_code.strip(),
-                               supervisor=approval.supervisor, totals=(totals.total, totals.tax_total),
+                               supervisor=supervisor, totals=(totals.total, totals.tax_total),
                                actor=actor, now=self.clock())
         amount = self.money(payment.amount)
         if receipt_no is not None:

@@ -63,11 +63,12 @@ def opened_lane(config: Config, *, simulate_printer_to: Path | None = None) -> I
     again on exit. StoreError (e.g. no users yet, the lane already running) or DeviceError say in one
     line what would not open."""
     from pos_tui.store import users
-    from pos_tui.store.db import StoreError, close_database, open_database
+    from pos_tui.store.db import StoreError, close_database
+    from pos_tui.store.keys import open_store
     from pos_tui.store.lane_lock import holding_lane
 
     with holding_lane(config.database.url, config.store.lane):
-        open_database(config.database.url)
+        open_store(config)
         try:
             if not users.has_users():
                 raise StoreError(_("no users yet: run `pos-tui init --admin NAME` first"))

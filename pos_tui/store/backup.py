@@ -1,7 +1,10 @@
 """Online backup, checked restore and the database health check.
 
 SQLite only for now: copies go through sqlite3's online backup API directly, because a file
-copy of a live WAL database is not safe and peewee's SqliteDatabase has no backup().
+copy of a live WAL database is not safe and peewee's SqliteDatabase has no backup(). Every copy is
+0600 in a 0700 folder, encrypted under the store key when the database is; beside each backup,
+``<copy>.head`` holds the journal head it was taken at (``seq:hash``), which ``db check`` and
+``restore`` hold the journal to.
 """
 
 from __future__ import annotations
@@ -11,11 +14,15 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from pos_tui.i18n import _
 from pos_tui.store import journal
-from pos_tui.store.db import StoreError, current_database, database_file, write_transaction
-from pos_tui.store.journal import JOURNAL_COLUMNS, VerifyResult, verify_rows
+from pos_tui.store.db import (
+    StoreError, connect_file, current_database, current_key, database_file, file_errors, private_file, private_folder,
+    write_transaction,
+)
+from pos_tui.store.journal import JOURNAL_COLUMNS, Head, VerifyResult, verify_rows
 from pos_tui.store.migrations import apply_migrations, check_not_too_new
 from pos_tui.store.models import JournalEntry
 
@@ -28,10 +35,29 @@ class BackupError(StoreError):
 class CheckResult:
     integrity: str  # "ok" or SQLite's first complaint
     journal: VerifyResult
+    disagreements: tuple[str, ...] = ()  # the sales tables against the journal (journal_check)
 
     @property
     def ok(self) -> bool:
-        return self.integrity == "ok" and self.journal.ok
+        return self.integrity == "ok" and self.journal.ok and not self.disagreements
+
+
+def _journal_key() -> bytes | None:
+    key = current_key()
+    return key.journal_key if key else None
+
+
+def head_file(copy: Path) -> Path:
+    """Where the journal head of a backup is written: ``<copy>.head``."""
+    return copy.with_name(copy.name + ".head")
+
+
+def read_head(copy: Path) -> Head | None:
+    """The head written beside a backup, or None when there is none."""
+    try:
+        return Head.parse(head_file(copy).read_text(encoding="ascii"))
+    except (OSError, UnicodeDecodeError, StoreError):
+        return None
 
 
 def _integrity(conn: sqlite3.Connection) -> str:
@@ -43,9 +69,9 @@ def _open_readonly(path: Path) -> sqlite3.Connection:
     if not path.is_file():
         raise BackupError(_("{path}: no such file").format(path=path))
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = connect_file(path, readonly=True)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.DatabaseError as exc:
+    except file_errors() as exc:
         raise BackupError(_("{path} is not a pos-tui database: {error}").format(path=path, error=exc)) from None
     return conn
 
@@ -69,10 +95,11 @@ def backup_into(folder: Path, *, keep: int, actor: str | None = None) -> Path:
     if keep < 1:
         raise BackupError(_("keep at least one backup (keep = {keep})").format(keep=keep))
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     written = backup_to(folder, actor=actor)
     for old in dated_backups(folder)[:-keep]:
         old.unlink(missing_ok=True)
+        head_file(old).unlink(missing_ok=True)
     return written
 
 
@@ -106,17 +133,20 @@ def backup_to(dest: Path, *, actor: str | None = None) -> Path:
         raise BackupError(_("{path} already exists; choose another name").format(path=dest))
     if dest.resolve() == source:
         raise BackupError(_("the backup cannot be the database itself"))
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(dest.parent)
     live = current_database().connection()
-    copy = sqlite3.connect(dest)
+    copy = connect_file(dest)
     try:
         live.backup(copy)
         integrity = _integrity(copy)
-    except sqlite3.Error as exc:
+        last = copy.execute(f"SELECT seq, hash FROM {JournalEntry._meta.table_name} ORDER BY seq DESC LIMIT 1").fetchone()
+    except file_errors() as exc:
         copy.close()
         dest.unlink(missing_ok=True)
         raise BackupError(_("backup to {path} failed: {error}").format(path=dest, error=exc)) from None
     copy.close()
+    if integrity == "ok" and last is not None:
+        private_file(head_file(dest)).write_text(f"{Head(*last)}\n", encoding="ascii")
     if integrity != "ok":
         dest.unlink(missing_ok=True)
         failed = _("the backup copy failed its integrity check ({details}); removed it")
@@ -131,7 +161,7 @@ def _check_restorable(src: Path) -> None:
     conn = _open_readonly(src)
     try:
         _check_copy(src, conn)
-    except sqlite3.DatabaseError as exc:
+    except file_errors() as exc:
         raise BackupError(_("{path} is damaged: {error}").format(path=src, error=exc)) from None
     finally:
         conn.close()
@@ -148,7 +178,7 @@ def _check_copy(src: Path, conn: sqlite3.Connection) -> None:
     check_not_too_new(version, where=str(src))
     result = verify_rows(conn.execute(
         f"SELECT {JOURNAL_COLUMNS} FROM {JournalEntry._meta.table_name} ORDER BY seq"
-    ))
+    ), _journal_key(), read_head(src))
     if not result.ok:
         raise BackupError(_("{path} has a broken journal: {details}").format(path=src, details=result.describe()))
 
@@ -168,15 +198,15 @@ def restore_from(src: Path, *, actor: str | None = None) -> Path:
     db = current_database()
     live = db.connection()
     safety.unlink(missing_ok=True)
-    keep = sqlite3.connect(safety)
+    keep = connect_file(safety)
     try:
         live.backup(keep)
     finally:
         keep.close()
-    source = sqlite3.connect(f"{src.resolve().as_uri()}?mode=ro", uri=True)
+    source = connect_file(src, readonly=True)
     try:
         source.backup(live)
-    except sqlite3.Error as exc:
+    except file_errors() as exc:
         failed = _("restore from {path} failed: {error}; the previous database is in {copy}")
         raise BackupError(failed.format(path=src, error=exc, copy=safety)) from None
     finally:
@@ -187,7 +217,16 @@ def restore_from(src: Path, *, actor: str | None = None) -> Path:
     return safety
 
 
-def db_check() -> CheckResult:
-    """PRAGMA integrity_check plus a walk of the journal's hash chain."""
+def db_check(heads: Sequence[Head] = ()) -> CheckResult:
+    """PRAGMA integrity_check, a walk of the journal's hash chain (holding it to each of ``heads``:
+    printed on a report, written beside a backup), and the sales tables against the journal."""
+    from pos_tui.store.journal_check import cross_check
+
     integrity = _integrity(current_database().connection())
-    return CheckResult(integrity, journal.verify())
+    result = journal.verify()
+    for head in heads:
+        if not result.ok:
+            break
+        result = journal.verify(head)
+    return CheckResult(integrity, result, tuple(cross_check()))
+

@@ -5,6 +5,12 @@ column; only a clean file is written, in one write transaction with one journal 
 Cells: price in major units ("12.50"); barcodes separated by "|" (EAN-8/UPC-A/EAN-13 check
 digits verified, other codes kept as PLUs); tax a configured rate code (empty = the default
 rate); unit "each" or "kg" (empty = each); stock a number up to 3 decimals (empty = not tracked).
+No cell may hold a control character (``domain.text``): the row is refused with the line and column.
+
+Export guards spreadsheets: a text cell (sku, name, barcodes) that starts with = + - or @ is written
+with a leading apostrophe, and so is one that already starts with an apostrophe followed by one of
+those or another apostrophe; import takes exactly that apostrophe off again, so an exported file
+imports back to the same names. (A hand-written cell such as "'=x" therefore imports as "=x".)
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from typing import Collection
 from pos_tui.domain.barcodes import BarcodeError, classify
 from pos_tui.domain.cart import MILLI, UNITS
 from pos_tui.domain.money import Currency, MoneyError, format_amount, parse_amount
+from pos_tui.domain.text import TextError, check_text
 from pos_tui.i18n import _, ngettext
 from pos_tui.store import journal
 from pos_tui.store.catalog import (
@@ -30,6 +37,8 @@ from pos_tui.store.db import write_transaction
 COLUMNS = ("sku", "name", "price", "barcodes", "tax", "unit", "stock")
 BARCODE_SEPARATOR = "|"
 MAX_SKU_LENGTH = 64
+FORMULA_STARTS = "=+-@"
+TEXT_COLUMNS = ("sku", "name", "barcodes")
 _STOCK = re.compile(r"^(?P<sign>-?)(?P<whole>\d{1,12})(?:\.(?P<frac>\d{1,3}))?$")
 
 
@@ -94,6 +103,20 @@ def format_stock(stock: int | None) -> str:
     return "-" + text if stock < 0 else text
 
 
+def escape_cell(text: str) -> str:
+    """A text cell as export writes it: a leading apostrophe where a spreadsheet would see a formula."""
+    if text[:1] in tuple(FORMULA_STARTS) or (text[:1] == "'" and text[1:2] in tuple(FORMULA_STARTS + "'")):
+        return "'" + text
+    return text
+
+
+def unescape_cell(text: str) -> str:
+    """The inverse of ``escape_cell``: ``unescape_cell(escape_cell(x)) == x`` for every text."""
+    if text[:1] == "'" and text[1:2] in tuple(FORMULA_STARTS + "'"):
+        return text[1:]
+    return text
+
+
 def _decode(path: Path, data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
@@ -133,6 +156,14 @@ class _RowChecker:
 
     def check(self, line: int, cells: dict[str, str]) -> None:
         before = len(self.parsed.errors)
+        for column, value in cells.items():
+            try:
+                check_text(value, column)
+            except TextError as exc:
+                self.error(line + exc.line - 1, column, exc.at_column)
+        if len(self.parsed.errors) > before:
+            return
+        cells = {**cells, **{column: unescape_cell(cells[column]) for column in TEXT_COLUMNS}}
         sku = self._sku(line, cells["sku"])
         name = cells["name"].strip()
         if not name:
@@ -280,8 +311,8 @@ def export_products(path: Path, *, cur: Currency) -> int:
         writer.writerow(COLUMNS)
         for p in iter_products():
             writer.writerow([
-                p.sku, p.name, format_amount(p.price, cur, grouping=False),
-                BARCODE_SEPARATOR.join(p.barcodes), p.tax, p.unit, format_stock(p.stock),
+                escape_cell(p.sku), escape_cell(p.name), format_amount(p.price, cur, grouping=False),
+                escape_cell(BARCODE_SEPARATOR.join(p.barcodes)), p.tax, p.unit, format_stock(p.stock),
             ])
             count += 1
     return count

@@ -11,6 +11,7 @@ from typing import Any
 
 import peewee
 
+from pos_tui.domain.text import check_text
 from pos_tui.domain.barcodes import classify
 from pos_tui.store import journal
 from pos_tui.store.catalog import CatalogError, ProductInfo, find_by_code, get_by_sku, search_by_name
@@ -70,7 +71,7 @@ def set_active(sku: str, active: bool, *, actor: str, now: dt.datetime | None = 
 def add_barcode(sku: str, code: str, *, actor: str) -> ProductInfo:
     """Give the product one more barcode: EAN/UPC check digits verified, other codes kept as PLUs;
     refused when another product (or this one) has it already."""
-    code = code.strip()
+    code = check_text(code.strip(), "barcode")
     classify(code)
     with write_transaction():
         product = _product(sku)

@@ -8,11 +8,15 @@ PostgreSQL backend only needs a new branch in ``open_database``.
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import urlsplit
 
 import peewee
+
+if TYPE_CHECKING:
+    from pos_tui.store.keys import StoreKey
 
 # Pragmas for the lane's SQLite file: WAL for concurrent readers, FULL sync because rows are money.
 SQLITE_PRAGMAS: dict[str, object] = {
@@ -23,6 +27,8 @@ SQLITE_PRAGMAS: dict[str, object] = {
 }
 
 database = peewee.DatabaseProxy()
+_key: StoreKey | None = None
+_encrypted = False
 
 
 class StoreError(Exception):
@@ -47,34 +53,117 @@ def sqlite_path_from_url(url: str) -> str:
     return path
 
 
+def private_folder(folder: Path) -> None:
+    """Create ``folder`` (and its missing parents) 0700, whatever the umask."""
+    folder = Path(folder)
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for made in reversed(missing):
+        made.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(made, 0o700)
+
+
+def private_file(path: Path) -> Path:
+    """Create ``path`` empty if it is not there, and make it 0600 whatever the umask (SQLite gives
+    its -wal and -shm files the mode of the database file)."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
+    return Path(path)
+
+
+def cipher_module() -> Any:
+    """sqlcipher3's DB-API module; DatabaseOpenError in one line when the extra is not installed."""
+    try:
+        from sqlcipher3 import dbapi2
+    except ImportError:
+        raise DatabaseOpenError("database encryption needs the sqlcipher3 package: "
+                                "pip install 'pos-tui[encryption]'") from None
+    return dbapi2
+
+
+def _raw_key(key: StoreKey) -> str:
+    # SQLCipher's raw-key form: the 256-bit key itself, no passphrase derivation at each connect.
+    return f"x'{key.database_key.hex()}'"
+
+
 def _connect_sqlite(url: str) -> peewee.SqliteDatabase:
     path = sqlite_path_from_url(url)
+    if _encrypted:
+        cipher_module()  # before any file is made: a missing package changes nothing
     if path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    db = peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=5)
+        private_folder(Path(path).parent)
+        private_file(Path(path))
+    if _encrypted:
+        from playhouse.sqlcipher_ext import SqlCipherDatabase
+
+        db = SqlCipherDatabase(path, passphrase=_raw_key(_key), pragmas=SQLITE_PRAGMAS, timeout=5)
+    else:
+        db = peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=5)
     try:
         db.connect()
     except peewee.DatabaseError as exc:
-        raise DatabaseOpenError(f"cannot open database {path}: {exc}") from None
+        hint = " (wrong key file, or encryption on for a plain database or off for an encrypted one)" \
+            if "not a database" in str(exc) else ""
+        raise DatabaseOpenError(f"cannot open database {path}: {exc}{hint}") from None
     return db
+
+
+def connect_file(path: Path, *, readonly: bool = False) -> Any:
+    """A plain DB-API connection to another file of this store (a backup, a copy), keyed like the
+    open database when it is encrypted; a new file is created 0600."""
+    path = Path(path)
+    if not readonly:
+        private_file(path)
+    module = cipher_module() if _encrypted else __import__("sqlite3")
+    target = f"{path.resolve().as_uri()}?mode=ro" if readonly else str(path)
+    conn = module.connect(target, uri=readonly)
+    if _encrypted:
+        conn.execute(f"PRAGMA key=\"{_raw_key(_key)}\"")
+    return conn
+
+
+def file_errors() -> tuple[type[Exception], ...]:
+    """What ``connect_file`` connections raise (sqlite3's errors, and sqlcipher3's when encrypted)."""
+    import sqlite3
+
+    return (sqlite3.Error, cipher_module().Error) if _encrypted else (sqlite3.Error,)
+
+
+def current_key() -> StoreKey | None:
+    """The store key the open database works with (None: PINs unpeppered, journal chained unkeyed)."""
+    return _key
 
 
 _ENGINES = {"sqlite": _connect_sqlite}
 
 
-def open_database(url: str, *, migrate: bool = True) -> peewee.Database:
-    """Open the database at ``url``, bind every model to it and bring its schema up to date.
-
-    Only ``sqlite:///path`` is supported for now; any other scheme raises DatabaseUrlError.
-    A schema newer than this code raises ``migrations.SchemaTooNew``.
-    """
+def check_url(url: str) -> Any:
+    """How to connect to ``url``; DatabaseUrlError for a scheme the store cannot open."""
     scheme = urlsplit(url).scheme
     connect = _ENGINES.get(scheme)
     if connect is None:
         raise DatabaseUrlError(
             f"database URL scheme {scheme or url!r} is not supported yet (use sqlite:///path/to/pos.db)"
         )
+    return connect
+
+
+def open_database(url: str, *, migrate: bool = True, key: StoreKey | None = None,
+                  encrypt: bool = False) -> peewee.Database:
+    """Open the database at ``url``, bind every model to it and bring its schema up to date.
+
+    Only ``sqlite:///path`` is supported for now; any other scheme raises DatabaseUrlError.
+    A schema newer than this code raises ``migrations.SchemaTooNew``. ``key`` (from the key file)
+    peppers PINs and signs the journal; ``encrypt`` opens the file with SQLCipher under that key.
+    """
+    global _key, _encrypted
+    connect = check_url(url)
     close_database()
+    if encrypt and key is None:
+        raise DatabaseOpenError("database encryption needs the store's key file")
+    _key, _encrypted = key, encrypt
     db = connect(url)
     database.initialize(db)
     if migrate:
@@ -90,10 +179,12 @@ def open_database(url: str, *, migrate: bool = True) -> peewee.Database:
 
 def close_database() -> None:
     """Close and unbind the current database, if one is open."""
+    global _key, _encrypted
     db = database.obj
     if db is not None:
         db.close()
         database.initialize(None)
+    _key, _encrypted = None, False
 
 
 def current_database() -> peewee.Database:

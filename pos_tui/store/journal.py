@@ -1,22 +1,34 @@
 """The electronic journal: append-only, each row hash-chained to the one before.
 
-``hash = sha256(prev_hash + canonical content)``, where the canonical content is the JSON of
-the row's seq, at, kind, actor and payload with sorted keys and no spaces. Editing, deleting or
-hand-inserting a row breaks the chain at that row, and ``verify()`` names it.
+``hash = HMAC-SHA256(journal key, prev_hash + canonical content)`` when the store is opened with
+its key file (``sha256(prev_hash + content)`` without one, as in tests of the store alone), where
+the canonical content is the JSON of the row's seq, at, kind, actor and payload with sorted keys
+and no spaces. Editing, deleting or hand-inserting a row breaks the chain at that row, and
+``verify()`` names it; without the key nobody can re-hash the chain after an edit.
+
+What the chain alone cannot see is anchored from outside: the head (last seq and hash) is printed
+on every X and Z report and written beside every backup, and ``verify(head=...)`` checks that the
+journal still holds that row unchanged (rows cut off the end are found that way); and
+``cross_check()`` compares the sales, payments and receipt numbers with the journal rows that made
+them (a total edited in its table, a sale with no journal row, a gap in the receipt numbers).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from pos_tui.store.db import StoreError, current_database
+from pos_tui.i18n import _
+from pos_tui.store.db import StoreError, current_database, current_key
 from pos_tui.store.models import JournalEntry
 
 GENESIS_HASH = "0" * 64
+HEAD_HEX = 16  # hex digits of the head's hash printed on reports (64 bits: not forgeable without the key)
 
 
 class JournalError(StoreError):
@@ -42,10 +54,20 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def entry_hash(prev_hash: str, seq: int, at: str, kind: str, actor: str | None, payload: str) -> str:
-    """sha256 over the previous hash and this row's canonical content (payload text exactly as stored)."""
+def entry_hash(prev_hash: str, seq: int, at: str, kind: str, actor: str | None, payload: str,
+               key: bytes | None = None) -> str:
+    """HMAC-SHA256 under ``key`` (sha256 without one) over the previous hash and this row's
+    canonical content (payload text exactly as stored)."""
     content = canonical_json({"seq": seq, "at": at, "kind": kind, "actor": actor, "payload": payload})
-    return hashlib.sha256((prev_hash + content).encode("utf-8")).hexdigest()
+    message = (prev_hash + content).encode("utf-8")
+    if key:
+        return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return hashlib.sha256(message).hexdigest()
+
+
+def _journal_key() -> bytes | None:
+    key = current_key()
+    return key.journal_key if key else None
 
 
 def append(kind: str, payload: dict[str, Any], actor: str | None = None) -> JournalEntry:
@@ -65,7 +87,7 @@ def append(kind: str, payload: dict[str, Any], actor: str | None = None) -> Jour
     text = canonical_json(payload)
     return JournalEntry.create(
         seq=seq, at=at, kind=kind, actor=actor, payload=text, prev_hash=prev_hash,
-        hash=entry_hash(prev_hash, seq, at, kind, actor, text),
+        hash=entry_hash(prev_hash, seq, at, kind, actor, text, _journal_key()),
     )
 
 
@@ -73,9 +95,30 @@ JournalRow = tuple[int, str, str, "str | None", str, str, str]
 JOURNAL_COLUMNS = "seq, at, kind, actor, payload, prev_hash, hash"
 
 
-def verify_rows(rows: Iterable[JournalRow]) -> VerifyResult:
-    """Walk rows (ordered by seq; columns as JOURNAL_COLUMNS) and report the first broken one."""
+@dataclass(frozen=True)
+class Head:
+    """The journal's last row as printed on a report: ``seq:hash`` (the hash's first HEAD_HEX digits)."""
+
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash[:HEAD_HEX]}"
+
+    @classmethod
+    def parse(cls, text: str) -> Head:
+        m = re.fullmatch(r"\s*(\d+):([0-9a-fA-F]{%d,64})\s*" % HEAD_HEX, text)
+        if not m:
+            raise JournalError(_("a journal head is SEQ:HASH as printed on a report (at least {digits} hex digits), "
+                                 "not {text}").format(digits=HEAD_HEX, text=repr(text)))
+        return cls(int(m.group(1)), m.group(2).lower())
+
+
+def verify_rows(rows: Iterable[JournalRow], key: bytes | None = None, head: Head | None = None) -> VerifyResult:
+    """Walk rows (ordered by seq; columns as JOURNAL_COLUMNS) and report the first broken one;
+    with ``head``, the row it names must be there with that hash."""
     expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
+    head_seen = head is None
     for seq, at, kind, actor, payload, stored_prev, stored_hash in rows:
         if seq != expected_seq:
             return VerifyResult(
@@ -83,19 +126,60 @@ def verify_rows(rows: Iterable[JournalRow]) -> VerifyResult:
             )
         if stored_prev != prev_hash:
             return VerifyResult(False, checked, seq, "does not link to the row before it (inserted or replaced by hand)")
-        if entry_hash(prev_hash, seq, at, kind, actor, payload) != stored_hash:
-            return VerifyResult(False, checked, seq, f"content does not match its hash (edited by hand; kind {kind!r})")
+        if not hmac.compare_digest(entry_hash(prev_hash, seq, at, kind, actor, payload, key), stored_hash):
+            return VerifyResult(False, checked, seq, f"content does not match its hash (edited by hand, or not signed "
+                                                     f"with this store's key file; kind {kind!r})")
+        if head is not None and seq == head.seq:
+            if not stored_hash.startswith(head.hash):
+                return VerifyResult(False, checked, seq, f"is not the row of the head {head} (rewritten since)")
+            head_seen = True
         checked += 1
         expected_seq, prev_hash = seq + 1, stored_hash
+    if not head_seen:
+        return VerifyResult(False, checked, checked + 1,
+                            f"missing: the journal ends at row {checked} but head {head} was printed (rows cut off the end)")
     return VerifyResult(True, checked)
 
 
-def verify() -> VerifyResult:
-    """Check the whole chain of the open database."""
-    cursor = current_database().execute_sql(
+def _all_rows(db=None) -> Iterable[JournalRow]:
+    return (db or current_database()).execute_sql(
         f"SELECT {JOURNAL_COLUMNS} FROM {JournalEntry._meta.table_name} ORDER BY seq"
     )
-    return verify_rows(cursor)
+
+
+def verify(head: Head | None = None) -> VerifyResult:
+    """Check the whole chain of the open database (against ``head`` too, when one is given)."""
+    return verify_rows(_all_rows(), _journal_key(), head)
+
+
+def head() -> Head | None:
+    """The last row now, as a report prints it; None for an empty journal."""
+    last = JournalEntry.select(JournalEntry.seq, JournalEntry.hash).order_by(JournalEntry.seq.desc()).first()
+    return Head(last.seq, last.hash) if last else None
+
+
+def sign_unsigned(key: bytes) -> int:
+    """Re-chain a journal written without a key under ``key`` (the once-only step when a store
+    gets its key file); refuses a chain that does not verify as it is. Returns the rows signed."""
+    rows = list(_all_rows())
+    if not rows:
+        return 0
+    if verify_rows(rows, key).ok:
+        return 0  # signed already
+    result = verify_rows(rows)
+    if not result.ok:
+        raise JournalError(_("the journal is signed with another key file, or broken ({details}): put the "
+                             "store's own key file back").format(details=result.describe()))
+    db = current_database()
+    prev = GENESIS_HASH
+    table = JournalEntry._meta.table_name
+    for seq, at, kind, actor, payload, _prev, _hash in rows:
+        new = entry_hash(prev, seq, at, kind, actor, payload, key)
+        db.execute_sql(f"UPDATE {table} SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, new, seq))
+        prev = new
+    last = rows[-1]
+    append("journal.signed", {"rows": len(rows), "unsigned_head": f"{last[0]}:{last[6]}"}, None)
+    return len(rows)
 
 
 def entries(kind: str | None = None) -> list[JournalEntry]:

@@ -132,9 +132,9 @@ def x_report(ctx: ReportContext, now: dt.datetime, *, day: dt.date | None = None
         # stored as the English msgid: a report is shown in the language of whoever reads it
         report = replace(report, notes=(N_("Training mode is on: training sales are not counted"),))
     with write_transaction():
-        journal.append("report.x", {"lane": ctx.lane, "shifts": list(report.shifts), "net": report.net,
-                                    "sales": report.sales_count, "approved_by": approved_by}, actor)
-    return report
+        entry = journal.append("report.x", {"lane": ctx.lane, "shifts": list(report.shifts), "net": report.net,
+                                            "sales": report.sales_count, "approved_by": approved_by}, actor)
+    return replace(report, journal_head=str(journal.Head(entry.seq, entry.hash)))
 
 
 def take_z_report(ctx: ReportContext, now: dt.datetime, *, actor: str, approved_by: str | None = None) -> Report:
@@ -154,9 +154,14 @@ def take_z_report(ctx: ReportContext, now: dt.datetime, *, actor: str, approved_
         row = ZReport.create(lane=ctx.lane, number=last + 1, business_day=day, taken_at=now, taken_by=actor,
                              approved_by=approved_by, content=json.dumps(report_to_dict(report), ensure_ascii=False))
         Shift.update(z_report=row.id).where(Shift.id.in_([s.id for s in shifts])).execute()
-        journal.append("report.z", {"lane": ctx.lane, "number": row.number, "day": day, "shifts": list(report.shifts),
-                                    "sales": report.sales_count, "net": report.net, "tax": report.tax_total,
-                                    "approved_by": approved_by}, actor)
+        entry = journal.append("report.z", {"lane": ctx.lane, "number": row.number, "day": day,
+                                            "shifts": list(report.shifts), "sales": report.sales_count,
+                                            "net": report.net, "tax": report.tax_total, "approved_by": approved_by},
+                               actor)
+        # The head is the report's own journal row: printed, it anchors everything up to the close.
+        report = replace(report, journal_head=str(journal.Head(entry.seq, entry.hash)))
+        ZReport.update(content=json.dumps(report_to_dict(report), ensure_ascii=False)).where(
+            ZReport.id == row.id).execute()
     return report
 
 

@@ -1,17 +1,23 @@
-"""Staff: adding users, PIN changes, sign-in with lockout. PINs are never logged or journaled."""
+"""Staff: adding users, PIN changes, sign-in with lockout, and supervisor approvals (the one place
+that issues them). PINs are never logged or journaled; they are hashed with the pepper of the store
+key the database was opened with, and an older hash is made again at the next right PIN."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from pos_tui.domain.permissions import Role
+from pos_tui.domain.text import check_text
+from collections.abc import Iterable
+
+from pos_tui.domain.permissions import Action, Approval, Role, approval_issuer, authorize, parse_action
 from pos_tui.domain.pins import (
-    after_failed_attempt, check_pin_format, hash_pin, is_locked, pin_expired, verify_pin,
+    after_failed_attempt, check_pin_format, hash_pin, is_locked, needs_rehash, pin_expired, spend_like_a_check,
+    verify_pin,
 )
 from pos_tui.store import journal
-from pos_tui.i18n import _, ngettext
-from pos_tui.store.db import StoreError, write_transaction
+from pos_tui.i18n import _
+from pos_tui.store.db import StoreError, current_key, write_transaction
 from pos_tui.store.models import User
 
 
@@ -20,7 +26,20 @@ class UserError(StoreError):
 
 
 class AuthError(StoreError):
-    """A sign-in refused; the message is what the cashier reads ("wrong PIN, 2 attempts left")."""
+    """A sign-in refused; the message is what the cashier reads ("wrong name or PIN"). An unknown
+    name and a wrong PIN read the same, so the box does not tell which names exist."""
+
+
+_issue_approval = approval_issuer()
+
+
+def _pepper() -> bytes | None:
+    key = current_key()
+    return key.pin_pepper if key else None
+
+
+def wrong_name_or_pin() -> str:
+    return _("wrong name or PIN")
 
 
 @dataclass(frozen=True)
@@ -50,7 +69,7 @@ def _get(name: str) -> User:
 
 
 def _check_name(name: str) -> str:
-    clean = name.strip()
+    clean = check_text(name, _("user name")).strip()
     if not clean or len(clean) > 64 or not clean.isprintable():
         raise UserError(_("user name {name} must be 1 to 64 printable characters").format(name=repr(name)))
     return clean
@@ -63,7 +82,7 @@ def add_user(
     name = _check_name(name)
     role_name = Role.parse(role).label
     check_pin_format(pin, min_length)
-    pin_hash = hash_pin(pin)
+    pin_hash = hash_pin(pin, _pepper())
     with write_transaction():
         if User.select().where(User.name == name).exists():
             raise UserError(_("a user named {name} already exists").format(name=repr(name)))
@@ -91,9 +110,9 @@ def change_pin(
     check_pin_format(new_pin, min_length)
     with write_transaction():
         user = _get(name)
-        if verify_pin(new_pin, user.pin_hash):
+        if verify_pin(new_pin, user.pin_hash, _pepper()):
             raise UserError(_("the new PIN must differ from the old one"))
-        user.pin_hash = hash_pin(new_pin)
+        user.pin_hash = hash_pin(new_pin, _pepper())
         user.pin_changed_at = now or dt.datetime.now()
         user.failed_attempts = 0
         user.locked_until = None
@@ -116,6 +135,16 @@ def disable_user(name: str, *, actor: str | None = None) -> UserInfo:
     return _info(user)
 
 
+def enable_user(name: str, *, actor: str | None = None) -> UserInfo:
+    """Let a disabled user sign in again."""
+    with write_transaction():
+        user = _get(name)
+        user.disabled = False
+        user.save()
+        journal.append("user.enabled", {"name": user.name}, actor)
+    return _info(user)
+
+
 def unlock_user(name: str, *, actor: str | None = None) -> UserInfo:
     """End a lockout now and clear the failed attempts."""
     with write_transaction():
@@ -127,9 +156,16 @@ def unlock_user(name: str, *, actor: str | None = None) -> UserInfo:
     return _info(user)
 
 
-def _attempts_left(count: int, max_attempts: int) -> str:
-    left = max_attempts - count
-    return ngettext("{count} attempt left", "{count} attempts left", left).format(count=left)
+def _pin_matches(user: User, pin: str) -> bool:
+    """Check the PIN; a right PIN under an older scheme or cost is hashed again now (same transaction)."""
+    pepper = _pepper()
+    if not verify_pin(pin, user.pin_hash, pepper):
+        return False
+    if needs_rehash(user.pin_hash, pepper):
+        user.pin_hash = hash_pin(pin, pepper)
+        user.save()
+        journal.append("user.pin_rehashed", {"name": user.name}, user.name)
+    return True
 
 
 def authenticate(
@@ -144,18 +180,19 @@ def authenticate(
 
     A wrong PIN is counted (and committed) even though the sign-in fails; reaching
     ``max_attempts`` locks the user for ``lockout_minutes``. An expired PIN signs in with
-    ``must_change_pin`` set.
+    ``must_change_pin`` set. An unknown name and a wrong PIN get the same answer, in about the
+    same time.
     """
-    refusal: str | None = None
     with write_transaction():
         user = User.get_or_none(User.name == name)
         if user is None:
-            raise AuthError(_("no user named {name}").format(name=repr(name)))
-        if user.disabled:
-            raise AuthError(_("{name} is disabled").format(name=user.name))
+            spend_like_a_check(pin)
+            raise AuthError(wrong_name_or_pin())
         if is_locked(user.locked_until, now):
             raise AuthError(_("{name} is locked until {time}").format(name=user.name, time=f"{user.locked_until:%H:%M}"))
-        if verify_pin(pin, user.pin_hash):
+        if _pin_matches(user, pin):
+            if user.disabled:
+                raise AuthError(_("{name} is disabled").format(name=user.name))
             if user.failed_attempts or user.locked_until:
                 user.failed_attempts, user.locked_until = 0, None
                 user.save()
@@ -167,10 +204,39 @@ def authenticate(
         user.save()
         if user.locked_until is not None:
             journal.append("user.locked", {"name": user.name, "until": user.locked_until.isoformat()}, user.name)
-            refusal = _("wrong PIN; {name} is locked until {time}").format(name=user.name,
-                                                                             time=f"{user.locked_until:%H:%M}")
         else:
             journal.append("user.sign_in_failed", {"name": user.name, "attempts": user.failed_attempts}, user.name)
-            refusal = _("wrong PIN, {attempts}").format(attempts=_attempts_left(user.failed_attempts, max_attempts)) \
-                if max_attempts else _("wrong PIN")
-    raise AuthError(refusal)
+    raise AuthError(wrong_name_or_pin())
+
+
+def check_pin(name: str, pin: str, now: dt.datetime) -> UserInfo:
+    """The user whose PIN this is, without counting a wrong one against their account (the lane's
+    approval box throttles itself instead); AuthError in the same words as ``authenticate``."""
+    with write_transaction():
+        user = User.get_or_none(User.name == name)
+        if user is None:
+            spend_like_a_check(pin)
+            raise AuthError(wrong_name_or_pin())
+        if not _pin_matches(user, pin):
+            raise AuthError(wrong_name_or_pin())
+        if user.disabled:
+            raise AuthError(_("{name} is disabled").format(name=user.name))
+        if is_locked(user.locked_until, now):
+            raise AuthError(_("{name} is locked until {time}").format(name=user.name, time=f"{user.locked_until:%H:%M}"))
+    return _info(user)
+
+
+def approve(name: str, pin: str, action: Action | str, now: dt.datetime, *, extra_supervisor_actions: Iterable[str] = (),
+            max_attempts: int = 0, lockout_minutes: int = 0, count_failures: bool = True) -> Approval:
+    """A single-use approval of ``action`` by the user whose PIN this is; the only way to get one.
+
+    ``count_failures`` counts a wrong PIN toward the user's lockout like a sign-in; without it (the
+    lane's approval box) the caller throttles. PermissionDenied when the user's role is too low.
+    """
+    if count_failures:
+        user = authenticate(name, pin, now, max_attempts, lockout_minutes)
+    else:
+        user = check_pin(name, pin, now)
+    role = Role.parse(user.role)
+    authorize(role, action, None, extra_supervisor_actions)
+    return _issue_approval(user.name, role, parse_action(action))

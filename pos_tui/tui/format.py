@@ -14,6 +14,7 @@ from pos_tui.domain.cart import CartLine, format_qty
 from pos_tui.domain.display_width import cell_width, pad_cells, truncate_cells
 from pos_tui.domain.money import Currency, format_amount
 from pos_tui.domain.payment import PaymentStatus, method_label, method_name, status_name
+from pos_tui.domain.text import neutralise
 from pos_tui.i18n import N_, _, ngettext
 from pos_tui.tui.keymap import KeyBinding, display_key
 from pos_tui.tui.widgets.cart_view import CartLine as CartRow
@@ -29,7 +30,7 @@ def cart_row(line: CartLine, cur: Currency) -> CartRow:
     """One sale line as the cart box shows it; a voided line shows the amount it counts for (0)."""
     return CartRow(
         line_no=line.line_no,
-        name=line.name,
+        name=neutralise(line.name),
         qty=format_qty(line.unit, line.qty_milli),
         price=format_amount(line.unit_price, cur),
         amount=format_amount(line.net, cur),

@@ -68,7 +68,8 @@ def test_a_short_pin_is_one_clear_error(cli):
 
 
 def test_import_show_and_export(initialised, tmp_path):
-    result = initialised("products", "import", str(_csv(tmp_path, GOOD_ROWS)))
+    result = initialised("products", "import", str(_csv(tmp_path, GOOD_ROWS)), "--as", "boss", "--pin-stdin",
+                         input="1234\n")
     assert result.exit_code == 0, result.output
     assert "imported 2 products" in result.stdout
     shown = initialised("products", "show", "6901234567892")
@@ -87,7 +88,8 @@ def test_import_show_and_export(initialised, tmp_path):
 def test_three_bad_rows_print_three_errors_and_import_nothing(initialised, tmp_path):
     rows = GOOD_ROWS + ["X1,Bad price,1.234,,A,each,", "X2,Bad code,1.00,6901234567893,A,each,",
                         "X3,Bad tax,1.00,,Q,each,"]
-    result = initialised("products", "import", str(_csv(tmp_path, rows)))
+    result = initialised("products", "import", str(_csv(tmp_path, rows)), "--as", "boss", "--pin-stdin",
+                         input="1234\n")
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     assert [line.split(",")[0] for line in lines[:3]] == ["line 4", "line 5", "line 6"]
@@ -97,46 +99,51 @@ def test_three_bad_rows_print_three_errors_and_import_nothing(initialised, tmp_p
 
 def test_a_large_import_shows_progress_on_stderr(initialised, tmp_path):
     rows = [f"P{i},Item {i},1.00,,A,each," for i in range(1500)]
-    result = initialised("products", "import", str(_csv(tmp_path, rows)))
+    result = initialised("products", "import", str(_csv(tmp_path, rows)), "--as", "boss", "--pin-stdin",
+                         input="1234\n")
     assert result.exit_code == 0
     assert "Importing" in result.stderr and "Importing" not in result.stdout
 
 
 def test_users_commands(initialised):
-    assert initialised("users", "add", "amy", "--role", "cashier", "--pin-stdin", input="5555\n").exit_code == 0
+    refused = initialised("users", "add", "amy", "--role", "cashier", "--pin-stdin", input="5555\n")
+    assert refused.exit_code == 2 and "--as NAME" in refused.stderr  # SSH alone is not enough
+    assert initialised("users", "add", "amy", "--role", "cashier", "--as", "boss", "--pin-stdin",
+                       input="1234\n5555\n").exit_code == 0
     listed = initialised("users", "list").stdout
     assert "amy" in listed and "cashier" in listed and "active" in listed
-    assert initialised("users", "passwd", "amy", "--pin-stdin", input="6666\n").exit_code == 0
-    assert initialised("users", "disable", "amy").exit_code == 0
+    assert initialised("users", "passwd", "amy", "--as", "boss", "--pin-stdin", input="1234\n6666\n").exit_code == 0
+    assert initialised("users", "disable", "amy", "--as", "boss", "--pin-stdin", input="1234\n").exit_code == 0
     assert "disabled" in initialised("users", "list").stdout
-    assert initialised("users", "unlock", "amy").exit_code == 0
-    last_admin = initialised("users", "disable", "boss")
+    assert initialised("users", "unlock", "amy", "--as", "boss", "--pin-stdin", input="1234\n").exit_code == 0
+    last_admin = initialised("users", "disable", "boss", "--as", "boss", "--pin-stdin", input="1234\n")
     assert last_admin.exit_code == 1 and "last enabled admin" in last_admin.stderr
-    bad_role = initialised("users", "add", "x", "--role", "owner", "--pin-stdin", input="5555\n")
+    bad_role = initialised("users", "add", "x", "--role", "owner", "--as", "boss", "--pin-stdin", input="1234\n5555\n")
     assert bad_role.exit_code == 2
 
 
 def test_journal_verify_names_a_row_edited_with_sqlite3(initialised, tmp_path):
-    initialised("products", "import", str(_csv(tmp_path, GOOD_ROWS)))
+    initialised("products", "import", str(_csv(tmp_path, GOOD_ROWS)), "--as", "boss", "--pin-stdin", input="1234\n")
     ok = initialised("journal", "verify")
-    assert ok.exit_code == 0 and "2 rows" in ok.stdout
+    assert ok.exit_code == 0 and "3 rows" in ok.stdout  # user.add, the --as sign-in, catalog.import
     with sqlite3.connect(tmp_path / "data" / "pos.db") as conn:
-        conn.execute("UPDATE journal_entry SET payload = replace(payload, '2', '3') WHERE seq = 2")
+        conn.execute("UPDATE journal_entry SET payload = replace(payload, '2', '3') WHERE seq = 3")
     broken = initialised("journal", "verify")
     assert broken.exit_code == 1
-    assert "journal broken at row 2" in broken.stderr
+    assert "journal broken at row 3" in broken.stderr
     check = initialised("db", "check")
-    assert check.exit_code == 1 and "row 2" in check.stderr
+    assert check.exit_code == 1 and "row 3" in check.stderr
 
 
 def test_backup_and_restore_round_trip(initialised, tmp_path):
-    initialised("products", "import", str(_csv(tmp_path, GOOD_ROWS)))
-    done = initialised("backup", str(tmp_path / "b.db"))
+    initialised("products", "import", str(_csv(tmp_path, GOOD_ROWS)), "--as", "boss", "--pin-stdin", input="1234\n")
+    done = initialised("backup", str(tmp_path / "b.db"), "--as", "boss", "--pin-stdin", input="1234\n")
     assert done.exit_code == 0 and "b.db" in done.stdout
-    default = initialised("backup")
+    default = initialised("backup", "--as", "boss", "--pin-stdin", input="1234\n")
     assert default.exit_code == 0 and str(tmp_path / "data" / "backups") in default.stdout
-    initialised("products", "import", str(_csv(tmp_path, ["C1,Changed,1.00,,A,each,"], name="d.csv")))
-    restored = initialised("restore", str(tmp_path / "b.db"))
+    initialised("products", "import", str(_csv(tmp_path, ["C1,Changed,1.00,,A,each,"], name="d.csv")),
+                "--as", "boss", "--pin-stdin", input="1234\n")
+    restored = initialised("restore", str(tmp_path / "b.db"), "--as", "boss", "--pin-stdin", input="1234\n")
     assert restored.exit_code == 0, restored.output
     assert "可口可乐 330ml" in initialised("products", "show", "C1").stdout
     assert initialised("db", "check").exit_code == 0
@@ -199,7 +206,8 @@ def test_python_dash_m_runs_for_real(tmp_path, config_file):
                               text=True, env=env, cwd=tmp_path)
 
     assert run("init", "--admin", "boss", "--pin-stdin", stdin="1234\n").returncode == 0
-    assert run("products", "import", str(_csv(tmp_path, GOOD_ROWS))).returncode == 0
+    assert run("products", "import", str(_csv(tmp_path, GOOD_ROWS)), "--as", "boss", "--pin-stdin",
+               stdin="1234\n").returncode == 0
     shown = run("products", "show", "12345")
     assert shown.returncode == 0 and "可口可乐 330ml" in shown.stdout
     failed = run("products", "show", "nope")

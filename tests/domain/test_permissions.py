@@ -65,10 +65,12 @@ def test_permission_denied_messages():
     assert authorize(Role.SUPERVISOR, "void_sale") is None
 
 
-def test_an_approval_covers_an_action_only_with_a_role_high_enough():
-    assert authorize(Role.CASHIER, "void_sale", Approval("super", Role.SUPERVISOR)) == "super"
+def test_an_approval_made_by_hand_approves_nothing():
+    # Issue #11 item 16: only the PIN check issues approvals (tests/security/test_approvals.py).
+    with pytest.raises(PermissionDenied, match="needs a supervisor"):
+        authorize(Role.CASHIER, "void_sale", Approval("super", Role.SUPERVISOR, Action.VOID_SALE))
     with pytest.raises(PermissionDenied, match="needs an admin"):
-        authorize(Role.CASHIER, "backup", Approval("super", Role.SUPERVISOR))
+        authorize(Role.CASHIER, "backup", Approval("nobody-at-all", Role.ADMIN, Action.BACKUP, token=12345))
     with pytest.raises(PermissionDenied):
         authorize(None, "sell")
     with pytest.raises(PermissionDenied, match="needs a supervisor"):

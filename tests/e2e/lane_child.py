@@ -9,13 +9,13 @@ from pathlib import Path
 
 from pos_tui.demo import demo_config
 from pos_tui.services.lane import Lane
-from pos_tui.store.db import open_database
+from pos_tui.store.keys import open_store
 
 
 def main() -> None:
     data_dir, steps = Path(sys.argv[1]), sys.argv[2:]
     config = demo_config(data_dir)
-    open_database(config.database.url)
+    open_store(config)
     lane = Lane(config)
     lane.people.sign_in("cashier", "1234")
     for step in steps:

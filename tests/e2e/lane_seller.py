@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pos_tui.demo import demo_config
 from pos_tui.services.lane import Lane
-from pos_tui.store.db import open_database
+from pos_tui.store.keys import open_store
 
 ITEMS = ["6901234567892", "6901234567908", "6900000000014", "6931234567806", "69012341"]
 
@@ -49,7 +49,7 @@ def sell(lane: Lane, rng: random.Random, first: str | None = None) -> None:
 
 def main() -> None:
     config = demo_config(Path(sys.argv[1]))
-    open_database(config.database.url)
+    open_store(config)
     lane = Lane(config)
     lane.people.sign_in("cashier", "1234")
     rng = random.Random(1)

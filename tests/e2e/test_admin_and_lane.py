@@ -10,7 +10,8 @@ from test_two_processes import SOAP, Seller
 from pos_tui.demo import create_demo_store
 from pos_tui.store import catalog, journal, users
 from pos_tui.store.backup import db_check
-from pos_tui.store.db import close_database, open_database
+from pos_tui.store.db import close_database
+from pos_tui.store.keys import open_store
 from pos_tui.tui.admin.app import AdminApp
 from pos_tui.services.back_office import BackOffice
 from pos_tui.tui.admin.menu import MenuScreen
@@ -89,5 +90,5 @@ async def test_admin_price_changes_reach_the_selling_lane_at_its_next_scan(store
     assert catalog.get_by_sku("SOAP").price == 600 + ROUNDS
     assert [e.actor for e in journal.entries("catalog.price")] == ["boss"] * ROUNDS
     close_database()
-    open_database(store.database.url)
+    open_store(store)
     assert db_check().ok

@@ -16,7 +16,8 @@ import pytest
 from pos_tui.demo import create_demo_store, demo_config
 from pos_tui.domain.checkout import State
 from pos_tui.services.lane import Lane
-from pos_tui.store.db import close_database, open_database
+from pos_tui.store.db import close_database
+from pos_tui.store.keys import open_store
 
 CHILD = Path(__file__).with_name("lane_child.py")
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +48,7 @@ def kill_after(child: subprocess.Popen, last_step: str) -> None:
 
 def reopen(data_dir: Path):
     config = demo_config(data_dir)
-    open_database(config.database.url)
+    open_store(config)
     try:
         lane = Lane(config)
         state_before_sign_in = lane.state

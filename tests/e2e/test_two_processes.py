@@ -17,7 +17,8 @@ from pos_tui.demo import create_demo_store
 from pos_tui.store import catalog, journal
 from pos_tui.store.backup import db_check
 from pos_tui.store.catalog import ProductData
-from pos_tui.store.db import close_database, current_database, open_database, write_transaction
+from pos_tui.store.db import close_database, current_database, write_transaction
+from pos_tui.store.keys import open_store
 
 SELLER = Path(__file__).with_name("lane_seller.py")
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,5 +124,5 @@ def test_lane_sells_while_prices_change_and_reports_run(store, seller):
     count, gross, taken = sales_figures()
     assert count == int(sold.split()[1]) and gross == taken
     close_database()
-    open_database(store.database.url)
+    open_store(store)
     assert db_check().ok

@@ -114,5 +114,6 @@ def test_cli_x_report_in_each_format(config, clock, tmp_path):
     assert "Sales (1)" in run("x").output
     missing = run("z", "--date", "2020-01-01")
     assert missing.exit_code == 1 and "no Z report for 2020-01-01" in missing.output
-    refused = run("z")
+    refused = CliRunner().invoke(main, ["--config", str(config_file), "report", "z", "--as", "boss", "--pin-stdin"],
+                                 input="4321\n")
     assert refused.exit_code == 1 and "close the open shift" in refused.output

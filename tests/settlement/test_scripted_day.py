@@ -17,7 +17,7 @@ from pos_tui.domain.checkout import State
 from pos_tui.domain.permissions import PermissionDenied
 from pos_tui.services.lane import Lane
 from pos_tui.store import journal
-from pos_tui.store.db import open_database
+from pos_tui.store.keys import open_store
 from tests.settlement.conftest import (
     ADMIN,
     ADMIN_PIN,
@@ -161,7 +161,7 @@ def test_a_scripted_day_ends_in_a_z_report_matching_the_hand_computed_table(conf
     assert "Short" in text.output and "-0.50" in text.output and "NET" in text.output
     assert all(len(line) <= 42 for line in text.output.splitlines())
 
-    open_database(config.database.url)  # each CLI command closes the store when it ends
+    open_store(config)  # each CLI command closes the store when it ends
     kinds = {entry.kind for entry in journal.entries()}
     assert {"shift.open", "shift.close", "sale.paid", "payment.cash", "payment.attempt", "payment.outcome",
             "sale.void_line", "sale.void", "sale.discount", "return.open", "refund.attempt", "refund.outcome",

@@ -54,7 +54,7 @@ async def test_a_wrong_pin_shows_the_lanes_message_and_stays_locked(lane, feed_t
         assert "PIN> ****_" in "\n".join(screen_lines(app))  # masked
         feed_terminal(app, "\r")
         await settle(pilot, lambda: message(app).text != "")
-        assert message(app).text == "wrong PIN, 4 attempts left"
+        assert message(app).text == "wrong name or PIN"
         assert message(app).level == "error"
         assert isinstance(app.screen, LockScreen) and app.lane.state is State.LOCKED
         feed_terminal(app, "1234\r")  # the user name is kept: only the PIN again

@@ -5,6 +5,7 @@ with a fresh view (write before you show) and publishes what changed."""
 from __future__ import annotations
 
 from pos_tui.config import Department
+from pos_tui.domain.text import check_text
 from pos_tui.domain.barcodes import BarcodeError, decode_embedded, is_gtin, validate_gtin
 from pos_tui.domain.cart import (
     Cart, CartLine, OverLimit, check_line_amount, check_quantity, format_qty, line_amount, spread_discount,
@@ -115,6 +116,7 @@ class Items:
     # ------------------------------------------------------------------ voids, hold and recall
 
     def void_line(self, line_no: int, approval: Approval | None = None, reason: str = "") -> LaneView:
+        check_text(reason, _("reason"))
         ctx = self.ctx
         user = ctx.require_user()
         ctx.pick_up_payment_elsewhere()

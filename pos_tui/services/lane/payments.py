@@ -201,9 +201,9 @@ class Payments:
         ctx = self.ctx
         user = ctx.require_user()
         ctx.pick_up_payment_elsewhere()
-        approved_by = ctx.authorize(Action.RESOLVE_PAYMENT, approval) or user.name
-        if charged and not auth_code.strip():
+        if charged and not auth_code.strip():  # before the approval is taken: it is good for one use
             raise LaneError(_("enter the auth code printed on the terminal's ticket"))
+        approved_by = ctx.authorize(Action.RESOLVE_PAYMENT, approval) or user.name
         view = ctx.view()
         receipt_no = sales.resolve_attempt(payment_id, charged=charged, auth_code=auth_code.strip(),
                                            supervisor=approved_by, totals=(view.totals.total, view.totals.tax_total),
@@ -272,9 +272,9 @@ class Payments:
                        approval: Approval | None = None) -> ReturnView:
         ctx = self.ctx
         user = ctx.require_user()
-        approved_by = ctx.authorize(Action.RESOLVE_PAYMENT, approval) or user.name
-        if refunded and not auth_code.strip():
+        if refunded and not auth_code.strip():  # before the approval is taken: it is good for one use
             raise LaneError(_("enter the auth code printed on the terminal's ticket"))
+        approved_by = ctx.authorize(Action.RESOLVE_PAYMENT, approval) or user.name
         return_id = returns.resolve_refund(payment_id, refunded=refunded, auth_code=auth_code.strip(),
                                            supervisor=approved_by, actor=user.name, now=ctx.clock())
         return announce_if_refunded(ctx, return_view(

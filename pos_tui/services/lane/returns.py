@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pos_tui.domain.cart import CartLine
 from pos_tui.domain.payment import SETTLED, UNRESOLVED, PaymentStatus, is_wallet, kind_of, method_name
 from pos_tui.domain.permissions import Action, Approval
+from pos_tui.domain.text import check_text
 from pos_tui.i18n import N_, _
 from pos_tui.services.errors import LaneError
 from pos_tui.services.events import SalePaid
@@ -76,6 +77,7 @@ class Returns:
                      approval: Approval | None = None) -> ReturnView:
         """Return ``picks`` ({line number: quantity in thousandths}) of a receipt. The refund goes
         back to the original tenders, or all in cash with ``to_cash``; a supervisor approves."""
+        check_text(reason, _("reason"))
         ctx = self.ctx
         user = ctx.require_user()
         approved_by = ctx.authorize(Action.REFUND, approval)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from pos_tui.domain.text import check_text
 from pos_tui.domain.permissions import Action, Approval
 from pos_tui.domain.money import parse_amount
 from pos_tui.domain.report import counted_total
@@ -111,6 +112,7 @@ class ShiftDrawer:
     # ------------------------------------------------------------------ the drawer
 
     def _drawer_movement(self, kind: str, amount: int, reason: str, approval: Approval | None) -> None:
+        check_text(reason, _("reason"))
         ctx = self.ctx
         user = ctx.require_user()
         approved_by = ctx.authorize(DRAWER_ACTION, approval)

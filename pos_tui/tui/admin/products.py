@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from pos_tui.domain.cart import format_qty
 from pos_tui.domain.display_width import pad_cells, truncate_cells
 from pos_tui.domain.money import Currency, format_amount
+from pos_tui.domain.text import neutralise
 from pos_tui.i18n import N_, _
 from pos_tui.store.catalog import ProductInfo
 from pos_tui.tui.admin.prompt import PromptModal, Question
@@ -48,11 +49,12 @@ def heading() -> str:
 
 def product_detail(product: ProductInfo, cur: Currency) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(product.name, style="bold")
+    text.append(neutralise(product.name), style="bold")
     if not product.active:
         text.append("   " + _("NOT FOR SALE"), style="bold")
     codes = ", ".join(product.barcodes) or _("none")
-    text.append("\n" + _("SKU {sku}   tax {tax}   codes {codes}").format(sku=product.sku, tax=product.tax, codes=codes))
+    text.append("\n" + neutralise(_("SKU {sku}   tax {tax}   codes {codes}").format(sku=product.sku, tax=product.tax,
+                                                                                 codes=codes)))
     price = format_amount(product.price, cur, symbol=True)
     price_text = (_("Price {price} per kg") if product.unit == "kg" else _("Price {price} each")).format(price=price)
     text.append("\n" + price_text + "   " + _("Stock {stock}").format(stock=_stock_text(product)))

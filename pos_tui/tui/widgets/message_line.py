@@ -7,6 +7,8 @@ from typing import Literal
 from rich.text import Text
 from textual.widget import Widget
 
+from pos_tui.domain.text import neutralise
+
 Level = Literal["info", "error"]
 
 
@@ -57,7 +59,7 @@ class MessageLine(Widget):
 
     def _show(self, text: str, level: Level) -> None:
         # A message is one line: a newline in an error text must not push the layout.
-        text = " ".join(text.split("\n"))
+        text = neutralise(" ".join(text.split("\n")))
         if (text, level) == (self._text, self._level) and self.has_class(f"-{level}"):
             return  # screens say the view's message each time they show it: the same words are not drawn again
         self._text = text
