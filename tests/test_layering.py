@@ -1,5 +1,9 @@
-"""Each layer, imported with all its modules in a fresh interpreter, loads only what it may."""
+"""The layers keep to their imports: each one, imported with all its modules in a fresh interpreter,
+loads only the third-party packages it may; and every module of pos_tui imports only the layers of
+ours the table allows (read from its source, so an import under TYPE_CHECKING or inside a function
+counts too)."""
 
+import ast
 import json
 import subprocess
 import sys
@@ -40,3 +44,148 @@ def test_layer_does_not_load_forbidden_packages(package):
 
 def test_the_probe_would_see_a_forbidden_import():
     assert "peewee" in _top_level_modules_loaded_by("pos_tui.store")
+
+
+# ------------------------------------------------------------------ pos_tui's own packages
+
+PACKAGE = ROOT / "pos_tui"
+
+# Which layer each module of ours is in, by the name under pos_tui. demo.py and __main__.py are
+# command-line level; pos_tui.locale is i18n's data; "pos_tui" alone is the package's face (its version).
+LAYER_OF = {
+    "domain": "domain", "store": "store", "devices": "devices", "gateways": "gateways", "services": "services",
+    "tui": "tui", "cli": "cli", "demo": "cli", "__main__": "cli", "config": "config", "i18n": "i18n",
+    "locale": "i18n", "data": "data",
+}
+
+# The layers of ours each layer may import besides its own (DESIGN.md, "Layers"): imports only point
+# down. config and i18n are top-level modules that every layer above the domain may import; the
+# domain imports only i18n (config is built on the domain's money and rates).
+MAY_IMPORT = {
+    "domain": {"i18n"},
+    "store": {"domain", "config", "i18n"},
+    "devices": {"domain", "config", "i18n"},
+    "gateways": {"domain", "devices", "config", "i18n"},  # an acquirer's gateway implements the wallet ABC
+    "services": {"domain", "store", "devices", "gateways", "config", "i18n"},
+    "tui": {"services", "domain", "config", "i18n"},
+    "cli": {"services", "tui", "domain", "config", "i18n", "pos_tui"},
+    "config": {"domain", "i18n"},
+    "i18n": set(),
+    "data": set(),
+}
+# What the command line still imports directly today, not yet through services: the store (init,
+# products, users, backup, restore, db check, journal, report; the demo store) and the devices
+# (simulators, devices check). Remove it when those go through services.
+MAY_IMPORT["cli"] |= {"store", "devices"}
+
+# Modules only the command line may import: the screens reach their app as a LaneHost or OfficeHost.
+ONLY_FOR_CLI = ("pos_tui.tui.app", "pos_tui.tui.admin.app")
+
+
+def layer_of(module: str) -> str | None:
+    parts = module.split(".")
+    if len(parts) == 1:
+        return "pos_tui"
+    return LAYER_OF.get(parts[1])
+
+
+def our_modules() -> dict[str, Path]:
+    modules = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        modules[".".join(parts)] = path
+    return modules
+
+
+def imported_by(module: str, source: str, *, is_package: bool = False) -> list[tuple[int, str]]:
+    """Every module of ours that ``source`` imports, with its line: at the top, inside functions,
+    under TYPE_CHECKING, relative, or by ``importlib.import_module`` with a literal name."""
+    package = module if is_package else module.rpartition(".")[0]
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, *([base] if base else [])])
+            # ``from pos_tui import store`` imports the package pos_tui.store (``__version__`` is a name).
+            names = [f"{base}.{alias.name}" if base == "pos_tui" and alias.name in LAYER_OF else base
+                     for alias in node.names]
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in (
+                "import_module", "__import__") and node.args:
+            name = node.args[0]
+            if isinstance(name, ast.JoinedStr) and name.values:
+                name = name.values[0]
+            if isinstance(name, ast.Constant) and isinstance(name.value, str):
+                names = [name.value.rstrip(".")]
+        found += [(node.lineno, name) for name in dict.fromkeys(names)
+                  if name == "pos_tui" or name.startswith("pos_tui.")]
+    return found
+
+
+def broken_rules(module: str, source: str, *, is_package: bool = False) -> list[str]:
+    """Each import of ours in ``source`` (the module ``module``) that the table forbids, as one line."""
+    layer = layer_of(module)
+    if layer is None:
+        return [f"{module}: in no layer of the table (add its package to LAYER_OF and MAY_IMPORT)"]
+    broken = []
+    for line, target in imported_by(module, source, is_package=is_package):
+        theirs = layer_of(target)
+        if theirs is None:
+            broken.append(f"{module}:{line} imports {target}, in no layer of the table")
+        elif theirs != layer and theirs not in MAY_IMPORT[layer]:
+            broken.append(f"{module}:{line}: {layer} may not import {theirs} ({target})")
+        elif layer != "cli" and any(target == only or target.startswith(only + ".") for only in ONLY_FOR_CLI):
+            broken.append(f"{module}:{line} imports {target}: only the command line may")
+    return broken
+
+
+def test_every_layer_of_ours_imports_only_what_the_table_allows():
+    modules = our_modules()
+    assert len(modules) > 80 and "pos_tui.tui.app" in modules  # the walk sees the package
+    broken = [line for module, path in modules.items()
+              for line in broken_rules(module, path.read_text(encoding="utf-8"), is_package=path.name == "__init__.py")]
+    assert broken == [], "\n".join(broken)
+
+
+@pytest.mark.parametrize(("module", "source", "expected"), [
+    ("pos_tui.domain.cart", "from pos_tui.store import sales\n",
+     "pos_tui.domain.cart:1: domain may not import store (pos_tui.store)"),
+    ("pos_tui.domain.cart", "import pos_tui.config\n",
+     "pos_tui.domain.cart:1: domain may not import config (pos_tui.config)"),
+    ("pos_tui.store.sales", "def later():\n    from pos_tui.services.lane import Lane\n",
+     "pos_tui.store.sales:2: store may not import services (pos_tui.services.lane)"),
+    ("pos_tui.tui.format", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                           "    from pos_tui.store.sales import PaymentRecord\n",
+     "pos_tui.tui.format:3: tui may not import store (pos_tui.store.sales)"),
+    ("pos_tui.tui.device_status", "from pos_tui import devices\n",
+     "pos_tui.tui.device_status:1: tui may not import devices (pos_tui.devices)"),
+    ("pos_tui.tui.screens.items", "from ...devices.status_line import poll_devices\n",
+     "pos_tui.tui.screens.items:1: tui may not import devices (pos_tui.devices.status_line)"),
+    ("pos_tui.tui.screens.items", "import importlib\nimportlib.import_module('pos_tui.store.catalog')\n",
+     "pos_tui.tui.screens.items:2: tui may not import store (pos_tui.store.catalog)"),
+    ("pos_tui.tui.screens.lane_screen", "from pos_tui.tui.app import PosApp\n",
+     "pos_tui.tui.screens.lane_screen:1 imports pos_tui.tui.app: only the command line may"),
+    ("pos_tui.services.lane.items", "from pos_tui.tui.keymap import DEFAULT_KEYMAP\n",
+     "pos_tui.services.lane.items:1: services may not import tui (pos_tui.tui.keymap)"),
+    ("pos_tui.devices.printer", "from pos_tui.store.db import StoreError\n",
+     "pos_tui.devices.printer:1: devices may not import store (pos_tui.store.db)"),
+    ("pos_tui.server.ingest", "from pos_tui.store import sales\n",
+     "pos_tui.server.ingest: in no layer of the table (add its package to LAYER_OF and MAY_IMPORT)"),
+])
+def test_a_rule_broken_on_purpose_is_reported(module, source, expected):
+    assert broken_rules(module, source) == [expected]
+
+
+def test_what_the_table_allows_is_not_reported():
+    assert broken_rules("pos_tui.tui.screens.items", "from pos_tui.services.views import ProductInfo\n"
+                                                     "from pos_tui.domain.money import format_amount\n"
+                                                     "from pos_tui.config import Department\n"
+                                                     "from ..format import cart_rows\n") == []
+    assert broken_rules("pos_tui.services.devices", "from pos_tui.devices.status import check_devices\n") == []
+    assert broken_rules("pos_tui.cli", "from pos_tui.tui.app import run_lane\n") == []

@@ -12,9 +12,9 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pos_tui.config import Config
-from pos_tui.devices.status import DeviceReport, check_devices
 from pos_tui.domain.barcodes import decode_embedded
 from pos_tui.domain.money import format_amount, parse_amount
 from pos_tui.domain.payment import PaymentStatus
@@ -22,6 +22,7 @@ from pos_tui.domain.permissions import Action, Approval, Role, authorize, can, r
 from pos_tui.domain.report import HourTotal, Report
 from pos_tui.i18n import _
 from pos_tui.services.backup import backup_now
+from pos_tui.services.devices import check_devices
 from pos_tui.services.errors import AdminError
 from pos_tui.store import admin_queries, catalog_edits, reports, sales, users
 from pos_tui.store.admin_queries import UnknownPayment
@@ -32,6 +33,9 @@ from pos_tui.store.db import current_database
 from pos_tui.store.lane_lock import lane_running
 from pos_tui.store.reports import context_of
 from pos_tui.store.sale_totals import sale_totals
+
+if TYPE_CHECKING:
+    from pos_tui.devices.status import DeviceReport
 
 
 @dataclass(frozen=True)

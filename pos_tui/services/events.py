@@ -147,12 +147,24 @@ class EventBus:
             if isinstance(event, subscriber.kinds):
                 subscriber.queue.put(event)
 
+    def unsubscribe(self, name: str, timeout: float = 5.0) -> None:
+        """Let the subscriber ``name`` finish what it was given, then stop its thread (at most
+        ``timeout``); it gets no event published after this call."""
+        with self._lock:
+            leaving = [s for s in self._subscribers if s.name == name]
+            self._subscribers = [s for s in self._subscribers if s.name != name]
+        _stop(leaving, timeout)
+
     def close(self, timeout: float = 5.0) -> None:
         """Let each subscriber finish what it was given, then stop its thread (at most ``timeout``)."""
         with self._lock:
             subscribers, self._subscribers = self._subscribers, []
-        for subscriber in subscribers:
-            subscriber.queue.put(_STOP)
-        for subscriber in subscribers:
-            if subscriber.thread is not threading.current_thread():
-                subscriber.thread.join(timeout)
+        _stop(subscribers, timeout)
+
+
+def _stop(subscribers: list[_Subscriber], timeout: float) -> None:
+    for subscriber in subscribers:
+        subscriber.queue.put(_STOP)
+    for subscriber in subscribers:
+        if subscriber.thread is not threading.current_thread():
+            subscriber.thread.join(timeout)

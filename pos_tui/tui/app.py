@@ -2,15 +2,21 @@
 
 Which screen shows is never stored: after every call the app takes the lane's new state and
 switches to that state's screen (``show``). Errors the lane raises become one line in the message
-line; a line over a bound asks yes/no and a step above the cashier's role asks for a supervisor's
-PIN, then the same call is made again with ``confirmed=True`` or ``approval=``.
+line; where the caller says the lane method takes the answer (``confirmable=True``,
+``approvable=True``), a line over a bound asks yes/no and a step above the cashier's role asks for a
+supervisor's PIN, then the same call is made again with ``confirmed=True`` or ``approval=``.
 
 A card or wallet payment runs in a thread worker (``start_card``, ``start_wallet``): the attempt
-is committed first, the worker talks to the terminal, and its outcome is committed on the UI
-thread (``finish_payment``) before any screen moves. One payment (or refund) runs at a time.
+is committed first, the worker talks to the terminal, and its outcome comes back as a
+``PaymentEnded`` message, committed on the UI thread (``finish_payment``) before any screen moves.
+One payment (or refund) runs at a time. Every blocking call runs in a ``@work`` method that posts
+its result as a typed message (``tui.messages``), handled in ``on_<message>``. Receipts print on
+the lane's receipt queue (a lane-event subscriber): its ``ReceiptsPrinted`` comes back as
+``PrintingEnded``.
 
 Shifts, the drawer, reports and returns (``ShiftDesk``, ``ReturnDesk``) happen on the item screen
 with the lane IDLE: their boxes go over it, and their blocking calls run in workers here too.
+Screens and desks reach the app only as a ``LaneHost``; none imports this module.
 
 Start-up: the sign-in screen is drawn first; the store, the lane and its devices are opened right
 after that first frame (``opening``), while the cashier types the user name. Keys typed meanwhile
@@ -22,7 +28,6 @@ from __future__ import annotations
 
 import gc
 import importlib
-import inspect
 import logging
 import os
 import time
@@ -33,42 +38,47 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
-from textual.worker import Worker, WorkerState
 
 from pos_tui.config import Config, ConfigError
 from pos_tui.domain.checkout import State
 from pos_tui.domain.money import format_amount
-from pos_tui.domain.payment import Outcome, PaymentStatus, method_name
 from pos_tui.domain.permissions import Action, PermissionDenied, action_name
+from pos_tui.domain.payment import Outcome, PaymentStatus, method_name
 from pos_tui.i18n import N_, _, ngettext
 from pos_tui.tui.keymap import DEFAULT_KEYMAP, Keymap, apply_overrides
+from pos_tui.tui.messages import (
+    BackupTaken, CardAbortFailed, DevicesChecked, DrawerOpened, PaymentEnded, PrintingEnded, ReportPrinted,
+    TerminalProgress,
+)
+from pos_tui.tui.payment_run import PaymentRun, RefundRun
 from pos_tui.tui.screens.lane_screen import LaneScreen
 from pos_tui.tui.screens.lock import LockScreen
 from pos_tui.tui.screens.modals import ApprovalModal, ConfirmModal, Resolution, ResolveModal, WalletCodeModal
+from pos_tui.tui.widgets.status_header import StatusHeader
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
     from textual.screen import Screen
 
+    from pos_tui.domain.report import Report
+    from pos_tui.services.devices import DevicePoll
+    from pos_tui.services.events import ReceiptsPrinted
     from pos_tui.services.lane import Lane, LaneView, PrintResult
-    from pos_tui.tui.device_status import DevicesChecked
-    from pos_tui.tui.screens.terminal import PaymentRun, TerminalProgress
-    from pos_tui.store.sales import PaymentRecord
-    from pos_tui.store.shifts import ShiftRecord
+    from pos_tui.services.views import PaymentRecord, ShiftRecord
 
 THEME = Path(__file__).parent / "pos.tcss"
 READY_FD_ENV = "POS_TUI_READY_FD"
 log = logging.getLogger(__name__)
 
-PRINT_GROUP = "print"
-PAYMENT_GROUP = "payment"
-ABORT_GROUP = "abort"
-DRAWER_GROUP = "drawer"
-REPORT_GROUP = "report"
-BACKUP_GROUP = "backup"
+# The lane's event-bus subscriber that brings the receipt queue's results to the screen.
+TUI_SUBSCRIBER = "tui"
+# Jobs named in "... failed: ..." lines.
+DRAWER_JOB = N_("open the drawer")
+REPORT_JOB = N_("print the report")
 
 T = TypeVar("T")
 
@@ -148,18 +158,34 @@ class PosApp(App[None]):
         self.view: LaneView | None = None
         self.shift: ShiftRecord | None = None
         self.waiting_for_lane: list[Callable[[], object]] = []
+        self._serving_receipts = False
         if lane is not None:
             self._attach(lane)
 
     def _attach(self, lane: Lane) -> None:
+        """Take the lane: its receipt queue serving (started here unless its opening did), its
+        ``ReceiptsPrinted`` events coming to this app."""
+        from pos_tui.services.events import ReceiptsPrinted
         from pos_tui.tui.screens.returns import ReturnDesk
         from pos_tui.tui.screens.shift import ShiftDesk
 
         self.lane = lane
-        self.shift = lane.ctx.shift
+        self.shift = lane.shifts.current
         self.shift_desk = ShiftDesk(self)
         self.return_desk = ReturnDesk(self)
         self.view = self._opening_view()
+        self._serving_receipts = lane.receipts.serve_queue()
+        lane.events.subscribe(TUI_SUBSCRIBER, self.receipts_printed, ReceiptsPrinted)
+
+    def _detach(self) -> None:
+        """Stop taking the lane's events, and stop the receipt queue if this app started it (a lane
+        opened by ``opening`` has its event bus closed there)."""
+        if self.lane is None:
+            return
+        self.lane.events.unsubscribe(TUI_SUBSCRIBER)
+        if self._serving_receipts:
+            self.lane.receipts.stop_queue()
+            self._serving_receipts = False
 
     def _opening_view(self) -> LaneView:
         view = self.lane.view()
@@ -180,26 +206,51 @@ class PosApp(App[None]):
         else:
             self.waiting_for_lane.append(then)
 
-    def check_devices(self) -> None:
-        """Refresh the header's printer and terminal state in a thread worker, unless a payment,
-        a print or another device job is using them (see ``device_status``)."""
-        from pos_tui.tui.device_status import start_device_check
+    @property
+    def leaving(self) -> bool:
+        """The app is on its way out and its screens are gone or going: a late message (a device
+        check, a print) has nothing left to draw on."""
+        return not self.is_running or self._exit or not self.screen_stack
 
-        start_device_check(self)
+    # ------------------------------------------------------------------ the header's device state
+
+    def check_devices(self) -> bool:
+        """Refresh the header's printer and terminal state in a thread worker, unless a payment or
+        another job of this app is using them, or the lane says they are busy (``device_status``);
+        True when a check was started."""
+        if self.lane is None or self.payment is not None or self.leaving:
+            return False
+        if any(not worker.is_finished for worker in self.workers):
+            return False  # a drawer kick, a report, a refund, or the last check is still at a port
+        poll = self.lane.devices.next_poll()
+        if poll is None:
+            return False
+        self.poll_devices(poll)
+        return True
+
+    @work(thread=True, exit_on_error=False, name="device status")
+    def poll_devices(self, poll: DevicePoll) -> None:
+        """In the worker's thread: ask the devices, then post what they said."""
+        self.post_message(DevicesChecked(poll()))
 
     def on_devices_checked(self, message: DevicesChecked) -> None:
-        from pos_tui.tui.device_status import show_device_states
-
-        show_device_states(self, message.states)
+        """Keep the states for every screen to come and show them on the current one."""
+        if self.leaving:
+            return
+        for state in message.states:
+            self.device_states[state.device] = (state.words, state.ok)
+        for header in self.base_screen.query(StatusHeader):
+            for state in message.states:
+                header.set_device(state.device, state.words, state.ok)
 
     def _first_frame_drawn(self) -> None:
         self._startup.stage_reached()
         if self.lane is None and not self._open_lane():
             return
         self._startup.stage_reached(last=True)
-        from pos_tui.tui.device_status import DEVICE_CHECK_SECONDS
+        from pos_tui.tui import device_status
 
-        self.set_interval(DEVICE_CHECK_SECONDS, self.check_devices)
+        self.set_interval(device_status.DEVICE_CHECK_SECONDS, self.check_devices)
         self.settle_memory()
 
     def settle_memory(self) -> None:
@@ -226,6 +277,7 @@ class PosApp(App[None]):
         return True
 
     def on_unmount(self) -> None:
+        self._detach()
         self._open_resources.close()
 
     # ------------------------------------------------------------------ intents and screens
@@ -235,18 +287,22 @@ class PosApp(App[None]):
         """The lane screen of the current state (under any open box)."""
         return self.screen_stack[0]  # type: ignore[return-value]
 
-    def run_intent(self, intent: Callable[..., LaneView], *args: Any, **kwargs: Any) -> bool:
+    def run_intent(self, intent: Callable[..., LaneView], *args: Any, confirmable: bool = False,
+                   approvable: bool = False, **kwargs: Any) -> bool:
         """Call a lane method and show its view; True when the lane did it (see ``call_lane``)."""
-        return self.call_lane(intent, *args, then=self.show, **kwargs)
+        return self.call_lane(intent, *args, then=self.show, confirmable=confirmable, approvable=approvable,
+                              **kwargs)
 
-    def call_lane(self, intent: Callable[..., T], *args: Any, then: Callable[[T], object], **kwargs: Any) -> bool:
+    def call_lane(self, intent: Callable[..., T], *args: Any, then: Callable[[T], object], confirmable: bool = False,
+                  approvable: bool = False, **kwargs: Any) -> bool:
         """Call a lane method and hand its answer to ``then``; True when the lane did it at once.
 
-        A refusal the cashier can overcome is asked about when the method can take the answer:
-        a line over a bound -> yes/no, then ``confirmed=True``; a step above the cashier's role ->
-        the supervisor PIN box, then ``approval=`` (``then`` follows the call made again). Anything
-        else is one line in the message line; a sale the back office paid meanwhile is shown as it is
-        now (its receipt printing).
+        A refusal the cashier can overcome is asked about when the caller says the method takes the
+        answer: ``confirmable`` -- a line over a bound -> yes/no, then ``confirmed=True``;
+        ``approvable`` -- a step above the cashier's role -> the supervisor PIN box, then
+        ``approval=`` (``then`` follows the call made again). Anything else is one line in the
+        message line; a sale the back office paid meanwhile is shown as it is now (its receipt
+        printing).
         """
         from pos_tui.services.errors import NeedsConfirmation, PaidElsewhere, USER_ERRORS
 
@@ -256,23 +312,23 @@ class PosApp(App[None]):
             self.show(self.lane.view())
             return False
         except NeedsConfirmation as exc:
-            if not takes(intent, "confirmed") or kwargs.get("confirmed"):
+            if not confirmable:
                 self.say(str(exc), error=True)
                 return False
 
             def answered(yes: bool | None) -> None:
                 if yes:
-                    self.call_lane(intent, *args, then=then, **{**kwargs, "confirmed": True})
+                    self.call_lane(intent, *args, then=then, approvable=approvable, **{**kwargs, "confirmed": True})
                 else:
                     self.say(_("Not added"))
 
             self.push_screen(ConfirmModal(str(exc)), answered)
             return False
         except PermissionDenied as exc:
-            if not takes(intent, "approval") or kwargs.get("approval") is not None:
+            if not approvable:
                 self.say(str(exc), error=True)
                 return False
-            self.ask_supervisor(exc, lambda approval: self.call_lane(intent, *args, then=then,
+            self.ask_supervisor(exc, lambda approval: self.call_lane(intent, *args, then=then, confirmable=confirmable,
                                                                      **{**kwargs, "approval": approval}))
             return False
         except USER_ERRORS as exc:
@@ -325,9 +381,8 @@ class PosApp(App[None]):
         self.switch_mode(target)
         if first_time:
             self.call_after_refresh(self.settle_memory)
-        if view.state is State.PRINTING:
-            self.start_printing()
-        elif target == "payment" and view.unresolved:
+        # PRINTING: the receipt queue prints the sale the lane has just paid (``PrintingEnded``).
+        if target == "payment" and view.unresolved:
             # Back from the terminal with no answer, or signed in after a restart mid-payment.
             self.open_resolution()
         elif signed_in:
@@ -351,8 +406,6 @@ class PosApp(App[None]):
         attempt = self.ask_lane(self.lane.payments.begin_card, amount_text)
         if attempt is None:
             return
-        from pos_tui.tui.screens.terminal import PaymentRun
-
         run = PaymentRun(attempt, _("calling the terminal"))
         self.start_payment(run, partial(self.lane.payments.run_card, attempt, on_progress=self.report_progress,
                                         cancel=run.cancel))
@@ -374,31 +427,36 @@ class PosApp(App[None]):
         if begun is None:
             self.say_after_box(_("No wallet payment was started"))
             return
-        from pos_tui.tui.screens.terminal import PaymentRun
-
         attempt, code = begun
         run = PaymentRun(attempt, _("waiting for {method}: the customer confirms on the phone").format(
             method=method_name(attempt.method)))
         self.start_payment(run, partial(self.lane.payments.run_wallet, attempt, code))
 
-    def start_payment(self, run: PaymentRun, work: Callable[[], Any]) -> None:
+    def start_payment(self, run: PaymentRun, call: Callable[[], object]) -> None:
+        """``run`` becomes the one payment the lane waits for; ``call`` (the terminal or wallet
+        dialogue) runs in a thread worker and its answer comes back as ``PaymentEnded``."""
         self.payment = run
         self.show(self.lane.view())
-        self.run_worker(work, name=f"{run.attempt.method} payment", group=PAYMENT_GROUP, thread=True,
-                        exit_on_error=False)
+        self.run_payment(run, call)
+
+    @work(thread=True, exit_on_error=False, name="payment")
+    def run_payment(self, run: PaymentRun, call: Callable[[], object]) -> None:
+        try:
+            outcome = call()
+        except Exception as exc:  # money may have moved: never a decline, always one for the supervisor
+            outcome = Outcome(PaymentStatus.UNKNOWN, _("payment stopped by an error: {error}").format(error=exc))
+        self.post_message(PaymentEnded(run, outcome))
 
     def report_progress(self, text: str) -> None:
         """The driver's progress, called in the worker's thread: posted, so the driver never waits
         for the screen."""
-        from pos_tui.tui.screens.terminal import TerminalProgress
-
         self.post_message(TerminalProgress(text))
 
     def on_terminal_progress(self, message: TerminalProgress) -> None:
         from pos_tui.tui.screens.returns import RefundWaitModal
         from pos_tui.tui.screens.terminal import TerminalScreen
 
-        if self.payment is None:
+        if self.payment is None or self.leaving:
             return
         self.payment.progress = message.text
         if isinstance(self.base_screen, TerminalScreen):
@@ -406,15 +464,16 @@ class PosApp(App[None]):
         elif isinstance(self.screen, RefundWaitModal):
             self.screen.show_progress(self.payment)
 
-    def payment_ended(self, outcome: Any) -> None:
-        """The worker's outcome: committed by the lane, then the screen of the state it leads to."""
-        from pos_tui.tui.screens.returns import RefundRun
-
-        run, self.payment = self.payment, None
+    def on_payment_ended(self, message: PaymentEnded) -> None:
+        """The worker's outcome: committed by the lane, then the screen of the state it leads to.
+        (Leaving meanwhile, the attempt stays pending: the next start has a supervisor resolve it.)"""
+        if self.leaving:
+            return
+        run, self.payment = message.run, None
         if isinstance(run, RefundRun):
-            self.return_desk.refund_ended(run, outcome)
-        elif run is not None:
-            self.run_intent(self.lane.payments.finish_payment, run.attempt, outcome)
+            self.return_desk.refund_ended(run, message.outcome)
+        else:
+            self.run_intent(self.lane.payments.finish_payment, run.attempt, message.outcome)
 
     def cancel_payment(self) -> None:
         """Esc while waiting. Concert E+ cannot be stopped from the lane: the first Esc says to
@@ -427,11 +486,9 @@ class PosApp(App[None]):
             self.say(_("{method} ends the payment by itself: the customer confirms or cancels on the phone").format(
                 method=method_name(run.attempt.method)))
             return
-        terminal = self.lane.ctx.terminal
-        if terminal.can_abort:
+        if self.lane.payments.can_abort_card:
             self.say(_("Cancelling the payment on the terminal…"))
-            self.run_worker(terminal.abort, name="abort card payment", group=ABORT_GROUP, thread=True,
-                            exit_on_error=False)
+            self.abort_card()
             return
         if not run.cancel_explained:
             run.cancel_explained = True
@@ -451,6 +508,18 @@ class PosApp(App[None]):
               "the payment's outcome becomes UNKNOWN and a supervisor must read the terminal's last ticket.")),
             answered)
 
+    @work(thread=True, exit_on_error=False, name="abort card payment")
+    def abort_card(self) -> None:
+        try:
+            self.lane.payments.abort_card()
+        except Exception as exc:  # the payment goes on: its answer still comes
+            self.post_message(CardAbortFailed(str(exc)))
+
+    def on_card_abort_failed(self, message: CardAbortFailed) -> None:
+        if not self.leaving:
+            self.say(_("The terminal did not take the cancel ({error}): press Cancel on it").format(
+                error=message.error), error=True)
+
     # ------------------------------------------------------------------ unknown outcomes
 
     def open_resolution(self) -> None:
@@ -468,95 +537,100 @@ class PosApp(App[None]):
                                error=True)
             return
         self.run_intent(self.lane.payments.resolve_payment, answer.payment_id, charged=answer.charged,
-                        auth_code=answer.auth_code)
+                        auth_code=answer.auth_code, approvable=True)
 
-    # ------------------------------------------------------------------ receipts
+    # ------------------------------------------------------------------ receipts, drawer, reports
 
-    def start_printing(self) -> None:
-        """Print what is queued in a thread; the result comes back in ``on_worker_state_changed``."""
-        self.run_worker(self.lane.receipts.print_pending, name="print receipts", group=PRINT_GROUP, thread=True,
-                        exit_on_error=False)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+    def receipts_printed(self, event: ReceiptsPrinted) -> None:
+        """On the lane's event thread: the receipt queue's result, posted to the UI thread."""
         from pos_tui.services.lane import PrintResult
 
-        group = event.worker.group
-        if group == PAYMENT_GROUP:
-            if event.state is WorkerState.SUCCESS:
-                self.payment_ended(event.worker.result)
-            elif event.state is WorkerState.ERROR:
-                # Money may have moved: never a decline, always one for the supervisor.
-                self.payment_ended(Outcome(PaymentStatus.UNKNOWN, _("payment stopped by an error: {error}").format(
-                    error=event.worker.error)))
-            return
-        if group == ABORT_GROUP:
-            if event.state is WorkerState.ERROR:
-                self.say(_("The terminal did not take the cancel ({error}): press Cancel on it").format(
-                    error=event.worker.error),
-                         error=True)
-            return
-        if group in (DRAWER_GROUP, REPORT_GROUP):
-            if event.state is WorkerState.SUCCESS:
-                self.device_done(group, event.worker.result)
-            elif event.state is WorkerState.ERROR:
-                self.device_done(group, PrintResult(False, _("{job} failed: {error}").format(
-                    job=_(event.worker.name), error=event.worker.error)))
-            return
-        if group == BACKUP_GROUP:
-            self.backup_done(event)
-            return
-        if group != PRINT_GROUP:
-            return
-        if event.state is WorkerState.SUCCESS:
-            self.printed(event.worker.result)
-        elif event.state is WorkerState.ERROR:
-            error = event.worker.error
-            self.printed(PrintResult(False, _("receipt not printed: {error}. F9 prints it").format(
-                error=error or type(error).__name__)))
+        self.post_message(PrintingEnded(PrintResult(event.ok, event.message)))
 
+    def on_printing_ended(self, message: PrintingEnded) -> None:
+        if not self.leaving:
+            self.printed(message.result)
+
+    @work(thread=True, exit_on_error=False, name="open the drawer")
     def open_drawer(self) -> None:
-        """Kick the drawer a paid-in, paid-out or no-sale just committed (in a worker)."""
-        self.run_worker(self.lane.shifts.open_drawer, name=N_("open the drawer"), group=DRAWER_GROUP, thread=True,
-                        exit_on_error=False)
+        """Kick the drawer a paid-in, paid-out or no-sale just committed."""
+        self.post_message(DrawerOpened(self._job_result(DRAWER_JOB, self.lane.shifts.open_drawer)))
 
-    def print_report(self, report: Any) -> None:
-        """Print an X or Z report (in a worker); the report screen says how it went."""
-        self.run_worker(partial(self.lane.reports.print_report, report), name=N_("print the report"), group=REPORT_GROUP,
-                        thread=True, exit_on_error=False)
+    def on_drawer_opened(self, message: DrawerOpened) -> None:
+        if not self.leaving and message.result.message:
+            self.say(message.result.message, error=not message.result.ok)
+
+    @work(thread=True, exit_on_error=False, name="print the report")
+    def print_report(self, report: Report) -> None:
+        """Print an X or Z report; the report screen says how it went."""
+        self.post_message(ReportPrinted(self._job_result(REPORT_JOB, partial(self.lane.reports.print_report, report))))
+
+    def on_report_printed(self, message: ReportPrinted) -> None:
+        from pos_tui.tui.screens.report import ReportScreen
+
+        result = message.result
+        if self.leaving:
+            return
+        if isinstance(self.screen, ReportScreen):
+            self.screen.say(result.message, error=not result.ok)
+        elif result.message:
+            self.say(result.message, error=not result.ok)
+
+    @staticmethod
+    def _job_result(job: str, call: Callable[[], PrintResult]) -> PrintResult:
+        """In a worker's thread: ``call``'s result, or a failure that names the ``job``."""
+        from pos_tui.services.lane import PrintResult
+
+        try:
+            return call()
+        except Exception as exc:  # any device or store failure is one line for the cashier
+            return PrintResult(False, _("{job} failed: {error}").format(job=_(job), error=exc))
 
     def backup_after_z_report(self) -> None:
         """``[backup] after_z_report``: copy the database in a worker once the day is closed."""
         if self.lane.config.backup.after_z_report:
-            self.run_worker(self.lane.reports.take_backup, name=N_("backup"), group=BACKUP_GROUP, thread=True,
-                            exit_on_error=False)
+            self.take_backup()
 
-    def backup_done(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.ERROR:
-            log.error("backup failed: %s", event.worker.error)
-            self.say(_("Backup failed: {error}").format(error=event.worker.error), error=True)
-        elif event.state is WorkerState.SUCCESS:
-            log.info("backup written to %s", event.worker.result)
-            self.say(_("Backed up, copy checked: {path}").format(path=event.worker.result))
-
-    def device_done(self, group: str, result: PrintResult) -> None:
-        from pos_tui.tui.screens.report import ReportScreen
-
-        if group == REPORT_GROUP and isinstance(self.screen, ReportScreen):
-            self.screen.say(result.message, error=not result.ok)
+    @work(thread=True, exit_on_error=False, name="backup")
+    def take_backup(self) -> None:
+        try:
+            path = self.lane.reports.take_backup()
+        except Exception as exc:  # a full disk, a refusal: the cashier reads it
+            self.post_message(BackupTaken(None, str(exc)))
             return
-        if result.message:
-            self.say(result.message, error=not result.ok)
+        self.post_message(BackupTaken(path))
+
+    def on_backup_taken(self, message: BackupTaken) -> None:
+        if message.error is not None:
+            log.error("backup failed: %s", message.error)
+        else:
+            log.info("backup written to %s", message.path)
+        if self.leaving:
+            return
+        if message.error is not None:
+            self.say(_("Backup failed: {error}").format(error=message.error), error=True)
+        else:
+            self.say(_("Backed up, copy checked: {path}").format(path=message.path))
 
     # ------------------------------------------------------------------ shifts
 
     def refresh_shift(self) -> None:
         """Read the lane's shift again: at sign-in and after every shift intent, before the screen
         is drawn (the header shows TRAINING, the item screen how to open a shift)."""
-        self.shift = self.lane.ctx.shift
+        self.shift = self.lane.shifts.current
 
     @property
     def training(self) -> bool:
         return bool(self.shift and self.shift.training)
+
+    def start_return(self) -> None:
+        self.return_desk.start()
+
+    def shift_menu(self) -> None:
+        self.shift_desk.menu()
+
+    def no_sale(self) -> None:
+        self.shift_desk.no_sale()
 
     def hold_entry(self, text: str) -> int:
         """Keep a scan made while the receipt prints; returns how many wait."""
@@ -570,7 +644,7 @@ class PosApp(App[None]):
             self.run_intent(self.lane.receipts.finish_printing, result)
             held, self.held_entries = self.held_entries, []
             for text in held:
-                self.run_intent(self.lane.items.enter, text)
+                self.run_intent(self.lane.items.enter, text, confirmable=True)
             if held and not result.ok:
                 self.say(result.message, error=True)  # the printer's trouble outlives the scans' messages
             return
@@ -603,11 +677,6 @@ class PosApp(App[None]):
 
     def action_interrupt(self) -> None:
         self.say(_("Ctrl+Q leaves the lane with a supervisor PIN") if self.kiosk else _("Ctrl+Q quits"))
-
-
-def takes(method: Callable[..., Any], parameter: str) -> bool:
-    """Whether a lane method accepts ``parameter`` (``confirmed``, ``approval``)."""
-    return parameter in inspect.signature(method).parameters
 
 
 class StartupReport:

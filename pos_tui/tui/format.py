@@ -21,7 +21,7 @@ from pos_tui.tui.widgets.cart_view import CartLine as CartRow
 
 if TYPE_CHECKING:
     from pos_tui.services.lane import LaneView
-    from pos_tui.store.sales import PaymentRecord
+    from pos_tui.services.views import PaymentRecord
 
 Figures = tuple[tuple[str, str], ...]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 import pytest
@@ -45,6 +46,15 @@ async def _settle(pilot: Pilot, done: Callable[[], bool], rounds: int = 100) -> 
         await pilot.pause()
         if done():
             break
+    await pilot.pause()
+
+
+async def _wait_for(pilot: Pilot, done: Callable[[], bool], seconds: float = 10.0) -> None:
+    """Let the app run until ``done()`` holds, for what happens on another thread (the lane's
+    receipt queue prints on its own): bounded by time, then one more pass over the app's queues."""
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        await pilot.pause(0.01)
     await pilot.pause()
 
 

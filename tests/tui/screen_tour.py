@@ -51,7 +51,7 @@ from pos_tui.tui.screens.settlement_modals import (
 )
 from pos_tui.tui.screens.shift import CountModal
 from pos_tui.tui.screens.terminal import TerminalScreen
-from tests.tui.conftest import _feed_terminal, _screen_lines, _settle
+from tests.tui.conftest import _feed_terminal, _screen_lines, _settle, _wait_for
 
 SIZE = (80, 24)
 # Two Chinese names and two Latin ones from the demo catalog: the cart mixes both.
@@ -60,10 +60,15 @@ ADMIN, ADMIN_PIN = "boss", "2468"
 
 
 class RecordingPrinter:
+    """Takes each receipt; while ``go`` is clear it holds it (to look at the printing screen)."""
+
     def __init__(self) -> None:
         self.printed: list[object] = []
+        self.go = threading.Event()
+        self.go.set()
 
     def print_receipt(self, doc: object, open_drawer: bool = False) -> None:
+        assert self.go.wait(10), "the test never released the printer"
         self.printed.append(doc)
 
 
@@ -98,7 +103,8 @@ async def lane_tour(config, feed_terminal, settle, screen_lines) -> Tour:
     cash (printing), pay by card (terminal wait), the shift menu, the X report."""
     tour = Tour()
     terminal = HeldTerminal()
-    lane = Lane(config, printer=RecordingPrinter(), terminal=terminal)
+    printer = RecordingPrinter()
+    lane = Lane(config, printer=printer, terminal=terminal)
     app = PosApp(lane)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, lambda: app.lane is not None)
@@ -145,15 +151,13 @@ async def lane_tour(config, feed_terminal, settle, screen_lines) -> Tour:
         await settle(pilot, lambda: isinstance(app.screen, HelpModal))
         tour.take("payment help", app, screen_lines)
         await pilot.press("escape")
-        app.start_printing = lambda: None  # hold the receipt back to look at the screen
+        printer.go.clear()  # hold the receipt back to look at the screen
         feed_terminal(app, "100")
         await pilot.press("f2")
         await settle(pilot, lambda: isinstance(app.screen, PrintingScreen))
         tour.take("printing", app, screen_lines)
-        del app.start_printing
-        app.start_printing()
-        await app.workers.wait_for_complete()
-        await settle(pilot, lambda: app.lane.state is State.IDLE)
+        printer.go.set()
+        await _wait_for(pilot, lambda: app.lane.state is State.IDLE)
 
         feed_terminal(app, f"{COKE}\r")
         await settle(pilot, lambda: len(app.view.lines) == 1)
@@ -176,9 +180,7 @@ async def lane_tour(config, feed_terminal, settle, screen_lines) -> Tour:
         await settle(pilot, lambda: app.view.message)
         tour.take("terminal cancel", app, screen_lines)
         terminal.go.set()
-        await settle(pilot, lambda: app.lane.state is State.IDLE)
-        await app.workers.wait_for_complete()
-        await settle(pilot, lambda: app.lane.state is State.IDLE)
+        await _wait_for(pilot, lambda: app.lane.state is State.IDLE)
 
         for name, box in (("resolve", ResolveModal(attempt, lane.currency)),
                           ("confirm", ConfirmModal(_("Void the whole sale?"))),

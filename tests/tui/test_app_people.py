@@ -167,3 +167,28 @@ async def test_kiosk_does_not_quit_without_a_supervisor_pin(lane, feed_terminal,
         feed_terminal(app, "super\r9999\r")
         await settle(pilot, lambda: app.return_code is not None)
     assert app.return_code == 0
+
+
+async def test_a_refusal_is_asked_about_only_where_the_caller_allows_it(lane, feed_terminal, settle):
+    app = PosApp(lane)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, feed_terminal, settle)
+        await scan_bread(app, pilot, feed_terminal, settle)
+        # Without ``approvable`` a step above the cashier's role is one line, no PIN box.
+        assert not app.run_intent(app.lane.items.void_sale)
+        await pilot.pause()
+        assert not isinstance(app.screen, ApprovalModal)
+        assert message(app).level == "error" and "supervisor" in message(app).text
+        assert app.run_intent(app.lane.items.void_sale, approvable=True) is False
+        await settle(pilot, lambda: isinstance(app.screen, ApprovalModal))
+        feed_terminal(app, "super\r9999\r")
+        await settle(pilot, lambda: app.lane.state is State.IDLE)
+        # Without ``confirmable`` a line over a bound is refused as it is; with it, asked about.
+        assert not app.run_intent(app.lane.items.enter, f"1000*{BREAD}")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmModal) and message(app).level == "error"
+        app.run_intent(app.lane.items.enter, f"1000*{BREAD}", confirmable=True)
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+        await settle(pilot, lambda: len(app.view.lines) == 1)
+        assert app.view.lines[0].qty_milli == 1_000_000

@@ -1,4 +1,5 @@
-"""Receipts go out in a worker; a printer failure is one line and never holds up the next customer."""
+"""Receipts go out on the lane's receipt queue; a printer failure is one line and never holds up the
+next customer."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from pos_tui.demo import create_demo_store
 from pos_tui.domain.checkout import State
 from pos_tui.services.lane import Lane
+from pos_tui.services.lane.receipts import QUEUE_NAME
 from pos_tui.store import sales
 from pos_tui.store.db import close_database
 from pos_tui.tui.app import READY_FD_ENV, PosApp
@@ -20,6 +22,7 @@ from pos_tui.tui.screens.lock import LockScreen
 from pos_tui.tui.screens.printing import PrintingScreen
 from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.status_header import StatusHeader
+from tests.tui.conftest import _wait_for as wait_for
 
 BREAD, SOAP = "6901234567908", "4006381333931"
 SIZE = (80, 24)
@@ -71,8 +74,7 @@ async def sell_bread_for_cash(app: PosApp, pilot, feed_terminal, settle) -> None
     await settle(pilot, lambda: len(app.view.lines) == 1)
     await pilot.press("f10", "f2")  # cash, the balance
     await settle(pilot, lambda: app.lane.state is not State.CHOOSING_PAYMENT)
-    await app.workers.wait_for_complete()
-    await settle(pilot, lambda: app.lane.state is State.IDLE)
+    await wait_for(pilot, lambda: app.lane.state is State.IDLE)
 
 
 async def test_cash_sale_prints_its_receipt_and_kicks_the_drawer(config, feed_terminal, settle):
@@ -84,27 +86,30 @@ async def test_cash_sale_prints_its_receipt_and_kicks_the_drawer(config, feed_te
         assert isinstance(app.screen, ItemsScreen)
         assert app.screen.query_one(StatusHeader).render().plain.find("printer ok") > 0
         await pilot.press("f9")  # a copy of the last receipt
-        await app.workers.wait_for_complete()
-        await settle(pilot, lambda: len(printer.printed) == 2)
+        await wait_for(pilot, lambda: message(app).text == "Printed 1 receipt")
+        assert len(printer.printed) == 2
         assert printer.printed[1][1] is False
         assert message(app).text == "Printed 1 receipt"
 
 
 async def test_printing_screen_shows_the_change_while_the_receipt_goes_out(config, feed_terminal, settle,
                                                                          screen_lines):
-    app = PosApp(Lane(config, printer=RecordingPrinter()))
+    printer = SlowPrinter()  # holds the receipt back to look at the screen
+    app = PosApp(Lane(config, printer=printer))
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(app, pilot, feed_terminal, settle)
         feed_terminal(app, f"{BREAD}\r")
         await settle(pilot, lambda: len(app.view.lines) == 1)
         await pilot.press("f10")
-        app.start_printing = lambda: None  # hold the receipt back to look at the screen
         feed_terminal(app, "20")
         await pilot.press("f2")
         await settle(pilot, lambda: isinstance(app.screen, PrintingScreen))
         text = "\n".join(screen_lines(app))
         assert f"Printing receipt {app.view.receipt_no}..." in text
         assert "CHANGE            ¥8.00" in text
+        printer.go.set()
+        await wait_for(pilot, lambda: isinstance(app.screen, ItemsScreen))
+        assert len(printer.printed) == 1
 
 
 async def test_a_printer_failure_is_one_line_and_the_next_scan_goes_through(config, feed_terminal, settle):
@@ -124,8 +129,8 @@ async def test_a_printer_failure_is_one_line_and_the_next_scan_goes_through(conf
 
         printer.failure = None  # paper loaded: F9 prints the waiting receipt
         await pilot.press("f9")
-        await app.workers.wait_for_complete()
-        await settle(pilot, lambda: len(printer.printed) == 1)
+        await wait_for(pilot, lambda: message(app).text == "Printed 1 receipt")
+        assert len(printer.printed) == 1
         assert app.lane.receipts.waiting_receipts() == 0
 
 
@@ -143,8 +148,7 @@ async def test_scans_made_while_the_receipt_prints_are_added_after_it(config, fe
         assert message(app).text == "2 scans waiting for the receipt to finish"
         assert app.lane.state is State.PRINTING
         printer.go.set()
-        await app.workers.wait_for_complete()
-        await settle(pilot, lambda: len(app.view.lines) == 2)
+        await wait_for(pilot, lambda: len(app.view.lines) == 2)
         assert isinstance(app.screen, ItemsScreen)
         assert [(line.sku, line.qty_milli) for line in app.view.lines] == [("SOAP", 1000), ("BREAD", 2000)]
         assert len(printer.printed) == 1
@@ -159,6 +163,23 @@ async def test_waiting_receipts_are_announced_at_start(config, feed_terminal, se
         await pilot.pause()
         assert isinstance(restarted.screen, LockScreen)
         assert message(restarted).text == "1 receipt waiting to print: sign in and press F9"
+
+
+async def test_the_app_leaves_the_lanes_events_as_it_found_them(config):
+    lane = Lane(config, printer=RecordingPrinter())
+    async with PosApp(lane).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert lane.events.subscribed("tui") and lane.events.subscribed(QUEUE_NAME)
+    assert not lane.events.subscribed("tui") and not lane.events.subscribed(QUEUE_NAME)
+
+    lane.receipts.serve_queue()  # as the lane's opening does for `pos-tui run`: it stops it too
+    try:
+        async with PosApp(lane).run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert lane.events.subscribed("tui")
+        assert not lane.events.subscribed("tui") and lane.events.subscribed(QUEUE_NAME)
+    finally:
+        lane.events.close()
 
 
 async def test_ready_line_is_written_once_the_lane_is_drawn(config, monkeypatch):

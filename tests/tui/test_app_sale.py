@@ -18,6 +18,7 @@ from pos_tui.tui.screens.items import ItemsScreen
 from pos_tui.tui.screens.modals import ConfirmModal, SearchModal
 from pos_tui.tui.screens.payment import PaymentScreen
 from pos_tui.tui.widgets.message_line import MessageLine
+from tests.tui.conftest import _wait_for as wait_for
 
 COKE, BREAD, SOAP, MILK, RICE = "6901234567892", "6901234567908", "4006381333931", "6900000000014", "6931234567806"
 SIZE = (80, 24)
@@ -65,8 +66,7 @@ async def test_a_whole_cash_sale(lane, feed_terminal, settle, screen_lines):
         feed_terminal(app, "50")
         await pilot.press("f2")
         await settle(pilot, lambda: app.lane.state is State.IDLE and isinstance(app.screen, ItemsScreen))
-        await app.workers.wait_for_complete()
-        await settle(pilot, lambda: "done" in message(app))
+        await wait_for(pilot, lambda: "done" in message(app))  # the receipt queue has printed
 
         paid = sales.last_paid_sale(1)
         assert (paid.total, paid.change) == (2250, 2750)

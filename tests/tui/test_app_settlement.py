@@ -26,6 +26,7 @@ from pos_tui.tui.screens.settlement_modals import DiscountModal, LetterMenuModal
 from pos_tui.tui.screens.shift import CountModal, ShiftClosedModal
 from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.status_header import StatusHeader
+from tests.tui.conftest import _wait_for as wait_for
 
 BREAD, SOAP = "6901234567908", "4006381333931"
 SIZE = (80, 24)
@@ -103,8 +104,7 @@ async def sell_for_cash(app: PosApp, pilot, feed_terminal, settle, *codes: str) 
     await settle(pilot, lambda: len(app.view.lines) == len(codes))
     await pilot.press("f10", "f2")
     await settle(pilot, lambda: app.lane.state is not State.CHOOSING_PAYMENT)
-    await app.workers.wait_for_complete()
-    await settle(pilot, lambda: app.lane.state is State.IDLE)
+    await wait_for(pilot, lambda: app.lane.state is State.IDLE)
     return app.lane.ctx.receipt_no
 
 
@@ -246,8 +246,7 @@ async def test_f7_returns_one_line_to_cash_with_a_supervisor_and_prints_a_refund
         await approve(app, pilot, feed_terminal, settle)
         await settle(pilot, lambda: isinstance(app.screen, RefundDoneModal))
         assert "Give the customer ¥5.00 from the drawer." in text_of(app, screen_lines)
-        await app.workers.wait_for_complete()
-        await settle(pilot, lambda: len(printer.docs) == 2)
+        await wait_for(pilot, lambda: len(printer.docs) == 2)
         await pilot.press("enter")
         await settle(pilot, lambda: isinstance(app.screen, ItemsScreen))
     refund = printer.texts()[-1]
@@ -289,8 +288,7 @@ async def test_f7_refunds_a_wallet_sale_to_the_wallet_in_a_worker(config, printe
     async with app.run_test(size=SIZE) as pilot:
         await return_bread_to_the_tender(app, receipt, pilot, feed_terminal, settle)
         await app.workers.wait_for_complete()
-        await settle(pilot, lambda: app.payment is None and len(printer.docs) == 1)
-        await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda: app.payment is None and len(printer.docs) == 1)
         assert isinstance(app.screen, RefundDoneModal)
         assert "Give the customer" not in text_of(app, screen_lines)
     assert list(wallet.charged().values()) == [0]
@@ -310,8 +308,7 @@ async def test_a_declined_refund_is_paid_in_cash_with_a_supervisor(config, print
         assert "Alipay refund declined" in text_of(app, screen_lines)
         await pilot.press("c")
         await approve(app, pilot, feed_terminal, settle)
-        await app.workers.wait_for_complete()
-        await settle(pilot, lambda: len(printer.docs) == 1)
+        await wait_for(pilot, lambda: len(printer.docs) == 1)
     assert rows(config, "SELECT method, status FROM payment WHERE sale_id = 2 ORDER BY id") == [
         ("alipay", "declined"), ("cash", "approved")]
 

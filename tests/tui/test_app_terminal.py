@@ -25,6 +25,7 @@ from pos_tui.tui.screens.modals import ApprovalModal, ConfirmModal, ResolveModal
 from pos_tui.tui.screens.payment import PaymentScreen
 from pos_tui.tui.screens.terminal import TerminalScreen
 from pos_tui.tui.widgets.message_line import MessageLine
+from tests.tui.conftest import _wait_for as wait_for
 
 BREAD = "6901234567908"  # 12.00
 ALIPAY_CODE = "281234567890123456"
@@ -115,8 +116,7 @@ async def payment_done(app: PosApp, pilot, settle) -> None:
 
 async def sale_done(app: PosApp, pilot, settle) -> None:
     await payment_done(app, pilot, settle)
-    await app.workers.wait_for_complete()  # the receipt
-    await settle(pilot, lambda: app.lane.state is State.IDLE)
+    await wait_for(pilot, lambda: app.lane.state is State.IDLE)  # the receipt queue has printed
 
 
 async def test_an_approved_card_pays_the_sale_and_prints_its_receipt(config, simulator, terminals, feed_terminal,
@@ -214,8 +214,7 @@ async def test_a_sale_the_back_office_paid_prints_at_the_next_key(config, simula
         receipt = sales.get_sale(attempt.sale_id).receipt_no
         feed_terminal(app, "20")
         await pilot.press("f2")  # the cashier, not knowing, offers cash
-        await app.workers.wait_for_complete()
-        await settle(pilot, lambda: app.lane.state is State.IDLE and isinstance(app.screen, ItemsScreen))
+        await wait_for(pilot, lambda: app.lane.state is State.IDLE and isinstance(app.screen, ItemsScreen))
         assert message(app) == f"Sale {receipt} done. Change ¥0.00"
     assert payments(config) == [("card", 1200, "resolved_approved", "A12345")]
     assert len(printer.printed) == 1 and receipt in render_text(printer.printed[0])
@@ -255,8 +254,7 @@ async def test_a_restart_mid_payment_opens_on_the_resolution_after_sign_in(confi
         await settle(pilot, lambda: isinstance(app.screen, ApprovalModal))
         feed_terminal(app, "super\r9999\r")
         await settle(pilot, lambda: app.lane.state is not State.CHOOSING_PAYMENT)
-        await app.workers.wait_for_complete()
-        await settle(pilot, lambda: app.lane.state is State.IDLE)
+        await wait_for(pilot, lambda: app.lane.state is State.IDLE)
     assert payments(config) == [("card", 1200, "resolved_approved", "A12345")]
     assert simulator.requests == []
 

@@ -16,7 +16,7 @@ from pos_tui.services.lane import Lane
 from pos_tui.store.db import close_database
 from pos_tui.tui import device_status
 from pos_tui.tui.app import PosApp
-from pos_tui.tui.device_status import DEVICE_GROUP, start_device_check
+from pos_tui.tui.messages import DevicesChecked
 from pos_tui.tui.widgets.status_header import StatusHeader
 
 SIZE = (80, 24)
@@ -99,20 +99,26 @@ async def test_no_check_while_a_payment_or_another_device_job_runs(lane, devices
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(app, pilot, feed_terminal, settle)
         app.payment = object()
-        assert not start_device_check(app)
+        assert not app.check_devices()
         app.payment = None
 
         printing = threading.Event()
         app.run_worker(lambda: printing.wait(5), name="another device job", group="elsewhere", thread=True)
-        assert not start_device_check(app)
+        assert not app.check_devices()
         printing.set()
         await app.workers.wait_for_complete()
 
-        printer.release.set()
-        assert start_device_check(app)
-        assert not start_device_check(app), "a second check while the first one runs"
-        await app.workers.wait_for_complete()
+        with app.lane.ctx.printer_lock:  # the receipt queue is printing
+            assert app.check_devices()
+            await app.workers.wait_for_complete()
+        assert not printer.asked.is_set(), "the printer was asked while it printed"
         assert terminal.calls == 1
+
+        printer.release.set()
+        assert app.check_devices()
+        assert not app.check_devices(), "a second check while the first one runs"
+        await app.workers.wait_for_complete()
+        assert printer.asked.is_set() and terminal.calls == 2
 
 
 async def test_the_terminal_is_not_called_while_a_sale_is_open(lane, devices, feed_terminal, settle):
@@ -123,11 +129,11 @@ async def test_the_terminal_is_not_called_while_a_sale_is_open(lane, devices, fe
         await sign_in(app, pilot, feed_terminal, settle)
         feed_terminal(app, f"{CODES[0]}\r")
         await settle(pilot, lambda: app.lane.state is State.ENTERING_ITEMS)
-        assert start_device_check(app)
+        assert app.check_devices()
         await app.workers.wait_for_complete()
         await settle(pilot, lambda: "printer paper out" in header_text(app))
         assert terminal.calls == 0
-        assert [w for w in app.workers if w.group == DEVICE_GROUP and not w.is_finished] == []
+        assert [w for w in app.workers if not w.is_finished] == []
 
 
 async def test_the_lane_checks_by_itself_on_a_timer(lane, devices, monkeypatch):
@@ -141,3 +147,15 @@ async def test_the_lane_checks_by_itself_on_a_timer(lane, devices, monkeypatch):
                 break
             await pilot.pause(0.01)
         assert "printer paper out" in header_text(app) and terminal.calls >= 1
+
+
+async def test_a_check_answered_after_the_screens_are_gone_is_dropped(lane, devices, feed_terminal, settle):
+    printer, terminal = devices
+    printer.release.set()
+    app = PosApp(lane)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, feed_terminal, settle)
+    # The app has exited: its screens are gone, and a check's answer may still come in.
+    assert app.screen_stack == []
+    app.on_devices_checked(DevicesChecked([]))
+    app.on_devices_checked(DevicesChecked(lane.devices.next_poll()()))

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from pos_tui.config import Config
 from pos_tui.domain.checkout import State
+from pos_tui.services.devices import DeviceChecks
 from pos_tui.services.events import EventBus
 from pos_tui.services.lane.context import LaneContext, LaneView, PrintResult
 from pos_tui.services.lane.items import Items
@@ -37,6 +38,7 @@ class Lane:
         self.returns = Returns(self.ctx)
         self.receipts = Receipts(self.ctx)
         self.reports = Reports(self.ctx)
+        self.devices = DeviceChecks(self.ctx)
 
     # What every screen reads of the lane, from the one context.
     @property

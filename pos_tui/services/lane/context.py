@@ -8,6 +8,7 @@ one context; none holds another flow. ``view()`` is the snapshot a screen draws.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -90,6 +91,8 @@ class LaneContext:
         self.printer = printer
         self.terminal = terminal
         self.wallets: dict = wallets or {}
+        # Held while the printer is at work (the receipt queue) or asked for its state (DeviceChecks).
+        self.printer_lock = threading.Lock()
         self._real_devices = (terminal, self.wallets)
         self.events = events or EventBus()
         self.user: UserInfo | None = None

@@ -164,6 +164,15 @@ class Payments:
             log.exception("wallet failed during attempt %s", attempt.reference)
             return Outcome(PaymentStatus.UNKNOWN, _("wallet error: {error}").format(error=exc))
 
+    @property
+    def can_abort_card(self) -> bool:
+        """Whether the lane can stop a running card payment itself (its terminal's protocol has an abort)."""
+        return bool(self.ctx.terminal is not None and self.ctx.terminal.can_abort)
+
+    def abort_card(self) -> None:
+        """Blocking (call from a worker): ask the terminal to stop the running card payment."""
+        self.ctx.terminal.abort()
+
     def finish_payment(self, attempt: sales.PaymentRecord, outcome: Outcome) -> LaneView:
         """Commit what the terminal or wallet said, then move the screen (never before the commit)."""
         ctx = self.ctx

@@ -8,7 +8,6 @@ went. A printer failure never undoes a sale: the job stays queued for F9.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import replace
 
 from pos_tui.config import Config
@@ -77,7 +76,6 @@ def receipt_for_sale(sale_id: int, config: Config, *, reprint: bool = False) -> 
 class Receipts:
     def __init__(self, ctx: LaneContext) -> None:
         self.ctx = ctx
-        self._print_lock = threading.Lock()
 
     def receipt_for_job(self, job: sales.PrintJobRecord) -> tuple[ReceiptData, bool]:
         """The receipt a print job prints: a sale's, a refund's, or a training one."""
@@ -95,7 +93,7 @@ class Receipts:
 
     def _print_jobs(self) -> PrintResult:
         ctx = self.ctx
-        with self._print_lock:
+        with ctx.printer_lock:
             jobs = sales.pending_print_jobs(ctx.lane_no)
             if not jobs:
                 return PrintResult(True, "")
@@ -154,12 +152,13 @@ class Receipts:
     def waiting_receipts(self) -> int:
         return len(sales.pending_print_jobs(self.ctx.lane_no))
 
-    def serve_queue(self) -> None:
+    def serve_queue(self) -> bool:
         """Subscribe the receipt queue to this lane's events (once): a paid sale or a queued receipt
-        is printed on the queue's thread, and ``ReceiptsPrinted`` says how it went."""
+        is printed on the queue's thread, and ``ReceiptsPrinted`` says how it went. True when this
+        call started it (its caller stops it: ``stop_queue``)."""
         events = self.ctx.events
         if events.subscribed(QUEUE_NAME):
-            return
+            return False
 
         def print_queued(event: LaneEvent) -> None:
             try:
@@ -171,3 +170,8 @@ class Receipts:
             events.publish(ReceiptsPrinted(self.ctx.lane_no, result.ok, result.message))
 
         events.subscribe(QUEUE_NAME, print_queued, SalePaid, ReceiptsQueued)
+        return True
+
+    def stop_queue(self) -> None:
+        """Stop the receipt queue once it has printed what it was told to."""
+        self.ctx.events.unsubscribe(QUEUE_NAME)

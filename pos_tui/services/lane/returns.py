@@ -40,6 +40,11 @@ class ReturnView:
         return tuple(p for p in self.refunds if p.status == PaymentStatus.PLANNED)
 
     @property
+    def settled(self) -> tuple[sales.PaymentRecord, ...]:
+        """The refunds made (approved, or resolved as made)."""
+        return tuple(p for p in self.refunds if p.status in SETTLED)
+
+    @property
     def unresolved(self) -> tuple[sales.PaymentRecord, ...]:
         return tuple(p for p in self.refunds if p.status in UNRESOLVED)
 

@@ -2,16 +2,17 @@
 
 The operator signs in, lands on the menu, and opens one area at a time over it (Esc goes back).
 Signing out drops every open area, so the next operator starts from a clean menu. Device checks
-and backups block on I/O: they run in thread workers and report back to the screen on top.
+and backups block on I/O: they run in ``@work`` thread methods whose results come back as typed
+messages (``BackupTaken``, ``DevicesReported``) for the screen on top.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
-from textual.worker import Worker, WorkerState
 
 from pos_tui.config import Config
 from pos_tui.domain.permissions import PermissionDenied, role_name
@@ -20,10 +21,11 @@ from pos_tui.tui.admin.areas import AREA_SCREENS
 from pos_tui.services.back_office import BackOffice
 from pos_tui.tui.admin.menu import AREAS, MenuScreen, SignInScreen
 from pos_tui.tui.admin.screen import AdminScreen
+from pos_tui.tui.messages import BackupTaken, DevicesReported
 
 THEME = Path(__file__).resolve().parent.parent / "pos.tcss"
-BACKUP_GROUP = "backup"
-DEVICES_GROUP = "devices"
+BACKUP_JOB = N_("backup")
+DEVICES_JOB = N_("device check")
 
 ADMIN_CSS = """
 LaneModal { background: transparent; }
@@ -110,26 +112,45 @@ class AdminApp(App[None]):
 
     # ------------------------------------------------------------------ blocking work
 
+    @work(thread=True, exit_on_error=False, name="backup")
     def start_backup(self) -> None:
-        self.run_worker(self.office.backup_now, name=N_("backup"), group=BACKUP_GROUP, thread=True, exit_on_error=False)
+        try:
+            path = self.office.backup_now()
+        except Exception as exc:  # a refusal, a full disk: the operator's to read, not a crash
+            self.post_message(BackupTaken(None, str(exc) or _("{job} failed").format(job=_(BACKUP_JOB))))
+            return
+        self.post_message(BackupTaken(path))
 
+    @work(thread=True, exit_on_error=False, name="device check")
     def start_device_check(self) -> None:
-        self.run_worker(self.office.check_devices, name=N_("device check"), group=DEVICES_GROUP, thread=True,
-                        exit_on_error=False)
+        try:
+            reports = self.office.check_devices()
+        except Exception as exc:  # a refusal (a lane is paying), a dead port
+            self.post_message(DevicesReported((), str(exc) or _("{job} failed").format(job=_(DEVICES_JOB))))
+            return
+        self.post_message(DevicesReported(reports))
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        group = event.worker.group
-        if group not in (BACKUP_GROUP, DEVICES_GROUP) or not event.worker.is_finished:
+    @property
+    def leaving(self) -> bool:
+        """On the way out: a late answer has no screen to land on."""
+        return not self.is_running or self._exit or not any(isinstance(s, AdminScreen) for s in self.screen_stack)
+
+    def on_backup_taken(self, message: BackupTaken) -> None:
+        if self.leaving:
+            return
+        if message.error is not None:
+            self.top.say(message.error, error=True)
+        else:
+            self.top.say(_("Backed up, copy checked: {path}").format(path=message.path))
+
+    def on_devices_reported(self, message: DevicesReported) -> None:
+        if self.leaving:
             return
         screen = self.top
-        if event.state is WorkerState.ERROR:
-            # Any failure (a refusal, a full disk, a dead port) is the operator's to read, not a crash.
-            screen.say(str(event.worker.error) or _("{job} failed").format(job=_(event.worker.name)), error=True)
-        elif group == BACKUP_GROUP:
-            written: Path = event.worker.result
-            screen.say(_("Backed up, copy checked: {path}").format(path=written))
+        if message.error is not None:
+            screen.say(message.error, error=True)
         elif hasattr(screen, "show_reports"):
-            screen.show_reports(event.worker.result)
+            screen.show_reports(message.reports)
 
     def action_interrupt(self) -> None:
         self.top.say(_("Ctrl+Q quits"))

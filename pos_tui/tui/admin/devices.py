@@ -9,9 +9,9 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from pos_tui.devices.status import DeviceReport
 from pos_tui.domain.display_width import cell_width, pad_cells
 from pos_tui.i18n import N_, _
+from pos_tui.services.views import DeviceReport
 from pos_tui.tui.admin.screen import AdminScreen, keys
 from pos_tui.tui.widgets.message_line import MessageLine
 

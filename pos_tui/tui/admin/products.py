@@ -16,7 +16,7 @@ from pos_tui.domain.display_width import pad_cells, truncate_cells
 from pos_tui.domain.money import Currency, format_amount
 from pos_tui.domain.text import neutralise
 from pos_tui.i18n import N_, _
-from pos_tui.store.catalog import ProductInfo
+from pos_tui.services.views import ProductInfo
 from pos_tui.tui.admin.prompt import PromptModal, Question
 from pos_tui.tui.admin.screen import AdminScreen, keys
 from pos_tui.tui.screens.modals import ConfirmModal

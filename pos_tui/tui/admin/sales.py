@@ -13,9 +13,8 @@ from pos_tui.domain.money import Currency, format_amount
 from pos_tui.domain.payment import PaymentStatus, method_name, status_name
 from pos_tui.i18n import N_, _, ngettext
 from pos_tui.domain.permissions import Approval
-from pos_tui.store.admin_queries import UnknownPayment
-from pos_tui.store.sales import SaleRecord
 from pos_tui.services.errors import USER_ERRORS
+from pos_tui.services.views import SaleRecord, UnknownPayment
 from pos_tui.tui.admin.screen import AdminScreen, keys
 from pos_tui.tui.screens.modals import ApprovalModal, ConfirmModal, Resolution, ResolveModal
 from pos_tui.tui.widgets.message_line import MessageLine

@@ -2,13 +2,13 @@
 the key line, drawn by the same widgets in the same 16-colour theme.
 
 Each screen lists its command keys once (``KEYS``); they become its Textual bindings, its key
-line and its F1 help.
+line and its F1 help. A screen knows the app only as an ``OfficeHost``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from textual.binding import Binding
 from textual.screen import Screen
@@ -23,10 +23,23 @@ from pos_tui.tui.widgets.key_footer import KeyFooter
 from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.status_header import StatusHeader
 
-if TYPE_CHECKING:
-    from pos_tui.tui.admin.app import AdminApp
-
 T = TypeVar("T")
+
+
+class OfficeHost(Protocol):
+    """What the back office's screens use of the app that shows them (``AdminApp`` is the one)."""
+
+    office: BackOffice
+
+    def signed_in(self) -> None: ...
+
+    def sign_out(self) -> None: ...
+
+    def open_area(self, area: str) -> None: ...
+
+    def start_backup(self) -> object: ...
+
+    def start_device_check(self) -> object: ...
 
 
 def keys(*rows: tuple[str, str, str] | tuple[str, str, str, bool]) -> tuple[KeyBinding, ...]:
@@ -55,7 +68,7 @@ class AdminScreen(Screen[None]):
         super().__init_subclass__(**kwargs)
 
     @property
-    def admin(self) -> AdminApp:
+    def admin(self) -> OfficeHost:
         return self.app  # type: ignore[return-value]
 
     @property

@@ -11,8 +11,8 @@ from textual.widgets.option_list import Option
 from pos_tui.domain.display_width import pad_cells, truncate_cells
 from pos_tui.domain.permissions import role_name
 from pos_tui.i18n import N_, _, ngettext
-from pos_tui.store.users import UserInfo
 from pos_tui.services.errors import AdminError
+from pos_tui.services.views import UserInfo
 from pos_tui.tui.admin.prompt import PromptModal, Question
 from pos_tui.tui.admin.screen import AdminScreen, keys
 from pos_tui.tui.screens.modals import ConfirmModal

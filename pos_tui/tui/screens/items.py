@@ -93,7 +93,7 @@ class ItemsScreen(LaneScreen):
     def on_scan_entry_submitted(self, message: ScanEntry.Submitted) -> None:
         message.stop()
         if message.value.strip():
-            self.pos.run_intent(self.pos.lane.items.enter, message.value.strip())
+            self.pos.run_intent(self.pos.lane.items.enter, message.value.strip(), confirmable=True)
 
     def on_key(self, event: events.Key) -> None:
         department = self.departments.get(event.key)
@@ -101,7 +101,7 @@ class ItemsScreen(LaneScreen):
             return
         event.stop()
         event.prevent_default()
-        self.pos.run_intent(self.pos.lane.items.sell_department, department, self.take_entry())
+        self.pos.run_intent(self.pos.lane.items.sell_department, department, self.take_entry(), confirmable=True)
 
     def take_entry(self) -> str:
         """What the cashier typed before a command key; the entry is cleared for the next scan."""
@@ -125,7 +125,7 @@ class ItemsScreen(LaneScreen):
 
         def chosen(sku: str | None) -> None:
             if sku is not None:
-                self.pos.run_intent(lane.items.enter, prefix + sku)
+                self.pos.run_intent(lane.items.enter, prefix + sku, confirmable=True)
 
         self.app.push_screen(SearchModal(lane.items.search, lane.currency, text), chosen)
 
@@ -138,7 +138,7 @@ class ItemsScreen(LaneScreen):
         if line is None:
             self.say(_("No line to void: scan an item first"), error=True)
             return
-        self.pos.run_intent(self.pos.lane.items.void_line, line.line_no)
+        self.pos.run_intent(self.pos.lane.items.void_line, line.line_no, approvable=True)
 
     def action_suspend(self) -> None:
         lane = self.pos.lane
@@ -161,8 +161,7 @@ class ItemsScreen(LaneScreen):
         self.app.push_screen(RecallModal(rows), chosen)
 
     def action_reprint(self) -> None:
-        if self.pos.run_intent(self.pos.lane.receipts.request_reprint):
-            self.pos.start_printing()
+        self.pos.run_intent(self.pos.lane.receipts.request_reprint)  # the receipt queue prints it
 
     def action_total(self) -> None:
         self.pos.run_intent(self.pos.lane.payments.total)
@@ -170,12 +169,12 @@ class ItemsScreen(LaneScreen):
     def action_void_sale(self) -> None:
         lane = self.pos.lane
         if lane.people.needs_approval(Action.VOID_SALE):
-            self.pos.run_intent(lane.items.void_sale)
+            self.pos.run_intent(lane.items.void_sale, approvable=True)
             return
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.pos.run_intent(lane.items.void_sale)
+                self.pos.run_intent(lane.items.void_sale, approvable=True)
 
         self.app.push_screen(ConfirmModal(_("Void the whole sale?")), answered)
 
@@ -196,20 +195,20 @@ class ItemsScreen(LaneScreen):
             if adjustment is None:
                 self.pos.say_after_box(_("No discount"))
             elif adjustment.kind == "line":
-                self.pos.run_intent(lane.items.discount_line, adjustment.line_no, adjustment.text)
+                self.pos.run_intent(lane.items.discount_line, adjustment.line_no, adjustment.text, approvable=True)
             elif adjustment.kind == "price":
-                self.pos.run_intent(lane.items.override_price, adjustment.line_no, adjustment.text)
+                self.pos.run_intent(lane.items.override_price, adjustment.line_no, adjustment.text, approvable=True)
             else:
-                self.pos.run_intent(lane.items.discount_sale, adjustment.text)
+                self.pos.run_intent(lane.items.discount_sale, adjustment.text, approvable=True)
 
         total = format_amount(view.totals.total, lane.currency, symbol=True)
         self.app.push_screen(DiscountModal(target, total), chosen)
 
     def action_return_sale(self) -> None:
-        self.pos.return_desk.start()
+        self.pos.start_return()
 
     def action_no_sale(self) -> None:
-        self.pos.shift_desk.no_sale()
+        self.pos.no_sale()
 
     def action_shift(self) -> None:
-        self.pos.shift_desk.menu()
+        self.pos.shift_menu()

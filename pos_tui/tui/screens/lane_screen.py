@@ -1,7 +1,8 @@
 """What every lane screen shares: the status header, the message line, the key line and F1 help.
 
 A lane screen is a view: it renders the latest ``LaneView`` the app holds whenever it comes to the
-front, and sends the cashier's intents to the app, which calls the lane.
+front, and sends the cashier's intents to the app, which calls the lane. It knows the app only as a
+``LaneHost``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pos_tui.tui.widgets.status_header import StatusHeader
 
 if TYPE_CHECKING:
     from pos_tui.services.lane import LaneView
-    from pos_tui.tui.app import PosApp
+    from pos_tui.tui.host import LaneHost
 
 
 class LaneScreen(Screen[None]):
@@ -32,7 +33,7 @@ class LaneScreen(Screen[None]):
     ENTRY_HELP: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     @property
-    def pos(self) -> PosApp:
+    def pos(self) -> LaneHost:
         return self.app  # type: ignore[return-value]
 
     def status_header(self) -> StatusHeader:

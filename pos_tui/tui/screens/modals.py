@@ -26,8 +26,7 @@ from pos_tui.tui.widgets.scan_entry import CURSOR, ScanEntry
 
 if TYPE_CHECKING:
     from pos_tui.domain.permissions import Approval
-    from pos_tui.store.catalog import ProductInfo
-    from pos_tui.store.sales import PaymentRecord
+    from pos_tui.services.views import PaymentRecord, ProductInfo
 
 ResultT = TypeVar("ResultT")
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import Static
 
 from pos_tui.i18n import N_, _
 from pos_tui.services.lane import LaneView
 from pos_tui.tui.format import payment_figures, payment_summary
 from pos_tui.tui.keymap import DEFAULT_KEYMAP
 from pos_tui.tui.screens.lane_screen import LaneScreen
+from pos_tui.tui.widgets.text_rows import TextRows
 from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.scan_entry import ScanEntry
 from pos_tui.tui.widgets.totals_bar import TotalsBar
@@ -36,7 +36,6 @@ class PaymentScreen(LaneScreen):
     """
 
     def compose(self) -> ComposeResult:
-        from pos_tui.tui.widgets.text_rows import TextRows  # a key redraws only the figures it changes
 
         yield self.status_header()
         summary = TextRows(id="summary")

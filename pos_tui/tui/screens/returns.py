@@ -26,13 +26,13 @@ from textual.widgets.option_list import Option
 from pos_tui.domain.entry import parse_quantity
 from pos_tui.domain.errors import DomainError
 from pos_tui.domain.money import Currency, format_amount
-from pos_tui.domain.payment import SETTLED, method_label, method_name
+from pos_tui.domain.payment import method_label, method_name
 from pos_tui.i18n import N_, _, ngettext
 from pos_tui.services.errors import USER_ERRORS
 from pos_tui.tui.format import figure_rows, labelled_lines, refund_title, return_row, waited_text
+from pos_tui.tui.payment_run import PaymentRun, RefundRun
 from pos_tui.tui.screens.modals import LaneModal, Resolution, ResolveModal
 from pos_tui.tui.screens.settlement_modals import LetterMenuModal
-from pos_tui.tui.screens.terminal import PaymentRun
 from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.scan_entry import ScanEntry
 
@@ -40,12 +40,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from pos_tui.services.lane import ReturnView
-    from pos_tui.store.returns import ReturnableLine, ReturnableSale
-    from pos_tui.tui.app import PosApp
-
-
-class RefundRun(PaymentRun):
-    """A card or wallet refund the app waits for (``attempt`` is the lane's ``RefundAttempt``)."""
+    from pos_tui.services.views import ReturnableLine, ReturnableSale
+    from pos_tui.tui.host import LaneHost
 
 
 @dataclass(frozen=True)
@@ -241,8 +237,8 @@ class RefundDoneModal(LaneModal[None]):
         self.cur = cur
 
     def compose(self) -> ComposeResult:
-        refunds = [(method_label(p.method), p.amount) for p in self.ret.refunds if p.status in SETTLED]
-        cash = sum(p.amount for p in self.ret.refunds if p.status in SETTLED and p.method == "cash")
+        refunds = [(method_label(p.method), p.amount) for p in self.ret.settled]
+        cash = sum(p.amount for p in self.ret.settled if p.method == "cash")
         with Vertical() as box:
             box.border_title = _("Refunded: receipt {receipt}").format(receipt=self.ret.receipt_no)
             yield Static("\n".join(figure_rows([*refunds, (_("Total"), self.ret.refunded)], self.cur)), id="refunds")
@@ -258,7 +254,7 @@ class RefundDoneModal(LaneModal[None]):
 class ReturnDesk:
     """One return at a time, from the receipt number to the refund receipt."""
 
-    def __init__(self, app: PosApp) -> None:
+    def __init__(self, app: LaneHost) -> None:
         self.app = app
 
     @property
@@ -280,14 +276,14 @@ class ReturnDesk:
             self.app.say_after_box(_("No return"))
             return
         self.app.call_lane(self.lane.returns.start_return, request.receipt_no, request.picks, to_cash=request.to_cash,
-                           then=self.carry_on)
+                           then=self.carry_on, approvable=True)
 
     def carry_on(self, ret: ReturnView) -> None:
         """The next step of a return the lane has committed, whatever state it is in."""
         self.app.show(self.lane.view())
         if ret.done:
+            # Its refund receipt is on the lane's receipt queue already (the lane announced the refund).
             self.app.push_screen(RefundDoneModal(ret, self.lane.currency))
-            self.app.start_printing()  # the refund receipt
         elif ret.unresolved:
             self.app.push_screen(ResolveModal(ret.unresolved[0], self.lane.currency), partial(self.resolved, ret))
         elif ret.planned:
@@ -321,13 +317,14 @@ class ReturnDesk:
                 key=key), error=True)
             return
         self.app.call_lane(self.lane.payments.resolve_refund, answer.payment_id, refunded=answer.charged,
-                           auth_code=answer.auth_code, then=self.carry_on)
+                           auth_code=answer.auth_code, then=self.carry_on, approvable=True)
 
     def after_failed_refund(self, ret: ReturnView, choice: str | None) -> None:
         if choice == "c":
-            self.app.call_lane(self.lane.payments.refund_rest_in_cash, ret.return_id, then=self.carry_on)
+            self.app.call_lane(self.lane.payments.refund_rest_in_cash, ret.return_id, then=self.carry_on,
+                               approvable=True)
         elif choice == "x":
-            self.app.run_intent(self.lane.returns.cancel_return, ret.return_id)
+            self.app.run_intent(self.lane.returns.cancel_return, ret.return_id, approvable=True)
         else:
             key = self.app.keymap.binding("items.return_sale").display_key
             self.app.say_after_box(_("The return waits for its refund: {key} goes on with it").format(key=key),

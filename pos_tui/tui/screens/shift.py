@@ -2,7 +2,7 @@
 the blind close, X and Z reports, training mode) and the no-sale of F8.
 
 ``ShiftDesk`` drives them for the app: each step is a box over the item screen, then one lane
-call through ``call_lane`` (which fetches a supervisor's PIN when the lane asks for one). The
+call through ``call_lane`` (which fetches a supervisor's PIN when the step is ``approvable``). The
 close is blind: the count box shows no expected amount; the lane commits the count first and
 only its answer, ``ClosedShift``, brings the expected amount and the over/short to the screen.
 """
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from pos_tui.domain.report import Report
     from pos_tui.services.lane import LaneView
     from pos_tui.services.lane import ClosedShift
-    from pos_tui.tui.app import PosApp
+    from pos_tui.tui.host import LaneHost
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ class ShiftClosedModal(LaneModal[None]):
 class ShiftDesk:
     """The shift's steps on the lane, each a box then one lane call."""
 
-    def __init__(self, app: PosApp) -> None:
+    def __init__(self, app: LaneHost) -> None:
         self.app = app
 
     @property
@@ -266,7 +266,7 @@ class ShiftDesk:
             if movement is None:
                 self.app.say_after_box(none)
                 return
-            self.app.call_lane(intent, movement.amount_text, movement.reason, then=self.drawer_moved)
+            self.app.call_lane(intent, movement.amount_text, movement.reason, then=self.drawer_moved, approvable=True)
 
         self.app.push_screen(MovementModal(title, hint), given)
 
@@ -276,7 +276,7 @@ class ShiftDesk:
             if movement is None:
                 self.app.say_after_box(_("The drawer stays closed"))
                 return
-            self.app.call_lane(self.lane.shifts.no_sale, movement.reason, then=self.drawer_moved)
+            self.app.call_lane(self.lane.shifts.no_sale, movement.reason, then=self.drawer_moved, approvable=True)
 
         self.app.push_screen(MovementModal(_("No sale: open the drawer"), _("Why does the drawer open? (supervisor)"),
                                            amount=False), given)
@@ -316,11 +316,12 @@ class ShiftDesk:
     # ------------------------------------------------------------------ training and reports
 
     def toggle_training(self) -> None:
-        self.app.call_lane(self.lane.shifts.set_training, not self.app.training, then=self.shift_changed)
+        self.app.call_lane(self.lane.shifts.set_training, not self.app.training, then=self.shift_changed,
+                           approvable=True)
 
     def report(self, kind: str) -> None:
         intent = self.lane.reports.x_report if kind == "X" else self.lane.reports.z_report
-        self.app.call_lane(intent, then=self.show_report)
+        self.app.call_lane(intent, then=self.show_report, approvable=True)
 
     def show_report(self, report: Report) -> None:
         self.app.show(self.lane.view())

@@ -7,14 +7,10 @@ blocks: the serial or network I/O lives in the app's payment worker. Esc explain
 
 from __future__ import annotations
 
-import threading
-import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Static
 
@@ -28,35 +24,7 @@ from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.totals_bar import TotalsBar
 
 if TYPE_CHECKING:
-    from pos_tui.store.sales import PaymentRecord
-
-
-@dataclass
-class PaymentRun:
-    """The one card or wallet attempt the app waits for. ``cancel`` tells the driver to stop
-    waiting; ``cancel_explained`` is set once Esc has told the cashier how to cancel."""
-
-    attempt: PaymentRecord
-    progress: str
-    started: float = field(default_factory=time.monotonic)
-    cancel: threading.Event = field(default_factory=threading.Event)
-    cancel_explained: bool = False
-
-    @property
-    def is_card(self) -> bool:
-        return self.attempt.method == "card"
-
-    def waited(self) -> float:
-        return time.monotonic() - self.started
-
-
-class TerminalProgress(Message):
-    """What the terminal is doing ("follow the terminal: the customer presents the card"); posted
-    from the payment worker's thread, handled on the UI thread."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
+    from pos_tui.tui.payment_run import PaymentRun
 
 
 class TerminalScreen(LaneScreen):
@@ -132,7 +100,7 @@ class TerminalScreen(LaneScreen):
         if not run.is_card:
             return _("The customer confirms on the phone; the wallet ends the payment by itself.")
         cancel = self.pos.keymap.binding("terminal.cancel").display_key
-        if self.pos.lane.ctx.terminal.can_abort:
+        if self.pos.lane.payments.can_abort_card:
             return _("The customer follows the terminal. {key} cancels the payment.").format(key=cancel)
         return _("The customer follows the terminal. To cancel: the Cancel key on the terminal ({key} tells how)."
                  ).format(key=cancel)
