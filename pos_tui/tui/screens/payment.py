@@ -36,7 +36,6 @@ class PaymentScreen(LaneScreen):
     """
 
     def compose(self) -> ComposeResult:
-
         yield self.status_header()
         summary = TextRows(id="summary")
         summary.border_title = _("Payment")
