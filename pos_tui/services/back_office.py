@@ -241,4 +241,4 @@ class BackOffice:
     def backup_now(self) -> Path:
         """Blocking (call from a worker): an online copy in the backup folder, integrity-checked;
         the oldest copies beyond ``[backup] keep`` are removed."""
-        return backup_now(self.config, actor=self._require(Action.BACKUP))
+        return backup_now(self.config, actor=self._require(Action.BACKUP), now=self.clock())

@@ -37,7 +37,7 @@ class Reports:
 
     def take_backup(self) -> Path:
         """Blocking (call from a worker): a checked copy in the backup folder (``backup_now``)."""
-        return backup_now(self.ctx.config, actor=self.ctx.user.name if self.ctx.user else None)
+        return backup_now(self.ctx.config, actor=self.ctx.user.name if self.ctx.user else None, now=self.ctx.clock())
 
     def report_doc(self, report: Report):
         """The report laid out for the receipt printer."""
