@@ -370,6 +370,7 @@ def db_check(ctx: click.Context) -> None:
     if not result.journal.ok:
         raise click.ClickException(result.journal.describe())
     click.echo(result.journal.describe())
+    _warn_clock_jumps(result.journal)
     if not result.ok:
         raise click.ClickException(_("database check failed"))
 
@@ -390,17 +391,28 @@ def journal_verify(ctx: click.Context) -> None:
     if not result.ok:
         raise click.ClickException(result.describe())
     click.echo(result.describe())
+    _warn_clock_jumps(result)
+
+
+def _warn_clock_jumps(result: Any) -> None:
+    """Each time the journal's clock went back: a warning, not a broken chain (exit code 0)."""
+    for jump in result.clock_jumps:
+        before, after = jump.local_times()
+        click.echo(_("warning: the clock went back at row {seq}: {after} came after {before}").format(
+            seq=jump.seq, after=after, before=before), err=True)
 
 
 @main.command()
 @click.argument("kind", type=click.Choice(["x", "z"], case_sensitive=False))
 @click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="X: every shift opened that day. Z: show the Z report already taken that day.")
+              help="A business day ([store] day_starts_at). X: every shift of that day. Z: show the Z report "
+                   "that closed it.")
 @click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
 @click.option("--width", type=click.IntRange(32, 200), default=80, show_default=True, help="Text width in cells.")
 @click.pass_context
 def report(ctx: click.Context, kind: str, day: Any, fmt: str, width: int) -> None:
-    """Shift (X) and day (Z) reports of this lane. `report z` without --date closes today."""
+    """Shift (X) and day (Z) reports of this lane. `report z` without --date closes the oldest business
+    day not closed yet (after midnight too), refused while a shift of that day is open."""
     import datetime as dt
 
     from pos_tui.domain.report import render_csv, render_json, render_text

@@ -26,13 +26,15 @@ class Reports:
         return report
 
     def z_report(self, approval: Approval | None = None) -> Report:
-        """Close the business day of the lane (admin); refused twice a day and while a shift is open."""
+        """Close the lane's oldest business day not closed yet (admin), after midnight too; refused
+        twice for a day and while a shift of that day is open."""
         ctx = self.ctx
         user = ctx.require_user()
         approved_by = ctx.authorize(Action.Z_REPORT, approval)
         ctx.require_idle(N_("the Z report"))
         report = take_z_report(context_of(ctx.config), ctx.clock(), actor=user.name, approved_by=approved_by)
-        ctx.say(_("Z report {number} taken: net {net}").format(number=report.number, net=ctx.money(report.net)))
+        ctx.say(_("Z report {number} taken for business day {day}: net {net}").format(
+            number=report.number, day=report.business_day, net=ctx.money(report.net)))
         return report
 
     def take_backup(self) -> Path:
