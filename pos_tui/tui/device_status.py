@@ -66,6 +66,8 @@ def show_device_states(app: PosApp, states: Sequence[DeviceState]) -> None:
     """Keep the states for every screen to come and show them on the current one."""
     for state in states:
         app.device_states[state.device] = (state.words, state.ok)
+    if not app.screen_stack:
+        return  # an answer that came in as the lane closed
     for header in app.base_screen.query(StatusHeader):
         for state in states:
             header.set_device(state.device, state.words, state.ok)
