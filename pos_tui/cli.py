@@ -6,19 +6,25 @@ Errors: one line on stderr; exit 2 for usage and config problems, 1 for everythi
 
 from __future__ import annotations
 
-import getpass
 import sys
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-import click
+from pos_tui import lane_signals
 
-from pos_tui import __version__
-from pos_tui.config import Config, ConfigError, load_config
-from pos_tui.domain.errors import DomainError
-from pos_tui.domain.money import MoneyError, currency, format_amount
-from pos_tui.i18n import _, set_language
+# Before anything heavy is imported: Ctrl+C or Ctrl+\ while the lane starts must not stop it.
+lane_signals.shield_if_lane(sys.argv)
+
+import getpass  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import click  # noqa: E402
+
+from pos_tui import __version__  # noqa: E402
+from pos_tui.config import Config, ConfigError, load_config  # noqa: E402
+from pos_tui.domain.errors import DomainError  # noqa: E402
+from pos_tui.domain.money import MoneyError, currency, format_amount  # noqa: E402
+from pos_tui.i18n import _, set_language  # noqa: E402
 
 ROLES = ("cashier", "supervisor", "admin")
 PROGRESS_THRESHOLD = 1000
@@ -455,6 +461,8 @@ def _log_to_file(config: Config) -> Path:
 @click.pass_context
 def run(ctx: click.Context, kiosk: bool) -> None:
     """Open the lane with the configured store and devices."""
+    lane_signals.ignore_stop_signals()  # (done already when started as `pos-tui run`)
+    ctx.call_on_close(lane_signals.restore)
     from pos_tui.services.opening import opened_lane
     from pos_tui.tui.app import run_lane
 
@@ -470,6 +478,8 @@ def run(ctx: click.Context, kiosk: bool) -> None:
               help="Keep the demo store in this folder (reopened if it is there) instead of a temporary one.")
 def demo(data_dir: Path | None) -> None:
     """Open the lane on a demo store: users cashier/1234 and super/9999, simulated printer and terminal."""
+    lane_signals.ignore_stop_signals()  # (done already when started as `pos-tui demo`)
+    click.get_current_context().call_on_close(lane_signals.restore)
     import tempfile
 
     from pos_tui.demo import DEMO_CODES, open_demo_store

@@ -52,9 +52,12 @@ class PinEntry(ScanEntry):
         return self._masked
 
     def ask(self, prompt: str, *, masked: bool) -> None:
-        """Clear the entry and ask for something else ("PIN> ", masked)."""
+        """Ask for something else ("PIN> ", masked). What is in the entry stays: Enter emptied it, so it
+        was typed after the Enter, for this prompt (a PIN typed while the lane was still opening);
+        but what was typed at a masked prompt is never shown in clear."""
+        if self._masked and not masked:
+            self.clear()
         self._masked = masked
-        self.clear()
         self.set_prompt(prompt)
 
     def render(self) -> Text:
