@@ -42,7 +42,7 @@ from pos_tui.config import Config, ConfigError
 from pos_tui.devices.terminal.base import UNKNOWN, Outcome
 from pos_tui.domain.checkout import State
 from pos_tui.domain.money import format_amount
-from pos_tui.domain.permissions import Action, PermissionDenied, action_name
+from pos_tui.domain.permissions import Action, PermissionDenied, Role, action_name
 from pos_tui.domain.tender import method_name
 from pos_tui.i18n import N_, _, ngettext
 from pos_tui.tui.keymap import DEFAULT_KEYMAP, Keymap, apply_overrides
@@ -319,7 +319,8 @@ class PosApp(App[None]):
             else:
                 then(approval)
 
-        title = _("Supervisor approval: {action}").format(action=action_name(action).replace("_", " "))
+        title = (_("Admin approval: {action}") if refusal.needed is Role.ADMIN
+                 else _("Supervisor approval: {action}")).format(action=action_name(action))
         self.push_screen(ApprovalModal(title, lambda name, pin: self.lane.people.approve(name, pin, action)), approved)
 
     def show(self, view: LaneView) -> None:
@@ -618,6 +619,9 @@ class PosApp(App[None]):
         )
 
     def action_interrupt(self) -> None:
+        if self.payment is not None:  # Ctrl+Q is refused until the terminal answers: say that, not how to quit
+            self.say(_("A payment is running: the lane can be left once the terminal has answered"), error=True)
+            return
         self.say(_("Ctrl+Q leaves the lane with a supervisor PIN") if self.kiosk else _("Ctrl+Q quits"))
 
 
