@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -21,6 +22,7 @@ from pos_tui.domain.cart import format_qty
 from pos_tui.domain.money import Currency, format_amount
 from pos_tui.i18n import N_, _
 from pos_tui.tui.format import help_text, product_row, unresolved_lines
+from pos_tui.tui.screen_size import SCREEN_CSS, TooSmall, fit
 from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.scan_entry import CURSOR, ScanEntry
 
@@ -68,17 +70,23 @@ class PinEntry(ScanEntry):
 
 
 class LaneModal(ModalScreen[ResultT]):
-    """A box in the middle of the lane screen, in the lane's 16 colours."""
+    """A box in the middle of the lane screen, in the lane's 16 colours: never wider or taller than
+    the terminal (its text wraps, its lists scroll); on a terminal too small for the lane, the notice
+    that says so (``screen_size``)."""
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = SCREEN_CSS.format(screen="LaneModal") + """
     LaneModal {
         align: center middle;
         background: transparent;
     }
+    LaneModal.-too-small {
+        background: ansi_black;
+    }
     LaneModal > Vertical {
         width: 76;
+        max-width: 100%;
         height: auto;
-        max-height: 22;
+        max-height: 100%;
         border: solid ansi_cyan;
         border-title-color: ansi_bright_white;
         border-title-style: bold;
@@ -105,6 +113,13 @@ class LaneModal(ModalScreen[ResultT]):
         color: ansi_bright_white;
     }
     """
+
+    def _on_mount(self, event: events.Mount) -> None:
+        self.mount(TooSmall())
+        fit(self)
+
+    def on_resize(self, event: events.Resize) -> None:
+        fit(self)
 
 
 class ConfirmModal(LaneModal[bool]):
