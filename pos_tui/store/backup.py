@@ -75,7 +75,8 @@ def backup_into(folder: Path, *, keep: int, actor: str | None = None, now: dt.da
     written = backup_to(folder, actor=actor, now=now)
     others = [path for path in dated_backups(folder) if path != written]
     for old in others[:max(len(others) - (keep - 1), 0)]:
-        old.unlink(missing_ok=True)
+        for part in (old, old.with_name(old.name + "-wal"), old.with_name(old.name + "-shm")):
+            part.unlink(missing_ok=True)
     return written
 
 
@@ -84,7 +85,8 @@ def _made_order(path: Path) -> tuple[int, str, str]:
     numbered in the order they were written, and every backup adds one), then that row's time; a file
     that is not a readable copy counts as the oldest."""
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        # immutable: a finished copy never changes, and so reading it leaves no -wal or -shm file beside it
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
         try:
             row = conn.execute(
                 f"SELECT seq, at FROM {JournalEntry._meta.table_name} ORDER BY seq DESC LIMIT 1").fetchone()

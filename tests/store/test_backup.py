@@ -136,3 +136,10 @@ def test_the_copy_just_made_is_never_pruned(stocked, tmp_path):
         dst.execute("UPDATE journal_entry SET seq = seq + 1000")
     written = backup.backup_into(folder, keep=1, now=dt.datetime(2000, 1, 1, 0, 5))
     assert written.is_file()
+
+
+def test_pruning_reads_the_copies_without_leaving_files_beside_them(stocked, tmp_path):
+    folder = tmp_path / "backups"
+    for hour in (20, 21, 22):
+        backup.backup_into(folder, keep=2, now=dt.datetime(2026, 12, 31, hour, 0))
+    assert sorted(path.name for path in folder.iterdir()) == ["pos-20261231-210000.db", "pos-20261231-220000.db"]
