@@ -319,9 +319,11 @@ class PosApp(App[None]):
             else:
                 then(approval)
 
-        title = (_("Admin approval: {action}") if refusal.needed is Role.ADMIN
-                 else _("Supervisor approval: {action}")).format(action=action_name(action))
-        self.push_screen(ApprovalModal(title, lambda name, pin: self.lane.people.approve(name, pin, action)), approved)
+        admin = refusal.needed is Role.ADMIN
+        title = (_("Admin approval: {action}") if admin else _("Supervisor approval: {action}")).format(
+            action=action_name(action))
+        self.push_screen(ApprovalModal(title, lambda name, pin: self.lane.people.approve(name, pin, action),
+                                       admin=admin), approved)
 
     def show(self, view: LaneView) -> None:
         """Show a lane snapshot on the screen of its state, switching screens when the state says so."""

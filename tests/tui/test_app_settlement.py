@@ -441,6 +441,7 @@ async def test_the_z_approval_box_asks_for_an_admin_in_words(config_without_shif
         await shift_menu(app, pilot, settle, "z")
         await settle(pilot, lambda: isinstance(app.screen, ApprovalModal))
         assert app.screen.title_text == "Admin approval: the Z report"
+        assert app.screen.query_one("#entry").prompt == "Admin> "
         await pilot.press("escape")
         await settle(pilot, lambda: not isinstance(app.screen, ApprovalModal))
         assert message(app).text == "Cancelled: the Z report needs an admin"

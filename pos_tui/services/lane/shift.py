@@ -71,9 +71,8 @@ class ShiftDrawer:
         note = _("Shift {shift} open with a float of {amount}").format(shift=shift.id, amount=ctx.money(counted))
         if counted != suggested:
             note += _(" (expected {amount})").format(amount=ctx.money(suggested))
-        if shift.business_day != clock_day:
-            note += _("; business day {day}: the Z report of {clock_day} is taken already").format(
-                day=shift.business_day.isoformat(), clock_day=clock_day.isoformat())
+        if shift.business_day != clock_day:  # the clock's day is closed by a Z already (the clock went back)
+            note += _("; business day {day}").format(day=shift.business_day.isoformat())
         return ctx.say(note)
 
     def shift_blockers(self) -> list[str]:

@@ -146,21 +146,27 @@ class ConfirmModal(LaneModal[bool]):
 
 
 class ApprovalModal(LaneModal["Approval | None"]):
-    """A supervisor's name, then their PIN; ``approve(name, pin)`` checks them (the lane's approve)."""
+    """A supervisor's name, then their PIN; ``approve(name, pin)`` checks them (the lane's approve).
+    ``admin``: the action needs an admin, and the box asks for one."""
 
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), show=False)]
 
-    def __init__(self, title: str, approve: Callable[[str, str], Approval]) -> None:
+    def __init__(self, title: str, approve: Callable[[str, str], Approval], *, admin: bool = False) -> None:
         super().__init__()
         self.title_text = title
         self.approve = approve
+        self.admin = admin
         self.supervisor: str | None = None
+
+    def name_prompt(self) -> str:
+        return _("Admin> ") if self.admin else _("Supervisor> ")
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = self.title_text
-            yield Static(_("A supervisor types their name, Enter, then their PIN, Enter."), classes="hint")
-            yield PinEntry(_("Supervisor> "), id="entry")
+            yield Static(_("An admin types their name, Enter, then their PIN, Enter.") if self.admin
+                         else _("A supervisor types their name, Enter, then their PIN, Enter."), classes="hint")
+            yield PinEntry(self.name_prompt(), id="entry")
             yield MessageLine()
 
     def on_mount(self) -> None:
@@ -179,7 +185,7 @@ class ApprovalModal(LaneModal["Approval | None"]):
         except lane_refusals() as exc:
             self.query_one(MessageLine).error(str(exc))
             self.supervisor = None
-            entry.ask(_("Supervisor> "), masked=False)
+            entry.ask(self.name_prompt(), masked=False)
             return
         self.dismiss(approval)
 
