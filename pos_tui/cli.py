@@ -6,19 +6,25 @@ Errors: one line on stderr; exit 2 for usage and config problems, 1 for everythi
 
 from __future__ import annotations
 
-import getpass
 import sys
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-import click
+from pos_tui import lane_signals
 
-from pos_tui import __version__
-from pos_tui.config import Config, ConfigError, load_config
-from pos_tui.domain.errors import DomainError
-from pos_tui.domain.money import MoneyError, currency, format_amount
-from pos_tui.i18n import _, set_language
+# Before anything heavy is imported: Ctrl+C or Ctrl+\ while the lane starts must not stop it.
+lane_signals.shield_if_lane(sys.argv)
+
+import getpass  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import click  # noqa: E402
+
+from pos_tui import __version__  # noqa: E402
+from pos_tui.config import Config, ConfigError, load_config  # noqa: E402
+from pos_tui.domain.errors import DomainError  # noqa: E402
+from pos_tui.domain.money import MoneyError, currency, format_amount  # noqa: E402
+from pos_tui.i18n import _, set_language  # noqa: E402
 
 ROLES = ("cashier", "supervisor", "admin")
 PROGRESS_THRESHOLD = 1000
@@ -452,6 +458,7 @@ def db_check(ctx: click.Context, heads: tuple[str, ...]) -> None:
     click.echo(result.journal.describe())
     for problem in result.disagreements:
         click.echo(problem, err=True)
+    _warn_clock_jumps(result.journal)
     if not result.ok:
         raise click.ClickException(_("database check failed"))
 
@@ -481,12 +488,22 @@ def journal_verify(ctx: click.Context, heads: tuple[str, ...]) -> None:
     current = store_journal.head()
     if current is not None:
         click.echo(_("journal head {head}").format(head=current))
+    _warn_clock_jumps(result)
+
+
+def _warn_clock_jumps(result: Any) -> None:
+    """Each time the journal's clock went back: a warning, not a broken chain (exit code 0)."""
+    for jump in result.clock_jumps:
+        before, after = jump.local_times()
+        click.echo(_("warning: the clock went back at row {seq}: {after} came after {before}").format(
+            seq=jump.seq, after=after, before=before), err=True)
 
 
 @main.command()
 @click.argument("kind", type=click.Choice(["x", "z"], case_sensitive=False))
 @click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="X: every shift opened that day. Z: show the Z report already taken that day.")
+              help="A business day ([store] day_starts_at). X: every shift of that day. Z: show the Z report "
+                   "that closed it.")
 @click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
 @click.option("--width", type=click.IntRange(32, 200), default=80, show_default=True, help="Text width in cells.")
 @_as_option
@@ -494,8 +511,9 @@ def journal_verify(ctx: click.Context, heads: tuple[str, ...]) -> None:
 @click.pass_context
 def report(ctx: click.Context, kind: str, day: Any, fmt: str, width: int, as_name: str | None,
            pin_stdin: bool) -> None:
-    """Shift (X) and day (Z) reports of this lane. `report z` without --date closes today (needs
-    --as an admin); with --date it shows a Z already taken."""
+    """Shift (X) and day (Z) reports of this lane. `report z` without --date closes the oldest business
+    day not closed yet (after midnight too; needs --as an admin), refused while a shift of that day is
+    open; with --date it shows a Z already taken."""
     import datetime as dt
 
     from pos_tui.domain.report import render_csv, render_json, render_text
@@ -541,6 +559,8 @@ def _log_to_file(config: Config) -> Path:
 @click.pass_context
 def run(ctx: click.Context, kiosk: bool) -> None:
     """Open the lane with the configured store and devices."""
+    lane_signals.ignore_stop_signals()  # (done already when started as `pos-tui run`)
+    ctx.call_on_close(lane_signals.restore)
     from pos_tui.services.opening import opened_lane
     from pos_tui.tui.app import run_lane
 
@@ -556,6 +576,8 @@ def run(ctx: click.Context, kiosk: bool) -> None:
               help="Keep the demo store in this folder (reopened if it is there) instead of a temporary one.")
 def demo(data_dir: Path | None) -> None:
     """Open the lane on a demo store: users cashier/1234 and super/9999, simulated printer and terminal."""
+    lane_signals.ignore_stop_signals()  # (done already when started as `pos-tui demo`)
+    click.get_current_context().call_on_close(lane_signals.restore)
     import tempfile
 
     from pos_tui.demo import DEMO_CODES, open_demo_store

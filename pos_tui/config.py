@@ -6,6 +6,7 @@ built-in defaults (data dir from platformdirs). ``config.example.toml`` document
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import tomllib
@@ -36,6 +37,7 @@ class StoreConfig:
     lane: int = 1
     receipt_footer: str = "Thank you for shopping with us"
     language: str = "en"
+    day_starts_at: dt.time = dt.time(0, 0)  # the business day's cut-over: before it is still yesterday
 
 
 @dataclass(frozen=True)
@@ -304,6 +306,16 @@ def _rate_reader(raw: Any) -> Rate:
         raise ValueError(f'expected a percentage like "0.6%", got {raw!r}') from None
 
 
+def _time_of_day(raw: Any) -> dt.time:
+    """A time of day in hours and minutes: "04:00" (or TOML's own 04:00:00)."""
+    if isinstance(raw, dt.time) and not raw.second and not raw.microsecond and raw.tzinfo is None:
+        return raw
+    m = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", raw.strip()) if isinstance(raw, str) else None
+    if m is None:
+        raise ValueError(f'expected a time of day like "04:00" (00:00 to 23:59), got {raw!r}')
+    return dt.time(int(m.group(1)), int(m.group(2)))
+
+
 def _quantity_reader(raw: Any) -> int:
     if isinstance(raw, bool) or not isinstance(raw, (int, str)):
         raise ValueError(f'expected a quantity like 99 or "50.000", got {_kind(raw)}')
@@ -331,6 +343,7 @@ def _read_store(s: _Section) -> StoreConfig:
         lane=s.take_int("lane", d.lane, 1, 99),
         receipt_footer=s.take_str("receipt_footer", d.receipt_footer),
         language=s.take_choice("language", d.language, ("en", "zh_CN")),
+        day_starts_at=s.take_parsed("day_starts_at", d.day_starts_at, _time_of_day),
     )
     if not store.name.strip():
         raise ConfigError(s.key("name"), "the store needs a name")

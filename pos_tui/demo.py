@@ -67,12 +67,15 @@ def create_demo_store(data_dir: Path, *, with_open_shift: bool = True) -> Config
 
 def open_demo_shift(config: Config) -> None:
     """Open the demo cashier's shift with the float the drawer should hold, unless one is open."""
+    from pos_tui.domain.business_day import business_day
     from pos_tui.store import shifts
 
     lane = config.store.lane
     if shifts.open_shift_on_lane(lane) is None:
         counted = shifts.suggested_float(lane, config.cash.default_float)
-        shifts.open_shift(lane, counted, actor=DEMO_USERS[0][0], now=dt.datetime.now(), suggested=counted)
+        now = dt.datetime.now()
+        shifts.open_shift(lane, counted, actor=DEMO_USERS[0][0], now=now, suggested=counted,
+                          clock_day=business_day(now, config.store.day_starts_at))
 
 
 def open_demo_store(data_dir: Path) -> Config:

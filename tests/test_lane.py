@@ -123,7 +123,7 @@ def test_pending_quantity_applies_to_the_next_scan(lane):
 
 def test_void_sale_needs_a_supervisor_and_records_both(lane, config):
     lane.items.enter(COKE)
-    with pytest.raises(PermissionDenied, match="void_sale needs a supervisor"):
+    with pytest.raises(PermissionDenied, match="voiding the sale needs a supervisor"):
         lane.items.void_sale()
     with pytest.raises(PermissionDenied):
         lane.people.approve("cashier", "1234", "void_sale")

@@ -57,16 +57,18 @@ _SUPERVISOR = {
     Action.VOID_LINE_AFTER_TOTAL, Action.VOID_SALE, Action.PRICE_OVERRIDE, Action.DISCOUNT,
     Action.REFUND, Action.NO_SALE, Action.RESOLVE_PAYMENT, Action.X_REPORT, Action.QUIT_KIOSK,
 }
-# How a person reads a role and an action in the lane's language; in English, the names themselves.
+# How a person reads a role and an action in the lane's language (never the identifiers above:
+# "the Z report needs an admin", "Supervisor approval: voiding the sale").
 ROLE_NAMES = {Role.CASHIER: N_("cashier"), Role.SUPERVISOR: N_("supervisor"), Role.ADMIN: N_("admin")}
 ACTION_NAMES = {
-    Action.SELL: N_("sell"), Action.TENDER: N_("tender"), Action.SUSPEND: N_("suspend"), Action.RECALL: N_("recall"),
-    Action.REPRINT: N_("reprint"), Action.LOCK: N_("lock"), Action.VOID_LINE_AFTER_TOTAL: N_("void_line_after_total"),
-    Action.VOID_SALE: N_("void_sale"), Action.PRICE_OVERRIDE: N_("price_override"), Action.DISCOUNT: N_("discount"),
-    Action.REFUND: N_("refund"), Action.NO_SALE: N_("no_sale"), Action.RESOLVE_PAYMENT: N_("resolve_payment"),
-    Action.X_REPORT: N_("x_report"), Action.Z_REPORT: N_("z_report"), Action.USERS: N_("users"),
-    Action.CATALOG: N_("catalog"), Action.CONFIG: N_("config"), Action.BACKUP: N_("backup"),
-    Action.QUIT_KIOSK: N_("quit_kiosk"),
+    Action.SELL: N_("selling"), Action.TENDER: N_("taking a payment"), Action.SUSPEND: N_("holding a sale"),
+    Action.RECALL: N_("recalling a held sale"), Action.REPRINT: N_("a reprint"), Action.LOCK: N_("locking the lane"),
+    Action.VOID_LINE_AFTER_TOTAL: N_("voiding a line after the total"), Action.VOID_SALE: N_("voiding the sale"),
+    Action.PRICE_OVERRIDE: N_("a price override"), Action.DISCOUNT: N_("a discount"), Action.REFUND: N_("a refund"),
+    Action.NO_SALE: N_("a no-sale drawer opening"), Action.RESOLVE_PAYMENT: N_("resolving an unknown payment"),
+    Action.X_REPORT: N_("the X report"), Action.Z_REPORT: N_("the Z report"), Action.USERS: N_("managing users"),
+    Action.CATALOG: N_("changing the catalog"), Action.CONFIG: N_("changing the settings"),
+    Action.BACKUP: N_("a backup"), Action.QUIT_KIOSK: N_("leaving the kiosk"),
 }
 
 
@@ -79,7 +81,7 @@ def role_name(role: Role | str) -> str:
 
 
 def action_name(action: Action) -> str:
-    """The action as a person reads it ("void_sale", "作废整单")."""
+    """The action as a person reads it ("voiding the sale", "整单作废")."""
     return _(ACTION_NAMES[action])
 
 
@@ -165,8 +167,8 @@ def redeem(approval: Approval, action: Action | str, needed: Role = Role.SUPERVI
 def authorize(role: Role | None, action: Action | str, approval: Approval | None = None,
               extra_supervisor_actions: Iterable[str] = ()) -> str | None:
     """The one check of who may do what. None when ``role`` may do ``action`` alone; the approver's
-    name when ``approval`` covers it (the approval is then used up); PermissionDenied ("void_sale
-    needs a supervisor") otherwise."""
+    name when ``approval`` covers it (the approval is then used up); PermissionDenied ("voiding the
+    sale needs a supervisor") otherwise."""
     needed = required_role(action, extra_supervisor_actions)
     if role is not None and role >= needed:
         return None

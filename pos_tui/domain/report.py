@@ -127,6 +127,20 @@ class HourTotal:
     hour: int
     count: int
     amount: int
+    day: str | None = None  # YYYY-MM-DD when the report's sales were paid on more than one date
+
+    @property
+    def label(self) -> str:
+        """"09", or "12-31 23" when the day is part of it."""
+        return f"{self.day[5:]} {self.hour:02d}" if self.day else f"{self.hour:02d}"
+
+
+@dataclass(frozen=True)
+class ClockWentBack:
+    """The clock stepped back from ``before`` to ``after`` (local times) while the report's shifts ran."""
+
+    before: str
+    after: str
 
 
 @dataclass(frozen=True)
@@ -164,6 +178,7 @@ class Report:
     training: bool = False
     notes: tuple[str, ...] = field(default=())
     journal_head: str = ""  # "seq:hash" of the journal row that took the report (journal verify --head)
+    clock_went_back: tuple[ClockWentBack, ...] = ()
 
     @property
     def net(self) -> int:
@@ -201,7 +216,7 @@ def build_report(
     """Add the facts up into a report. Every figure is a plain sum of the facts, nothing estimated."""
     if kind not in REPORT_KINDS:
         raise ReportError(f"report kind must be X or Z, got {kind!r}")
-    facts = sorted(sales, key=lambda s: (s.closed_at, s.receipt_no or ""))
+    facts = sorted(sales, key=lambda s: receipt_order(s.receipt_no))
     sold = [s for s in facts if s.kind == "sale"]
     returned = [s for s in facts if s.kind == "return"]
     voided = [s for s in facts if s.kind == "voided"]
@@ -262,6 +277,17 @@ def build_report(
     )
 
 
+def receipt_order(receipt_no: str | None) -> tuple[int, str, str, int]:
+    """A sort key putting receipts in the order they were numbered: their day, then their count
+    ("01-20261231-0002" after "-0001"), never the clock's time; records without a number last."""
+    if not receipt_no:
+        return (1, "", "", 0)
+    _, _, rest = receipt_no.partition("-")
+    day, _, count = rest.rpartition("-")
+    series = day.rstrip("0123456789")
+    return (0, day[len(series):], series, int(count) if count.isdigit() else 0)
+
+
 def _method_totals(payments: list[PaymentFact]) -> tuple[MethodTotals, ...]:
     """Per method, in the registry's report order (a method no longer registered goes last)."""
     order = {m.name: rank for rank, m in enumerate(methods_in_report_order())}
@@ -278,10 +304,13 @@ def _method_totals(payments: list[PaymentFact]) -> tuple[MethodTotals, ...]:
 
 
 def _hourly(sold: list[SaleFact]) -> tuple[HourTotal, ...]:
-    hours: dict[int, list[int]] = {}
+    """Sales per clock hour, in the order the sales were paid (``sold`` is in that order); hours of
+    different dates (past midnight, or after the clock jumped) are kept apart and carry their date."""
+    dated = len({s.closed_at.date() for s in sold}) > 1
+    hours: dict[tuple[str | None, int], list[int]] = {}
     for s in sold:
-        hours.setdefault(s.closed_at.hour, []).append(s.total)
-    return tuple(HourTotal(hour, len(totals), sum(totals)) for hour, totals in sorted(hours.items()))
+        hours.setdefault((s.closed_at.date().isoformat() if dated else None, s.closed_at.hour), []).append(s.total)
+    return tuple(HourTotal(hour, len(totals), sum(totals), day) for (day, hour), totals in hours.items())
 
 
 def _best_sellers(active: list[LineFact]) -> tuple[ItemTotal, ...]:
@@ -351,6 +380,7 @@ def report_from_dict(data: Mapping) -> Report:
         fields["best_sellers"] = tuple(ItemTotal(**i) for i in fields["best_sellers"])
         fields["departments"] = tuple(ItemTotal(**i) for i in fields["departments"])
         fields["notes"] = tuple(fields["notes"])
+        fields["clock_went_back"] = tuple(ClockWentBack(**c) for c in fields.get("clock_went_back", ()))
         return Report(**fields)
     except (KeyError, TypeError) as exc:
         raise ReportError(f"stored report is not readable: {exc}") from None
@@ -420,9 +450,11 @@ def _figures(report: Report) -> list[tuple[str, str, object, bool]]:
         ("drawer", "paid_out_count", report.paid_out_count, False),
         ("drawer", "no_sales", report.no_sales, False),
     ]
-    rows += [("hourly", f"{h.hour:02d}", h.amount, True) for h in report.hourly]
+    rows += [("hourly", f"{h.day} {h.hour:02d}" if h.day else f"{h.hour:02d}", h.amount, True)
+             for h in report.hourly]
     rows += [("best_sellers", item.name, item.amount, True) for item in report.best_sellers]
     rows += [("departments", item.name, item.amount, True) for item in report.departments]
+    rows += [("warning", "clock_went_back", f"{c.before} -> {c.after}", False) for c in report.clock_went_back]
     return rows
 
 
@@ -437,12 +469,13 @@ def hourly_bars(hourly: Iterable[HourTotal], width: int, cur: Currency) -> list[
         return []
     amounts = [format_amount(h.amount, cur) for h in hours]
     figures = [f"{h.count:>4} {amount:>{max(map(len, amounts))}}" for h, amount in zip(hours, amounts)]
-    room = max(width - 3 - max(map(len, figures)) - 1, 1)
+    label = max(len(h.label) for h in hours)
+    room = max(width - label - 1 - max(map(len, figures)) - 1, 1)
     top = max(h.amount for h in hours) or 1
     lines = []
     for h, figure in zip(hours, figures):
         bar = "#" * max(round(h.amount * room / top), 1 if h.amount else 0)
-        lines.append(f"{h.hour:02d} {bar:<{room}} {figure}")
+        lines.append(f"{h.label:<{label}} {bar:<{room}} {figure}")
     return lines
 
 
@@ -535,5 +568,14 @@ def render_text(report: Report, width: int = 42) -> str:
         center(_(note))
     if report.journal_head:
         pair(_("Journal head"), report.journal_head)
+    if report.clock_went_back:
+        rule(_("Warning"))
+        for jump in report.clock_went_back:
+            pair(_("The clock went back"), "")
+            pair(_("from"), jump.before, 2)
+            pair(_("to"), jump.after, 2)
+        for part in wrap_cells(_("Times are as the clock gave them; receipts and shifts are in the order they "
+                                 "happened."), width):
+            lines.append(part)
     rule()
     return "".join(line.rstrip() + "\n" for line in lines)

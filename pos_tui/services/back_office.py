@@ -158,18 +158,27 @@ class BackOffice:
 
     # ------------------------------------------------------------------ reports
 
+    def business_day(self) -> dt.date:
+        """The store's business day now (``[store] day_starts_at``)."""
+        return context_of(self.config).business_day(self.clock())
+
+    def day_to_close(self) -> dt.date:
+        """The business day the next Z report closes (the oldest one not closed yet)."""
+        return reports.day_to_close(context_of(self.config), self.clock())
+
     def x_report(self, day: dt.date) -> Report:
-        """Every shift of this lane opened on ``day``, so far (journaled like any X report)."""
+        """Every shift of this lane in business day ``day``, so far (journaled like any X report)."""
         actor = self._require(Action.X_REPORT)
         return when_free(reports.x_report, context_of(self.config), self.clock(), day=day, actor=actor)
 
     def z_report(self, day: dt.date) -> Report:
-        """The Z report of ``day`` exactly as it was taken."""
+        """The Z report of business day ``day`` exactly as it was taken."""
         self._require(Action.Z_REPORT)
         return reports.stored_z_report(self.config.store.lane, day)
 
     def take_z_report(self) -> Report:
-        """Close today on this lane (refused while a shift is open or when today has its Z)."""
+        """Close the oldest business day not closed yet on this lane (refused while a shift of that day
+        is open, or when that day has its Z)."""
         actor = self._require(Action.Z_REPORT)
         return when_free(reports.take_z_report, context_of(self.config), self.clock(), actor=actor)
 
@@ -247,4 +256,4 @@ class BackOffice:
     def backup_now(self) -> Path:
         """Blocking (call from a worker): an online copy in the backup folder, integrity-checked;
         the oldest copies beyond ``[backup] keep`` are removed."""
-        return backup_now(self.config, actor=self._require(Action.BACKUP))
+        return backup_now(self.config, actor=self._require(Action.BACKUP), now=self.clock())

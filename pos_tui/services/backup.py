@@ -4,6 +4,7 @@ the back office all call ``backup_now``."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from pos_tui.config import Config
@@ -12,10 +13,11 @@ from pos_tui.store.busy import when_free
 from pos_tui.store.db import current_database
 
 
-def backup_now(config: Config, *, actor: str | None) -> Path:
-    """Blocking (call from a worker when a screen waits): the copy, integrity-checked; a lane holding
-    the write lock makes it wait a moment, never fail with "database is locked"."""
+def backup_now(config: Config, *, actor: str | None, now: dt.datetime | None = None) -> Path:
+    """Blocking (call from a worker when a screen waits): the copy, integrity-checked, named for ``now``
+    (default: the clock); a lane holding the write lock makes it wait a moment, never fail with
+    "database is locked"."""
     try:
-        return when_free(backup_into, config.backup_dir, keep=config.backup.keep, actor=actor)
+        return when_free(backup_into, config.backup_dir, keep=config.backup.keep, actor=actor, now=now)
     finally:
         current_database().close()  # the calling thread's own connection

@@ -89,29 +89,45 @@ def _free_dated_name(folder: Path, now: dt.datetime) -> Path:
     return dest
 
 
-def backup_into(folder: Path, *, keep: int, actor: str | None = None) -> Path:
+def backup_into(folder: Path, *, keep: int, actor: str | None = None, now: dt.datetime | None = None) -> Path:
     """A dated, checked copy in ``folder`` (see ``backup_to``); then only the newest ``keep`` dated
-    copies stay there. Other files in the folder are never touched."""
+    copies stay there, the newest by what each copy holds (``dated_backups``), never by the date in its
+    name: a clock that is behind must not make the new copy look old. The copy just made always stays.
+    Other files in the folder are never touched."""
     if keep < 1:
         raise BackupError(_("keep at least one backup (keep = {keep})").format(keep=keep))
     folder = Path(folder)
     private_folder(folder)
-    written = backup_to(folder, actor=actor)
-    for old in dated_backups(folder)[:-keep]:
-        old.unlink(missing_ok=True)
-        head_file(old).unlink(missing_ok=True)
+    written = backup_to(folder, actor=actor, now=now)
+    others = [path for path in dated_backups(folder) if path != written]
+    for old in others[:max(len(others) - (keep - 1), 0)]:
+        for part in (old, old.with_name(old.name + "-wal"), old.with_name(old.name + "-shm"), head_file(old)):
+            part.unlink(missing_ok=True)
     return written
 
 
+def _made_order(path: Path) -> tuple[int, str, str]:
+    """Where a copy stands among the copies, by its own record: the last journal row it holds (rows are
+    numbered in the order they were written, and every backup adds one), then that row's time; a file
+    that is not a readable copy counts as the oldest."""
+    try:
+        # immutable: a finished copy never changes, and so reading it leaves no -wal or -shm file beside it
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        try:
+            row = conn.execute(
+                f"SELECT seq, at FROM {JournalEntry._meta.table_name} ORDER BY seq DESC LIMIT 1").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        row = None
+    return (int(row[0]), str(row[1]), path.name) if row else (-1, "", path.name)
+
+
 def dated_backups(folder: Path) -> list[Path]:
-    """The copies ``backup_into`` made in ``folder``, oldest first."""
+    """The copies ``backup_into`` made in ``folder``, oldest first by their own record (``_made_order``)."""
     if not Path(folder).is_dir():
         return []
-    def made_at(path: Path) -> tuple[str, str, int]:
-        day, time, again = BACKUP_NAME.match(path.name).groups()
-        return day, time, int(again[1:]) if again else 1
-
-    return sorted((path for path in Path(folder).iterdir() if BACKUP_NAME.match(path.name)), key=made_at)
+    return sorted((path for path in Path(folder).iterdir() if BACKUP_NAME.match(path.name)), key=_made_order)
 
 
 def backed_up_on(folder: Path, day: dt.date) -> bool:
@@ -120,15 +136,15 @@ def backed_up_on(folder: Path, day: dt.date) -> bool:
     return any(BACKUP_NAME.match(path.name).group(1) == stamp for path in dated_backups(folder))
 
 
-def backup_to(dest: Path, *, actor: str | None = None) -> Path:
-    """Copy the open database to ``dest`` (a file, or a folder to put a dated file in), check the copy.
+def backup_to(dest: Path, *, actor: str | None = None, now: dt.datetime | None = None) -> Path:
+    """Copy the open database to ``dest`` (a file, or a folder to put a file dated ``now`` in), check the copy.
 
     Refuses to overwrite an existing file. The copy passes PRAGMA integrity_check or is removed.
     """
     source = database_file()
     dest = Path(dest)
     if dest.is_dir():
-        dest = _free_dated_name(dest, dt.datetime.now())
+        dest = _free_dated_name(dest, now or dt.datetime.now())
     if dest.exists():
         raise BackupError(_("{path} already exists; choose another name").format(path=dest))
     if dest.resolve() == source:

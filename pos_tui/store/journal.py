@@ -11,6 +11,10 @@ on every X and Z report and written beside every backup, and ``verify(head=...)`
 journal still holds that row unchanged (rows cut off the end are found that way); and
 ``cross_check()`` compares the sales, payments and receipt numbers with the journal rows that made
 them (a total edited in its table, a sale with no journal row, a gap in the receipt numbers).
+
+Rows are in the order of ``seq``, whatever the clock said: a row whose time is before the row
+ahead of it means the clock went back (``ClockJump``). That is no break of the chain, but it is
+logged when the row is written and shown as a warning by ``verify()`` and the X and Z reports.
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from pos_tui.i18n import _
 from pos_tui.store.db import StoreError, current_database, current_key
@@ -29,10 +35,65 @@ from pos_tui.store.models import JournalEntry
 
 GENESIS_HASH = "0" * 64
 HEAD_HEX = 16  # hex digits of the head's hash printed on reports (64 bits: not forgeable without the key)
+# A clock stepping back by less than this (an NTP correction) is not worth a warning.
+CLOCK_JUMP_TOLERANCE = dt.timedelta(seconds=1)
+log = logging.getLogger(__name__)
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+# The journal's clock (UTC, aware): the machine's; tests move it here, inside the process.
+utc_now: Callable[[], dt.datetime] = _utc_now
 
 
 class JournalError(StoreError):
     """The journal cannot take this entry (e.g. no transaction is open)."""
+
+
+@dataclass(frozen=True)
+class ClockJump:
+    """Row ``seq`` was written at ``at``, before ``previous_at`` of the row ahead of it (UTC ISO text)."""
+
+    seq: int
+    at: str
+    previous_at: str
+
+    @property
+    def back(self) -> dt.timedelta:
+        return dt.datetime.fromisoformat(self.previous_at) - dt.datetime.fromisoformat(self.at)
+
+    def local_times(self) -> tuple[str, str]:
+        """(before the jump, after it) in the machine's local time, to the second."""
+        def local(text: str) -> str:
+            return dt.datetime.fromisoformat(text).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+        return local(self.previous_at), local(self.at)
+
+    def describe(self) -> str:
+        before, after = self.local_times()
+        return f"the clock went back {_span(self.back)} at row {self.seq}: {after} after {before}"
+
+
+def _span(delta: dt.timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = [f"{days} d"] if days else []
+    parts += [f"{hours} h"] if hours else []
+    parts += [f"{minutes} min"] if minutes and not days else []
+    return " ".join(parts) or f"{seconds} s"
+
+
+def _jumped(at: str, previous_at: str | None) -> bool:
+    if previous_at is None:
+        return False
+    try:
+        return dt.datetime.fromisoformat(previous_at) - dt.datetime.fromisoformat(at) > CLOCK_JUMP_TOLERANCE
+    except (TypeError, ValueError):
+        return False  # a hand-edited time: the hash check names that row
 
 
 @dataclass(frozen=True)
@@ -41,12 +102,17 @@ class VerifyResult:
     rows_checked: int
     first_bad_seq: int | None = None
     reason: str = ""
+    clock_jumps: tuple[ClockJump, ...] = ()
 
     def describe(self) -> str:
         """One line for an operator."""
         if self.ok:
             return f"journal ok: {self.rows_checked} rows, chain intact"
         return f"journal broken at row {self.first_bad_seq}: {self.reason}"
+
+    def warnings(self) -> list[str]:
+        """One line per time the clock went back (the chain may be intact all the same)."""
+        return [f"warning: {jump.describe()}" for jump in self.clock_jumps]
 
 
 def canonical_json(value: Any) -> str:
@@ -80,10 +146,13 @@ def append(kind: str, payload: dict[str, Any], actor: str | None = None) -> Jour
         raise JournalError("a journal entry needs a kind")
     if not current_database().in_transaction():
         raise JournalError(f"journal entry {kind!r} must be written inside a write transaction")
-    last = JournalEntry.select(JournalEntry.seq, JournalEntry.hash).order_by(JournalEntry.seq.desc()).first()
+    last = (JournalEntry.select(JournalEntry.seq, JournalEntry.hash, JournalEntry.at)
+            .order_by(JournalEntry.seq.desc()).first())
     seq = last.seq + 1 if last else 1
     prev_hash = last.hash if last else GENESIS_HASH
-    at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+    at = utc_now().astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+    if last is not None and _jumped(at, last.at):
+        log.warning("journal row %s (%s): %s", seq, kind, ClockJump(seq, at, last.at).describe())
     text = canonical_json(payload)
     return JournalEntry.create(
         seq=seq, at=at, kind=kind, actor=actor, payload=text, prev_hash=prev_hash,
@@ -119,6 +188,8 @@ def verify_rows(rows: Iterable[JournalRow], key: bytes | None = None, head: Head
     with ``head``, the row it names must be there with that hash."""
     expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
     head_seen = head is None
+    jumps: list[ClockJump] = []
+    previous_at: str | None = None
     for seq, at, kind, actor, payload, stored_prev, stored_hash in rows:
         if seq != expected_seq:
             return VerifyResult(
@@ -133,12 +204,14 @@ def verify_rows(rows: Iterable[JournalRow], key: bytes | None = None, head: Head
             if not stored_hash.startswith(head.hash):
                 return VerifyResult(False, checked, seq, f"is not the row of the head {head} (rewritten since)")
             head_seen = True
+        if _jumped(at, previous_at):
+            jumps.append(ClockJump(seq, at, previous_at))
         checked += 1
-        expected_seq, prev_hash = seq + 1, stored_hash
+        expected_seq, prev_hash, previous_at = seq + 1, stored_hash, at
     if not head_seen:
         return VerifyResult(False, checked, checked + 1,
                             f"missing: the journal ends at row {checked} but head {head} was printed (rows cut off the end)")
-    return VerifyResult(True, checked)
+    return VerifyResult(True, checked, clock_jumps=tuple(jumps))
 
 
 def _all_rows(db=None) -> Iterable[JournalRow]:
@@ -180,6 +253,26 @@ def sign_unsigned(key: bytes) -> int:
     last = rows[-1]
     append("journal.signed", {"rows": len(rows), "unsigned_head": f"{last[0]}:{last[6]}"}, None)
     return len(rows)
+
+
+def clock_jumps(start_seq: int | None = None, end_seq: int | None = None) -> list[ClockJump]:
+    """Where the clock went back between rows ``start_seq`` and ``end_seq`` (either end open)."""
+    query = JournalEntry.select(JournalEntry.seq, JournalEntry.at).order_by(JournalEntry.seq)
+    if start_seq is not None:
+        query = query.where(JournalEntry.seq >= start_seq)
+    if end_seq is not None:
+        query = query.where(JournalEntry.seq <= end_seq)
+    jumps, previous_at = [], None
+    for seq, at in query.tuples():
+        if _jumped(at, previous_at):
+            jumps.append(ClockJump(seq, at, previous_at))
+        previous_at = at
+    return jumps
+
+
+def entries_of_kinds(kinds: Iterable[str]) -> list[JournalEntry]:
+    """Journal rows of some kinds, in order."""
+    return list(JournalEntry.select().where(JournalEntry.kind.in_(tuple(kinds))).order_by(JournalEntry.seq))
 
 
 def entries(kind: str | None = None) -> list[JournalEntry]:

@@ -243,11 +243,31 @@ def _m4_shifts_returns_reports(db: peewee.Database) -> None:
     )
 
 
+def _m5_business_day(db: peewee.Database) -> None:
+    """The business day each shift belongs to (``[store] day_starts_at``); a shift opened before this
+    migration gets the calendar date it was opened on."""
+    from playhouse.migrate import SchemaMigrator, migrate
+
+    migrator = SchemaMigrator.from_database(db)
+    migrate(
+        migrator.add_column("shift", "business_day", peewee.CharField(null=True)),
+        migrator.add_index("shift", ("lane", "business_day"), False),
+    )
+
+    class Shift(_frozen_base(db)):
+        opened_at = peewee.DateTimeField()
+        business_day = peewee.CharField(null=True)
+
+    for shift in Shift.select(Shift.id, Shift.opened_at):
+        Shift.update(business_day=shift.opened_at.date().isoformat()).where(Shift.id == shift.id).execute()
+
+
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _m1_catalog_users_journal,
     _m2_product_name_search,
     _m3_sales,
     _m4_shifts_returns_reports,
+    _m5_business_day,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

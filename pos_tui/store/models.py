@@ -156,9 +156,10 @@ class Shift(BaseModel):
     expected = peewee.IntegerField(null=True)
     left_in_drawer = peewee.IntegerField(null=True)
     z_report = peewee.IntegerField(null=True, index=True)
+    business_day = peewee.CharField(null=True)  # YYYY-MM-DD, the day it opened in (migration 5)
 
     class Meta:
-        indexes = ((("lane", "status"), False),)
+        indexes = ((("lane", "status"), False), (("lane", "business_day"), False))
 
 
 class CashMovement(BaseModel):

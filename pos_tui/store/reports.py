@@ -1,9 +1,11 @@
 """X and Z reports from the store: gather the facts of a set of shifts and add them up with
 ``domain.report.build_report``. Training sales and training drawer movements never count.
 
-A Z report closes the business day of a lane: it covers every closed shift no earlier Z covered,
-is numbered consecutively per lane, is taken at most once per day, and is stored exactly as
-printed (its JSON), so a reprint shows the same figures whatever happens later.
+A Z report closes one business day of a lane (the oldest one not closed yet, so it may be taken
+after midnight): it covers the shifts opened in that day, is numbered consecutively per lane, is
+taken once per day, and is stored exactly as printed (its JSON), so a reprint shows the same figures
+whatever happens later. Facts are taken in the order they happened (shift and receipt sequence),
+never in the order of the times the clock gave them; a clock that went back meanwhile is noted.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from dataclasses import dataclass, field, replace
 import peewee
 
 from pos_tui.config import Config
-
+from pos_tui.domain.business_day import business_day
 from pos_tui.domain.money import Rate
 from pos_tui.domain.payment import SETTLED
 from pos_tui.domain.report import (
+    ClockWentBack,
     LineFact,
     MovementFact,
     PaymentFact,
@@ -27,6 +30,7 @@ from pos_tui.domain.report import (
     ReportError,
     SaleFact,
     build_report,
+    receipt_order,
     report_from_dict,
     report_to_dict,
 )
@@ -36,7 +40,7 @@ from pos_tui.store import journal
 from pos_tui.store.db import StoreError, write_transaction
 from pos_tui.store.models import CashMovement, Payment, Sale, Shift, ZReport
 from pos_tui.store.sales import load_cart
-from pos_tui.store.shifts import ShiftRecord, open_shift_on_lane, shifts_of_lane
+from pos_tui.store.shifts import ShiftRecord, last_closed_day, open_shift_on_lane, shifts_of_lane
 
 
 class ReportRefused(StoreError):
@@ -53,6 +57,10 @@ class ReportContext:
     rates: Mapping[str, Rate]
     prices_include_tax: bool
     departments: Mapping[str, str] = field(default_factory=dict)  # sale-line SKU -> department name
+    day_starts_at: dt.time = dt.time(0, 0)  # the business day's cut-over ([store] day_starts_at)
+
+    def business_day(self, moment: dt.datetime) -> dt.date:
+        return business_day(moment, self.day_starts_at)
 
 
 def context_of(config: Config) -> ReportContext:
@@ -61,7 +69,7 @@ def context_of(config: Config) -> ReportContext:
     return ReportContext(
         store_name=store.name, currency_code=config.currency.code, lane=store.lane, rates=config.tax.rates,
         prices_include_tax=config.tax.prices_include_tax,
-        departments={f"DEPT-{d.code}": d.name for d in config.departments},
+        departments={f"DEPT-{d.code}": d.name for d in config.departments}, day_starts_at=store.day_starts_at,
     )
 
 
@@ -82,8 +90,9 @@ def gather(shift_ids: list[int], ctx: ReportContext) -> tuple[list[SaleFact], li
     payments and refunds, and the drawer movements; training left out."""
     real = (Sale.shift.in_(shift_ids)) & (Sale.training == False)
     sales, payments = [], []
-    query = Sale.select().where(real & Sale.status.in_(("paid", "voided"))).order_by(Sale.closed_at, Sale.id)
-    for sale in query:
+    query = Sale.select().where(real & Sale.status.in_(("paid", "voided"))).order_by(Sale.id)
+    # In the order they were paid: by receipt number (its day, then its count), voided sales after.
+    for sale in sorted(query, key=lambda sale: receipt_order(sale.receipt_no)):
         if sale.status == "voided":
             if sale.kind == "sale":
                 sales.append(_sale_fact(sale, "voided", ctx))
@@ -102,59 +111,92 @@ def gather(shift_ids: list[int], ctx: ReportContext) -> tuple[list[SaleFact], li
 
 def build_for_shifts(kind: str, shifts: list[ShiftRecord], ctx: ReportContext, now: dt.datetime, *,
                      number: int | None = None, business_day: str | None = None) -> Report:
+    """The report of ``shifts`` (in the order they were opened): from the first one's opening to the
+    last one's close (or ``now`` while it is open), as the clock said then."""
     ids = [s.id for s in shifts]
     sales, payments, movements = gather(ids, ctx)
     closed = [s for s in shifts if s.counted is not None]
     counted = sum(s.counted for s in closed) if shifts and len(closed) == len(shifts) else None
-    return build_report(
+    report = build_report(
         kind, currency_code=ctx.currency_code, store_name=ctx.store_name, lane=ctx.lane, sales=sales,
         payments=payments, movements=movements, opening_float=sum(s.opening_float for s in shifts),
         counted=counted, shifts=ids, number=number, business_day=business_day,
-        period_start=min((s.opened_at for s in shifts), default=None),
-        period_end=max((s.closed_at or now for s in shifts), default=None),
+        period_start=shifts[0].opened_at if shifts else None,
+        period_end=(shifts[-1].closed_at or now) if shifts else None,
     )
+    jumps = journal.clock_jumps(*_journal_span(ids)) if ids else []
+    if jumps:
+        report = replace(report, clock_went_back=tuple(ClockWentBack(*jump.local_times()) for jump in jumps))
+    return report
+
+
+def _journal_span(shift_ids: list[int]) -> tuple[int | None, int | None]:
+    """The journal rows from the first shift's opening to the last one's close (None: open ends)."""
+    first, last = shift_ids[0], shift_ids[-1]
+    start = end = None
+    for row in journal.entries_of_kinds(("shift.open", "shift.close")):
+        shift = json.loads(row.payload).get("shift")
+        if row.kind == "shift.open" and shift == first and start is None:
+            start = row.seq
+        if row.kind == "shift.close" and shift == last:
+            end = row.seq
+    return start, end
 
 
 def x_report(ctx: ReportContext, now: dt.datetime, *, day: dt.date | None = None, actor: str | None,
              approved_by: str | None = None) -> Report:
     """The lane's open shift so far (or its last shift when none is open); with ``day``, every
-    shift opened that day. Journaled."""
+    shift of that business day. Journaled."""
     if day is not None:
-        shifts = shifts_of_lane(ctx.lane, opened_on=day)
+        shifts = shifts_of_lane(ctx.lane, day=day)
     else:
         current = open_shift_on_lane(ctx.lane)
         shifts = [current] if current else shifts_of_lane(ctx.lane)[-1:]
     if not shifts:
-        raise ReportRefused(_("lane {lane} has no shift opened on {day} to report").format(lane=ctx.lane, day=day.isoformat())
-                            if day else _("lane {lane} has no shift to report").format(lane=ctx.lane))
-    report = build_for_shifts("X", shifts, ctx, now, business_day=day.isoformat() if day else None)
+        raise ReportRefused(_("lane {lane} has no shift in business day {day} to report").format(
+            lane=ctx.lane, day=day.isoformat()) if day else _("lane {lane} has no shift to report").format(lane=ctx.lane))
+    report_day = day or shifts[-1].business_day
+    report = build_for_shifts("X", shifts, ctx, now, business_day=report_day.isoformat() if report_day else None)
     if shifts[-1].training and shifts[-1].status == "open":
         # stored as the English msgid: a report is shown in the language of whoever reads it
-        report = replace(report, notes=(N_("Training mode is on: training sales are not counted"),))
+        report = replace(report, notes=(N_("Training mode is on: training sales are not counted"),) + report.notes)
     with write_transaction():
         entry = journal.append("report.x", {"lane": ctx.lane, "shifts": list(report.shifts), "net": report.net,
                                             "sales": report.sales_count, "approved_by": approved_by}, actor)
     return replace(report, journal_head=str(journal.Head(entry.seq, entry.hash)))
 
 
+def day_to_close(ctx: ReportContext, now: dt.datetime) -> dt.date:
+    """The business day the next Z report of the lane closes: the oldest one with a shift no Z report
+    covers yet; with none, the business day by the clock."""
+    waiting = [s.business_day for s in shifts_of_lane(ctx.lane, unreported=True) if s.business_day]
+    day = min(waiting) if waiting else ctx.business_day(now)
+    last = last_closed_day(ctx.lane)
+    if waiting and last is not None and day <= last:
+        day = last + dt.timedelta(days=1)  # shifts left behind by an older pos-tui: the next day takes them
+    return day
+
+
 def take_z_report(ctx: ReportContext, now: dt.datetime, *, actor: str, approved_by: str | None = None) -> Report:
-    """Close the lane's business day (today by ``now``): every closed shift no Z covers yet.
-    Refused while a shift is open, and for a day that already has its Z."""
-    day = now.date().isoformat()
+    """Close the lane's oldest business day not closed yet (``day_to_close``): every shift of that day.
+    Refused while one of its shifts is open, and for a day that has its Z already."""
     with write_transaction():
-        taken = ZReport.get_or_none((ZReport.lane == ctx.lane) & (ZReport.business_day == day))
+        day = day_to_close(ctx, now)
+        taken = ZReport.get_or_none((ZReport.lane == ctx.lane) & (ZReport.business_day >= day.isoformat()))
         if taken is not None:
             raise ReportRefused(_("Z report {number} already closed {day} on lane {lane}; sales from now on belong to "
-                                  "the next day").format(number=taken.number, day=day, lane=ctx.lane))
-        if Shift.select().where((Shift.lane == ctx.lane) & (Shift.status == "open")).exists():
-            raise ReportRefused(_("close the open shift (count the drawer) before the Z report"))
-        shifts = shifts_of_lane(ctx.lane, unreported=True)
+                                  "the next day").format(number=taken.number, day=taken.business_day, lane=ctx.lane))
+        shifts = shifts_of_lane(ctx.lane, up_to=day, unreported=True)
+        if any(s.status == "open" for s in shifts):
+            raise ReportRefused(_("close the open shift (count the drawer) before the Z report of {day}").format(
+                day=day.isoformat()))
         last = ZReport.select(peewee.fn.MAX(ZReport.number)).where(ZReport.lane == ctx.lane).scalar() or 0
-        report = build_for_shifts("Z", shifts, ctx, now, number=last + 1, business_day=day)
-        row = ZReport.create(lane=ctx.lane, number=last + 1, business_day=day, taken_at=now, taken_by=actor,
-                             approved_by=approved_by, content=json.dumps(report_to_dict(report), ensure_ascii=False))
+        report = build_for_shifts("Z", shifts, ctx, now, number=last + 1, business_day=day.isoformat())
+        row = ZReport.create(lane=ctx.lane, number=last + 1, business_day=day.isoformat(), taken_at=now,
+                             taken_by=actor, approved_by=approved_by,
+                             content=json.dumps(report_to_dict(report), ensure_ascii=False))
         Shift.update(z_report=row.id).where(Shift.id.in_([s.id for s in shifts])).execute()
-        entry = journal.append("report.z", {"lane": ctx.lane, "number": row.number, "day": day,
+        entry = journal.append("report.z", {"lane": ctx.lane, "number": row.number, "day": day.isoformat(),
                                             "shifts": list(report.shifts), "sales": report.sales_count,
                                             "net": report.net, "tax": report.tax_total, "approved_by": approved_by},
                                actor)
@@ -166,7 +208,7 @@ def take_z_report(ctx: ReportContext, now: dt.datetime, *, actor: str, approved_
 
 
 def stored_z_report(lane: int, day: dt.date) -> Report:
-    """The Z report of a past day, exactly as it was taken."""
+    """The Z report of a past business day, exactly as it was taken."""
     row = ZReport.get_or_none((ZReport.lane == lane) & (ZReport.business_day == day.isoformat()))
     if row is None:
         raise ReportRefused(_("lane {lane} has no Z report for {day}").format(lane=lane, day=day.isoformat()))

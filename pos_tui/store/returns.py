@@ -38,6 +38,7 @@ from pos_tui.store.sales import (
     get_sale,
     next_receipt_no,
     payments_of,
+    receipt_day,
 )
 
 REFUNDING = "refunding"
@@ -345,7 +346,7 @@ def _finish_if_refunded(return_id: int, now: dt.datetime, actor: str) -> str | N
     ret = Sale.get_by_id(return_id)
     if _settled(return_id) < ret.total:
         return None
-    receipt_no = next_receipt_no(ret.lane, now.date(), RETURN_SERIES)
+    receipt_no = next_receipt_no(ret.lane, receipt_day(ret, now), RETURN_SERIES)
     Sale.update(status=PAID, receipt_no=receipt_no, closed_at=now).where(Sale.id == return_id).execute()
     for line in SaleLine.select().where(SaleLine.sale == return_id):
         if line.product_id is not None:

@@ -260,9 +260,18 @@ def next_receipt_no(lane: int, day: dt.date, series: str = "") -> str:
     return f"{lane:02d}-{key}-{number:04d}"
 
 
+def receipt_day(sale: Sale, now: dt.datetime) -> dt.date:
+    """The date in a sale's receipt number: the business day of the shift it was rung up in (a shift
+    that runs past midnight keeps numbering in its day), else the date it was paid."""
+    shift = Shift.get_or_none(Shift.id == sale.shift) if sale.shift is not None else None
+    if shift is not None and shift.business_day:
+        return dt.date.fromisoformat(shift.business_day)
+    return now.date()
+
+
 def _finalize(sale: Sale, total: int, tax_total: int, change: int, now: dt.datetime, actor: str) -> str:
     """Number the sale, mark it paid, take stock, journal it, queue its receipt (caller's transaction)."""
-    receipt_no = next_receipt_no(sale.lane, now.date(), TRAINING_SERIES if sale.training else "")
+    receipt_no = next_receipt_no(sale.lane, receipt_day(sale, now), TRAINING_SERIES if sale.training else "")
     Sale.update(status=PAID, receipt_no=receipt_no, closed_at=now, total=total, tax_total=tax_total,
                 change=change).where(Sale.id == sale.id).execute()
     cart = load_cart(sale.id)
@@ -410,9 +419,11 @@ def queue_reprint(sale_id: int, actor: str, now: dt.datetime) -> None:
 
 
 def last_paid_sale(lane: int) -> SaleRecord | None:
-    sale = (Sale.select().where((Sale.lane == lane) & (Sale.status == PAID))
-            .order_by(Sale.closed_at.desc(), Sale.id.desc()).first())
-    return _record(sale) if sale else None
+    """The lane's sale paid last: the one whose receipt was queued last (the clock may have jumped)."""
+    job = (PrintJob.select(PrintJob.sale).join(Sale)
+           .where((Sale.lane == lane) & (Sale.status == PAID) & (PrintJob.kind == "sale"))
+           .order_by(PrintJob.id.desc()).first())
+    return get_sale(job.sale_id) if job else None
 
 
 def log_event(kind: str, payload: dict, actor: str | None) -> None:

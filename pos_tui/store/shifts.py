@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import peewee
 
+from pos_tui.domain.business_day import day_to_open
 from pos_tui.domain.money import Currency, format_amount
 from pos_tui.domain.report import MOVEMENT_KINDS, CashSummary
 from pos_tui.domain.payment import SETTLED, method_name
 from pos_tui.i18n import _
 from pos_tui.store import journal
 from pos_tui.store.db import StoreError, write_transaction
-from pos_tui.store.models import CashMovement, Payment, Sale, Shift
+from pos_tui.store.models import CashMovement, Payment, Sale, Shift, ZReport
 
+log = logging.getLogger(__name__)
 OPEN, CLOSED = "open", "closed"
 
 
@@ -44,6 +47,7 @@ class ShiftRecord:
     expected: int | None
     left_in_drawer: int | None
     z_report: int | None
+    business_day: dt.date | None = None  # the day it opened in, whatever the clock says later
 
     @property
     def over_short(self) -> int | None:
@@ -71,6 +75,7 @@ def _record(shift: Shift) -> ShiftRecord:
         shift.id, shift.lane, shift.status, shift.opened_by, shift.opened_at, shift.opening_float,
         bool(shift.training), shift.closed_by, shift.closed_at, shift.counted, shift.expected,
         shift.left_in_drawer, shift.z_report,
+        dt.date.fromisoformat(shift.business_day) if shift.business_day else None,
     )
 
 
@@ -99,8 +104,8 @@ def get_shift(shift_id: int) -> ShiftRecord:
 
 
 def last_closed_shift(lane: int) -> ShiftRecord | None:
-    shift = (Shift.select().where((Shift.lane == lane) & (Shift.status == CLOSED))
-             .order_by(Shift.closed_at.desc(), Shift.id.desc()).first())
+    """The lane's latest shift by its sequence (never by its clock time, which may have jumped)."""
+    shift = Shift.select().where((Shift.lane == lane) & (Shift.status == CLOSED)).order_by(Shift.id.desc()).first()
     return _record(shift) if shift else None
 
 
@@ -112,33 +117,51 @@ def suggested_float(lane: int, default_float: int) -> int:
     return default_float
 
 
-def shifts_of_lane(lane: int, *, opened_on: dt.date | None = None, unreported: bool = False) -> list[ShiftRecord]:
-    """The lane's shifts, oldest first: those opened on one day, or those no Z report covers yet."""
-    query = Shift.select().where(Shift.lane == lane).order_by(Shift.opened_at, Shift.id)
-    if opened_on is not None:
-        start = dt.datetime.combine(opened_on, dt.time())
-        query = query.where((Shift.opened_at >= start) & (Shift.opened_at < start + dt.timedelta(days=1)))
+def shifts_of_lane(lane: int, *, day: dt.date | None = None, up_to: dt.date | None = None,
+                   unreported: bool = False) -> list[ShiftRecord]:
+    """The lane's shifts in the order they were opened: those of one business day (or of every day
+    up to one), or those no Z report covers yet."""
+    query = Shift.select().where(Shift.lane == lane).order_by(Shift.id)
+    if day is not None:
+        query = query.where(Shift.business_day == day.isoformat())
+    if up_to is not None:
+        query = query.where(Shift.business_day <= up_to.isoformat())
     if unreported:
         query = query.where(Shift.z_report.is_null())
     return [_record(shift) for shift in query]
 
 
+def last_closed_day(lane: int) -> dt.date | None:
+    """The latest business day a Z report closed on the lane."""
+    day = ZReport.select(peewee.fn.MAX(ZReport.business_day)).where(ZReport.lane == lane).scalar()
+    return dt.date.fromisoformat(day) if day else None
+
+
 def open_shift(lane: int, counted_float: int, *, actor: str, now: dt.datetime, suggested: int,
-               denominations: Mapping[int, int] | None = None) -> ShiftRecord:
+               denominations: Mapping[int, int] | None = None, clock_day: dt.date | None = None) -> ShiftRecord:
     """Open the lane's shift with the float the cashier counted (``suggested`` is what the drawer
-    should have held; a difference is journaled)."""
+    should have held; a difference is journaled). It belongs to ``clock_day`` (the business day by
+    the clock; default the date of ``now``) unless a Z report closed that day already: then to the
+    day after the last one closed."""
     if counted_float < 0:
         raise ShiftError(_("the float cannot be negative"))
+    clock_day = clock_day or now.date()
     with write_transaction():
         if Shift.select().where((Shift.lane == lane) & (Shift.status == OPEN)).exists():
             raise ShiftError(_("lane {lane} already has an open shift").format(lane=lane))
+        day = day_to_open(clock_day, last_closed_day(lane))
         shift = Shift.create(
             lane=lane, status=OPEN, opened_by=actor, opened_at=now, opening_float=counted_float,
-            float_detail=json.dumps(_detail(denominations)) if denominations else "",
+            float_detail=json.dumps(_detail(denominations)) if denominations else "", business_day=day.isoformat(),
         )
-        journal.append("shift.open", {"shift": shift.id, "lane": lane, "float": counted_float,
-                                      "suggested": suggested}, actor)
-    return _record(shift)
+        payload = {"shift": shift.id, "lane": lane, "float": counted_float, "suggested": suggested,
+                   "day": day.isoformat()}
+        if day != clock_day:
+            payload["clock_day"] = clock_day.isoformat()
+            log.warning("lane %s: the clock says business day %s, which a Z report has closed; shift %s "
+                        "belongs to %s", lane, clock_day, shift.id, day)
+        journal.append("shift.open", payload, actor)
+    return _record(Shift.get_by_id(shift.id))
 
 
 def _detail(denominations: Mapping[int, int]) -> dict[str, int]:

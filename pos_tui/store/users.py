@@ -178,11 +178,13 @@ def authenticate(
 ) -> UserInfo:
     """Sign a user in, or raise AuthError in plain words.
 
-    A wrong PIN is counted (and committed) even though the sign-in fails; reaching
+    An empty PIN is refused without counting. A wrong PIN is counted (and committed) even though the sign-in fails; reaching
     ``max_attempts`` locks the user for ``lockout_minutes``. An expired PIN signs in with
     ``must_change_pin`` set. An unknown name and a wrong PIN get the same answer, in about the
     same time.
     """
+    if not pin:
+        raise AuthError(_("no PIN typed: type the PIN, then Enter"))  # a slip of the Enter key, not a guess
     with write_transaction():
         user = User.get_or_none(User.name == name)
         if user is None:

@@ -42,11 +42,12 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 
+from pos_tui import lane_signals
 from pos_tui.config import Config, ConfigError
 from pos_tui.domain.checkout import State
 from pos_tui.domain.money import format_amount
-from pos_tui.domain.permissions import Action, PermissionDenied, action_name
 from pos_tui.domain.payment import Outcome, PaymentStatus, method_name
+from pos_tui.domain.permissions import Action, PermissionDenied, Role, action_name
 from pos_tui.i18n import N_, _, ngettext
 from pos_tui.tui.keymap import DEFAULT_KEYMAP, Keymap, apply_overrides
 from pos_tui.tui.messages import (
@@ -195,6 +196,18 @@ class PosApp(App[None]):
         note = ngettext("{count} receipt waiting to print: sign in and press F9",
                         "{count} receipts waiting to print: sign in and press F9", waiting).format(count=waiting)
         return replace(view, message=f"{view.message}; {note}" if view.message else note)
+
+    def get_driver_class(self) -> type:
+        """Textual's driver, except that it leaves SIGTSTP ignored when the lane ignores it (its own
+        handler would let another process suspend the lane; see ``lane_signals``)."""
+        driver_class = super().get_driver_class()
+
+        class LaneDriver(driver_class):  # type: ignore[misc, valid-type]
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                lane_signals.keep_ignoring()
+
+        return LaneDriver
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._first_frame_drawn)
@@ -361,8 +374,11 @@ class PosApp(App[None]):
             else:
                 then(approval)
 
-        title = _("Supervisor approval: {action}").format(action=action_name(action).replace("_", " "))
-        self.push_screen(ApprovalModal(title, lambda name, pin: self.lane.people.approve(name, pin, action)), approved)
+        admin = refusal.needed is Role.ADMIN
+        title = (_("Admin approval: {action}") if admin else _("Supervisor approval: {action}")).format(
+            action=action_name(action))
+        self.push_screen(ApprovalModal(title, lambda name, pin: self.lane.people.approve(name, pin, action),
+                                       admin=admin), approved)
 
     def show(self, view: LaneView) -> None:
         """Show a lane snapshot on the screen of its state, switching screens when the state says so."""
@@ -389,8 +405,10 @@ class PosApp(App[None]):
             self.shift_desk.after_sign_in()
 
     def say(self, text: str, *, error: bool = False) -> None:
-        # Kept in the view too: a box closing over the screen redraws it from the view.
-        self.view = replace(self.view, message=text, message_is_error=error)
+        # Kept in the view too: a box closing over the screen redraws it from the view (there is no
+        # view yet in the first moments, while the lane opens).
+        if self.view is not None:
+            self.view = replace(self.view, message=text, message_is_error=error)
         self.base_screen.say(text, error=error)
 
     def say_after_box(self, text: str, *, error: bool = False) -> None:
@@ -676,6 +694,9 @@ class PosApp(App[None]):
         )
 
     def action_interrupt(self) -> None:
+        if self.payment is not None:  # Ctrl+Q is refused until the terminal answers: say that, not how to quit
+            self.say(_("A payment is running: the lane can be left once the terminal has answered"), error=True)
+            return
         self.say(_("Ctrl+Q leaves the lane with a supervisor PIN") if self.kiosk else _("Ctrl+Q quits"))
 
 
@@ -703,7 +724,9 @@ class StartupReport:
 def run_lane(config: Config, opening: AbstractContextManager[Lane], *, kiosk: bool) -> str | None:
     """Run the lane until the cashier, or in a kiosk a supervisor, leaves. ``opening`` opens the
     store, the devices and the lane once the sign-in screen is drawn. Returns why the lane could not
-    open, or None."""
+    open or why it stopped (an unexpected error), or None."""
     app = PosApp(config=config, opening=opening, kiosk=kiosk or config.kiosk.enabled)
     app.run(mouse=False)
+    if app.opening_error is None and app.return_code:
+        return _("the lane stopped on an unexpected error (shown above)")  # exit code 1, never 0
     return app.opening_error

@@ -17,6 +17,8 @@ from textual.binding import Binding
 from pos_tui.i18n import N_
 
 SCREENS = ("lock", "items", "payment", "terminal", "printing")
+# The keys to pay: the key line shows them whatever else it has to leave out on a narrow terminal.
+PAY_KEYS = frozenset({"items.total", "payment.cash", "payment.card", "payment.wallet"})
 
 _NAMED_KEYS = frozenset(
     {

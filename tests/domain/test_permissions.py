@@ -57,9 +57,9 @@ def test_config_never_lowers_an_admin_action():
 def test_permission_denied_messages():
     with pytest.raises(PermissionDenied) as info:
         authorize(Role.CASHIER, "void_sale")
-    assert str(info.value) == "void_sale needs a supervisor"
+    assert str(info.value) == "voiding the sale needs a supervisor"
     assert info.value.needed is Role.SUPERVISOR and info.value.action is Action.VOID_SALE
-    with pytest.raises(PermissionDenied, match="^backup needs an admin$"):
+    with pytest.raises(PermissionDenied, match="^a backup needs an admin$"):
         authorize(Role.SUPERVISOR, Action.BACKUP)
     assert authorize(Role.ADMIN, "backup") is None
     assert authorize(Role.SUPERVISOR, "void_sale") is None
@@ -82,3 +82,10 @@ def test_unknown_action_names_the_known_ones():
         parse_action("fly")
     with pytest.raises(DomainError):
         can(Role.ADMIN, "fly")
+
+
+def test_actions_read_as_words_not_identifiers():
+    from pos_tui.domain.permissions import action_name
+
+    assert all("_" not in action_name(action) for action in Action)
+    assert action_name(Action.Z_REPORT) == "the Z report" and action_name(Action.QUIT_KIOSK) == "leaving the kiosk"

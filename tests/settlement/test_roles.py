@@ -66,7 +66,7 @@ def test_a_cashier_approval_does_not_count_as_a_supervisor(lane):
 
 
 def test_the_z_report_needs_an_admin_even_with_a_supervisor_approval(lane):
-    with pytest.raises(PermissionDenied, match="z_report needs an admin"):
+    with pytest.raises(PermissionDenied, match="the Z report needs an admin"):
         lane.reports.z_report(lane.people.approve("super", "9999", "x_report"))
 
 
@@ -76,7 +76,7 @@ def test_supervisor_required_for_widens_the_protected_actions(config, clock):
     lane.people.sign_in("cashier", "1234")
     lane.shifts.open_shift("")
     lane.items.enter(COKE)
-    with pytest.raises(PermissionDenied, match="suspend needs a supervisor"):
+    with pytest.raises(PermissionDenied, match="holding a sale needs a supervisor"):
         lane.items.suspend()
-    with pytest.raises(PermissionDenied, match="reprint needs a supervisor"):
+    with pytest.raises(PermissionDenied, match="a reprint needs a supervisor"):
         lane.receipts.request_reprint()

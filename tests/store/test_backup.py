@@ -111,3 +111,35 @@ def test_db_check_reports_integrity_and_journal(stocked, tmp_path):
         conn.execute("UPDATE journal_entry SET kind = 'x' WHERE seq = 1")
     result = backup.db_check()
     assert not result.ok and result.journal.first_bad_seq == 1
+
+
+def test_a_copy_made_while_the_clock_is_behind_is_kept_and_pruning_goes_by_each_copys_own_record(stocked, tmp_path):
+    folder = tmp_path / "backups"
+    early = backup.backup_into(folder, keep=2, now=dt.datetime(2026, 12, 30, 22, 0))
+    late = backup.backup_into(folder, keep=2, now=dt.datetime(2026, 12, 31, 22, 0))
+    behind = backup.backup_into(folder, keep=2, now=dt.datetime(2000, 1, 1, 0, 5))  # the clock went back
+    assert behind.name == "pos-20000101-000500.db" and behind.is_file()
+    assert backup.dated_backups(folder) == [late, behind]  # the oldest copy went, not the newest
+    assert not early.exists()
+    again = backup.backup_into(folder, keep=1, now=dt.datetime(2000, 1, 1, 0, 6))
+    assert backup.dated_backups(folder) == [again]
+
+
+def test_the_copy_just_made_is_never_pruned(stocked, tmp_path):
+    folder = tmp_path / "backups"
+    made = backup.backup_into(folder, keep=1, now=dt.datetime(2026, 12, 31, 22, 0))
+    # A copy that seems newer by what it holds (as after a restore from an older copy): the new
+    # copy still stays.
+    newer = folder / "pos-20261231-230000.db"
+    with sqlite3.connect(made) as src, sqlite3.connect(newer) as dst:
+        src.backup(dst)
+        dst.execute("UPDATE journal_entry SET seq = seq + 1000")
+    written = backup.backup_into(folder, keep=1, now=dt.datetime(2000, 1, 1, 0, 5))
+    assert written.is_file()
+
+
+def test_pruning_reads_the_copies_without_leaving_files_beside_them(stocked, tmp_path):
+    folder = tmp_path / "backups"
+    for hour in (20, 21, 22):
+        backup.backup_into(folder, keep=2, now=dt.datetime(2026, 12, 31, hour, 0))
+    assert sorted(path.name for path in folder.iterdir()) == ["pos-20261231-210000.db", "pos-20261231-220000.db"]

@@ -80,3 +80,22 @@ def test_write_transaction_takes_the_write_lock_at_begin(store_db, tmp_path):
     other.execute("BEGIN IMMEDIATE")
     other.execute("ROLLBACK")
     other.close()
+
+
+def test_migration_5_gives_existing_shifts_the_business_day_of_their_opening(db_url, tmp_path):
+    import peewee
+
+    from pos_tui.store.migrations import _schema_version_table
+
+    old = peewee.SqliteDatabase(str(tmp_path / "pos.db"))
+    table = _schema_version_table(old)
+    old.create_tables([table])
+    for number, migration in enumerate(MIGRATIONS[:4], start=1):
+        migration(old)
+        table.create(version=number, applied_at="2026-12-31 00:00:00")
+    old.execute_sql("INSERT INTO shift (lane, status, opened_by, opened_at, opening_float, float_detail, training, "
+                    "count_detail) VALUES (1, 'closed', 'ann', '2026-12-31 23:50:00', 0, '', 0, '')")
+    old.close()
+    db = open_database(db_url)
+    assert schema_version(db) == LATEST_VERSION >= 5
+    assert db.execute_sql("SELECT business_day FROM shift").fetchall() == [("2026-12-31",)]

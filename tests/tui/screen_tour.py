@@ -98,15 +98,16 @@ class Tour:
         return self.screens[name]
 
 
-async def lane_tour(config, feed_terminal, settle, screen_lines) -> Tour:
+async def lane_tour(config, feed_terminal, settle, screen_lines, size: tuple[int, int] = SIZE) -> Tour:
     """Sign in, open the shift, sell Chinese and Latin items, every box of the item screen, pay by
-    cash (printing), pay by card (terminal wait), the shift menu, the X report."""
+    cash (printing), pay by card (terminal wait), the shift menu, the X report (on a terminal of
+    ``size``, 80x24 unless told)."""
     tour = Tour()
     terminal = HeldTerminal()
     printer = RecordingPrinter()
     lane = Lane(config, printer=printer, terminal=terminal)
     app = PosApp(lane)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot, lambda: app.lane is not None)
         tour.take("lock", app, screen_lines)
         await pilot.press("f1")

@@ -84,7 +84,7 @@ async def test_a_cashier_is_refused_and_a_supervisor_cannot_edit_products(store,
         assert any("Products" in line and "(admin only)" in line for line in screen_lines(app))
         await pilot.press("f2")
         assert isinstance(app.screen, MenuScreen)
-        assert message(app) == "catalog needs an admin"
+        assert message(app) == "changing the catalog needs an admin"
         await pilot.press("f5")
         await settle(pilot, lambda: isinstance(app.screen, HeldScreen))
         await pilot.press("escape")
@@ -436,8 +436,8 @@ def test_each_intent_checks_the_operators_role_and_an_old_pin_is_flagged(store):
         office.find_products("soap")
     users.add_user("old", "supervisor", "1357", 4, now=dt.datetime.now() - dt.timedelta(days=31), actor="test")
     assert office.sign_in("old", "1357") == Operator("old", Role.SUPERVISOR, pin_expired=True)
-    with pytest.raises(PermissionDenied, match="catalog needs an admin"):
+    with pytest.raises(PermissionDenied, match="changing the catalog needs an admin"):
         office.set_price("SOAP", "1.00")
-    with pytest.raises(PermissionDenied, match="users needs an admin"):
+    with pytest.raises(PermissionDenied, match="managing users needs an admin"):
         office.disable_user("cashier")
     assert catalog.get_by_sku("SOAP").price == 500 and not users.get_user("cashier").disabled

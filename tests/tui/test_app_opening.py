@@ -6,8 +6,11 @@ import contextlib
 import time
 from pathlib import Path
 
+import pytest
+
 from pos_tui.demo import create_demo_store
 from pos_tui.domain.checkout import State
+from pos_tui.services.errors import LaneError
 from pos_tui.services.lane import Lane
 from pos_tui.services.opening import opened_lane
 from pos_tui.store.db import close_database
@@ -81,3 +84,78 @@ async def test_a_lane_already_running_on_the_store_is_not_opened_twice(tmp_path)
         assert app.return_code == 1
         assert app.opening_error == "lane 01 is already running on this store (another pos-tui has it open)"
         assert app.lane is None
+
+
+def opening_later(monkeypatch, seconds: float = 0.3) -> None:
+    """The store opens ``seconds`` after the first frame, while the cashier's keys are taken (the
+    keys typed the moment the sign-in screen appears)."""
+    first_frame_drawn = PosApp._first_frame_drawn
+    monkeypatch.setattr(PosApp, "_first_frame_drawn", lambda app: app.set_timer(seconds, lambda: first_frame_drawn(app)))
+
+
+def failed_attempts(config, name: str) -> int:
+    from pos_tui.store import users
+    from pos_tui.store.db import open_database
+
+    open_database(config.database.url)
+    try:
+        return users.get_user(name).failed_attempts
+    finally:
+        close_database()
+
+
+async def test_a_pin_typed_in_parts_while_the_lane_opens_is_kept_whole(tmp_path, feed_terminal, settle, monkeypatch):
+    config = demo_config(tmp_path)
+    opening_later(monkeypatch)
+    app = PosApp(config=config, opening=opened_lane(config))
+    async with app.run_test(size=SIZE) as pilot:
+        feed_terminal(app, "cashier\r12")
+        entry = app.screen.query_one("#entry")
+        await settle(pilot, lambda: entry.value == "12")
+        assert app.lane is None and entry.prompt == "PIN> " and entry.masked  # never shown in clear
+        feed_terminal(app, "34\r")
+        await settle(pilot, lambda: app.lane is not None and app.lane.state is State.IDLE, rounds=400)
+        assert isinstance(app.screen, ItemsScreen)
+    assert failed_attempts(config, "cashier") == 0
+
+
+async def test_keys_typed_at_once_before_the_lane_opens_sign_in(tmp_path, feed_terminal, settle, monkeypatch):
+    config = demo_config(tmp_path)
+    opening_later(monkeypatch)
+    app = PosApp(config=config, opening=opened_lane(config))
+    async with app.run_test(size=SIZE) as pilot:
+        feed_terminal(app, "cashier\r1234\r")
+        await settle(pilot, lambda: app.lane is not None and app.lane.state is State.IDLE, rounds=400)
+        assert isinstance(app.screen, ItemsScreen)
+    assert failed_attempts(config, "cashier") == 0
+
+
+async def test_an_empty_pin_is_not_a_wrong_attempt(tmp_path, feed_terminal, settle, screen_lines):
+    config = demo_config(tmp_path)
+    app = PosApp(config=config, opening=opened_lane(config))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, lambda: app.lane is not None)
+        feed_terminal(app, "cashier\r\r")
+        await settle(pilot, lambda: any("no PIN typed" in line for line in screen_lines(app)))
+        assert app.lane.state is State.LOCKED
+        assert app.lane.people.sign_in  # the lane is open
+        with pytest.raises(LaneError, match="no PIN typed"):
+            app.lane.people.sign_in("cashier", "")
+        feed_terminal(app, "1234\r")
+        await settle(pilot, lambda: app.lane.state is State.IDLE)
+    assert failed_attempts(config, "cashier") == 0
+
+
+async def test_ctrl_c_and_ctrl_backslash_before_the_lane_opens_are_answered_not_a_crash(
+        tmp_path, feed_terminal, settle, monkeypatch, screen_lines):
+    config = demo_config(tmp_path)
+    opening_later(monkeypatch)
+    app = PosApp(config=config, opening=opened_lane(config), kiosk=True)
+    async with app.run_test(size=SIZE) as pilot:
+        feed_terminal(app, "\x03\x1c\x1a\x03")  # Ctrl+C, Ctrl+\, Ctrl+Z, Ctrl+C: keys once in raw mode
+        await settle(pilot, lambda: any("Ctrl+Q leaves the lane" in line for line in screen_lines(app)))
+        assert app.lane is None
+        await settle(pilot, lambda: app.lane is not None, rounds=400)
+        feed_terminal(app, "cashier\r1234\r")
+        await settle(pilot, lambda: app.lane.state is State.IDLE)
+    assert app.return_code in (None, 0)

@@ -72,7 +72,7 @@ async def test_void_sale_as_cashier_needs_a_supervisor_pin(lane, feed_terminal, 
         await settle(pilot, lambda: isinstance(app.screen, ApprovalModal))
         feed_terminal(app, "cashier\r1234\r")  # a cashier cannot approve
         await settle(pilot, lambda: message(app).text != "")
-        assert message(app).text == "void_sale needs a supervisor"
+        assert message(app).text == "voiding the sale needs a supervisor"
         assert isinstance(app.screen, ApprovalModal)
         feed_terminal(app, "super\r9999\r")
         await settle(pilot, lambda: app.lane.state is State.IDLE)
@@ -158,7 +158,7 @@ async def test_kiosk_does_not_quit_without_a_supervisor_pin(lane, feed_terminal,
         assert app.return_code is None
         feed_terminal(app, "cashier\r1234\r")
         await settle(pilot, lambda: message(app).text != "")
-        assert message(app).text == "quit_kiosk needs a supervisor"
+        assert message(app).text == "leaving the kiosk needs a supervisor"
         await pilot.press("escape")
         await settle(pilot, lambda: isinstance(app.screen, LockScreen))
         assert app.return_code is None

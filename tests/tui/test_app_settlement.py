@@ -166,7 +166,7 @@ async def test_f6_discounts_the_selected_line_with_a_supervisors_pin(config, fee
         await settle(pilot, lambda: isinstance(app.screen, ApprovalModal))
         feed_terminal(app, "cashier\r1234\r")
         await settle(pilot, lambda: app.screen.query_one(MessageLine).text != "")
-        assert app.screen.query_one(MessageLine).text == "discount needs a supervisor"
+        assert app.screen.query_one(MessageLine).text == "a discount needs a supervisor"
         await approve(app, pilot, feed_terminal, settle)
         await settle(pilot, lambda: app.view.lines[1].discount == 200)
         assert message(app).text == "Discount ¥2.00 on Bread"
@@ -202,7 +202,7 @@ async def test_f8_no_sale_asks_for_a_reason_and_a_supervisor_then_opens_the_draw
         assert app.screen.query_one(MessageLine).text == "type the reason, then Enter"
         feed_terminal(app, "customer needs change\r")
         await settle(pilot, lambda: isinstance(app.screen, ApprovalModal))
-        assert app.screen.title_text == "Supervisor approval: no sale"
+        assert app.screen.title_text == "Supervisor approval: a no-sale drawer opening"
         assert printer.kicks == 0
         await approve(app, pilot, feed_terminal, settle)
         await app.workers.wait_for_complete()
@@ -383,9 +383,10 @@ async def test_a_second_z_report_is_refused_with_the_lanes_message(config_withou
         await pilot.press("escape")
         await shift_menu(app, pilot, settle, "z")
         await settle(pilot, lambda: isinstance(app.screen, ApprovalModal))
+        assert app.screen.title_text == "Admin approval: the Z report"
         feed_terminal(app, "super\r9999\r")
         await settle(pilot, lambda: app.screen.query_one(MessageLine).text != "")
-        assert app.screen.query_one(MessageLine).text == "z_report needs an admin"
+        assert app.screen.query_one(MessageLine).text == "the Z report needs an admin"
         await approve(app, pilot, feed_terminal, settle, ADMIN, ADMIN_PIN)
         await settle(pilot, lambda: isinstance(app.screen, ReportScreen))
         assert "Z REPORT 0001" in text_of(app, screen_lines)
@@ -426,3 +427,18 @@ async def test_training_mode_shows_in_the_header_until_it_is_turned_off(config, 
         await approve(app, pilot, feed_terminal, settle)
         await settle(pilot, lambda: not app.training)
         assert "TRAINING" not in screen_lines(app)[0]
+
+
+async def test_the_z_approval_box_asks_for_an_admin_in_words(config_without_shift, feed_terminal, settle):
+    app = PosApp(Lane(config_without_shift))
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, feed_terminal, settle)
+        await settle(pilot, lambda: isinstance(app.screen, CountModal))
+        await pilot.press("escape")
+        await shift_menu(app, pilot, settle, "z")
+        await settle(pilot, lambda: isinstance(app.screen, ApprovalModal))
+        assert app.screen.title_text == "Admin approval: the Z report"
+        assert app.screen.query_one("#entry").prompt == "Admin> "
+        await pilot.press("escape")
+        await settle(pilot, lambda: not isinstance(app.screen, ApprovalModal))
+        assert message(app).text == "Cancelled: the Z report needs an admin"

@@ -336,3 +336,22 @@ async def test_esc_sends_the_abort_of_a_terminal_that_has_one(config, simulator,
         assert message(app) == "Cancelling the payment on the terminal…"
         await sale_done(app, pilot, settle)
     assert app.lane.ctx.terminal.aborts == 1
+
+
+async def test_a_scan_or_ctrl_c_while_the_terminal_has_the_payment_is_answered(config, simulator, terminals,
+                                                                                feed_terminal, settle):
+    simulator.queue("slow:1.5")
+    app = PosApp(card_lane(config, simulator, terminals, answer_timeout=6.0))
+    async with app.run_test(size=SIZE) as pilot:
+        await at_payment(app, pilot, feed_terminal, settle)
+        await pilot.press("f3")
+        await settle(pilot, lambda: isinstance(app.screen, TerminalScreen))
+        feed_terminal(app, f"{BREAD}\r")
+        await settle(pilot, lambda: BREAD in message(app))
+        assert message(app).startswith(f"Not taken while the terminal has the payment: {BREAD}")
+        assert app.lane.state is State.AWAITING_TERMINAL
+        feed_terminal(app, "\x03")  # Ctrl+C: not "Ctrl+Q quits" while Ctrl+Q is refused
+        await settle(pilot, lambda: "payment is running" in message(app))
+        assert "Ctrl+Q" not in message(app)
+        await sale_done(app, pilot, settle)
+    assert len(simulator.requests) == 1 and payments(config)[0][:3] == ("card", 1200, "approved")

@@ -345,14 +345,14 @@ def test_seconds_until_next_minute():
     assert seconds_until_next_minute(datetime(2026, 1, 1, 9, 0, 0)) == 60
 
 
-async def test_footer_drops_whole_hints_when_narrow():
+async def test_footer_drops_whole_hints_when_narrow_but_never_the_keys_to_pay():
     app = SketchApp(SKETCH_LINES)
     async with app.run_test(size=(40, 24)) as pilot:
         await pilot.pause()
         footer = app.query_one(KeyFooter)
         shown = str(footer.render())
         assert footer.content_size.width == 38
-        assert shown == "F1 Help F2 Find F3 Price F4 Void"
+        assert shown == "F1 Help F2 Find F3 Price F10 Total"
         footer.show_keys(DEFAULT_KEYMAP.footer("payment"))
         assert str(footer.render()) == "F1 Help F2 Cash F3 Bank card F4 Wallet"
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from pos_tui.config import Config
 from pos_tui.devices.training import TrainingTerminal, TrainingWallet
+from pos_tui.domain.business_day import business_day
 from pos_tui.domain.cart import Cart, CartLine
 from pos_tui.domain.checkout import Checkout, State
 from pos_tui.domain.money import format_amount
@@ -165,6 +166,10 @@ class LaneContext:
 
     def money(self, minor: int) -> str:
         return format_amount(minor, self.currency, symbol=True)
+
+    def business_day(self, moment: dt.datetime | None = None) -> dt.date:
+        """The store's business day at ``moment`` (default: now by the lane's clock)."""
+        return business_day(moment or self.clock(), self.config.store.day_starts_at)
 
     def publish(self, event: LaneEvent) -> None:
         self.events.publish(event)

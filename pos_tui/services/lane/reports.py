@@ -26,18 +26,20 @@ class Reports:
         return report
 
     def z_report(self, approval: Approval | None = None) -> Report:
-        """Close the business day of the lane (admin); refused twice a day and while a shift is open."""
+        """Close the lane's oldest business day not closed yet (admin), after midnight too; refused
+        twice for a day and while a shift of that day is open."""
         ctx = self.ctx
         user = ctx.require_user()
         approved_by = ctx.authorize(Action.Z_REPORT, approval)
         ctx.require_idle(N_("the Z report"))
         report = take_z_report(context_of(ctx.config), ctx.clock(), actor=user.name, approved_by=approved_by)
-        ctx.say(_("Z report {number} taken: net {net}").format(number=report.number, net=ctx.money(report.net)))
+        ctx.say(_("Z report {number} taken for business day {day}: net {net}").format(
+            number=report.number, day=report.business_day, net=ctx.money(report.net)))
         return report
 
     def take_backup(self) -> Path:
         """Blocking (call from a worker): a checked copy in the backup folder (``backup_now``)."""
-        return backup_now(self.ctx.config, actor=self.ctx.user.name if self.ctx.user else None)
+        return backup_now(self.ctx.config, actor=self.ctx.user.name if self.ctx.user else None, now=self.ctx.clock())
 
     def report_doc(self, report: Report):
         """The report laid out for the receipt printer."""

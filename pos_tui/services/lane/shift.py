@@ -63,13 +63,17 @@ class ShiftDrawer:
         ctx.require_idle(N_("opening a shift"))
         suggested = self.suggested_float()
         counted = self._counted(float_text, denominations, suggested)
-        shift = shifts.open_shift(ctx.lane_no, counted, actor=user.name, now=ctx.clock(),
-                                  suggested=suggested, denominations=denominations)
+        now = ctx.clock()
+        clock_day = ctx.business_day(now)
+        shift = shifts.open_shift(ctx.lane_no, counted, actor=user.name, now=now,
+                                  suggested=suggested, denominations=denominations, clock_day=clock_day)
         ctx.reload_shift()
         ctx.publish(ShiftOpened(ctx.lane_no, shift.id, counted))
         note = _("Shift {shift} open with a float of {amount}").format(shift=shift.id, amount=ctx.money(counted))
         if counted != suggested:
             note += _(" (expected {amount})").format(amount=ctx.money(suggested))
+        if shift.business_day != clock_day:  # the clock's day is closed by a Z already (the clock went back)
+            note += _("; business day {day}").format(day=shift.business_day.isoformat())
         return ctx.say(note)
 
     def shift_blockers(self) -> list[str]:

@@ -55,12 +55,12 @@ class ReportsScreen(AdminScreen):
         date = self.query_one(Input)
         date.cursor_blink = False
         date.focus()
-        self.say(_("F2 X report, F3 Z report, F4 sales by hour for the date; F5 closes today (Z)"))
+        self.say(_("F2 X report, F3 Z report, F4 sales by hour for the date; F5 closes the oldest open day (Z)"))
 
     def day(self) -> dt.date:
         text = self.query_one(Input).value.strip()
         if not text:
-            return self.office.clock().date()
+            return self.office.business_day()
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
@@ -126,10 +126,13 @@ class ReportsScreen(AdminScreen):
                 if self.office.config.backup.after_z_report:
                     self.admin.start_backup()
 
+        day = self.attempt(self.office.day_to_close)
+        if day is None:
+            return
         self.app.push_screen(ConfirmModal(
-            _("Close the business day of lane {lane} with a Z report? "
-              "It is taken once a day; sales after it belong to tomorrow.").format(
-                lane=f"{self.office.config.store.lane:02d}")), answered)
+            _("Close business day {day} of lane {lane} with a Z report? "
+              "It is taken once a day; later sales belong to the next day.").format(
+                day=day.isoformat(), lane=f"{self.office.config.store.lane:02d}")), answered)
 
     def action_scroll(self, lines: int) -> None:
         self.query_one("#page", VerticalScroll).scroll_relative(y=lines, animate=False)

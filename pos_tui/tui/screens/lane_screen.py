@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.screen import Screen
 
 from pos_tui.domain.permissions import role_name
 from pos_tui.i18n import _
 from pos_tui.tui.format import help_rows
+from pos_tui.tui.screen_size import SCREEN_CSS, TooSmall, fit
 from pos_tui.tui.screens.modals import HelpModal
 from pos_tui.tui.widgets.key_footer import KeyFooter
 from pos_tui.tui.widgets.message_line import MessageLine
+from pos_tui.tui.widgets.scan_entry import ScanEntry
 from pos_tui.tui.widgets.status_header import StatusHeader
 
 if TYPE_CHECKING:
@@ -31,6 +34,8 @@ class LaneScreen(Screen[None]):
     KEYS: ClassVar[str]
     TITLE_TEXT: ClassVar[str]
     ENTRY_HELP: ClassVar[tuple[tuple[str, str], ...]] = ()
+    # Too small a terminal: the notice, and the entry line, so a scan is never lost (see screen_size).
+    DEFAULT_CSS = SCREEN_CSS.format(screen="LaneScreen") + "LaneScreen.-too-small > ScanEntry { display: block; }"
 
     @property
     def pos(self) -> LaneHost:
@@ -50,7 +55,16 @@ class LaneScreen(Screen[None]):
     def key_footer(self) -> KeyFooter:
         return KeyFooter(self.pos.keymap.footer(self.KEYS))
 
+    def _on_mount(self, event: events.Mount) -> None:
+        entries = self.query(ScanEntry)
+        self.mount(TooSmall(), before=entries.first() if entries else None)  # the entry line stays under it
+        fit(self)
+
+    def on_resize(self, event: events.Resize) -> None:
+        fit(self)
+
     def on_screen_resume(self) -> None:
+        fit(self)
         if self.pos.view is not None:  # None only while the lane opens, just after the first frame
             self.render_view(self.pos.view)
 

@@ -66,17 +66,21 @@ class LockScreen(LaneScreen):
     def on_scan_entry_submitted(self, message: ScanEntry.Submitted) -> None:
         message.stop()
         value = message.value
-        # Typed while the lane was still opening (the first moments after start): taken in order
-        # once it is open, on this screen only.
-        self.pos.when_lane_open(lambda: self.take(value) if self.is_current else None)
-
-    def take(self, value: str) -> None:
         if self.user is None:
             if value.strip():
-                self.ask_pin(value.strip())
+                self.ask_pin(value.strip())  # at once, lane open or not: the PIN typed next is masked and kept
             return
-        if self.pos.run_intent(self.pos.lane.people.sign_in, self.user, value):
-            self.ask_user()
+        if not value:
+            self.say(_("no PIN typed: type the PIN, then Enter"), error=True)  # not a wrong attempt
+            return
+        user = self.user
+        # Typed while the lane was still opening (the first moments after start): signed in, in
+        # order, once it is open, on this screen only.
+        self.pos.when_lane_open(lambda: self.sign_in(user, value) if self.is_current else None)
+
+    def sign_in(self, user: str, pin: str) -> None:
+        if self.pos.run_intent(self.pos.lane.people.sign_in, user, pin):
+            self.ask_user()  # anything typed after the PIN was typed at the PIN prompt: cleared
 
     def ask_pin(self, user: str) -> None:
         self.user = user

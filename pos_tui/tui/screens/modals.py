@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -21,6 +22,7 @@ from pos_tui.domain.cart import format_qty
 from pos_tui.domain.money import Currency, format_amount
 from pos_tui.i18n import N_, _
 from pos_tui.tui.format import help_text, product_row, unresolved_lines
+from pos_tui.tui.screen_size import SCREEN_CSS, TooSmall, fit
 from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.scan_entry import CURSOR, ScanEntry
 
@@ -51,9 +53,12 @@ class PinEntry(ScanEntry):
         return self._masked
 
     def ask(self, prompt: str, *, masked: bool) -> None:
-        """Clear the entry and ask for something else ("PIN> ", masked)."""
+        """Ask for something else ("PIN> ", masked). What is in the entry stays: Enter emptied it, so it
+        was typed after the Enter, for this prompt (a PIN typed while the lane was still opening);
+        but what was typed at a masked prompt is never shown in clear."""
+        if self._masked and not masked:
+            self.clear()
         self._masked = masked
-        self.clear()
         self.set_prompt(prompt)
 
     def render(self) -> Text:
@@ -64,17 +69,23 @@ class PinEntry(ScanEntry):
 
 
 class LaneModal(ModalScreen[ResultT]):
-    """A box in the middle of the lane screen, in the lane's 16 colours."""
+    """A box in the middle of the lane screen, in the lane's 16 colours: never wider or taller than
+    the terminal (its text wraps, its lists scroll); on a terminal too small for the lane, the notice
+    that says so (``screen_size``)."""
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = SCREEN_CSS.format(screen="LaneModal") + """
     LaneModal {
         align: center middle;
         background: transparent;
     }
+    LaneModal.-too-small {
+        background: ansi_black;
+    }
     LaneModal > Vertical {
         width: 76;
+        max-width: 100%;
         height: auto;
-        max-height: 22;
+        max-height: 100%;
         border: solid ansi_cyan;
         border-title-color: ansi_bright_white;
         border-title-style: bold;
@@ -102,6 +113,13 @@ class LaneModal(ModalScreen[ResultT]):
     }
     """
 
+    def _on_mount(self, event: events.Mount) -> None:
+        self.mount(TooSmall())
+        fit(self)
+
+    def on_resize(self, event: events.Resize) -> None:
+        fit(self)
+
 
 class ConfirmModal(LaneModal[bool]):
     """A yes/no question. Only Y says yes: a stray Enter from the scanner must not confirm."""
@@ -127,21 +145,27 @@ class ConfirmModal(LaneModal[bool]):
 
 
 class ApprovalModal(LaneModal["Approval | None"]):
-    """A supervisor's name, then their PIN; ``approve(name, pin)`` checks them (the lane's approve)."""
+    """A supervisor's name, then their PIN; ``approve(name, pin)`` checks them (the lane's approve).
+    ``admin``: the action needs an admin, and the box asks for one."""
 
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), show=False)]
 
-    def __init__(self, title: str, approve: Callable[[str, str], Approval]) -> None:
+    def __init__(self, title: str, approve: Callable[[str, str], Approval], *, admin: bool = False) -> None:
         super().__init__()
         self.title_text = title
         self.approve = approve
+        self.admin = admin
         self.supervisor: str | None = None
+
+    def name_prompt(self) -> str:
+        return _("Admin> ") if self.admin else _("Supervisor> ")
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = self.title_text
-            yield Static(_("A supervisor types their name, Enter, then their PIN, Enter."), classes="hint")
-            yield PinEntry(_("Supervisor> "), id="entry")
+            yield Static(_("An admin types their name, Enter, then their PIN, Enter.") if self.admin
+                         else _("A supervisor types their name, Enter, then their PIN, Enter."), classes="hint")
+            yield PinEntry(self.name_prompt(), id="entry")
             yield MessageLine()
 
     def on_mount(self) -> None:
@@ -160,7 +184,7 @@ class ApprovalModal(LaneModal["Approval | None"]):
         except lane_refusals() as exc:
             self.query_one(MessageLine).error(str(exc))
             self.supervisor = None
-            entry.ask(_("Supervisor> "), masked=False)
+            entry.ask(self.name_prompt(), masked=False)
             return
         self.dismiss(approval)
 

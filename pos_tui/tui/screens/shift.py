@@ -236,7 +236,7 @@ class ShiftDesk:
         else:
             choices = [("i", _("Paid in: cash put into the drawer")), ("u", _("Paid out: cash taken from the drawer")),
                        ("c", _("Close the shift: count the drawer (blind)")), ("x", _("X report: the shift so far")),
-                       ("z", _("Z report: close the day (admin; close the shift first)")),
+                       ("z", _("Z report: close the oldest day not closed (admin)")),
                        ("t", _("Training mode off (supervisor)") if shift.training
                         else _("Training mode on (supervisor)"))]
             intro = _("Shift {shift}, opened by {user} at {time}").format(

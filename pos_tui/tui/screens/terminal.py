@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.timer import Timer
@@ -21,6 +22,7 @@ from pos_tui.tui.format import labelled_lines, payment_figures, payment_title, w
 from pos_tui.tui.keymap import DEFAULT_KEYMAP
 from pos_tui.tui.screens.lane_screen import LaneScreen
 from pos_tui.tui.widgets.message_line import MessageLine
+from pos_tui.tui.widgets.scan_entry import SUBMIT_KEYS
 from pos_tui.tui.widgets.totals_bar import TotalsBar
 
 if TYPE_CHECKING:
@@ -55,6 +57,7 @@ class TerminalScreen(LaneScreen):
     """
 
     _clock: Timer | None = None
+    _typed = ""  # keys typed (a scan) while the terminal has the payment: not taken, and the cashier is told
 
     def compose(self) -> ComposeResult:
         yield self.status_header()
@@ -114,6 +117,20 @@ class TerminalScreen(LaneScreen):
         if run is None and self._clock is not None:
             self._clock.stop()
             self._clock = None
+
+    def on_key(self, event: events.Key) -> None:
+        """Nothing is typed here: a scan (or typing) while the terminal has the payment is not taken,
+        and its Enter says so, with what it was, instead of losing it silently."""
+        if event.character is not None and len(event.character) == 1 and event.character.isprintable():
+            self._typed += event.character
+        elif event.key in SUBMIT_KEYS and self._typed:
+            typed, self._typed = self._typed, ""
+            self.say(_("Not taken while the terminal has the payment: {typed}. Scan or type it again after the "
+                       "payment").format(typed=typed if len(typed) <= 24 else typed[:23] + "…"), error=True)
+        else:
+            return
+        event.stop()
+        event.prevent_default()
 
     def action_cancel(self) -> None:
         self.pos.cancel_payment()

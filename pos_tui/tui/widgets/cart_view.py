@@ -113,6 +113,7 @@ class CartView(Widget):
         self._index_of: dict[int, int] = {}
         self._selected: int | None = None
         self._top = 0
+        self._hidden_note = ""
         self._drawn_rows: dict[tuple[object, ...], Strip] = {}
         self._title: str | None = None
         self.border_title = "Sale"
@@ -229,7 +230,18 @@ class CartView(Widget):
             elif self._selected >= self._top + rows:
                 self._top = self._selected - rows + 1
         self._top = max(min(self._top, len(self._lines) - rows), 0)
+        self._say_hidden(rows)
         return self._top != top
+
+    def _say_hidden(self, rows: int) -> None:
+        """The box's bottom edge says how many lines are scrolled out of view, above and below."""
+        above = self._top if rows > 0 else 0
+        below = max(len(self._lines) - self._top - rows, 0) if rows > 0 else 0
+        parts = ([_("{count} more above").format(count=above)] if above else []) + (
+            [_("{count} more below").format(count=below)] if below else [])
+        subtitle = ", ".join(parts)
+        if subtitle != self._hidden_note:  # changes only when the cart scrolls, which redraws it whole anyway
+            self._hidden_note = self.border_subtitle = subtitle
 
     def _refresh_rows(self, *indexes: int) -> None:
         width = self.content_size.width

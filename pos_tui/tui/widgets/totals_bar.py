@@ -59,6 +59,9 @@ class TotalsBar(Widget):
             return Text()
         *others, (total_label, total_value) = self._figures
         total = f"{total_label}  {total_value}"
+        # The total is never cut: on a narrow line the first figures give way to it.
+        while others and sum(cell_width(f"{label} {value}") + 2 for label, value in others) + cell_width(total) > width:
+            others.pop(0)
         cells = [f"{label} {value}" for label, value in others]
         room = width - cell_width(total)
         column = max((room // len(cells)) if cells else 0, 0)
