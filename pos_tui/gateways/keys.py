@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
@@ -105,27 +104,3 @@ def verify(public_key: rsa.RSAPublicKey, message: bytes, signature: str) -> bool
     except (InvalidSignature, binascii.Error, ValueError, TypeError):
         return False
     return True
-
-
-@dataclass(frozen=True)
-class KeyPair:
-    """For tests and the demo doubles: a fresh RSA key pair written as PEM files (0600)."""
-
-    private_file: Path
-    public_file: Path
-
-    @classmethod
-    def create(cls, folder: Path, name: str) -> "KeyPair":
-        private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        folder.mkdir(parents=True, exist_ok=True)
-        private_file, public_file = folder / f"{name}_private.pem", folder / f"{name}_public.pem"
-        for file, data in (
-            (private_file, private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                 serialization.NoEncryption())),
-            (public_file, private.public_key().public_bytes(serialization.Encoding.PEM,
-                                                            serialization.PublicFormat.SubjectPublicKeyInfo)),
-        ):
-            file.touch(mode=0o600)
-            file.chmod(0o600)
-            file.write_bytes(data)
-        return cls(private_file, public_file)
