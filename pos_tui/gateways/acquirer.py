@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pos_tui.devices.wallet.base import WalletError, WalletGateway
 from pos_tui.domain.payment import Outcome, PaymentStatus
 from pos_tui.gateways.transport import NoAnswer
-from pos_tui.i18n import _
+from pos_tui.i18n import N_, _
 
 _S = PaymentStatus
 _SAFE_ID = re.compile(r"[A-Za-z0-9_\-.*|@]{1,64}")
@@ -75,7 +75,7 @@ def no_balance() -> str:
 
 
 def refused(acquirer: str, code: object) -> str:
-    return _("refused by {acquirer} ({code})").format(acquirer=acquirer, code=safe_code(code))
+    return _("refused by {acquirer} ({code})").format(acquirer=_(acquirer), code=safe_code(code))
 
 
 def confirming() -> str:
@@ -87,7 +87,7 @@ class AcquirerGateway(WalletGateway):
     ``_query``, ``_reverse``, ``_refund``, ``_refund_query``) and raise NoAnswer, Busy or Untrusted
     for what is not a final answer; the rules here turn those into outcomes."""
 
-    acquirer = "wallet"  # the name the cashier reads in a reason ("Alipay")
+    acquirer = N_("wallet")  # the name the cashier reads in a reason ("Alipay"), translated where used
     currencies = ("CNY",)
 
     def __init__(self, *, timeout: float = 10.0, sleep: Callable[[float], None] = time.sleep) -> None:
@@ -172,11 +172,11 @@ class AcquirerGateway(WalletGateway):
 
     def _lost(self, exc: Exception) -> str:
         if isinstance(exc, Untrusted):
-            return _("{acquirer}'s answer failed its check ({what})").format(acquirer=self.acquirer,
+            return _("{acquirer}'s answer failed its check ({what})").format(acquirer=_(self.acquirer),
                                                                            what=safe_code(str(exc)))
         if isinstance(exc, Busy):
-            return _("{acquirer} is busy ({code})").format(acquirer=self.acquirer, code=safe_code(str(exc)))
-        return _("no answer from {acquirer} ({what})").format(acquirer=self.acquirer, what=_(str(exc)))
+            return _("{acquirer} is busy ({code})").format(acquirer=_(self.acquirer), code=safe_code(str(exc)))
+        return _("no answer from {acquirer} ({what})").format(acquirer=_(self.acquirer), what=_(str(exc)))
 
     def _check_amount(self, out_trade_no: str, answered: int) -> None:
         asked = self.requested.get(out_trade_no)

@@ -44,7 +44,7 @@ from pos_tui.gateways.acquirer import (
     yuan,
 )
 from pos_tui.gateways.keys import sign, verify
-from pos_tui.i18n import _
+from pos_tui.i18n import N_, _
 
 _S = PaymentStatus
 BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
@@ -87,7 +87,7 @@ def raw_member(text: str, name: str) -> str | None:
 
 class AlipayGateway(AcquirerGateway):
     name = "alipay"
-    acquirer = "Alipay"
+    acquirer = N_("Alipay")
 
     def __init__(self, *, app_id: str, private_key: rsa.RSAPrivateKey, alipay_public_key: rsa.RSAPublicKey,
                  url: str = "https://openapi.alipay.com/gateway.do", subject: str = "", timeout: float = 10.0,
@@ -168,7 +168,7 @@ class AlipayGateway(AcquirerGateway):
         status, sub_code = self._codes(body)
         if status != "10000":
             if sub_code == "ACQ.TRADE_NOT_EXIST":
-                return Outcome(_S.UNKNOWN, _("{acquirer} has no such trade yet").format(acquirer=self.acquirer))
+                return Outcome(_S.UNKNOWN, _("{acquirer} has no such trade yet").format(acquirer=_(self.acquirer)))
             if status == "20000" or sub_code in _ASK_AGAIN:
                 raise Busy(sub_code or status)
             return Outcome(_S.UNKNOWN, refused(self.acquirer, sub_code or status))

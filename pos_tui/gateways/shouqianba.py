@@ -29,7 +29,7 @@ from pos_tui.gateways.acquirer import (
     refused,
     safe_id,
 )
-from pos_tui.i18n import _
+from pos_tui.i18n import N_, _
 
 _S = PaymentStatus
 _CODE_INVALID = {"EXPIRED_BARCODE", "INVALID_BARCODE", "ILLEGAL_BARCODE", "INVALID_DYNAMIC_ID"}
@@ -42,7 +42,7 @@ def signature(body: str, terminal_key: str) -> str:
 
 class ShouqianbaGateway(AcquirerGateway):
     name = "shouqianba"
-    acquirer = "Shouqianba"
+    acquirer = N_("Shouqianba")
     routes_any_code = True
 
     def __init__(self, *, terminal_sn: str, terminal_key: str, url: str = "https://vsi-api.shouqianba.com",
@@ -122,7 +122,7 @@ class ShouqianbaGateway(AcquirerGateway):
     def _query(self, out_trade_no: str) -> Outcome:
         result, data = self.call("/upay/v2/query", {"client_sn": out_trade_no})
         if result != "SUCCESS":
-            return Outcome(_S.UNKNOWN, _("{acquirer} has no such trade yet").format(acquirer=self.acquirer))
+            return Outcome(_S.UNKNOWN, _("{acquirer} has no such trade yet").format(acquirer=_(self.acquirer)))
         return self._order_state(data, out_trade_no)
 
     def _reverse(self, out_trade_no: str) -> Outcome:

@@ -44,7 +44,7 @@ from pos_tui.gateways.acquirer import (
     safe_id,
 )
 from pos_tui.gateways.keys import sign, verify
-from pos_tui.i18n import _
+from pos_tui.i18n import N_, _
 
 _S = PaymentStatus
 SCHEME = "WECHATPAY2-SHA256-RSA2048"
@@ -70,7 +70,7 @@ def authorization(private_key: rsa.RSAPrivateKey, mchid: str, serial_no: str, me
 
 class WeChatGateway(AcquirerGateway):
     name = "wechat"
-    acquirer = "WeChat Pay"
+    acquirer = N_("WeChat Pay")
 
     def __init__(self, *, mchid: str, appid: str, merchant_serial_no: str, private_key: rsa.RSAPrivateKey,
                  platform_public_key: rsa.RSAPublicKey, platform_serial: str,
@@ -176,7 +176,7 @@ class WeChatGateway(AcquirerGateway):
         path = f"/v3/pay/transactions/out-trade-no/{quote(out_trade_no)}?{urlencode({'mchid': self.mchid})}"
         status, body = self.call("GET", path)
         if status == 404 or self._error(body) in ("ORDER_NOT_EXIST", "ORDERNOTEXIST"):
-            return Outcome(_S.UNKNOWN, _("{acquirer} has no such trade yet").format(acquirer=self.acquirer))
+            return Outcome(_S.UNKNOWN, _("{acquirer} has no such trade yet").format(acquirer=_(self.acquirer)))
         if status != 200:
             if self._error(body) in _ASK_AGAIN:
                 raise Busy(self._error(body))
@@ -215,7 +215,7 @@ class WeChatGateway(AcquirerGateway):
                                         f"{urlencode({'mchid': self.mchid})}")
         if status != 200:
             return self._refusal(body) if status != 404 else Outcome(
-                _S.DECLINED, _("{acquirer} has no such trade").format(acquirer=self.acquirer))
+                _S.DECLINED, _("{acquirer} has no such trade").format(acquirer=_(self.acquirer)))
         self._trade(body, out_trade_no)
         total = body["amount"]["total"] if isinstance(body.get("amount"), dict) else None
         if not isinstance(total, int):
