@@ -752,6 +752,21 @@ def _toml(payments: dict) -> str:
     return "\n".join(lines)
 
 
+def config_toml(settings: dict) -> str:
+    """A whole config (tables of scalars, nested one level) as TOML text."""
+    lines = []
+    for section, table in settings.items():
+        if section == "payments":
+            lines.append(_toml(table))
+            continue
+        lines.append(f"[{section}]")
+        lines += [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in table.items() if not isinstance(v, dict)]
+        for sub, subtable in ((k, v) for k, v in table.items() if isinstance(v, dict)):
+            lines.append(f"[{section}.{sub}]")
+            lines += [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in subtable.items()]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:  # pragma: no cover - a manual session's helper
     import argparse
 
@@ -759,6 +774,7 @@ def main() -> None:  # pragma: no cover - a manual session's helper
     parser.add_argument("folder", type=Path)
     parser.add_argument("--poll-interval", type=float, default=2.0)
     parser.add_argument("--max-wait", type=float, default=20.0)
+    parser.add_argument("--store", type=Path, help="also create the demo store there, with config.toml")
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
     args.folder.chmod(0o700)
@@ -770,6 +786,15 @@ def main() -> None:  # pragma: no cover - a manual session's helper
         (args.folder / "shouqianba.toml").write_text(_toml(payments_config(
             shouqianba=shouqianba, shouqianba_for="wechat", poll_interval=args.poll_interval,
             max_wait=args.max_wait)))
+        if args.store is not None:
+            from pos_tui.demo import DEMO_SETTINGS, create_demo_store
+            from pos_tui.store.db import close_database
+
+            config = create_demo_store(args.store)
+            close_database()
+            settings = {**DEMO_SETTINGS, "paths": {"data_dir": str(args.store)}, "payments": payments}
+            (args.store / "config.toml").write_text(config_toml(settings))
+            print(f"demo store: pos-tui --config {args.store / 'config.toml'} run", flush=True)
         print(f"alipay {alipay.url}  wechat {wechat.url}  shouqianba {shouqianba.url}", flush=True)
         print(f"config tables in {args.folder / 'wallets.toml'}", flush=True)
         bill_marks = args.folder / "plant_bill"

@@ -26,7 +26,7 @@ from pos_tui.tui.screens.modals import ApprovalModal, WalletCodeModal
 from pos_tui.tui.screens.payment import PaymentScreen
 from pos_tui.tui.screens.returns import RefundDoneModal, ReturnModal
 from pos_tui.tui.screens.terminal import TerminalScreen
-from tests.gateways.doubles import AlipayDouble, ShouqianbaDouble, WeChatDouble, _toml, payments_config
+from tests.gateways.doubles import AlipayDouble, ShouqianbaDouble, WeChatDouble, config_toml, payments_config
 
 BREAD = "6901234567908"  # 12.00
 SOAP = "4006381333931"  # 5.00
@@ -234,7 +234,7 @@ def test_reconcile_lists_the_trade_missing_from_the_bill_and_the_extra_one(tmp_p
         assert second not in {d.number for d in result.differences}
         settings = {**DEMO_SETTINGS, "payments": tables, "database": {"url": config.database.url}}
         config_file = tmp_path / "config.toml"
-        config_file.write_text(_toml_config(settings))
+        config_file.write_text(config_toml(settings))
         close_database()
         run = CliRunner().invoke(main, ["--config", str(config_file), "wallets", "reconcile", "--date",
                                         today.isoformat()])
@@ -245,20 +245,3 @@ def test_reconcile_lists_the_trade_missing_from_the_bill_and_the_extra_one(tmp_p
         run = CliRunner().invoke(main, ["--config", str(config_file), "wallets", "reconcile", "--date",
                                         today.isoformat()])
         assert run.exit_code == 0 and "match the database" in run.output, run.output
-
-
-def _toml_config(settings: dict) -> str:
-    import json
-
-    lines = []
-    for section, table in settings.items():
-        if section == "payments":
-            lines.append(_toml(table))
-            continue
-        simple = {k: v for k, v in table.items() if not isinstance(v, dict)}
-        lines.append(f"[{section}]")
-        lines += [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in simple.items()]
-        for sub, subtable in ((k, v) for k, v in table.items() if isinstance(v, dict)):
-            lines.append(f"[{section}.{sub}]")
-            lines += [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in subtable.items()]
-    return "\n".join(lines) + "\n"
