@@ -94,6 +94,7 @@ class AcquirerGateway(WalletGateway):
         self.timeout = timeout
         self.sleep = sleep
         self.requested: dict[str, int] = {}  # out_trade_no -> amount asked, to check the answers
+        self.doubts: dict[str, str] = {}  # out_trade_no -> why its pay answer could not be taken
 
     # -- the calls of the ABC
 
@@ -108,7 +109,7 @@ class AcquirerGateway(WalletGateway):
         try:
             return self._pay(code, amount, currency, out_trade_no)
         except (NoAnswer, Busy, Untrusted) as exc:
-            first = self._lost(exc)
+            first = self.doubts[out_trade_no] = self._lost(exc)
         # The request may have been taken: ask what happened before anything else.
         found = self.query(out_trade_no)
         if found.status in (_S.APPROVED, _S.DECLINED, _S.PENDING):
@@ -127,7 +128,12 @@ class AcquirerGateway(WalletGateway):
             if attempt:
                 self.sleep(1.0)
             try:
-                return self._reverse(out_trade_no)
+                outcome = self._reverse(out_trade_no)
+                doubt = self.doubts.get(out_trade_no)
+                if outcome.status == _S.REVERSED and doubt:
+                    return Outcome(_S.REVERSED, _("first answer: {evidence}").format(evidence=doubt),
+                                   transaction_id=outcome.transaction_id)
+                return outcome
             except (NoAnswer, Busy, Untrusted) as exc:
                 last = self._lost(exc)
         return Outcome(_S.UNKNOWN, _("cancel: {reason}").format(reason=last))

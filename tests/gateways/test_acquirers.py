@@ -160,3 +160,11 @@ def test_every_network_gateway_is_an_acquirer_gateway(acquirer):
     _double, gateway = acquirer
     assert isinstance(gateway, AcquirerGateway)
     assert gateway.routes_any_code == (gateway.name == "shouqianba")
+
+
+def test_a_trade_cancelled_after_a_forged_answer_says_so(acquirer):
+    double, gateway = acquirer
+    double.queue("forge")
+    outcome = settle(double, gateway)
+    assert outcome.status == "declined" and "reversed; first answer:" in outcome.reason
+    assert "failed its check" in outcome.reason and clean(outcome.reason)

@@ -70,7 +70,6 @@ def settle_wallet_payment(
     if poll_interval <= 0 or max_wait < 0:
         raise WalletError("poll_interval must be positive and max_wait not negative")
     outcome = gateway.pay(code, amount, currency, out_trade_no)
-    first = outcome
     waited = 0.0
     while outcome.status not in FINAL and waited < max_wait:
         if on_progress is not None:
@@ -85,8 +84,8 @@ def settle_wallet_payment(
     reversal = gateway.reverse(out_trade_no)
     if reversal.status == PaymentStatus.REVERSED:
         reason = _("not confirmed within {seconds} s; the payment was reversed").format(seconds=f"{max_wait:g}")
-        if first.status == PaymentStatus.UNKNOWN and first.reason:
-            reason += "; " + _("first answer: {evidence}").format(evidence=first.reason)
+        if reversal.reason:  # e.g. the pay answer that failed its signature check
+            reason += "; " + reversal.reason
         return Outcome(PaymentStatus.DECLINED, reason, transaction_id=outcome.transaction_id)
     reason = _("not confirmed within {seconds} s and the reversal failed: {reason}").format(
         seconds=f"{max_wait:g}", reason=reversal.reason)
