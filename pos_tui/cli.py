@@ -537,6 +537,45 @@ def report(ctx: click.Context, kind: str, day: Any, fmt: str, width: int, as_nam
         click.echo(render_text(result, width), nl=False)
 
 
+# ---------------------------------------------------------------- wallets
+
+
+@main.group()
+def wallets() -> None:
+    """Wallet acquirers (Alipay, WeChat Pay, Shouqianba)."""
+
+
+@wallets.command("reconcile")
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), required=True,
+              help="The day whose bills to fetch (YYYY-MM-DD).")
+@click.pass_context
+def wallets_reconcile(ctx: click.Context, day: Any) -> None:
+    """Each acquirer's bill of the day against the database; exit 1 on any difference."""
+    from pos_tui.gateways.acquirer import Busy, Untrusted
+    from pos_tui.gateways.transport import NoAnswer
+    from pos_tui.services.wallet_reconcile import reconcile
+
+    config = _open_store(ctx)
+    try:
+        result = reconcile(config, day.date())
+    except (NoAnswer, Busy, Untrusted) as exc:
+        raise click.ClickException(_("could not fetch the bill: {reason}").format(reason=_(str(exc)))) from None
+    money = lambda amount: "-" if amount is None else format_amount(amount, config.currency, symbol=True)  # noqa: E731
+    for gateway in result.skipped:
+        click.echo(_("{gateway}: no bill to fetch; not reconciled").format(gateway=gateway))
+    if not result.checked and not result.skipped:
+        click.echo(_("no wallet gateway is set up in the config"))
+    for diff in result.differences:
+        click.echo(_("{gateway}  {kind}  {number}  {problem}  bill {bill}  database {database}").format(
+            gateway=diff.gateway, kind=_(diff.kind), number=diff.number, problem=_(diff.problem),
+            bill=money(diff.bill_amount), database=money(diff.database_amount)))
+    if result.differences:
+        ctx.exit(1)
+    if result.checked:
+        click.echo(_("{gateways}: the bills of {day} match the database").format(
+            gateways=", ".join(result.checked), day=result.day.isoformat()))
+
+
 # ---------------------------------------------------------------- the lane and its simulators
 
 

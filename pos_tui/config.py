@@ -17,6 +17,7 @@ from typing import Any, Callable
 from pos_tui.domain.text import TextError, check_text
 from pos_tui.domain.money import Currency, MoneyError, Rate, currency, parse_amount, parse_rate
 from pos_tui.domain.payment import METHODS
+from pos_tui.gateways import settings as gateway_settings
 
 
 class ConfigError(ValueError):
@@ -70,10 +71,14 @@ class PaymentMethod:
     max_amount: int | None = None
     fee_rate: Rate = Rate(0)
     fee_cap: int | None = None
-    gateway: str = "none"  # wallets only: "simulator" until a real acquirer adapter is configured
+    gateway: str = "none"  # wallets only: alipay | wechat | shouqianba | simulator | none
+    poll_interval: float = gateway_settings.TIMINGS["poll_interval"]  # wallets: seconds between queries
+    max_wait: float = gateway_settings.TIMINGS["max_wait"]  # wallets: then the trade is cancelled
+    timeout: float = gateway_settings.TIMINGS["timeout"]  # wallets: one HTTP request at most
+    acquirer: dict[str, str] = field(default_factory=dict)  # the gateway's ids, URL and key file paths
 
 
-WALLET_GATEWAYS = ("simulator", "none")
+WALLET_GATEWAYS = gateway_settings.GATEWAYS
 
 
 @dataclass(frozen=True)
@@ -389,13 +394,14 @@ def _read_cash(s: _Section, cur: Currency) -> CashConfig:
 def _read_payments(s: _Section, cur: Currency) -> dict[str, PaymentMethod]:
     """One ``[payments.<name>]`` table per method in the registry, holding the keys its entry names."""
     amount = _amount_reader(cur)
-    methods = {name: _read_payment_method(s.section(name), entry.config_keys, amount)
+    methods = {name: _read_payment_method(s.section(name), entry.config_keys, amount, name)
                for name, entry in METHODS.items()}
     s.finish()
     return methods
 
 
-def _read_payment_method(m: _Section, keys: tuple[str, ...], amount: Callable[[Any], int]) -> PaymentMethod:
+def _read_payment_method(m: _Section, keys: tuple[str, ...], amount: Callable[[Any], int],
+                         name: str = "") -> PaymentMethod:
     d = PaymentMethod()
     readers = {  # key -> (PaymentMethod field, its value)
         "enabled": lambda: ("enabled", m.take_bool("enabled", d.enabled)),
@@ -404,12 +410,39 @@ def _read_payment_method(m: _Section, keys: tuple[str, ...], amount: Callable[[A
         "fee_rate": lambda: ("fee_rate", m.take_parsed("fee_rate", d.fee_rate, _rate_reader)),
         "fee_cap": lambda: ("fee_cap", m.take_parsed("fee_cap", d.fee_cap, amount)),
         "gateway": lambda: ("gateway", m.take_choice("gateway", d.gateway, WALLET_GATEWAYS)),
+        "poll_interval": lambda: ("poll_interval", m.take_seconds("poll_interval", d.poll_interval)),
+        "max_wait": lambda: ("max_wait", m.take_seconds("max_wait", d.max_wait)),
+        "timeout": lambda: ("timeout", m.take_seconds("timeout", d.timeout)),
     }
     method = PaymentMethod(**dict(readers[key]() for key in keys))
+    if method.gateway in gateway_settings.NETWORK_GATEWAYS:
+        method = replace(method, acquirer=_read_acquirer(m, name, method.gateway))
     if method.max_amount is not None and method.max_amount < method.min_amount:
         raise ConfigError(m.key("max"), "is below min")
     m.finish()
     return method
+
+
+def _read_acquirer(m: _Section, method: str, gateway: str) -> dict[str, str]:
+    """A network gateway's own keys in ``[payments.<method>]``: ids, URL and key files (checked to
+    exist and be readable by the service user only; their content is read when the lane opens)."""
+    if gateway not in gateway_settings.gateways_for(method):
+        raise ConfigError(m.key("gateway"), f"{gateway!r} does not take {method} codes "
+                                            f"(expected one of {', '.join(gateway_settings.gateways_for(method))})")
+    spec = gateway_settings.SPECS[gateway]
+    values = {key: m.take_str(key, default) for key, default in spec.optional.items()}
+    for key in spec.required + spec.key_files:
+        values[key] = m.take_str(key, "").strip()
+        if not values[key]:
+            raise ConfigError(m.key(key), f"required with gateway = {gateway!r}")
+    for key in spec.optional_key_files:
+        values[key] = m.take_str(key, "").strip()
+    if problem := gateway_settings.url_problem(values["url"]):
+        raise ConfigError(m.key("url"), problem)
+    for key in spec.key_files + spec.optional_key_files:
+        if values[key] and (problem := gateway_settings.key_file_problem(values[key])):
+            raise ConfigError(m.key(key), problem)
+    return values
 
 
 _PARITIES = ("N", "E", "O", "M", "S")

@@ -17,6 +17,7 @@ FORBIDDEN = {
     "pos_tui.domain": {"textual", "peewee", "serial", "escpos"},
     "pos_tui.store": {"textual", "serial", "escpos"},
     "pos_tui.devices": {"textual", "peewee"},
+    "pos_tui.gateways": {"textual", "peewee", "serial", "escpos"},
 }
 
 _PROBE = """

@@ -114,6 +114,8 @@ MethodKind = Literal["cash", "card", "wallet"]
 KINDS: tuple[MethodKind, ...] = ("cash", "card", "wallet")
 LIMIT_AND_FEE_KEYS = ("enabled", "min", "max", "fee_rate", "fee_cap")
 """The ``[payments.<name>]`` keys of every method; a wallet's table also names its ``gateway``."""
+WALLET_KEYS = ("gateway", "poll_interval", "max_wait", "timeout")
+"""A wallet's own keys (its gateway's credentials come on top: see ``gateways.settings``)."""
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 
@@ -162,7 +164,7 @@ class PaymentMethodEntry:
     @property
     def config_keys(self) -> tuple[str, ...]:
         """The keys its ``[payments.<name>]`` table may hold."""
-        return LIMIT_AND_FEE_KEYS + (("gateway",) if self.is_wallet else ())
+        return LIMIT_AND_FEE_KEYS + (WALLET_KEYS if self.is_wallet else ())
 
 
 METHODS: dict[str, PaymentMethodEntry] = {}

@@ -54,7 +54,28 @@ def lane_devices(config: Config, *, simulate_printer_to: Path | None = None) -> 
                 from pos_tui.devices.wallet.simulator import SimulatedWallet
 
                 devices.wallets[name] = SimulatedWallet(name)
+        devices.wallets.update(_network_wallets(config))
         yield devices
+
+
+def _network_wallets(config: Config) -> dict[str, object]:
+    """The wallet methods served by an acquirer over the network, their key files read now."""
+    from pos_tui.config import ConfigError
+    from pos_tui.gateways.settings import NETWORK_GATEWAYS
+
+    wallets: dict[str, object] = {}
+    for name in (m.name for m in wallet_methods()):
+        settings = config.payments[name]
+        if not (settings.enabled and settings.gateway in NETWORK_GATEWAYS):
+            continue
+        from pos_tui.gateways.factory import open_gateway
+        from pos_tui.gateways.keys import KeyFileError
+
+        try:
+            wallets[name] = open_gateway(settings)
+        except KeyFileError as exc:
+            raise ConfigError(f"payments.{name}.{exc.key}", exc.problem) from None
+    return wallets
 
 
 @contextlib.contextmanager

@@ -451,7 +451,7 @@ class PosApp(App[None]):
         attempt, code = begun
         run = PaymentRun(attempt, _("waiting for {method}: the customer confirms on the phone").format(
             method=method_name(attempt.method)))
-        self.start_payment(run, partial(self.lane.payments.run_wallet, attempt, code))
+        self.start_payment(run, partial(self.lane.payments.run_wallet, attempt, code, on_progress=self.report_progress))
 
     def start_payment(self, run: PaymentRun, call: Callable[[], object]) -> None:
         """``run`` becomes the one payment the lane waits for; ``call`` (the terminal or wallet

@@ -29,6 +29,8 @@ class WalletGateway(ABC):
     """
 
     name: str = "wallet"
+    routes_any_code: bool = False
+    """An aggregator (Shouqianba) that takes any wallet's payment code and routes it itself."""
 
     @abstractmethod
     def pay(self, code: str, amount: int, currency: str, out_trade_no: str) -> Outcome:
@@ -56,17 +58,24 @@ def settle_wallet_payment(
     poll_interval: float,
     max_wait: float,
     sleep: Callable[[float], None],
+    on_progress: Callable[[str], None] | None = None,
 ) -> Outcome:
     """Pay, poll until the trade is final, reverse it when it never becomes final.
 
     Returns approved or declined, or unknown when the reversal itself failed (money may have
-    moved: a supervisor resolves it). ``max_wait`` counts the poll intervals slept.
+    moved: a supervisor resolves it; the last query's answer is kept in the reason as evidence).
+    ``max_wait`` counts the poll intervals slept; ``on_progress`` hears "customer confirming on
+    the phone (N s)" while the trade is pending.
     """
     if poll_interval <= 0 or max_wait < 0:
         raise WalletError("poll_interval must be positive and max_wait not negative")
     outcome = gateway.pay(code, amount, currency, out_trade_no)
     waited = 0.0
     while outcome.status not in FINAL and waited < max_wait:
+        if on_progress is not None:
+            on_progress(_("customer confirming on the phone ({seconds} s)").format(seconds=f"{waited:.0f}")
+                        if outcome.status == PaymentStatus.PENDING else
+                        _("asking the acquirer what happened ({seconds} s)").format(seconds=f"{waited:.0f}"))
         sleep(poll_interval)
         waited += poll_interval
         outcome = gateway.query(out_trade_no)
@@ -75,7 +84,11 @@ def settle_wallet_payment(
     reversal = gateway.reverse(out_trade_no)
     if reversal.status == PaymentStatus.REVERSED:
         reason = _("not confirmed within {seconds} s; the payment was reversed").format(seconds=f"{max_wait:g}")
+        if reversal.reason:  # e.g. the pay answer that failed its signature check
+            reason += "; " + reversal.reason
         return Outcome(PaymentStatus.DECLINED, reason, transaction_id=outcome.transaction_id)
     reason = _("not confirmed within {seconds} s and the reversal failed: {reason}").format(
         seconds=f"{max_wait:g}", reason=reversal.reason)
+    if outcome.status == PaymentStatus.UNKNOWN and outcome.reason:
+        reason += "; " + _("last query: {evidence}").format(evidence=outcome.reason)
     return Outcome(PaymentStatus.UNKNOWN, reason, transaction_id=outcome.transaction_id)

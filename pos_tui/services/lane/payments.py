@@ -17,7 +17,16 @@ from pos_tui.devices.terminal.base import TerminalError, derive_reference
 from pos_tui.devices.wallet.base import settle_wallet_payment
 from pos_tui.domain.checkout import State, TransitionError
 from pos_tui.domain.money import fee, parse_amount
-from pos_tui.domain.payment import OUTCOMES, Outcome, PaymentStatus, kind_of, method_label, method_name, wallet_for_code
+from pos_tui.domain.payment import (
+    OUTCOMES,
+    Outcome,
+    PaymentStatus,
+    TenderError,
+    kind_of,
+    method_label,
+    method_name,
+    wallet_for_code,
+)
 from pos_tui.domain.permissions import Action, Approval
 from pos_tui.domain.tender import cash_tender, check_limits, check_within_balance
 from pos_tui.i18n import _
@@ -111,11 +120,22 @@ class Payments:
         return self._begin_electronic("card", amount_text)
 
     def begin_wallet(self, code: str, amount_text: str = "") -> tuple[sales.PaymentRecord, str]:
-        """F4: the customer's payment code picks Alipay or WeChat Pay; commit a pending attempt."""
-        method = wallet_for_code(code)
+        """F4: the customer's payment code picks Alipay or WeChat Pay; commit a pending attempt.
+        A code no wallet set up here claims goes to an aggregator (Shouqianba) when one is set up."""
+        method = self._wallet_for(code)
         if method not in self.ctx.wallets:
             raise LaneError(_("{method} is not set up on this lane").format(method=method_name(method)))
         return self._begin_electronic(method, amount_text), code.strip()
+
+    def _wallet_for(self, code: str) -> str:
+        aggregators = [name for name, gateway in self.ctx.wallets.items() if getattr(gateway, "routes_any_code", False)]
+        try:
+            method = wallet_for_code(code)
+        except TenderError:
+            if aggregators and code.strip().isascii() and code.strip().isdigit():
+                return aggregators[0]
+            raise
+        return method if method in self.ctx.wallets or not aggregators else aggregators[0]
 
     def _begin_electronic(self, method: str, amount_text: str) -> sales.PaymentRecord:
         ctx = self.ctx
@@ -154,12 +174,14 @@ class Payments:
             log.exception("terminal failed during attempt %s", attempt.reference)
             return Outcome(PaymentStatus.UNKNOWN, _("terminal error: {error}").format(error=exc))
 
-    def run_wallet(self, attempt: sales.PaymentRecord, code: str, sleep=time.sleep):
+    def run_wallet(self, attempt: sales.PaymentRecord, code: str, sleep=time.sleep, on_progress=None):
         """Blocking: pay, poll, and reverse on timeout through the wallet gateway (call from a worker)."""
+        settings = self.ctx.config.payments[attempt.method]
         try:
             return settle_wallet_payment(self.ctx.wallets[attempt.method], code, attempt.amount,
-                                         self.ctx.currency.code, attempt.reference, poll_interval=2.0, max_wait=60.0,
-                                         sleep=sleep)
+                                         self.ctx.currency.code, attempt.reference,
+                                         poll_interval=settings.poll_interval, max_wait=settings.max_wait,
+                                         sleep=sleep, on_progress=on_progress)
         except Exception as exc:
             log.exception("wallet failed during attempt %s", attempt.reference)
             return Outcome(PaymentStatus.UNKNOWN, _("wallet error: {error}").format(error=exc))
