@@ -551,15 +551,14 @@ def wallets() -> None:
 @click.pass_context
 def wallets_reconcile(ctx: click.Context, day: Any) -> None:
     """Each acquirer's bill of the day against the database; exit 1 on any difference."""
-    from pos_tui.gateways.acquirer import Busy, Untrusted
-    from pos_tui.gateways.transport import NoAnswer
+    from pos_tui.services.errors import AdminError
     from pos_tui.services.wallet_reconcile import reconcile
 
     config = _open_store(ctx)
     try:
         result = reconcile(config, day.date())
-    except (NoAnswer, Busy, Untrusted) as exc:
-        raise click.ClickException(_("could not fetch the bill: {reason}").format(reason=_(str(exc)))) from None
+    except AdminError as exc:
+        raise click.ClickException(str(exc)) from None
     money = lambda amount: "-" if amount is None else format_amount(amount, config.currency, symbol=True)  # noqa: E731
     for gateway in result.skipped:
         click.echo(_("{gateway}: no bill to fetch; not reconciled").format(gateway=gateway))

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from pos_tui.domain.text import TextError, check_text
 from pos_tui.domain.money import Currency, MoneyError, Rate, currency, parse_amount, parse_rate
 from pos_tui.domain.payment import METHODS
-from pos_tui.gateways import settings as gateway_settings
+import pos_tui.acquirer_config as gateway_settings
 
 
 class ConfigError(ValueError):

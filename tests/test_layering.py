@@ -57,6 +57,7 @@ LAYER_OF = {
     "domain": "domain", "store": "store", "devices": "devices", "gateways": "gateways", "services": "services",
     "tui": "tui", "cli": "cli", "demo": "cli", "__main__": "cli", "config": "config", "i18n": "i18n",
     "locale": "i18n", "data": "data", "lane_signals": "lane_signals",
+    "acquirer_config": "config",  # the acquirers' config keys and key-file checks, read by config.py
 }
 
 # The layers of ours each layer may import besides its own (DESIGN.md, "Layers"): imports only point

@@ -115,7 +115,7 @@ KINDS: tuple[MethodKind, ...] = ("cash", "card", "wallet")
 LIMIT_AND_FEE_KEYS = ("enabled", "min", "max", "fee_rate", "fee_cap")
 """The ``[payments.<name>]`` keys of every method; a wallet's table also names its ``gateway``."""
 WALLET_KEYS = ("gateway", "poll_interval", "max_wait", "timeout")
-"""A wallet's own keys (its gateway's credentials come on top: see ``gateways.settings``)."""
+"""A wallet's own keys (its gateway's credentials come on top: see ``acquirer_config``)."""
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 

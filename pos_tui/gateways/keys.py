@@ -15,7 +15,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from pos_tui.gateways.settings import key_file_problem
+from pos_tui.acquirer_config import key_file_problem
 
 
 class KeyFileError(ValueError):

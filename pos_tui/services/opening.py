@@ -61,7 +61,7 @@ def lane_devices(config: Config, *, simulate_printer_to: Path | None = None) -> 
 def _network_wallets(config: Config) -> dict[str, object]:
     """The wallet methods served by an acquirer over the network, their key files read now."""
     from pos_tui.config import ConfigError
-    from pos_tui.gateways.settings import NETWORK_GATEWAYS
+    from pos_tui.acquirer_config import NETWORK_GATEWAYS
 
     wallets: dict[str, object] = {}
     for name in (m.name for m in wallet_methods()):

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pos_tui.config import Config, ConfigError
 from pos_tui.domain.payment import SETTLED, wallet_methods
 from pos_tui.gateways.acquirer import BillRow
-from pos_tui.i18n import N_
+from pos_tui.i18n import N_, _
+from pos_tui.services.errors import AdminError
 from pos_tui.store.wallet_ledger import LedgerRow, wallet_rows
 
 KINDS = (N_("payment"), N_("refund"))
@@ -65,8 +66,10 @@ def differences(gateway: str, bill: list[BillRow], ledger: list[LedgerRow]) -> l
 def reconcile(config: Config, day: dt.date, gateways: dict[str, object] | None = None) -> Reconciliation:
     """Fetch the bill of ``day`` from every network gateway in the config and compare. The database
     must be open. ``gateways`` (method -> gateway) replaces opening them from the config (tests)."""
+    from pos_tui.gateways.acquirer import Busy, Untrusted
     from pos_tui.gateways.keys import KeyFileError
-    from pos_tui.gateways.settings import NETWORK_GATEWAYS
+    from pos_tui.gateways.transport import NoAnswer
+    from pos_tui.acquirer_config import NETWORK_GATEWAYS
 
     by_gateway: dict[str, list[str]] = {}
     for entry in wallet_methods():
@@ -87,7 +90,10 @@ def reconcile(config: Config, day: dt.date, gateways: dict[str, object] | None =
                 gateway = open_gateway(config.payments[methods[0]])
             except KeyFileError as exc:
                 raise ConfigError(f"payments.{methods[0]}.{exc.key}", exc.problem) from None
-        bill = gateway.bill(day)
+        try:
+            bill = gateway.bill(day)
+        except (NoAnswer, Busy, Untrusted) as exc:
+            raise AdminError(_("could not fetch the bill: {reason}").format(reason=_(str(exc)))) from None
         found += differences(gateway_name, bill, wallet_rows(day, methods))
         checked.append(gateway_name)
     return Reconciliation(day, tuple(checked), tuple(skipped), tuple(found))

@@ -232,7 +232,8 @@ def test_reconcile_lists_the_trade_missing_from_the_bill_and_the_extra_one(tmp_p
             ("NOTOURS0001", "in the bill, not in the database", 888, None),
             (first, "in the database, not in the bill", None, 1200)])
         assert second not in {d.number for d in result.differences}
-        settings = {**DEMO_SETTINGS, "payments": tables, "database": {"url": config.database.url}}
+        settings = {**DEMO_SETTINGS, "payments": tables, "database": {"url": config.database.url},
+                    "security": {"key_file": str(config.key_path)}}
         config_file = tmp_path / "config.toml"
         config_file.write_text(config_toml(settings))
         close_database()
