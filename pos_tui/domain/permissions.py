@@ -50,12 +50,13 @@ class Action(StrEnum):
     CONFIG = "config"
     BACKUP = "backup"
     QUIT_KIOSK = "quit_kiosk"
+    TYPED_WEIGHT = "typed_weight"  # a weight typed for a weighed item on a lane whose scale is required
 
 
 _CASHIER = {Action.SELL, Action.TENDER, Action.SUSPEND, Action.RECALL, Action.REPRINT, Action.LOCK}
 _SUPERVISOR = {
     Action.VOID_LINE_AFTER_TOTAL, Action.VOID_SALE, Action.PRICE_OVERRIDE, Action.DISCOUNT,
-    Action.REFUND, Action.NO_SALE, Action.RESOLVE_PAYMENT, Action.X_REPORT, Action.QUIT_KIOSK,
+    Action.REFUND, Action.NO_SALE, Action.RESOLVE_PAYMENT, Action.X_REPORT, Action.QUIT_KIOSK, Action.TYPED_WEIGHT,
 }
 # How a person reads a role and an action in the lane's language; in English, the names themselves.
 ROLE_NAMES = {Role.CASHIER: N_("cashier"), Role.SUPERVISOR: N_("supervisor"), Role.ADMIN: N_("admin")}
@@ -66,7 +67,7 @@ ACTION_NAMES = {
     Action.REFUND: N_("refund"), Action.NO_SALE: N_("no_sale"), Action.RESOLVE_PAYMENT: N_("resolve_payment"),
     Action.X_REPORT: N_("x_report"), Action.Z_REPORT: N_("z_report"), Action.USERS: N_("users"),
     Action.CATALOG: N_("catalog"), Action.CONFIG: N_("config"), Action.BACKUP: N_("backup"),
-    Action.QUIT_KIOSK: N_("quit_kiosk"),
+    Action.QUIT_KIOSK: N_("quit_kiosk"), Action.TYPED_WEIGHT: N_("typed_weight"),
 }
 
 

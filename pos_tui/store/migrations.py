@@ -243,11 +243,19 @@ def _m4_shifts_returns_reports(db: peewee.Database) -> None:
     )
 
 
+def _m5_weight_source(db: peewee.Database) -> None:
+    """Where a weighed line's weight came from: scale, typed or barcode (NULL for items sold each)."""
+    from playhouse.migrate import SchemaMigrator, migrate
+
+    migrate(SchemaMigrator.from_database(db).add_column("sale_line", "weight_source", peewee.CharField(null=True)))
+
+
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _m1_catalog_users_journal,
     _m2_product_name_search,
     _m3_sales,
     _m4_shifts_returns_reports,
+    _m5_weight_source,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)
