@@ -44,6 +44,7 @@ from pos_tui.domain.payment import Outcome, PaymentStatus, method_name
 from pos_tui.domain.permissions import Action, PermissionDenied, action_name
 from pos_tui.i18n import N_, _, ngettext
 from pos_tui.tui.keymap import DEFAULT_KEYMAP, Keymap, apply_overrides
+from pos_tui.tui.lane_devices import SerialScan, follow_lane_devices, take_serial_scan
 from pos_tui.tui.screens.lane_screen import LaneScreen
 from pos_tui.tui.screens.lock import LockScreen
 from pos_tui.tui.screens.modals import ApprovalModal, ConfirmModal, Resolution, ResolveModal, WalletCodeModal
@@ -160,6 +161,7 @@ class PosApp(App[None]):
         self.shift_desk = ShiftDesk(self)
         self.return_desk = ReturnDesk(self)
         self.view = self._opening_view()
+        follow_lane_devices(self, lane)
 
     def _opening_view(self) -> LaneView:
         view = self.lane.view()
@@ -191,6 +193,9 @@ class PosApp(App[None]):
         from pos_tui.tui.device_status import show_device_states
 
         show_device_states(self, message.states)
+
+    def on_serial_scan(self, message: SerialScan) -> None:
+        take_serial_scan(self, message.code)
 
     def _first_frame_drawn(self) -> None:
         self._startup.stage_reached()
