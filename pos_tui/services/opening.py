@@ -81,7 +81,7 @@ def opened_lane(config: Config, *, simulate_printer_to: Path | None = None) -> I
                 lane = Lane(config, printer=devices.printer, terminal=devices.terminal, wallets=devices.wallets,
                             scale=devices.scale)
                 lane.receipts.serve_queue()
-                serve_peripherals(config, lane.ctx.lane_no, lane.events, devices)
+                serve_peripherals(lane.ctx, devices)
                 try:
                     yield lane
                 finally:

@@ -120,7 +120,11 @@ def test_the_lane_hears_each_code_and_the_scanner_state_as_lane_events(tmp_path)
         display = scale = None
         scanner = SerialScanner(sim.path, on_code=None)
 
-    serve_peripherals(config, 1, events, Devices)
+    class Context:  # what the lane's context offers the peripherals
+        lane_no = 1
+
+    Context.config, Context.events = config, events
+    serve_peripherals(Context, Devices)
     try:
         time.sleep(0.2)
         sim.burst(CODES)

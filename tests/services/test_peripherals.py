@@ -13,7 +13,7 @@ from pos_tui.devices.display import DisplayScreen
 from pos_tui.devices.display_sim import DisplaySimulator
 from pos_tui.devices.scale_sim import ScaleSimulator
 from pos_tui.devices.scanner_sim import ScannerSimulator
-from pos_tui.services.events import CodeScanned
+from pos_tui.services.events import CodeScanned, DeviceStateChanged
 from pos_tui.services.lane.weighing import NeedsWeight
 from pos_tui.services.opening import opened_lane
 from pos_tui.store.db import close_database
@@ -52,3 +52,19 @@ def test_a_sale_with_the_three_devices_from_the_config(tmp_path):
         display.stop()
         scale.stop()
         scanner.stop()
+
+
+def test_a_scale_that_does_not_answer_at_start_shows_on_the_status_line(tmp_path):
+    config = create_demo_store(tmp_path)
+    close_database()
+    scale = ScaleSimulator(protocol="toledo8217", mode="silence", link=tmp_path / "scale").start()
+    devices = replace(config.devices, terminal=replace(config.devices.terminal, driver="none"),
+                      scale=ScaleConfig(driver="serial", port=scale.path))
+    states: queue.Queue = queue.Queue()
+    try:
+        with opened_lane(replace(config, devices=devices)) as lane:
+            lane.events.subscribe("header", states.put, DeviceStateChanged)
+            state = states.get(timeout=WAIT)
+            assert (state.device, state.words, state.ok) == ("scale", "no answer", False)
+    finally:
+        scale.stop()

@@ -11,6 +11,7 @@ one of them is configured.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
 
 from pos_tui.config import Config
@@ -38,8 +39,10 @@ def open_peripherals(config: Config, devices, stack: contextlib.ExitStack) -> No
         stack.callback(devices.scanner.stop)
 
 
-def serve_peripherals(config: Config, lane_no: int, events: EventBus, devices) -> None:
-    """Join the display and the serial scanner to the lane's ``events`` and start them."""
+def serve_peripherals(ctx, devices) -> None:
+    """Join the display and the serial scanner to the lane's events and start them; ask the scale
+    once, in the background, so a dead one shows on the status line before the first weighing."""
+    config, lane_no, events = ctx.config, ctx.lane_no, ctx.events
     display, scanner = getattr(devices, "display", None), getattr(devices, "scanner", None)
     if display is not None:
         from pos_tui.services.lane.customer_display import serve_customer_display
@@ -51,6 +54,10 @@ def serve_peripherals(config: Config, lane_no: int, events: EventBus, devices) -
         scanner.on_code = lambda code: events.publish(CodeScanned(lane_no, code))
         scanner.on_state = _reporting(events, lane_no, "scanner")
         scanner.start()
+    if getattr(devices, "scale", None) is not None:
+        from pos_tui.services.lane.weighing import probe_scale
+
+        threading.Thread(target=probe_scale, args=(ctx,), name="scale-probe", daemon=True).start()
 
 
 def _reporting(events: EventBus, lane_no: int, device: str) -> Callable[[bool, str], None]:

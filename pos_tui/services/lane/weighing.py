@@ -76,6 +76,19 @@ def read_scale(ctx: LaneContext, name: str, cancel: threading.Event | None = Non
     return reading
 
 
+def probe_scale(ctx: LaneContext) -> None:
+    """Ask the scale once (at start): the status line hears if it does not answer."""
+    from pos_tui.devices.ports import DeviceError
+    from pos_tui.devices.scale import ScaleError
+
+    try:
+        ctx.scale.check()
+    except ScaleError as exc:
+        _note_state(ctx, _STATE_OF_KIND.get(exc.kind, "ok"))
+    except DeviceError:
+        _note_state(ctx, "offline")
+
+
 def _note_state(ctx: LaneContext, words: str) -> None:
     previous = getattr(ctx, "scale_words", "ok")
     ctx.scale_words = words
