@@ -113,3 +113,15 @@ async def test_codes_from_the_serial_scanner_are_entered_like_typed_scans(lane, 
         lane.events.publish(DeviceStateChanged(1, "scanner", "ok", True))
         await wait_until(pilot, lambda: "scanner ok" in screen_lines(app)[0])
         assert app.screen.query_one(StatusHeader) is not None
+
+
+async def test_esc_stops_waiting_for_a_scale_that_will_not_settle(lane, scale_sim, feed_terminal, settle):
+    app = PosApp(lane)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, feed_terminal, settle)
+        scale_sim.set(mode="unstable")
+        feed_terminal(app, f"{APPLE}\r")
+        await wait_until(pilot, lambda: message(app).startswith("Weighing 苹果 Apple"))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: message(app) == "Weighing stopped: 苹果 Apple not added")
+        assert not app.view.lines

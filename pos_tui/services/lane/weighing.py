@@ -68,6 +68,8 @@ def read_scale(ctx: LaneContext, name: str, cancel: threading.Event | None = Non
         reading = scale.read_stable(cancel)
     except ScaleError as exc:
         _note_state(ctx, _STATE_OF_KIND.get(exc.kind, "ok"))
+        if cancel is not None and cancel.is_set():
+            raise LaneError(_("Weighing stopped: {name} not added").format(name=name)) from None
         raise LaneError(_("{name} not added: {reason}").format(name=name, reason=exc)) from None
     except DeviceError as exc:
         _note_state(ctx, "offline")
