@@ -1,6 +1,6 @@
 """Scan-to-line latency of the lane on a large catalog, end to end through a terminal.
 
-    python benchmarks/scan_latency.py [--products 1000000] [--scans 300] [--basket 20] [--db PATH]
+    python benchmarks/scan_latency.py [--products 1000000] [--scans 300] [--basket 20] [--db PATH] [--devices]
 
 Runs `pos-tui run` on a fresh 80x24 pseudo-terminal, as a cashier's terminal would: signs in
 with keys, then writes each scan (13 digits and CR, in one write, as a scanner's burst arrives)
@@ -11,6 +11,11 @@ product's name). That is key bytes in -> line committed, rendered and written ou
 The floor is a bare Textual app (stock Input, a Static it appends each entry to) on the same kind
 of terminal: the same bytes in, the entry's line out; once at Textual's default frame rate and once
 at the lane's. TEXTUAL_FPS in the environment is not passed on.
+
+With ``--devices`` the lane runs again with a customer display on a 2400-baud pseudo-terminal
+(the simulator reads no faster than 2400 baud) and a serial scanner as the source of the scans: each
+code goes to the scanner simulator's pty followed by CR, and the clock stops, as before, when the
+lane has drawn the line. Its p50/p99 are printed beside the keyboard run's (target: p99 within 1 ms).
 
 CPU per scan is the child's CPU time (all threads: /proc/<pid>/stat utime + stime, or the cgroup's
 cpuacct.usage under benchmarks/low_spec.py) from each scan's bytes to the next keys sent, summed
@@ -176,10 +181,12 @@ def sellable(db: Path, products: int, count: int) -> list[tuple[str, str]]:
 
 def lane_scans(config: Path, items: list[tuple[str, str]], basket: int, term: str, cap: CpuCap | None = None,
                launcher: list[str] | None = None,
-               window: Callable[[Terminal, bool], None] | None = None) -> ScanRun:
+               window: Callable[[Terminal, bool], None] | None = None,
+               scan: Callable[[Terminal, str], None] | None = None) -> ScanRun:
     """Scan ``items`` into the lane. ``launcher`` is put before the lane's own arguments instead of
     ``python -m pos_tui`` (benchmarks/profile_scans.py); ``window(lane, True)`` is called as the scans
-    of a basket start and ``window(lane, False)`` as they end (before the basket is paid)."""
+    of a basket start and ``window(lane, False)`` as they end (before the basket is paid); ``scan``
+    sends one code (default: its digits and CR typed on the lane's terminal)."""
     launcher = launcher or [sys.executable, "-m", "pos_tui"]
     lane = Terminal([*launcher, "--config", str(config), "run"], term, cap=cap)
     window = window or (lambda lane, scanning: None)
@@ -204,7 +211,10 @@ def lane_scans(config: Path, items: list[tuple[str, str]], basket: int, term: st
                 window(lane, True)
                 basket_cpu = lane.cpu_ns()
             started = time.perf_counter()
-            lane.send(code.encode() + b"\r")
+            if scan is None:
+                lane.send(code.encode() + b"\r")
+            else:
+                scan(lane, code)
             samples.append((lane.wait_for(name + " ") - started) * 1000)
         cpu_ns += lane.cpu_ns() - basket_cpu
         window(lane, False)
@@ -215,6 +225,31 @@ def lane_scans(config: Path, items: list[tuple[str, str]], basket: int, term: st
         return ScanRun(samples, cpu_ns / 1e6 / len(items))
     finally:
         lane.close()
+
+
+def with_devices(config: Path, folder: Path) -> tuple[Path, Callable[[Terminal, str], None], Callable[[], None]]:
+    """The lane's config with a display on a 2400-baud pty and a serial scanner (both simulators,
+    started here); returns it, a ``scan`` that sends a code through the scanner, and a stop."""
+    from pos_tui.devices.display_sim import DisplaySimulator
+    from pos_tui.devices.scanner_sim import ScannerSimulator
+
+    display = DisplaySimulator(protocol="vfd", baudrate=2400, link=folder / "display").start()
+    scanner = ScannerSimulator(suffix="cr", link=folder / "scanner")
+    devices_config = folder / "config-devices.toml"
+    devices_config.write_text(config.read_text("utf-8") + (
+        f'\n[devices.display]\ndriver = "serial"\nport = "{display.path}"\nbaudrate = 2400\n'
+        f'\n[devices.scanner]\ndriver = "serial"\nport = "{scanner.path}"\n'), "utf-8")
+
+    def scan(lane: Terminal, code: str) -> None:
+        lane.seen = b""
+        scanner.scan(code)
+
+    def stop() -> None:
+        print(f"display: {len(display.screens)} screens drawn, {len(display.received):,} bytes received")
+        display.stop()
+        scanner.stop()
+
+    return devices_config, scan, stop
 
 
 def bare_app_entries(count: int, term: str, fps: str | None = None, cap: CpuCap | None = None) -> ScanRun:
@@ -259,6 +294,8 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="reuse (or build once) the catalog at this path")
     parser.add_argument("--term", default="xterm-256color", help="TERM for the lane and the floor (e.g. linux)")
     parser.add_argument("--encrypt", action="store_true", help="the store encrypted at rest (SQLCipher)")
+    parser.add_argument("--devices", action="store_true",
+                        help="also run with a 2400-baud customer display and the scans from a serial scanner")
     args = parser.parse_args()
     compileall.compile_dir(str(HERE.parent / "pos_tui"), quiet=1)
     with tempfile.TemporaryDirectory(prefix="pos-tui-scan-") as tmp:
@@ -269,6 +306,13 @@ def main() -> None:
         config = prepare_store(db, Path(tmp), encrypt=args.encrypt)
         items = sellable(db, args.products, args.scans)
         lane = lane_scans(config, items, args.basket, args.term)
+        devices_run = None
+        if args.devices:
+            devices_config, scan, stop = with_devices(config, Path(tmp))
+            try:
+                devices_run = lane_scans(devices_config, items, args.basket, args.term, scan=scan)
+            finally:
+                stop()
     floor = bare_app_entries(args.scans, args.term)
     floor_fast = bare_app_entries(args.scans, args.term, LANE_FPS)
     print(slowest(lane))
@@ -277,6 +321,11 @@ def main() -> None:
     print(summary("bare Textual app, entry to its line, Textual's default frame rate (floor)", floor))
     print(summary(f"bare Textual app, entry to its line, TEXTUAL_FPS={LANE_FPS} as the lane (floor)", floor_fast))
     print("\n".join(ratios(lane, [("default", floor), (f"TEXTUAL_FPS={LANE_FPS}", floor_fast)])))
+    if devices_run is not None:
+        print(summary("lane, scans from a serial scanner, customer display at 2400 baud", devices_run))
+        print(f"serial scanner + 2400-baud display vs keyboard: p99 "
+              f"{percentile(devices_run.samples, 0.99) - percentile(lane.samples, 0.99):+.1f} ms, p50 "
+              f"{statistics.median(devices_run.samples) - statistics.median(lane.samples):+.1f} ms (target: p99 within 1 ms)")
 
 
 if __name__ == "__main__":

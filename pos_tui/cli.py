@@ -672,6 +672,55 @@ def sim_terminal(script: str, think: float) -> None:
     run_terminal_simulator(words, think_seconds=think)
 
 
+_LINK_HELP = ("Also reach the device at this path (a symlink kept across unplug/replug): "
+              "put it in the lane's config as the port.")
+
+
+@sim.command("display")
+@click.option("--protocol", type=click.Choice(["vfd", "led8"]), default="vfd", show_default=True)
+@click.option("--baud", type=click.IntRange(300, 921600), default=9600, show_default=True,
+              help="Read no faster than this line would carry.")
+@click.option("--width", type=click.IntRange(16, 40), default=20, show_default=True)
+@click.option("--encoding", default="cp437", show_default=True, help="The display's code page (gb18030: CJK).")
+@click.option("--link", type=click.Path(dir_okay=False, path_type=Path), help=_LINK_HELP)
+def sim_display(protocol: str, baud: int, width: int, encoding: str, link: Path | None) -> None:
+    """A simulated customer display: prints its path, then each screen it shows. Type "unplug" or
+    "replug" to pull its cable and plug it back in."""
+    from pos_tui.devices.display_sim import run_display_simulator
+
+    run_display_simulator(protocol=protocol, baudrate=baud, width=width, encoding=encoding, link=link)
+
+
+@sim.command("scale")
+@click.option("--protocol", type=click.Choice(["toledo8217", "continuous", "cas"]), default="toledo8217",
+              show_default=True)
+@click.option("--weight", default="0.000", show_default=True, help="What is on it, in kg.")
+@click.option("--mode", type=click.Choice(["stable", "unstable", "zero", "negative", "overload", "garbage", "silence"]),
+              default="stable", show_default=True)
+@click.option("--link", type=click.Path(dir_okay=False, path_type=Path), help=_LINK_HELP)
+def sim_scale(protocol: str, weight: str, mode: str, link: Path | None) -> None:
+    """A simulated scale: prints its path, then takes a line at a time: a weight in kg (1.250), a
+    mode (unstable, zero, negative, overload, garbage, silence, stable), unplug or replug."""
+    from pos_tui.devices.scale_sim import SimulatorError, parse_command, run_scale_simulator
+
+    try:
+        grams, _mode = parse_command(weight)
+    except SimulatorError as exc:
+        raise ConfigProblem(f"--weight: {exc}") from None
+    run_scale_simulator(protocol=protocol, weight_milli=grams or 0, mode=mode, link=link)
+
+
+@sim.command("scanner")
+@click.option("--suffix", type=click.Choice(["cr", "lf", "crlf", "none"]), default="cr", show_default=True)
+@click.option("--link", type=click.Path(dir_okay=False, path_type=Path), help=_LINK_HELP)
+def sim_scanner(suffix: str, link: Path | None) -> None:
+    """A simulated serial scanner: prints its path, then sends each line typed as a scanned code
+    (unplug and replug pull its cable and plug it back in)."""
+    from pos_tui.devices.scanner_sim import run_scanner_simulator
+
+    run_scanner_simulator(suffix=suffix, link=link)
+
+
 # ---------------------------------------------------------------- devices
 
 

@@ -112,6 +112,11 @@ class DisplayConfig:
     port: str = ""
     baudrate: int = 9600
     width: int = 20
+    protocol: str = "vfd"  # vfd (2x20, ESC/POS or CD5220 commands) | led8 (Chinese 8-digit LED price display)
+    encoding: str = "cp437"  # the display's code page; a Chinese one (gb18030, gbk) lets a VFD show CJK
+    welcome: str = ""  # "" = "Welcome" in the store's language
+    thanks: str = ""  # "" = "Thank you" in the store's language
+    idle_after: float = 10.0  # seconds the paid and change figures stay before the thank-you line
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,21 @@ class ScannerConfig:
     driver: str = "keyboard"
     port: str = ""
     baudrate: int = 9600
+    suffix: str = "cr"  # what ends a code: cr | lf | crlf | none (a pause of `gap` seconds)
+    gap: float = 0.05
+
+
+@dataclass(frozen=True)
+class ScaleConfig:
+    driver: str = "none"  # serial | none
+    protocol: str = "toledo8217"  # toledo8217 | continuous | cas
+    port: str = ""
+    baudrate: int = 9600
+    bytesize: int = 8
+    parity: str = "N"
+    stopbits: int = 1
+    manual_weight: bool = False  # with a scale: typed weights for weighed items need a supervisor
+    stable_timeout: float = 3.0  # seconds to wait for a steady weight
 
 
 @dataclass(frozen=True)
@@ -127,6 +147,7 @@ class DevicesConfig:
     printer: PrinterConfig = PrinterConfig()
     display: DisplayConfig = DisplayConfig()
     scanner: ScannerConfig = ScannerConfig()
+    scale: ScaleConfig = ScaleConfig()
 
 
 @dataclass(frozen=True)
@@ -510,7 +531,14 @@ def _read_display(s: _Section) -> DisplayConfig:
         port=s.take_str("port", d.port),
         baudrate=s.take_int("baudrate", d.baudrate, 300, 921600),
         width=s.take_int("width", d.width, 16, 40),
+        protocol=s.take_choice("protocol", d.protocol, ("vfd", "led8")),
+        encoding=s.take_parsed("encoding", d.encoding, _encoding),
+        welcome=s.take_str("welcome", d.welcome),
+        thanks=s.take_str("thanks", d.thanks),
+        idle_after=s.take_seconds("idle_after", d.idle_after),
     )
+    if disp.driver == "serial" and not disp.port:
+        raise ConfigError(s.key("port"), "a serial display needs a port")
     s.finish()
     return disp
 
@@ -521,11 +549,32 @@ def _read_scanner(s: _Section) -> ScannerConfig:
         driver=s.take_choice("driver", d.driver, ("keyboard", "serial")),
         port=s.take_str("port", d.port),
         baudrate=s.take_int("baudrate", d.baudrate, 300, 921600),
+        suffix=s.take_choice("suffix", d.suffix, ("cr", "lf", "crlf", "none")),
+        gap=s.take_seconds("gap", d.gap),
     )
     if scan.driver == "serial" and not scan.port:
         raise ConfigError(s.key("port"), "a serial scanner needs a port")
     s.finish()
     return scan
+
+
+def _read_scale(s: _Section) -> ScaleConfig:
+    d = ScaleConfig()
+    scale = ScaleConfig(
+        driver=s.take_choice("driver", d.driver, ("serial", "none")),
+        protocol=s.take_choice("protocol", d.protocol, ("toledo8217", "continuous", "cas")),
+        port=s.take_str("port", d.port),
+        baudrate=s.take_int("baudrate", d.baudrate, 300, 921600),
+        bytesize=s.take_int("bytesize", d.bytesize, 7, 8),
+        parity=s.take_choice("parity", d.parity, _PARITIES),
+        stopbits=s.take_int("stopbits", d.stopbits, 1, 2),
+        manual_weight=s.take_bool("manual_weight", d.manual_weight),
+        stable_timeout=s.take_seconds("stable_timeout", d.stable_timeout),
+    )
+    if scale.driver == "serial" and not scale.port:
+        raise ConfigError(s.key("port"), "a scale needs a port")
+    s.finish()
+    return scale
 
 
 def _read_devices(s: _Section) -> DevicesConfig:
@@ -534,6 +583,7 @@ def _read_devices(s: _Section) -> DevicesConfig:
         printer=_read_printer(s.section("printer")),
         display=_read_display(s.section("display")),
         scanner=_read_scanner(s.section("scanner")),
+        scale=_read_scale(s.section("scale")),
     )
     s.finish()
     return devices

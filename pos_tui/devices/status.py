@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pos_tui.config import Config, DisplayConfig, PrinterConfig, ScannerConfig, TerminalConfig
+from pos_tui.config import Config, DisplayConfig, PrinterConfig, ScaleConfig, ScannerConfig, TerminalConfig
 from pos_tui.devices.factory import printer_from_config, terminal_from_config
 from pos_tui.devices.ports import DeviceError, open_serial
 from pos_tui.devices.printer import PrinterStatus
@@ -33,13 +33,14 @@ class DeviceReport:
 
 
 def check_devices(config: Config) -> list[DeviceReport]:
-    """Printer, card terminal, scanner and display, in that order (unconfigured ones say so)."""
+    """Printer, card terminal, scanner, display and scale, in that order (unconfigured ones say so)."""
     devices = config.devices
     return [
         check_printer(devices.printer),
         check_terminal(devices.terminal, config.store.lane),
         check_scanner(devices.scanner),
         check_display(devices.display),
+        check_scale(devices.scale),
     ]
 
 
@@ -115,6 +116,23 @@ def check_display(cfg: DisplayConfig) -> DeviceReport:
     if cfg.driver == "none":
         return DeviceReport(name, True, _("not configured"))
     return _port_opens(name, cfg.port, cfg.baudrate)
+
+
+def check_scale(cfg: ScaleConfig) -> DeviceReport:
+    """Ask the scale for a weight (nothing is sold): what it answers, or why it does not."""
+    name = N_("scale")
+    if cfg.driver == "none":
+        return DeviceReport(name, True, _("not configured"))
+    from pos_tui.devices.scale import ScaleError, scale_from_config
+
+    scale = scale_from_config(cfg)
+    try:
+        words = scale.check()
+    except DeviceError as exc:  # a port that would not open names itself; a scale's answer does not
+        return DeviceReport(name, False, f"{exc} ({cfg.port})" if isinstance(exc, ScaleError) else str(exc))
+    finally:
+        scale.close()
+    return DeviceReport(name, True, f"{words} ({cfg.port})")
 
 
 def _port_opens(name: str, port: str, baudrate: int) -> DeviceReport:

@@ -50,12 +50,13 @@ class Action(StrEnum):
     CONFIG = "config"
     BACKUP = "backup"
     QUIT_KIOSK = "quit_kiosk"
+    TYPED_WEIGHT = "typed_weight"  # a weight typed for a weighed item on a lane whose scale is required
 
 
 _CASHIER = {Action.SELL, Action.TENDER, Action.SUSPEND, Action.RECALL, Action.REPRINT, Action.LOCK}
 _SUPERVISOR = {
     Action.VOID_LINE_AFTER_TOTAL, Action.VOID_SALE, Action.PRICE_OVERRIDE, Action.DISCOUNT,
-    Action.REFUND, Action.NO_SALE, Action.RESOLVE_PAYMENT, Action.X_REPORT, Action.QUIT_KIOSK,
+    Action.REFUND, Action.NO_SALE, Action.RESOLVE_PAYMENT, Action.X_REPORT, Action.QUIT_KIOSK, Action.TYPED_WEIGHT,
 }
 # How a person reads a role and an action in the lane's language (never the identifiers above:
 # "the Z report needs an admin", "Supervisor approval: voiding the sale").
@@ -69,6 +70,7 @@ ACTION_NAMES = {
     Action.X_REPORT: N_("the X report"), Action.Z_REPORT: N_("the Z report"), Action.USERS: N_("managing users"),
     Action.CATALOG: N_("changing the catalog"), Action.CONFIG: N_("changing the settings"),
     Action.BACKUP: N_("a backup"), Action.QUIT_KIOSK: N_("leaving the kiosk"),
+    Action.TYPED_WEIGHT: N_("a typed weight"),
 }
 
 

@@ -105,6 +105,23 @@ class ShiftClosed(LaneEvent):
     expected: int
 
 
+@dataclass(frozen=True)
+class CodeScanned(LaneEvent):
+    """The serial scanner read a code: the screen takes it as a scan typed and entered."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class DeviceStateChanged(LaneEvent):
+    """A device went wrong or came back ("display", "offline", False); ``device`` and ``words``
+    are English msgids, shown in the lane's language."""
+
+    device: str
+    words: str
+    ok: bool
+
+
 Handler = Callable[[LaneEvent], None]
 _STOP = object()
 

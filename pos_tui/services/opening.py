@@ -11,6 +11,7 @@ from pos_tui.config import Config
 from pos_tui.domain.payment import wallet_methods
 from pos_tui.i18n import _
 from pos_tui.services.lane import Lane
+from pos_tui.services.lane.peripherals import open_peripherals, serve_peripherals
 
 
 @dataclass
@@ -19,6 +20,9 @@ class LaneDevices:
     terminal: object | None = None
     wallets: dict[str, object] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    display: object | None = None  # customer display, scale and serial scanner: services.lane.peripherals
+    scale: object | None = None
+    scanner: object | None = None
 
 
 @contextlib.contextmanager
@@ -55,6 +59,7 @@ def lane_devices(config: Config, *, simulate_printer_to: Path | None = None) -> 
 
                 devices.wallets[name] = SimulatedWallet(name)
         devices.wallets.update(_network_wallets(config))
+        open_peripherals(config, devices, stack)
         yield devices
 
 
@@ -94,8 +99,10 @@ def opened_lane(config: Config, *, simulate_printer_to: Path | None = None) -> I
             if not users.has_users():
                 raise StoreError(_("no users yet: run `pos-tui init --admin NAME` first"))
             with lane_devices(config, simulate_printer_to=simulate_printer_to) as devices:
-                lane = Lane(config, printer=devices.printer, terminal=devices.terminal, wallets=devices.wallets)
+                lane = Lane(config, printer=devices.printer, terminal=devices.terminal, wallets=devices.wallets,
+                            scale=devices.scale)
                 lane.receipts.serve_queue()
+                serve_peripherals(lane.ctx, devices)
                 try:
                     yield lane
                 finally:

@@ -260,6 +260,11 @@ def _m5_business_day(db: peewee.Database) -> None:
 
     for shift in Shift.select(Shift.id, Shift.opened_at):
         Shift.update(business_day=shift.opened_at.date().isoformat()).where(Shift.id == shift.id).execute()
+def _m6_weight_source(db: peewee.Database) -> None:
+    """Where a weighed line's weight came from: scale, typed or barcode (NULL for items sold each)."""
+    from playhouse.migrate import SchemaMigrator, migrate
+
+    migrate(SchemaMigrator.from_database(db).add_column("sale_line", "weight_source", peewee.CharField(null=True)))
 
 
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [
@@ -268,6 +273,7 @@ MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _m3_sales,
     _m4_shifts_returns_reports,
     _m5_business_day,
+    _m6_weight_source,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

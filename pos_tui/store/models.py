@@ -90,6 +90,7 @@ class SaleLine(BaseModel):
     added_at = peewee.DateTimeField()
     added_by = peewee.CharField()
     origin_line = peewee.IntegerField(null=True, index=True)  # a return line's original sale line
+    weight_source = peewee.CharField(null=True)  # scale | typed | barcode for weighed lines (migration 5)
 
     class Meta:
         indexes = ((("sale", "line_no"), True),)

@@ -127,9 +127,11 @@ def load_cart(sale_id: int) -> Cart:
     return Cart(tuple(lines))
 
 
-def add_line(sale_id: int | None, lane: int, line: CartLine, actor: str, now: dt.datetime) -> SaleRecord:
+def add_line(sale_id: int | None, lane: int, line: CartLine, actor: str, now: dt.datetime, *,
+             weight_source: str | None = None, approved_by: str | None = None) -> SaleRecord:
     """Commit one line (already numbered and priced by the domain cart); with no sale yet, open
-    one in the same transaction."""
+    one in the same transaction. A weighed line records where its weight came from
+    (``weight_source``: scale, typed, barcode) and who approved a typed one."""
     with write_transaction():
         if sale_id is None:
             if Sale.select().where((Sale.lane == lane) & (Sale.status == OPEN)).exists():
@@ -146,12 +148,15 @@ def add_line(sale_id: int | None, lane: int, line: CartLine, actor: str, now: dt
         SaleLine.create(
             sale=sale.id, line_no=line.line_no, product_id=line.product_id, sku=line.sku, name=line.name,
             unit=line.unit, qty_milli=line.qty_milli, unit_price=line.unit_price, tax_code=line.tax_code,
-            amount=line.amount, discount=line.discount, added_at=now, added_by=actor,
+            amount=line.amount, discount=line.discount, added_at=now, added_by=actor, weight_source=weight_source,
         )
+        weighed = {"weight_source": weight_source} if weight_source else {}
+        if approved_by:
+            weighed["approved_by"] = approved_by
         journal.append(
             "sale.line",
             {"sale": sale.uuid, "line": line.line_no, "sku": line.sku, "qty_milli": line.qty_milli,
-             "unit_price": line.unit_price, "amount": line.amount},
+             "unit_price": line.unit_price, "amount": line.amount, **weighed},
             actor,
         )
     return _record(sale)

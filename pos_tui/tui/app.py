@@ -55,6 +55,7 @@ from pos_tui.tui.messages import (
     TerminalProgress,
 )
 from pos_tui.tui.payment_run import PaymentRun, RefundRun
+from pos_tui.tui.lane_devices import SerialScan, follow_lane_devices, forget_lane_devices, take_serial_scan
 from pos_tui.tui.screens.lane_screen import LaneScreen
 from pos_tui.tui.screens.lock import LockScreen
 from pos_tui.tui.screens.modals import ApprovalModal, ConfirmModal, Resolution, ResolveModal, WalletCodeModal
@@ -179,6 +180,7 @@ class PosApp(App[None]):
         self._serving_receipts = lane.receipts.serve_queue()
         lane.events.subscribe(TUI_SUBSCRIBER, self.receipts_printed, ReceiptsPrinted)
         self._subscribed = True
+        follow_lane_devices(self, lane)
 
     def _detach(self) -> None:
         """Stop taking the lane's events, and stop the receipt queue if this app started it (a lane
@@ -187,6 +189,7 @@ class PosApp(App[None]):
             return  # never attached (or failed half-way): nothing of this app's to stop
         self._subscribed = False
         self.lane.events.unsubscribe(TUI_SUBSCRIBER)
+        forget_lane_devices(self, self.lane)
         if self._serving_receipts:
             self.lane.receipts.stop_queue()
             self._serving_receipts = False
@@ -258,6 +261,9 @@ class PosApp(App[None]):
         for header in self.base_screen.query(StatusHeader):
             for state in message.states:
                 header.set_device(state.device, state.words, state.ok)
+
+    def on_serial_scan(self, message: SerialScan) -> None:
+        take_serial_scan(self, message.code)
 
     def _first_frame_drawn(self) -> None:
         self._startup.stage_reached()

@@ -84,7 +84,7 @@ def test_every_device_is_listed_and_unconfigured_ones_pass(silent_pty):
                                           display=DisplayConfig(driver="serial", port=MISSING_PORT)))
     reports = check_devices(config)
     assert [(r.name, r.ok) for r in reports] == [
-        ("printer", True), ("card terminal", True), ("scanner", True), ("display", False)]
+        ("printer", True), ("card terminal", True), ("scanner", True), ("display", False), ("scale", True)]
     assert reports[0].words == "not configured"
     assert reports[2].words == f"port opens ({path})"
     assert reports[3].words == f"display port {MISSING_PORT} not found"

@@ -15,7 +15,7 @@ from pos_tui.domain.permissions import (
 CASHIER_ACTIONS = {"sell", "tender", "suspend", "recall", "reprint", "lock"}
 SUPERVISOR_ACTIONS = {
     "void_line_after_total", "void_sale", "price_override", "discount", "refund", "no_sale",
-    "resolve_payment", "x_report", "quit_kiosk",
+    "resolve_payment", "x_report", "quit_kiosk", "typed_weight",
 }
 ADMIN_ACTIONS = {"z_report", "users", "catalog", "config", "backup"}
 

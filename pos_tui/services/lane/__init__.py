@@ -29,8 +29,9 @@ __all__ = ["Lane", "LaneView", "PrintResult", "ReturnView", "ClosedShift"]
 
 class Lane:
     def __init__(self, config: Config, printer=None, clock: Callable[[], dt.datetime] = dt.datetime.now, *,
-                 terminal=None, wallets: dict | None = None, events: EventBus | None = None) -> None:
-        self.ctx = LaneContext(config, clock, printer=printer, terminal=terminal, wallets=wallets, events=events)
+                 terminal=None, wallets: dict | None = None, events: EventBus | None = None, scale=None) -> None:
+        self.ctx = LaneContext(config, clock, printer=printer, terminal=terminal, wallets=wallets, events=events,
+                               scale=scale)
         self.people = People(self.ctx)
         self.items = Items(self.ctx)
         self.payments = Payments(self.ctx)

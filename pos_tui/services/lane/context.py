@@ -85,12 +85,13 @@ class OpenSale:
 
 class LaneContext:
     def __init__(self, config: Config, clock: Callable[[], dt.datetime], *, printer=None, terminal=None,
-                 wallets: dict | None = None, events: EventBus | None = None) -> None:
+                 wallets: dict | None = None, events: EventBus | None = None, scale=None) -> None:
         self.config = config
         self.currency = config.currency
         self.clock = clock
         self.printer = printer
         self.terminal = terminal
+        self.scale = scale  # a weighed item is weighed on it (services.lane.weighing); None: typed
         self.wallets: dict = wallets or {}
         # Held while the printer is at work (the receipt queue) or asked for its state (DeviceChecks).
         self.printer_lock = threading.Lock()

@@ -4,6 +4,9 @@ with a fresh view (write before you show) and publishes what changed."""
 
 from __future__ import annotations
 
+import threading
+from typing import TYPE_CHECKING
+
 from pos_tui.config import Department
 from pos_tui.domain.text import check_text
 from pos_tui.domain.barcodes import BarcodeError, decode_embedded, is_gtin, validate_gtin
@@ -17,10 +20,14 @@ from pos_tui.domain.permissions import Action, Approval
 from pos_tui.i18n import _
 from pos_tui.services.errors import LaneError, NeedsConfirmation
 from pos_tui.services.events import LineAdded, LineVoided, SaleVoided
+from pos_tui.services.lane import weighing
 from pos_tui.services.lane.context import LaneContext, LaneView, OpenSale
 from pos_tui.store import catalog, sales
 from pos_tui.store.catalog import ProductInfo
 from pos_tui.store.users import UserInfo
+
+if TYPE_CHECKING:
+    from pos_tui.devices.scale import WeightReading
 
 
 class Items:
@@ -29,9 +36,10 @@ class Items:
 
     # ------------------------------------------------------------------ adding lines
 
-    def enter(self, text: str, *, confirmed: bool = False) -> LaneView:
+    def enter(self, text: str, *, confirmed: bool = False, approval: Approval | None = None) -> LaneView:
         """The entry line: a barcode, PLU or SKU, optionally after a quantity ("3*code"); "3*" alone
-        sets the quantity for the next scan."""
+        sets the quantity for the next scan. A weighed item on a lane with a scale raises
+        NeedsWeight (see ``weighing``); a typed weight there may need a supervisor's ``approval``."""
         ctx = self.ctx
         user = ctx.require_user()
         ctx.authorize(Action.SELL)
@@ -41,10 +49,13 @@ class Items:
             ctx.pending_qty = entry.qty_milli
             return ctx.say(_("Quantity {qty}: now scan the item").format(qty=format_qty("each", entry.qty_milli)))
         qty = entry.qty_milli if entry.qty_milli is not None else ctx.pending_qty
+        typed = qty is not None
         product, qty, unit_price, unit = self._resolve(entry.code, qty)
+        source = (weighing.TYPED if typed else weighing.BARCODE) if unit == "kg" else None
+        approved_by = weighing.typed_weight_approved_by(ctx, approval) if source == weighing.TYPED else None
         ctx.pending_qty = None
         return self._add_line(user, product.id, product.sku, product.name, unit, qty, unit_price, product.tax,
-                              confirmed)
+                              confirmed, weight_source=source, approved_by=approved_by)
 
     def _resolve(self, code: str, qty: int | None) -> tuple[ProductInfo, int, int, str]:
         """The product a code names, the quantity, unit price and unit to sell it by (an embedded
@@ -71,13 +82,15 @@ class Items:
         _check_sellable(product)
         if qty is None:
             if product.unit == "kg":
+                weighing.refuse_unweighed(self.ctx, code, product.name)
                 raise LaneError(_("{name} is sold by weight: type the kg then * and scan (1.25*{code})").format(
                     name=product.name, code=code))
             qty = 1000
         return product, qty, product.price, product.unit
 
     def _add_line(self, user: UserInfo, product_id: int | None, sku: str, name: str, unit: str,
-                  qty: int, unit_price: int, tax: str, confirmed: bool) -> LaneView:
+                  qty: int, unit_price: int, tax: str, confirmed: bool, *, weight_source: str | None = None,
+                  approved_by: str | None = None) -> LaneView:
         ctx = self.ctx
         ctx.require_shift()
         limits = ctx.config.limits
@@ -94,7 +107,8 @@ class Items:
         if line.tax_code not in ctx.config.tax.rates:
             raise LaneError(_("{name} has tax code {code}, which is not configured").format(
                 name=name, code=repr(line.tax_code)))
-        record = sales.add_line(ctx.sale.id if ctx.sale else None, ctx.lane_no, line, user.name, ctx.clock())
+        record = sales.add_line(ctx.sale.id if ctx.sale else None, ctx.lane_no, line, user.name, ctx.clock(),
+                                weight_source=weight_source, approved_by=approved_by)
         ctx.sale = OpenSale(record.id, new_cart, ctx.sale.payments if ctx.sale else ())
         ctx.checkout = ctx.checkout.scan()
         ctx.receipt_no, ctx.change = None, 0
@@ -102,6 +116,25 @@ class Items:
         view = ctx.say(_("Added {name}{qty}  {amount}").format(name=name, qty=qty_note, amount=ctx.money(line.amount)))
         ctx.publish(LineAdded(ctx.lane_no, record.id, line, view.totals.total))
         return view
+
+    def weigh(self, code: str, name: str = "", cancel: threading.Event | None = None) -> WeightReading:
+        """Blocking (call it from a worker thread): a steady weight from the scale for the item
+        ``code`` (``name`` for the messages), or LaneError in plain words; nothing is added."""
+        return weighing.read_scale(self.ctx, name or code, cancel)
+
+    def add_weighed(self, code: str, reading: WeightReading, *, confirmed: bool = False) -> LaneView:
+        """Add the weighed item ``code`` with the scale's ``reading``; the line records the scale."""
+        ctx = self.ctx
+        user = ctx.require_user()
+        ctx.authorize(Action.SELL)
+        ctx.checkout.scan()
+        product = catalog.find_by_code(code)
+        if product is None or product.unit != "kg":
+            raise LaneError(_("{code} is not an item sold by weight").format(code=code))
+        _check_sellable(product)
+        ctx.pending_qty = None
+        return self._add_line(user, product.id, product.sku, product.name, "kg", reading.weight_milli, product.price,
+                              product.tax, confirmed, weight_source=weighing.SCALE)
 
     def sell_department(self, department: Department, amount_text: str, *, confirmed: bool = False) -> LaneView:
         """An open-price item: the amount typed, then the department's key."""

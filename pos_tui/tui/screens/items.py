@@ -9,15 +9,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from textual import events
+from dataclasses import replace
+
+from textual import events, work
 from textual.app import ComposeResult
 
 from pos_tui.config import Department
 from pos_tui.domain.checkout import State
 from pos_tui.domain.money import format_amount
-from pos_tui.domain.permissions import Action
+from pos_tui.domain.permissions import Action, Approval
 from pos_tui.i18n import N_, _
 from pos_tui.services.lane import LaneView
+from pos_tui.services.lane.weighing import NeedsWeight
 from pos_tui.tui.format import cart_rows, help_rows, item_figures, qty_prompt, suspended_row
 from pos_tui.tui.keymap import DEFAULT_KEYMAP
 from pos_tui.tui.screens.lane_screen import LaneScreen
@@ -27,6 +30,7 @@ from pos_tui.tui.widgets.cart_view import CartLine as CartRow
 from pos_tui.tui.widgets.cart_view import CartView
 from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.scan_entry import ScanEntry
+from pos_tui.tui.weighing import Weighing, WeightRead, read_weight
 from pos_tui.tui.widgets.totals_bar import TotalsBar
 
 QUANTITY_PREFIX = re.compile(r"^\d+(\.\d+)?\*$")
@@ -93,9 +97,45 @@ class ItemsScreen(LaneScreen):
     def on_scan_entry_submitted(self, message: ScanEntry.Submitted) -> None:
         message.stop()
         if message.value.strip():
-            self.pos.run_intent(self.pos.lane.items.enter, message.value.strip(), confirmable=True)
+            self.enter_code(message.value.strip())
+
+    # ------------------------------------------------------------------ weighed items (tui.weighing)
+
+    weighing: Weighing | None = None
+
+    def enter_code(self, text: str) -> None:
+        """An entry for the lane, or, while the scale is being read, for after it."""
+        if self.weighing is None:
+            self.weighing = Weighing()
+        if not self.weighing.hold(text):
+            self.pos.run_intent(self.enter_or_weigh, text, confirmable=True, approvable=True)
+
+    def enter_or_weigh(self, text: str, *, confirmed: bool = False, approval: Approval | None = None) -> LaneView:
+        """``lane.items.enter``; a weighed item on a lane with a scale is weighed first."""
+        try:
+            return self.pos.lane.items.enter(text, confirmed=confirmed, approval=approval)
+        except NeedsWeight as need:
+            self.weighing.begin(need)
+            self.read_scale(need)
+            return replace(self.pos.lane.view(), message=str(need), message_is_error=False)
+
+    @work(thread=True, exit_on_error=False, name="read the scale")
+    def read_scale(self, need: NeedsWeight) -> None:
+        self.post_message(read_weight(self.pos.lane, need, self.weighing.cancel))
+
+    def on_weight_read(self, message: WeightRead) -> None:
+        held = self.weighing.end()
+        if message.reading is None:
+            self.pos.say(message.error, error=True)
+        else:
+            self.pos.run_intent(self.pos.lane.items.add_weighed, message.need.code, message.reading)
+        for text in held:
+            self.enter_code(text)
 
     def on_key(self, event: events.Key) -> None:
+        if event.key == "escape" and self.weighing is not None and self.weighing.need is not None:
+            self.weighing.cancel.set()
+            return
         department = self.departments.get(event.key)
         if department is None:
             return
@@ -125,7 +165,7 @@ class ItemsScreen(LaneScreen):
 
         def chosen(sku: str | None) -> None:
             if sku is not None:
-                self.pos.run_intent(lane.items.enter, prefix + sku, confirmable=True)
+                self.enter_code(prefix + sku)
 
         self.app.push_screen(SearchModal(lane.items.search, lane.currency, text), chosen)
 

@@ -153,6 +153,12 @@ class ScanEntry(Widget, can_focus=True):
         target = self.parent if self.parent is not None else self
         target.post_message(message)
 
+    def enter_code(self, value: str) -> None:
+        """A code from elsewhere (the serial scanner), entered as if typed and Enter pressed, in
+        order with the keys already queued; what the cashier has typed so far stays."""
+        target = self.parent if self.parent is not None else self
+        target.post_message(self.Submitted(self, value))
+
     def _line(self) -> str:
         value = self.value
         cursor = CURSOR if self.has_focus else " "

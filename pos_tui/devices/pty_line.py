@@ -1,0 +1,114 @@
+"""The device side of a simulated serial line: a pseudo-terminal that can be unplugged and plugged
+back in, for the display, scale and scanner simulators.
+
+The lane opens ``PtyLine.path``. With ``link`` that is a symlink to the pty's slave: unplugging
+closes both ends of the pty (the lane's reads and writes fail with EIO, the slave disappears, the
+link points at nothing: "port not found"), and plugging back in opens a new pty and points the
+link at it, as a USB serial adapter comes back under the same udev name. Without ``link`` the path
+is the slave's own /dev/pts name, gone for good once unplugged.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import threading
+import tty
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+POLL = 0.05
+
+
+class PtyLine:
+    def __init__(self, link: Path | str | None = None) -> None:
+        self.link = Path(link) if link is not None else None
+        self._read_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._master: int | None = None
+        self._slave: int | None = None
+        self.slave_path = ""
+        self._plug()
+
+    @property
+    def path(self) -> str:
+        return str(self.link) if self.link is not None else self.slave_path
+
+    @property
+    def plugged(self) -> bool:
+        return self._master is not None
+
+    def _plug(self) -> None:
+        master, slave = os.openpty()
+        tty.setraw(slave)  # no echo, no newline translation on the lane's side
+        os.set_blocking(master, False)  # what the lane does not read is lost, as on a real line
+        self._master, self._slave = master, slave
+        self.slave_path = os.ttyname(slave)
+        if self.link is not None:
+            staging = self.link.with_name(f".{self.link.name}.{os.getpid()}")
+            if staging.is_symlink() or staging.exists():
+                staging.unlink()
+            os.symlink(self.slave_path, staging)
+            os.replace(staging, self.link)
+
+    def unplug(self) -> None:
+        """Close both ends: the lane's port fails, and the link (if any) points at nothing."""
+        with self._read_lock, self._write_lock:
+            for fd in (self._master, self._slave):
+                if fd is not None:
+                    os.close(fd)
+            self._master = self._slave = None
+
+    def replug(self) -> None:
+        """A new pty behind the same link."""
+        with self._read_lock, self._write_lock:
+            if self._master is None:
+                self._plug()
+
+    def read(self, size: int, timeout: float = POLL) -> bytes | None:
+        """Up to ``size`` bytes the lane wrote, b"" when none came within ``timeout``, None while
+        unplugged (after a pause of ``timeout``)."""
+        with self._read_lock:
+            master = self._master
+            if master is not None:
+                ready, _, _ = select.select([master], [], [], timeout)
+                if not ready:
+                    return b""
+                try:
+                    return os.read(master, size)
+                except OSError:  # EIO: the lane's end is closed for now
+                    pass
+        threading.Event().wait(timeout)
+        return None if master is None else b""
+
+    def write(self, data: bytes) -> bool:
+        """Send ``data`` to the lane; False while unplugged."""
+        with self._write_lock:
+            if self._master is None:
+                return False
+            try:
+                os.write(self._master, data)
+            except BlockingIOError:  # the lane has not read what was sent before: the line drops it
+                pass
+            except OSError:  # EIO: the lane's end is closed for now
+                pass
+            return True
+
+    def close(self) -> None:
+        self.unplug()
+        if self.link is not None and self.link.is_symlink():
+            self.link.unlink()
+
+
+def serve_commands(device, handle: Callable[[str], str], stdin: TextIO, console: TextIO) -> None:
+    """A simulator's console: each line of ``stdin`` goes to ``handle``, whose answer is printed;
+    after the end of input the device runs on until Ctrl+C."""
+    try:
+        for raw in stdin:
+            if raw.strip():
+                console.write(handle(raw.strip()) + "\n")
+                console.flush()
+        device.serve()
+    except KeyboardInterrupt:
+        pass
