@@ -90,7 +90,7 @@ def test_a_dead_scale_shows_on_the_status_line_until_it_answers_again(store, sca
 
 def test_a_typed_weight_is_refused_when_the_scale_is_required(store, scale_sim):
     lane = lane_with_scale(store, scale_sim)
-    with pytest.raises(PermissionDenied, match="typed_weight needs a supervisor"):
+    with pytest.raises(PermissionDenied, match="a typed weight needs a supervisor"):
         lane.items.enter(f"1.25*{APPLE}")
     lane.items.enter("1.25*")  # the quantity first, then the scan: refused the same way
     with pytest.raises(PermissionDenied):
