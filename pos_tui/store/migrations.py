@@ -243,11 +243,43 @@ def _m4_shifts_returns_reports(db: peewee.Database) -> None:
     )
 
 
+def _m5_outbox_and_sync(db: peewee.Database) -> None:
+    """The outbox of finished documents for the store server, the sync worker's cursors, and the
+    store-wide settings that come down from it (see store/outbox.py)."""
+    base = _frozen_base(db)
+
+    class Outbox(base):
+        lane = peewee.IntegerField()
+        seq = peewee.IntegerField()
+        uuid = peewee.CharField(unique=True)
+        kind = peewee.CharField()
+        payload = peewee.TextField()
+        created_at = peewee.CharField()
+        status = peewee.CharField(default="waiting")  # waiting | sent | parked
+        reason = peewee.TextField(default="")
+        sent_at = peewee.CharField(null=True)
+
+        class Meta:
+            table_name = "outbox"
+            indexes = ((("lane", "seq"), True), (("status", "lane", "seq"), False))
+
+    class SyncState(base):
+        key = peewee.CharField(unique=True)
+        value = peewee.TextField()
+
+    class StoreSetting(base):
+        key = peewee.CharField(unique=True)
+        value = peewee.TextField()
+
+    db.create_tables([Outbox, SyncState, StoreSetting], safe=True)
+
+
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _m1_catalog_users_journal,
     _m2_product_name_search,
     _m3_sales,
     _m4_shifts_returns_reports,
+    _m5_outbox_and_sync,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

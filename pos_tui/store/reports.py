@@ -31,7 +31,7 @@ from pos_tui.domain.report import (
 )
 from pos_tui.domain.tax import tax_breakdown
 from pos_tui.i18n import N_, _
-from pos_tui.store import journal
+from pos_tui.store import journal, outbox
 from pos_tui.store.db import StoreError, write_transaction
 from pos_tui.store.models import CashMovement, Payment, Sale, Shift, ZReport
 from pos_tui.store.sales import SETTLED, load_cart
@@ -133,6 +133,7 @@ def x_report(ctx: ReportContext, now: dt.datetime, *, day: dt.date | None = None
     with write_transaction():
         journal.append("report.x", {"lane": ctx.lane, "shifts": list(report.shifts), "net": report.net,
                                     "sales": report.sales_count, "approved_by": approved_by}, actor)
+        outbox.add_report("report.x", ctx.lane, report_to_dict(report), (day or now.date()).isoformat())
     return report
 
 
@@ -156,6 +157,7 @@ def take_z_report(ctx: ReportContext, now: dt.datetime, *, actor: str, approved_
         journal.append("report.z", {"lane": ctx.lane, "number": row.number, "day": day, "shifts": list(report.shifts),
                                     "sales": report.sales_count, "net": report.net, "tax": report.tax_total,
                                     "approved_by": approved_by}, actor)
+        outbox.add_report("report.z", ctx.lane, report_to_dict(report), day)
     return report
 
 

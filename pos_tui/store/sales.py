@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import peewee
 
 from pos_tui.domain.cart import Cart, CartLine
-from pos_tui.store import journal
+from pos_tui.store import journal, outbox
 from pos_tui.i18n import _
 from pos_tui.store.db import StoreError, write_transaction
 from pos_tui.store.models import (
@@ -230,6 +230,7 @@ def void_sale(sale_id: int, actor: str, now: dt.datetime, approved_by: str | Non
         total = load_cart(sale_id).subtotal
         Sale.update(status=VOIDED, closed_at=now).where(Sale.id == sale_id).execute()
         journal.append("sale.void", {"sale": sale.uuid, "total": total, "approved_by": approved_by}, actor)
+        outbox.add_sale(sale_id)
 
 
 def payments_of(sale_id: int) -> list[PaymentRecord]:
@@ -279,6 +280,7 @@ def _finalize(sale: Sale, total: int, tax_total: int, change: int, now: dt.datet
          "training": bool(sale.training)},
         actor,
     )
+    outbox.add_sale(sale.id)
     return receipt_no
 
 

@@ -18,7 +18,7 @@ from pos_tui.domain.money import Currency, format_amount
 from pos_tui.domain.report import MOVEMENT_KINDS, CashSummary
 from pos_tui.domain.tender import method_name
 from pos_tui.i18n import _
-from pos_tui.store import journal
+from pos_tui.store import journal, outbox
 from pos_tui.store.db import StoreError, write_transaction
 from pos_tui.store.models import CashMovement, Payment, Sale, Shift
 
@@ -139,6 +139,7 @@ def open_shift(lane: int, counted_float: int, *, actor: str, now: dt.datetime, s
         )
         journal.append("shift.open", {"shift": shift.id, "lane": lane, "float": counted_float,
                                       "suggested": suggested}, actor)
+        outbox.add_shift(shift.id, "shift.open")
     return _record(shift)
 
 
@@ -167,6 +168,7 @@ def record_movement(lane: int, kind: str, amount: int, reason: str, *, actor: st
                                    actor=actor, approved_by=approved_by, at=now, training=shift.training)
         journal.append(f"drawer.{kind}", {"shift": shift.id, "amount": amount, "reason": move.reason,
                                           "approved_by": approved_by, "training": bool(shift.training)}, actor)
+        outbox.add_movement(move.id)
     return _movement(move)
 
 
@@ -252,4 +254,5 @@ def close_shift(lane: int, counted: int, *, cur: Currency, actor: str, now: dt.d
                      ).where(Shift.id == shift.id).execute()
         journal.append("shift.close", {"shift": shift.id, "lane": lane, "counted": counted, "expected": expected,
                                        "over_short": counted - expected, "left_in_drawer": keep}, actor)
+        outbox.add_shift(shift.id, "shift.close")
     return get_shift(shift.id)

@@ -37,6 +37,7 @@ class Lane:
         self.returns = Returns(self.ctx)
         self.receipts = Receipts(self.ctx)
         self.reports = Reports(self.ctx)
+        self.sync = None  # the store server's sync worker, when one runs (services.opening)
 
     # What every screen reads of the lane, from the one context.
     @property
