@@ -58,7 +58,6 @@ def upsert_products(conn: psycopg.Connection, items: Sequence, *, actor: str, so
 def product(conn: psycopg.Connection, sku: str) -> ServerProduct:
     row = conn.execute("SELECT sku, name, price, tax, unit, active, ARRAY(SELECT code FROM barcodes b "
                        "WHERE b.sku = p.sku ORDER BY code) FROM products p WHERE sku = %s", (sku,)).fetchone()
-    conn.commit()
     if row is None:
         raise ServerError(f"no product with SKU {sku!r} on the store server")
     return ServerProduct(*row[:6], tuple(row[6]))
@@ -110,7 +109,6 @@ class ServerUser:
 
 def users(conn: psycopg.Connection) -> list[ServerUser]:
     rows = conn.execute("SELECT name, role, disabled, locked_until FROM users ORDER BY name").fetchall()
-    conn.commit()
     return [ServerUser(*row) for row in rows]
 
 

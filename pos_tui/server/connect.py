@@ -35,7 +35,7 @@ def check_credentials_file(path: str | Path) -> Path:
 
 
 def connect(url: str, credentials: str = "", *, application_name: str = "pos-tui",
-            timeout: float = CONNECT_TIMEOUT, autocommit: bool = False) -> psycopg.Connection:
+            timeout: float = CONNECT_TIMEOUT, autocommit: bool = True) -> psycopg.Connection:
     """A new connection; ServerUnreachable when the server cannot be reached."""
     if not url:
         raise ServerError("no store server is configured ([server] url)")

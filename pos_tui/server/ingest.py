@@ -36,7 +36,6 @@ class PushResult:
 
 def whoami(conn: psycopg.Connection) -> Identity:
     row = conn.execute("SELECT store, lane FROM lanes WHERE role_name = current_user").fetchone()
-    conn.commit()
     if row is None:
         raise ServerError("these credentials belong to no lane of the store server (see `pos-tui server add-lane`)")
     return Identity(row[0], row[1])
@@ -220,11 +219,9 @@ def read_feed(conn: psycopg.Connection, feed: str, after: int, limit: int) -> li
     """The next ``limit`` rows of a feed above change sequence ``after`` (the change_seq is last for
     users and settings, 7th for products)."""
     rows = conn.execute(_FEED_SQL[feed], (after, limit)).fetchall()
-    conn.commit()
     return rows
 
 
 def server_time(conn: psycopg.Connection) -> dt.datetime:
     value = conn.execute("SELECT now()").fetchone()[0]
-    conn.commit()
     return value

@@ -116,7 +116,7 @@ END $$;
 CREATE TABLE products (
     sku text PRIMARY KEY,
     name text NOT NULL,
-    price bigint NOT NULL CHECK (price > 0),
+    price bigint NOT NULL CHECK (price >= 0),
     tax text NOT NULL,
     unit text NOT NULL DEFAULT 'each' CHECK (unit IN ('each', 'kg')),
     active boolean NOT NULL DEFAULT true,

@@ -44,7 +44,8 @@ class SyncStatus:
 
 class SyncWorker:
     def __init__(self, config: Config, *, batch: int = 500, journal_batch: int = 1000, feed_batch: int = 1000,
-                 poll_seconds: float | None = None, apply_pause: float = 0.005, send_journal: bool = True) -> None:
+                 poll_seconds: float | None = None, apply_pause: float = 0.005, send_journal: bool = True,
+                 backoff_max: float = BACKOFF_MAX) -> None:
         self.config = config
         self.lane = config.store.lane
         self.batch = batch
@@ -53,6 +54,7 @@ class SyncWorker:
         self.poll_seconds = poll_seconds if poll_seconds is not None else config.server.sync_seconds
         self.apply_pause = apply_pause
         self.send_journal = send_journal
+        self.backoff_max = backoff_max
         self._status = SyncStatus()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -96,7 +98,7 @@ class SyncWorker:
                 except Exception as exc:  # down, slow, refusing, or a bug: say so, back off, try again
                     self._offline(exc)
                     self._stop.wait(backoff * random.uniform(0.8, 1.2))
-                    backoff = min(backoff * 2, BACKOFF_MAX)
+                    backoff = min(backoff * 2, self.backoff_max)
         finally:
             self._close()
             from pos_tui.store.db import database

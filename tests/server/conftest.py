@@ -46,7 +46,7 @@ class StoreServer:
     folder: Path
 
     def admin(self) -> psycopg.Connection:
-        return psycopg.connect(self.url, passfile=str(self.passfile))
+        return psycopg.connect(self.url, passfile=str(self.passfile), autocommit=True)
 
     def lane_config(self, base: Config, lane: int, **server) -> Config:
         """``base`` as lane ``lane`` with this server and a new credentials file for that lane."""
@@ -74,3 +74,38 @@ def store_server(pg_cluster, tmp_path) -> Iterator[StoreServer]:
     with server.admin() as conn:
         init_server(conn, store=server.store, admin="boss", pin_hash=hash_pin("4321"), actor="test")
     yield server
+
+
+def make_lane_store(folder: Path, lane: int) -> Config:
+    """A demo store for lane ``lane`` in ``folder`` (catalog, the demo users, its shift open), closed."""
+    import datetime as dt
+    from importlib import resources
+
+    from pos_tui.demo import DEMO_USERS, demo_config, open_demo_shift
+    from pos_tui.store import users
+    from pos_tui.store.catalog_csv import import_products
+    from pos_tui.store.db import close_database, open_database
+
+    config = demo_config(folder)
+    config = replace(config, store=replace(config.store, lane=lane))
+    open_database(config.database.url)
+    with resources.as_file(resources.files("pos_tui.data") / "demo_catalog.csv") as catalog_file:
+        import_products(catalog_file, cur=config.currency, tax_codes=config.tax.rates, actor="demo")
+    for name, role, pin in DEMO_USERS:
+        users.add_user(name, role, pin, config.security.pin_min_length, now=dt.datetime.now(), actor="demo")
+    open_demo_shift(config)
+    close_database()
+    return config
+
+
+def import_demo_catalog(server: StoreServer, config: Config) -> None:
+    """The demo catalog on the store server (what `pos-tui products import` does there)."""
+    from importlib import resources
+
+    from pos_tui.server.catalog import upsert_products
+    from pos_tui.store.catalog_csv import _decode, _parse
+
+    with resources.as_file(resources.files("pos_tui.data") / "demo_catalog.csv") as file:
+        parsed = _parse(file, _decode(file, file.read_bytes()), config.currency, config.tax.rates, None)
+    with server.admin() as conn:
+        upsert_products(conn, parsed.products, actor="test")
