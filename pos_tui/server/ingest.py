@@ -43,10 +43,11 @@ def whoami(conn: psycopg.Connection) -> Identity:
 
 _INSERT_DOCS = """
 INSERT INTO documents (store, lane, lane_seq, uuid, kind, business_day, total, created_at, payload)
-SELECT %(store)s, %(lane)s, s, u, k, (p::jsonb ->> 'business_day')::date, (p::jsonb ->> 'total')::bigint,
-       c::timestamptz, p::jsonb
-FROM unnest(%(seqs)s::bigint[], %(uuids)s::text[], %(kinds)s::text[], %(created)s::text[], %(payloads)s::text[])
-     AS x(s, u, k, c, p)
+SELECT %(store)s, %(lane)s, s, u, k, (j ->> 'business_day')::date, (j ->> 'total')::bigint, c::timestamptz, j
+FROM (SELECT s, u, k, c, p::jsonb AS j
+      FROM unnest(%(seqs)s::bigint[], %(uuids)s::text[], %(kinds)s::text[], %(created)s::text[],
+                  %(payloads)s::text[]) AS x(s, u, k, c, p)
+      OFFSET 0) AS parsed  -- each payload parsed once
 ON CONFLICT DO NOTHING
 RETURNING lane_seq
 """

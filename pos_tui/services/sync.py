@@ -43,7 +43,7 @@ class SyncStatus:
 
 
 class SyncWorker:
-    def __init__(self, config: Config, *, batch: int = 500, journal_batch: int = 1000, feed_batch: int = 1000,
+    def __init__(self, config: Config, *, batch: int = 500, journal_batch: int = 1000, feed_batch: int = 250,
                  poll_seconds: float | None = None, apply_pause: float = 0.005, send_journal: bool = True,
                  backoff_max: float = BACKOFF_MAX) -> None:
         self.config = config
@@ -173,9 +173,7 @@ class SyncWorker:
         docs = outbox.waiting(self.lane, self.batch)
         if not docs:
             return False
-        counts = outbox.counts(self.lane)
-        result = push_documents(self._conn, self._me, docs, waiting=counts.waiting - len(docs),
-                                oldest_waiting=None)
+        result = push_documents(self._conn, self._me, docs, waiting=self._status.waiting, oldest_waiting=None)
         outbox.mark_sent(self.lane, result.sent)
         for seq, reason in result.parked + result.conflicts:
             outbox.park(self.lane, seq, reason)
@@ -205,8 +203,9 @@ class SyncWorker:
         return len(rows) == self.journal_batch
 
     def pull(self) -> int:
-        """Apply what changed on the server, a batch (one transaction) at a time, pausing between
-        batches so the lane's own writes get the database in between."""
+        """Apply what changed on the server, a batch (one short transaction, ~250 rows) at a time,
+        pausing between batches: a scan that finds the database busy waits for one small batch at
+        most (SQLite's busy handler retries after 1, 2, 5, 10, 15, 20, 25 ms ...)."""
         from pos_tui.server.ingest import FEEDS, read_feed
         from pos_tui.store import feed
 

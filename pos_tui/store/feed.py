@@ -14,7 +14,7 @@ import json
 from typing import Sequence
 
 from pos_tui.store import journal
-from pos_tui.store.catalog import _chunks, product_ids
+from pos_tui.store.catalog import _chunks
 from pos_tui.store.db import current_database, write_transaction
 from pos_tui.store.models import Barcode, Product, User
 from pos_tui.store.outbox import StoreSetting, get_state, set_state
@@ -41,24 +41,32 @@ def apply_products(rows: Sequence[tuple]) -> int:
               "price = excluded.price, tax = excluded.tax, unit = excluded.unit, active = excluded.active, "
               "updated_at = excluded.updated_at")
     through = rows[-1][6]
-    with write_transaction():
+    product_table, barcode_table = Product._meta.table_name, Barcode._meta.table_name
+    values = [(r[0], r[1], r[2], r[3], r[4], bool(r[5]), now) for r in rows]
+    with write_transaction():  # plain SQL: building peewee queries for 1,000 keys would hold the lock longer
         cur = db.cursor()
-        cur.executemany(upsert, [(r[0], r[1], r[2], r[3], r[4], bool(r[5]), now) for r in rows])
-        ids = product_ids(r[0] for r in rows)
-        wanted = {ids[r[0]]: set(r[7] or ()) for r in rows}
-        have: dict[int, set[str]] = {pid: set() for pid in wanted}
-        for chunk in _chunks(list(wanted)):
-            for pid, code in Barcode.select(Barcode.product, Barcode.code).where(Barcode.product.in_(chunk)).tuples():
+        cur.executemany(upsert, values)
+        wanted: dict[int, set[str]] = {}
+        have: dict[int, set[str]] = {}
+        for chunk in _chunks(rows):
+            marks = ",".join("?" * len(chunk))
+            ids = dict(cur.execute(f"SELECT sku, id FROM {product_table} WHERE sku IN ({marks})",
+                                   [r[0] for r in chunk]).fetchall())
+            for r in chunk:
+                wanted[ids[r[0]]] = set(r[7] or ())
+                have[ids[r[0]]] = set()
+            pids = [ids[r[0]] for r in chunk]
+            for pid, code in cur.execute(f"SELECT product_id, code FROM {barcode_table} WHERE product_id IN "
+                                         f"({','.join('?' * len(pids))})", pids).fetchall():
                 have[pid].add(code)
         gone = [(pid, code) for pid, codes in have.items() for code in codes - wanted[pid]]
         new = [(code, pid) for pid, codes in wanted.items() for code in codes - have[pid]]
-        for pid, code in gone:
-            Barcode.delete().where((Barcode.product == pid) & (Barcode.code == code)).execute()
+        if gone:
+            cur.executemany(f"DELETE FROM {barcode_table} WHERE product_id = ? AND code = ?", gone)
         if new:
             # A code moving here from a product of a later batch leaves that one now.
-            for chunk in _chunks([code for code, _pid in new]):
-                Barcode.delete().where(Barcode.code.in_(chunk)).execute()
-            cur.executemany(f"INSERT INTO {Barcode._meta.table_name} (code, product_id) VALUES (?, ?)", new)
+            cur.executemany(f"DELETE FROM {barcode_table} WHERE code = ?", [(code,) for code, _pid in new])
+            cur.executemany(f"INSERT INTO {barcode_table} (code, product_id) VALUES (?, ?)", new)
         set_state("feed.products", str(through))
         journal.append("sync.products", {"rows": len(rows), "through": through}, ACTOR)
     return through
