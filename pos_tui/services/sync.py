@@ -152,6 +152,8 @@ class SyncWorker:
         from pos_tui.server.ingest import heartbeat
 
         conn = self._connect()
+        if not self._status.online:
+            self._status = replace(self._status, online=True, problem="", last_contact=time.time())
         busy = self.push()
         if self.send_journal:
             busy = self.push_journal() or busy
@@ -208,6 +210,7 @@ class SyncWorker:
         most (SQLite's busy handler retries after 1, 2, 5, 10, 15, 20, 25 ms ...)."""
         from pos_tui.server.ingest import FEEDS, read_feed
         from pos_tui.store import feed
+        from pos_tui.store.db import checkpoint
 
         applied = 0
         for name in FEEDS:
@@ -218,6 +221,8 @@ class SyncWorker:
                     break
                 after = feed.APPLY[name](rows)
                 applied += len(rows)
+                if applied % 5000 < len(rows):
+                    checkpoint()  # keep the log short here, so no scan's commit pays for copying it back
                 if len(rows) < self.feed_batch:
                     break
                 time.sleep(self.apply_pause)
