@@ -274,3 +274,27 @@ def test_store_wide_reports_from_the_server(lane_one, store_server, tmp_path):
     with store_server.admin() as conn:
         one = server_reports.x_report(conn, store_server.store, context_of(config), dt.date.today(), lane=1)
     assert one.net == local.net
+
+
+def test_a_gap_in_the_sequence_and_a_broken_journal_chain_are_reported(lane_one, store_server, tmp_path):
+    from pos_tui.store.db import current_database
+
+    config, lane = lane_one
+    rng = random.Random(9)
+    sell(lane, rng)
+    SyncWorker(config).run_once()
+    sell(lane, rng)
+    sell(lane, rng)
+    db = current_database()
+    (first_new,) = db.execute_sql("SELECT min(seq) FROM outbox WHERE status = 'waiting'").fetchone()
+    db.execute_sql("UPDATE outbox SET status = 'lost' WHERE seq = ?", (first_new,))  # as if it never existed
+    (last,) = db.execute_sql("SELECT max(seq) FROM journal_entry").fetchone()
+    db.execute_sql("INSERT INTO journal_entry (seq, at, kind, actor, payload, prev_hash, hash) "
+                   "VALUES (?, 'x', 'forged', NULL, '{}', 'not-the-hash-before', 'h')", (last + 1,))
+    worker = SyncWorker(config)
+    worker.run_once()
+    assert store_server.query("SELECT acked_seq, gap_from, gap_to, chain_break FROM lane_sync") == [
+        (first_new - 1, first_new, first_new, f"journal row {last + 1} does not link to row {last}")]
+    admin_config = write_config(tmp_path / "admin.toml", store_server.url, store_server.passfile, tmp_path)
+    result = CliRunner().invoke(main, ["--config", str(admin_config), "server", "status"])
+    assert f"gap {first_new}-{first_new}" in result.output and "does not link" in result.output
