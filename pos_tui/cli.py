@@ -91,6 +91,12 @@ def _actor() -> str:
         return "cli"
 
 
+def _on_server(ctx: click.Context) -> Config | None:
+    """The config when ``[server] url`` is set: the catalog, staff and reports are the store server's."""
+    config = _config(ctx)
+    return config if config.server.url else None
+
+
 def _read_pin(pin_stdin: bool) -> str:
     if pin_stdin:
         pin = sys.stdin.readline().rstrip("\r\n")
@@ -198,6 +204,11 @@ def products_import(ctx: click.Context, file: Path, as_name: str | None, pin_std
     """Import a catalog CSV (all or nothing; existing SKUs are updated). Needs --as an admin."""
     from pos_tui.store.catalog_csv import ImportRejected, import_products
 
+    if server := _on_server(ctx):
+        from pos_tui.cli_server import products_import as on_server
+
+        return on_server(server, file, _actor())
+
     config = _open_store(ctx)
     actor = _operator(config, "catalog", as_name, pin_stdin)
     progress = _ProgressBar()
@@ -283,6 +294,11 @@ def users_add(ctx: click.Context, name: str, role: str, as_name: str | None, pin
     from pos_tui.domain.permissions import role_name
     from pos_tui.store import users as store_users
 
+    if server := _on_server(ctx):
+        from pos_tui.cli_server import users_command
+
+        return users_command(server, "add", name, role=role, pin=_read_pin(pin_stdin), actor=_actor())
+
     config = _open_store(ctx)
     actor = _operator(config, "users", as_name, pin_stdin)
     pin = _read_pin(pin_stdin)
@@ -295,6 +311,11 @@ def users_add(ctx: click.Context, name: str, role: str, as_name: str | None, pin
 def users_list(ctx: click.Context) -> None:
     """List users with their role and status."""
     import datetime as dt
+
+    if server := _on_server(ctx):
+        from pos_tui.cli_server import users_command
+
+        return users_command(server, "list", None, actor=_actor())
 
     from pos_tui.domain.display_width import cell_width, pad_cells
     from pos_tui.domain.permissions import role_name
@@ -327,6 +348,11 @@ def users_passwd(ctx: click.Context, name: str, as_name: str | None, pin_stdin: 
     """Set a new PIN for a user (also ends a lockout). Needs --as an admin."""
     from pos_tui.store import users as store_users
 
+    if server := _on_server(ctx):
+        from pos_tui.cli_server import users_command
+
+        return users_command(server, "passwd", name, pin=_read_pin(pin_stdin), actor=_actor())
+
     config = _open_store(ctx)
     actor = _operator(config, "users", as_name, pin_stdin)
     store_users.get_user(name)
@@ -343,6 +369,11 @@ def users_passwd(ctx: click.Context, name: str, as_name: str | None, pin_stdin: 
 def users_disable(ctx: click.Context, name: str, as_name: str | None, pin_stdin: bool) -> None:
     """Stop a user from signing in. Needs --as an admin."""
     from pos_tui.store import users as store_users
+
+    if server := _on_server(ctx):
+        from pos_tui.cli_server import users_command
+
+        return users_command(server, "disable", name, actor=_actor())
 
     actor = _operator(_open_store(ctx), "users", as_name, pin_stdin)
     store_users.disable_user(name, actor=actor)
@@ -371,6 +402,11 @@ def users_enable(ctx: click.Context, name: str, as_name: str | None, pin_stdin: 
 def users_unlock(ctx: click.Context, name: str, as_name: str | None, pin_stdin: bool) -> None:
     """End a user's lockout after too many wrong PINs. Needs --as an admin."""
     from pos_tui.store import users as store_users
+
+    if server := _on_server(ctx):
+        from pos_tui.cli_server import users_command
+
+        return users_command(server, "unlock", name, actor=_actor())
 
     actor = _operator(_open_store(ctx), "users", as_name, pin_stdin)
     store_users.unlock_user(name, actor=actor)
@@ -506,20 +542,30 @@ def _warn_clock_jumps(result: Any) -> None:
                    "that closed it.")
 @click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
 @click.option("--width", type=click.IntRange(32, 200), default=80, show_default=True, help="Text width in cells.")
+@click.option("--lane", "lane", type=click.IntRange(1, 99), help="From the store server: this lane's figures.")
+@click.option("--store", "whole_store", is_flag=True, help="From the store server: every lane (Z: once a day).")
 @_as_option
 @click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
 @click.pass_context
-def report(ctx: click.Context, kind: str, day: Any, fmt: str, width: int, as_name: str | None,
-           pin_stdin: bool) -> None:
+def report(ctx: click.Context, kind: str, day: Any, fmt: str, width: int, lane: int | None,
+           whole_store: bool, as_name: str | None, pin_stdin: bool) -> None:
     """Shift (X) and day (Z) reports of this lane. `report z` without --date closes the oldest business
     day not closed yet (after midnight too; needs --as an admin), refused while a shift of that day is
-    open; with --date it shows a Z already taken."""
+    open; with --date it shows a Z already taken. With --store or --lane N, the store server's figures
+    of the business day."""
     import datetime as dt
 
     from pos_tui.domain.report import render_csv, render_json, render_text
     from pos_tui.store import reports
     from pos_tui.store.reports import context_of
 
+    if lane is not None or whole_store:
+        from pos_tui.cli_server import report as on_server
+
+        result = on_server(_config(ctx), kind.lower(), lane=lane, day=day.date() if day else None, actor=_actor())
+        click.echo(render_json(result) if fmt == "json" else render_csv(result) if fmt == "csv"
+                   else render_text(result, width), nl=fmt == "json")
+        return
     config = _open_store(ctx)
     context = context_of(config)
     now = dt.datetime.now()
@@ -763,3 +809,13 @@ def admin(ctx: click.Context) -> None:
         raise click.ClickException(_("no users yet: run `pos-tui init --admin NAME` first"))
     _log_to_file(config)
     run_admin(config)
+
+
+def _add_store_server_commands() -> None:
+    from pos_tui.cli_server import products_edit_command, server_group
+
+    main.add_command(server_group)
+    products.add_command(products_edit_command)
+
+
+_add_store_server_commands()

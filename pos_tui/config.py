@@ -194,6 +194,16 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True)
+class ServerConfig:
+    """The PostgreSQL store server (optional). The password never lives here: ``credentials`` names a
+    0600 pgpass file (else libpq's own ~/.pgpass or peer authentication)."""
+
+    url: str = ""
+    credentials: str = ""
+    sync_seconds: float = 1.0  # how often the sync worker looks for new prices and staff
+
+
+@dataclass(frozen=True)
 class Config:
     store: StoreConfig = StoreConfig()
     database: DatabaseConfig = DatabaseConfig()
@@ -210,6 +220,7 @@ class Config:
     keys: dict[str, str] = field(default_factory=dict)
     barcodes: BarcodeConfig = BarcodeConfig()
     limits: LimitsConfig = LimitsConfig()
+    server: ServerConfig = ServerConfig()
     data_dir: Path = Path(".")
 
     @property
@@ -682,6 +693,21 @@ def _read_limits(s: _Section, cur: Currency) -> LimitsConfig:
     return limits
 
 
+def _read_server(s: _Section) -> ServerConfig:
+    d = ServerConfig()
+    url = s.take_str("url", d.url)
+    if url:
+        if not re.match(r"^postgres(ql)?://", url):
+            raise ConfigError(s.key("url"), f'expected "postgresql://ROLE@HOST/DATABASE", got {url!r}')
+        if re.match(r"^postgres(ql)?://[^/@]*:[^/@]*@", url) or re.search(r"[?&]password=", url):
+            raise ConfigError(s.key("url"), "a password does not belong in config.toml: put it in the "
+                                            "credentials file (server.credentials)")
+    server = ServerConfig(url=url, credentials=s.take_str("credentials", d.credentials),
+                          sync_seconds=s.take_seconds("sync_seconds", d.sync_seconds))
+    s.finish()
+    return server
+
+
 def default_data_dir() -> Path:
     from platformdirs import user_data_dir
 
@@ -711,6 +737,7 @@ def parse_config(table: dict[str, Any], data_dir: Path) -> Config:
         keys=_read_keys(root.section("keys")),
         barcodes=_read_barcodes(root.section("barcodes")),
         limits=_read_limits(root.section("limits"), cur),
+        server=_read_server(root.section("server")),
         data_dir=data_dir,
     )
     root.finish()

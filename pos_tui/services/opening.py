@@ -83,6 +83,20 @@ def _network_wallets(config: Config) -> dict[str, object]:
     return wallets
 
 
+def start_sync(config: Config, lane: Lane):
+    """With ``[server] url`` set, the sync worker's thread (never the UI's), woken by each
+    finished document; None without a store server."""
+    if not config.server.url:
+        return None
+    from pos_tui.services.events import SalePaid, SaleVoided, ShiftClosed, ShiftOpened
+    from pos_tui.services.sync import SyncWorker
+
+    sync = SyncWorker(config).start()
+    lane.sync = sync
+    lane.events.subscribe("store-server", sync.wake, SalePaid, SaleVoided, ShiftOpened, ShiftClosed)
+    return sync
+
+
 @contextlib.contextmanager
 def opened_lane(config: Config, *, simulate_printer_to: Path | None = None) -> Iterator[Lane]:
     """Open the store, the devices and the lane, its receipt queue serving; everything is closed
@@ -96,6 +110,10 @@ def opened_lane(config: Config, *, simulate_printer_to: Path | None = None) -> I
     with holding_lane(config.database.url, config.store.lane):
         open_store(config)
         try:
+            if config.server.url and not users.has_users():
+                from pos_tui.services.sync import SyncWorker
+
+                SyncWorker(config).bootstrap()  # a new lane: staff and catalog from the store server
             if not users.has_users():
                 raise StoreError(_("no users yet: run `pos-tui init --admin NAME` first"))
             with lane_devices(config, simulate_printer_to=simulate_printer_to) as devices:
@@ -103,9 +121,12 @@ def opened_lane(config: Config, *, simulate_printer_to: Path | None = None) -> I
                             scale=devices.scale)
                 lane.receipts.serve_queue()
                 serve_peripherals(lane.ctx, devices)
+                sync = start_sync(config, lane)
                 try:
                     yield lane
                 finally:
                     lane.events.close()
+                    if sync is not None:
+                        sync.stop()
         finally:
             close_database()

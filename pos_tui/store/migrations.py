@@ -265,6 +265,35 @@ def _m6_weight_source(db: peewee.Database) -> None:
     from playhouse.migrate import SchemaMigrator, migrate
 
     migrate(SchemaMigrator.from_database(db).add_column("sale_line", "weight_source", peewee.CharField(null=True)))
+def _m7_outbox_and_sync(db: peewee.Database) -> None:
+    """The outbox of finished documents for the store server, the sync worker's cursors, and the
+    store-wide settings that come down from it (see store/outbox.py)."""
+    base = _frozen_base(db)
+
+    class Outbox(base):
+        lane = peewee.IntegerField()
+        seq = peewee.IntegerField()
+        uuid = peewee.CharField(unique=True)
+        kind = peewee.CharField()
+        payload = peewee.TextField()
+        created_at = peewee.CharField()
+        status = peewee.CharField(default="waiting")  # waiting | sent | parked
+        reason = peewee.TextField(default="")
+        sent_at = peewee.CharField(null=True)
+
+        class Meta:
+            table_name = "outbox"
+            indexes = ((("lane", "seq"), True), (("status", "lane", "seq"), False))
+
+    class SyncState(base):
+        key = peewee.CharField(unique=True)
+        value = peewee.TextField()
+
+    class StoreSetting(base):
+        key = peewee.CharField(unique=True)
+        value = peewee.TextField()
+
+    db.create_tables([Outbox, SyncState, StoreSetting], safe=True)
 
 
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [
@@ -274,6 +303,7 @@ MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _m4_shifts_returns_reports,
     _m5_business_day,
     _m6_weight_source,
+    _m7_outbox_and_sync,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -36,7 +36,7 @@ from pos_tui.domain.report import (
 )
 from pos_tui.domain.tax import tax_breakdown
 from pos_tui.i18n import N_, _
-from pos_tui.store import journal
+from pos_tui.store import journal, outbox
 from pos_tui.store.db import StoreError, write_transaction
 from pos_tui.store.models import CashMovement, Payment, Sale, Shift, ZReport
 from pos_tui.store.sales import load_cart
@@ -163,7 +163,10 @@ def x_report(ctx: ReportContext, now: dt.datetime, *, day: dt.date | None = None
     with write_transaction():
         entry = journal.append("report.x", {"lane": ctx.lane, "shifts": list(report.shifts), "net": report.net,
                                             "sales": report.sales_count, "approved_by": approved_by}, actor)
-    return replace(report, journal_head=str(journal.Head(entry.seq, entry.hash)))
+        report = replace(report, journal_head=str(journal.Head(entry.seq, entry.hash)))
+        outbox.add_report("report.x", ctx.lane, report_to_dict(report),
+                          (report_day or ctx.business_day(now)).isoformat())
+    return report
 
 
 def day_to_close(ctx: ReportContext, now: dt.datetime) -> dt.date:
@@ -204,6 +207,7 @@ def take_z_report(ctx: ReportContext, now: dt.datetime, *, actor: str, approved_
         report = replace(report, journal_head=str(journal.Head(entry.seq, entry.hash)))
         ZReport.update(content=json.dumps(report_to_dict(report), ensure_ascii=False)).where(
             ZReport.id == row.id).execute()
+        outbox.add_report("report.z", ctx.lane, report_to_dict(report), day.isoformat())
     return report
 
 

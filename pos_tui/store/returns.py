@@ -18,7 +18,7 @@ from pos_tui.domain.cart import CartLine
 from pos_tui.domain.money import round_half_up_div
 from pos_tui.domain.payment import OUTCOMES, SETTLED, UNRESOLVED, PaymentStatus, refunds_first
 from pos_tui.i18n import _
-from pos_tui.store import journal
+from pos_tui.store import journal, outbox
 from pos_tui.store.db import StoreError, write_transaction
 from pos_tui.store.models import (
     LineVoid,
@@ -359,4 +359,5 @@ def _finish_if_refunded(return_id: int, now: dt.datetime, actor: str) -> str | N
         "return": ret.uuid, "receipt": receipt_no, "original": original.receipt_no, "total": ret.total,
         "refunds": [[p.method, p.amount] for p in payments_of(return_id) if p.status in SETTLED],
     }, actor)
+    outbox.add_sale(return_id)
     return receipt_no

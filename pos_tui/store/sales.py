@@ -14,7 +14,7 @@ import peewee
 
 from pos_tui.domain.cart import Cart, CartLine
 from pos_tui.domain.payment import OUTCOMES, SETTLED, UNRESOLVED, PaymentStatus
-from pos_tui.store import journal
+from pos_tui.store import journal, outbox
 from pos_tui.i18n import _
 from pos_tui.store.db import StoreError, write_transaction
 from pos_tui.store.models import (
@@ -235,6 +235,7 @@ def void_sale(sale_id: int, actor: str, now: dt.datetime, approved_by: str | Non
         total = load_cart(sale_id).subtotal
         Sale.update(status=VOIDED, closed_at=now).where(Sale.id == sale_id).execute()
         journal.append("sale.void", {"sale": sale.uuid, "total": total, "approved_by": approved_by}, actor)
+        outbox.add_sale(sale_id)
 
 
 def payments_of(sale_id: int) -> list[PaymentRecord]:
@@ -293,6 +294,7 @@ def _finalize(sale: Sale, total: int, tax_total: int, change: int, now: dt.datet
          "training": bool(sale.training)},
         actor,
     )
+    outbox.add_sale(sale.id)
     return receipt_no
 
 

@@ -20,7 +20,7 @@ from pos_tui.domain.money import Currency, format_amount
 from pos_tui.domain.report import MOVEMENT_KINDS, CashSummary
 from pos_tui.domain.payment import SETTLED, method_name
 from pos_tui.i18n import _
-from pos_tui.store import journal
+from pos_tui.store import journal, outbox
 from pos_tui.store.db import StoreError, write_transaction
 from pos_tui.store.models import CashMovement, Payment, Sale, Shift, ZReport
 
@@ -161,6 +161,7 @@ def open_shift(lane: int, counted_float: int, *, actor: str, now: dt.datetime, s
             log.warning("lane %s: the clock says business day %s, which a Z report has closed; shift %s "
                         "belongs to %s", lane, clock_day, shift.id, day)
         journal.append("shift.open", payload, actor)
+        outbox.add_shift(shift.id, "shift.open")
     return _record(Shift.get_by_id(shift.id))
 
 
@@ -189,6 +190,7 @@ def record_movement(lane: int, kind: str, amount: int, reason: str, *, actor: st
                                    actor=actor, approved_by=approved_by, at=now, training=shift.training)
         journal.append(f"drawer.{kind}", {"shift": shift.id, "amount": amount, "reason": move.reason,
                                           "approved_by": approved_by, "training": bool(shift.training)}, actor)
+        outbox.add_movement(move.id)
     return _movement(move)
 
 
@@ -274,4 +276,5 @@ def close_shift(lane: int, counted: int, *, cur: Currency, actor: str, now: dt.d
                      ).where(Shift.id == shift.id).execute()
         journal.append("shift.close", {"shift": shift.id, "lane": lane, "counted": counted, "expected": expected,
                                        "over_short": counted - expected, "left_in_drawer": keep}, actor)
+        outbox.add_shift(shift.id, "shift.close")
     return get_shift(shift.id)

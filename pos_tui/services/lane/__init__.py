@@ -40,6 +40,7 @@ class Lane:
         self.receipts = Receipts(self.ctx)
         self.reports = Reports(self.ctx)
         self.devices = DeviceChecks(self.ctx)
+        self.sync = None  # the store server's sync worker, when one runs (services.opening)
 
     # What every screen reads of the lane, from the one context.
     @property

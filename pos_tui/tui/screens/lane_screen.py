@@ -43,7 +43,15 @@ class LaneScreen(Screen[None]):
 
     def status_header(self) -> StatusHeader:
         store = self.pos.config.store
-        return StatusHeader(store.name, store.lane)
+        header = StatusHeader(store.name, store.lane)
+        if self.pos.config.server.url:
+            header.follow_sync(self._sync_words)
+        return header
+
+    def _sync_words(self) -> tuple[str, bool] | None:
+        lane = self.pos.lane
+        sync = lane.sync if lane is not None else None
+        return sync.status().words() if sync is not None else None
 
     def show_training(self, header: StatusHeader) -> None:
         """TRAINING first in a red top line while the shift is in training mode (nothing counts)."""

@@ -17,6 +17,9 @@ from pos_tui.domain.display_width import cell_width, truncate_cells
 from pos_tui.i18n import _
 
 
+SYNC_SECONDS = 2.0
+
+
 def seconds_until_next_minute(now: datetime) -> float:
     """Delay until the clock's minute changes (the clock redraws then, and only then)."""
     next_minute = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
@@ -54,6 +57,7 @@ class StatusHeader(Widget):
         self._devices: dict[str, tuple[str, bool]] = {}
         self._clock = clock
         self._timer: Timer | None = None
+        self._sync_source: Callable[[], tuple[str, bool] | None] | None = None
 
     def set_store(self, store: str, lane: int) -> None:
         if (store, lane) != (self._store, self._lane):
@@ -82,8 +86,21 @@ class StatusHeader(Widget):
     def clock_text(self) -> str:
         return self._clock().strftime("%H:%M")
 
+    def follow_sync(self, source: Callable[[], tuple[str, bool] | None]) -> None:
+        """Show the store server's sync state ("server online" / "server offline, 3 waiting"),
+        asked of ``source`` (an in-memory snapshot, no I/O) every SYNC_SECONDS."""
+        self._sync_source = source
+
+    def _poll_sync(self) -> None:
+        words = self._sync_source() if self._sync_source is not None else None
+        if words is not None and self._devices.get("server") != words:
+            self.set_device("server", *words)
+
     def on_mount(self) -> None:
         self.refresh_clock()
+        if self._sync_source is not None:
+            self._poll_sync()
+            self.set_interval(SYNC_SECONDS, self._poll_sync)
 
     def refresh_clock(self) -> None:
         """Redraw with the current time and wake again when the minute changes."""

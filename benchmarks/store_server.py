@@ -1,0 +1,283 @@
+"""Store-server figures on a throwaway PostgreSQL (durable: fsync on) started from the installed
+binaries. Prints figures, asserts nothing.
+
+  ingest   N lanes (processes, each its own SQLite outbox of sales of 10 lines) push at once;
+           sales/s at the server beside a raw psycopg executemany of the same rows (same
+           processes, a plain table: no RLS, no checks, no acknowledgement).
+  lag      one lane online selling: commit of a paid sale -> its row on the server, p50/p99.
+  scan     one lane: p50/p99/max of a scan (lane.items.enter, the committed line) in baskets of 10
+           paid cash, without a store server and with the sync worker running.
+  prices   a lane with 100,000 products; 100,000 price changes on the server; seconds until the
+           lane has them all, and the slowest scans while they apply.
+
+python benchmarks/store_server.py [ingest lag scan prices] [--lanes 8] [--sales 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import multiprocessing
+import random
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "server"))
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+
+from conftest import StoreServer, make_lane_store  # noqa: E402
+
+from pos_tui.domain.pins import hash_pin  # noqa: E402
+from pos_tui.server.admin import init_server  # noqa: E402
+from pos_tui.server.throwaway import ThrowawayCluster  # noqa: E402
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def new_store(cluster: ThrowawayCluster, folder: Path, name: str) -> StoreServer:
+    url = cluster.create_database(name)
+    server = StoreServer(cluster, url, name, cluster.passfile, folder)
+    with server.admin() as conn:
+        init_server(conn, store=name, admin="boss", pin_hash=hash_pin("4321"), actor="bench")
+    return server
+
+
+# ---------------------------------------------------------------- ingest
+
+
+def _sale_doc(rng: random.Random, lane: int, n: int) -> dict:
+    lines = []
+    for i in range(10):
+        price = rng.randrange(100, 5000)
+        lines.append({"line": i + 1, "sku": f"SKU{rng.randrange(100000):06d}", "name": "商品 item", "unit": "each",
+                      "qty_milli": 1000, "unit_price": price, "amount": price, "discount": 0, "tax_code": "A",
+                      "voided": False, "origin_line": None})
+    total = sum(line["amount"] for line in lines)
+    now = dt.datetime.now()
+    return {"sale": f"{lane}-{n}", "kind": "sale", "status": "paid", "lane": lane, "receipt": f"{lane:02d}-{n:06d}",
+            "training": False, "cashier": "cashier", "opened_at": now.isoformat(), "closed_at": now.isoformat(),
+            "business_day": now.date().isoformat(), "total": total, "tax": total * 13 // 113, "change": 0,
+            "lines": lines, "payments": [{"method": "cash", "amount": total, "tendered": total, "change": 0, "fee": 0,
+                                          "status": "approved", "reference": f"r{lane}-{n}", "masked_pan": None,
+                                          "auth_code": None, "refund_of": None}], "original_receipt": None,
+            "shift": 1}
+
+
+def _fill_outbox(config, sales: int) -> None:
+    from pos_tui.store import outbox
+    from pos_tui.store.db import close_database, open_database, write_transaction
+
+    open_database(config.database.url)
+    rng = random.Random(config.store.lane)
+    with write_transaction():
+        for n in range(sales):
+            outbox.add("sale.paid", _sale_doc(rng, config.store.lane, n), lane=config.store.lane)
+    close_database()
+
+
+def _push_all(config, start, results, raw: bool) -> None:
+    from pos_tui.services.sync import SyncWorker
+    from pos_tui.store import outbox
+    from pos_tui.store.db import open_database
+
+    open_database(config.database.url)
+    worker = SyncWorker(config, batch=500, send_journal=False)
+    worker._connect()
+    docs = outbox.waiting(config.store.lane, 10**9) if raw else None
+    start.wait()
+    began = time.perf_counter()
+    if raw:
+        cur = worker._conn.cursor()
+        for i in range(0, len(docs), 500):
+            with worker._conn.transaction():
+                cur.executemany("INSERT INTO raw_docs VALUES (%s, %s, %s, %s, %s, %s::jsonb)",
+                                [(config.store.lane, d.seq, d.uuid, d.kind, d.created_at, d.payload)
+                                 for d in docs[i:i + 500]])
+    else:
+        while worker.push():
+            pass
+    results.put(time.perf_counter() - began)
+
+
+def ingest(cluster: ThrowawayCluster, folder: Path, lanes: int, sales: int) -> None:
+    server = new_store(cluster, folder, "ingest")
+    configs = []
+    for lane in range(1, lanes + 1):
+        config = server.lane_config(make_lane_store(folder / f"lane{lane}", lane), lane)
+        _fill_outbox(config, sales)
+        configs.append(config)
+    with server.admin() as conn:
+        conn.execute("CREATE TABLE raw_docs (lane int, seq bigint, uuid text, kind text, created_at text, "
+                     "payload jsonb)")
+        conn.execute("GRANT INSERT ON raw_docs TO pos_lanes")
+    ctx = multiprocessing.get_context("fork")
+    figures = {}
+    for raw in (True, False):
+        start, results = ctx.Event(), ctx.Queue()
+        workers = [ctx.Process(target=_push_all, args=(config, start, results, raw)) for config in configs]
+        for w in workers:
+            w.start()
+        time.sleep(2.0)  # everyone connected and waiting
+        began = time.perf_counter()
+        start.set()
+        for w in workers:
+            w.join()
+        wall = time.perf_counter() - began
+        figures[raw] = lanes * sales / wall
+    count = server.query("SELECT count(*) FROM documents")[0][0]
+    print(f"ingest: {lanes} lanes x {sales} sales of 10 lines: {figures[False]:,.0f} sales/s at the server "
+          f"({count} documents); raw psycopg executemany floor {figures[True]:,.0f} rows/s "
+          f"(ratio {figures[True] / figures[False]:.2f})")
+
+
+# ---------------------------------------------------------------- lag and scans
+
+
+def _lane(server: StoreServer, folder: Path, lane: int, with_sync: bool):
+    from pos_tui.services.lane import Lane
+    from pos_tui.services.opening import start_sync
+    from pos_tui.store.db import open_database
+
+    config = make_lane_store(folder, lane)
+    if with_sync:
+        config = server.lane_config(config, lane, sync_seconds=0.5)
+    open_database(config.database.url)
+    lane_ = Lane(config)
+    lane_.people.sign_in("cashier", "1234")
+    sync = start_sync(config, lane_) if with_sync else None
+    return config, lane_, sync
+
+
+CODES = ["6901234567892", "6901234567908", "4006381333931", "6900000000014", "6931234567806", "69012341"]
+
+
+def _sell_baskets(lane, baskets: int, rng: random.Random) -> list[float]:
+    scans = []
+    for _ in range(baskets):
+        for _ in range(10):
+            began = time.perf_counter()
+            lane.items.enter(rng.choice(CODES))
+            scans.append((time.perf_counter() - began) * 1000)
+        lane.payments.total()
+        lane.payments.tender_cash("")
+        lane.receipts.finish_printing(lane.receipts.print_pending())
+    return scans
+
+
+def lag(cluster: ThrowawayCluster, folder: Path, sales: int) -> None:
+    from pos_tui.store.db import close_database
+
+    server = new_store(cluster, folder, "lag")
+    config, lane, sync = _lane(server, folder / "lag", 1, True)
+    rng = random.Random(1)
+    for _ in range(sales):
+        _sell_baskets(lane, 1, rng)
+        time.sleep(rng.uniform(0.05, 0.3))  # a cashier between two sales
+    time.sleep(2)
+    sync.stop()
+    lane.events.close()
+    close_database()
+    rows = server.query("SELECT EXTRACT(EPOCH FROM received_at - created_at) FROM documents WHERE kind = 'sale.paid'")
+    lags = [float(r[0]) * 1000 for r in rows]
+    print(f"lag: {len(lags)} paid sales online: commit -> on the server p50 {pct(lags, 50):.0f} ms, "
+          f"p99 {pct(lags, 99):.0f} ms, max {max(lags):.0f} ms (target p99 <= 2,000 ms)")
+
+
+def scans(cluster: ThrowawayCluster, folder: Path, baskets: int) -> None:
+    from pos_tui.store.db import close_database
+
+    server = new_store(cluster, folder, "scan")
+    figures = {}
+    for number, with_sync in enumerate((False, True, False, True), start=1):
+        config, lane, sync = _lane(server, folder / f"scan{number}", number, with_sync)
+        times = _sell_baskets(lane, baskets, random.Random(2))
+        if sync:
+            sync.stop()
+        lane.events.close()
+        close_database()
+        figures.setdefault(with_sync, []).extend(times)
+    off, on = figures[False], figures[True]
+    print(f"scan (lane.items.enter, committed line), {len(off)} scans each: without sync p50 {pct(off, 50):.2f} ms "
+          f"p99 {pct(off, 99):.2f} ms; with the sync worker p50 {pct(on, 50):.2f} ms p99 {pct(on, 99):.2f} ms "
+          f"(p99 difference {pct(on, 99) - pct(off, 99):+.2f} ms, target within 1 ms)")
+
+
+# ---------------------------------------------------------------- 100,000 price changes
+
+
+def prices(cluster: ThrowawayCluster, folder: Path, products: int) -> None:
+    from pos_tui.server.catalog import set_prices, upsert_products
+    from pos_tui.store.catalog import ProductData, find_by_code
+    from pos_tui.store.db import close_database
+
+    server = new_store(cluster, folder, "prices")
+    items = [ProductData(f"P{i:06d}", f"商品 {i}", 100 + i % 5000, "A", "each", None, (f"29{i:011d}",))
+             for i in range(products)]
+    with server.admin() as conn:
+        upsert_products(conn, items, actor="bench")
+    config, lane, sync = _lane(server, folder / "prices", 1, True)
+    began = time.perf_counter()
+    while find_by_code(items[-1].barcodes[0]) is None:
+        time.sleep(0.05)
+    print(f"prices: a lane took {products:,} new products from the server in {time.perf_counter() - began:.1f} s")
+    rng = random.Random(3)
+    with server.admin() as conn:
+        began = time.perf_counter()
+        set_prices(conn, [(item.sku, item.price + 1) for item in items], actor="bench")
+    written = time.perf_counter() - began
+    scans_ms, reached = [], None
+    last = items[-1]
+    started = time.perf_counter()
+    while time.perf_counter() - started < 60:
+        t = time.perf_counter()
+        lane.items.enter(rng.choice(CODES))
+        scans_ms.append((time.perf_counter() - t) * 1000)
+        if len(lane.view().lines) >= 10:
+            lane.payments.total()
+            lane.payments.tender_cash("")
+            lane.receipts.finish_printing(lane.receipts.print_pending())
+        if find_by_code(last.barcodes[0]).price == last.price + 1:
+            reached = time.perf_counter() - started
+            break
+        time.sleep(0.01)
+    sync.stop()
+    lane.events.close()
+    close_database()
+    print(f"prices: {products:,} price changes written on the server in {written:.1f} s, on the lane "
+          f"{reached if reached is None else round(reached, 1)} s later (target <= 10 s); {len(scans_ms)} scans "
+          f"meanwhile: p99 {pct(scans_ms, 99):.1f} ms, max {max(scans_ms):.1f} ms (target: none over 50 ms)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("what", nargs="*", default=["ingest", "lag", "scan", "prices"])
+    parser.add_argument("--lanes", type=int, default=8)
+    parser.add_argument("--sales", type=int, default=2000, help="sales per lane for ingest")
+    parser.add_argument("--products", type=int, default=100_000)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="pos-tui-bench-"))
+    cluster = ThrowawayCluster(durable=True).init().start()
+    try:
+        if "ingest" in args.what:
+            ingest(cluster, folder, args.lanes, args.sales)
+        if "lag" in args.what:
+            lag(cluster, folder, 200)
+        if "scan" in args.what:
+            scans(cluster, folder, 30)
+        if "prices" in args.what:
+            prices(cluster, folder, args.products)
+    finally:
+        cluster.destroy()
+
+
+if __name__ == "__main__":
+    main()

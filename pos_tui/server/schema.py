@@ -1,0 +1,234 @@
+"""The store server's schema as numbered migrations (``server_schema_version`` records which ran).
+
+Up (lanes -> server): ``documents`` keeps each finished document once per (store, lane, lane
+sequence) and once per uuid; every number in a document is an integer (money in minor units);
+``parked_documents`` keeps what the server refused, with the reason; ``journal`` the lanes'
+hash-chained journal rows; ``lane_sync`` what each lane last acknowledged and reported.
+Down (server -> lanes): ``products``/``barcodes``, ``users`` and ``settings`` carry a
+``change_seq`` from one sequence; writers take one advisory lock before drawing from it, so the
+numbers commit in the order they are drawn and a lane reading "everything above N" misses nothing.
+Each lane is a role in ``pos_lanes``: it reads the catalog, staff and settings, and row-level
+security lets it insert and read only its own documents, journal rows and sync row.
+To change the schema, append to MIGRATIONS; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+LANES_GROUP = "pos_lanes"
+CHANGE_LOCK = 7421_0001
+
+_M1 = r"""
+CREATE TABLE pos_meta (key text PRIMARY KEY, value text NOT NULL);
+
+CREATE TABLE lanes (
+    store text NOT NULL,
+    lane int NOT NULL CHECK (lane BETWEEN 1 AND 99),
+    role_name text NOT NULL UNIQUE,
+    added_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (store, lane)
+);
+
+CREATE TABLE lane_sync (
+    store text NOT NULL,
+    lane int NOT NULL,
+    acked_seq bigint NOT NULL DEFAULT 0,
+    journal_seq bigint NOT NULL DEFAULT 0,
+    last_seen timestamptz,
+    waiting int NOT NULL DEFAULT 0,
+    oldest_waiting timestamptz,
+    gap_from bigint,
+    gap_to bigint,
+    chain_break text,
+    PRIMARY KEY (store, lane),
+    FOREIGN KEY (store, lane) REFERENCES lanes
+);
+
+-- Money stays integer minor units: no number anywhere in a document may have a fraction.
+CREATE FUNCTION pos_integers_only(doc jsonb) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+    SELECT NOT jsonb_path_exists(doc, 'lax $.** ? (@.type() == "number" && (@ != @.floor() || @ > 1e15 || @ < -1e15))')
+$$;
+
+CREATE FUNCTION pos_my_store() RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT store FROM lanes WHERE role_name = current_user
+$$;
+CREATE FUNCTION pos_my_lane() RETURNS int LANGUAGE sql STABLE AS $$
+    SELECT lane FROM lanes WHERE role_name = current_user
+$$;
+
+CREATE TABLE documents (
+    id bigserial UNIQUE,
+    store text NOT NULL,
+    lane int NOT NULL,
+    lane_seq bigint NOT NULL CHECK (lane_seq > 0),
+    uuid text NOT NULL UNIQUE,
+    kind text NOT NULL CHECK (kind IN ('sale.paid', 'sale.voided', 'return', 'shift.open', 'shift.close',
+                                       'drawer.paid_in', 'drawer.paid_out', 'drawer.no_sale', 'report.x', 'report.z')),
+    business_day date NOT NULL,
+    total bigint,
+    created_at timestamptz NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    payload jsonb NOT NULL CHECK (jsonb_typeof(payload) = 'object') CHECK (pos_integers_only(payload)),
+    PRIMARY KEY (store, lane, lane_seq),
+    FOREIGN KEY (store, lane) REFERENCES lanes
+);
+CREATE INDEX documents_day ON documents (store, business_day, kind);
+
+CREATE TABLE parked_documents (
+    store text NOT NULL,
+    lane int NOT NULL,
+    lane_seq bigint NOT NULL,
+    uuid text NOT NULL,
+    kind text NOT NULL,
+    reason text NOT NULL,
+    payload text NOT NULL,
+    created_at timestamptz,
+    parked_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (store, lane, lane_seq),
+    FOREIGN KEY (store, lane) REFERENCES lanes
+);
+
+CREATE TABLE journal (
+    store text NOT NULL,
+    lane int NOT NULL,
+    seq bigint NOT NULL,
+    at text NOT NULL,
+    kind text NOT NULL,
+    actor text,
+    payload text NOT NULL,
+    prev_hash text NOT NULL,
+    hash text NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (store, lane, seq),
+    FOREIGN KEY (store, lane) REFERENCES lanes
+);
+
+CREATE SEQUENCE change_seq;
+CREATE FUNCTION pos_bump_change_seq() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(74210001);
+    NEW.change_seq := nextval('change_seq');
+    NEW.updated_at := now();
+    RETURN NEW;
+END $$;
+
+CREATE TABLE products (
+    sku text PRIMARY KEY,
+    name text NOT NULL,
+    price bigint NOT NULL CHECK (price >= 0),
+    tax text NOT NULL,
+    unit text NOT NULL DEFAULT 'each' CHECK (unit IN ('each', 'kg')),
+    active boolean NOT NULL DEFAULT true,
+    change_seq bigint NOT NULL DEFAULT 0,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX products_change ON products (change_seq);
+CREATE TRIGGER products_change BEFORE INSERT OR UPDATE ON products
+    FOR EACH ROW EXECUTE FUNCTION pos_bump_change_seq();
+
+CREATE TABLE barcodes (code text PRIMARY KEY, sku text NOT NULL REFERENCES products ON DELETE CASCADE);
+CREATE INDEX barcodes_sku ON barcodes (sku);
+
+CREATE TABLE users (
+    name text PRIMARY KEY,
+    role text NOT NULL CHECK (role IN ('cashier', 'supervisor', 'admin')),
+    pin_hash text NOT NULL,
+    pin_changed_at timestamp NOT NULL,
+    disabled boolean NOT NULL DEFAULT false,
+    locked_until timestamp,
+    change_seq bigint NOT NULL DEFAULT 0,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX users_change ON users (change_seq);
+CREATE TRIGGER users_change BEFORE INSERT OR UPDATE ON users
+    FOR EACH ROW EXECUTE FUNCTION pos_bump_change_seq();
+
+CREATE TABLE settings (
+    key text PRIMARY KEY,
+    value jsonb NOT NULL,
+    change_seq bigint NOT NULL DEFAULT 0,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX settings_change ON settings (change_seq);
+CREATE TRIGGER settings_change BEFORE INSERT OR UPDATE ON settings
+    FOR EACH ROW EXECUTE FUNCTION pos_bump_change_seq();
+
+CREATE TABLE store_z_reports (
+    store text NOT NULL,
+    business_day date NOT NULL,
+    number int NOT NULL,
+    taken_at timestamptz NOT NULL DEFAULT now(),
+    taken_by text NOT NULL,
+    content jsonb NOT NULL,
+    PRIMARY KEY (store, business_day),
+    UNIQUE (store, number)
+);
+
+CREATE TABLE admin_journal (
+    id bigserial PRIMARY KEY,
+    at timestamptz NOT NULL DEFAULT now(),
+    actor text NOT NULL,
+    kind text NOT NULL,
+    payload jsonb NOT NULL
+);
+
+ALTER TABLE documents ENABLE ROW LEVEL SECURITY;
+ALTER TABLE parked_documents ENABLE ROW LEVEL SECURITY;
+ALTER TABLE journal ENABLE ROW LEVEL SECURITY;
+ALTER TABLE lane_sync ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_lane ON documents TO pos_lanes
+    USING (store = (SELECT pos_my_store()) AND lane = (SELECT pos_my_lane()))
+    WITH CHECK (store = (SELECT pos_my_store()) AND lane = (SELECT pos_my_lane()));
+CREATE POLICY own_lane ON parked_documents TO pos_lanes
+    USING (store = (SELECT pos_my_store()) AND lane = (SELECT pos_my_lane()))
+    WITH CHECK (store = (SELECT pos_my_store()) AND lane = (SELECT pos_my_lane()));
+CREATE POLICY own_lane ON journal TO pos_lanes
+    USING (store = (SELECT pos_my_store()) AND lane = (SELECT pos_my_lane()))
+    WITH CHECK (store = (SELECT pos_my_store()) AND lane = (SELECT pos_my_lane()));
+CREATE POLICY own_lane ON lane_sync TO pos_lanes
+    USING (store = (SELECT pos_my_store()) AND lane = (SELECT pos_my_lane()))
+    WITH CHECK (store = (SELECT pos_my_store()) AND lane = (SELECT pos_my_lane()));
+
+GRANT USAGE ON SCHEMA public TO pos_lanes;
+GRANT SELECT ON pos_meta, lanes, products, barcodes, users, settings TO pos_lanes;
+GRANT SELECT, INSERT ON documents, parked_documents, journal TO pos_lanes;
+GRANT SELECT, UPDATE (acked_seq, journal_seq, last_seen, waiting, oldest_waiting, gap_from, gap_to, chain_break)
+    ON lane_sync TO pos_lanes;
+GRANT USAGE ON SEQUENCE documents_id_seq TO pos_lanes;
+"""
+
+MIGRATIONS: list[str] = [_M1]
+LATEST_VERSION = len(MIGRATIONS)
+
+
+def ensure_lanes_group(conn: psycopg.Connection) -> None:
+    """The group role every lane role belongs to (cluster-wide, so it may exist already)."""
+    conn.execute(f"""DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{LANES_GROUP}') THEN
+            CREATE ROLE {LANES_GROUP} NOLOGIN;
+        END IF; END $$""")
+
+
+def schema_version(conn: psycopg.Connection) -> int:
+    exists = conn.execute("SELECT to_regclass('server_schema_version') IS NOT NULL").fetchone()[0]
+    if not exists:
+        return 0
+    return conn.execute("SELECT COALESCE(MAX(version), 0) FROM server_schema_version").fetchone()[0]
+
+
+def migrate(conn: psycopg.Connection) -> int:
+    """Apply every migration the server has not had, in one transaction; returns the version."""
+    with conn.transaction():
+        ensure_lanes_group(conn)
+        conn.execute("CREATE TABLE IF NOT EXISTS server_schema_version "
+                     "(version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
+        conn.execute("LOCK TABLE server_schema_version IN EXCLUSIVE MODE")
+        version = schema_version(conn)
+        if version > LATEST_VERSION:
+            raise RuntimeError(f"the store server has schema version {version}; this pos-tui knows only "
+                               f"up to {LATEST_VERSION}: upgrade pos-tui")
+        for number in range(version + 1, LATEST_VERSION + 1):
+            conn.execute(MIGRATIONS[number - 1])
+            conn.execute("INSERT INTO server_schema_version (version) VALUES (%s)", (number,))
+    return LATEST_VERSION

@@ -1,0 +1,238 @@
+"""The lane's sync worker: a thread with its own PostgreSQL connection (and its own SQLite
+connection) that sends the outbox and the journal up and brings catalog, staff and settings down.
+
+Selling never waits for it: the lane writes its documents to the outbox in the sale's own
+transaction and goes on; the worker reads them afterwards, talks to the server holding no SQLite
+lock, and marks them sent in a short transaction of its own once the server has committed. When
+the server is down, slow or refusing, the worker backs off (0.5 s doubling to 30 s) and tries again;
+the lane's header shows "offline" and how many documents wait. ``status()`` is an in-memory
+snapshot: reading it costs the UI thread nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass, replace
+
+from pos_tui.config import Config
+
+log = logging.getLogger(__name__)
+
+BACKOFF_FIRST, BACKOFF_MAX = 0.5, 30.0
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    online: bool = False
+    waiting: int = 0
+    parked: int = 0
+    problem: str = ""  # the last reason the server could not be used, or a gap / chain break it reported
+    last_contact: float | None = None  # time.time() of the last successful exchange
+
+    def words(self) -> tuple[str, bool]:
+        """What the lane's header says: ("online", True) / ("offline, 12 waiting", False)."""
+        state = "online" if self.online else "offline"
+        if self.waiting:
+            state += f", {self.waiting} waiting"
+        if self.parked:
+            state += f", {self.parked} parked"
+        return state, self.online and not self.parked
+
+
+class SyncWorker:
+    def __init__(self, config: Config, *, batch: int = 500, journal_batch: int = 1000, feed_batch: int = 250,
+                 poll_seconds: float | None = None, apply_pause: float = 0.005, send_journal: bool = True,
+                 backoff_max: float = BACKOFF_MAX) -> None:
+        self.config = config
+        self.lane = config.store.lane
+        self.batch = batch
+        self.journal_batch = journal_batch
+        self.feed_batch = feed_batch
+        self.poll_seconds = poll_seconds if poll_seconds is not None else config.server.sync_seconds
+        self.apply_pause = apply_pause
+        self.send_journal = send_journal
+        self.backoff_max = backoff_max
+        self._status = SyncStatus()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._conn = None
+        self._me = None
+        self._next_pull = 0.0
+
+    # ---------------------------------------------------------------- control (any thread)
+
+    def start(self) -> "SyncWorker":
+        self._thread = threading.Thread(target=self._run, name=f"sync-lane-{self.lane}", daemon=True)
+        self._thread.start()
+        return self
+
+    def wake(self, *_event: object) -> None:
+        """A document was just committed: send it now rather than at the next poll."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def status(self) -> SyncStatus:
+        return self._status
+
+    # ---------------------------------------------------------------- the loop (worker thread)
+
+    def _run(self) -> None:
+        backoff = BACKOFF_FIRST
+        try:
+            while not self._stop.is_set():
+                try:
+                    busy = self.run_once()
+                    backoff = BACKOFF_FIRST
+                    if not busy:
+                        self._wake.wait(self.poll_seconds)
+                        self._wake.clear()
+                except Exception as exc:  # down, slow, refusing, or a bug: say so, back off, try again
+                    self._offline(exc)
+                    self._stop.wait(backoff * random.uniform(0.8, 1.2))
+                    backoff = min(backoff * 2, self.backoff_max)
+        finally:
+            self._close()
+            from pos_tui.store.db import database
+
+            if database.obj is not None:
+                database.obj.close()  # this thread's SQLite connection
+
+    def _offline(self, exc: Exception) -> None:
+        from pos_tui.server.connect import first_line
+
+        self._close()
+        try:
+            counts = self._counts()
+            self._status = replace(self._status, online=False, waiting=counts.waiting, parked=counts.parked,
+                                   problem=first_line(exc))
+        except Exception:
+            self._status = replace(self._status, online=False, problem=first_line(exc))
+        log.info("store server: %s", first_line(exc))
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:
+                pass
+            self._conn = None
+
+    def _connect(self):
+        if self._conn is not None and not self._conn.closed:
+            return self._conn
+        from pos_tui.server.connect import ServerError, connect
+        from pos_tui.server.ingest import whoami
+
+        server = self.config.server
+        self._conn = connect(server.url, server.credentials, application_name=f"pos-tui lane {self.lane}")
+        me = whoami(self._conn)
+        if me.lane != self.lane:
+            self._close()
+            raise ServerError(f"the server credentials are lane {me.lane}'s, but this is lane {self.lane}")
+        self._me = me
+        return self._conn
+
+    def _counts(self):
+        from pos_tui.store import outbox
+
+        return outbox.counts(self.lane)
+
+    def run_once(self) -> bool:
+        """One exchange: everything waiting goes up (a batch of each), the feeds come down when due.
+        True when a full batch went up (more may wait: the loop goes on at once)."""
+        from pos_tui.server.ingest import heartbeat
+
+        conn = self._connect()
+        if not self._status.online:
+            self._status = replace(self._status, online=True, problem="", last_contact=time.time())
+        busy = self.push()
+        if self.send_journal:
+            busy = self.push_journal() or busy
+        if time.monotonic() >= self._next_pull:
+            self.pull()
+            self._next_pull = time.monotonic() + self.poll_seconds
+        counts = self._counts()
+        if not busy:
+            heartbeat(conn, self._me, waiting=counts.waiting, oldest_waiting=counts.oldest_waiting)
+        problem = self._status.problem if self._status.problem.startswith(("gap", "journal")) else ""
+        self._status = SyncStatus(True, counts.waiting, counts.parked, problem, time.time())
+        return busy
+
+    def push(self) -> bool:
+        """Send the waiting documents, a batch at a time; True when a full batch went (more may wait)."""
+        from pos_tui.server.ingest import push_documents
+        from pos_tui.store import outbox
+
+        docs = outbox.waiting(self.lane, self.batch)
+        if not docs:
+            return False
+        result = push_documents(self._conn, self._me, docs, waiting=self._status.waiting, oldest_waiting=None)
+        outbox.mark_sent(self.lane, result.sent)
+        for seq, reason in result.parked + result.conflicts:
+            outbox.park(self.lane, seq, reason)
+            log.warning("document %s of lane %s parked: %s", seq, self.lane, reason)
+        if result.gap:
+            self._status = replace(self._status, problem=f"gap: sequence {result.gap[0]}-{result.gap[1]} missing")
+        return len(docs) == self.batch
+
+    def push_journal(self) -> bool:
+        from pos_tui.server.ingest import push_journal
+        from pos_tui.store import outbox
+        from pos_tui.store.db import current_database, write_transaction
+        from pos_tui.store.journal import JOURNAL_COLUMNS
+        from pos_tui.store.models import JournalEntry
+
+        after = int(outbox.get_state("journal.sent", "0"))
+        rows = current_database().execute_sql(
+            f"SELECT {JOURNAL_COLUMNS} FROM {JournalEntry._meta.table_name} WHERE seq > ? ORDER BY seq LIMIT ?",
+            (after, self.journal_batch)).fetchall()
+        if not rows:
+            return False
+        result = push_journal(self._conn, self._me, rows)
+        with write_transaction():
+            outbox.set_state("journal.sent", str(result.sent_through))
+        if result.chain_break:
+            self._status = replace(self._status, problem=f"journal: {result.chain_break}")
+        return len(rows) == self.journal_batch
+
+    def pull(self) -> int:
+        """Apply what changed on the server, a batch (one short transaction, ~250 rows) at a time,
+        pausing between batches: a scan that finds the database busy waits for one small batch at
+        most (SQLite's busy handler retries after 1, 2, 5, 10, 15, 20, 25 ms ...)."""
+        from pos_tui.server.ingest import FEEDS, read_feed
+        from pos_tui.store import feed
+        from pos_tui.store.db import checkpoint
+
+        applied = 0
+        for name in FEEDS:
+            after = feed.cursor(name)
+            while not self._stop.is_set():
+                rows = read_feed(self._conn, name, after, self.feed_batch)
+                if not rows:
+                    break
+                after = feed.APPLY[name](rows)
+                applied += len(rows)
+                if applied % 5000 < len(rows):
+                    checkpoint()  # keep the log short here, so no scan's commit pays for copying it back
+                if len(rows) < self.feed_batch:
+                    break
+                time.sleep(self.apply_pause)
+        return applied
+
+    def bootstrap(self) -> int:
+        """A new lane with an empty database: bring staff, catalog and settings down now, before the
+        lane opens (raises when the server cannot be reached). Returns the rows applied."""
+        try:
+            self._connect()
+            return self.pull()
+        finally:
+            self._close()

@@ -1,0 +1,110 @@
+"""What comes down from the store server, applied on the lane: products (prices, barcodes, active),
+staff (role, PIN hash, disabled, lockout) and store-wide settings.
+
+Each batch is applied in one write transaction together with its cursor, so a crash applies a batch
+wholly or not at all and the next start goes on from the last one applied. A line already in a sale
+keeps the price it was rung up at (it is stored on the line); the new price applies from the next
+scan. Stock counts stay the lane's own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Sequence
+
+from pos_tui.store import journal
+from pos_tui.store.catalog import _chunks
+from pos_tui.store.db import current_database, write_transaction
+from pos_tui.store.models import Barcode, Product, User
+from pos_tui.store.outbox import StoreSetting, get_state, set_state
+
+ACTOR = "store-server"
+
+
+def cursor(feed: str) -> int:
+    return int(get_state(f"feed.{feed}", "0"))
+
+
+def _now_text() -> str:
+    return Product.updated_at.db_value(dt.datetime.now().replace(microsecond=0))
+
+
+def apply_products(rows: Sequence[tuple]) -> int:
+    """Rows (sku, name, price, tax, unit, active, change_seq, barcodes) in change order."""
+    if not rows:
+        return cursor("products")
+    db = current_database()
+    now = _now_text()
+    upsert = (f"INSERT INTO {Product._meta.table_name} (sku, name, price, tax, unit, stock, active, updated_at) "
+              "VALUES (?, ?, ?, ?, ?, NULL, ?, ?) ON CONFLICT(sku) DO UPDATE SET name = excluded.name, "
+              "price = excluded.price, tax = excluded.tax, unit = excluded.unit, active = excluded.active, "
+              "updated_at = excluded.updated_at")
+    through = rows[-1][6]
+    product_table, barcode_table = Product._meta.table_name, Barcode._meta.table_name
+    values = [(r[0], r[1], r[2], r[3], r[4], bool(r[5]), now) for r in rows]
+    with write_transaction():  # plain SQL: building peewee queries for 1,000 keys would hold the lock longer
+        cur = db.cursor()
+        cur.executemany(upsert, values)
+        wanted: dict[int, set[str]] = {}
+        have: dict[int, set[str]] = {}
+        for chunk in _chunks(rows):
+            marks = ",".join("?" * len(chunk))
+            ids = dict(cur.execute(f"SELECT sku, id FROM {product_table} WHERE sku IN ({marks})",
+                                   [r[0] for r in chunk]).fetchall())
+            for r in chunk:
+                wanted[ids[r[0]]] = set(r[7] or ())
+                have[ids[r[0]]] = set()
+            pids = [ids[r[0]] for r in chunk]
+            for pid, code in cur.execute(f"SELECT product_id, code FROM {barcode_table} WHERE product_id IN "
+                                         f"({','.join('?' * len(pids))})", pids).fetchall():
+                have[pid].add(code)
+        gone = [(pid, code) for pid, codes in have.items() for code in codes - wanted[pid]]
+        new = [(code, pid) for pid, codes in wanted.items() for code in codes - have[pid]]
+        if gone:
+            cur.executemany(f"DELETE FROM {barcode_table} WHERE product_id = ? AND code = ?", gone)
+        if new:
+            # A code moving here from a product of a later batch leaves that one now.
+            cur.executemany(f"DELETE FROM {barcode_table} WHERE code = ?", [(code,) for code, _pid in new])
+            cur.executemany(f"INSERT INTO {barcode_table} (code, product_id) VALUES (?, ?)", new)
+        set_state("feed.products", str(through))
+        journal.append("sync.products", {"rows": len(rows), "through": through}, ACTOR)
+    return through
+
+
+def apply_users(rows: Sequence[tuple]) -> int:
+    """Rows (name, role, pin_hash, pin_changed_at, disabled, locked_until, change_seq)."""
+    if not rows:
+        return cursor("users")
+    through = rows[-1][6]
+    with write_transaction():
+        for name, role, pin_hash, changed_at, disabled, locked_until, _seq in rows:
+            user = User.get_or_none(User.name == name)
+            if user is None:
+                User.create(name=name, role=role, pin_hash=pin_hash, pin_changed_at=changed_at,
+                            disabled=disabled, locked_until=locked_until)
+            else:
+                User.update(role=role, pin_hash=pin_hash, pin_changed_at=changed_at, disabled=disabled,
+                            locked_until=locked_until,
+                            failed_attempts=0 if locked_until is None and user.locked_until else user.failed_attempts,
+                            ).where(User.id == user.id).execute()
+        set_state("feed.users", str(through))
+        journal.append("sync.users", {"names": [r[0] for r in rows], "through": through}, ACTOR)
+    return through
+
+
+def apply_settings(rows: Sequence[tuple]) -> int:
+    """Rows (key, value, change_seq)."""
+    if not rows:
+        return cursor("settings")
+    through = rows[-1][2]
+    with write_transaction():
+        for key, value, _seq in rows:
+            StoreSetting.insert(key=key, value=json.dumps(value, ensure_ascii=False)).on_conflict(
+                conflict_target=[StoreSetting.key], preserve=[StoreSetting.value]).execute()
+        set_state("feed.settings", str(through))
+        journal.append("sync.settings", {"keys": [r[0] for r in rows], "through": through}, ACTOR)
+    return through
+
+
+APPLY = {"products": apply_products, "users": apply_users, "settings": apply_settings}

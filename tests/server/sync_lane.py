@@ -1,0 +1,126 @@
+"""A lane in a child process with its sync worker running, for the store-server tests.
+
+argv: a JSON file {"data_dir", "lane", "url", "credentials", "batch"} and a mode:
+  sell      prints "ready" once signed in and syncing; then per stdin line "sell N" sells N cash
+            sales and prints "sold N"; "drain" waits until nothing is left to send, prints
+            "drained"; "stop" exits.
+  zygote    imports once (the lane's PIN check is stubbed: only its upload is under test), then per stdin line "run SEED" forks a lane that sells and syncs without
+            pause (small batches) and prints "pid PID" (the test kills it with SIGKILL); "drain"
+            forks one that only sends what is left and prints "drained" when done.
+"""
+
+import json
+import os
+import random
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
+
+from lane_seller import sell  # noqa: E402
+
+from pos_tui.config import ServerConfig  # noqa: E402
+from pos_tui.demo import demo_config  # noqa: E402
+from pos_tui.services.lane import Lane  # noqa: E402
+from pos_tui.services.sync import SyncWorker  # noqa: E402
+from pos_tui.store import outbox  # noqa: E402
+from pos_tui.store.db import open_database  # noqa: E402
+
+
+def lane_config(spec: dict):
+    config = demo_config(Path(spec["data_dir"]))
+    return replace(config, store=replace(config.store, lane=spec["lane"]),
+                   server=ServerConfig(url=spec["url"], credentials=spec["credentials"], sync_seconds=0.2))
+
+
+def drained(lane: int) -> bool:
+    return outbox.counts(lane).waiting == 0
+
+
+def serve(spec: dict) -> None:
+    config = lane_config(spec)
+    open_database(config.database.url)
+    lane = Lane(config)
+    lane.people.sign_in("cashier", "1234")
+    worker = SyncWorker(config, batch=spec.get("batch", 100), poll_seconds=0.2, backoff_max=0.5).start()
+    rng = random.Random(spec["lane"])
+    print("ready", flush=True)
+    for line in sys.stdin:
+        words = line.split()
+        if words[0] == "sell":
+            for _ in range(int(words[1])):
+                sell(lane, rng)
+                worker.wake()
+            print(f"sold {words[1]}", flush=True)
+        elif words[0] == "drain":
+            while not drained(config.store.lane) or not worker.status().online:
+                worker.wake()
+                time.sleep(0.05)
+            print("drained", flush=True)
+        elif words[0] == "stop":
+            break
+    worker.stop()
+
+
+def forked_lane(spec: dict, seed: int, sell_too: bool) -> None:
+    config = lane_config(spec)
+    open_database(config.database.url)
+    worker = SyncWorker(config, batch=spec.get("batch", 5), journal_batch=7, poll_seconds=0.05, backoff_max=0.2)
+    if not sell_too:
+        while True:
+            worker.run_once()
+            if drained(config.store.lane):
+                print("drained", flush=True)
+                os._exit(0)
+    worker.start()
+    from pos_tui.domain.checkout import State
+    from pos_tui.store import users
+
+    users.verify_pin = lambda pin, stored: True  # the PIN's slow hash is not what this test is about
+    lane = Lane(config)
+    lane.people.sign_in("cashier", "1234")
+    if lane.state is State.CHOOSING_PAYMENT:  # killed at payment last time: finish that sale first
+        lane.payments.tender_cash("")
+    if lane.state is State.PRINTING:
+        lane.receipts.finish_printing(lane.receipts.print_pending())
+    rng = random.Random(seed)
+    while True:
+        sell(lane, rng)
+        worker.wake()
+
+
+def zygote(spec: dict) -> None:
+    print("ready", flush=True)
+    for line in sys.stdin:
+        words = line.split()
+        child = os.fork()
+        if child == 0:
+            sys.stdin.close()
+            try:
+                forked_lane(spec, int(words[1]) if len(words) > 1 else 0, words[0] == "run")
+            except BaseException:
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                os._exit(1)
+        if words[0] == "run":
+            print(f"pid {child}", flush=True)
+        else:
+            os.waitpid(child, 0)
+            continue
+        # reap earlier children as they are killed
+        while True:
+            try:
+                pid, _status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+
+
+if __name__ == "__main__":
+    spec = json.loads(Path(sys.argv[1]).read_text())
+    (serve if sys.argv[2] == "sell" else zygote)(spec)
