@@ -17,11 +17,11 @@ from pos_tui.domain.report import (
     LineFact, MovementFact, PaymentFact, Report, SaleFact, build_report, report_from_dict, report_to_dict,
 )
 from pos_tui.domain.tax import tax_breakdown
+from pos_tui.domain.payment import SETTLED
 from pos_tui.server.admin import journal
 from pos_tui.server.connect import ServerError
 from pos_tui.store.reports import ReportContext
 
-SETTLED = ("approved", "resolved_approved")
 STORE_LANE = 0  # the "lane" of a store-wide report
 
 

@@ -213,9 +213,11 @@ def test_staff_changes_on_the_server_reach_the_lane(lane_one, store_server):
 def test_a_new_lane_with_an_empty_database_bootstraps_from_the_server(store_server, tmp_path):
     from pos_tui.demo import demo_config
     from pos_tui.services.opening import opened_lane
+    from pos_tui.store.keys import create_key_file
 
     import_demo_catalog(store_server, demo_config(tmp_path))
     config = store_server.lane_config(demo_config(tmp_path / "new"), 4)
+    create_key_file(config.key_path)  # `pos-tui init` on the new lane makes it; the catalog and staff come down
     with opened_lane(config) as lane:
         lane.people.sign_in("boss", "4321")
         assert lane.sync is not None
