@@ -1,7 +1,12 @@
-"""Shared fixtures: a real SQLite database file per test, opened through the store."""
+"""Shared fixtures: a real SQLite database file per test, opened through the store.
+
+PINs are hashed at a cheap scrypt cost for the whole run: each stored hash records its own cost,
+so verifying works the same, and production keeps ``pins.SCRYPT_N`` (see ``production_pin_cost``).
+"""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from contextlib import AbstractContextManager, contextmanager
@@ -10,10 +15,28 @@ from typing import Callable, Iterator
 
 import pytest
 
+from pos_tui.domain import pins
 from pos_tui.domain.money import Currency, currency
 
 CSV_HEADER = "sku,name,price,barcodes,tax,unit,stock"
 REPO = Path(__file__).resolve().parents[1]
+PRODUCTION_SCRYPT_N = pins.SCRYPT_N
+TEST_SCRYPT_N = 2**4
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_pin_hashes() -> Iterator[None]:
+    """New PIN hashes in this process cost microseconds instead of ~50 ms each."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pins, "SCRYPT_N", TEST_SCRYPT_N)
+        yield
+
+
+@pytest.fixture
+def production_pin_cost(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Hash at the production scrypt cost in this test; returns that cost."""
+    monkeypatch.setattr(pins, "SCRYPT_N", PRODUCTION_SCRYPT_N)
+    return PRODUCTION_SCRYPT_N
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ class PinError(DomainError):
     """A PIN of the wrong form, or a stored hash that cannot be read."""
 
 
+# The cost of new hashes. Each hash records its own n, r and p and verify_pin reads them back, so
+# raising this later keeps old PINs working (and the test suite lowers it for speed: tests/conftest.py).
 SCRYPT_N = 2**14
 SCRYPT_R = 8
 SCRYPT_P = 1

@@ -2,6 +2,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from pos_tui.domain import pins
 from pos_tui.domain.pins import (
     PinError,
     after_failed_attempt,
@@ -21,7 +22,8 @@ def stored() -> str:
     return hash_pin("1234")
 
 
-def test_hash_format(stored):
+def test_hash_format(production_pin_cost):
+    stored = hash_pin("1234")
     scheme, n, r, p, salt, digest = stored.split("$")
     assert (scheme, n, r, p) == ("scrypt", "16384", "8", "1")
     assert len(bytes.fromhex(salt)) == 16
@@ -33,6 +35,16 @@ def test_verify(stored):
     assert verify_pin("1234", stored)
     assert not verify_pin("1235", stored)
     assert not verify_pin("", stored)
+
+
+def test_a_hash_keeps_its_cost_and_verifies_whatever_the_cost_is_now(stored, production_pin_cost, monkeypatch):
+    assert stored.split("$")[1] == "16"  # the cheap cost every other test hashes at
+    strong = hash_pin("1234")
+    assert strong.split("$")[1:4] == [str(production_pin_cost), "8", "1"] == ["16384", "8", "1"]
+    monkeypatch.setattr(pins, "SCRYPT_N", 2**4)
+    assert verify_pin("1234", strong) and not verify_pin("1235", strong)
+    monkeypatch.setattr(pins, "SCRYPT_N", production_pin_cost)
+    assert verify_pin("1234", stored) and not verify_pin("1235", stored)
 
 
 def test_each_hash_has_its_own_salt(stored):
