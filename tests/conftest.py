@@ -49,11 +49,24 @@ def db_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'pos.db'}"
 
 
-@pytest.fixture
-def store_db(db_url: str) -> Iterator[object]:
-    """The store opened (and migrated) on a fresh file; closed afterwards."""
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file migrated once per run, closed (its write-ahead log folded in), to copy."""
     from pos_tui.store.db import close_database, open_database
 
+    path = tmp_path_factory.mktemp("template") / "pos.db"
+    open_database(f"sqlite:///{path}")
+    close_database()
+    assert not path.with_name("pos.db-wal").exists(), "the template's log was not checkpointed"
+    return path
+
+
+@pytest.fixture
+def store_db(db_url: str, migrated_template: Path) -> Iterator[object]:
+    """The store opened on a fresh copy of the migrated template; closed afterwards."""
+    from pos_tui.store.db import close_database, open_database, sqlite_path_from_url
+
+    shutil.copyfile(migrated_template, sqlite_path_from_url(db_url))
     db = open_database(db_url)
     yield db
     close_database()
