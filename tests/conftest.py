@@ -39,6 +39,13 @@ def production_pin_cost(monkeypatch: pytest.MonkeyPatch) -> int:
     return PRODUCTION_SCRYPT_N
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every end-to-end test runs child processes: all of them are slow."""
+    for item in items:
+        if "e2e" in item.path.relative_to(REPO).parts:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def cny() -> Currency:
     return currency("CNY")

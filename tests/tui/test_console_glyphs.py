@@ -50,6 +50,7 @@ def linux_console(monkeypatch):
     monkeypatch.delenv("COLORTERM", raising=False)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
 def test_every_screen_draws_only_console_glyphs(language, tmp_path_factory):
     tour = walk(language, tmp_path_factory.mktemp(f"store-{language}"))

@@ -16,6 +16,7 @@ from pos_tui.tui.format import ACTION_HELP
 from tests.tui.screen_tour import SIZE, Tour, walk
 
 LANGUAGES = ("en", "zh_CN")
+pytestmark = pytest.mark.slow  # the tours drive the whole lane and back office in both languages
 CHINESE, LATIN = ("可口可乐 330ml", "大米 5kg"), ("Bread", "Soap")
 
 
