@@ -1,7 +1,12 @@
-"""Shared fixtures: a real SQLite database file per test, opened through the store."""
+"""Shared fixtures: a real SQLite database file per test, opened through the store.
+
+PINs are hashed at a cheap argon2 cost for the whole run: each stored hash records its own cost,
+so verifying works the same, and production keeps ``pins.COST`` (see ``production_pin_cost``).
+"""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from contextlib import AbstractContextManager, contextmanager
@@ -10,10 +15,34 @@ from typing import Callable, Iterator
 
 import pytest
 
+from pos_tui.domain import pins
 from pos_tui.domain.money import Currency, currency
 
 CSV_HEADER = "sku,name,price,barcodes,tax,unit,stock"
 REPO = Path(__file__).resolve().parents[1]
+PRODUCTION_PIN_COST = pins.COST
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_pin_hashes() -> Iterator[None]:
+    """New PIN hashes in this process cost microseconds instead of ~100 ms each."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pins, "COST", pins.CHEAP_COST)
+        yield
+
+
+@pytest.fixture
+def production_pin_cost(monkeypatch: pytest.MonkeyPatch) -> pins.HashCost:
+    """Hash at the production argon2 cost in this test; returns that cost."""
+    monkeypatch.setattr(pins, "COST", PRODUCTION_PIN_COST)
+    return PRODUCTION_PIN_COST
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every end-to-end test runs child processes: all of them are slow."""
+    for item in items:
+        if "e2e" in item.path.relative_to(REPO).parts:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture
@@ -26,11 +55,24 @@ def db_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'pos.db'}"
 
 
-@pytest.fixture
-def store_db(db_url: str) -> Iterator[object]:
-    """The store opened (and migrated) on a fresh file; closed afterwards."""
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file migrated once per run, closed (its write-ahead log folded in), to copy."""
     from pos_tui.store.db import close_database, open_database
 
+    path = tmp_path_factory.mktemp("template") / "pos.db"
+    open_database(f"sqlite:///{path}")
+    close_database()
+    assert not path.with_name("pos.db-wal").exists(), "the template's log was not checkpointed"
+    return path
+
+
+@pytest.fixture
+def store_db(db_url: str, migrated_template: Path) -> Iterator[object]:
+    """The store opened on a fresh copy of the migrated template; closed afterwards."""
+    from pos_tui.store.db import close_database, open_database, sqlite_path_from_url
+
+    shutil.copyfile(migrated_template, sqlite_path_from_url(db_url))
     db = open_database(db_url)
     yield db
     close_database()
@@ -85,8 +127,3 @@ def back_office_resolves() -> Callable[..., None]:
 
     return resolve
 
-
-# PINs hash at a cheap argon2 cost in tests (a hash records its own cost, so nothing else changes).
-from pos_tui.domain import pins as _pins  # noqa: E402
-
-_pins.COST = _pins.CHEAP_COST

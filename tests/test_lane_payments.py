@@ -75,7 +75,7 @@ def payments(config):
         ("cancel", State.CHOOSING_PAYMENT, "cancelled", "cancelled"),
         ("nak_first", State.PRINTING, "approved", "approved. Paid"),
         ("bad_lrc", State.PRINTING, "approved", "approved. Paid"),
-        ("never_answer", State.CHOOSING_PAYMENT, "unknown", "UNKNOWN"),
+        pytest.param("never_answer", State.CHOOSING_PAYMENT, "unknown", "UNKNOWN", marks=pytest.mark.slow),
         ("wrong_private", State.CHOOSING_PAYMENT, "unknown", "UNKNOWN"),
         ("wrong_amount", State.CHOOSING_PAYMENT, "unknown", "UNKNOWN"),
         ("drop", State.CHOOSING_PAYMENT, "unknown", "UNKNOWN"),
@@ -95,6 +95,7 @@ def test_each_terminal_outcome_ends_in_the_right_state_and_words(config, simulat
         assert pan and "*" in pan and len(simulator.charges_for(attempt.reference)) == 1
 
 
+@pytest.mark.slow
 def test_an_unknown_outcome_blocks_every_tender_until_a_supervisor_resolves_it(config, simulator):
     simulator.queue("never_answer", "approve")
     lane = make_lane(config, simulator)

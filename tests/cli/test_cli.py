@@ -196,6 +196,7 @@ def test_help_does_not_load_the_store():
     assert out.stdout.strip() == "False"
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_for_real(tmp_path, config_file):
     env = {**os.environ, "POS_TUI_CONFIG": str(config_file)}
     root = Path(__file__).resolve().parents[2]

@@ -4,16 +4,17 @@ that records what reaches it, and a supervisor approval helper."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import sqlite3
 from dataclasses import replace
 
 import pytest
 
 from pos_tui.config import PaymentMethod
-from pos_tui.demo import create_demo_store
+from pos_tui.demo import create_demo_store, demo_config
 from pos_tui.domain.money import parse_rate
 from pos_tui.store import users
-from pos_tui.store.db import close_database
+from pos_tui.store.db import close_database, open_database
 
 COKE, BREAD, SOAP = "6901234567892", "6901234567908", "4006381333931"
 ALIPAY_CODE = "281234567890123456"
@@ -59,12 +60,23 @@ def clock():
     return Clock()
 
 
+@pytest.fixture(scope="session")
+def demo_store_template(tmp_path_factory):
+    """The demo store without a shift, plus the admin, made once per run (closed) to be copied."""
+    cfg = create_demo_store(tmp_path_factory.mktemp("settlement"), with_open_shift=False)
+    users.add_user(ADMIN, "admin", ADMIN_PIN, cfg.security.pin_min_length, actor="test")
+    close_database()
+    assert not cfg.database_path.with_name("pos.db-wal").exists(), "the template's log was not checkpointed"
+    return cfg.database_path
+
+
 @pytest.fixture
-def config(tmp_path):
-    cfg = create_demo_store(tmp_path, with_open_shift=False)
+def config(tmp_path, demo_store_template):
+    cfg = demo_config(tmp_path)
+    shutil.copyfile(demo_store_template, cfg.database_path)
+    open_database(cfg.database.url)
     payments = dict(cfg.payments)
     payments["alipay"] = PaymentMethod(fee_rate=parse_rate("0.38%"), gateway="simulator")
-    users.add_user(ADMIN, "admin", ADMIN_PIN, cfg.security.pin_min_length, actor="test")
     yield replace(cfg, payments=payments)
     close_database()
 

@@ -11,6 +11,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import pytest
+
 from pos_tui.demo import create_demo_store
 from pos_tui.domain.money import format_amount
 from pos_tui.services.lane import Lane
@@ -92,6 +94,7 @@ def sums(db: Path):
     return {k: (n, t, tax) for k, n, t, tax in sales}, methods, moves, floats
 
 
+@pytest.mark.slow
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=day)
 def test_report_totals_equal_the_sums_over_receipts_and_payments(steps):

@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 
+from pos_tui.domain import pins
 from pos_tui.domain.pins import PinError
 from pos_tui.store import journal, users
 from pos_tui.store.users import AuthError, UserError
@@ -26,6 +27,16 @@ def test_add_and_list_and_the_pin_is_only_stored_hashed(boss):
     payloads = " ".join(e.payload for e in journal.entries())
     assert "1234" not in payloads and "5678" not in payloads and "argon2" not in payloads
     assert [e.kind for e in journal.entries()] == ["user.add", "user.add"]
+
+
+def test_a_pin_hashed_at_the_production_cost_still_signs_in(store_db, production_pin_cost, monkeypatch):
+    users.add_user("boss", "admin", "1234", 4, now=NOW)
+    stored = users.User.get(users.User.name == "boss").pin_hash
+    assert f"m={production_pin_cost.memory_kib},t={production_pin_cost.time_cost}," in stored
+    monkeypatch.setattr(pins, "COST", pins.CHEAP_COST)
+    with pytest.raises(AuthError, match="wrong"):
+        _auth("boss", "4321")
+    assert _auth("boss", "1234").name == "boss"
 
 
 def test_bad_names_roles_pins_and_duplicates_are_refused(boss):

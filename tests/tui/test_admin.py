@@ -186,6 +186,7 @@ async def test_stock_and_taking_a_product_off_sale(store, feed_terminal, settle)
         lane.items.enter(COKE)
 
 
+@pytest.mark.slow
 async def test_users_add_reset_disable_unlock(store, feed_terminal, settle, screen_lines):
     for _ in range(store.security.max_attempts):
         with pytest.raises(users.AuthError):
@@ -241,6 +242,7 @@ def sell(store, codes: list[str]) -> str:
     return lane.ctx.receipt_no
 
 
+@pytest.mark.slow
 async def test_closing_the_day_here_backs_the_store_up(store, feed_terminal, settle):
     lane = Lane(store)
     lane.people.sign_in("super", "9999")
@@ -260,6 +262,7 @@ async def test_closing_the_day_here_backs_the_store_up(store, feed_terminal, set
         assert message(app) == f"Backed up, copy checked: {copy}"
 
 
+@pytest.mark.slow
 async def test_reports_x_hourly_and_z(store, feed_terminal, settle, screen_lines):
     sell(store, [SOAP, BREAD])
     app = AdminApp(BackOffice(store))
@@ -392,6 +395,7 @@ async def test_the_device_check_waits_for_a_payment_in_progress(store, feed_term
         assert "check the devices after it" in message(app)
 
 
+@pytest.mark.slow
 async def test_a_pending_payment_of_a_running_lane_is_not_resolved_here(store, feed_terminal, settle,
                                                                         screen_lines):
     sale_id, attempt_id = card_attempt(store, answered=False)

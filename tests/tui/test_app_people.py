@@ -148,6 +148,7 @@ async def test_ctrl_q_quits_and_the_open_sale_stays(lane, feed_terminal, settle)
     assert sales.open_sale_on_lane(1) is not None
 
 
+@pytest.mark.slow
 async def test_kiosk_does_not_quit_without_a_supervisor_pin(lane, feed_terminal, settle):
     app = PosApp(lane, kiosk=True)
     assert not app.use_command_palette

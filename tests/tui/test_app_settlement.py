@@ -223,6 +223,7 @@ async def test_paid_out_from_the_shift_menu_opens_the_drawer(config, printer, fe
     assert rows(config, "SELECT kind, amount, reason FROM cash_movement") == [("paid_out", 2000, "milk supplier")]
 
 
+@pytest.mark.slow
 async def test_f7_returns_one_line_to_cash_with_a_supervisor_and_prints_a_refund_receipt(config, printer,
                                                                                          feed_terminal, settle,
                                                                                          screen_lines):
@@ -297,6 +298,7 @@ async def test_f7_refunds_a_wallet_sale_to_the_wallet_in_a_worker(config, printe
         ("alipay", 1200, "approved")]
 
 
+@pytest.mark.slow
 async def test_a_declined_refund_is_paid_in_cash_with_a_supervisor(config, printer, feed_terminal, settle,
                                                                    screen_lines):
     receipt = wallet_sale(config, SimulatedWallet("alipay", ["approve"]))
@@ -313,6 +315,7 @@ async def test_a_declined_refund_is_paid_in_cash_with_a_supervisor(config, print
         ("alipay", "declined"), ("cash", "approved")]
 
 
+@pytest.mark.slow
 async def test_the_close_is_blind_then_shows_expected_and_the_short(config, feed_terminal, settle, screen_lines):
     app = PosApp(Lane(config))
     async with app.run_test(size=SIZE) as pilot:
@@ -350,6 +353,7 @@ async def test_the_close_is_refused_with_what_blocks_it(config, feed_terminal, s
         assert isinstance(app.screen, ItemsScreen)
 
 
+@pytest.mark.slow
 async def test_the_x_report_screen_shows_the_figures_and_prints(config, printer, feed_terminal, settle,
                                                                screen_lines):
     app = PosApp(Lane(config, printer=printer))
@@ -374,6 +378,7 @@ async def test_the_x_report_screen_shows_the_figures_and_prints(config, printer,
         await settle(pilot, lambda: isinstance(app.screen, ItemsScreen))
 
 
+@pytest.mark.slow
 async def test_a_second_z_report_is_refused_with_the_lanes_message(config_without_shift, feed_terminal, settle,
                                                                     screen_lines):
     app = PosApp(Lane(config_without_shift))
@@ -403,6 +408,7 @@ async def test_a_second_z_report_is_refused_with_the_lanes_message(config_withou
     assert rows(config_without_shift, "SELECT number FROM z_report") == [(1,)]
 
 
+@pytest.mark.slow
 async def test_training_mode_shows_in_the_header_until_it_is_turned_off(config, feed_terminal, settle,
                                                                         screen_lines):
     app = PosApp(Lane(config))

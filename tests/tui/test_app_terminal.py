@@ -155,6 +155,7 @@ async def test_a_declined_card_goes_back_to_payment_with_the_reason(config, simu
     assert payments(config) == [("card", 1200, "declined", None)]
 
 
+@pytest.mark.slow
 async def test_no_answer_opens_the_resolution_and_a_supervisor_clears_it(config, simulator, terminals,
                                                                          feed_terminal, settle, screen_lines):
     simulator.queue("never_answer", "approve")
@@ -197,6 +198,7 @@ async def test_no_answer_opens_the_resolution_and_a_supervisor_clears_it(config,
     assert len(simulator.requests) == 2
 
 
+@pytest.mark.slow
 async def test_a_sale_the_back_office_paid_prints_at_the_next_key(config, simulator, terminals, feed_terminal,
                                                                     settle, back_office_resolves):
     simulator.queue("never_answer")
@@ -220,6 +222,7 @@ async def test_a_sale_the_back_office_paid_prints_at_the_next_key(config, simula
     assert len(printer.printed) == 1 and receipt in render_text(printer.printed[0])
 
 
+@pytest.mark.slow
 async def test_f3_twice_and_enter_repeated_send_one_request(config, simulator, terminals, feed_terminal, settle):
     simulator.queue("slow:0.3")
     app = PosApp(card_lane(config, simulator, terminals))
@@ -231,6 +234,7 @@ async def test_f3_twice_and_enter_repeated_send_one_request(config, simulator, t
     assert payments(config) == [("card", 1200, "approved", payments(config)[0][3])]
 
 
+@pytest.mark.slow
 async def test_a_restart_mid_payment_opens_on_the_resolution_after_sign_in(config, simulator, terminals,
                                                                            feed_terminal, settle, screen_lines):
     died = card_lane(config, simulator, terminals)
@@ -259,6 +263,7 @@ async def test_a_restart_mid_payment_opens_on_the_resolution_after_sign_in(confi
     assert simulator.requests == []
 
 
+@pytest.mark.slow
 async def test_a_wallet_payment_by_scanned_code(config, simulator, terminals, feed_terminal, settle, screen_lines):
     wallet = SimulatedWallet("alipay", ["approve"])
     app = PosApp(card_lane(config, simulator, terminals, wallets={"alipay": wallet}))
@@ -276,6 +281,7 @@ async def test_a_wallet_payment_by_scanned_code(config, simulator, terminals, fe
     assert list(wallet.charged().values()) == [1200]
 
 
+@pytest.mark.slow
 async def test_the_clock_line_counts_while_the_terminal_is_slow(config, simulator, terminals, feed_terminal,
                                                                 settle, screen_lines):
     simulator.queue("slow:2.5")
@@ -298,6 +304,7 @@ async def test_the_clock_line_counts_while_the_terminal_is_slow(config, simulato
         await sale_done(app, pilot, settle)
 
 
+@pytest.mark.slow
 async def test_esc_says_cancel_on_the_terminal_then_may_stop_waiting(config, simulator, terminals, feed_terminal,
                                                                      settle, screen_lines):
     simulator.queue("never_answer")
@@ -324,6 +331,7 @@ async def test_esc_says_cancel_on_the_terminal_then_may_stop_waiting(config, sim
     assert payments(config) == [("card", 1200, "unknown", None)]
 
 
+@pytest.mark.slow
 async def test_esc_sends_the_abort_of_a_terminal_that_has_one(config, simulator, terminals, feed_terminal, settle):
     simulator.queue("slow:1.0")
     app = PosApp(card_lane(config, simulator, terminals, answer_timeout=5.0, kind=AbortableTerminal))

@@ -50,6 +50,8 @@ def linux_console(monkeypatch):
     monkeypatch.delenv("COLORTERM", raising=False)
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("screen_tour")  # the worker that walks the tours for test_i18n_screens
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
 def test_every_screen_draws_only_console_glyphs(language, tmp_path_factory):
     tour = walk(language, tmp_path_factory.mktemp(f"store-{language}"))

@@ -16,6 +16,8 @@ from pos_tui.tui.format import ACTION_HELP
 from tests.tui.screen_tour import SIZE, Tour, walk
 
 LANGUAGES = ("en", "zh_CN")
+# The tours drive the whole lane and back office in both languages; one worker walks them once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("screen_tour")]
 CHINESE, LATIN = ("可口可乐 330ml", "大米 5kg"), ("Bread", "Soap")
 
 

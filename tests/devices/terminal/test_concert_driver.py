@@ -76,6 +76,7 @@ def test_slow_answer_within_the_wait_is_approved(simulator, terminal):
     assert len(simulator.charges_for(REF)) == 1
 
 
+@pytest.mark.slow
 def test_never_answer_ends_unknown_after_the_bounded_wait(simulator, terminal):
     outcome = pay(simulator, terminal, "never_answer")
     assert outcome.status == "unknown"

@@ -11,6 +11,8 @@ import threading
 import time
 import tty
 
+import pytest
+
 from pos_tui.devices.terminal.concert import ConcertTerminal
 from pos_tui.devices.terminal.frames import encode_answer, frame
 
@@ -159,6 +161,7 @@ def random_payload(rng: random.Random, reference: str) -> bytes:
     return mutate(rng, rng.choice(base_answers(reference)))
 
 
+@pytest.mark.slow
 def test_random_and_mutated_answers_never_crash_hang_or_falsely_approve():
     rng = random.Random(20240604)
     master, slave = os.openpty()
