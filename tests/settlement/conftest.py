@@ -14,7 +14,8 @@ from pos_tui.config import PaymentMethod
 from pos_tui.demo import create_demo_store, demo_config
 from pos_tui.domain.money import parse_rate
 from pos_tui.store import users
-from pos_tui.store.db import close_database, open_database
+from pos_tui.store.db import close_database
+from pos_tui.store.keys import open_store
 
 COKE, BREAD, SOAP = "6901234567892", "6901234567908", "4006381333931"
 ALIPAY_CODE = "281234567890123456"
@@ -67,14 +68,15 @@ def demo_store_template(tmp_path_factory):
     users.add_user(ADMIN, "admin", ADMIN_PIN, cfg.security.pin_min_length, actor="test")
     close_database()
     assert not cfg.database_path.with_name("pos.db-wal").exists(), "the template's log was not checkpointed"
-    return cfg.database_path
+    return cfg
 
 
 @pytest.fixture
 def config(tmp_path, demo_store_template):
     cfg = demo_config(tmp_path)
-    shutil.copyfile(demo_store_template, cfg.database_path)
-    open_database(cfg.database.url)
+    shutil.copyfile(demo_store_template.database_path, cfg.database_path)
+    shutil.copy2(demo_store_template.key_path, cfg.key_path)  # its PINs and journal are keyed with it (0600 kept)
+    open_store(cfg)
     payments = dict(cfg.payments)
     payments["alipay"] = PaymentMethod(fee_rate=parse_rate("0.38%"), gateway="simulator")
     yield replace(cfg, payments=payments)
