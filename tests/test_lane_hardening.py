@@ -10,6 +10,8 @@ import pytest
 from pos_tui.demo import create_demo_store
 from pos_tui.devices.receipt import render_text
 from pos_tui.domain.checkout import State
+from pos_tui.domain.errors import DomainError
+from pos_tui.domain.money import MoneyError
 from pos_tui.services.errors import LaneError
 from pos_tui.services.lane import Lane
 from pos_tui.store import sales
@@ -96,3 +98,42 @@ def test_a_receipt_that_cannot_be_laid_out_never_holds_up_the_next(lane, config,
     lane.receipts.finish_printing(result)
     lane.receipts.request_reprint()  # F9 still works afterwards
     assert lane.receipts.print_pending().ok and len(printer.docs) == 4
+
+
+# ---------------------------------------------------------------- 3. money stays inside 64 bits
+
+
+def test_a_price_past_the_largest_amount_is_refused_at_import(store_db, write_csv, cny):
+    from pos_tui.store.catalog_csv import ImportRejected, import_products
+
+    path = write_csv(["BIG,Gold bar,999999999999999.99,,A,each,", "OK,Bread,999999999.99,,A,each,"])
+    with pytest.raises(ImportRejected) as refused:
+        import_products(path, cur=cny, tax_codes={"A"})
+    assert [(e.line, e.column) for e in refused.value.errors] == [(2, "price")]
+    assert "largest amount" in str(refused.value.errors[0])
+
+
+def test_a_huge_price_already_in_the_catalog_never_reaches_the_database(lane, config):
+    sql(config, "UPDATE product SET price = 99999999999999999 WHERE sku = 'COKE330'")
+    with pytest.raises(DomainError, match="largest amount"):
+        lane.items.enter("93*" + COKE)
+    sql(config, "UPDATE product SET price = 99999999999 WHERE sku = 'COKE330'")  # 999,999,999.99
+    lane.items.enter(COKE, confirmed=True)
+    with pytest.raises(DomainError, match="largest total"):
+        lane.items.enter(COKE, confirmed=True)
+    with pytest.raises(DomainError, match="largest amount"):
+        lane.items.enter("2*" + COKE, confirmed=True)
+    view = lane.payments.total()
+    assert view.totals.total == 99999999999 and len(view.lines) == 1
+    with pytest.raises(MoneyError, match="largest amount"):
+        lane.payments.tender_cash("999999999999999.99")
+    assert lane.payments.tender_cash("").state is State.PRINTING
+
+
+def test_amounts_typed_past_the_largest_are_refused(cny):
+    from pos_tui.domain.money import MAX_AMOUNT, parse_amount
+
+    assert parse_amount("999,999,999.99", cny) == MAX_AMOUNT
+    for text in ("1000000000", "999999999999999.99", "-1000000000"):
+        with pytest.raises(MoneyError, match="largest amount"):
+            parse_amount(text, cny, allow_negative=True)
