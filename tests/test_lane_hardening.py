@@ -137,3 +137,19 @@ def test_amounts_typed_past_the_largest_are_refused(cny):
     for text in ("1000000000", "999999999999999.99", "-1000000000"):
         with pytest.raises(MoneyError, match="largest amount"):
             parse_amount(text, cny, allow_negative=True)
+
+
+# ---------------------------------------------------------------- 9. no sale at 0.00 by accident
+
+
+def test_an_item_without_a_price_is_refused_by_sku_barcode_or_search(lane, config):
+    sql(config, "UPDATE product SET price = 0 WHERE sku = 'COKE330'")
+    for code in (COKE, "COKE330", "2*COKE330"):
+        with pytest.raises(LaneError, match="no price"):
+            lane.items.enter(code)
+    found = lane.items.search("330ml")
+    assert found and found[0].price == 0
+    with pytest.raises(LaneError, match="no price"):
+        lane.items.enter(found[0].sku)
+    assert lane.view().lines == ()
+    assert lane.items.enter(BREAD).lines[-1].amount > 0

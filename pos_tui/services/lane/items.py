@@ -73,6 +73,10 @@ class Items:
                 raise LaneError(_("{name} is sold by weight: type the kg then * and scan (1.25*{code})").format(
                     name=product.name, code=code))
             qty = 1000
+        if product.price <= 0:
+            # A zero price is kept for items sold by price-embedded labels: never sold at 0.00.
+            raise LaneError(_("{name} has no price in the catalog: scan its price label, or sell it with a "
+                              "department key").format(name=product.name))
         return product, qty, product.price, product.unit
 
     def _add_line(self, user: UserInfo, product_id: int | None, sku: str, name: str, unit: str,
