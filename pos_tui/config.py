@@ -54,6 +54,11 @@ class TaxConfig:
 class CashConfig:
     rounding_step: int = 1
     default_float: int = 0
+    # A cash tender over ``tender_confirm_multiple`` times the cash due (and over
+    # ``tender_confirm_above``) is asked about; one over ``tender_max`` is refused.
+    tender_confirm_multiple: int = 10
+    tender_confirm_above: int = 10_000
+    tender_max: int = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -353,7 +358,15 @@ def _read_cash(s: _Section, cur: Currency) -> CashConfig:
     step = s.take_parsed("rounding_step", 1, amount)
     if step <= 0:
         raise ConfigError(s.key("rounding_step"), "expected an amount above 0, like \"0.10\"")
-    cash = CashConfig(rounding_step=step, default_float=s.take_parsed("default_float", 0, amount))
+    cash = CashConfig(
+        rounding_step=step,
+        default_float=s.take_parsed("default_float", 0, amount),
+        tender_confirm_multiple=s.take_int("tender_confirm_multiple", 10, 0, 1000),
+        tender_confirm_above=s.take_parsed("tender_confirm_above", 100 * cur.scale, amount),
+        tender_max=s.take_parsed("tender_max", 100_000 * cur.scale, amount),
+    )
+    if cash.tender_max <= 0:
+        raise ConfigError(s.key("tender_max"), "expected an amount above 0, like \"100000.00\"")
     s.finish()
     return cash
 

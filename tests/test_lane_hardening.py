@@ -4,6 +4,7 @@ price, a ceiling on cash tendered."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 
 import pytest
 
@@ -11,7 +12,7 @@ from pos_tui.demo import create_demo_store
 from pos_tui.devices.receipt import render_text
 from pos_tui.domain.checkout import State
 from pos_tui.domain.errors import DomainError
-from pos_tui.domain.money import MoneyError
+from pos_tui.domain.money import MAX_AMOUNT, MoneyError
 from pos_tui.services.errors import LaneError
 from pos_tui.services.lane import Lane
 from pos_tui.store import sales
@@ -127,7 +128,10 @@ def test_a_huge_price_already_in_the_catalog_never_reaches_the_database(lane, co
     assert view.totals.total == 99999999999 and len(view.lines) == 1
     with pytest.raises(MoneyError, match="largest amount"):
         lane.payments.tender_cash("999999999999999.99")
-    assert lane.payments.tender_cash("").state is State.PRINTING
+    with pytest.raises(LaneError, match="over the most"):  # [cash] tender_max
+        lane.payments.tender_cash("")
+    lane.ctx.config = replace(config, cash=replace(config.cash, tender_max=MAX_AMOUNT))
+    assert lane.payments.tender_cash("", confirmed=True).state is State.PRINTING
 
 
 def test_amounts_typed_past_the_largest_are_refused(cny):
@@ -153,3 +157,37 @@ def test_an_item_without_a_price_is_refused_by_sku_barcode_or_search(lane, confi
         lane.items.enter(found[0].sku)
     assert lane.view().lines == ()
     assert lane.items.enter(BREAD).lines[-1].amount > 0
+
+
+# ---------------------------------------------------------------- 8. a ceiling on cash handed over
+
+
+def test_cash_far_over_the_balance_is_asked_about_and_past_the_maximum_refused(lane, config):
+    from pos_tui.services.errors import NeedsConfirmation
+
+    assert config.cash.tender_max == 100_000_00 and config.cash.tender_confirm_multiple == 10
+    lane.items.enter("2*" + BREAD)  # 2 x 12.00
+    view = lane.payments.total()
+    with pytest.raises(LaneError, match="over the most"):
+        lane.payments.tender_cash("99999999")
+    with pytest.raises(NeedsConfirmation, match="change"):
+        lane.payments.tender_cash("5000")
+    assert lane.view().paid == 0 and sql(config, "SELECT count(*) FROM payment") == [(0,)]
+    view = lane.payments.tender_cash("5000", confirmed=True)
+    assert view.state is State.PRINTING and view.change == 500000 - 2400
+
+
+def test_an_ordinary_note_for_a_small_balance_is_not_asked_about(lane):
+    lane.items.enter(COKE)  # 3.50
+    lane.payments.total()
+    assert lane.payments.tender_cash("100").change == 10000 - 350
+
+
+def test_the_cash_ceiling_comes_from_config(tmp_path):
+    from pos_tui.config import ConfigError, parse_config
+
+    cash = parse_config({"cash": {"tender_confirm_multiple": 3, "tender_confirm_above": "20.00",
+                                  "tender_max": "500.00"}}, tmp_path).cash
+    assert (cash.tender_confirm_multiple, cash.tender_confirm_above, cash.tender_max) == (3, 2000, 50000)
+    with pytest.raises(ConfigError, match="cash.tender_max"):
+        parse_config({"cash": {"tender_max": "0"}}, tmp_path)
