@@ -72,8 +72,14 @@ def backup_into(folder: Path, *, keep: int, actor: str | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     written = backup_to(folder, actor=actor)
     for old in dated_backups(folder)[:-keep]:
-        old.unlink(missing_ok=True)
+        for path in (old, *_sidecars(old)):
+            path.unlink(missing_ok=True)
     return written
+
+
+def _sidecars(copy: Path) -> tuple[Path, ...]:
+    """The files SQLite may keep beside a database file (a copy opened in WAL mode leaves them)."""
+    return tuple(copy.with_name(copy.name + suffix) for suffix in ("-wal", "-shm", "-journal"))
 
 
 def dated_backups(folder: Path) -> list[Path]:
@@ -106,11 +112,14 @@ def backup_to(dest: Path, *, actor: str | None = None) -> Path:
         raise BackupError(_("{path} already exists; choose another name").format(path=dest))
     if dest.resolve() == source:
         raise BackupError(_("the backup cannot be the database itself"))
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    if not dest.parent.is_dir():
+        raise BackupError(_("folder {folder} does not exist; nothing was written").format(folder=dest.parent))
     live = current_database().connection()
     copy = sqlite3.connect(dest)
     try:
         live.backup(copy)
+        # A copy is one self-contained file: in WAL mode each reader would leave -wal/-shm beside it.
+        copy.execute("PRAGMA journal_mode=DELETE")
         integrity = _integrity(copy)
     except sqlite3.Error as exc:
         copy.close()

@@ -275,7 +275,11 @@ def import_products(
 def export_products(path: Path, *, cur: Currency) -> int:
     """Write every active product to ``path`` in the import format; returns the row count."""
     count = 0
-    with open(path, "w", encoding="utf-8", newline="") as out:
+    try:
+        out = open(path, "w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise CatalogError(_("cannot write {path}: {error}").format(path=path, error=exc.strerror or exc)) from None
+    with out:
         writer = csv.writer(out)
         writer.writerow(COLUMNS)
         for p in iter_products():

@@ -50,7 +50,10 @@ def sqlite_path_from_url(url: str) -> str:
 def _connect_sqlite(url: str) -> peewee.SqliteDatabase:
     path = sqlite_path_from_url(url)
     if path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseOpenError(f"cannot open database {path}: {exc.strerror or exc}") from None
     db = peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=5)
     try:
         db.connect()

@@ -44,7 +44,7 @@ from pos_tui.domain.money import format_amount
 from pos_tui.domain.permissions import Action, PermissionDenied, action_name
 from pos_tui.domain.tender import method_name
 from pos_tui.i18n import N_, _, ngettext
-from pos_tui.tui.keymap import DEFAULT_KEYMAP, Keymap, apply_overrides
+from pos_tui.tui.keymap import DEFAULT_KEYMAP, Keymap, apply_overrides, check_department_keys
 from pos_tui.tui.screens.lane_screen import LaneScreen
 from pos_tui.tui.screens.lock import LockScreen
 from pos_tui.tui.screens.modals import ApprovalModal, ConfirmModal, Resolution, ResolveModal, WalletCodeModal
@@ -135,6 +135,7 @@ class PosApp(App[None]):
         self.opening_error: str | None = None
         try:
             self.keymap: Keymap = apply_overrides(self.config.keys)
+            check_department_keys(self.keymap, ((d.code, d.key) for d in self.config.departments))
         except ValueError as exc:
             raise ConfigError("", str(exc)) from None
         # Only the overridden keys: Textual re-applies the keymap to every binding on each key press.
