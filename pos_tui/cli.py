@@ -343,14 +343,39 @@ def backup(ctx: click.Context, dest: Path | None, daily: bool) -> None:
 
 @main.command()
 @click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--older-than-last-z", "older", is_flag=True,
+              help="Restore a copy older than the last Z report (an admin's PIN, with --as).")
+@click.option("--as", "as_user", metavar="NAME", help="The admin who confirms --older-than-last-z.")
+@click.option("--pin-stdin", is_flag=True, help="Read that admin's PIN from one line of stdin.")
 @click.pass_context
-def restore(ctx: click.Context, src: Path) -> None:
-    """Replace the database with a checked backup; the current one is kept as .before-restore."""
+def restore(ctx: click.Context, src: Path, older: bool, as_user: str | None, pin_stdin: bool) -> None:
+    """Replace the database with a checked backup; the current one is kept as .before-restore.
+    Refused while a lane or the back office has the store open."""
     from pos_tui.store.backup import restore_from
+    from pos_tui.store.lane_lock import holding_store_alone
 
-    _open_store(ctx)
-    kept = restore_from(src, actor=_actor())
+    if older and not as_user:
+        raise click.UsageError(_("--older-than-last-z needs an admin's name and PIN: --as NAME"))
+    config = _open_store(ctx)
+    with holding_store_alone(config.database.url):
+        confirmed_by = _admin_confirms(config, as_user, pin_stdin) if older else None
+        kept = restore_from(src, actor=_actor(), older_confirmed_by=confirmed_by)
     click.echo(_("restored from {path}; the previous database is kept at {copy}").format(path=src, copy=kept))
+
+
+def _admin_confirms(config: Config, name: str, pin_stdin: bool) -> str:
+    """The admin ``name`` after their PIN (a local --as for restore only); refused in one line."""
+    import datetime as dt
+
+    from pos_tui.store import users
+
+    pin = sys.stdin.readline().rstrip("\r\n") if pin_stdin else click.prompt(_("PIN"), hide_input=True)
+    sec = config.security
+    user = users.authenticate(name, pin, dt.datetime.now(), sec.max_attempts, sec.lockout_minutes)
+    if user.role != "admin":
+        raise click.ClickException(_("{name} is not an admin: only an admin may restore a copy older than the "
+                                     "last Z report").format(name=user.name))
+    return user.name
 
 
 @main.group()
@@ -554,5 +579,8 @@ def admin(ctx: click.Context) -> None:
     config = _open_store(ctx)
     if not users.has_users():
         raise click.ClickException(_("no users yet: run `pos-tui init --admin NAME` first"))
+    from pos_tui.store.lane_lock import sharing_store
+
     _log_to_file(config)
-    run_admin(config)
+    with sharing_store(config.database.url):  # no restore under a running back office
+        run_admin(config)

@@ -63,9 +63,9 @@ def opened_lane(config: Config, *, simulate_printer_to: Path | None = None) -> I
     line what would not open."""
     from pos_tui.store import users
     from pos_tui.store.db import StoreError, close_database, open_database
-    from pos_tui.store.lane_lock import holding_lane
+    from pos_tui.store.lane_lock import holding_lane, sharing_store
 
-    with holding_lane(config.database.url, config.store.lane):
+    with holding_lane(config.database.url, config.store.lane), sharing_store(config.database.url):
         open_database(config.database.url)
         try:
             if not users.has_users():
