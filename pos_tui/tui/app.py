@@ -53,8 +53,10 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
     from textual.screen import Screen
+    from textual.timer import Timer
 
     from pos_tui.services.lane import Lane, LaneView, PrintResult
+    from pos_tui.services.store_wait import StoreWaits
     from pos_tui.tui.device_status import DevicesChecked
     from pos_tui.tui.screens.terminal import PaymentRun, TerminalProgress
     from pos_tui.store.sales import PaymentRecord
@@ -81,6 +83,10 @@ SCREEN_OF_STATE = {
     State.AWAITING_TERMINAL: "terminal",
     State.PRINTING: "printing",
 }
+
+
+def WAITING_FOR_STORE() -> str:
+    return _("Waiting for the store: another program is writing to it…")
 
 
 def screen_of(state: State) -> str:
@@ -150,6 +156,8 @@ class PosApp(App[None]):
         self.view: LaneView | None = None
         self.shift: ShiftRecord | None = None
         self.waiting_for_lane: list[Callable[[], object]] = []
+        self.store_waits: StoreWaits | None = None  # with the lane (it imports the store)
+        self._store_retry: Timer | None = None
         if lane is not None:
             self._attach(lane)
 
@@ -157,7 +165,10 @@ class PosApp(App[None]):
         from pos_tui.tui.screens.returns import ReturnDesk
         from pos_tui.tui.screens.shift import ShiftDesk
 
+        from pos_tui.services.store_wait import StoreWaits
+
         self.lane = lane
+        self.store_waits = StoreWaits()
         self.shift = lane.ctx.shift
         self.shift_desk = ShiftDesk(self)
         self.return_desk = ReturnDesk(self)
@@ -251,9 +262,20 @@ class PosApp(App[None]):
         now (its receipt printing).
         """
         from pos_tui.services.errors import NeedsConfirmation, PaidElsewhere, USER_ERRORS
+        from pos_tui.services.store_wait import PartlyDone, StoreBusy
 
+        if self.store_waits.waiting:  # behind a call that waits for the store: keep the order
+            self.store_waits.hold(partial(self.call_lane, intent, *args, then=then, **kwargs))
+            return False
         try:
-            result = intent(*args, **kwargs)
+            result = self.store_waits.attempt(intent, *args, **kwargs)
+        except StoreBusy as exc:
+            if isinstance(exc, PartlyDone):
+                self.say(str(exc), error=True)
+                return False
+            self.store_waits.hold(partial(self.call_lane, intent, *args, then=then, **kwargs))
+            self.wait_for_store()
+            return False
         except PaidElsewhere:
             self.show(self.lane.view())
             return False
@@ -289,13 +311,31 @@ class PosApp(App[None]):
         from pos_tui.services.errors import PaidElsewhere, USER_ERRORS
 
         try:
-            return intent(*args)
+            return self.store_waits.attempt(intent, *args)
         except PaidElsewhere:
             self.show(self.lane.view())
             return None
         except USER_ERRORS as exc:
             self.say(str(exc), error=True)
             return None
+
+    def wait_for_store(self) -> None:
+        """Try the held calls again every moment until the store is free; say so after a while."""
+        from pos_tui.services.store_wait import RETRY_EVERY
+
+        if self._store_retry is None:
+            self._store_retry = self.set_interval(RETRY_EVERY, self._retry_held_calls)
+
+    def _retry_held_calls(self) -> None:
+        from pos_tui.services.store_wait import SAY_AFTER
+
+        for call in self.store_waits.take_held():
+            call()
+        if self.store_waits.settled():
+            self._store_retry.stop()
+            self._store_retry = None
+        elif self.store_waits.waited() >= SAY_AFTER and self.view.message != WAITING_FOR_STORE():
+            self.say(WAITING_FOR_STORE())
 
     def ask_supervisor(self, refusal: PermissionDenied, then: Callable[[Any], object]) -> None:
         """The supervisor PIN box for the refused action; ``then(approval)`` once approved."""
@@ -639,4 +679,12 @@ def run_lane(config: Config, opening: AbstractContextManager[Lane], *, kiosk: bo
     open, or None."""
     app = PosApp(config=config, opening=opening, kiosk=kiosk or config.kiosk.enabled)
     app.run(mouse=False)
+    return exit_failure(app)
+
+
+def exit_failure(app: PosApp) -> str | None:
+    """Why the lane ended other than by the cashier leaving: it could not open, or it stopped on
+    an unexpected error (the command then exits non-zero)."""
+    if app.opening_error is None and app.return_code:
+        return _("the lane stopped on an unexpected error (details above and in the log)")
     return app.opening_error

@@ -41,9 +41,13 @@ class Items:
             return ctx.say(_("Quantity {qty}: now scan the item").format(qty=format_qty("each", entry.qty_milli)))
         qty = entry.qty_milli if entry.qty_milli is not None else ctx.pending_qty
         product, qty, unit_price, unit = self._resolve(entry.code, qty)
-        ctx.pending_qty = None
-        return self._add_line(user, product.id, product.sku, product.name, unit, qty, unit_price, product.tax,
-                              confirmed)
+        pending, ctx.pending_qty = ctx.pending_qty, None
+        try:
+            return self._add_line(user, product.id, product.sku, product.name, unit, qty, unit_price, product.tax,
+                                  confirmed)
+        except Exception:  # not added (a busy store, a line to confirm): "3*" still holds for the retry
+            ctx.pending_qty = pending
+            raise
 
     def _resolve(self, code: str, qty: int | None) -> tuple[ProductInfo, int, int, str]:
         """The product a code names, the quantity, unit price and unit to sell it by (an embedded
