@@ -25,6 +25,7 @@ pointing at their product.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import time
@@ -36,11 +37,11 @@ import peewee
 
 from pos_tui.store import journal
 from pos_tui.store.catalog import CatalogError, ProductData, Progress, upsert_products
-from pos_tui.store.db import current_database, write_transaction
+from pos_tui.store.db import SQLITE_PRAGMAS, checkpoint, current_database, write_transaction
 from pos_tui.store.models import Product
 
 SMALL_IMPORT = 2_000  # rows written in one write transaction, as they always were
-STEP_SECONDS = 0.04  # what one publishing step aims to hold the write lock for
+STEP_SECONDS = 0.025  # what one publishing step aims to hold the write lock for
 STAGE_BATCH = 5_000
 
 _ROW_COLUMNS = "sku, name, price, tax, unit, stock"
@@ -205,6 +206,7 @@ class _Publisher:
         self.progress = progress
         self.longest = 0.0
         self.step_rows = 1000
+        self.steps = 0
         self.done = 0
         self.now = Product.updated_at.db_value(dt.datetime.now().replace(microsecond=0))
         self.schema = {name: sql for name, sql in db.execute_sql(
@@ -220,23 +222,45 @@ class _Publisher:
             yield
         took = time.perf_counter() - started
         self.longest = max(self.longest, took)
+        self.steps += 1
+        if self.steps % 8 == 0:
+            checkpoint(self.db)  # PASSIVE, outside any transaction: never holds up a lane's commit
         scale = STEP_SECONDS / max(took, 1e-4)
         self.step_rows = int(min(max(self.step_rows * min(max(scale, 0.5), 2.0), 100), 50_000))
 
     def run(self, journal_kind: str, payload: dict[str, Any], actor: str | None) -> None:
         cleared = False
         try:
-            self.clear_leftovers()
-            cleared = True
-            self.prepare()
-            self.copy_live()
-            self.add_new()
+            with self.disposable_commits():
+                self.clear_leftovers()
+                cleared = True
+                self.prepare()
+                self.copy_live()
+                self.add_new()
+                self.merge_name_index()
             self.switch(journal_kind, payload, actor)
         except BaseException:
             if cleared:
                 self.clear_leftovers()
             raise
-        self.drop(_OLD)
+        with self.disposable_commits():
+            self.drop(_OLD)
+
+    @contextlib.contextmanager
+    def disposable_commits(self) -> Iterator[None]:
+        """Steps whose work a crash may lose (the next tables, dropping the old ones: the next
+        import clears what is left) commit without waiting for the disk (synchronous=NORMAL in WAL
+        mode): a shorter hold of the lock. The switch itself commits with the store's FULL."""
+        self.sql("PRAGMA synchronous = NORMAL")
+        # The log is folded back between steps (``step``), not inside a commit, where the time would
+        # count as this step's even though other writers may go on meanwhile.
+        self.sql("PRAGMA wal_autocheckpoint = 0")
+        try:
+            yield
+        finally:
+            self.sql(f"PRAGMA synchronous = {SQLITE_PRAGMAS['synchronous']}")
+            self.sql("PRAGMA wal_autocheckpoint = 1000")
+            checkpoint(self.db)
 
     # ------------------------------------------------------------------ steps
 
@@ -288,6 +312,10 @@ class _Publisher:
                      .replace('REFERENCES "product"', 'REFERENCES "product_next"'))
             self.sql(re.sub(r'^CREATE VIRTUAL TABLE\s+("?)\w+\1', "CREATE VIRTUAL TABLE product_search_next",
                             self.schema["product_search"]))
+            # No merging of the name index's segments inside the build's commits (a merge there
+            # holds the lock for as long as it takes): ``merge_name_index`` does it in steps.
+            self.sql("INSERT INTO product_search_next (product_search_next, rank) VALUES ('automerge', 0)")
+            self.sql("INSERT INTO product_search_next (product_search_next, rank) VALUES ('crisismerge', 1999)")
             for name, sql in self.schema.items():
                 if sql and sql.startswith("CREATE") and " INDEX " in sql:
                     table = "product" if ' ON "product"' in sql else "barcode"
@@ -356,6 +384,21 @@ class _Publisher:
             if self.progress is not None:
                 self.progress(min(upto, self.rows), self.rows)
             last = upto
+
+    def merge_name_index(self) -> None:
+        """Merge the next name index's segments a bounded amount of work per step, then let it
+        merge on its own again (as the live one does)."""
+        while True:
+            for _ in self._steps():
+                before = self.db.connection().total_changes
+                self.sql("INSERT INTO product_search_next (product_search_next, rank) VALUES ('merge', ?)",
+                         (max(self.step_rows // 4, 16),))
+                merged = self.db.connection().total_changes - before
+            if merged < 2:
+                break
+        for _ in self._steps():
+            self.sql("INSERT INTO product_search_next (product_search_next, rank) VALUES ('automerge', 4)")
+            self.sql("INSERT INTO product_search_next (product_search_next, rank) VALUES ('crisismerge', 16)")
 
     def switch(self, journal_kind: str, payload: dict[str, Any], actor: str | None) -> None:
         """The one short transaction: what changed meanwhile copied again, then the names swapped."""
