@@ -61,6 +61,7 @@ class ImportResult:
     sha256: str
     warnings: tuple[str, ...] = ()
     longest_lock: float = 0.0  # seconds the longest write transaction of the import held the lock
+    longest_lock_in: str = ""  # the publishing phase it was in
 
 
 @dataclass
@@ -287,7 +288,7 @@ def import_products(
     if progress is not None:
         progress(rows, rows)
     return ImportResult(rows, published.created, published.updated, digest, tuple(parsed.warnings),
-                        published.longest_step)
+                        published.longest_step, published.longest_where)
 
 
 def export_products(path: Path, *, cur: Currency) -> int:

@@ -57,6 +57,9 @@ _TRIGGERS = {  # notes of what changes in the live catalog while the next one is
     "catalog_watch_barcode_delete": "AFTER DELETE ON barcode BEGIN "
                                     "INSERT OR IGNORE INTO catalog_dirty VALUES (old.product_id); END",
 }
+# Work per step to start each phase with (rows; pages for the name index's merge), and its most.
+_FIRST_SIZE = {"ddl": 1, "drop": 2000, "drop_index": 500, "copy": 300, "add": 300, "merge": 32}
+_MAX_SIZE = {"ddl": 1, "drop": 50_000, "drop_index": 20_000, "copy": 20_000, "add": 20_000, "merge": 2_000}
 _NEXT = {"product": "product_next", "barcode": "barcode_next", "product_search": "product_search_next"}
 _OLD = {"product": "product_old", "barcode": "barcode_old", "product_search": "product_search_old"}
 
@@ -66,6 +69,7 @@ class Published:
     created: int
     updated: int
     longest_step: float  # seconds the longest write transaction held the lock
+    longest_where: str = ""  # which phase it was in
 
 
 class Staging:
@@ -168,7 +172,7 @@ class Staging:
             return self._publish_at_once(journal_kind, journal_payload, actor, progress)
         publisher = _Publisher(self.db, self.rows, progress)
         publisher.run(journal_kind, journal_payload(created, updated), actor)
-        return Published(created, updated, publisher.longest)
+        return Published(created, updated, publisher.longest, publisher.longest_where)
 
     def _publish_at_once(self, journal_kind: str, journal_payload: Callable[[int, int], dict[str, Any]],
                          actor: str | None, progress: Progress | None) -> Published:
@@ -186,7 +190,7 @@ class Staging:
                 raise CatalogChanged(taken[1])
             counts = upsert_products(items, progress)
             journal.append(journal_kind, journal_payload(counts.created, counts.updated), actor)
-        return Published(counts.created, counts.updated, time.perf_counter() - started)
+        return Published(counts.created, counts.updated, time.perf_counter() - started, "at once")
 
 
 class CatalogChanged(CatalogError):
@@ -205,9 +209,9 @@ class _Publisher:
         self.rows = rows
         self.progress = progress
         self.longest = 0.0
-        self.step_rows = 1000
+        self.size = dict(_FIRST_SIZE)
         self.steps = 0
-        self.done = 0
+        self.longest_where = ""
         self.now = Product.updated_at.db_value(dt.datetime.now().replace(microsecond=0))
         self.schema = {name: sql for name, sql in db.execute_sql(
             "SELECT name, sql FROM main.sqlite_master WHERE tbl_name IN ('product', 'barcode', 'product_search')")}
@@ -215,18 +219,21 @@ class _Publisher:
     def sql(self, statement: str, params: tuple = ()) -> peewee.Cursor:
         return self.db.execute_sql(statement, params)
 
-    def step(self) -> Iterator[None]:
-        """One short write transaction; the next step's size follows how long this one took."""
+    def _steps(self, phase: str = "ddl") -> Iterator[int]:
+        """One short write transaction of the ``phase``; yields how much work to do in it (rows, or
+        pages for a merge), which follows how long the phase's last step held the lock."""
+        size = self.size[phase]
         with write_transaction():
             started = time.perf_counter()  # from the moment the lock is held
-            yield
+            yield size
         took = time.perf_counter() - started
-        self.longest = max(self.longest, took)
+        if took > self.longest:
+            self.longest, self.longest_where = took, phase
+        scale = min(max(STEP_SECONDS / max(took, 1e-4), 0.5), 1.5)
+        self.size[phase] = int(min(max(size * scale, 16), _MAX_SIZE[phase]))
         self.steps += 1
         if self.steps % 8 == 0:
             checkpoint(self.db)  # PASSIVE, outside any transaction: never holds up a lane's commit
-        scale = STEP_SECONDS / max(took, 1e-4)
-        self.step_rows = int(min(max(self.step_rows * min(max(scale, 0.5), 2.0), 100), 50_000))
 
     def run(self, journal_kind: str, payload: dict[str, Any], actor: str | None) -> None:
         cleared = False
@@ -278,18 +285,18 @@ class _Publisher:
         barcode, product, search = names["barcode"], names["product"], names["product_search"]
         for table in (barcode, product):
             while self._exists(table):
-                for _ in self._steps():
+                for rows in self._steps("drop"):
                     cursor = self.sql(f'DELETE FROM "{table}" WHERE rowid IN (SELECT rowid FROM "{table}" LIMIT ?)',
-                                      (self.step_rows * 5,))
+                                      (rows,))
                     if cursor.rowcount == 0:
                         self.sql(f'DROP TABLE "{table}"')
         if self._exists(search):
             for shadow in ("data", "docsize"):  # the index's own rows, emptied before the table goes
                 while True:
                     deleted = 0
-                    for _ in self._steps():
+                    for rows in self._steps("drop_index"):
                         deleted = self.sql(f'DELETE FROM "{search}_{shadow}" WHERE rowid IN (SELECT rowid FROM '
-                                           f'"{search}_{shadow}" WHERE rowid > 10 LIMIT ?)', (self.step_rows,)).rowcount
+                                           f'"{search}_{shadow}" WHERE rowid > 10 LIMIT ?)', (rows,)).rowcount
                     if not deleted:
                         break
             for _ in self._steps():
@@ -297,9 +304,6 @@ class _Publisher:
 
     def _exists(self, table: str) -> bool:
         return self.sql("SELECT 1 FROM main.sqlite_master WHERE name = ?", (table,)).fetchone() is not None
-
-    def _steps(self) -> Iterator[None]:
-        yield from self.step()
 
     def prepare(self) -> None:
         """The empty next tables (the live ones' definitions under other names) and the watch."""
@@ -351,9 +355,9 @@ class _Publisher:
     def copy_live(self) -> None:
         last = 0
         while True:
-            for _ in self._steps():
+            for rows in self._steps("copy"):
                 upto = self.sql("SELECT MAX(id) FROM (SELECT id FROM main.product WHERE id > ? ORDER BY id LIMIT ?)",
-                                (last, self.step_rows)).fetchone()[0]
+                                (last, rows)).fetchone()[0]
                 if upto is not None:
                     self._copy("p.id > ? AND p.id <= ?", (last, upto))
             if upto is None:
@@ -364,9 +368,9 @@ class _Publisher:
         """The file's new products, after every live id (in the file's order)."""
         last = 0
         while True:
-            for _ in self._steps():
+            for rows in self._steps("add"):
                 upto = self.sql("SELECT MAX(line) FROM (SELECT line FROM temp.import_row WHERE ok AND NOT existing "
-                                "AND line > ? ORDER BY line LIMIT ?)", (last, self.step_rows)).fetchone()[0]
+                                "AND line > ? ORDER BY line LIMIT ?)", (last, rows)).fetchone()[0]
                 if upto is not None:
                     first_id = (self.sql("SELECT MAX(id) FROM product_next").fetchone()[0] or 0) + 1
                     self.sql("INSERT INTO product_next (sku, name, price, tax, unit, stock, active, updated_at) "
@@ -389,10 +393,9 @@ class _Publisher:
         """Merge the next name index's segments a bounded amount of work per step, then let it
         merge on its own again (as the live one does)."""
         while True:
-            for _ in self._steps():
+            for pages in self._steps("merge"):
                 before = self.db.connection().total_changes
-                self.sql("INSERT INTO product_search_next (product_search_next, rank) VALUES ('merge', ?)",
-                         (max(self.step_rows // 4, 16),))
+                self.sql("INSERT INTO product_search_next (product_search_next, rank) VALUES ('merge', ?)", (pages,))
                 merged = self.db.connection().total_changes - before
             if merged < 2:
                 break
