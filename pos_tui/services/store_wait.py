@@ -23,7 +23,7 @@ __all__ = ["StoreWaits", "StoreBusy", "PartlyDone", "RETRY_EVERY", "SAY_AFTER"]
 T = TypeVar("T")
 
 TRY_FOR = 0.1  # seconds one attempt waits for another process's write lock
-RETRY_EVERY = 0.05  # seconds between attempts while calls are held
+RETRY_EVERY = 0.02  # seconds between attempts while calls are held
 SAY_AFTER = 0.5  # seconds of waiting before the cashier is told
 
 

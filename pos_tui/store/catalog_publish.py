@@ -10,9 +10,10 @@ transaction that upserts a million rows holds it for tens of seconds. So:
 2. A small import (``SMALL_IMPORT`` rows) is written as before, in one short write transaction.
 3. A larger one builds the whole next catalog beside the live one (``product_next``,
    ``barcode_next``, ``product_search_next``): the live rows, with the file's rows over them, then
-   the file's new products. Each step is one write transaction of at most ``STEP_SECONDS``; lanes
-   commit between them. Triggers note every product the lanes or the back office change meanwhile
-   (stock taken by a sale, a price edited): ``catalog_dirty``.
+   the file's new products. Each step is one write transaction of about ``STEP_SECONDS``; lanes
+   commit between them (a pause after each step lets a waiting lane in). Triggers note every
+   product the lanes or the back office change meanwhile (stock taken by a sale, a price edited):
+   ``catalog_dirty``.
 4. One short transaction switches: the noted products are copied again, then the next tables take
    the live names (ALTER TABLE RENAME; a reader sees the old catalog or the new one, never a mix),
    the name-search triggers are made again on the new table, and the journal row is written.
@@ -41,7 +42,8 @@ from pos_tui.store.db import SQLITE_PRAGMAS, checkpoint, current_database, write
 from pos_tui.store.models import Product
 
 SMALL_IMPORT = 2_000  # rows written in one write transaction, as they always were
-STEP_SECONDS = 0.025  # what one publishing step aims to hold the write lock for
+STEP_SECONDS = 0.04  # what one publishing step aims to hold the write lock for
+STEP_PAUSE = 0.03  # between steps, so a waiting lane takes the lock in turn
 STAGE_BATCH = 5_000
 
 _ROW_COLUMNS = "sku, name, price, tax, unit, stock"
@@ -59,7 +61,7 @@ _TRIGGERS = {  # notes of what changes in the live catalog while the next one is
 }
 # Work per step to start each phase with (rows; pages for the name index's merge), and its most.
 _FIRST_SIZE = {"ddl": 1, "drop": 2000, "drop_index": 500, "copy": 300, "add": 300, "merge": 32}
-_MAX_SIZE = {"ddl": 1, "drop": 50_000, "drop_index": 20_000, "copy": 20_000, "add": 20_000, "merge": 2_000}
+_MAX_SIZE = {"ddl": 1, "drop": 50_000, "drop_index": 20_000, "copy": 20_000, "add": 20_000, "merge": 400}
 _NEXT = {"product": "product_next", "barcode": "barcode_next", "product_search": "product_search_next"}
 _OLD = {"product": "product_old", "barcode": "barcode_old", "product_search": "product_search_old"}
 
@@ -234,6 +236,9 @@ class _Publisher:
         self.steps += 1
         if self.steps % 8 == 0:
             checkpoint(self.db)  # PASSIVE, outside any transaction: never holds up a lane's commit
+        # A lane waiting for the lock polls every 25 ms at most (SQLite's busy handler): without a
+        # pause the next step would take the lock again before the lane ever saw it free.
+        time.sleep(STEP_PAUSE)
 
     def run(self, journal_kind: str, payload: dict[str, Any], actor: str | None) -> None:
         cleared = False
