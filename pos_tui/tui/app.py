@@ -85,7 +85,7 @@ SCREEN_OF_STATE = {
 }
 
 
-def WAITING_FOR_STORE() -> str:
+def waiting_for_the_store() -> str:
     return _("Waiting for the store: another program is writing to it…")
 
 
@@ -162,10 +162,9 @@ class PosApp(App[None]):
             self._attach(lane)
 
     def _attach(self, lane: Lane) -> None:
+        from pos_tui.services.store_wait import StoreWaits
         from pos_tui.tui.screens.returns import ReturnDesk
         from pos_tui.tui.screens.shift import ShiftDesk
-
-        from pos_tui.services.store_wait import StoreWaits
 
         self.lane = lane
         self.store_waits = StoreWaits()
@@ -334,8 +333,8 @@ class PosApp(App[None]):
         if self.store_waits.settled():
             self._store_retry.stop()
             self._store_retry = None
-        elif self.store_waits.waited() >= SAY_AFTER and self.view.message != WAITING_FOR_STORE():
-            self.say(WAITING_FOR_STORE())
+        elif self.store_waits.waited() >= SAY_AFTER and self.view.message != waiting_for_the_store():
+            self.say(waiting_for_the_store())
 
     def ask_supervisor(self, refusal: PermissionDenied, then: Callable[[Any], object]) -> None:
         """The supervisor PIN box for the refused action; ``then(approval)`` once approved."""
