@@ -62,7 +62,7 @@ _TRIGGERS = {  # notes of what changes in the live catalog while the next one is
 }
 # Work per step to start each phase with (rows; pages for the name index's merge), and its most.
 _FIRST_SIZE = {"ddl": 1, "drop": 1000, "drop_index": 500, "copy": 300, "add": 300, "merge": 32}
-_MAX_SIZE = {"ddl": 1, "drop": 20_000, "drop_index": 20_000, "copy": 20_000, "add": 20_000, "merge": 400}
+_MAX_SIZE = {"ddl": 1, "drop": 20_000, "drop_index": 20_000, "copy": 20_000, "add": 20_000, "merge": 200}
 _NEXT = {"product": "product_next", "barcode": "barcode_next", "product_search": "product_search_next"}
 _OLD = {"product": "product_old", "barcode": "barcode_old", "product_search": "product_search_old"}
 
