@@ -213,7 +213,6 @@ class _Publisher:
         self.progress = progress
         self.longest = 0.0
         self.size: dict[str, int] = {}
-        self.steps = 0
         self.longest_where = ""
         self.now = Product.updated_at.db_value(dt.datetime.now().replace(microsecond=0))
         self.schema = {name: sql for name, sql in db.execute_sql(
@@ -234,9 +233,9 @@ class _Publisher:
             self.longest, self.longest_where = took, phase
         scale = min(max(STEP_SECONDS / max(took, 1e-4), 0.5), 1.5)
         self.size[phase] = int(min(max(size * scale, 16), _MAX_SIZE[phase.split()[0]]))
-        self.steps += 1
-        if self.steps % 4 == 0:
-            checkpoint(self.db)  # PASSIVE, outside any transaction: never holds up a lane's commit
+        # The log folded back after every step (PASSIVE, outside any transaction): a lane's commit
+        # that finds the log long does it itself, and its scan would wait for the copy.
+        checkpoint(self.db)
         # A lane waiting for the lock polls every 25 ms at most (SQLite's busy handler): without a
         # pause the next step would take the lock again before the lane ever saw it free.
         time.sleep(STEP_PAUSE)
