@@ -233,12 +233,13 @@ class _Publisher:
             self.longest, self.longest_where = took, phase
         scale = min(max(STEP_SECONDS / max(took, 1e-4), 0.5), 1.5)
         self.size[phase] = int(min(max(size * scale, 16), _MAX_SIZE[phase.split()[0]]))
-        # The log folded back after every step (PASSIVE, outside any transaction): a lane's commit
-        # that finds the log long does it itself, and its scan would wait for the copy.
+        # The lock is free now until the next step: the log is folded back meanwhile (PASSIVE, so a
+        # lane's commit never finds a long log to copy itself), and the pause lasts at least
+        # STEP_PAUSE, since a lane waiting for the lock polls every 25 ms at most (SQLite's busy
+        # handler): without it the next step would take the lock again before the lane saw it free.
+        paused = time.perf_counter()
         checkpoint(self.db)
-        # A lane waiting for the lock polls every 25 ms at most (SQLite's busy handler): without a
-        # pause the next step would take the lock again before the lane ever saw it free.
-        time.sleep(STEP_PAUSE)
+        time.sleep(max(STEP_PAUSE - (time.perf_counter() - paused), 0))
 
     def run(self, journal_kind: str, payload: dict[str, Any], actor: str | None) -> None:
         cleared = False
