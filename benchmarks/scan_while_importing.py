@@ -85,7 +85,7 @@ def main() -> None:
             lane.wait_for("PIN")
             lane.send(b"1234\r")
             lane.wait_for("Ready for the next sale")
-            quiet, during, n = [], [], 0
+            quiet, during, moments, n = [], [], [], 0
             for n in range(args.baseline):
                 if n and n % args.basket == 0:
                     pay(lane)
@@ -102,7 +102,9 @@ def main() -> None:
                 if n and n % args.basket == 0:
                     pay(lane)
                 code, name = items[n % len(items)]
+                at = time.perf_counter() - started
                 during.append(scan(lane, code, name))
+                moments.append(at)
                 n += 1
             import_seconds = time.perf_counter() - started
             output = importer.stdout.read().strip().splitlines()
@@ -113,6 +115,9 @@ def main() -> None:
             lane.close()
     print(f"import of {args.import_rows:,} new products into {args.products:,}: {import_seconds:.1f} s "
           f"({output[-1] if output else ''})")
+    worst = sorted(range(len(during)), key=during.__getitem__)[-5:]
+    print("slowest scans during the import (seconds into it, ms):",
+          [(round(moments[i], 1), round(during[i], 1)) for i in sorted(worst)])
     print(summary(f"lane scan-to-line, store quiet, {len(quiet)} scans", quiet))
     print(summary(f"lane scan-to-line while the import runs, {len(during)} scans", during)
           + " (target: max <= ~100 ms over the quiet figures)")
