@@ -451,16 +451,21 @@ def backup(ctx: click.Context, dest: Path | None, daily: bool, as_name: str | No
 
 @main.command()
 @click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--older-than-last-z", "older", is_flag=True,
+              help="Restore a copy older than the last Z report (confirmed by the --as admin, journaled).")
 @_as_option
 @click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
 @click.pass_context
-def restore(ctx: click.Context, src: Path, as_name: str | None, pin_stdin: bool) -> None:
+def restore(ctx: click.Context, src: Path, older: bool, as_name: str | None, pin_stdin: bool) -> None:
     """Replace the database with a checked backup; the current one is kept as .before-restore.
-    Needs --as an admin."""
+    Needs --as an admin; refused while a lane or the back office has the store open."""
     from pos_tui.store.backup import restore_from
+    from pos_tui.store.lane_lock import holding_store_alone
 
-    actor = _operator(_open_store(ctx), "backup", as_name, pin_stdin)
-    kept = restore_from(src, actor=actor)
+    config = _open_store(ctx)
+    with holding_store_alone(config.database.url):
+        actor = _operator(config, "backup", as_name, pin_stdin)
+        kept = restore_from(src, actor=actor, older_confirmed_by=actor if older else None)
     click.echo(_("restored from {path}; the previous database is kept at {copy}").format(path=src, copy=kept))
 
 
@@ -807,8 +812,11 @@ def admin(ctx: click.Context) -> None:
     config = _open_store(ctx)
     if not users.has_users():
         raise click.ClickException(_("no users yet: run `pos-tui init --admin NAME` first"))
+    from pos_tui.store.lane_lock import sharing_store
+
     _log_to_file(config)
-    run_admin(config)
+    with sharing_store(config.database.url):  # no restore under a running back office
+        run_admin(config)
 
 
 def _add_store_server_commands() -> None:

@@ -144,20 +144,20 @@ def server_status(ctx: click.Context, fmt: str) -> None:
 def products_import(config: Config, file: Path, actor: str) -> None:
     from pos_tui.domain.money import currency
     from pos_tui.server.catalog import upsert_products
-    from pos_tui.store.catalog_csv import ImportRejected, _decode, _parse
+    from pos_tui.store.catalog_csv import ImportRejected, read_products
 
-    data = file.read_bytes()
-    parsed = _parse(file, _decode(file, data), currency(config.store.currency), config.tax.rates.keys(),
-                    config.tax.default)
-    if parsed.errors:
-        for error in sorted(parsed.errors):
+    try:
+        products, warnings = read_products(file, cur=currency(config.store.currency),
+                                           tax_codes=config.tax.rates.keys(), default_tax=config.tax.default)
+    except ImportRejected as exc:
+        for error in sorted(exc.errors):
             click.echo(str(error), err=True)
-        raise click.ClickException(str(ImportRejected(file, parsed.errors)))
+        raise click.ClickException(str(exc)) from None
     with admin_connection(config) as conn:
-        created, updated = upsert_products(conn, parsed.products, actor=actor, source=file.name)
-    for warning in parsed.warnings:
+        created, updated = upsert_products(conn, products, actor=actor, source=file.name)
+    for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
-    click.echo(f"imported {len(parsed.products)} products from {file} to the store server "
+    click.echo(f"imported {len(products)} products from {file} to the store server "
                f"({created} new, {updated} updated); every lane gets them")
 
 

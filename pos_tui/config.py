@@ -7,6 +7,7 @@ built-in defaults (data dir from platformdirs). ``config.example.toml`` document
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import re
 import tomllib
@@ -17,6 +18,7 @@ from typing import Any, Callable
 from pos_tui.domain.text import TextError, check_text
 from pos_tui.domain.money import Currency, MoneyError, Rate, currency, parse_amount, parse_rate
 from pos_tui.domain.payment import METHODS
+from pos_tui.domain.permissions import Action
 import pos_tui.acquirer_config as gateway_settings
 
 
@@ -60,6 +62,11 @@ class TaxConfig:
 class CashConfig:
     rounding_step: int = 1
     default_float: int = 0
+    # A cash tender over ``tender_confirm_multiple`` times the cash due (and over
+    # ``tender_confirm_above``) is asked about; one over ``tender_max`` is refused.
+    tender_confirm_multiple: int = 10
+    tender_confirm_above: int = 10_000
+    tender_max: int = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -288,7 +295,7 @@ class _Section:
 
     def take_seconds(self, name: str, default: float) -> float:
         value = self.take(name, default, (int, float))
-        if value <= 0:
+        if not math.isfinite(value) or value <= 0:
             raise ConfigError(self.key(name), f"expected a number of seconds above 0, got {value}")
         return float(value)
 
@@ -418,7 +425,15 @@ def _read_cash(s: _Section, cur: Currency) -> CashConfig:
     step = s.take_parsed("rounding_step", 1, amount)
     if step <= 0:
         raise ConfigError(s.key("rounding_step"), "expected an amount above 0, like \"0.10\"")
-    cash = CashConfig(rounding_step=step, default_float=s.take_parsed("default_float", 0, amount))
+    cash = CashConfig(
+        rounding_step=step,
+        default_float=s.take_parsed("default_float", 0, amount),
+        tender_confirm_multiple=s.take_int("tender_confirm_multiple", 10, 0, 1000),
+        tender_confirm_above=s.take_parsed("tender_confirm_above", 100 * cur.scale, amount),
+        tender_max=s.take_parsed("tender_max", 100_000 * cur.scale, amount),
+    )
+    if cash.tender_max <= 0:
+        raise ConfigError(s.key("tender_max"), "expected an amount above 0, like \"100000.00\"")
     s.finish()
     return cash
 
@@ -606,6 +621,9 @@ def _read_security(s: _Section) -> SecurityConfig:
     for i, action in enumerate(actions):
         if not isinstance(action, str) or not re.fullmatch(r"[a-z_]+", action):
             raise ConfigError(f"{s.key('supervisor_required_for')}[{i}]", f"expected an action name, got {action!r}")
+        if action not in {a.value for a in Action}:
+            raise ConfigError(f"{s.key('supervisor_required_for')}[{i}]",
+                              f"unknown action {action!r}; actions are {', '.join(a.value for a in Action)}")
     sec = SecurityConfig(
         pin_min_length=s.take_int("pin_min_length", d.pin_min_length, 4, 12),
         max_attempts=s.take_int("max_attempts", d.max_attempts, 1, 20),
@@ -647,6 +665,9 @@ def _read_departments(s: _Section, tax: TaxConfig) -> tuple[Department, ...]:
         if not re.fullmatch(r"(f([1-9]|1[0-2])|ctrl\+[a-z]|[a-z])?", department.key):
             raise ConfigError(dep.key("key"), f'expected a key like "ctrl+d" or "f12", got {department.key!r}')
         dep.finish()
+        taken = next((d for d in departments if department.key and d.key == department.key), None)
+        if taken is not None:
+            raise ConfigError(dep.key("key"), f"{department.key!r} is already the key of department {taken.code}")
         departments.append(department)
     return tuple(departments)
 
@@ -720,6 +741,8 @@ def parse_config(table: dict[str, Any], data_dir: Path) -> Config:
     paths = root.section("paths")
     data_dir = Path(paths.take_str("data_dir", str(data_dir))).expanduser()
     paths.finish()
+    if data_dir.exists() and not data_dir.is_dir():
+        raise ConfigError(paths.key("data_dir"), f"{data_dir} is a file, not a folder")
     store = _read_store(root.section("store"))
     cur = currency(store.currency)
     tax = _read_tax(root.section("tax"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from pos_tui.domain.errors import DomainError
-from pos_tui.domain.money import Currency, format_amount, round_half_up_div
+from pos_tui.domain.money import MAX_AMOUNT, Currency, format_amount, round_half_up_div
 from pos_tui.i18n import _
 
 
@@ -101,6 +101,15 @@ def check_line_amount(amount: int, max_line_amount: int | None, cur: Currency) -
         )
 
 
+def _bounded_line_amount(name: str, unit_price: int, qty_milli: int) -> int:
+    """The line amount; CartError past MAX_AMOUNT (no confirmation can take such a line)."""
+    amount = line_amount(unit_price, qty_milli)
+    if unit_price > MAX_AMOUNT or amount > MAX_AMOUNT:
+        raise CartError(_("{name}: the line amount is past the largest amount the lane takes").format(
+            name=repr(name)))
+    return amount
+
+
 @dataclass(frozen=True)
 class Cart:
     lines: tuple[CartLine, ...] = ()
@@ -121,11 +130,13 @@ class Cart:
         if unit_price < 0:
             raise CartError(_("price of {name} cannot be negative").format(name=repr(name)))
         line_no = max((line.line_no for line in self.lines), default=0) + 1
-        line = CartLine(
-            line_no, product_id, sku, name, unit, qty_milli, unit_price, tax_code,
-            line_amount(unit_price, qty_milli),
-        )
-        return Cart(self.lines + (line,))
+        amount = _bounded_line_amount(name, unit_price, qty_milli)
+        line = CartLine(line_no, product_id, sku, name, unit, qty_milli, unit_price, tax_code, amount)
+        cart = Cart(self.lines + (line,))
+        if cart.subtotal > MAX_AMOUNT:
+            raise CartError(_("{name} would take the sale past the largest total the lane takes").format(
+                name=repr(name)))
+        return cart
 
     def line(self, line_no: int) -> CartLine:
         """The line numbered ``line_no``; CartError when there is none."""
@@ -159,7 +170,7 @@ class Cart:
         line = self._active_line(line_no)
         if unit_price < 0:
             raise CartError(_("price on line {line_no} cannot be negative").format(line_no=line_no))
-        amount = line_amount(unit_price, line.qty_milli)
+        amount = _bounded_line_amount(line.name, unit_price, line.qty_milli)
         discount = min(line.discount, amount)
         return self._with(replace(line, unit_price=unit_price, amount=amount, discount=discount))
 

@@ -45,6 +45,19 @@ def currency(code: str) -> Currency:
     return Currency(upper, numeric, digits, _SYMBOLS.get(upper, upper + " "))
 
 
+# The largest amount anywhere: a price, a line, a sale, a tender, a float (999,999,999.99 in a
+# two-decimal currency). Far inside SQLite's 64-bit integers even summed over millions of sales.
+MAX_AMOUNT = 10**11 - 1
+
+
+def check_amount(minor: int, cur: Currency) -> int:
+    """``minor`` itself, or MoneyError when it is past MAX_AMOUNT either way."""
+    if abs(minor) > MAX_AMOUNT:
+        raise MoneyError(_("{amount} is over the largest amount the lane takes ({limit})").format(
+            amount=format_amount(minor, cur, symbol=True), limit=format_amount(MAX_AMOUNT, cur, symbol=True)))
+    return minor
+
+
 _AMOUNT = re.compile(r"^(?P<sign>[-+]?)(?P<int>\d{1,15}|\d{1,3}(?:,\d{3})+)?(?:\.(?P<frac>\d*))?$")
 
 
@@ -76,7 +89,7 @@ def parse_amount(text: str, cur: Currency, *, allow_negative: bool = False) -> i
         if not allow_negative and minor != 0:
             raise MoneyError(_("{text}: a negative amount is not allowed here").format(text=repr(raw)))
         minor = -minor
-    return minor
+    return check_amount(minor, cur)
 
 
 def format_amount(minor: int, cur: Currency, *, symbol: bool = False, grouping: bool = True) -> str:

@@ -105,9 +105,9 @@ def opened_lane(config: Config, *, simulate_printer_to: Path | None = None) -> I
     from pos_tui.store import users
     from pos_tui.store.db import StoreError, close_database
     from pos_tui.store.keys import open_store
-    from pos_tui.store.lane_lock import holding_lane
+    from pos_tui.store.lane_lock import holding_lane, sharing_store
 
-    with holding_lane(config.database.url, config.store.lane):
+    with holding_lane(config.database.url, config.store.lane), sharing_store(config.database.url):
         open_store(config)
         try:
             if config.server.url and not users.has_users():

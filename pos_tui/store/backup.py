@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+import peewee
+
 from pos_tui.i18n import _
 from pos_tui.store import journal
 from pos_tui.store.db import (
@@ -24,7 +26,7 @@ from pos_tui.store.db import (
 )
 from pos_tui.store.journal import JOURNAL_COLUMNS, Head, VerifyResult, verify_rows
 from pos_tui.store.migrations import apply_migrations, check_not_too_new
-from pos_tui.store.models import JournalEntry
+from pos_tui.store.models import JournalEntry, ReceiptCounter, ZReport
 
 
 class BackupError(StoreError):
@@ -149,11 +151,15 @@ def backup_to(dest: Path, *, actor: str | None = None, now: dt.datetime | None =
         raise BackupError(_("{path} already exists; choose another name").format(path=dest))
     if dest.resolve() == source:
         raise BackupError(_("the backup cannot be the database itself"))
+    if not dest.parent.is_dir():
+        raise BackupError(_("folder {folder} does not exist; nothing was written").format(folder=dest.parent))
     private_folder(dest.parent)
     live = current_database().connection()
     copy = connect_file(dest)
     try:
         live.backup(copy)
+        # A copy is one self-contained file: in WAL mode each reader would leave -wal/-shm beside it.
+        copy.execute("PRAGMA journal_mode=DELETE")
         integrity = _integrity(copy)
         last = copy.execute(f"SELECT seq, hash FROM {JournalEntry._meta.table_name} ORDER BY seq DESC LIMIT 1").fetchone()
     except file_errors() as exc:
@@ -199,17 +205,68 @@ def _check_copy(src: Path, conn: sqlite3.Connection) -> None:
         raise BackupError(_("{path} has a broken journal: {details}").format(path=src, details=result.describe()))
 
 
-def restore_from(src: Path, *, actor: str | None = None) -> Path:
+class OlderThanLastZ(BackupError):
+    """The copy predates a Z report the store has taken: restoring it would take numbers back."""
+
+
+@dataclass(frozen=True)
+class _NumbersInUse:
+    """What the store has handed out and must never hand out again: Z reports, receipt counters."""
+
+    z_reports: tuple[dict, ...]
+    receipt_counters: tuple[tuple[int, str, int], ...]
+
+
+def _numbers_in_use() -> _NumbersInUse:
+    z_reports = tuple(ZReport.select().order_by(ZReport.lane, ZReport.number).dicts())
+    counters = tuple(ReceiptCounter.select(ReceiptCounter.lane, ReceiptCounter.day, ReceiptCounter.last).tuples())
+    return _NumbersInUse(z_reports, counters)
+
+
+def _z_reports_not_in(src: Path, numbers: _NumbersInUse) -> list[dict]:
+    conn = _open_readonly(src)
+    try:
+        in_copy = set(conn.execute(f"SELECT lane, number FROM {ZReport._meta.table_name}").fetchall())
+    finally:
+        conn.close()
+    return [z for z in numbers.z_reports if (z["lane"], z["number"]) not in in_copy]
+
+
+def _keep_numbers(numbers: _NumbersInUse, missing_z: list[dict]) -> None:
+    """After a restore (caller's transaction): the Z reports the copy lacks are put back as they were
+    printed, and each receipt counter goes on from the higher of the copy's and the store's."""
+    for z in missing_z:
+        ZReport.insert({k: v for k, v in z.items() if k != "id"}).on_conflict_ignore().execute()
+    for lane, day, last in numbers.receipt_counters:
+        ReceiptCounter.insert(lane=lane, day=day, last=last).on_conflict(
+            conflict_target=[ReceiptCounter.lane, ReceiptCounter.day],
+            update={ReceiptCounter.last: peewee.fn.MAX(ReceiptCounter.last, last)},
+        ).execute()
+
+
+def restore_from(src: Path, *, actor: str | None = None, older_confirmed_by: str | None = None) -> Path:
     """Replace the open database's content with ``src`` after checking it; returns the safety copy.
 
     Refused (nothing changed) when ``src`` fails integrity_check, has a broken journal or a newer
-    schema. The current content is kept as ``<db>.before-restore``.
+    schema, and (OlderThanLastZ) when it predates a Z report the store has taken, unless an admin
+    confirmed it (``older_confirmed_by``). Either way no Z or receipt number is ever issued twice:
+    Z reports the copy lacks are kept and receipt counters go on from the store's. The current
+    content is kept as ``<db>.before-restore``. The caller makes sure no lane or back office has
+    the store open (``lane_lock.holding_store_alone``).
     """
     src = Path(src)
     target = database_file()
     if src.resolve() == target:
         raise BackupError(_("cannot restore the database onto itself"))
     _check_restorable(src)
+    numbers = _numbers_in_use()
+    missing_z = _z_reports_not_in(src, numbers)
+    if missing_z and older_confirmed_by is None:
+        last = missing_z[-1]
+        raise OlderThanLastZ(_("{path} is older than Z report {number} of lane {lane} ({day}): restoring it would "
+                               "issue Z and receipt numbers again; an admin may still restore it with "
+                               "--older-than-last-z --as NAME").format(
+            path=src, number=f"{last['number']:04d}", lane=f"{last['lane']:02d}", day=last["business_day"]))
     safety = target.with_name(target.name + ".before-restore")
     db = current_database()
     live = db.connection()
@@ -229,7 +286,12 @@ def restore_from(src: Path, *, actor: str | None = None) -> Path:
         source.close()
     apply_migrations(db)
     with write_transaction():
-        journal.append("restore", {"from": str(src.resolve()), "previous_copy": str(safety)}, actor)
+        _keep_numbers(numbers, missing_z)
+        detail = {"from": str(src.resolve()), "previous_copy": str(safety)}
+        if missing_z:
+            detail.update(older_than_last_z=True, confirmed_by=older_confirmed_by,
+                          z_reports_kept=[[z["lane"], z["number"]] for z in missing_z])
+        journal.append("restore", detail, actor)
     return safety
 
 

@@ -11,19 +11,16 @@ from typing import TypeVar
 
 import peewee
 
-from pos_tui.store.db import StoreError
+from pos_tui.store.db import StoreBusy, is_busy_error
+
+__all__ = ["StoreBusy", "when_free"]
 
 T = TypeVar("T")
 ATTEMPTS = 3
 
 
-class StoreBusy(StoreError):
-    """The database stayed locked by another process through every wait."""
-
-
-def _is_busy(exc: peewee.OperationalError) -> bool:
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text
+def _is_busy(exc: Exception) -> bool:
+    return isinstance(exc, StoreBusy) or is_busy_error(exc)
 
 
 def when_free(operation: Callable[..., T], *args: object, attempts: int = ATTEMPTS, **kwargs: object) -> T:
@@ -32,12 +29,12 @@ def when_free(operation: Callable[..., T], *args: object, attempts: int = ATTEMP
     for _ in range(attempts - 1):
         try:
             return operation(*args, **kwargs)
-        except peewee.OperationalError as exc:
+        except (peewee.OperationalError, StoreBusy) as exc:
             if not _is_busy(exc):
                 raise
     try:
         return operation(*args, **kwargs)
-    except peewee.OperationalError as exc:
+    except (peewee.OperationalError, StoreBusy) as exc:
         if not _is_busy(exc):
             raise
         raise StoreBusy("another program kept the database busy; nothing was changed, try again") from None

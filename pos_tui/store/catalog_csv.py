@@ -1,7 +1,8 @@
 """The catalog CSV (SPEC §1): ``sku,name,price,barcodes,tax,unit,stock``, all-or-nothing import.
 
 Import reads and checks every row first and reports every problem with its line number and
-column; only a clean file is written, in one write transaction with one journal row.
+column; only a clean file is written, with one journal row (``catalog_publish`` says how a large
+one is published without stalling the lanes).
 Cells: price in major units ("12.50"); barcodes separated by "|" (EAN-8/UPC-A/EAN-13 check
 digits verified, other codes kept as PLUs); tax a configured rate code (empty = the default
 rate); unit "each" or "kg" (empty = each); stock a number up to 3 decimals (empty = not tracked).
@@ -15,24 +16,21 @@ imports back to the same names. (A hand-written cell such as "'=x" therefore imp
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Collection
+from typing import Collection, Iterable
 
 from pos_tui.domain.barcodes import BarcodeError, classify
 from pos_tui.domain.cart import MILLI, UNITS
 from pos_tui.domain.money import Currency, MoneyError, format_amount, parse_amount
 from pos_tui.domain.text import TextError, check_text
 from pos_tui.i18n import _, ngettext
-from pos_tui.store import journal
-from pos_tui.store.catalog import (
-    CatalogError, ProductData, Progress, barcode_owners, iter_products, upsert_products,
-)
-from pos_tui.store.db import write_transaction
+from pos_tui.store.catalog import CatalogError, ProductData, Progress, iter_products
+from pos_tui.store.catalog_publish import STAGE_BATCH, Staging
 
 COLUMNS = ("sku", "name", "price", "barcodes", "tax", "unit", "stock")
 BARCODE_SEPARATOR = "|"
@@ -71,12 +69,12 @@ class ImportResult:
     updated: int
     sha256: str
     warnings: tuple[str, ...] = ()
+    longest_lock: float = 0.0  # seconds the longest write transaction of the import held the lock
+    longest_lock_in: str = ""  # the publishing phase it was in
 
 
 @dataclass
 class _Parsed:
-    products: list[ProductData] = field(default_factory=list)
-    lines: list[int] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -117,14 +115,6 @@ def unescape_cell(text: str) -> str:
     return text
 
 
-def _decode(path: Path, data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ImportRejected(path, [RowError(line, "", _("not UTF-8 text (save the file as UTF-8)"))]) from None
-
-
 def _read_header(header: list[str], parsed: _Parsed) -> dict[str, int] | None:
     names = [name.strip().lower() for name in header]
     positions: dict[str, int] = {}
@@ -143,13 +133,16 @@ def _read_header(header: list[str], parsed: _Parsed) -> dict[str, int] | None:
 
 
 class _RowChecker:
-    def __init__(self, cur: Currency, tax_codes: Collection[str], default_tax: str | None, parsed: _Parsed):
+    """Checks each row on its own and stages it; a SKU or barcode used twice in the file is found
+    afterwards over the staged rows (``_cross_row_errors``), so no row is held in memory."""
+
+    def __init__(self, cur: Currency, tax_codes: Collection[str], default_tax: str | None, parsed: _Parsed,
+                 staging: Staging):
         self.cur = cur
         self.tax_codes = set(tax_codes)
         self.default_tax = default_tax
         self.parsed = parsed
-        self.sku_lines: dict[str, int] = {}
-        self.barcode_lines: dict[str, int] = {}
+        self.staging = staging
 
     def error(self, line: int, column: str, reason: str) -> None:
         self.parsed.errors.append(RowError(line, column, reason))
@@ -165,6 +158,7 @@ class _RowChecker:
             return
         cells = {**cells, **{column: unescape_cell(cells[column]) for column in TEXT_COLUMNS}}
         sku = self._sku(line, cells["sku"])
+        sku_ok = len(self.parsed.errors) == before
         name = cells["name"].strip()
         if not name:
             self.error(line, "name", _("name is empty"))
@@ -180,9 +174,9 @@ class _RowChecker:
         except ValueError as exc:
             self.error(line, "stock", str(exc))
             stock = None
-        if len(self.parsed.errors) == before:
-            self.parsed.products.append(ProductData(sku, name, price, tax, unit, stock, barcodes))
-            self.parsed.lines.append(line)
+        product = ProductData(sku, name, price, tax, unit, stock, barcodes) \
+            if len(self.parsed.errors) == before else None
+        self.staging.add(line, sku if sku_ok else None, product, barcodes)
 
     def _sku(self, line: int, raw: str) -> str:
         sku = raw.strip()
@@ -191,10 +185,6 @@ class _RowChecker:
         elif len(sku) > MAX_SKU_LENGTH or any(c.isspace() or not c.isprintable() for c in sku):
             self.error(line, "sku", _("SKU {sku} must be at most {length} characters without spaces").format(
                 sku=repr(sku), length=MAX_SKU_LENGTH))
-        elif sku in self.sku_lines:
-            self.error(line, "sku", _("SKU {sku} is already on line {line}").format(sku=sku, line=self.sku_lines[sku]))
-        else:
-            self.sku_lines[sku] = line
         return sku
 
     def _price(self, line: int, raw: str) -> int:
@@ -205,18 +195,17 @@ class _RowChecker:
             return 0
 
     def _barcodes(self, line: int, raw: str) -> tuple[str, ...]:
-        codes = [code.strip() for code in raw.split(BARCODE_SEPARATOR) if code.strip()]
-        for code in codes:
+        """The row's valid codes (a bad one is an error of the row)."""
+        codes = []
+        for code in (code.strip() for code in raw.split(BARCODE_SEPARATOR)):
+            if not code:
+                continue
             try:
                 classify(code)
             except BarcodeError as exc:
                 self.error(line, "barcodes", _("bad barcode: {error}").format(error=exc))
                 continue
-            if code in self.barcode_lines:
-                self.error(line, "barcodes", _("barcode {code} is already used on line {line}").format(
-                    code=code, line=self.barcode_lines[code]))
-            else:
-                self.barcode_lines[code] = line
+            codes.append(code)
         return tuple(codes)
 
     def _tax(self, line: int, raw: str) -> str:
@@ -230,9 +219,10 @@ class _RowChecker:
         return tax
 
 
-def _parse(path: Path, text: str, cur: Currency, tax_codes: Collection[str], default_tax: str | None) -> _Parsed:
+def _parse(path: Path, lines: Iterable[str], cur: Currency, tax_codes: Collection[str], default_tax: str | None,
+           staging: Staging, progress: Progress | None, total: int) -> _Parsed:
     parsed = _Parsed()
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(lines)
     try:
         header = next(reader, None)
         if header is None:
@@ -240,11 +230,13 @@ def _parse(path: Path, text: str, cur: Currency, tax_codes: Collection[str], def
         positions = _read_header(header, parsed)
         if positions is None:
             return parsed
-        checker = _RowChecker(cur, tax_codes, default_tax, parsed)
+        checker = _RowChecker(cur, tax_codes, default_tax, parsed, staging)
         end_of_previous = reader.line_num
-        for cells in reader:
+        for count, cells in enumerate(reader, 1):
             line = end_of_previous + 1
             end_of_previous = reader.line_num
+            if progress is not None and count % STAGE_BATCH == 0:
+                progress(min(count, total) // 2, total)  # reading and checking: the first half
             if not cells or (len(cells) == 1 and not cells[0].strip()):
                 continue
             if len(cells) != len(header):
@@ -257,18 +249,41 @@ def _parse(path: Path, text: str, cur: Currency, tax_codes: Collection[str], def
     return parsed
 
 
-def _barcodes_taken_elsewhere(parsed: _Parsed) -> list[RowError]:
-    owner_in_file = {code: p.sku for p in parsed.products for code in p.barcodes}
-    file_skus = {p.sku for p in parsed.products}
-    line_of = {p.sku: line for p, line in zip(parsed.products, parsed.lines)}
-    errors = []
-    for code, owner in barcode_owners(owner_in_file).items():
-        sku = owner_in_file[code]
-        # A barcode moving between two products of this file is fine: both get their barcodes replaced.
-        if owner != sku and owner not in file_skus:
-            taken = _("barcode {code} already belongs to product {sku}").format(code=code, sku=owner)
-            errors.append(RowError(line_of[sku], "barcodes", taken))
+def _cross_row_errors(staging: Staging) -> list[RowError]:
+    errors = [RowError(line, "sku", _("SKU {sku} is already on line {line}").format(sku=sku, line=first))
+              for line, sku, first in staging.duplicate_skus()]
+    errors += [RowError(line, "barcodes", _("barcode {code} is already used on line {line}").format(code=code, line=first))
+               for line, code, first in staging.duplicate_barcodes()]
+    errors += [RowError(line, "barcodes", _("barcode {code} already belongs to product {sku}").format(code=code, sku=owner))
+               for line, code, owner in staging.barcodes_owned_elsewhere()]
     return errors
+
+
+def _read_checked(path: Path) -> tuple[str, int]:
+    """The file's SHA-256 and line count, read once in blocks; ImportRejected (with the line) if it
+    is not UTF-8 text."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    lines = 0
+    try:
+        with open(path, "rb") as f:
+            while block := f.read(1 << 20):
+                digest.update(block)
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as exc:
+                    line = lines + block.count(b"\n", 0, max(exc.start, 0)) + 1
+                    raise ImportRejected(path, [RowError(line, "", _("not UTF-8 text (save the file as UTF-8)"))]) \
+                        from None
+                lines += block.count(b"\n")
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                raise ImportRejected(path, [RowError(lines + 1, "", _("not UTF-8 text (save the file as UTF-8)"))]) \
+                    from None
+    except OSError as exc:
+        raise CatalogError(_("cannot read {path}: {error}").format(path=path, error=exc.strerror or exc)) from None
+    return digest.hexdigest(), lines
 
 
 def import_products(
@@ -280,33 +295,41 @@ def import_products(
     actor: str | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Import a catalog CSV all-or-nothing; ImportRejected (with every error) changes nothing."""
+    """Import a catalog CSV all-or-nothing; ImportRejected (with every error) changes nothing.
+
+    The file is read as a stream and its rows staged aside (``catalog_publish``): checking never
+    holds the store's write lock, and a large file is published in short steps with one switch
+    at the end, so lanes keep selling meanwhile.
+    """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CatalogError(_("cannot read {path}: {error}").format(path=path, error=exc.strerror or exc)) from None
-    digest = hashlib.sha256(data).hexdigest()
-    parsed = _parse(path, _decode(path, data), cur, tax_codes, default_tax)
-    with write_transaction():
-        # Checked under the write lock so no other writer can take a barcode before we do.
-        errors = parsed.errors + _barcodes_taken_elsewhere(parsed)
+    digest, total = _read_checked(path)
+    with Staging() as staging, open(path, encoding="utf-8-sig", newline="") as text:
+        parsed = _parse(path, text, cur, tax_codes, default_tax, staging, progress, max(total - 1, 1))
+        staging.finish()
+        errors = parsed.errors + _cross_row_errors(staging)
         if errors:
             raise ImportRejected(path, errors)
-        counts = upsert_products(parsed.products, progress)
-        journal.append(
-            "catalog.import",
-            {"file": path.name, "sha256": digest, "rows": len(parsed.products),
-             "created": counts.created, "updated": counts.updated},
-            actor,
-        )
-    return ImportResult(len(parsed.products), counts.created, counts.updated, digest, tuple(parsed.warnings))
+        rows = staging.rows
+
+        def payload(created: int, updated: int) -> dict:
+            return {"file": path.name, "sha256": digest, "rows": rows, "created": created, "updated": updated}
+
+        staged_progress = None if progress is None else (lambda done, all_: progress((rows + done) // 2, rows))
+        published = staging.publish("catalog.import", payload, actor, staged_progress)
+    if progress is not None:
+        progress(rows, rows)
+    return ImportResult(rows, published.created, published.updated, digest, tuple(parsed.warnings),
+                        published.longest_step, published.longest_where)
 
 
 def export_products(path: Path, *, cur: Currency) -> int:
     """Write every active product to ``path`` in the import format; returns the row count."""
     count = 0
-    with open(path, "w", encoding="utf-8", newline="") as out:
+    try:
+        out = open(path, "w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise CatalogError(_("cannot write {path}: {error}").format(path=path, error=exc.strerror or exc)) from None
+    with out:
         writer = csv.writer(out)
         writer.writerow(COLUMNS)
         for p in iter_products():
@@ -316,3 +339,43 @@ def export_products(path: Path, *, cur: Currency) -> int:
             ])
             count += 1
     return count
+
+
+class _Collected:
+    """Stands in for ``Staging`` where the rows go elsewhere (the store server): keeps the valid
+    products and finds the SKUs and barcodes a file names twice."""
+
+    def __init__(self) -> None:
+        self.products: list[ProductData] = []
+        self.errors: list[RowError] = []
+        self._skus: dict[str, int] = {}
+        self._codes: dict[str, int] = {}
+
+    def add(self, line: int, sku: str | None, product: ProductData | None, codes: Iterable[str]) -> None:
+        if sku is not None:
+            if sku in self._skus:
+                self.errors.append(RowError(line, "sku", _("SKU {sku} is already on line {line}").format(
+                    sku=sku, line=self._skus[sku])))
+            self._skus.setdefault(sku, line)
+        for code in codes:
+            if code in self._codes:
+                self.errors.append(RowError(line, "barcodes", _("barcode {code} is already used on line {line}").format(
+                    code=code, line=self._codes[code])))
+            self._codes.setdefault(code, line)
+        if product is not None:
+            self.products.append(product)
+
+
+def read_products(path: Path, *, cur: Currency, tax_codes: Collection[str],
+                  default_tax: str | None = None) -> tuple[list[ProductData], tuple[str, ...]]:
+    """Every product of a catalog CSV, checked as ``import_products`` checks it, for a catalog kept
+    elsewhere (the store server); ImportRejected with every error. Returns (products, warnings)."""
+    path = Path(path)
+    _, total = _read_checked(path)
+    collected = _Collected()
+    with open(path, encoding="utf-8-sig", newline="") as text:
+        parsed = _parse(path, text, cur, tax_codes, default_tax, collected, None, max(total - 1, 1))
+    errors = parsed.errors + collected.errors
+    if errors:
+        raise ImportRejected(path, errors)
+    return collected.products, tuple(parsed.warnings)

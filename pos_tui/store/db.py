@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import urlsplit
 
 import peewee
+
+from pos_tui.i18n import _
 
 if TYPE_CHECKING:
     from pos_tui.store.keys import StoreKey
@@ -33,6 +36,10 @@ _encrypted = False
 
 class StoreError(Exception):
     """Base of every error the store raises; its message is one plain line."""
+
+
+class StoreBusy(StoreError):
+    """Another process kept the database's write lock through the wait; nothing was changed."""
 
 
 class DatabaseUrlError(StoreError):
@@ -93,6 +100,10 @@ def _connect_sqlite(url: str) -> peewee.SqliteDatabase:
     if _encrypted:
         cipher_module()  # before any file is made: a missing package changes nothing
     if path != ":memory:":
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseOpenError(f"cannot open database {path}: {exc.strerror or exc}") from None
         private_folder(Path(path).parent)
         private_file(Path(path))
     if _encrypted:
@@ -207,16 +218,57 @@ def database_file(db: peewee.Database | None = None) -> Path:
     return Path(db.database).resolve()
 
 
+def is_busy_error(exc: BaseException) -> bool:
+    """Whether a driver error says another connection holds the lock ("database is locked")."""
+    text = str(exc).lower()
+    return isinstance(exc, peewee.OperationalError) and ("locked" in text or "busy" in text)
+
+
+_commits = threading.local()
+
+
+def commits_on_this_thread() -> int:
+    """How many write transactions this thread has committed (a caller about to retry an
+    operation that found the store busy checks that nothing of it was committed)."""
+    return getattr(_commits, "count", 0)
+
+
 @contextlib.contextmanager
 def write_transaction(db: peewee.Database | None = None) -> Iterator[None]:
     """One write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE).
 
     Taking the lock at BEGIN means a busy database waits (busy_timeout) instead of failing
-    half-way through when a read transaction would have to be upgraded.
+    half-way through when a read transaction would have to be upgraded. A lock still held by
+    another process after the wait raises StoreBusy, with nothing written.
     """
     db = db or current_database()
-    with db.atomic("IMMEDIATE") if is_sqlite(db) else db.atomic():
+    outermost = not db.in_transaction()
+    begun = False
+    try:
+        with db.atomic("IMMEDIATE") if is_sqlite(db) else db.atomic():
+            begun = True
+            yield
+    except peewee.OperationalError as exc:
+        if not begun and is_busy_error(exc):
+            raise StoreBusy(_("another program kept the database busy; nothing was changed, try again")) from None
+        raise
+    if outermost:
+        _commits.count = commits_on_this_thread() + 1
+
+
+@contextlib.contextmanager
+def lock_wait(seconds: float, db: peewee.Database | None = None) -> Iterator[None]:
+    """Wait at most ``seconds`` for another process's write lock (SQLite's busy timeout) on this
+    thread's connection while the block runs; the configured wait comes back after."""
+    db = db or current_database()
+    if not is_sqlite(db):
         yield
+        return
+    db.execute_sql(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+    try:
+        yield
+    finally:
+        db.execute_sql(f"PRAGMA busy_timeout = {SQLITE_PRAGMAS['busy_timeout']}")
 
 
 def checkpoint(db: peewee.Database | None = None) -> None:

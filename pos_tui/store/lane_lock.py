@@ -63,13 +63,69 @@ def lane_running(db_url: str, lane: int) -> bool:
     return False
 
 
-def _try_lock(path: Path, mode: int = os.O_RDWR | os.O_CREAT) -> int | None:
-    """An open descriptor holding ``path``'s exclusive lock, or None if another holds it."""
+def _try_lock(path: Path, mode: int = os.O_RDWR | os.O_CREAT, kind: int = fcntl.LOCK_EX) -> int | None:
+    """An open descriptor holding ``path``'s lock (exclusive, or ``kind``), or None if another
+    process holds it in a way that excludes ``kind``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, mode | os.O_CLOEXEC, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, kind | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
         return None
     return fd
+
+
+# Every lane and back office holds the store's lock shared while it runs; a restore takes it alone,
+# so it is refused while any of them runs, and none can start while it replaces the file.
+
+
+class StoreInUse(StoreError):
+    """A lane or a back office has the store open (a restore must wait), or a restore is running."""
+
+
+def _store_lock_path(db_url: str) -> Path | None:
+    path = sqlite_path_from_url(db_url)
+    return None if path == ":memory:" else Path(f"{path}.store.lock")
+
+
+@contextlib.contextmanager
+def sharing_store(db_url: str) -> Iterator[None]:
+    """Hold the store open for a lane or a back office; StoreInUse while a restore runs."""
+    path = _store_lock_path(db_url)
+    if path is None:
+        yield
+        return
+    fd = _try_lock(path, kind=fcntl.LOCK_SH)
+    if fd is None:
+        raise StoreInUse(_("the store is being restored: try again in a moment"))
+    try:
+        yield
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def holding_store_alone(db_url: str) -> Iterator[None]:
+    """Have the store to this process alone (a restore); StoreInUse naming the lanes and back
+    offices that have it open."""
+    path = _store_lock_path(db_url)
+    if path is None:
+        yield
+        return
+    fd = _try_lock(path)
+    if fd is None:
+        raise StoreInUse(_("the store is open in {users}: close it before restoring").format(
+            users=", ".join(_who_has_the_store(db_url))))
+    try:
+        yield
+    finally:
+        os.close(fd)
+
+
+def _who_has_the_store(db_url: str) -> list[str]:
+    path = Path(sqlite_path_from_url(db_url))
+    lanes = sorted(int(lock.name.rsplit("-", 1)[1].split(".")[0]) for lock in path.parent.glob(f"{path.name}.lane-*.lock")
+                   if lock.name.rsplit("-", 1)[1].split(".")[0].isdigit())
+    running = [_("lane {lane}").format(lane=f"{lane:02d}") for lane in lanes if lane_running(db_url, lane)]
+    return running or [_("the back office")]

@@ -21,7 +21,6 @@ from typing import Any
 
 import peewee
 
-from pos_tui.domain.payment import SETTLED
 
 from pos_tui.store.db import StoreError, current_database, write_transaction
 from pos_tui.store.models import BaseModel, CashMovement, LineVoid, Payment, Sale, SaleLine, Shift

@@ -418,6 +418,13 @@ def mark_print_failed(job_id: int, error: str) -> None:
         PrintJob.update(attempts=PrintJob.attempts + 1, last_error=error).where(PrintJob.id == job_id).execute()
 
 
+def mark_print_unprintable(job_id: int, error: str) -> None:
+    """The receipt could not be laid out: the job is closed, so the receipts behind it still print."""
+    with write_transaction():
+        PrintJob.update(status="unprintable", attempts=PrintJob.attempts + 1, last_error=error[:500]).where(
+            PrintJob.id == job_id).execute()
+
+
 def queue_reprint(sale_id: int, actor: str, now: dt.datetime) -> None:
     with write_transaction():
         sale = _sale_for_update(sale_id, PAID)

@@ -49,13 +49,13 @@ from pos_tui.domain.payment import Outcome, PaymentStatus, method_name
 from pos_tui.domain.permissions import Action, PermissionDenied, Role, action_name
 from pos_tui.i18n import N_, _, ngettext
 from pos_tui.lane_signals import keep_ignoring
-from pos_tui.tui.keymap import DEFAULT_KEYMAP, Keymap, apply_overrides
+from pos_tui.tui.keymap import DEFAULT_KEYMAP, Keymap, apply_overrides, check_department_keys
+from pos_tui.tui.lane_devices import SerialScan, follow_lane_devices, forget_lane_devices, take_serial_scan
 from pos_tui.tui.messages import (
     BackupTaken, CardAbortFailed, DevicesChecked, DrawerOpened, PaymentEnded, PrintingEnded, ReportPrinted,
     TerminalProgress,
 )
 from pos_tui.tui.payment_run import PaymentRun, RefundRun
-from pos_tui.tui.lane_devices import SerialScan, follow_lane_devices, forget_lane_devices, take_serial_scan
 from pos_tui.tui.screens.lane_screen import LaneScreen
 from pos_tui.tui.screens.lock import LockScreen
 from pos_tui.tui.screens.modals import ApprovalModal, ConfirmModal, Resolution, ResolveModal, WalletCodeModal
@@ -65,11 +65,13 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
     from textual.screen import Screen
+    from textual.timer import Timer
 
     from pos_tui.domain.report import Report
     from pos_tui.services.devices import DevicePoll
     from pos_tui.services.events import ReceiptsPrinted
     from pos_tui.services.lane import Lane, LaneView, PrintResult
+    from pos_tui.services.store_wait import StoreWaits
     from pos_tui.services.views import PaymentRecord, ShiftRecord
 
 THEME = Path(__file__).parent / "pos.tcss"
@@ -92,6 +94,10 @@ SCREEN_OF_STATE = {
     State.AWAITING_TERMINAL: "terminal",
     State.PRINTING: "printing",
 }
+
+
+def waiting_for_the_store() -> str:
+    return _("Waiting for the store: another program is writing to it…")
 
 
 def screen_of(state: State) -> str:
@@ -146,6 +152,7 @@ class PosApp(App[None]):
         self.opening_error: str | None = None
         try:
             self.keymap: Keymap = apply_overrides(self.config.keys)
+            check_department_keys(self.keymap, ((d.code, d.key) for d in self.config.departments))
         except ValueError as exc:
             raise ConfigError("", str(exc)) from None
         # Only the overridden keys: Textual re-applies the keymap to every binding on each key press.
@@ -162,6 +169,8 @@ class PosApp(App[None]):
         self.waiting_for_lane: list[Callable[[], object]] = []
         self._serving_receipts = False
         self._subscribed = False
+        self.store_waits: StoreWaits | None = None  # with the lane (it imports the store)
+        self._store_retry: Timer | None = None
         if lane is not None:
             self._attach(lane)
 
@@ -169,10 +178,12 @@ class PosApp(App[None]):
         """Take the lane: its receipt queue serving (started here unless its opening did), its
         ``ReceiptsPrinted`` events coming to this app."""
         from pos_tui.services.events import ReceiptsPrinted
+        from pos_tui.services.store_wait import StoreWaits
         from pos_tui.tui.screens.returns import ReturnDesk
         from pos_tui.tui.screens.shift import ShiftDesk
 
         self.lane = lane
+        self.store_waits = StoreWaits()
         self.shift = lane.shifts.current
         self.shift_desk = ShiftDesk(self)
         self.return_desk = ReturnDesk(self)
@@ -327,9 +338,20 @@ class PosApp(App[None]):
         printing).
         """
         from pos_tui.services.errors import NeedsConfirmation, PaidElsewhere, USER_ERRORS
+        from pos_tui.services.store_wait import PartlyDone, StoreBusy
 
+        if self.store_waits.waiting:  # behind a call that waits for the store: keep the order
+            self.store_waits.hold(partial(self.call_lane, intent, *args, then=then, **kwargs))
+            return False
         try:
-            result = intent(*args, **kwargs)
+            result = self.store_waits.attempt(intent, *args, **kwargs)
+        except StoreBusy as exc:
+            if isinstance(exc, PartlyDone):
+                self.say(str(exc), error=True)
+                return False
+            self.store_waits.hold(partial(self.call_lane, intent, *args, then=then, **kwargs))
+            self.wait_for_store()
+            return False
         except PaidElsewhere:
             self.show(self.lane.view())
             return False
@@ -365,13 +387,31 @@ class PosApp(App[None]):
         from pos_tui.services.errors import PaidElsewhere, USER_ERRORS
 
         try:
-            return intent(*args)
+            return self.store_waits.attempt(intent, *args)
         except PaidElsewhere:
             self.show(self.lane.view())
             return None
         except USER_ERRORS as exc:
             self.say(str(exc), error=True)
             return None
+
+    def wait_for_store(self) -> None:
+        """Try the held calls again every moment until the store is free; say so after a while."""
+        from pos_tui.services.store_wait import RETRY_EVERY
+
+        if self._store_retry is None:
+            self._store_retry = self.set_interval(RETRY_EVERY, self._retry_held_calls)
+
+    def _retry_held_calls(self) -> None:
+        from pos_tui.services.store_wait import SAY_AFTER
+
+        for call in self.store_waits.take_held():
+            call()
+        if self.store_waits.settled():
+            self._store_retry.stop()
+            self._store_retry = None
+        elif self.store_waits.waited() >= SAY_AFTER and self.view.message != waiting_for_the_store():
+            self.say(waiting_for_the_store())
 
     def ask_supervisor(self, refusal: PermissionDenied, then: Callable[[Any], object]) -> None:
         """The supervisor PIN box for the refused action; ``then(approval)`` once approved."""
@@ -736,6 +776,12 @@ def run_lane(config: Config, opening: AbstractContextManager[Lane], *, kiosk: bo
     open or why it stopped (an unexpected error), or None."""
     app = PosApp(config=config, opening=opening, kiosk=kiosk or config.kiosk.enabled)
     app.run(mouse=False)
+    return exit_failure(app)
+
+
+def exit_failure(app: PosApp) -> str | None:
+    """Why the lane ended other than by the cashier leaving: it could not open, or it stopped on
+    an unexpected error (the command then exits non-zero)."""
     if app.opening_error is None and app.return_code:
-        return _("the lane stopped on an unexpected error (shown above)")  # exit code 1, never 0
+        return _("the lane stopped on an unexpected error (details above and in the log)")
     return app.opening_error

@@ -203,3 +203,16 @@ def _check_unique_per_screen(bindings: Iterable[KeyBinding]) -> None:
                 f"keys: {binding.key!r} is bound to both {owner[slot]} and {binding.action}"
             )
         owner[slot] = binding.action
+
+
+# Keys the app itself takes on every screen (PosApp.BINDINGS).
+APP_KEYS = {"ctrl+q": "quit", "ctrl+c": "interrupt"}
+
+
+def check_department_keys(keymap: Keymap, departments: Iterable[tuple[str, str]]) -> None:
+    """Raise ValueError when a department's key (``(code, key)`` pairs) is already a command key of
+    the item screen or of the app: two actions on one key, one of them never reachable."""
+    taken = {binding.key: binding.action for binding in keymap.for_screen("items")} | APP_KEYS
+    for code, key in departments:
+        if key and key in taken:
+            raise ValueError(f"departments.{code}.key: {key!r} is already the key of {taken[key]}")

@@ -103,9 +103,9 @@ def import_demo_catalog(server: StoreServer, config: Config) -> None:
     from importlib import resources
 
     from pos_tui.server.catalog import upsert_products
-    from pos_tui.store.catalog_csv import _decode, _parse
+    from pos_tui.store.catalog_csv import read_products
 
     with resources.as_file(resources.files("pos_tui.data") / "demo_catalog.csv") as file:
-        parsed = _parse(file, _decode(file, file.read_bytes()), config.currency, config.tax.rates, None)
+        products, _warnings = read_products(file, cur=config.currency, tax_codes=config.tax.rates)
     with server.admin() as conn:
-        upsert_products(conn, parsed.products, actor="test")
+        upsert_products(conn, products, actor="test")

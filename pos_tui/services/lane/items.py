@@ -53,9 +53,13 @@ class Items:
         product, qty, unit_price, unit = self._resolve(entry.code, qty)
         source = (weighing.TYPED if typed else weighing.BARCODE) if unit == "kg" else None
         approved_by = weighing.typed_weight_approved_by(ctx, approval) if source == weighing.TYPED else None
-        ctx.pending_qty = None
-        return self._add_line(user, product.id, product.sku, product.name, unit, qty, unit_price, product.tax,
-                              confirmed, weight_source=source, approved_by=approved_by)
+        pending, ctx.pending_qty = ctx.pending_qty, None
+        try:
+            return self._add_line(user, product.id, product.sku, product.name, unit, qty, unit_price, product.tax,
+                                  confirmed, weight_source=source, approved_by=approved_by)
+        except Exception:  # not added (a busy store, a line to confirm): "3*" still holds for the retry
+            ctx.pending_qty = pending
+            raise
 
     def _resolve(self, code: str, qty: int | None) -> tuple[ProductInfo, int, int, str]:
         """The product a code names, the quantity, unit price and unit to sell it by (an embedded
@@ -86,6 +90,10 @@ class Items:
                 raise LaneError(_("{name} is sold by weight: type the kg then * and scan (1.25*{code})").format(
                     name=product.name, code=code))
             qty = 1000
+        if product.price <= 0:
+            # A zero price is kept for items sold by price-embedded labels: never sold at 0.00.
+            raise LaneError(_("{name} has no price in the catalog: scan its price label, or sell it with a "
+                              "department key").format(name=product.name))
         return product, qty, product.price, product.unit
 
     def _add_line(self, user: UserInfo, product_id: int | None, sku: str, name: str, unit: str,

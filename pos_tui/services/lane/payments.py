@@ -30,7 +30,7 @@ from pos_tui.domain.payment import (
 from pos_tui.domain.permissions import Action, Approval
 from pos_tui.domain.tender import cash_tender, check_limits, check_within_balance
 from pos_tui.i18n import _
-from pos_tui.services.errors import LaneError
+from pos_tui.services.errors import LaneError, NeedsConfirmation
 from pos_tui.services.events import SalePaid, SaleTotalled, TenderSettled, TenderStarted
 from pos_tui.services.lane.context import LaneContext, LaneView
 from pos_tui.services.lane.returns import ReturnView, announce_if_refunded, return_view
@@ -67,8 +67,9 @@ class Payments:
         ctx.checkout = next_state
         return ctx.say(_("Back to items"))
 
-    def tender_cash(self, amount_text: str = "") -> LaneView:
-        """Cash: the amount handed over (empty = the balance, rounded to the cash step)."""
+    def tender_cash(self, amount_text: str = "", *, confirmed: bool = False) -> LaneView:
+        """Cash: the amount handed over (empty = the balance, rounded to the cash step). Far more
+        than is due is asked about (``[cash] tender_confirm_multiple``); past ``tender_max`` refused."""
         ctx = self.ctx
         user = ctx.require_user()
         ctx.authorize(Action.TENDER)
@@ -84,6 +85,7 @@ class Payments:
             raise LaneError(_("cash is not accepted at this store"))
         tender = cash_tender(view.remaining, tendered, step)
         check_limits("cash", tender.applied, method.min_amount, method.max_amount, ctx.currency)
+        self._check_cash_handed_over(tender.tendered, view.cash_due, tender.change, confirmed)
         remaining_after = view.remaining - tender.applied
         next_state = ctx.checkout.tender_settled(remaining=0) if remaining_after <= 0 else ctx.checkout
         sale_id = ctx.sale.id
@@ -102,6 +104,18 @@ class Payments:
         ctx.publish(SalePaid(ctx.lane_no, sale_id, receipt_no, view.totals.total, tender.change))
         return ctx.say(_("Paid. Change {change}  Receipt {receipt}").format(
             change=ctx.money(tender.change), receipt=receipt_no))
+
+    def _check_cash_handed_over(self, tendered: int, due: int, change: int, confirmed: bool) -> None:
+        ctx = self.ctx
+        cash = ctx.config.cash
+        if tendered > cash.tender_max:
+            raise LaneError(_("cash handed over of {amount} is over the most the lane takes at once ({limit})").format(
+                amount=ctx.money(tendered), limit=ctx.money(cash.tender_max)))
+        multiple = cash.tender_confirm_multiple
+        if (not confirmed and multiple and tendered > cash.tender_confirm_above
+                and tendered > multiple * max(due, 0)):
+            raise NeedsConfirmation(_("Cash {amount} for {due} due gives {change} change. Is that right?").format(
+                amount=ctx.money(tendered), due=ctx.money(due), change=ctx.money(change)))
 
     def _electronic_amount(self, method: str, amount_text: str, view: LaneView) -> int:
         """The amount for a card or wallet tender: typed, or the balance; checked against the limits

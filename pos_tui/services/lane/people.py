@@ -9,7 +9,7 @@ from pos_tui.i18n import _
 from pos_tui.services.errors import LaneError
 from pos_tui.services.lane.context import LaneContext, LaneView
 from pos_tui.store import sales, users
-from pos_tui.store.db import StoreError
+from pos_tui.store.db import StoreBusy, StoreError
 
 
 # Wrong PINs in the lane's approval box never lock the supervisor's account (a cashier could lock
@@ -39,6 +39,8 @@ class People:
         try:
             user = users.authenticate(name.strip(), pin, ctx.clock(), sec.max_attempts, sec.lockout_minutes,
                                       sec.pin_max_age_days)
+        except StoreBusy:
+            raise  # nothing was written: the screen tries again once the store is free
         except StoreError as exc:
             raise LaneError(str(exc)) from None
         ctx.checkout = ctx.checkout.sign_in()

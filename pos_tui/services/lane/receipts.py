@@ -101,10 +101,17 @@ class Receipts:
                 for job in jobs:
                     sales.mark_print_skipped(job.id)
                 return PrintResult(True, _("no receipt printer configured"))
-            printed = 0
+            printed, unprintable = 0, []
             for job in jobs:
-                data, cash = self.receipt_for_job(job)
-                doc = self._layout(data)
+                try:
+                    data, cash = self.receipt_for_job(job)
+                    doc = self._layout(data)
+                except Exception as exc:  # a receipt that cannot be laid out never holds up those behind it
+                    reason = str(exc) or type(exc).__name__
+                    log.exception("print job %s cannot be laid out", job.id)
+                    sales.mark_print_unprintable(job.id, reason)
+                    unprintable.append(reason)
+                    continue
                 try:
                     ctx.printer.print_receipt(doc, open_drawer=cash and job.kind == "sale")
                 except Exception as exc:  # any device failure: the sale is done, the receipt waits
@@ -115,8 +122,11 @@ class Receipts:
                         receipt=data.receipt_number, reason=reason))
                 sales.mark_printed(job.id, ctx.clock())
                 printed += 1
-            return PrintResult(True, ngettext("Printed {count} receipt", "Printed {count} receipts", printed).format(
-                count=printed))
+            done = ngettext("Printed {count} receipt", "Printed {count} receipts", printed).format(count=printed)
+            if unprintable:
+                return PrintResult(False, _("{done}; a receipt could not be laid out ({reason}): F9 prints a "
+                                            "copy").format(done=done, reason=unprintable[0]))
+            return PrintResult(True, done)
 
     def _layout(self, data: ReceiptData):
         from pos_tui.devices.receipt import layout_receipt
