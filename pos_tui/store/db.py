@@ -101,11 +101,10 @@ def _connect_sqlite(url: str) -> peewee.SqliteDatabase:
         cipher_module()  # before any file is made: a missing package changes nothing
     if path != ":memory:":
         try:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_folder(Path(path).parent)
+            private_file(Path(path))
         except OSError as exc:
             raise DatabaseOpenError(f"cannot open database {path}: {exc.strerror or exc}") from None
-        private_folder(Path(path).parent)
-        private_file(Path(path))
     if _encrypted:
         from playhouse.sqlcipher_ext import SqlCipherDatabase
 

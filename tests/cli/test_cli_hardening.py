@@ -13,6 +13,9 @@ from click.testing import CliRunner
 from pos_tui.cli import main
 
 
+AS, PIN = ("--as", "boss", "--pin-stdin"), "1234\n"  # the admin that privileged commands need
+
+
 def run(config: Path, *args: str, input: str | None = None):
     return CliRunner().invoke(main, ["--config", str(config), *args], input=input, catch_exceptions=False)
 
@@ -40,9 +43,13 @@ def test_a_data_dir_that_is_a_file_is_a_config_error(tmp_path):
 
 
 def test_a_database_under_a_file_is_one_line(tmp_path):
+    from pos_tui.store.keys import create_key_file
+
     (tmp_path / "afile").write_text("")
+    create_key_file(tmp_path / "store.key")
     config = tmp_path / "config.toml"
-    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "afile" / "pos.db"}"\n', encoding="utf-8")
+    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "afile" / "pos.db"}"\n'
+                      f'[security]\nkey_file = "{tmp_path / "store.key"}"\n', encoding="utf-8")
     result = run(config, "users", "list")
     assert result.exit_code == 1 and "cannot open database" in one_line(result)
 
@@ -76,23 +83,23 @@ def test_export_to_a_missing_folder_is_one_line(store, tmp_path):
 
 
 def test_backup_to_a_missing_folder_creates_nothing(store, tmp_path):
-    result = run(store, "backup", str(tmp_path / "nonexistent" / "dir" / "x.db"))
+    result = run(store, "backup", str(tmp_path / "nonexistent" / "dir" / "x.db"), *AS, input=PIN)
     assert result.exit_code == 1 and "does not exist" in one_line(result)
     assert not (tmp_path / "nonexistent").exists()
 
 
 def test_backups_leave_no_wal_files_and_pruning_takes_their_companions(store, tmp_path):
     store.write_text(store.read_text() + "[backup]\nkeep = 1\n", encoding="utf-8")
-    assert run(store, "backup").exit_code == 0
+    assert run(store, "backup", *AS, input=PIN).exit_code == 0
     folder = tmp_path / "data" / "backups"
-    first, = folder.iterdir()
+    first, = folder.glob("*.db")  # with its journal head beside it (first.db.head)
     with sqlite3.connect(f"{first.as_uri()}?mode=ro", uri=True) as con:  # as restore's check reads it
         con.execute("SELECT count(*) FROM sqlite_master").fetchone()
     con.close()
-    assert sorted(p.name for p in folder.iterdir()) == [first.name]
+    assert sorted(p.name for p in folder.iterdir()) == [first.name, first.name + ".head"]
     (folder / (first.name + "-wal")).write_bytes(b"")  # left by an older version
     (folder / (first.name + "-shm")).write_bytes(b"")
     time.sleep(1.1)  # the next copy gets a later name
-    assert run(store, "backup").exit_code == 0
-    second, = folder.iterdir()
+    assert run(store, "backup", *AS, input=PIN).exit_code == 0
+    second, = folder.glob("*.db")
     assert second != first

@@ -46,6 +46,7 @@ def test_files_are_0600_and_folders_0700_whatever_the_umask(tmp_path, umask_022)
     assert run(config_file, "init", "--admin", "boss", "--pin-stdin", input="1234\n").exit_code == 0
     assert run(config_file, "backup", "--as", "boss", "--pin-stdin", input="1234\n").exit_code == 0
     copy = tmp_path / "elsewhere" / "copy.db"
+    copy.parent.mkdir(mode=0o700)  # a backup names an existing folder (a missing one is refused)
     assert run(config_file, "backup", str(copy), "--as", "boss", "--pin-stdin", input="1234\n").exit_code == 0
     restored = run(config_file, "restore", str(copy), "--as", "boss", "--pin-stdin", input="1234\n")
     assert restored.exit_code == 0, restored.output
