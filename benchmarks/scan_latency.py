@@ -144,9 +144,11 @@ def prepare_store(db: Path, folder: Path, *, encrypt: bool = False) -> Path:
         from _encrypted import encrypted_copy
 
         db = encrypted_copy(db, folder)
+    key_file = db.with_name(db.name + ".key")  # the store's key lives with the reused catalog, not the run
     config_file.write_text(f'[paths]\ndata_dir = "{folder}"\n\n[database]\nurl = "sqlite:///{db}"\n'
-                           f'encryption = {"true" if encrypt else "false"}\n', "utf-8")
-    config = parse_config({"paths": {"data_dir": str(folder)},
+                           f'encryption = {"true" if encrypt else "false"}\n\n[security]\nkey_file = "{key_file}"\n',
+                           "utf-8")
+    config = parse_config({"paths": {"data_dir": str(folder)}, "security": {"key_file": str(key_file)},
                            "database": {"url": f"sqlite:///{db}", "encryption": encrypt}}, folder)
     open_store(config, create_key=True)
     if not users.has_users():
