@@ -14,11 +14,11 @@ from textual.app import App
 from textual.message import Message
 
 from pos_tui.i18n import _
-from pos_tui.services.events import CodeScanned, DeviceStateChanged, LaneEvent
 from pos_tui.tui.messages import DevicesChecked
 from pos_tui.tui.widgets.scan_entry import ScanEntry
 
 if TYPE_CHECKING:
+    from pos_tui.services.events import LaneEvent
     from pos_tui.services.lane import Lane
 
 SUBSCRIBER = "tui-devices"
@@ -34,6 +34,8 @@ class SerialScan(Message):
 
 def follow_lane_devices(app: App, lane: Lane) -> None:
     """Bring the lane's serial scans and device states to ``app`` (once per app)."""
+    from pos_tui.services.events import CodeScanned, DeviceStateChanged  # after the first frame, with the lane
+
     def on_event(event: LaneEvent) -> None:
         if isinstance(event, CodeScanned):
             app.post_message(SerialScan(event.code))
