@@ -633,7 +633,7 @@ def _log_to_file(config: Config) -> Path:
     """The lane logs to a file under the data dir: Textual draws on the terminal, stderr included."""
     import logging
 
-    from pos_tui.store.db import private_file, private_folder
+    from pos_tui.private_files import private_file, private_folder
 
     log_file = config.data_dir / "pos-tui.log"
     private_folder(log_file.parent)

@@ -59,6 +59,7 @@ LAYER_OF = {
     "tui": "tui", "cli": "cli", "demo": "cli", "__main__": "cli", "config": "config", "i18n": "i18n",
     "locale": "i18n", "data": "data", "lane_signals": "lane_signals",
     "acquirer_config": "config",  # the acquirers' config keys and key-file checks, read by config.py
+    "private_files": "config",  # 0600 files and 0700 folders, standard library only
     "server": "server", "cli_server": "cli",
 }
 
@@ -196,3 +197,22 @@ def test_what_the_table_allows_is_not_reported():
                                                      "from ..format import cart_rows\n") == []
     assert broken_rules("pos_tui.services.devices", "from pos_tui.devices.status import check_devices\n") == []
     assert broken_rules("pos_tui.cli", "from pos_tui.tui.app import run_lane\n") == []
+
+
+_FIRST_FRAME_PROBE = """
+import json, sys
+import pos_tui.cli
+from pos_tui.services.opening import opened_lane
+import pos_tui.tui.app
+print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in {"peewee", "escpos", "psycopg", "serial"}
+                        or name.startswith(("pos_tui.store", "pos_tui.services.lane", "pos_tui.services.events")))))
+"""
+
+
+def test_what_the_lane_imports_before_its_first_frame_loads_no_store_and_no_device():
+    """`pos-tui run` draws the sign-in screen before it opens the store, the lane and the devices
+    (DESIGN.md, start-up): the command, the opening and the app import none of them at their top."""
+    result = subprocess.run([sys.executable, "-c", _FIRST_FRAME_PROBE], capture_output=True, text=True, cwd=ROOT,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []

@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from pos_tui.config import Config
 from pos_tui.domain.payment import wallet_methods
 from pos_tui.i18n import _
-from pos_tui.services.lane import Lane
-from pos_tui.services.lane.peripherals import open_peripherals, serve_peripherals
+
+if TYPE_CHECKING:  # the lane and its store load after the first frame (see tui.app): imported where used
+    from pos_tui.services.lane import Lane
 
 
 @dataclass
@@ -31,6 +32,7 @@ def lane_devices(config: Config, *, simulate_printer_to: Path | None = None) -> 
     Concert terminal on a pty (amount-scripted: .01 declines, .02 never answers, .03 is cancelled);
     ``simulate_printer_to`` starts a virtual printer that appends each receipt to that file."""
     from pos_tui.devices.factory import printer_from_config, terminal_from_config
+    from pos_tui.services.lane.peripherals import open_peripherals
 
     devices = LaneDevices()
     with contextlib.ExitStack() as stack:
@@ -103,6 +105,8 @@ def opened_lane(config: Config, *, simulate_printer_to: Path | None = None) -> I
     again on exit. StoreError (e.g. no users yet, the lane already running) or DeviceError say in one
     line what would not open."""
     from pos_tui.store import users
+    from pos_tui.services.lane import Lane
+    from pos_tui.services.lane.peripherals import serve_peripherals
     from pos_tui.store.db import StoreError, close_database
     from pos_tui.store.keys import open_store
     from pos_tui.store.lane_lock import holding_lane, sharing_store

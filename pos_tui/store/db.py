@@ -8,7 +8,6 @@ PostgreSQL backend only needs a new branch in ``open_database``.
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
@@ -17,6 +16,7 @@ from urllib.parse import urlsplit
 import peewee
 
 from pos_tui.i18n import _
+from pos_tui.private_files import private_file, private_folder
 
 if TYPE_CHECKING:
     from pos_tui.store.keys import StoreKey
@@ -58,26 +58,6 @@ def sqlite_path_from_url(url: str) -> str:
     if not path:
         raise DatabaseUrlError(f"database URL {url!r} has no file path")
     return path
-
-
-def private_folder(folder: Path) -> None:
-    """Create ``folder`` (and its missing parents) 0700, whatever the umask."""
-    folder = Path(folder)
-    missing = []
-    while not folder.exists():
-        missing.append(folder)
-        folder = folder.parent
-    for made in reversed(missing):
-        made.mkdir(mode=0o700, exist_ok=True)
-        os.chmod(made, 0o700)
-
-
-def private_file(path: Path) -> Path:
-    """Create ``path`` empty if it is not there, and make it 0600 whatever the umask (SQLite gives
-    its -wal and -shm files the mode of the database file)."""
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-    os.chmod(path, 0o600)
-    return Path(path)
 
 
 def cipher_module() -> Any:
