@@ -173,6 +173,11 @@ class BackOffice:
         actor = self._require(Action.Z_REPORT)
         return when_free(reports.take_z_report, context_of(self.config), self.clock(), actor=actor)
 
+    def z_report_refusal(self) -> str | None:
+        """Why today cannot be closed on this lane, checked before the close is confirmed; None: it can."""
+        self._require(Action.Z_REPORT)
+        return reports.z_report_refusal(self.config.store.lane, self.clock())
+
     def sales_by_hour(self, day: dt.date) -> tuple[HourTotal, ...]:
         """Paid sales of every lane on ``day``, per hour."""
         self._require(Action.X_REPORT)

@@ -137,17 +137,27 @@ def x_report(ctx: ReportContext, now: dt.datetime, *, day: dt.date | None = None
     return replace(report, journal_head=str(journal.Head(entry.seq, entry.hash)))
 
 
+def z_report_refusal(lane: int, now: dt.datetime) -> str | None:
+    """Why the lane's day cannot be closed now (a Z already taken today, a shift still open), or
+    None: asked before anyone is asked to confirm the close."""
+    day = now.date().isoformat()
+    taken = ZReport.get_or_none((ZReport.lane == lane) & (ZReport.business_day == day))
+    if taken is not None:
+        return _("Z report {number} already closed {day} on lane {lane}; sales from now on belong to "
+                 "the next day").format(number=taken.number, day=day, lane=lane)
+    if Shift.select().where((Shift.lane == lane) & (Shift.status == "open")).exists():
+        return _("close the open shift (count the drawer) before the Z report")
+    return None
+
+
 def take_z_report(ctx: ReportContext, now: dt.datetime, *, actor: str, approved_by: str | None = None) -> Report:
     """Close the lane's business day (today by ``now``): every closed shift no Z covers yet.
     Refused while a shift is open, and for a day that already has its Z."""
     day = now.date().isoformat()
     with write_transaction():
-        taken = ZReport.get_or_none((ZReport.lane == ctx.lane) & (ZReport.business_day == day))
-        if taken is not None:
-            raise ReportRefused(_("Z report {number} already closed {day} on lane {lane}; sales from now on belong to "
-                                  "the next day").format(number=taken.number, day=day, lane=ctx.lane))
-        if Shift.select().where((Shift.lane == ctx.lane) & (Shift.status == "open")).exists():
-            raise ReportRefused(_("close the open shift (count the drawer) before the Z report"))
+        refusal = z_report_refusal(ctx.lane, now)
+        if refusal is not None:
+            raise ReportRefused(refusal)
         shifts = shifts_of_lane(ctx.lane, unreported=True)
         last = ZReport.select(peewee.fn.MAX(ZReport.number)).where(ZReport.lane == ctx.lane).scalar() or 0
         report = build_for_shifts("Z", shifts, ctx, now, number=last + 1, business_day=day)

@@ -361,7 +361,8 @@ class PosApp(App[None]):
             else:
                 then(approval)
 
-        title = _("Supervisor approval: {action}").format(action=action_name(action).replace("_", " "))
+        what = refusal.subject or action_name(action).replace("_", " ")
+        title = _("Supervisor approval: {action}").format(action=what)
         self.push_screen(ApprovalModal(title, lambda name, pin: self.lane.people.approve(name, pin, action)), approved)
 
     def show(self, view: LaneView) -> None:

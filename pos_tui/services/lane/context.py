@@ -18,7 +18,7 @@ from pos_tui.domain.cart import Cart, CartLine
 from pos_tui.domain.checkout import Checkout, State
 from pos_tui.domain.money import format_amount
 from pos_tui.domain.payment import SETTLED, UNRESOLVED, method_name, wallet_methods
-from pos_tui.domain.permissions import Action, Approval, Role, authorize
+from pos_tui.domain.permissions import Action, Approval, PermissionDenied, Role, authorize
 from pos_tui.domain.tax import Totals, tax_breakdown
 from pos_tui.domain.tender import Balance, cash_due
 from pos_tui.i18n import _
@@ -176,9 +176,16 @@ class LaneContext:
             raise LaneError(_("sign in first"))
         return self.user
 
-    def authorize(self, action: Action, approval: Approval | None = None) -> str | None:
-        """None when the user may act alone; the approver's name when a valid approval covers it."""
-        return authorize(self.role, action, approval, self.config.security.supervisor_required_for)
+    def authorize(self, action: Action, approval: Approval | None = None, subject: str | None = None) -> str | None:
+        """None when the user may act alone; the approver's name when a valid approval covers it.
+        ``subject`` (translated) names what a supervisor is asked to approve when the action's name
+        would not ("paid in" is approved as a drawer opening)."""
+        try:
+            return authorize(self.role, action, approval, self.config.security.supervisor_required_for)
+        except PermissionDenied as exc:
+            if subject is None:
+                raise
+            raise PermissionDenied(exc.action, exc.needed, subject) from None
 
     # ------------------------------------------------------------------ the shift
 

@@ -210,11 +210,11 @@ class Items:
 
     def discount_line(self, line_no: int, text: str, approval: Approval | None = None) -> LaneView:
         """F6 on a line: an amount ("2.00") or a percent ("10%") off that line."""
-        approved_by = self.ctx.authorize(Action.DISCOUNT, approval)
         cart = self._adjustable_cart()
         line = cart.line(line_no)
         discount = self._discount_amount(text, line.amount)
         new_cart = cart.discount_line(line_no, discount)
+        approved_by = self.ctx.authorize(Action.DISCOUNT, approval)  # the input is checked before anyone is asked
         self._commit_lines(new_cart, [new_cart.line(line_no)], "discount", approved_by,
                            {"scope": "line", "entered": text.strip()})
         return self.ctx.say(_("Discount {amount} on {name}").format(amount=self.ctx.money(discount), name=line.name))
@@ -222,7 +222,6 @@ class Items:
     def discount_sale(self, text: str, approval: Approval | None = None) -> LaneView:
         """F6 on the sale: an amount or percent off the whole sale, shared over its lines."""
         ctx = self.ctx
-        approved_by = ctx.authorize(Action.DISCOUNT, approval)
         cart = self._adjustable_cart()
         active = cart.active_lines
         if not active:
@@ -235,6 +234,7 @@ class Items:
         for line, share in zip(active, spread_discount(discount, [line.net for line in active])):
             new_cart = new_cart.discount_line(line.line_no, line.discount + share)
         changed = [new_cart.line(line.line_no) for line in active]
+        approved_by = ctx.authorize(Action.DISCOUNT, approval)
         self._commit_lines(new_cart, changed, "discount", approved_by, {"scope": "sale", "entered": text.strip(),
                                                                           "amount": discount})
         return ctx.say(_("Discount {amount} on the sale").format(amount=ctx.money(discount)))
@@ -243,7 +243,6 @@ class Items:
         """A new unit price on a line. A lower price is kept as a discount off the catalog price,
         so the receipt shows the original price and what was taken off; a higher one replaces it."""
         ctx = self.ctx
-        approved_by = ctx.authorize(Action.PRICE_OVERRIDE, approval)
         cart = self._adjustable_cart()
         line = cart.line(line_no)
         price = parse_amount(price_text, ctx.currency)
@@ -252,6 +251,7 @@ class Items:
             new_cart = cart.discount_line(line_no, line.amount - new_amount)
         else:
             new_cart = cart.discount_line(line_no, 0).override_price(line_no, price)
+        approved_by = ctx.authorize(Action.PRICE_OVERRIDE, approval)
         self._commit_lines(new_cart, [new_cart.line(line_no)], "price_override", approved_by,
                            {"original_price": line.unit_price, "price": price})
         return ctx.say(_("{name}: price {price} (was {was})").format(

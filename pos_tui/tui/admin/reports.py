@@ -112,6 +112,10 @@ class ReportsScreen(AdminScreen):
         if not self.office.may(Action.Z_REPORT):
             self.say(str(PermissionDenied(Action.Z_REPORT, self.office.needed(Action.Z_REPORT))), error=True)
             return
+        refusal = self.attempt(self.office.z_report_refusal)
+        if refusal:
+            self.say(refusal, error=True)
+            return
 
         def answered(yes: bool | None) -> None:
             if not yes:

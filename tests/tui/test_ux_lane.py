@@ -1,0 +1,92 @@
+"""Issue #12 on the lane's screens at 80x24: what a cashier reads, and when a supervisor is asked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pos_tui.demo import create_demo_store
+from pos_tui.domain.checkout import State
+from pos_tui.services.lane import Lane
+from pos_tui.store import users
+from pos_tui.store.db import close_database
+from pos_tui.tui.app import PosApp
+from pos_tui.tui.screens.modals import ApprovalModal
+from pos_tui.tui.screens.settlement_modals import DiscountModal, LetterMenuModal, MovementModal
+from pos_tui.tui.widgets.message_line import MessageLine
+from tests.tui.conftest import _wait_for as wait_for
+
+COKE, BREAD, SOAP = "6901234567892", "6901234567908", "4006381333931"
+SIZE = (80, 24)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Iterator[object]:
+    config = create_demo_store(tmp_path, with_open_shift=True)
+    users.add_user("boss", "admin", "4321", config.security.pin_min_length, actor="test")
+    yield config
+    close_database()
+
+
+def message(app: PosApp) -> MessageLine:
+    return app.base_screen.query_one(MessageLine)
+
+
+def text_of(app: PosApp, screen_lines) -> str:
+    return "\n".join(screen_lines(app))
+
+
+async def sign_in(app: PosApp, pilot, feed_terminal, settle, name: str = "cashier", pin: str = "1234") -> None:
+    feed_terminal(app, f"{name}\r{pin}\r")
+    await settle(pilot, lambda: app.lane.state is not State.LOCKED)
+
+
+async def scan(app: PosApp, pilot, feed_terminal, settle, *codes: str) -> None:
+    before = len(app.view.lines)
+    for code in codes:
+        feed_terminal(app, f"{code}\r")
+    await settle(pilot, lambda: len(app.view.lines) >= before + len(codes) or message(app).level == "error")
+
+
+# -- 4. the input is checked before a supervisor is called -----------------------------------------
+
+
+@pytest.mark.parametrize("moves, typed, says", [
+    ((), "150%", "'150%' is over 100%"),
+    (("down",), "-3", "'-3': a negative amount is not allowed here"),
+])
+async def test_f6_refuses_bad_input_before_asking_for_a_supervisor(config, feed_terminal, settle, moves, typed, says):
+    app = PosApp(Lane(config))
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, feed_terminal, settle)
+        await scan(app, pilot, feed_terminal, settle, BREAD)
+        await pilot.press("f6")
+        await settle(pilot, lambda: isinstance(app.screen, DiscountModal))
+        if moves:
+            await pilot.press(*moves)
+        feed_terminal(app, f"{typed}\r")
+        await settle(pilot, lambda: not isinstance(app.screen, DiscountModal))
+        await settle(pilot, lambda: message(app).text != "")
+        assert not isinstance(app.screen, ApprovalModal)
+        assert message(app).text == says and message(app).level == "error"
+
+
+# -- 5. the paid-in / paid-out approval box says what it approves -----------------------------------
+
+
+@pytest.mark.parametrize("letter, title", [("i", "Supervisor approval: paid in"),
+                                           ("u", "Supervisor approval: paid out")])
+async def test_the_paid_in_and_out_approval_box_is_titled_for_what_it_approves(config, feed_terminal, settle,
+                                                                               letter, title):
+    app = PosApp(Lane(config))
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, feed_terminal, settle)
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: isinstance(app.screen, LetterMenuModal))
+        await pilot.press(letter)
+        await settle(pilot, lambda: isinstance(app.screen, MovementModal))
+        feed_terminal(app, "20\rchange from the bank\r")
+        await settle(pilot, lambda: isinstance(app.screen, ApprovalModal))
+        assert app.screen.title_text == title
