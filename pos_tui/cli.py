@@ -73,6 +73,9 @@ def _open_store(ctx: click.Context, *, create_key: bool = False) -> Config:
     from pos_tui.store.keys import open_store
 
     config = _config(ctx)
+    path = config.database_path
+    if not create_key and path is not None and not path.exists():
+        raise click.ClickException(_("no store at {path}: run `pos-tui init --admin NAME` first").format(path=path))
     open_store(config, create_key=create_key)
     ctx.call_on_close(close_database)
     return config
@@ -325,8 +328,10 @@ def users_passwd(ctx: click.Context, name: str, as_name: str | None, pin_stdin: 
     actor = _operator(config, "users", as_name, pin_stdin)
     store_users.get_user(name)
     pin = _read_pin(pin_stdin)
-    store_users.change_pin(name, pin, config.security.pin_min_length, actor=actor)
+    user = store_users.change_pin(name, pin, config.security.pin_min_length, actor=actor)
     click.echo(_("PIN changed for {name}").format(name=name))
+    if user.disabled:  # a new PIN does not bring a disabled user back: that is `users enable`, journaled apart
+        click.echo(_("{name} is still disabled: `pos-tui users enable {name}` lets them sign in").format(name=name))
 
 
 @users.command("disable")
@@ -510,13 +515,21 @@ def report(ctx: click.Context, kind: str, day: Any, fmt: str, width: int, as_nam
     elif day is not None:
         result = reports.stored_z_report(config.store.lane, day.date())
     else:
-        result = reports.take_z_report(context, now, actor=_operator(config, "z_report", as_name, pin_stdin))
+        actor = _operator(config, "z_report", as_name, pin_stdin)
+        result = reports.take_z_report(context, now, actor=actor)
     if fmt == "json":
         click.echo(render_json(result))
     elif fmt == "csv":
         click.echo(render_csv(result), nl=False)
     else:
         click.echo(render_text(result, width), nl=False)
+    if kind.lower() == "z" and day is None and config.backup.after_z_report:
+        from pos_tui.services.backup import backup_now
+
+        # Like the lane and the back office: a checked copy once the day is closed (told on stderr,
+        # so a --format json or csv on stdout stays one document).
+        written = backup_now(config, actor=actor)
+        click.echo(_("backup written to {path} (integrity check ok)").format(path=written), err=True)
 
 
 # ---------------------------------------------------------------- the lane and its simulators
