@@ -567,17 +567,24 @@ def run(ctx: click.Context, kiosk: bool) -> None:
 @main.command()
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Keep the demo store in this folder (reopened if it is there) instead of a temporary one.")
-def demo(data_dir: Path | None) -> None:
-    """Open the lane on a demo store: users cashier/1234 and super/9999, simulated printer and terminal."""
+@click.option("--language", type=click.Choice(["en", "zh_CN"]),
+              help="The language of the demo's screens and receipts (default: English, or the --config file's).")
+@click.pass_context
+def demo(ctx: click.Context, data_dir: Path | None, language: str | None) -> None:
+    """Open the lane on a demo store: users cashier/1234 and super/9999, simulated printer and terminal.
+    With --config, that file's settings are laid over the demo's."""
     import tempfile
 
-    from pos_tui.demo import DEMO_CODES, open_demo_store
+    from pos_tui.config import read_config_table
+    from pos_tui.demo import DEMO_CODES, demo_settings, open_demo_store
     from pos_tui.services.opening import opened_lane
     from pos_tui.store.db import close_database
     from pos_tui.tui.app import run_lane
 
+    state: _State = ctx.find_object(_State)
+    overrides = read_config_table(state.config_path) if state.config_path is not None else None
     folder = data_dir or Path(tempfile.mkdtemp(prefix="pos-tui-demo-"))
-    config = open_demo_store(folder)
+    config = open_demo_store(folder, demo_settings(overrides, language))
     close_database()  # the lane opens it again, with its devices, once its first frame is drawn
     set_language(config.store.language)
     _log_to_file(config)
@@ -667,3 +674,22 @@ def admin(ctx: click.Context) -> None:
         raise click.ClickException(_("no users yet: run `pos-tui init --admin NAME` first"))
     _log_to_file(config)
     run_admin(config)
+
+
+def _take_config_after_the_command(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.find_object(_State).config_path = value
+
+
+def _accept_config_everywhere(group: click.Group) -> None:
+    """`pos-tui run --config X` as well as `pos-tui --config X run`: every command takes --config too."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _accept_config_everywhere(command)
+        elif not any(param.name == "config_after" for param in command.params):
+            command.params.append(click.Option(
+                ["--config", "config_after"], type=click.Path(dir_okay=False, path_type=Path), expose_value=False,
+                callback=_take_config_after_the_command, help="Config file (as the same option before the command)."))
+
+
+_accept_config_everywhere(main)

@@ -632,19 +632,22 @@ def config_path(explicit: Path | None = None) -> Path | None:
     return local if local.is_file() else None
 
 
+def read_config_table(path: Path) -> dict[str, Any]:
+    """The TOML table of a config file, not yet checked; ConfigError when it cannot be read."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError("", f"cannot read config file {path}: {exc.strerror or exc}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("", f"{path}: not valid TOML: {exc}") from None
+
+
 def load_config(path: Path | None = None, *, data_dir: Path | None = None) -> Config:
     """Read the config (see module doc for where from); ConfigError names any bad key."""
     chosen = config_path(path)
-    table: dict[str, Any] = {}
-    if chosen is not None:
-        try:
-            text = chosen.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError("", f"cannot read config file {chosen}: {exc.strerror or exc}") from None
-        try:
-            table = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError("", f"{chosen}: not valid TOML: {exc}") from None
+    table = read_config_table(chosen) if chosen is not None else {}
     paths = table.get("paths")
     if data_dir is None and not (isinstance(paths, dict) and "data_dir" in paths):
         data_dir = default_data_dir()  # platformdirs costs start-up time: only when it is needed

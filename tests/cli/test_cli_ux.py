@@ -82,3 +82,31 @@ def test_users_list_on_a_folder_with_no_store_says_to_run_init(tmp_path):
     assert result.exit_code == 1
     assert "no store at" in result.stderr and "pos-tui init --admin NAME" in result.stderr
     assert not (tmp_path / "data" / "pos.db").exists()
+
+
+def test_config_is_taken_after_the_command_too(initialised, config_file):
+    runner = CliRunner()
+    listed = runner.invoke(main, ["users", "list", "--config", str(config_file)])
+    assert listed.exit_code == 0 and "boss" in listed.stdout
+    bad = config_file.parent / "bad.toml"
+    bad.write_text("[store]\nlane = 300\n", encoding="utf-8")
+    refused = runner.invoke(main, ["run", "--config", str(bad)])
+    assert refused.exit_code == 2 and "store.lane" in refused.stderr
+
+
+@pytest.mark.parametrize("before", [True, False])
+def test_the_demo_takes_a_language_and_a_config_file(tmp_path, monkeypatch, before):
+    import pos_tui.tui.app as app_module
+
+    seen = []
+    monkeypatch.setattr(app_module, "run_lane", lambda config, opening, kiosk: seen.append(config))
+    extra = tmp_path / "extra.toml"
+    extra.write_text('[store]\nname = "Corner Shop"\n[paths]\ndata_dir = "/nowhere"\n', encoding="utf-8")
+    config_args = ["--config", str(extra)]
+    args = [*config_args, "demo"] if before else ["demo", *config_args]
+    result = CliRunner().invoke(main, [*args, "--data-dir", str(tmp_path / "demo"), "--language", "zh_CN"])
+    assert result.exit_code == 0, result.output
+    (config,) = seen
+    assert config.store.language == "zh_CN" and config.store.name == "Corner Shop"
+    assert config.data_dir == tmp_path / "demo"
+    assert result.stdout.startswith("演示门店：")
