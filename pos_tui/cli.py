@@ -648,10 +648,13 @@ def devices_check(ctx: click.Context) -> None:
     from pos_tui.domain.display_width import cell_width, pad_cells
 
     checked = check_devices(_config(ctx))
-    width = max(cell_width(device.name) for device in checked)
+    width = max(cell_width(_(device.name)) for device in checked)
     for device in checked:
+        if not device.configured:  # nothing to be ok or to fail: say so once, not "ok  not configured"
+            click.echo(f"{pad_cells(_(device.name), width)}  {device.words}")
+            continue
         state = _("ok") if device.ok else _("FAILED")
-        click.echo(f"{pad_cells(device.name, width)}  {pad_cells(state, 6)}  {device.words}")
+        click.echo(f"{pad_cells(_(device.name), width)}  {pad_cells(state, 6)}  {device.words}")
     failed = [device.name for device in checked if not device.ok]
     if failed:
         raise click.ClickException(_("{count} of the configured devices failed: {names}").format(

@@ -110,3 +110,9 @@ def test_the_demo_takes_a_language_and_a_config_file(tmp_path, monkeypatch, befo
     assert config.store.language == "zh_CN" and config.store.name == "Corner Shop"
     assert config.data_dir == tmp_path / "demo"
     assert result.stdout.startswith("演示门店：")
+
+
+def test_devices_check_says_not_configured_without_ok(cli):
+    result = cli("devices", "check")
+    printer = next(line for line in result.stdout.splitlines() if line.startswith("printer"))
+    assert printer.split() == ["printer", "not", "configured"]

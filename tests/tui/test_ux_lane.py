@@ -90,3 +90,28 @@ async def test_the_paid_in_and_out_approval_box_is_titled_for_what_it_approves(c
         feed_terminal(app, "20\rchange from the bank\r")
         await settle(pilot, lambda: isinstance(app.screen, ApprovalModal))
         assert app.screen.title_text == title
+
+
+# -- 20. no wallet key without a wallet gateway ------------------------------------------------------
+
+
+async def test_the_payment_screen_offers_no_wallet_key_without_a_wallet_gateway(config, feed_terminal, settle,
+                                                                               screen_lines):
+    from pos_tui.devices.wallet.simulator import SimulatedWallet
+    from pos_tui.tui.screens.payment import PaymentScreen
+
+    for wallets, offered in (({}, False), ({"alipay": SimulatedWallet("alipay")}, True)):
+        app = PosApp(Lane(config, wallets=wallets))
+        async with app.run_test(size=SIZE) as pilot:
+            await sign_in(app, pilot, feed_terminal, settle)
+            await scan(app, pilot, feed_terminal, settle, BREAD)
+            await pilot.press("f10")
+            await settle(pilot, lambda: isinstance(app.screen, PaymentScreen))
+            feed_terminal(app, "\r")
+            await settle(pilot, lambda: "Type an amount" in message(app).text)
+            text = text_of(app, screen_lines)
+            assert ("F4 Wallet" in text) is offered
+            assert ("F4 Wallet" in message(app).text) is offered
+            await pilot.press("f1")
+            await settle(pilot, lambda: len(app.screen_stack) > 1)
+            assert ("Alipay / WeChat Pay" in text_of(app, screen_lines)) is offered
