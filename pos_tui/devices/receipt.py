@@ -141,6 +141,15 @@ def align_line(text: str, cells: int, width: int, align: str) -> str:
     return " " * (room if align == "right" else room // 2) + text
 
 
+def widen(text: str, times: int = 2) -> str:
+    """Text printed ``times`` as wide, as plain text: each character followed by the blanks that
+    fill the cells it takes on paper ("AB" double -> "A B "; "中" double -> "中  "), so a centred
+    double-width line sits where the printer puts it."""
+    if times <= 1:
+        return text
+    return "".join(ch + " " * (cell_width(ch) * (times - 1)) for ch in text)
+
+
 def barcode_caption(kind: str, code: str) -> str:
     """The line that stands for a printed barcode or QR code in plain text."""
     return f"[{'barcode' if kind == 'code128' else 'qr'} {code}]"
@@ -160,7 +169,8 @@ def render_text(doc: ReceiptDoc, width: int | None = None) -> str:
     lines: list[str] = []
     for block in doc.blocks:
         if isinstance(block, Text):
-            lines.append(align_line(block.text, block.cells, width, block.align))
+            text = widen(block.text) if block.double else block.text
+            lines.append(align_line(text, block.cells, width, block.align))
         elif isinstance(block, Rule):
             lines.append(block.char * width)
         elif isinstance(block, Barcode):
