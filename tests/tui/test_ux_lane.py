@@ -115,3 +115,30 @@ async def test_the_payment_screen_offers_no_wallet_key_without_a_wallet_gateway(
             await pilot.press("f1")
             await settle(pilot, lambda: len(app.screen_stack) > 1)
             assert ("Alipay / WeChat Pay" in text_of(app, screen_lines)) is offered
+
+
+# -- 16. F3 price check: Enter adds the item -----------------------------------------------------------
+
+
+async def test_price_check_then_enter_adds_the_item_to_the_sale(config, feed_terminal, settle, screen_lines):
+    from pos_tui.tui.screens.modals import PriceCheckModal
+
+    app = PosApp(Lane(config))
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, feed_terminal, settle)
+        await pilot.press("f3")
+        await settle(pilot, lambda: isinstance(app.screen, PriceCheckModal))
+        feed_terminal(app, f"{BREAD}\r")
+        await settle(pilot, lambda: "Enter adds it" in app.screen.query_one(MessageLine).text)
+        assert "Bread" in text_of(app, screen_lines) and app.view.lines == ()
+        feed_terminal(app, "\r")
+        await settle(pilot, lambda: len(app.view.lines) == 1)
+        assert not isinstance(app.screen, PriceCheckModal)
+        assert app.view.lines[0].name == "Bread"
+        await pilot.press("f3")
+        await settle(pilot, lambda: isinstance(app.screen, PriceCheckModal))
+        feed_terminal(app, f"{SOAP}\r")
+        await settle(pilot, lambda: "Soap" in text_of(app, screen_lines))
+        await pilot.press("escape")
+        await settle(pilot, lambda: not isinstance(app.screen, PriceCheckModal))
+        assert len(app.view.lines) == 1  # Esc sells nothing

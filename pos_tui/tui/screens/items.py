@@ -131,7 +131,12 @@ class ItemsScreen(LaneScreen):
 
     def action_price_check(self) -> None:
         lane = self.pos.lane
-        self.app.push_screen(PriceCheckModal(lane.items.price_check, lane.currency, self.take_entry()))
+
+        def chosen(code: str | None) -> None:
+            if code is not None:
+                self.pos.run_intent(lane.items.enter, code, confirmable=True)
+
+        self.app.push_screen(PriceCheckModal(lane.items.price_check, lane.currency, self.take_entry()), chosen)
 
     def action_void_line(self) -> None:
         line = self.query_one(CartView).selected_line
