@@ -18,7 +18,7 @@ from pos_tui import __version__
 from pos_tui.config import Config, ConfigError, load_config
 from pos_tui.domain.errors import DomainError
 from pos_tui.domain.money import MoneyError, currency, format_amount
-from pos_tui.i18n import _, set_language
+from pos_tui.i18n import _, ngettext, set_language
 
 ROLES = ("cashier", "supervisor", "admin")
 PROGRESS_THRESHOLD = 1000
@@ -211,7 +211,8 @@ def products_import(ctx: click.Context, file: Path, as_name: str | None, pin_std
         progress.close()
     for warning in result.warnings:
         click.echo(_("warning: {warning}").format(warning=warning), err=True)
-    click.echo(_("imported {rows} products from {file} ({created} new, {updated} updated)").format(
+    click.echo(ngettext("imported {rows} product from {file} ({created} new, {updated} updated)",
+                        "imported {rows} products from {file} ({created} new, {updated} updated)", result.rows).format(
         rows=result.rows, file=file, created=result.created, updated=result.updated))
 
 
@@ -224,7 +225,8 @@ def products_export(ctx: click.Context, file: Path) -> None:
 
     config = _open_store(ctx)
     count = export_products(file, cur=currency(config.store.currency))
-    click.echo(_("exported {count} products to {file}").format(count=count, file=file))
+    click.echo(ngettext("exported {count} product to {file}", "exported {count} products to {file}", count).format(
+        count=count, file=file))
 
 
 @products.command("show")

@@ -21,7 +21,7 @@ from pos_tui.domain.payment import SETTLED, UNRESOLVED, method_name, wallet_meth
 from pos_tui.domain.permissions import Action, Approval, PermissionDenied, Role, authorize
 from pos_tui.domain.tax import Totals, tax_breakdown
 from pos_tui.domain.tender import Balance, cash_due
-from pos_tui.i18n import _
+from pos_tui.i18n import _, ngettext
 from pos_tui.services.errors import LaneError, PaidElsewhere
 from pos_tui.services.events import EventBus, LaneEvent, ReceiptsQueued
 from pos_tui.store import sales, shifts
@@ -118,7 +118,9 @@ class LaneContext:
         if record is None:
             return Checkout()
         self.sale = OpenSale(record.id, sales.load_cart(record.id))
-        self.message = _("Sale reopened with {count} lines: sign in to go on").format(count=len(self.sale.cart.lines))
+        count = len(self.sale.cart.lines)
+        self.message = ngettext("Sale reopened with {count} line: sign in to go on",
+                                "Sale reopened with {count} lines: sign in to go on", count).format(count=count)
         return Checkout.restore(PHASE_STATE[record.phase], locked=True)
 
     # ------------------------------------------------------------------ the view

@@ -14,7 +14,7 @@ from pos_tui.domain.checkout import State
 from pos_tui.domain.entry import parse_entry
 from pos_tui.domain.money import parse_amount, parse_rate
 from pos_tui.domain.permissions import Action, Approval
-from pos_tui.i18n import _
+from pos_tui.i18n import _, ngettext
 from pos_tui.services.errors import LaneError, NeedsConfirmation
 from pos_tui.services.events import LineAdded, LineVoided, SaleVoided
 from pos_tui.services.lane.context import LaneContext, LaneView, OpenSale
@@ -173,7 +173,9 @@ class Items:
         next_state = ctx.checkout.recall()
         record = sales.recall_sale(sale_id, ctx.lane_no, user.name)
         ctx.checkout, ctx.sale = next_state, OpenSale(record.id, sales.load_cart(record.id))
-        return ctx.say(_("Sale recalled: {count} lines").format(count=len(ctx.sale.cart.active_lines)))
+        count = len(ctx.sale.cart.active_lines)
+        return ctx.say(ngettext("Sale recalled: {count} line", "Sale recalled: {count} lines", count).format(
+            count=count))
 
     # ------------------------------------------------------------------ looking things up
 
