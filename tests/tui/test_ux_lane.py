@@ -142,3 +142,33 @@ async def test_price_check_then_enter_adds_the_item_to_the_sale(config, feed_ter
         await pilot.press("escape")
         await settle(pilot, lambda: not isinstance(app.screen, PriceCheckModal))
         assert len(app.view.lines) == 1  # Esc sells nothing
+
+
+# -- 9. change shown large until the next sale starts --------------------------------------------------
+
+
+async def test_change_is_shown_large_until_the_next_sale_starts(config, feed_terminal, settle, screen_lines):
+    from pos_tui.tui.screens.items import ItemsScreen
+    from pos_tui.tui.screens.payment import PaymentScreen
+    from pos_tui.tui.widgets.change_banner import ChangeBanner, big_text
+
+    app = PosApp(Lane(config))
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, feed_terminal, settle)
+        await scan(app, pilot, feed_terminal, settle, BREAD)
+        await pilot.press("f10")
+        await settle(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        feed_terminal(app, "50")
+        await pilot.press("f2")
+        await settle(pilot, lambda: app.lane.state is State.IDLE and isinstance(app.screen, ItemsScreen))
+        await wait_for(pilot, lambda: "done" in message(app).text)
+        big = big_text("¥38.00")
+        text = text_of(app, screen_lines)
+        assert "CHANGE" in text and all(row in text for row in big)
+        feed_terminal(app, "999\r")  # an unknown code: the message changes, the change stays
+        await settle(pilot, lambda: message(app).level == "error")
+        assert all(row in text_of(app, screen_lines) for row in big)
+        await scan(app, pilot, feed_terminal, settle, SOAP)  # the next sale starts
+        await pilot.pause()
+        assert not app.base_screen.query_one(ChangeBanner).display
+        assert big[1] not in text_of(app, screen_lines)

@@ -25,6 +25,7 @@ from pos_tui.tui.screens.modals import ConfirmModal, PriceCheckModal, RecallModa
 from pos_tui.tui.screens.settlement_modals import Adjustment, DiscountModal
 from pos_tui.tui.widgets.cart_view import CartLine as CartRow
 from pos_tui.tui.widgets.cart_view import CartView
+from pos_tui.tui.widgets.change_banner import ChangeBanner
 from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.scan_entry import ScanEntry
 from pos_tui.tui.widgets.totals_bar import TotalsBar
@@ -60,6 +61,7 @@ class ItemsScreen(LaneScreen):
     def compose(self) -> ComposeResult:
         yield self.status_header()
         yield CartView(id="cart")
+        yield ChangeBanner(id="change")
         yield TotalsBar(id="totals")
         yield ScanEntry(id="entry")
         yield MessageLine()
@@ -76,6 +78,9 @@ class ItemsScreen(LaneScreen):
         show_rows(cart, cart_rows(view.lines, cur))
         cart.border_title = _("Sale (open)") if view.state is State.ENTERING_ITEMS else self.idle_title()
         self.query_one(TotalsBar).set_figures(item_figures(view, cur))
+        # The change of the sale just paid stays in view until the next sale starts.
+        change = view.change if view.state is State.IDLE else 0
+        self.query_one(ChangeBanner).show_change(_("CHANGE"), format_amount(change, cur, symbol=True) if change else "")
         self.query_one(ScanEntry).set_prompt(qty_prompt(view))
 
     def idle_title(self) -> str:
