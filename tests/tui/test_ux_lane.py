@@ -172,3 +172,46 @@ async def test_change_is_shown_large_until_the_next_sale_starts(config, feed_ter
         await pilot.pause()
         assert not app.base_screen.query_one(ChangeBanner).display
         assert big[1] not in text_of(app, screen_lines)
+
+
+# -- 11. every key of a screen is in its key lines ---------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_every_key_of_the_item_and_payment_screens_is_in_their_key_lines(tmp_path, feed_terminal, settle,
+                                                                               screen_lines, language):
+    from pos_tui.i18n import _, using_language
+    from pos_tui.tui.screens.payment import PaymentScreen
+
+    with using_language(language):
+        config = create_demo_store(tmp_path, with_open_shift=True)
+        try:
+            app = PosApp(Lane(config))
+            async with app.run_test(size=SIZE) as pilot:
+                await sign_in(app, pilot, feed_terminal, settle)
+                keys = [b for b in app.keymap.for_screen("items") if b.footer]
+                footer = "\n".join(screen_lines(app)[-2:])
+                for binding in keys:
+                    assert f"{binding.display_key} {_(binding.label)}" in footer
+                assert "^D Services 服务" in footer and f"^Q {_('Quit')}" in footer
+                assert {b.name for b in app.keymap.for_screen("items") if not b.footer} == {"line_up", "line_down"}
+                await scan(app, pilot, feed_terminal, settle, BREAD)
+                await pilot.press("f10")
+                await settle(pilot, lambda: isinstance(app.screen, PaymentScreen))
+                footer = "\n".join(screen_lines(app)[-2:])
+                for binding in app.keymap.for_screen("payment"):
+                    if binding.name != "wallet":  # no wallet gateway in this store
+                        assert f"{binding.display_key} {_(binding.label)}" in footer
+        finally:
+            close_database()
+
+
+def test_the_readme_key_table_names_every_key_of_the_item_screen():
+    from pos_tui.tui.keymap import DEFAULT_KEYMAP
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = next(line for line in readme.splitlines() if line.startswith("| items |"))
+    for binding in DEFAULT_KEYMAP.for_screen("items"):
+        assert binding.display_key in table or binding.name in ("line_up", "line_down"), binding.display_key
+    for key in ("^S", "^D", "^Q", "Up/Down"):
+        assert key in table

@@ -19,7 +19,7 @@ from pos_tui.domain.permissions import Action
 from pos_tui.i18n import N_, _
 from pos_tui.services.lane import LaneView
 from pos_tui.tui.format import cart_rows, help_rows, item_figures, qty_prompt, suspended_row
-from pos_tui.tui.keymap import DEFAULT_KEYMAP
+from pos_tui.tui.keymap import DEFAULT_KEYMAP, KeyBinding
 from pos_tui.tui.screens.lane_screen import LaneScreen
 from pos_tui.tui.screens.modals import ConfirmModal, PriceCheckModal, RecallModal, SearchModal
 from pos_tui.tui.screens.settlement_modals import Adjustment, DiscountModal
@@ -66,6 +66,11 @@ class ItemsScreen(LaneScreen):
         yield ScanEntry(id="entry")
         yield MessageLine()
         yield self.key_footer()
+
+    def footer_keys(self) -> list[KeyBinding]:
+        """The keymap's keys, each department's key (its name as the label), then leaving."""
+        departments = [KeyBinding("items.department", d.key, d.name) for d in self.pos.lane.config.departments]
+        return [*self.pos.keymap.footer(self.KEYS), *departments, *self.leaving_keys()]
 
     @property
     def departments(self) -> dict[str, Department]:

@@ -51,7 +51,7 @@ class PaymentScreen(LaneScreen):
         return action != "payment.wallet" or bool(self.pos.lane.ctx.wallets)
 
     def key_footer(self) -> KeyFooter:
-        return KeyFooter([b for b in self.pos.keymap.footer(self.KEYS) if self.offered(b.action)])
+        return KeyFooter([b for b in self.footer_keys() if self.offered(b.action)])
 
     def help_rows(self) -> list[tuple[str, str]]:
         keys = [b for b in self.pos.keymap.for_screen(self.KEYS) if self.offered(b.action)]

@@ -1,4 +1,4 @@
-"""The bottom line: the keys of the current screen, as many as fit, in keymap order."""
+"""The bottom lines: every key of the current screen, in keymap order, on one row or two."""
 
 from __future__ import annotations
 
@@ -11,16 +11,19 @@ from textual.widget import Widget
 from pos_tui.i18n import _
 from pos_tui.tui.keymap import KeyBinding
 
+MAX_ROWS = 2
+
 
 class KeyFooter(Widget):
-    """Shows "F1 Help F2 Find ..."; a hint that does not fit is left out whole, never cut. Labels are
-    msgids, translated each time the line is drawn."""
+    """Shows "F1 Help F2 Find ..."; hints that do not fit the first row go on a second one (never
+    cut: one that fits neither is left out whole). Labels are msgids, translated when drawn."""
 
     COMPONENT_CLASSES = {"key-footer--key"}
 
     DEFAULT_CSS = """
     KeyFooter {
-        height: 1;
+        height: auto;
+        max-height: 2;
         padding: 0 1;
     }
     KeyFooter > .key-footer--key { text-style: bold; }
@@ -46,15 +49,25 @@ class KeyFooter(Widget):
         self._keys = tuple(keys)
         self.refresh()
 
-    def render(self) -> Text:
-        width = self.content_size.width
-        key_style = self.get_component_rich_style("key-footer--key", partial=True)
-        text = Text(no_wrap=True, overflow="crop")
+    def rows(self, width: int) -> list[Text]:
+        """The hints laid out in rows of at most ``width`` cells (at most ``MAX_ROWS``)."""
+        key_style = self.get_component_rich_style("key-footer--key", partial=True) if self.is_mounted else ""
+        rows = [Text(no_wrap=True, overflow="crop")]
         for binding in self._keys:
             hint = Text.assemble((binding.display_key, key_style), " ", _(binding.label))
+            text = rows[-1]
             separator = " " if text.cell_len else ""
             if text.cell_len + cell_len(separator) + hint.cell_len > width:
-                break
+                if len(rows) == MAX_ROWS or hint.cell_len > width:
+                    break
+                rows.append(Text(no_wrap=True, overflow="crop"))
+                text, separator = rows[-1], ""
             text.append(separator)
             text.append_text(hint)
-        return text
+        return rows
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return len(self.rows(width))
+
+    def render(self) -> Text:
+        return Text("\n").join(self.rows(self.content_size.width))
