@@ -239,6 +239,8 @@ class ReceiptData:
     refund: bool = False
     training: bool = False
     original_receipt: str | None = None
+    rounding: int = 0  # cash rounding (抹零/舍入): what the cash tenders came to beyond the total
+    sale_discount: int = 0  # a discount on the whole sale, shown as its own row (its share is off the lines)
 
 
 # -- layout ------------------------------------------------------------------------------------
@@ -327,6 +329,8 @@ def _totals(doc: ReceiptDoc, data: ReceiptData) -> None:
         doc.pair(label, format_amount(tax.amount, cur))
     label = _("REFUND TOTAL") if data.refund else _("TOTAL")
     doc.pair(label, format_amount(data.total, cur, symbol=True), bold=True)
+    if data.rounding:
+        doc.pair(_("Cash rounding"), ("+" if data.rounding > 0 else "") + format_amount(data.rounding, cur))
 
 
 def _tenders(doc: ReceiptDoc, data: ReceiptData) -> None:

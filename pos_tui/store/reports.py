@@ -94,7 +94,9 @@ def gather(shift_ids: list[int], ctx: ReportContext) -> tuple[list[SaleFact], li
     for p in paid:
         refund = p.sale.kind == "return"
         kept = p.tendered - p.change if p.method == "cash" and p.tendered else p.amount
-        payments.append(PaymentFact(p.method, p.amount, p.fee, 0 if refund else kept, refund))
+        # A cash refund's kept is what left the drawer (rounded to the cash step; older rows: 0).
+        payments.append(PaymentFact(p.method, p.amount, p.fee, (p.tendered if p.tendered else 0) if refund else kept,
+                                    refund))
     moves = (CashMovement.select().where(CashMovement.shift.in_(shift_ids) & (CashMovement.training == False))
              .order_by(CashMovement.id))
     return sales, payments, [MovementFact(m.kind, m.amount) for m in moves]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import peewee
 
 from pos_tui.domain.cart import CartLine
-from pos_tui.domain.money import round_half_up_div
+from pos_tui.domain.money import round_half_up_div, round_to_step
 from pos_tui.domain.payment import OUTCOMES, SETTLED, UNRESOLVED, PaymentStatus, refunds_first
 from pos_tui.i18n import _
 from pos_tui.store import journal
@@ -162,9 +162,10 @@ def plan_refunds(payments: tuple[PaymentRecord, ...], refunded: dict[int, int], 
 
 def create_return(original_id: int, lines: list[tuple[CartLine, int]], *, lane: int, total: int, tax_total: int,
                   plan: list[RefundStep], reason: str, actor: str, approved_by: str | None,
-                  now: dt.datetime) -> SaleRecord:
+                  now: dt.datetime, cash_step: int = 1) -> SaleRecord:
     """Commit a return: its lines (each with its original line id) and its planned refunds. Cash
-    refunds count at once; when nothing else is owed the return is finished here too."""
+    refunds count at once, paid out rounded to ``cash_step`` (kept as the row's ``tendered``);
+    when nothing else is owed the return is finished here too."""
     if not lines:
         raise ReturnError(_("pick at least one line to return"))
     if sum(step.amount for step in plan) != total:
@@ -200,6 +201,7 @@ def create_return(original_id: int, lines: list[tuple[CartLine, int]], *, lane: 
                             added_by=actor, origin_line=origin)
         for step in plan:
             Payment.create(sale=ret.id, method=step.method, amount=step.amount, refund_of=step.refund_of,
+                           tendered=round_to_step(step.amount, cash_step) if step.method == "cash" else 0,
                            status=PaymentStatus.APPROVED if step.method == "cash" else PaymentStatus.PLANNED,
                            reference=uuid.uuid4().hex, created_at=now, updated_at=now)
         journal.append("return.open", {
@@ -303,7 +305,8 @@ def resolve_refund(payment_id: int, *, refunded: bool, auth_code: str, superviso
     return ret.id
 
 
-def refund_rest_in_cash(return_id: int, *, actor: str, approved_by: str | None, now: dt.datetime) -> str:
+def refund_rest_in_cash(return_id: int, *, actor: str, approved_by: str | None, now: dt.datetime,
+                        cash_step: int = 1) -> str:
     """Pay whatever the return still owes in cash (after a declined card refund, say); the planned
     refunds not sent yet are dropped. Returns the return's receipt number."""
     with write_transaction():
@@ -313,7 +316,8 @@ def refund_rest_in_cash(return_id: int, *, actor: str, approved_by: str | None, 
         Payment.update(status=PaymentStatus.CANCELLED, reason="paid in cash instead", updated_at=now).where(
             (Payment.sale == return_id) & (Payment.status == PaymentStatus.PLANNED)).execute()
         owed = ret.total - _settled(return_id)
-        Payment.create(sale=return_id, method="cash", amount=owed, status=PaymentStatus.APPROVED,
+        Payment.create(sale=return_id, method="cash", amount=owed, tendered=round_to_step(owed, cash_step),
+                       status=PaymentStatus.APPROVED,
                        reference=uuid.uuid4().hex, created_at=now, updated_at=now)
         journal.append("refund.cash", {"return": ret.uuid, "amount": owed, "approved_by": approved_by}, actor)
         receipt_no = _finish_if_refunded(return_id, now, actor)

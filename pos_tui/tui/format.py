@@ -71,12 +71,17 @@ def payment_summary(view: LaneView, cur: Currency) -> list[str]:
     rows = [row(_("Due"), view.totals.total), row(_("Paid"), view.paid),
             row(_("Balance"), max(view.remaining, 0))]
     if view.cash_due != max(view.remaining, 0):
+        rounding = view.cash_due - max(view.remaining, 0)
+        rows.append(pad_cells(_("Cash rounding"), 12) + pad_cells(("+" if rounding > 0 else "")
+                                                                  + format_amount(rounding, cur), 16, "right"))
         rows.append(row(_("Cash due"), view.cash_due))
     if view.payments:
         rows += ["", _("Payments")]
         for payment in view.payments:
             status = "" if payment.status == PaymentStatus.APPROVED else f"  ({status_name(payment.status)})"
             rows.append(row(f"  {method_name(payment.method)}", payment.amount) + status)
+            if payment.method == "cash" and payment.tendered and payment.tendered != payment.amount:
+                rows.append("    " + _("handed over {amount}").format(amount=format_amount(payment.tendered, cur)))
     return rows
 
 

@@ -79,6 +79,10 @@ def run_day(lane: Lane, steps: list[dict]) -> None:
             lane.shifts.paid_out(format_amount(step["amount"], cur, grouping=False), "supplier")
 
 
+def taken_in_cash(methods) -> int:
+    return sum(row[2] for row in methods if row[:2] == ("sale", "cash"))
+
+
 def sums(db: Path):
     with sqlite3.connect(db) as con:
         q = lambda sql: con.execute(sql).fetchall()
@@ -122,5 +126,10 @@ def test_report_totals_equal_the_sums_over_receipts_and_payments(steps):
     assert sum(m.taken for m in report.methods) == report.sales_total
     assert sum(m.refunded for m in report.methods) == report.returns_total
     kept = sum(row[4] for row in methods if row[:2] == ("sale", "cash"))
-    cash_back = sum(row[2] for row in methods if row[:2] == ("return", "cash"))
+    cash_back = sum(row[4] for row in methods if row[:2] == ("return", "cash"))  # paid out, rounded
+    rounding = kept - taken_in_cash(methods) - (cash_back - sum(row[2] for row in methods
+                                                                 if row[:2] == ("return", "cash")))
+    assert report.rounding == rounding
+    assert report.cash.cash_sales == kept == report.method("cash").taken + sum(
+        row[4] - row[2] for row in methods if row[:2] == ("sale", "cash"))
     assert report.cash.expected == floats + kept - cash_back + moves.get("paid_in", 0) - moves.get("paid_out", 0)

@@ -215,3 +215,28 @@ def test_the_readme_key_table_names_every_key_of_the_item_screen():
         assert binding.display_key in table or binding.name in ("line_up", "line_down"), binding.display_key
     for key in ("^S", "^D", "^Q", "Up/Down"):
         assert key in table
+
+
+# -- 2. the cash rounding has its own line on screen ----------------------------------------------------
+
+
+async def test_the_payment_and_paid_screens_show_the_cash_rounding(config, feed_terminal, settle, screen_lines):
+    from pos_tui.tui.screens.payment import PaymentScreen
+    from pos_tui.tui.screens.printing import PrintingScreen
+
+    app = PosApp(Lane(config))
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, feed_terminal, settle)
+        await scan(app, pilot, feed_terminal, settle, BREAD, "0.333*4131")
+        await pilot.press("f10")
+        await settle(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        rows = screen_lines(app)
+        assert any("Cash rounding" in row and "-0.03" in row for row in rows)
+        assert any("Cash due" in row and "¥14.90" in row for row in rows)
+        feed_terminal(app, "20")
+        await pilot.press("f2")
+        await settle(pilot, lambda: isinstance(app.screen, PrintingScreen) or app.lane.state is State.IDLE)
+        if isinstance(app.screen, PrintingScreen):
+            rows = screen_lines(app)
+            assert any("Cash rounding" in row and "-¥0.03" in row for row in rows)
+            assert any("Paid" in row and "¥20.00" in row for row in rows)

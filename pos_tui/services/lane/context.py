@@ -57,6 +57,7 @@ class LaneView:
     message: str
     message_is_error: bool
     unresolved: tuple[sales.PaymentRecord, ...] = ()
+    rounding: int = 0  # the cash rounding of the sale once cash settled it (抹零/舍入)
 
     @property
     def remaining(self) -> int:
@@ -150,6 +151,9 @@ class LaneContext:
             message=self.message,
             message_is_error=self.message_is_error,
             unresolved=tuple(p for p in payments if p.status in UNRESOLVED),
+            rounding=sum(p.tendered - p.amount for p in payments
+                         if p.method == "cash" and p.tendered and p.status in SETTLED) - self.change
+            if payments else 0,
         )
 
     def totals(self, cart: Cart) -> Totals:

@@ -294,7 +294,8 @@ class Payments:
         ctx = self.ctx
         user = ctx.require_user()
         approved_by = ctx.authorize(Action.REFUND, approval)
-        returns.refund_rest_in_cash(return_id, actor=user.name, approved_by=approved_by, now=ctx.clock())
+        returns.refund_rest_in_cash(return_id, actor=user.name, approved_by=approved_by, now=ctx.clock(),
+                                    cash_step=ctx.config.cash.rounding_step)
         return announce_if_refunded(ctx, return_view(ctx, return_id, _("Refunded in cash")))
 
 

@@ -26,6 +26,12 @@ log = logging.getLogger(__name__)
 QUEUE_NAME = "receipt-queue"
 
 
+def cash_rounding(payments, change: int) -> int:
+    """What the cash tenders of a sale (or a return) came to beyond what they settled: the cash
+    rounding (抹零/舍入), positive when the customer paid (or was given back) a little more."""
+    return sum(p.tendered - p.amount for p in payments if p.method == "cash" and p.tendered) - change
+
+
 def receipt_for_sale(sale_id: int, config: Config, *, reprint: bool = False) -> tuple[ReceiptData, bool]:
     """The receipt of a paid sale, and whether cash was taken (the drawer opens for cash)."""
     sale = sales.get_sale(sale_id)
@@ -64,6 +70,7 @@ def receipt_for_sale(sale_id: int, config: Config, *, reprint: bool = False) -> 
                 for p in payments
             ),
             change=sale.change,
+            rounding=cash_rounding(payments, sale.change),
             footer=store.receipt_footer,
             currency=config.currency,
             tax_included=config.tax.prices_include_tax,

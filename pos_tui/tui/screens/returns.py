@@ -51,6 +51,13 @@ class ReturnRequest:
     to_cash: bool
 
 
+def kept_amount(payment) -> int:
+    """A tender as the drawer or the account saw it: cash tendered less change, else its amount."""
+    if payment.method == "cash" and payment.tendered:
+        return payment.tendered - payment.change
+    return payment.amount
+
+
 class ReturnModal(LaneModal[ReturnRequest | None]):
     """The receipt number, Enter; then Up/Down to a line and its quantity, Enter (Enter alone: all
     that is left, or none again). F10 refunds to the tenders the customer paid with, F2 all in cash."""
@@ -110,7 +117,8 @@ class ReturnModal(LaneModal[ReturnRequest | None]):
             return
         self.sale, self.picks = sale, {}
         record = sale.sale
-        paid = ", ".join(f"{method_name(p.method)} {format_amount(p.amount, self.cur)}" for p in sale.payments)
+        # What each tender really took: cash as it stayed in the drawer (rounded, after change).
+        paid = ", ".join(f"{method_name(p.method)} {format_amount(kept_amount(p), self.cur)}" for p in sale.payments)
         when = f"{record.closed_at:%Y-%m-%d %H:%M}" if record.closed_at else ""
         self.query_one("#sale", Static).update("\n".join((
             _("Receipt {receipt}  {when}  total {total}").format(
@@ -237,11 +245,15 @@ class RefundDoneModal(LaneModal[None]):
         self.cur = cur
 
     def compose(self) -> ComposeResult:
-        refunds = [(method_label(p.method), p.amount) for p in self.ret.settled]
-        cash = sum(p.amount for p in self.ret.settled if p.method == "cash")
+        refunds = [(method_label(p.method), kept_amount(p)) for p in self.ret.settled]
+        cash = sum(kept_amount(p) for p in self.ret.settled if p.method == "cash")
+        rounding = sum(kept_amount(p) - p.amount for p in self.ret.settled if p.method == "cash")
+        if rounding:
+            refunds.append((_("incl. cash rounding"), rounding))
         with Vertical() as box:
             box.border_title = _("Refunded: receipt {receipt}").format(receipt=self.ret.receipt_no)
-            yield Static("\n".join(figure_rows([*refunds, (_("Total"), self.ret.refunded)], self.cur)), id="refunds")
+            yield Static("\n".join(figure_rows([*refunds, (_("Total"), self.ret.refunded + rounding)], self.cur)),
+                         id="refunds")
             if cash:
                 yield Static("\n" + _("Give the customer {amount} from the drawer.").format(
                     amount=format_amount(cash, self.cur, symbol=True)), id="cash")
