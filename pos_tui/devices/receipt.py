@@ -241,6 +241,7 @@ class ReceiptData:
     original_receipt: str | None = None
     rounding: int = 0  # cash rounding (抹零/舍入): what the cash tenders came to beyond the total
     sale_discount: int = 0  # a discount on the whole sale, shown as its own row (its share is off the lines)
+    sale_discount_text: str = ""  # as typed: "10%" prints "Discount 10%"
 
 
 # -- layout ------------------------------------------------------------------------------------
@@ -322,6 +323,10 @@ def _item(doc: ReceiptDoc, line: ReceiptLine, cur: Currency) -> None:
 
 def _totals(doc: ReceiptDoc, data: ReceiptData) -> None:
     cur = data.currency
+    if data.sale_discount:
+        text = data.sale_discount_text
+        label = _("Discount {rate}").format(rate=text) if text.endswith("%") else _("Sale discount")
+        doc.pair(label, format_amount(-data.sale_discount, cur))
     doc.pair(_("Subtotal"), format_amount(data.subtotal, cur))
     for tax in data.taxes:
         label = (_("Incl. tax {code} {rate}") if data.tax_included else _("Tax {code} {rate}")).format(

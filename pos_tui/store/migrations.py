@@ -243,11 +243,23 @@ def _m4_shifts_returns_reports(db: peewee.Database) -> None:
     )
 
 
+def _m5_sale_discount_rows(db: peewee.Database) -> None:
+    """A whole-sale discount shown as its own row: each line's share of it, and what was typed."""
+    from playhouse.migrate import SchemaMigrator, migrate
+
+    migrator = SchemaMigrator.from_database(db)
+    migrate(
+        migrator.add_column("sale_line", "sale_discount", peewee.IntegerField(default=0)),
+        migrator.add_column("sale", "discount_text", peewee.CharField(default="")),
+    )
+
+
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _m1_catalog_users_journal,
     _m2_product_name_search,
     _m3_sales,
     _m4_shifts_returns_reports,
+    _m5_sale_discount_rows,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

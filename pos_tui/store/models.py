@@ -70,6 +70,7 @@ class Sale(BaseModel):
     kind = peewee.CharField(default="sale")  # sale | return
     original = peewee.IntegerField(null=True, index=True)  # a return's original sale
     training = peewee.BooleanField(default=False)
+    discount_text = peewee.CharField(default="")  # a whole-sale discount as typed ("10%"; migration 5)
 
     class Meta:
         indexes = ((("lane", "status"), False),)
@@ -87,6 +88,7 @@ class SaleLine(BaseModel):
     tax_code = peewee.CharField()
     amount = peewee.IntegerField()
     discount = peewee.IntegerField(default=0)
+    sale_discount = peewee.IntegerField(default=0)  # of ``discount``, the share of a whole-sale discount (m5)
     added_at = peewee.DateTimeField()
     added_by = peewee.CharField()
     origin_line = peewee.IntegerField(null=True, index=True)  # a return line's original sale line

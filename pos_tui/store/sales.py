@@ -121,10 +121,15 @@ def load_cart(sale_id: int) -> Cart:
             CartLine(
                 row.line_no, row.product_id, row.sku, row.name, row.unit, row.qty_milli, row.unit_price,
                 row.tax_code, row.amount, voided=void is not None, void_reason=void.reason if void else None,
-                discount=row.discount,
+                discount=row.discount, sale_discount=row.sale_discount,
             )
         )
     return Cart(tuple(lines))
+
+
+def sale_discount_text(sale_id: int) -> str:
+    """A whole-sale discount as it was typed ("10%", "5.00"); "" when the sale has none."""
+    return Sale.select(Sale.discount_text).where(Sale.id == sale_id).scalar() or ""
 
 
 def add_line(sale_id: int | None, lane: int, line: CartLine, actor: str, now: dt.datetime) -> SaleRecord:
@@ -426,7 +431,7 @@ def _open_shift(lane: int) -> Shift | None:
 
 
 def adjust_lines(sale_id: int, lines: list[CartLine], *, kind: str, actor: str, approved_by: str | None,
-                 detail: dict) -> None:
+                 detail: dict, discount_text: str | None = None) -> None:
     """Write the new price and discount of each line (a discount or price override), journaled
     with what each line was before and who approved it; refused once money has been taken."""
     with write_transaction():
@@ -440,8 +445,10 @@ def adjust_lines(sale_id: int, lines: list[CartLine], *, kind: str, actor: str, 
                 raise SaleError(_("there is no line {line_no}").format(line_no=line.line_no))
             changes.append({"line": line.line_no, "unit_price": [row.unit_price, line.unit_price],
                             "amount": [row.amount, line.amount], "discount": [row.discount, line.discount]})
-            SaleLine.update(unit_price=line.unit_price, amount=line.amount, discount=line.discount).where(
-                SaleLine.id == row.id).execute()
+            SaleLine.update(unit_price=line.unit_price, amount=line.amount, discount=line.discount,
+                            sale_discount=line.sale_discount).where(SaleLine.id == row.id).execute()
+        if discount_text is not None:
+            Sale.update(discount_text=discount_text).where(Sale.id == sale_id).execute()
         journal.append(f"sale.{kind}", {"sale": sale.uuid, "lines": changes, "approved_by": approved_by, **detail},
                        actor)
 

@@ -26,20 +26,38 @@ if TYPE_CHECKING:
 Figures = tuple[tuple[str, str], ...]
 
 
+DISCOUNT_ROW = 0  # the line number of the whole-sale discount's row (no sale line has it)
+
+
 def cart_row(line: CartLine, cur: Currency) -> CartRow:
-    """One sale line as the cart box shows it; a voided line shows the amount it counts for (0)."""
+    """One sale line as the cart box shows it: its amount after its own discount (named beside it);
+    a voided line shows the amount it counts for (0). A whole-sale discount has its own row."""
+    name = neutralise(line.name)
+    if line.line_discount and not line.voided:
+        name += "  " + _("disc. {amount}").format(amount=format_amount(-line.line_discount, cur))
     return CartRow(
         line_no=line.line_no,
-        name=neutralise(line.name),
+        name=name,
         qty=format_qty(line.unit, line.qty_milli),
         price=format_amount(line.unit_price, cur),
-        amount=format_amount(line.net, cur),
+        amount=format_amount(line.shown_net, cur),
         voided=line.voided,
     )
 
 
-def cart_rows(lines: Iterable[CartLine], cur: Currency) -> tuple[CartRow, ...]:
-    return tuple(cart_row(line, cur) for line in lines)
+def sale_discount_label(text: str) -> str:
+    """The whole-sale discount's row: "Discount 10%", or "Sale discount" when typed as an amount."""
+    return _("Discount {rate}").format(rate=text) if text.endswith("%") else _("Sale discount")
+
+
+def cart_rows(lines: Iterable[CartLine], cur: Currency, discount_text: str = "") -> tuple[CartRow, ...]:
+    lines = tuple(lines)
+    rows = tuple(cart_row(line, cur) for line in lines)
+    sale_discount = sum(line.sale_discount for line in lines if not line.voided)
+    if sale_discount:
+        rows += (CartRow(DISCOUNT_ROW, sale_discount_label(discount_text), "", "",
+                         format_amount(-sale_discount, cur)),)
+    return rows
 
 
 def item_figures(view: LaneView, cur: Currency) -> Figures:

@@ -240,3 +240,44 @@ async def test_the_payment_and_paid_screens_show_the_cash_rounding(config, feed_
             rows = screen_lines(app)
             assert any("Cash rounding" in row and "-¥0.03" in row for row in rows)
             assert any("Paid" in row and "¥20.00" in row for row in rows)
+
+
+# -- 10. a whole-sale discount has its own row --------------------------------------------------------
+
+
+async def test_a_sale_discount_is_a_row_on_screen_and_receipt_and_a_line_discount_stays_on_its_line(
+        config, feed_terminal, settle, screen_lines):
+    from pos_tui.devices.receipt import layout_receipt, render_text
+    from pos_tui.services.lane.receipts import receipt_for_sale
+    from pos_tui.store import sales
+
+    app = PosApp(Lane(config))
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, feed_terminal, settle, "super", "9999")
+        await scan(app, pilot, feed_terminal, settle, COKE, BREAD, SOAP)
+        await pilot.press("f6")
+        await settle(pilot, lambda: isinstance(app.screen, DiscountModal))
+        feed_terminal(app, "1.00\r")  # on the selected line: Soap 5.00 -> 4.00
+        await settle(pilot, lambda: app.view.lines[2].discount == 100)
+        await pilot.press("f6")
+        await settle(pilot, lambda: isinstance(app.screen, DiscountModal))
+        await pilot.press("down", "down")
+        feed_terminal(app, "10%\r")  # on the sale: 3.50 + 12.00 + 4.00 = 19.50 -> 1.95 off
+        await settle(pilot, lambda: app.view.totals.total == 1950 - 195)
+        rows = screen_lines(app)
+        cart = "\n".join(rows[2:18])
+        coke = next(row for row in rows if "可口可乐" in row)
+        assert coke.rstrip(" │").endswith("3.50")  # the line keeps its amount
+        soap = next(row for row in rows if "Soap" in row)
+        assert "disc. -1.00" in soap and soap.rstrip(" │").endswith("4.00")
+        assert any("Discount 10%" in row and row.rstrip(" │").endswith("-1.95") for row in rows), cart
+        assert "TOTAL  ¥17.55" in "\n".join(rows)
+        await pilot.press("f10")
+        await settle(pilot, lambda: app.lane.state is State.CHOOSING_PAYMENT)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: app.lane.state is State.IDLE)
+    sale = sales.last_paid_sale(1)
+    text = render_text(layout_receipt(receipt_for_sale(sale.id, config)[0], 42))
+    assert "Discount 10%" in text and "-1.95" in text
+    assert "3.50" in text and "12.00" in text and "-1.00" in text
+    assert "TOTAL" in text and "¥17.55" in text

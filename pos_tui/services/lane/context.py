@@ -58,6 +58,7 @@ class LaneView:
     message_is_error: bool
     unresolved: tuple[sales.PaymentRecord, ...] = ()
     rounding: int = 0  # the cash rounding of the sale once cash settled it (抹零/舍入)
+    discount_text: str = ""  # a whole-sale discount as typed ("10%"), for its row
 
     @property
     def remaining(self) -> int:
@@ -72,6 +73,13 @@ class OpenSale:
     id: int
     cart: Cart = field(default_factory=Cart)
     _payments: tuple[sales.PaymentRecord, ...] | None = None
+    discount_text: str | None = None  # a whole-sale discount as typed; None: not read yet
+
+    @property
+    def sale_discount_text(self) -> str:
+        if self.discount_text is None:
+            self.discount_text = sales.sale_discount_text(self.id) if self.cart.sale_discount else ""
+        return self.discount_text
 
     @property
     def payments(self) -> tuple[sales.PaymentRecord, ...]:
@@ -151,6 +159,7 @@ class LaneContext:
             message=self.message,
             message_is_error=self.message_is_error,
             unresolved=tuple(p for p in payments if p.status in UNRESOLVED),
+            discount_text=self.sale.sale_discount_text if self.sale and cart.sale_discount else "",
             rounding=sum(p.tendered - p.amount for p in payments
                          if p.method == "cash" and p.tendered and p.status in SETTLED) - self.change
             if payments else 0,

@@ -95,7 +95,8 @@ class Items:
             raise LaneError(_("{name} has tax code {code}, which is not configured").format(
                 name=name, code=repr(line.tax_code)))
         record = sales.add_line(ctx.sale.id if ctx.sale else None, ctx.lane_no, line, user.name, ctx.clock())
-        ctx.sale = OpenSale(record.id, new_cart, ctx.sale.payments if ctx.sale else ())
+        ctx.sale = OpenSale(record.id, new_cart, ctx.sale.payments if ctx.sale else (),
+                            ctx.sale.discount_text if ctx.sale else "")
         ctx.checkout = ctx.checkout.scan()
         ctx.receipt_no, ctx.change = None, 0
         qty_note = f" x {format_qty(unit, qty)}" if qty != 1000 or unit == "kg" else ""
@@ -204,11 +205,14 @@ class Items:
         return parse_amount(text, self.ctx.currency)
 
     def _commit_lines(self, new_cart: Cart, changed: list[CartLine], kind: str, approved_by: str | None,
-                      detail: dict) -> None:
+                      detail: dict, discount_text: str | None = None) -> None:
         ctx = self.ctx
         user = ctx.require_user()
-        sales.adjust_lines(ctx.sale.id, changed, kind=kind, actor=user.name, approved_by=approved_by, detail=detail)
+        sales.adjust_lines(ctx.sale.id, changed, kind=kind, actor=user.name, approved_by=approved_by, detail=detail,
+                           discount_text=discount_text)
         ctx.sale.cart = new_cart
+        if discount_text is not None:
+            ctx.sale.discount_text = discount_text
 
     def discount_line(self, line_no: int, text: str, approval: Approval | None = None) -> LaneView:
         """F6 on a line: an amount ("2.00") or a percent ("10%") off that line."""
@@ -234,11 +238,14 @@ class Items:
             raise LaneError(_("a sale discount must be above 0 and at most {maximum}").format(maximum=ctx.money(base)))
         new_cart = cart
         for line, share in zip(active, spread_discount(discount, [line.net for line in active])):
-            new_cart = new_cart.discount_line(line.line_no, line.discount + share)
+            new_cart = new_cart.discount_line(line.line_no, line.discount + share,
+                                              sale_share=line.sale_discount + share)
         changed = [new_cart.line(line.line_no) for line in active]
         approved_by = ctx.authorize(Action.DISCOUNT, approval)
+        # A second sale discount adds to the first: the row then says the amount, not one percent.
+        shown = text.strip() if not cart.sale_discount else ""
         self._commit_lines(new_cart, changed, "discount", approved_by, {"scope": "sale", "entered": text.strip(),
-                                                                          "amount": discount})
+                                                                          "amount": discount}, discount_text=shown)
         return ctx.say(_("Discount {amount} on the sale").format(amount=ctx.money(discount)))
 
     def override_price(self, line_no: int, price_text: str, approval: Approval | None = None) -> LaneView:

@@ -49,10 +49,12 @@ def receipt_for_sale(sale_id: int, config: Config, *, reprint: bool = False) -> 
             when=sale.closed_at or sale.opened_at,
             receipt_number=sale.receipt_no or "",
             lines=tuple(
-                ReceiptLine(line.name, line.qty_milli, line.unit, line.unit_price, line.net, line.discount)
+                ReceiptLine(line.name, line.qty_milli, line.unit, line.unit_price, line.shown_net, line.line_discount)
                 for line in cart.active_lines
             ),
             subtotal=totals.subtotal,
+            sale_discount=cart.sale_discount,
+            sale_discount_text=sales.sale_discount_text(sale_id) if cart.sale_discount else "",
             taxes=tuple(
                 ReceiptTax(code, str(config.tax.rates[code]), amount) for code, amount in totals.tax_by_rate.items()
             ),

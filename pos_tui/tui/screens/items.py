@@ -80,7 +80,7 @@ class ItemsScreen(LaneScreen):
         super().render_view(view)
         cur = self.pos.lane.currency
         cart = self.query_one(CartView)
-        show_rows(cart, cart_rows(view.lines, cur))
+        show_rows(cart, cart_rows(view.lines, cur, view.discount_text))
         cart.border_title = _("Sale (open)") if view.state is State.ENTERING_ITEMS else self.idle_title()
         self.query_one(TotalsBar).set_figures(item_figures(view, cur))
         # The change of the sale just paid stays in view until the next sale starts.
@@ -148,8 +148,13 @@ class ItemsScreen(LaneScreen):
 
         self.app.push_screen(PriceCheckModal(lane.items.price_check, lane.currency, self.take_entry()), chosen)
 
-    def action_void_line(self) -> None:
+    def selected_sale_line(self) -> CartRow | None:
+        """The selected row when it is a sale line (not the whole-sale discount's row)."""
         line = self.query_one(CartView).selected_line
+        return line if line is not None and line.line_no > 0 else None
+
+    def action_void_line(self) -> None:
+        line = self.selected_sale_line()
         if line is None:
             self.say(_("No line to void: scan an item first"), error=True)
             return
@@ -202,8 +207,9 @@ class ItemsScreen(LaneScreen):
         if not view.lines:
             self.say(_("Discounts and price overrides need an open sale: scan an item first"), error=True)
             return
-        line = self.query_one(CartView).selected_line
-        target = (line.line_no, line.name) if line is not None and not line.voided else None
+        line = self.selected_sale_line()
+        names = {sold.line_no: sold.name for sold in view.lines}
+        target = (line.line_no, names[line.line_no]) if line is not None and not line.voided else None
         lane = self.pos.lane
 
         def chosen(adjustment: Adjustment | None) -> None:
