@@ -241,6 +241,14 @@ def payments_of(sale_id: int) -> list[PaymentRecord]:
     return [_payment_record(p) for p in Payment.select().where(Payment.sale == sale_id).order_by(Payment.id)]
 
 
+def payment_states(sale_id: int) -> tuple[str, tuple[tuple[int, str], ...]]:
+    """The sale's status and each payment's (id, status): two indexed reads, for a lane that waits
+    at payment to see cheaply whether anyone (the back office) changed them."""
+    status = Sale.select(Sale.status).where(Sale.id == sale_id).scalar() or ""
+    rows = Payment.select(Payment.id, Payment.status).where(Payment.sale == sale_id).order_by(Payment.id).tuples()
+    return status, tuple((pid, str(state)) for pid, state in rows)
+
+
 def _paid_total(sale_id: int) -> int:
     return (
         Payment.select(peewee.fn.COALESCE(peewee.fn.SUM(Payment.amount), 0))

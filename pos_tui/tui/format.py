@@ -164,7 +164,7 @@ ACTION_HELP = {
     "lock.help": N_("this list of keys"),
     "items.help": N_("this list of keys"),
     "items.find": N_("find an item by name (Chinese or Latin), results as you type"),
-    "items.price_check": N_("price check: type or scan a code; Enter then adds it to the sale, Esc sells nothing"),
+    "items.price_check": N_("price check: scan a code; then Enter adds it, Esc sells nothing"),
     "items.void_line": N_("void the selected line"),
     "items.suspend": N_("hold the sale; with no sale open: recall a held sale"),
     "items.discount": N_("discount or price override (supervisor)"),

@@ -64,7 +64,7 @@ def expected_words() -> dict[str, list[str]]:
         "find": [_("Find by name"), "可口可乐 330ml", _("{count} found: Up/Down choose, Enter adds, Esc closes").format(
             count=1)],
         "price check": [_("Price check"), _("Price {price} each").format(price="¥3.50"),
-                        _("Scan another code, or Esc to close")],
+                        _("Enter adds it to the sale; scan another code, or Esc to close")],
         "discount": [_("Discount or price override"), _("Line {line} {name}: new unit price").format(
             line=4, name="Soap"), _("The whole sale ({total}): amount or % off").format(total="¥100.30")],
         "void sale approval": [_("Supervisor approval: {action}").format(

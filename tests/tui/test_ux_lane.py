@@ -281,3 +281,36 @@ async def test_a_sale_discount_is_a_row_on_screen_and_receipt_and_a_line_discoun
     assert "Discount 10%" in text and "-1.95" in text
     assert "3.50" in text and "12.00" in text and "-1.00" in text
     assert "TOTAL" in text and "¥17.55" in text
+
+
+# -- 1. a payment settled in the back office shows on the waiting lane ----------------------------------
+
+
+async def test_the_lane_at_payment_shows_a_back_office_resolve_within_seconds(config, feed_terminal, settle,
+                                                                              screen_lines, back_office_resolves):
+    from pos_tui.devices.training import TrainingTerminal
+    from pos_tui.domain.payment import Outcome, PaymentStatus
+    from pos_tui.tui.screens.payment import PaymentScreen
+
+    lane = Lane(config, terminal=TrainingTerminal())
+    lane.people.sign_in("cashier", "1234")
+    for code in (COKE, BREAD, SOAP):
+        lane.items.enter(code)
+    lane.payments.total()
+    attempt = lane.payments.begin_card("10.02")
+    lane.payments.finish_payment(attempt, Outcome(PaymentStatus.UNKNOWN, "no answer from the terminal"))
+    app = PosApp(lane)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        assert any("Balance" in row and "¥20.50" in row for row in screen_lines(app))
+        back_office_resolves(config, attempt.id, charged=True)
+        await wait_for(pilot, lambda: "back office" in message(app).text, seconds=8)
+        assert message(app).text == ("Changed in the back office: card ¥10.02 resolved as charged. "
+                                     "Balance now ¥10.48")
+        rows = screen_lines(app)
+        assert any("Balance" in row and "¥10.48" in row for row in rows)
+        assert not any("(unknown)" in row for row in rows)
+        feed_terminal(app, "20")
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: app.lane.state is State.IDLE)
+        assert app.lane.ctx.change == 950  # 20.00 for the 10.48 left (10.50 in cash)

@@ -253,6 +253,12 @@ class LaneContext:
         self.publish(ReceiptsQueued(self.lane_no))
         raise PaidElsewhere(self.message)
 
+    def payment_states_known(self) -> tuple[str, tuple[tuple[int, str], ...]] | None:
+        """The sale's payments as this lane last read them (compared with ``sales.payment_states``)."""
+        if self.sale is None:
+            return None
+        return sales.OPEN, tuple((p.id, str(p.status)) for p in self.sale.payments)
+
     def refuse_while_unresolved(self, view: LaneView) -> None:
         if view.unresolved:
             p = view.unresolved[0]

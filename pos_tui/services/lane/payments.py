@@ -17,7 +17,9 @@ from pos_tui.devices.terminal.base import TerminalError, derive_reference
 from pos_tui.devices.wallet.base import settle_wallet_payment
 from pos_tui.domain.checkout import State, TransitionError
 from pos_tui.domain.money import fee, parse_amount
-from pos_tui.domain.payment import OUTCOMES, Outcome, PaymentStatus, kind_of, method_label, method_name, wallet_for_code
+from pos_tui.domain.payment import (
+    OUTCOMES, Outcome, PaymentStatus, kind_of, method_label, method_name, status_name, wallet_for_code,
+)
 from pos_tui.domain.permissions import Action, Approval
 from pos_tui.domain.tender import cash_tender, check_limits, check_within_balance
 from pos_tui.i18n import _
@@ -26,6 +28,7 @@ from pos_tui.services.events import SalePaid, SaleTotalled, TenderSettled, Tende
 from pos_tui.services.lane.context import LaneContext, LaneView
 from pos_tui.services.lane.returns import ReturnView, announce_if_refunded, return_view
 from pos_tui.store import returns, sales
+from pos_tui.store.db import current_database
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +227,44 @@ class Payments:
             ctx.publish(SalePaid(ctx.lane_no, ctx.sale.id, receipt_no, view.totals.total, 0))
             return ctx.say(_("Payment confirmed as charged. Paid. Receipt {receipt}").format(receipt=receipt_no))
         return ctx.say(_("Payment confirmed as charged") if charged else _("Payment marked as not charged"))
+
+    # ------------------------------------------------------------------ changes made elsewhere
+
+    def payment_states(self, sale_id: int) -> tuple[str, tuple[tuple[int, str], ...]]:
+        """Blocking but cheap (two indexed reads; call from a worker): the sale's payments as the
+        database has them now. The worker's own connection is closed after it."""
+        try:
+            return sales.payment_states(sale_id)
+        finally:
+            current_database().close()
+
+    def changed_elsewhere(self, sale_id: int, states: tuple) -> bool:
+        """Whether ``states`` (read in a worker) differ from what this lane shows for that sale."""
+        ctx = self.ctx
+        return (ctx.sale is not None and ctx.sale.id == sale_id and ctx.state is State.CHOOSING_PAYMENT
+                and states != ctx.payment_states_known())
+
+    def pick_up_changes(self) -> LaneView:
+        """Show what the back office changed on this sale's payments while the lane waited at
+        payment, and say what: a payment resolved, the new balance (or the sale paid: its receipt)."""
+        ctx = self.ctx
+        ctx.require_user()
+        before = {p.id: p for p in ctx.sale.payments} if ctx.sale else {}
+        ctx.pick_up_payment_elsewhere()  # re-reads the payments; a sale paid there moves on to its receipt
+        view = ctx.view()
+        changes = []
+        for p in view.payments:
+            old = before.get(p.id)
+            if old is not None and old.status == p.status:
+                continue
+            what = {PaymentStatus.RESOLVED_APPROVED: _("resolved as charged"),
+                    PaymentStatus.RESOLVED_NOT_CHARGED: _("resolved as not charged")}.get(p.status, status_name(p.status))
+            changes.append(_("{method} {amount} {what}").format(method=method_name(p.method),
+                                                                  amount=ctx.money(p.amount), what=what))
+        if not changes:
+            return view
+        return ctx.say(_("Changed in the back office: {changes}. Balance now {balance}").format(
+            changes="; ".join(changes), balance=ctx.money(max(view.remaining, 0))))
 
     # ------------------------------------------------------------------ a return's refunds
 
