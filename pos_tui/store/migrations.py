@@ -244,14 +244,51 @@ def _m4_shifts_returns_reports(db: peewee.Database) -> None:
 
 
 def _m5_sale_discount_rows(db: peewee.Database) -> None:
-    """A whole-sale discount shown as its own row: each line's share of it, and what was typed."""
-    from playhouse.migrate import SchemaMigrator, migrate
+    """A whole-sale discount shown as its own row: each line's share of it, and what was typed.
+    (Plain ALTER TABLE: playhouse's migrator rebuilds a SQLite table for a NOT NULL column, which
+    would drop what hangs on it.)"""
+    db.execute_sql("ALTER TABLE sale_line ADD COLUMN sale_discount INTEGER NOT NULL DEFAULT 0")
+    db.execute_sql("ALTER TABLE sale ADD COLUMN discount_text VARCHAR(255) NOT NULL DEFAULT ''")
 
-    migrator = SchemaMigrator.from_database(db)
-    migrate(
-        migrator.add_column("sale_line", "sale_discount", peewee.IntegerField(default=0)),
-        migrator.add_column("sale", "discount_text", peewee.CharField(default="")),
-    )
+
+_PRODUCT_SEARCH_WITHOUT_PINYIN_SQLITE = (
+    "DROP TRIGGER product_search_insert",
+    "DROP TRIGGER product_search_delete",
+    "DROP TRIGGER product_search_update",
+    "DROP TABLE product_search",
+)
+_PRODUCT_SEARCH_WITH_PINYIN_SQLITE = (    # The same trigram index, over the name and its pinyin key ("kekoukele kkkl").
+    "CREATE VIRTUAL TABLE product_search USING fts5("
+    "name, pinyin, content='product', content_rowid='id', tokenize='trigram')",
+    "CREATE TRIGGER product_search_insert AFTER INSERT ON product BEGIN "
+    "INSERT INTO product_search(rowid, name, pinyin) VALUES (new.id, new.name, new.pinyin); END",
+    "CREATE TRIGGER product_search_delete AFTER DELETE ON product BEGIN "
+    "INSERT INTO product_search(product_search, rowid, name, pinyin) "
+    "VALUES ('delete', old.id, old.name, old.pinyin); END",
+    "CREATE TRIGGER product_search_update AFTER UPDATE OF name, pinyin ON product "
+    "WHEN old.name IS NOT new.name OR old.pinyin IS NOT new.pinyin BEGIN "
+    "INSERT INTO product_search(product_search, rowid, name, pinyin) "
+    "VALUES ('delete', old.id, old.name, old.pinyin); "
+    "INSERT INTO product_search(rowid, name, pinyin) VALUES (new.id, new.name, new.pinyin); END",
+)
+
+
+def _m6_product_pinyin(db: peewee.Database) -> None:
+    """Each product's pinyin key beside its name, in the name search's index (F2 ``kkkl``)."""
+    from pos_tui.domain.pinyin import has_chinese, pinyin_key
+
+    db.execute_sql("ALTER TABLE product ADD COLUMN pinyin TEXT NOT NULL DEFAULT ''")  # keeps its triggers
+    if is_sqlite(db):  # the old index goes first: its triggers must not see the keys being filled
+        for statement in _PRODUCT_SEARCH_WITHOUT_PINYIN_SQLITE:
+            db.execute_sql(statement)
+    names = db.execute_sql("SELECT id, name FROM product").fetchall()
+    keys = [(pinyin_key(name), pid) for pid, name in names if has_chinese(name)]
+    for start in range(0, len(keys), 5000):
+        db.cursor().executemany("UPDATE product SET pinyin = ? WHERE id = ?", keys[start:start + 5000])
+    if is_sqlite(db):
+        for statement in _PRODUCT_SEARCH_WITH_PINYIN_SQLITE:
+            db.execute_sql(statement)
+        db.execute_sql("INSERT INTO product_search(product_search) VALUES ('rebuild')")
 
 
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [
@@ -260,6 +297,7 @@ MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _m3_sales,
     _m4_shifts_returns_reports,
     _m5_sale_discount_rows,
+    _m6_product_pinyin,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -26,6 +26,7 @@ class Product(BaseModel):
     stock = peewee.IntegerField(null=True)  # thousandths; NULL = not tracked
     active = peewee.BooleanField(default=True)
     updated_at = peewee.DateTimeField()
+    pinyin = peewee.TextField(default="")  # the name's pinyin key, searched with it (migration 6)
 
 
 class Barcode(BaseModel):
