@@ -154,6 +154,11 @@ class KioskConfig:
 
 
 @dataclass(frozen=True)
+class SaleConfig:
+    merge_identical_scans: bool = True  # a scan of an item already on the sale adds to its quantity
+
+
+@dataclass(frozen=True)
 class BarcodeConfig:
     embedded: dict[str, str] = field(default_factory=lambda: {"20": "20IIIIIPPPPPC", "21": "21IIIIIWWWWWC"})
 
@@ -182,6 +187,7 @@ class Config:
     keys: dict[str, str] = field(default_factory=dict)
     barcodes: BarcodeConfig = BarcodeConfig()
     limits: LimitsConfig = LimitsConfig()
+    sale: SaleConfig = SaleConfig()
     data_dir: Path = Path(".")
 
     @property
@@ -544,6 +550,12 @@ def _read_departments(s: _Section, tax: TaxConfig) -> tuple[Department, ...]:
     return tuple(departments)
 
 
+def _read_sale(s: _Section) -> SaleConfig:
+    sale = SaleConfig(s.take_bool("merge_identical_scans", SaleConfig().merge_identical_scans))
+    s.finish()
+    return sale
+
+
 def _read_kiosk(s: _Section) -> KioskConfig:
     kiosk = KioskConfig(s.take_bool("enabled", KioskConfig().enabled))
     s.finish()
@@ -615,6 +627,7 @@ def parse_config(table: dict[str, Any], data_dir: Path) -> Config:
         keys=_read_keys(root.section("keys")),
         barcodes=_read_barcodes(root.section("barcodes")),
         limits=_read_limits(root.section("limits"), cur),
+        sale=_read_sale(root.section("sale")),
         data_dir=data_dir,
     )
     root.finish()

@@ -167,6 +167,25 @@ class Cart:
         share = min(line.sale_discount if sale_share is None else sale_share, discount)
         return self._with(replace(line, discount=discount, sale_discount=share))
 
+    def set_quantity(self, line_no: int, qty_milli: int) -> Cart:
+        """A new quantity on a line: its amount follows, its discounts are capped at it."""
+        line = self._active_line(line_no)
+        check_unit_quantity(line.unit, qty_milli)
+        amount = line_amount(line.unit_price, qty_milli)
+        discount = min(line.discount, amount)
+        return self._with(replace(line, qty_milli=qty_milli, amount=amount, discount=discount,
+                                  sale_discount=min(line.sale_discount, discount)))
+
+    def same_item_line(self, product_id: int | None, sku: str, unit_price: int) -> CartLine | None:
+        """The active line a repeated scan of this item adds to: sold each, same price, no discount."""
+        if product_id is None:
+            return None
+        for line in reversed(self.active_lines):
+            if (line.product_id, line.sku, line.unit, line.unit_price, line.discount) == (
+                    product_id, sku, "each", unit_price, 0):
+                return line
+        return None
+
     def override_price(self, line_no: int, unit_price: int) -> Cart:
         """Set a new unit price on a line; the amount follows; a discount is capped at it."""
         line = self._active_line(line_no)

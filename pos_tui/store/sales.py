@@ -180,6 +180,26 @@ def void_line(sale_id: int, line_no: int, actor: str, now: dt.datetime, reason: 
         )
 
 
+def set_quantity(sale_id: int, line: CartLine, *, actor: str, approved_by: str | None = None,
+                 scanned: bool = False) -> None:
+    """Write a line's new quantity (and the amount and discount that follow from it): a repeated
+    scan added to it (``scanned``) or the cashier changed it. Journaled with the quantity before."""
+    with write_transaction():
+        sale = _sale_for_update(sale_id, OPEN)
+        if sale.phase != "items":
+            raise SaleError(_("quantities can only change while entering items"))
+        row = SaleLine.get_or_none((SaleLine.sale == sale_id) & (SaleLine.line_no == line.line_no))
+        if row is None:
+            raise SaleError(_("there is no line {line_no}").format(line_no=line.line_no))
+        if LineVoid.select().where(LineVoid.line == row.id).exists():
+            raise SaleError(_("line {line_no} is already voided").format(line_no=line.line_no))
+        SaleLine.update(qty_milli=line.qty_milli, amount=line.amount, discount=line.discount,
+                        sale_discount=line.sale_discount).where(SaleLine.id == row.id).execute()
+        journal.append("sale.line_scanned_again" if scanned else "sale.quantity", {
+            "sale": sale.uuid, "line": line.line_no, "sku": row.sku, "qty_milli": [row.qty_milli, line.qty_milli],
+            "amount": [row.amount, line.amount], "approved_by": approved_by}, actor)
+
+
 def set_phase(sale_id: int, phase: str, actor: str) -> None:
     """Where an open sale stands (items / payment / terminal), so a restart reopens it there."""
     if phase not in PHASES:

@@ -117,6 +117,9 @@ async def test_a_scans_line_totals_and_cleared_entry_go_out_in_one_frame(lane, f
 
 
 async def test_a_long_sale_keeps_the_totals_and_keys_on_screen(lane, feed_terminal, settle, screen_lines):
+    from pos_tui.config import SaleConfig
+
+    lane.ctx.config = replace(lane.ctx.config, sale=SaleConfig(merge_identical_scans=False))  # 30 lines
     app = PosApp(lane)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(app, pilot, feed_terminal, settle)

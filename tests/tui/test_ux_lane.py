@@ -314,3 +314,43 @@ async def test_the_lane_at_payment_shows_a_back_office_resolve_within_seconds(co
         await pilot.press("f2")
         await wait_for(pilot, lambda: app.lane.state is State.IDLE)
         assert app.lane.ctx.change == 950  # 20.00 for the 10.48 left (10.50 in cash)
+
+
+# -- 15. identical scans add up; a line's quantity can be changed ------------------------------------------
+
+
+async def test_identical_scans_add_to_the_line_and_f6_changes_its_quantity(config, feed_terminal, settle,
+                                                                          screen_lines):
+    app = PosApp(Lane(config))
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, feed_terminal, settle)
+        feed_terminal(app, f"{COKE}\r{BREAD}\r{COKE}\r2*{COKE}\r")
+        await settle(pilot, lambda: app.view.item_count == 5)
+        assert [(line.name, line.qty_milli) for line in app.view.lines] == [("可口可乐 330ml", 4000), ("Bread", 1000)]
+        assert message(app).text == "Added 可口可乐 330ml: now 4  ¥14.00"
+        feed_terminal(app, "1.25*4131\r1.25*4131\r2000001012505\r2000001012505\r")  # weighed, price inside
+        await settle(pilot, lambda: len(app.view.lines) == 6)
+        await pilot.press("up", "up", "up", "up", "up")  # to line 1, the cola
+        await pilot.press("f6")
+        await settle(pilot, lambda: isinstance(app.screen, DiscountModal))
+        await pilot.press("down", "down", "down")  # line, price, sale, quantity
+        feed_terminal(app, "2\r")
+        await settle(pilot, lambda: app.view.lines[0].qty_milli == 2000)
+        assert message(app).text == "可口可乐 330ml: quantity 2 (was 4)"
+        assert any("可口可乐" in row and row.rstrip(" │").endswith("7.00") for row in screen_lines(app))
+
+
+def test_merging_identical_scans_can_be_turned_off(tmp_path):
+    from dataclasses import replace
+
+    from pos_tui.config import SaleConfig
+
+    config = create_demo_store(tmp_path, with_open_shift=True)
+    try:
+        lane = Lane(replace(config, sale=SaleConfig(merge_identical_scans=False)))
+        lane.people.sign_in("cashier", "1234")
+        lane.items.enter(COKE)
+        view = lane.items.enter(COKE)
+        assert [line.qty_milli for line in view.lines] == [1000, 1000]
+    finally:
+        close_database()

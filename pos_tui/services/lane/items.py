@@ -11,7 +11,8 @@ from pos_tui.domain.cart import (
     Cart, CartLine, OverLimit, check_line_amount, check_quantity, format_qty, line_amount, spread_discount,
 )
 from pos_tui.domain.checkout import State
-from pos_tui.domain.entry import parse_entry
+from pos_tui.domain.entry import parse_entry, parse_quantity
+from pos_tui.domain.errors import DomainError
 from pos_tui.domain.money import parse_amount, parse_rate
 from pos_tui.domain.permissions import Action, Approval
 from pos_tui.i18n import _, ngettext
@@ -43,8 +44,11 @@ class Items:
         qty = entry.qty_milli if entry.qty_milli is not None else ctx.pending_qty
         product, qty, unit_price, unit = self._resolve(entry.code, qty)
         ctx.pending_qty = None
+        # A catalog item sold each at its catalog price adds to the line it already has (weighed and
+        # price-embedded codes carry their own weight or price: they stay lines of their own).
+        mergeable = unit == "each" and unit_price == product.price and ctx.config.sale.merge_identical_scans
         return self._add_line(user, product.id, product.sku, product.name, unit, qty, unit_price, product.tax,
-                              confirmed)
+                              confirmed, mergeable=mergeable)
 
     def _resolve(self, code: str, qty: int | None) -> tuple[ProductInfo, int, int, str]:
         """The product a code names, the quantity, unit price and unit to sell it by (an embedded
@@ -77,11 +81,14 @@ class Items:
         return product, qty, product.price, product.unit
 
     def _add_line(self, user: UserInfo, product_id: int | None, sku: str, name: str, unit: str,
-                  qty: int, unit_price: int, tax: str, confirmed: bool) -> LaneView:
+                  qty: int, unit_price: int, tax: str, confirmed: bool, *, mergeable: bool = False) -> LaneView:
         ctx = self.ctx
         ctx.require_shift()
         limits = ctx.config.limits
         cart = ctx.sale.cart if ctx.sale else Cart()
+        same = cart.same_item_line(product_id, sku, unit_price) if mergeable and ctx.sale else None
+        if same is not None:
+            return self._add_to_line(user, same, qty, confirmed)
         new_cart = cart.add(product_id=product_id, sku=sku, name=name, unit=unit, qty_milli=qty,
                             unit_price=unit_price, tax_code=tax)
         line = new_cart.lines[-1]
@@ -102,6 +109,54 @@ class Items:
         qty_note = f" x {format_qty(unit, qty)}" if qty != 1000 or unit == "kg" else ""
         view = ctx.say(_("Added {name}{qty}  {amount}").format(name=name, qty=qty_note, amount=ctx.money(line.amount)))
         ctx.publish(LineAdded(ctx.lane_no, record.id, line, view.totals.total))
+        return view
+
+    def _add_to_line(self, user: UserInfo, line: CartLine, qty: int, confirmed: bool) -> LaneView:
+        """A repeated scan: the line's quantity grows (committed before it is shown)."""
+        ctx = self.ctx
+        new_cart = ctx.sale.cart.set_quantity(line.line_no, line.qty_milli + qty)
+        changed = new_cart.line(line.line_no)
+        self._check_bounds(changed, confirmed)
+        sales.set_quantity(ctx.sale.id, changed, actor=user.name, scanned=True)
+        ctx.sale.cart = new_cart
+        ctx.receipt_no, ctx.change = None, 0
+        view = ctx.say(_("Added {name}: now {qty}  {amount}").format(
+            name=line.name, qty=format_qty(line.unit, changed.qty_milli), amount=ctx.money(changed.amount)))
+        ctx.publish(LineAdded(ctx.lane_no, ctx.sale.id, changed, view.totals.total))
+        return view
+
+    def _check_bounds(self, line: CartLine, confirmed: bool) -> None:
+        if confirmed:
+            return
+        limits = self.ctx.config.limits
+        try:
+            check_quantity(line.unit, line.qty_milli, limits.max_quantity_milli, limits.max_weight_milli)
+            check_line_amount(line.amount, limits.max_line_amount, self.ctx.currency)
+        except OverLimit as exc:
+            raise NeedsConfirmation(_("{name}: {reason}. Add it anyway?").format(name=line.name, reason=exc)) from None
+
+    def set_quantity(self, line_no: int, text: str, *, confirmed: bool = False) -> LaneView:
+        """F6 on a line: a new quantity. Going down is a partial void: the same approval rule as F4
+        (none while entering items; a supervisor after the total). The input is checked first."""
+        ctx = self.ctx
+        user = ctx.require_user()
+        if ctx.sale is None or ctx.state is not State.ENTERING_ITEMS:
+            raise LaneError(_("quantities change while entering items"))
+        line = ctx.sale.cart.line(line_no)
+        try:
+            qty = parse_quantity(text)
+        except DomainError as exc:
+            raise LaneError(str(exc)) from None
+        new_cart = ctx.sale.cart.set_quantity(line_no, qty)
+        changed = new_cart.line(line_no)
+        self._check_bounds(changed, confirmed)
+        # Down is a partial void, and a void while entering items needs nobody's approval (after the
+        # total no quantity changes: F4 voids the line, with a supervisor).
+        sales.set_quantity(ctx.sale.id, changed, actor=user.name)
+        ctx.sale.cart = new_cart
+        view = ctx.say(_("{name}: quantity {qty} (was {was})").format(
+            name=line.name, qty=format_qty(line.unit, qty), was=format_qty(line.unit, line.qty_milli)))
+        ctx.publish(LineAdded(ctx.lane_no, ctx.sale.id, changed, view.totals.total))
         return view
 
     def sell_department(self, department: Department, amount_text: str, *, confirmed: bool = False) -> LaneView:

@@ -217,6 +217,8 @@ class ItemsScreen(LaneScreen):
                 self.pos.say_after_box(_("No discount"))
             elif adjustment.kind == "line":
                 self.pos.run_intent(lane.items.discount_line, adjustment.line_no, adjustment.text, approvable=True)
+            elif adjustment.kind == "qty":
+                self.pos.run_intent(lane.items.set_quantity, adjustment.line_no, adjustment.text, confirmable=True)
             elif adjustment.kind == "price":
                 self.pos.run_intent(lane.items.override_price, adjustment.line_no, adjustment.text, approvable=True)
             else:
