@@ -54,6 +54,7 @@ class SaleFact:
     total: int
     tax: Mapping[str, int]
     lines: tuple[LineFact, ...]
+    without_receipt: bool = False  # a return with no sale behind it (supervisor, cash)
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,8 @@ class Report:
     training: bool = False
     notes: tuple[str, ...] = field(default=())
     journal_head: str = ""  # "seq:hash" of the journal row that took the report (journal verify --head)
+    no_receipt_returns_count: int = 0  # of the returns, those without a receipt
+    no_receipt_returns_total: int = 0
 
     @property
     def rounding(self) -> int:
@@ -257,6 +260,8 @@ def build_report(
         voided_sales_amount=sum(s.total for s in voided),
         returns_count=len(returned),
         returns_total=sum(s.total for s in returned),
+        no_receipt_returns_count=sum(1 for s in returned if s.without_receipt),
+        no_receipt_returns_total=sum(s.total for s in returned if s.without_receipt),
         tax=dict(sorted(tax.items())),
         methods=_method_totals(pays),
         cash=cash,
@@ -405,6 +410,8 @@ def _figures(report: Report) -> list[tuple[str, str, object, bool]]:
         ("sales", "voided_sales_amount", report.voided_sales_amount, True),
         ("sales", "returns", report.returns_count, False),
         ("sales", "returns_amount", report.returns_total, True),
+        ("sales", "returns_without_receipt", report.no_receipt_returns_count, False),
+        ("sales", "returns_without_receipt_amount", report.no_receipt_returns_total, True),
         ("sales", "net", report.net, True),
         ("sales", "first_receipt", report.first_receipt, False),
         ("sales", "last_receipt", report.last_receipt, False),
@@ -503,6 +510,9 @@ def render_text(report: Report, width: int = 42) -> str:
     pair(_("Voided lines ({count})").format(count=report.voided_lines), money(report.voided_lines_amount))
     pair(_("Voided sales ({count})").format(count=report.voided_sales), money(report.voided_sales_amount))
     pair(_("Returns ({count})").format(count=report.returns_count), money(-report.returns_total))
+    if report.no_receipt_returns_count:
+        pair(_("without receipt ({count})").format(count=report.no_receipt_returns_count),
+             money(-report.no_receipt_returns_total), 2)
     pair(_("NET"), money(report.net))
     if report.rounding:
         pair(_("Cash rounding"), money(report.rounding))

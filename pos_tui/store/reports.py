@@ -74,7 +74,8 @@ def _sale_fact(sale: Sale, kind: str, ctx: ReportContext) -> SaleFact:
         for line in cart.lines
     )
     total = totals.total if kind == "voided" else sale.total
-    return SaleFact(kind, sale.receipt_no, sale.closed_at or sale.opened_at, total, totals.tax_by_rate, lines)
+    return SaleFact(kind, sale.receipt_no, sale.closed_at or sale.opened_at, total, totals.tax_by_rate, lines,
+                    without_receipt=kind == "return" and sale.original is None)
 
 
 def gather(shift_ids: list[int], ctx: ReportContext) -> tuple[list[SaleFact], list[PaymentFact], list[MovementFact]]:

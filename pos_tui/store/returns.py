@@ -214,6 +214,30 @@ def create_return(original_id: int, lines: list[tuple[CartLine, int]], *, lane: 
     return get_sale(ret.id)
 
 
+def create_return_without_receipt(line: CartLine, *, lane: int, total: int, tax_total: int, reason: str, actor: str,
+                                  approved_by: str, now: dt.datetime, cash_step: int = 1) -> SaleRecord:
+    """Commit a return with no receipt behind it: one line, paid out in cash (rounded to
+    ``cash_step``) at once, journaled with its reason and supervisor."""
+    with write_transaction():
+        shift = Shift.get_or_none((Shift.lane == lane) & (Shift.status == "open"))
+        if shift is None:
+            raise ReturnError(_("no shift is open on lane {lane}").format(lane=lane))
+        if Sale.select().where((Sale.lane == lane) & (Sale.status == REFUNDING)).exists():
+            raise ReturnError(_("finish the open return first"))
+        ret = Sale.create(uuid=uuid.uuid4().hex, lane=lane, status=REFUNDING, phase="payment", cashier=actor,
+                          opened_at=now, total=total, tax_total=tax_total, shift=shift.id, kind="return",
+                          original=None)
+        SaleLine.create(sale=ret.id, line_no=1, product_id=None, sku=line.sku, name=line.name, unit=line.unit,
+                        qty_milli=line.qty_milli, unit_price=line.unit_price, tax_code=line.tax_code,
+                        amount=line.amount, discount=0, added_at=now, added_by=actor)
+        Payment.create(sale=ret.id, method="cash", amount=total, tendered=round_to_step(total, cash_step),
+                       status=PaymentStatus.APPROVED, reference=uuid.uuid4().hex, created_at=now, updated_at=now)
+        journal.append("return.no_receipt", {"return": ret.uuid, "total": total, "reason": reason,
+                                             "approved_by": approved_by}, actor)
+        _finish_if_refunded(ret.id, now, actor)
+    return get_sale(ret.id)
+
+
 def open_return_on_lane(lane: int) -> SaleRecord | None:
     ret = Sale.get_or_none((Sale.lane == lane) & (Sale.status == REFUNDING))
     return get_sale(ret.id) if ret else None
@@ -357,9 +381,10 @@ def _finish_if_refunded(return_id: int, now: dt.datetime, actor: str) -> str | N
                 (Product.id == line.product_id) & Product.stock.is_null(False)).execute()
     # Kind "sale": the refund receipt prints like a sale's, and a cash refund opens the drawer.
     PrintJob.create(sale=return_id, kind="sale", status="pending", created_at=now)
-    original = Sale.get_by_id(ret.original)
+    original = Sale.get_by_id(ret.original) if ret.original else None
     journal.append("return.paid", {
-        "return": ret.uuid, "receipt": receipt_no, "original": original.receipt_no, "total": ret.total,
+        "return": ret.uuid, "receipt": receipt_no, "original": original.receipt_no if original else None,
+        "total": ret.total,
         "refunds": [[p.method, p.amount] for p in payments_of(return_id) if p.status in SETTLED],
     }, actor)
     return receipt_no

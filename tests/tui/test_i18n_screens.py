@@ -82,7 +82,7 @@ def expected_words() -> dict[str, list[str]]:
                     _("later (card, wallet and cash stay refused until it is resolved)")],
         "confirm": [_("Void the whole sale?"), _("Y = yes    N or Esc = no")],
         "wallet code": [_("Wallet payment"), _("Scan the customer's payment code (Alipay or WeChat Pay); Esc closes")],
-        "return": [_("Return"), _("Type or scan the receipt number, Enter; Esc closes")],
+        "return": [_("Return"), _("Type or scan the receipt number, Enter; F4 no receipt; Esc closes")],
         "paid in": [_("Paid in"), _("Amount> ").strip()],
         "shift menu": [_("Shift"), _("Paid in: cash put into the drawer"), _("Close the shift: count the drawer (blind)"),
                        _("Press a letter; Esc closes")],

@@ -354,3 +354,79 @@ def test_merging_identical_scans_can_be_turned_off(tmp_path):
         assert [line.qty_milli for line in view.lines] == [1000, 1000]
     finally:
         close_database()
+
+
+# -- 17. returns: the refund before the approval, a running total, a return without a receipt ---------------
+
+
+async def test_a_return_shows_its_refund_before_the_supervisor_is_asked(config, feed_terminal, settle, screen_lines):
+    from pos_tui.tui.screens.returns import RefundDoneModal, ReturnModal
+
+    lane = Lane(config)
+    lane.people.sign_in("cashier", "1234")
+    for code in (BREAD, SOAP):
+        lane.items.enter(code)
+    lane.payments.total()
+    lane.payments.tender_cash("20")
+    receipt = lane.ctx.receipt_no
+    lane.receipts.finish_printing()
+    lane.people.lock()
+    app = PosApp(lane)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, feed_terminal, settle)
+        await pilot.press("f7")
+        await settle(pilot, lambda: isinstance(app.screen, ReturnModal))
+        feed_terminal(app, f"{receipt}\r")
+        await settle(pilot, lambda: app.screen.sale is not None)
+        feed_terminal(app, "\r")  # line 1, Bread
+        await settle(pilot, lambda: app.screen.picks == {1: 1000})
+        assert "Refund ¥12.00: cash 12.00" in text_of(app, screen_lines)
+        await pilot.press("down")
+        feed_terminal(app, "\r")  # and Soap: the running total
+        await settle(pilot, lambda: app.screen.picks == {1: 1000, 2: 1000})
+        assert "Refund ¥17.00: cash 17.00" in text_of(app, screen_lines)
+        await pilot.press("f2")
+        await settle(pilot, lambda: isinstance(app.screen, ApprovalModal))
+        assert app.screen.title_text == "Supervisor approval: refund ¥17.00"
+        feed_terminal(app, "super\r9999\r")
+        await settle(pilot, lambda: isinstance(app.screen, RefundDoneModal))
+        assert "Give the customer ¥17.00 from the drawer." in text_of(app, screen_lines)
+
+
+async def test_a_return_without_a_receipt_is_paid_in_cash_with_a_supervisor_and_reported_apart(
+        config, feed_terminal, settle, screen_lines):
+    from pos_tui.domain.report import render_text as report_text
+    from pos_tui.tui.screens.returns import RefundDoneModal, ReturnModal
+
+    app = PosApp(Lane(config))
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, feed_terminal, settle, "super", "9999")
+        await pilot.press("f7")
+        await settle(pilot, lambda: isinstance(app.screen, ReturnModal))
+        assert "F4 no receipt" in text_of(app, screen_lines)
+        await pilot.press("f4")
+        await settle(pilot, lambda: isinstance(app.screen, MovementModal))
+        assert "Return without receipt" in text_of(app, screen_lines)
+        feed_terminal(app, "8.84\rbroken umbrella, no receipt\r")
+        await settle(pilot, lambda: isinstance(app.screen, RefundDoneModal))  # a supervisor: no box
+        shown = text_of(app, screen_lines)
+        assert "Give the customer ¥8.80 from the drawer." in shown  # paid out at the 0.10 cash step
+    report = app.lane.reports.x_report()
+    assert (report.returns_count, report.returns_total) == (1, 884)
+    assert (report.no_receipt_returns_count, report.no_receipt_returns_total) == (1, 884)
+    assert report.cash.cash_refunds == 880
+    assert "without receipt (1)" in report_text(report, 42)
+    from pos_tui.store import journal
+    assert any(entry.kind == "return.no_receipt" for entry in journal.entries())
+
+
+def test_a_cashiers_return_without_a_receipt_asks_a_supervisor_for_that_amount(config):
+    from pos_tui.domain.permissions import PermissionDenied
+
+    lane = Lane(config)
+    lane.people.sign_in("cashier", "1234")
+    with pytest.raises(PermissionDenied) as refused:
+        lane.returns.start_return_without_receipt("8.84", "broken umbrella")
+    assert refused.value.subject == "return without receipt, ¥8.84 in cash"
+    with pytest.raises(Exception, match="needs a reason"):
+        lane.returns.start_return_without_receipt("8.84", "  ")
