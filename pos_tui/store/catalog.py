@@ -34,6 +34,7 @@ class ProductInfo:
     stock: int | None  # thousandths; None = not tracked
     active: bool
     barcodes: tuple[str, ...]
+    open_price: bool = False  # the lane asks the cashier for the price
 
 
 @dataclass(frozen=True)
@@ -57,13 +58,13 @@ class UpsertResult:
 
 _PRODUCT_COLUMNS = (
     Product.id, Product.sku, Product.name, Product.price, Product.tax,
-    Product.unit, Product.stock, Product.active,
+    Product.unit, Product.stock, Product.active, Product.open_price,
 )
 
 
 def _info(row: Sequence, barcodes: tuple[str, ...]) -> ProductInfo:
-    pid, sku, name, price, tax, unit, stock, active = row[:8]
-    return ProductInfo(pid, sku, name, price, tax, unit, stock, bool(active), barcodes)
+    pid, sku, name, price, tax, unit, stock, active, open_price = row[:9]
+    return ProductInfo(pid, sku, name, price, tax, unit, stock, bool(active), barcodes, bool(open_price))
 
 
 def _find_by_code_sql() -> peewee.Select:
@@ -93,7 +94,7 @@ def find_by_code(code: str) -> ProductInfo | None:
     rows = db.execute_sql(sql, (code, code)).fetchall()
     if not rows:
         return None
-    return _info(rows[0], tuple(row[8] for row in rows if row[8] is not None))
+    return _info(rows[0], tuple(row[9] for row in rows if row[9] is not None))
 
 
 def get_by_sku(sku: str) -> ProductInfo | None:
@@ -206,8 +207,8 @@ def upsert_products(items: Sequence[ProductData], progress: Progress | None = No
     now = Product.updated_at.db_value(dt.datetime.now().replace(microsecond=0))
     fields = [Product.sku, Product.name, Product.price, Product.tax, Product.unit,
               Product.stock, Product.active, Product.updated_at, Product.pinyin]
-    upsert_sql = (
-        Product.insert(dict.fromkeys(fields, ""))
+    upsert_sql = (  # open_price is set for a new product only: an import keeps the back office's flag
+        Product.insert(dict.fromkeys([*fields, Product.open_price], ""))
         .on_conflict(conflict_target=[Product.sku], preserve=fields[1:])
         .sql()[0]
     )
@@ -220,7 +221,8 @@ def upsert_products(items: Sequence[ProductData], progress: Progress | None = No
         for chunk in _chunks(items, 5000):
             with peewee.__exception_wrapper__:  # driver errors -> peewee's IntegrityError etc.
                 cursor.executemany(upsert_sql, [
-                    (i.sku, i.name, i.price, i.tax, i.unit, i.stock, True, now, pinyin_key(i.name)) for i in chunk
+                    (i.sku, i.name, i.price, i.tax, i.unit, i.stock, True, now, pinyin_key(i.name), False)
+                    for i in chunk
                 ])
                 ids = product_ids(i.sku for i in chunk)
                 cursor.executemany(barcode_sql, [(code, ids[i.sku]) for i in chunk for code in i.barcodes])

@@ -291,6 +291,11 @@ def _m6_product_pinyin(db: peewee.Database) -> None:
         db.execute_sql("INSERT INTO product_search(product_search) VALUES ('rebuild')")
 
 
+def _m7_product_open_price(db: peewee.Database) -> None:
+    """A product sold at the price the cashier types (the back office's open-price flag)."""
+    db.execute_sql("ALTER TABLE product ADD COLUMN open_price BOOLEAN NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _m1_catalog_users_journal,
     _m2_product_name_search,
@@ -298,6 +303,7 @@ MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _m4_shifts_returns_reports,
     _m5_sale_discount_rows,
     _m6_product_pinyin,
+    _m7_product_open_price,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

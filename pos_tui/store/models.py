@@ -27,6 +27,7 @@ class Product(BaseModel):
     active = peewee.BooleanField(default=True)
     updated_at = peewee.DateTimeField()
     pinyin = peewee.TextField(default="")  # the name's pinyin key, searched with it (migration 6)
+    open_price = peewee.BooleanField(default=False)  # sold at the price typed at the lane (migration 7)
 
 
 class Barcode(BaseModel):

@@ -138,6 +138,8 @@ def labelled_lines(rows: Sequence[tuple[str, str]]) -> list[str]:
 
 def qty_prompt(view: LaneView) -> str:
     """The entry's prompt: "> ", or "3 x > " while a typed quantity waits for its item."""
+    if view.price_wanted_for:
+        return _("Price> ")
     if view.pending_qty_milli is None:
         return "> "
     return f"{format_qty('each', view.pending_qty_milli)} x > "

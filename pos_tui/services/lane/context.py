@@ -25,6 +25,7 @@ from pos_tui.i18n import _, ngettext
 from pos_tui.services.errors import LaneError, PaidElsewhere
 from pos_tui.services.events import EventBus, LaneEvent, ReceiptsQueued
 from pos_tui.store import sales, shifts
+from pos_tui.store.catalog import ProductInfo
 from pos_tui.store.shifts import ShiftRecord
 from pos_tui.store.users import UserInfo
 
@@ -59,6 +60,7 @@ class LaneView:
     unresolved: tuple[sales.PaymentRecord, ...] = ()
     rounding: int = 0  # the cash rounding of the sale once cash settled it (抹零/舍入)
     discount_text: str = ""  # a whole-sale discount as typed ("10%"), for its row
+    price_wanted_for: str = ""  # an open-price item scanned: the next entry is its price
 
     @property
     def remaining(self) -> int:
@@ -108,6 +110,7 @@ class LaneContext:
         self.role: Role | None = None
         self.sale: OpenSale | None = None
         self.pending_qty: int | None = None
+        self.pending_price: tuple[ProductInfo, int] | None = None  # an open-price item scanned, its quantity
         self.receipt_no: str | None = None
         self.change = 0
         self.message = ""
@@ -160,6 +163,7 @@ class LaneContext:
             message_is_error=self.message_is_error,
             unresolved=tuple(p for p in payments if p.status in UNRESOLVED),
             discount_text=self.sale.sale_discount_text if self.sale and cart.sale_discount else "",
+            price_wanted_for=self.pending_price[0].name if self.pending_price else "",
             rounding=sum(p.tendered - p.amount for p in payments
                          if p.method == "cash" and p.tendered and p.status in SETTLED) - self.change
             if payments else 0,

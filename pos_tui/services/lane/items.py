@@ -37,6 +37,8 @@ class Items:
         user = ctx.require_user()
         ctx.authorize(Action.SELL)
         ctx.checkout.scan()  # guard: refuses outside IDLE / ENTERING_ITEMS
+        if ctx.pending_price is not None:
+            return self._price_typed(user, text, confirmed)
         entry = parse_entry(text)
         if not entry.code:
             ctx.pending_qty = entry.qty_milli
@@ -44,6 +46,10 @@ class Items:
         qty = entry.qty_milli if entry.qty_milli is not None else ctx.pending_qty
         product, qty, unit_price, unit = self._resolve(entry.code, qty)
         ctx.pending_qty = None
+        if product.open_price and unit_price == product.price:
+            ctx.pending_price = (product, qty)
+            return ctx.say(_("{name} has no fixed price: type its price, Enter (Esc: not sold)").format(
+                name=product.name))
         # A catalog item sold each at its catalog price adds to the line it already has (weighed and
         # price-embedded codes carry their own weight or price: they stay lines of their own).
         mergeable = unit == "each" and unit_price == product.price and ctx.config.sale.merge_identical_scans
@@ -110,6 +116,27 @@ class Items:
         view = ctx.say(_("Added {name}{qty}  {amount}").format(name=name, qty=qty_note, amount=ctx.money(line.amount)))
         ctx.publish(LineAdded(ctx.lane_no, record.id, line, view.totals.total))
         return view
+
+    def _price_typed(self, user: UserInfo, text: str, confirmed: bool) -> LaneView:
+        """The price of the open-price item just scanned; the line is added at it."""
+        ctx = self.ctx
+        product, qty = ctx.pending_price
+        price = parse_amount(text, ctx.currency)
+        if price <= 0:
+            raise LaneError(_("type the price of {name}").format(name=product.name))
+        view = self._add_line(user, product.id, product.sku, product.name, product.unit, qty, price, product.tax,
+                              confirmed)
+        ctx.pending_price = None
+        return view
+
+    def drop_pending_price(self) -> LaneView:
+        """Esc while the lane waits for an open-price item's price: the item is not sold."""
+        ctx = self.ctx
+        if ctx.pending_price is None:
+            return ctx.view()
+        name = ctx.pending_price[0].name
+        ctx.pending_price = None
+        return ctx.say(_("{name} not sold").format(name=name))
 
     def _add_to_line(self, user: UserInfo, line: CartLine, qty: int, confirmed: bool) -> LaneView:
         """A repeated scan: the line's quantity grows (committed before it is shown)."""

@@ -106,6 +106,10 @@ class ItemsScreen(LaneScreen):
             self.pos.run_intent(self.pos.lane.items.enter, message.value.strip(), confirmable=True)
 
     def on_key(self, event: events.Key) -> None:
+        if event.key == "escape" and self.pos.view is not None and self.pos.view.price_wanted_for:
+            event.stop()
+            self.pos.run_intent(self.pos.lane.items.drop_pending_price)
+            return
         department = self.departments.get(event.key)
         if department is None:
             return
