@@ -15,7 +15,7 @@ from typing import Literal, Union
 from pos_tui.domain.display_width import cell_width, wrap_cells
 from pos_tui.domain.money import Currency, format_amount
 from pos_tui.domain.text import neutralise
-from pos_tui.i18n import _
+from pos_tui.i18n import _, pgettext
 
 PAPER_WIDTHS = (32, 42, 48)
 Align = Literal["left", "center", "right"]
@@ -343,7 +343,7 @@ def _tenders(doc: ReceiptDoc, data: ReceiptData) -> None:
     for payment in data.payments:
         doc.pair(payment.label, format_amount(payment.amount, cur))
         details = (
-            (_("Card"), payment.masked_pan),
+            (pgettext("receipt: the card number's row", "Card"), payment.masked_pan),
             (_("Auth"), payment.auth_code),
             (_("Ref"), payment.terminal_ref),
             (_("Wallet"), payment.wallet),

@@ -15,7 +15,7 @@ from pos_tui.domain.display_width import cell_width, pad_cells, truncate_cells
 from pos_tui.domain.money import Currency, format_amount
 from pos_tui.domain.payment import PaymentStatus, method_label, method_name, status_name
 from pos_tui.domain.text import neutralise
-from pos_tui.i18n import N_, _, ngettext
+from pos_tui.i18n import N_, _, ngettext, pgettext, translated
 from pos_tui.tui.keymap import KeyBinding, display_key
 from pos_tui.tui.widgets.cart_view import CartLine as CartRow
 
@@ -94,7 +94,7 @@ def payment_summary(view: LaneView, cur: Currency) -> list[str]:
                                                                   + format_amount(rounding, cur), 16, "right"))
         rows.append(row(_("Cash due"), view.cash_due))
     if view.payments:
-        rows += ["", _("Payments")]
+        rows += ["", pgettext("payment screen: the tenders taken so far", "Payments")]
         for payment in view.payments:
             status = "" if payment.status == PaymentStatus.APPROVED else f"  ({status_name(payment.status)})"
             rows.append(row(f"  {method_name(payment.method)}", payment.amount) + status)
@@ -249,7 +249,7 @@ def help_rows(
     department keys, then ``closing`` (how to leave). ``entry_keys`` and the key labels are msgids
     (tables made at import), translated here; ``closing`` comes already translated."""
     rows = [(key, _(what)) for key, what in entry_keys]
-    rows += [(binding.display_key, _(ACTION_HELP.get(binding.action, binding.label))) for binding in bindings]
+    rows += [(binding.display_key, translated(ACTION_HELP.get(binding.action, binding.label))) for binding in bindings]
     rows += [
         (display_key(department.key), _("{department}: the amount typed, then this key").format(
             department=department.name))

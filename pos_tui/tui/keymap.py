@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from textual.binding import Binding
 
-from pos_tui.i18n import N_
+from pos_tui.i18n import N_, NP_
 
 SCREENS = ("lock", "items", "payment", "terminal", "printing")
 
@@ -140,7 +140,7 @@ DEFAULT_KEYMAP = Keymap(
         _b("lock.help", "f1", N_("Help")),
         _b("items.help", "f1", N_("Help")),
         _b("items.find", "f2", N_("Find")),
-        _b("items.price_check", "f3", N_("Price")),
+        _b("items.price_check", "f3", NP_("key: price check", "Price")),
         _b("items.void_line", "f4", N_("Void")),
         _b("items.suspend", "f5", N_("Hold")),
         _b("items.discount", "f6", N_("Discount")),

@@ -56,6 +56,7 @@ async def test_the_lane_shows_a_card_outcome_unknown_whole_at_80x24(tmp_path, fe
                                                                     language):
     from pos_tui.demo import create_demo_store
     from pos_tui.domain.checkout import State
+    from pos_tui.domain.payment import method_label
     from pos_tui.i18n import _, using_language
     from pos_tui.services.lane import Lane
     from pos_tui.store.db import close_database
@@ -71,7 +72,7 @@ async def test_the_lane_shows_a_card_outcome_unknown_whole_at_80x24(tmp_path, fe
                 await settle(pilot, lambda: app.lane.state is State.IDLE)
                 # What the lane says when the cashier stopped waiting for a Concert terminal.
                 text = _("{method} outcome UNKNOWN ({reason}): a supervisor must check the terminal's last "
-                         "ticket").format(method=_("Card"),
+                         "ticket").format(method=method_label("card"),
                                           reason=_("stopped waiting for the terminal: check its last ticket"))
                 app.say(text, error=True)
                 await pilot.pause()

@@ -180,7 +180,7 @@ async def test_change_is_shown_large_until_the_next_sale_starts(config, feed_ter
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
 async def test_every_key_of_the_item_and_payment_screens_is_in_their_key_lines(tmp_path, feed_terminal, settle,
                                                                                screen_lines, language):
-    from pos_tui.i18n import _, using_language
+    from pos_tui.i18n import _, translated, using_language
     from pos_tui.tui.screens.payment import PaymentScreen
 
     with using_language(language):
@@ -192,7 +192,7 @@ async def test_every_key_of_the_item_and_payment_screens_is_in_their_key_lines(t
                 keys = [b for b in app.keymap.for_screen("items") if b.footer]
                 footer = "\n".join(screen_lines(app)[-2:])
                 for binding in keys:
-                    assert f"{binding.display_key} {_(binding.label)}" in footer
+                    assert f"{binding.display_key} {translated(binding.label)}" in footer
                 assert "^D Services 服务" in footer and f"^Q {_('Quit')}" in footer
                 assert {b.name for b in app.keymap.for_screen("items") if not b.footer} == {"line_up", "line_down"}
                 await scan(app, pilot, feed_terminal, settle, BREAD)
@@ -201,7 +201,7 @@ async def test_every_key_of_the_item_and_payment_screens_is_in_their_key_lines(t
                 footer = "\n".join(screen_lines(app)[-2:])
                 for binding in app.keymap.for_screen("payment"):
                     if binding.name != "wallet":  # no wallet gateway in this store
-                        assert f"{binding.display_key} {_(binding.label)}" in footer
+                        assert f"{binding.display_key} {translated(binding.label)}" in footer
         finally:
             close_database()
 

@@ -73,7 +73,8 @@ AREAS = (
     ("f3", "users", N_("Users"), N_("add, reset PIN, disable, unlock"), Action.USERS),
     ("f4", "reports", N_("Reports"), N_("X and Z for a date, sales by hour"), Action.X_REPORT),
     ("f5", "held", N_("Held"), N_("suspended sales on every lane"), None),
-    ("f6", "payments", N_("Payments"), N_("unknown outcomes to resolve (supervisor PIN)"), Action.RESOLVE_PAYMENT),
+    ("f6", "payments", N_("Unknown payments"), N_("unknown outcomes to resolve (supervisor PIN)"),
+     Action.RESOLVE_PAYMENT),
     ("f7", "devices", N_("Devices"), N_("printer, card terminal, scanner, display"), None),
     ("f8", "backup", N_("Backup"), N_("copy the database now, checked"), Action.BACKUP),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 
-from pos_tui.i18n import N_, _
+from pos_tui.i18n import N_, _, translated
 from pos_tui.services.lane import LaneView
 from pos_tui.tui.format import help_rows, payment_figures, payment_summary
 from pos_tui.tui.keymap import DEFAULT_KEYMAP
@@ -73,7 +73,7 @@ class PaymentScreen(LaneScreen):
         # Enter alone takes no payment: a scan arriving here must never become a cash amount.
         message.stop()
         keymap = self.pos.keymap
-        methods = ", ".join(f"{binding.display_key} {_(binding.label)}"
+        methods = ", ".join(f"{binding.display_key} {translated(binding.label)}"
                             for binding in (keymap.binding(f"payment.{name}") for name in ("cash", "card", "wallet"))
                             if self.offered(binding.action))
         self.say(_("Type an amount (none = the balance), then {methods}").format(methods=methods),

@@ -8,7 +8,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widget import Widget
 
-from pos_tui.i18n import _
+from pos_tui.i18n import translated
 from pos_tui.tui.keymap import KeyBinding
 
 MAX_ROWS = 2
@@ -54,7 +54,7 @@ class KeyFooter(Widget):
         key_style = self.get_component_rich_style("key-footer--key", partial=True) if self.is_mounted else ""
         rows = [Text(no_wrap=True, overflow="crop")]
         for binding in self._keys:
-            hint = Text.assemble((binding.display_key, key_style), " ", _(binding.label))
+            hint = Text.assemble((binding.display_key, key_style), " ", translated(binding.label))
             text = rows[-1]
             separator = " " if text.cell_len else ""
             if text.cell_len + cell_len(separator) + hint.cell_len > width:

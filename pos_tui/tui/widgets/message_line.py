@@ -25,9 +25,22 @@ def shown_text(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+# Chinese punctuation never starts a line (行首禁则): the character before it goes down with it.
+NO_LINE_START = "，。；：、）》」』！？…,.;:)!?"
+
+
 def message_lines(text: str, width: int) -> list[str]:
     """The lines a message takes at ``width`` cells (all of them: the widget grows to show them)."""
-    return wrap_cells(shown_text(text), max(width, 2))
+    rest, lines = shown_text(text), []
+    width = max(width, 4)
+    while rest:
+        line = wrap_cells(rest, width)[0]
+        following = rest[len(line):].lstrip(" ")
+        while following[:1] in tuple(NO_LINE_START) and len(line) > 1 and not line[-1].isspace():
+            line, following = line[:-1], line[-1] + following
+        lines.append(line.rstrip(" "))
+        rest = following
+    return lines or [""]
 
 
 class MessageLine(Widget):
