@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from pos_tui.demo import create_demo_store
 from pos_tui.domain.money import format_amount
 from pos_tui.services.lane import Lane
+from pos_tui.config import SaleConfig
 from pos_tui.devices.training import TrainingTerminal, TrainingWallet
 from pos_tui.store.db import close_database
 
@@ -102,6 +104,8 @@ def test_report_totals_equal_the_sums_over_receipts_and_payments(steps):
     with tempfile.TemporaryDirectory() as folder:
         config = create_demo_store(Path(folder), with_open_shift=False)
         try:
+            # Each scan its own line, as the steps were drawn (identical scans are merged by default).
+            config = replace(config, sale=SaleConfig(merge_identical_scans=False))
             lane = Lane(config, terminal=TrainingTerminal(), wallets={"alipay": TrainingWallet("alipay")})
             lane.people.sign_in("super", "9999")
             lane.shifts.open_shift("200")
