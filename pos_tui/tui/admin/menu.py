@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from pos_tui.domain.display_width import pad_cells
+from pos_tui.domain.display_width import cell_width, pad_cells
 from pos_tui.domain.permissions import Action, role_name
 from pos_tui.i18n import N_, _
 from pos_tui.tui.admin.screen import AdminScreen, keys
@@ -96,10 +96,11 @@ class MenuScreen(AdminScreen):
 
     def menu_text(self) -> str:
         rows = []
+        width = max(10, *(cell_width(_(label)) + 2 for _key, _area, label, _what, _action in AREAS))
         for key, _area, label, what, action in AREAS:
             allowed = action is None or self.office.may(action)
             note = "" if allowed else "  " + _("({role} only)").format(role=role_name(self.office.needed(action)))
-            rows.append(f"{key.upper():<4}{pad_cells(_(label), 10)}{_(what)}{note}")
+            rows.append(f"{key.upper():<4}{pad_cells(_(label), width)}{_(what)}{note}")
         return "\n".join(rows)
 
     def action_open(self, area: str) -> None:
