@@ -10,7 +10,7 @@ import pytest
 from pos_tui.domain.display_width import cell_width
 from pos_tui.domain.payment import method_name
 from pos_tui.domain.permissions import Action, action_name, role_name
-from pos_tui.i18n import _, using_language
+from pos_tui.i18n import _, translated, using_language
 from pos_tui.tui.admin.menu import AREAS
 from pos_tui.tui.format import ACTION_HELP
 from tests.tui.screen_tour import SIZE, Tour, walk
@@ -93,7 +93,7 @@ def expected_words() -> dict[str, list[str]]:
         "report help": [_("print the report on the receipt printer"), _("scroll a page")],
         "admin sign in": [_("Back office"), _("Sign in with a supervisor or admin user: type the name and press Enter, "
                                               "then the PIN and Enter."), "^Q " + _("Quit")],
-        "admin menu": [f"{_(label)}" for _key, _area, label, _what, _action in AREAS]
+        "admin menu": [translated(label) for _key, _area, label, _what, _action in AREAS]
                       + [_(what) for _key, _area, _label, what, _action in AREAS] + ["^L " + _("Sign out")],
         "products": [_("Products"), _("Code"), _("Stock"), "可口可乐 330ml", "F4 " + _("On/off sale"),
                      "F5 " + _("Add barcode")],
