@@ -430,3 +430,38 @@ def test_a_cashiers_return_without_a_receipt_asks_a_supervisor_for_that_amount(c
     assert refused.value.subject == "return without receipt, ¥8.84 in cash"
     with pytest.raises(Exception, match="needs a reason"):
         lane.returns.start_return_without_receipt("8.84", "  ")
+
+
+# -- 12. plurals, and messages that start with a capital ------------------------------------------------
+
+
+async def test_one_line_is_singular_and_messages_start_with_a_capital(config, feed_terminal, settle, screen_lines,
+                                                                    tmp_path):
+    from click.testing import CliRunner
+
+    from pos_tui.cli import main
+
+    lane = Lane(config)
+    lane.people.sign_in("cashier", "1234")
+    lane.items.enter(BREAD)
+    lane.items.suspend()
+    held = lane.items.suspended()[0][0]
+    assert lane.items.recall(held.id).message == "Sale recalled: 1 line"
+    lane.people.lock()
+    assert Lane(config).ctx.message == "Sale reopened with 1 line: sign in to go on"
+    app = PosApp(lane)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, feed_terminal, settle)
+        assert message(app).text == "Signed in as cashier (cashier); sale with 1 line reopened"
+        feed_terminal(app, "1234567\r")
+        await settle(pilot, lambda: message(app).level == "error")
+        assert message(app).text == "unknown code 1234567"  # as built
+        assert any(row.strip() == "Unknown code 1234567" for row in screen_lines(app))  # as drawn
+    csv = tmp_path / "one.csv"
+    csv.write_text("sku,name,price,barcodes\nX1,Tea,1.00,\n", encoding="utf-8")
+    config_file = tmp_path / "c.toml"
+    config_file.write_text(f'[paths]\ndata_dir = "{config.data_dir}"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(config_file), "products", "import", str(csv), "--as", "boss",
+                                       "--pin-stdin"], input="4321\n")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("imported 1 product from ")
