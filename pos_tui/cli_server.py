@@ -17,11 +17,9 @@ from pos_tui.config import Config
 
 
 def _server_errors() -> tuple[type[Exception], ...]:
-    import psycopg
+    from pos_tui.server.connect import SERVER_ERRORS  # loads psycopg: only when a server is in use
 
-    from pos_tui.server.connect import ServerError
-
-    return (ServerError, psycopg.Error)
+    return SERVER_ERRORS
 
 
 @contextlib.contextmanager

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from pos_tui.devices.display import CLR, CR, ESC, HOM, LAMPS, DisplayScreen
-from pos_tui.devices.pty_line import PtyLine, serve_commands
+from pos_tui.devices.pty_line import PtyLine, ThreadedLineSimulator, serve_commands
 from pos_tui.domain.display_width import char_width
 
 _LAMP_OF = {value[0]: name for name, value in LAMPS.items()} | {n: name for n, name in enumerate(LAMPS)}
@@ -232,7 +232,7 @@ def render(screen: DisplayScreen, protocol: str, width: int = 20) -> str:
     return "\n".join([edge, f"|{pad_cells(screen.upper, width)}|", f"|{pad_cells(screen.lower, width)}|", edge])
 
 
-class DisplaySimulator:
+class DisplaySimulator(ThreadedLineSimulator):
     """A customer display at ``path`` (a pty, behind ``link`` when given); see the module doc."""
 
     def __init__(self, *, protocol: str = "vfd", baudrate: int = 9600, width: int = 20, encoding: str = "cp437",
@@ -268,28 +268,6 @@ class DisplaySimulator:
         current = self.decoder.current
         blank = current == DisplayScreen() if self.protocol == "vfd" else False
         return blank or (bool(self.decoder.screens) and self.decoder.screens[-1] == current)
-
-    def start(self) -> DisplaySimulator:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping = True
-        if self._thread.is_alive():
-            self._thread.join(2.0)
-        self.line.close()
-
-    def __enter__(self) -> DisplaySimulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def unplug(self) -> None:
-        self.line.unplug()
-
-    def replug(self) -> None:
-        self.line.replug()
 
     def wait_for(self, screen: DisplayScreen, timeout: float = 5.0) -> bool:
         """Wait until ``screen`` is on display."""

@@ -112,3 +112,34 @@ def serve_commands(device, handle: Callable[[str], str], stdin: TextIO, console:
         device.serve()
     except KeyboardInterrupt:
         pass
+
+
+class ThreadedLineSimulator:
+    """A simulated device on a ``PtyLine`` served by its own thread (``_run``): start, stop, use as a
+    context manager, unplug and plug the line back in."""
+
+    line: PtyLine
+    _thread: threading.Thread
+    _stopping: bool
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping = True
+        if self._thread.is_alive():
+            self._thread.join(2.0)
+        self.line.close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def unplug(self) -> None:
+        self.line.unplug()
+
+    def replug(self) -> None:
+        self.line.replug()

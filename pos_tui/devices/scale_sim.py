@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from pos_tui.devices.pty_line import PtyLine, serve_commands
+from pos_tui.devices.pty_line import PtyLine, ThreadedLineSimulator, serve_commands
 from pos_tui.devices.scale import ACK, CENTER_ZERO, CR, DC1, ENQ, EOT, ETX, MOTION, OVER, SOH, STX, UNDER, LF
 
 MODES = ("stable", "unstable", "zero", "negative", "overload", "garbage", "silence")
@@ -27,7 +27,7 @@ class SimulatorError(Exception):
     """A bad simulator setting; the message says which."""
 
 
-class ScaleSimulator:
+class ScaleSimulator(ThreadedLineSimulator):
     def __init__(self, *, protocol: str = "toledo8217", weight_milli: int = 0, mode: str = "stable",
                  link: Path | str | None = None, interval: float = 0.1, echo: TextIO | None = None) -> None:
         if protocol not in ("toledo8217", "continuous", "cas"):
@@ -61,28 +61,6 @@ class ScaleSimulator:
             if mode is not None:
                 self.mode = self._checked(mode)
             self.unstable_answers = unstable_answers
-
-    def start(self) -> ScaleSimulator:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping = True
-        if self._thread.is_alive():
-            self._thread.join(2.0)
-        self.line.close()
-
-    def __enter__(self) -> ScaleSimulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def unplug(self) -> None:
-        self.line.unplug()
-
-    def replug(self) -> None:
-        self.line.replug()
 
     def serve(self) -> None:
         while self._thread.is_alive():

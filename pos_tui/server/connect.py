@@ -14,6 +14,10 @@ class ServerError(Exception):
     """A store-server operation that could not be done; the message is one plain line."""
 
 
+# What a store-server call may fail with, for callers that must not import psycopg themselves.
+SERVER_ERRORS: tuple[type[Exception], ...] = (ServerError, psycopg.Error)
+
+
 class ServerUnreachable(ServerError):
     """The server is down, slow or refusing connections."""
 
