@@ -24,7 +24,7 @@ from pos_tui import __version__  # noqa: E402
 from pos_tui.config import Config, ConfigError, load_config  # noqa: E402
 from pos_tui.domain.errors import DomainError  # noqa: E402
 from pos_tui.domain.money import MoneyError, currency, format_amount  # noqa: E402
-from pos_tui.i18n import _, set_language  # noqa: E402
+from pos_tui.i18n import _, ngettext, set_language  # noqa: E402
 
 ROLES = ("cashier", "supervisor", "admin")
 PROGRESS_THRESHOLD = 1000
@@ -79,6 +79,11 @@ def _open_store(ctx: click.Context, *, create_key: bool = False) -> Config:
     from pos_tui.store.keys import open_store
 
     config = _config(ctx)
+    path = config.database_path
+    # A file standing where a folder of the path should be is the database's own error, said below.
+    blocked = path is not None and any(parent.exists() and not parent.is_dir() for parent in path.parents)
+    if not create_key and path is not None and not path.exists() and not blocked:
+        raise click.ClickException(_("no store at {path}: run `pos-tui init --admin NAME` first").format(path=path))
     open_store(config, create_key=create_key)
     ctx.call_on_close(close_database)
     return config
@@ -225,7 +230,8 @@ def products_import(ctx: click.Context, file: Path, as_name: str | None, pin_std
         progress.close()
     for warning in result.warnings:
         click.echo(_("warning: {warning}").format(warning=warning), err=True)
-    click.echo(_("imported {rows} products from {file} ({created} new, {updated} updated)").format(
+    click.echo(ngettext("imported {rows} product from {file} ({created} new, {updated} updated)",
+                        "imported {rows} products from {file} ({created} new, {updated} updated)", result.rows).format(
         rows=result.rows, file=file, created=result.created, updated=result.updated))
 
 
@@ -238,7 +244,8 @@ def products_export(ctx: click.Context, file: Path) -> None:
 
     config = _open_store(ctx)
     count = export_products(file, cur=currency(config.store.currency))
-    click.echo(_("exported {count} products to {file}").format(count=count, file=file))
+    click.echo(ngettext("exported {count} product to {file}", "exported {count} products to {file}", count).format(
+        count=count, file=file))
 
 
 @products.command("show")
@@ -357,8 +364,10 @@ def users_passwd(ctx: click.Context, name: str, as_name: str | None, pin_stdin: 
     actor = _operator(config, "users", as_name, pin_stdin)
     store_users.get_user(name)
     pin = _read_pin(pin_stdin)
-    store_users.change_pin(name, pin, config.security.pin_min_length, actor=actor)
+    user = store_users.change_pin(name, pin, config.security.pin_min_length, actor=actor)
     click.echo(_("PIN changed for {name}").format(name=name))
+    if user.disabled:  # a new PIN does not bring a disabled user back: that is `users enable`, journaled apart
+        click.echo(_("{name} is still disabled: `pos-tui users enable {name}` lets them sign in").format(name=name))
 
 
 @users.command("disable")
@@ -579,13 +588,21 @@ def report(ctx: click.Context, kind: str, day: Any, fmt: str, width: int, lane: 
     elif day is not None:
         result = reports.stored_z_report(config.store.lane, day.date())
     else:
-        result = reports.take_z_report(context, now, actor=_operator(config, "z_report", as_name, pin_stdin))
+        actor = _operator(config, "z_report", as_name, pin_stdin)
+        result = reports.take_z_report(context, now, actor=actor)
     if fmt == "json":
         click.echo(render_json(result))
     elif fmt == "csv":
         click.echo(render_csv(result), nl=False)
     else:
         click.echo(render_text(result, width), nl=False)
+    if kind.lower() == "z" and day is None and config.backup.after_z_report:
+        from pos_tui.services.backup import backup_now
+
+        # Like the lane and the back office: a checked copy once the day is closed (told on stderr,
+        # so a --format json or csv on stdout stays one document).
+        written = backup_now(config, actor=actor)
+        click.echo(_("backup written to {path} (integrity check ok)").format(path=written), err=True)
 
 
 # ---------------------------------------------------------------- wallets
@@ -663,19 +680,26 @@ def run(ctx: click.Context, kiosk: bool) -> None:
 @main.command()
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Keep the demo store in this folder (reopened if it is there) instead of a temporary one.")
-def demo(data_dir: Path | None) -> None:
-    """Open the lane on a demo store: users cashier/1234 and super/9999, simulated printer and terminal."""
+@click.option("--language", type=click.Choice(["en", "zh_CN"]),
+              help="The language of the demo's screens and receipts (default: English, or the --config file's).")
+@click.pass_context
+def demo(ctx: click.Context, data_dir: Path | None, language: str | None) -> None:
+    """Open the lane on a demo store: users cashier/1234 and super/9999, simulated printer and terminal.
+    With --config, that file's settings are laid over the demo's."""
     lane_signals.ignore_stop_signals()  # (done already when started as `pos-tui demo`)
-    click.get_current_context().call_on_close(lane_signals.restore)
+    ctx.call_on_close(lane_signals.restore)
     import tempfile
 
-    from pos_tui.demo import DEMO_CODES, open_demo_store
+    from pos_tui.config import read_config_table
+    from pos_tui.demo import DEMO_CODES, demo_settings, open_demo_store
     from pos_tui.services.opening import opened_lane
     from pos_tui.store.db import close_database
     from pos_tui.tui.app import run_lane
 
+    state: _State = ctx.find_object(_State)
+    overrides = read_config_table(state.config_path) if state.config_path is not None else None
     folder = data_dir or Path(tempfile.mkdtemp(prefix="pos-tui-demo-"))
-    config = open_demo_store(folder)
+    config = open_demo_store(folder, demo_settings(overrides, language))
     close_database()  # the lane opens it again, with its devices, once its first frame is drawn
     set_language(config.store.language)
     _log_to_file(config)
@@ -788,10 +812,13 @@ def devices_check(ctx: click.Context) -> None:
     from pos_tui.domain.display_width import cell_width, pad_cells
 
     checked = check_devices(_config(ctx))
-    width = max(cell_width(device.name) for device in checked)
+    width = max(cell_width(_(device.name)) for device in checked)
     for device in checked:
+        if not device.configured:  # nothing to be ok or to fail: say so once, not "ok  not configured"
+            click.echo(f"{pad_cells(_(device.name), width)}  {device.words}")
+            continue
         state = _("ok") if device.ok else _("FAILED")
-        click.echo(f"{pad_cells(device.name, width)}  {pad_cells(state, 6)}  {device.words}")
+        click.echo(f"{pad_cells(_(device.name), width)}  {pad_cells(state, 6)}  {device.words}")
     failed = [device.name for device in checked if not device.ok]
     if failed:
         raise click.ClickException(_("{count} of the configured devices failed: {names}").format(
@@ -827,3 +854,22 @@ def _add_store_server_commands() -> None:
 
 
 _add_store_server_commands()
+
+
+def _take_config_after_the_command(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.find_object(_State).config_path = value
+
+
+def _accept_config_everywhere(group: click.Group) -> None:
+    """`pos-tui run --config X` as well as `pos-tui --config X run`: every command takes --config too."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _accept_config_everywhere(command)
+        elif not any(param.name == "config_after" for param in command.params):
+            command.params.append(click.Option(
+                ["--config", "config_after"], type=click.Path(dir_okay=False, path_type=Path), expose_value=False,
+                callback=_take_config_after_the_command, help="Config file (as the same option before the command)."))
+
+
+_accept_config_everywhere(main)

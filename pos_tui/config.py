@@ -189,6 +189,11 @@ class KioskConfig:
 
 
 @dataclass(frozen=True)
+class SaleConfig:
+    merge_identical_scans: bool = True  # a scan of an item already on the sale adds to its quantity
+
+
+@dataclass(frozen=True)
 class BarcodeConfig:
     embedded: dict[str, str] = field(default_factory=lambda: {"20": "20IIIIIPPPPPC", "21": "21IIIIIWWWWWC"})
 
@@ -228,6 +233,7 @@ class Config:
     barcodes: BarcodeConfig = BarcodeConfig()
     limits: LimitsConfig = LimitsConfig()
     server: ServerConfig = ServerConfig()
+    sale: SaleConfig = SaleConfig()
     data_dir: Path = Path(".")
 
     @property
@@ -672,6 +678,12 @@ def _read_departments(s: _Section, tax: TaxConfig) -> tuple[Department, ...]:
     return tuple(departments)
 
 
+def _read_sale(s: _Section) -> SaleConfig:
+    sale = SaleConfig(s.take_bool("merge_identical_scans", SaleConfig().merge_identical_scans))
+    s.finish()
+    return sale
+
+
 def _read_kiosk(s: _Section) -> KioskConfig:
     kiosk = KioskConfig(s.take_bool("enabled", KioskConfig().enabled))
     s.finish()
@@ -761,6 +773,7 @@ def parse_config(table: dict[str, Any], data_dir: Path) -> Config:
         barcodes=_read_barcodes(root.section("barcodes")),
         limits=_read_limits(root.section("limits"), cur),
         server=_read_server(root.section("server")),
+        sale=_read_sale(root.section("sale")),
         data_dir=data_dir,
     )
     root.finish()
@@ -778,19 +791,22 @@ def config_path(explicit: Path | None = None) -> Path | None:
     return local if local.is_file() else None
 
 
+def read_config_table(path: Path) -> dict[str, Any]:
+    """The TOML table of a config file, not yet checked; ConfigError when it cannot be read."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError("", f"cannot read config file {path}: {exc.strerror or exc}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("", f"{path}: not valid TOML: {exc}") from None
+
+
 def load_config(path: Path | None = None, *, data_dir: Path | None = None) -> Config:
     """Read the config (see module doc for where from); ConfigError names any bad key."""
     chosen = config_path(path)
-    table: dict[str, Any] = {}
-    if chosen is not None:
-        try:
-            text = chosen.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError("", f"cannot read config file {chosen}: {exc.strerror or exc}") from None
-        try:
-            table = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError("", f"{chosen}: not valid TOML: {exc}") from None
+    table = read_config_table(chosen) if chosen is not None else {}
     paths = table.get("paths")
     if data_dir is None and not (isinstance(paths, dict) and "data_dir" in paths):
         data_dir = default_data_dir()  # platformdirs costs start-up time: only when it is needed

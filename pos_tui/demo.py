@@ -39,11 +39,30 @@ DEMO_CODES = {
 }
 
 
-def demo_config(data_dir: Path) -> Config:
-    return parse_config(DEMO_SETTINGS, data_dir)
+def demo_settings(overrides: dict[str, Any] | None = None, language: str | None = None) -> dict[str, Any]:
+    """The demo's settings with a config file's tables laid over them (a key the file sets wins)
+    and, when given, the language of its screens and receipts."""
+
+    def merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+        out = dict(base)
+        for key, value in over.items():
+            out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        return out
+
+    # The demo keeps its store in its own folder whatever the file says of paths and the database.
+    over = {key: value for key, value in (overrides or {}).items() if key not in ("paths", "database")}
+    settings = merged(DEMO_SETTINGS, over)
+    if language is not None:
+        settings = merged(settings, {"store": {"language": language}})
+    return settings
 
 
-def create_demo_store(data_dir: Path, *, with_open_shift: bool = True) -> Config:
+def demo_config(data_dir: Path, settings: dict[str, Any] | None = None) -> Config:
+    return parse_config(DEMO_SETTINGS if settings is None else settings, data_dir)
+
+
+def create_demo_store(data_dir: Path, *, with_open_shift: bool = True,
+                      settings: dict[str, Any] | None = None) -> Config:
     """Create the demo database in ``data_dir`` (catalog and users) and return its config.
 
     With ``with_open_shift`` the demo cashier's shift is open with the default float, so the
@@ -54,7 +73,7 @@ def create_demo_store(data_dir: Path, *, with_open_shift: bool = True) -> Config
     from pos_tui.store.catalog_csv import import_products
     from pos_tui.store.keys import open_store
 
-    config = demo_config(Path(data_dir))
+    config = demo_config(Path(data_dir), settings)
     open_store(config, create_key=True)
     with resources.as_file(resources.files("pos_tui.data") / "demo_catalog.csv") as catalog_file:
         import_products(catalog_file, cur=config.currency, tax_codes=config.tax.rates, actor="demo")
@@ -78,16 +97,16 @@ def open_demo_shift(config: Config) -> None:
                           clock_day=business_day(now, config.store.day_starts_at))
 
 
-def open_demo_store(data_dir: Path) -> Config:
+def open_demo_store(data_dir: Path, settings: dict[str, Any] | None = None) -> Config:
     """The demo store in ``data_dir``: created on first use, reopened as it was after that."""
     from pos_tui.store.keys import open_store
 
-    config = demo_config(Path(data_dir))
+    config = demo_config(Path(data_dir), settings)
     if config.database_path is not None and config.database_path.exists():
         open_store(config, create_key=True)
         open_demo_shift(config)
         return config
-    return create_demo_store(data_dir)
+    return create_demo_store(data_dir, settings=settings)
 
 
 def with_printer_port(config: Config, port: str) -> Config:

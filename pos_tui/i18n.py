@@ -74,6 +74,29 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translations.ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the current language where one English word has two meanings: ``context``
+    says which ("receipt: card number" for "Card", not the payment method)."""
+    return _translations.pgettext(context, message)
+
+
+CONTEXT_SEPARATOR = "\x04"
+
+
+def NP_(context: str, message: str) -> str:
+    """Mark a message with its context for translation later (a key's label in a table); shown
+    through ``translated``."""
+    return f"{context}{CONTEXT_SEPARATOR}{message}"
+
+
+def translated(marked: str) -> str:
+    """A message marked with ``N_`` or ``NP_``, in the current language."""
+    if CONTEXT_SEPARATOR in marked:
+        context, message = marked.split(CONTEXT_SEPARATOR, 1)
+        return pgettext(context, message)
+    return _(marked)
+
+
 def N_(message: str) -> str:
     """Mark ``message`` for the catalog without translating it yet (translate it with ``_`` when shown)."""
     return message

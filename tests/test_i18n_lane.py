@@ -77,7 +77,7 @@ def test_a_wrong_pin_and_a_tender_over_the_limit_are_refused_in_chinese(config, 
     lane.people.sign_in("cashier", "1234")
     lane.items.enter(BREAD)
     lane.payments.total()
-    with pytest.raises(TenderError, match="^支付宝付款 ¥100.00 超过待付余额 ¥12.00$"):
+    with pytest.raises(TenderError, match="^支付宝付款 ¥100.00 超过待付金额 ¥12.00$"):
         lane.payments.begin_wallet(ALIPAY_CODE, "100")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass, field
 
-from pos_tui.devices.receipt import align_line, barcode_caption, join_lines
+from pos_tui.devices.receipt import align_line, barcode_caption, join_lines, widen
 from pos_tui.domain.display_width import cell_width
 
 ESC, GS, FS, DLE = 0x1B, 0x1D, 0x1C, 0x10
@@ -169,7 +169,7 @@ class EscposDecoder:
             return
         if not self._line:
             self._line_align = self.align
-        self._line.append(text)
+        self._line.append(widen(text, self.width_mult))
         self._line_cells += cell_width(text) * self.width_mult
 
     def _print_line(self) -> None:

@@ -15,7 +15,8 @@ from typing import Literal, Union
 
 from pos_tui.domain.display_width import cell_width, wrap_cells
 from pos_tui.domain.money import Currency, format_amount
-from pos_tui.i18n import _
+from pos_tui.domain.text import neutralise
+from pos_tui.i18n import _, pgettext
 
 PAPER_WIDTHS = (32, 42, 48)
 Align = Literal["left", "center", "right"]
@@ -152,6 +153,15 @@ def align_line(text: str, cells: int, width: int, align: str) -> str:
     return " " * (room if align == "right" else room // 2) + text
 
 
+def widen(text: str, times: int = 2) -> str:
+    """Text printed ``times`` as wide, as plain text: each character followed by the blanks that
+    fill the cells it takes on paper ("AB" double -> "A B "; "中" double -> "中  "), so a centred
+    double-width line sits where the printer puts it."""
+    if times <= 1:
+        return text
+    return "".join(ch + " " * (cell_width(ch) * (times - 1)) for ch in text)
+
+
 def barcode_caption(kind: str, code: str) -> str:
     """The line that stands for a printed barcode or QR code in plain text."""
     return f"[{'barcode' if kind == 'code128' else 'qr'} {code}]"
@@ -171,7 +181,8 @@ def render_text(doc: ReceiptDoc, width: int | None = None) -> str:
     lines: list[str] = []
     for block in doc.blocks:
         if isinstance(block, Text):
-            lines.append(align_line(block.text, block.cells, width, block.align))
+            text = widen(block.text) if block.double else block.text
+            lines.append(align_line(text, block.cells, width, block.align))
         elif isinstance(block, Rule):
             lines.append(block.char * width)
         elif isinstance(block, Barcode):
@@ -240,6 +251,9 @@ class ReceiptData:
     refund: bool = False
     training: bool = False
     original_receipt: str | None = None
+    rounding: int = 0  # cash rounding (抹零/舍入): what the cash tenders came to beyond the total
+    sale_discount: int = 0  # a discount on the whole sale, shown as its own row (its share is off the lines)
+    sale_discount_text: str = ""  # as typed: "10%" prints "Discount 10%"
 
 
 # -- layout ------------------------------------------------------------------------------------
@@ -321,6 +335,10 @@ def _item(doc: ReceiptDoc, line: ReceiptLine, cur: Currency) -> None:
 
 def _totals(doc: ReceiptDoc, data: ReceiptData) -> None:
     cur = data.currency
+    if data.sale_discount:
+        text = data.sale_discount_text
+        label = _("Discount {rate}").format(rate=text) if text.endswith("%") else _("Sale discount")
+        doc.pair(label, format_amount(-data.sale_discount, cur))
     doc.pair(_("Subtotal"), format_amount(data.subtotal, cur))
     for tax in data.taxes:
         label = (_("Incl. tax {code} {rate}") if data.tax_included else _("Tax {code} {rate}")).format(
@@ -328,6 +346,8 @@ def _totals(doc: ReceiptDoc, data: ReceiptData) -> None:
         doc.pair(label, format_amount(tax.amount, cur))
     label = _("REFUND TOTAL") if data.refund else _("TOTAL")
     doc.pair(label, format_amount(data.total, cur, symbol=True), bold=True)
+    if data.rounding:
+        doc.pair(_("Cash rounding"), ("+" if data.rounding > 0 else "") + format_amount(data.rounding, cur))
 
 
 def _tenders(doc: ReceiptDoc, data: ReceiptData) -> None:
@@ -335,7 +355,7 @@ def _tenders(doc: ReceiptDoc, data: ReceiptData) -> None:
     for payment in data.payments:
         doc.pair(payment.label, format_amount(payment.amount, cur))
         details = (
-            (_("Card"), payment.masked_pan),
+            (pgettext("receipt: the card number's row", "Card"), payment.masked_pan),
             (_("Auth"), payment.auth_code),
             (_("Ref"), payment.terminal_ref),
             (_("Wallet"), payment.wallet),

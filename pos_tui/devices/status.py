@@ -30,6 +30,7 @@ class DeviceReport:
     name: str
     ok: bool
     words: str
+    configured: bool = True
 
 
 def check_devices(config: Config) -> list[DeviceReport]:
@@ -48,7 +49,7 @@ def check_printer(cfg: PrinterConfig) -> DeviceReport:
     """Ask the printer for its status (DLE EOT): online, paper, cover; silence is a failure."""
     name = "printer"
     if cfg.driver == "none":
-        return DeviceReport(name, True, _("not configured"))
+        return DeviceReport(name, True, _("not configured"), configured=False)
     try:
         printer = printer_from_config(cfg)
         status = printer.status()
@@ -75,7 +76,7 @@ def check_terminal(cfg: TerminalConfig, lane_number: int) -> DeviceReport:
     """Call the card terminal (ENQ, expecting ACK, then EOT); nothing is charged."""
     name = "card terminal"
     if cfg.driver == "none":
-        return DeviceReport(name, True, _("not configured"))
+        return DeviceReport(name, True, _("not configured"), configured=False)
     if cfg.driver == "simulator":
         return DeviceReport(name, True, _("simulated (the lane starts its own on a pseudo-terminal)"))
     try:
@@ -114,7 +115,7 @@ def check_scanner(cfg: ScannerConfig) -> DeviceReport:
 def check_display(cfg: DisplayConfig) -> DeviceReport:
     name = N_("display")
     if cfg.driver == "none":
-        return DeviceReport(name, True, _("not configured"))
+        return DeviceReport(name, True, _("not configured"), configured=False)
     return _port_opens(name, cfg.port, cfg.baudrate)
 
 

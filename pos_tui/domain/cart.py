@@ -35,6 +35,17 @@ class CartLine:
     voided: bool = False
     void_reason: str | None = None
     discount: int = 0
+    sale_discount: int = 0  # of ``discount``, this line's share of a discount on the whole sale
+
+    @property
+    def line_discount(self) -> int:
+        """The discount given on this line itself (the sale discount's share is shown apart)."""
+        return self.discount - self.sale_discount
+
+    @property
+    def shown_net(self) -> int:
+        """The line's amount as its row shows it: after its own discount, before the sale's."""
+        return 0 if self.voided else self.amount - self.line_discount
 
     @property
     def net(self) -> int:
@@ -158,12 +169,33 @@ class Cart:
         """The line stays, marked voided; its amount no longer counts."""
         return self._with(replace(self._active_line(line_no), voided=True, void_reason=reason))
 
-    def discount_line(self, line_no: int, discount: int) -> Cart:
-        """Set a line's discount (minor units), from 0 up to the line amount."""
+    def discount_line(self, line_no: int, discount: int, *, sale_share: int | None = None) -> Cart:
+        """Set a line's discount (minor units), from 0 up to the line amount; ``sale_share`` says how
+        much of it is the line's share of a whole-sale discount (kept as it was when None)."""
         line = self._active_line(line_no)
         if not 0 <= discount <= line.amount:
             raise CartError(_("discount on line {line_no} must be between 0 and the line amount").format(line_no=line_no))
-        return self._with(replace(line, discount=discount))
+        share = min(line.sale_discount if sale_share is None else sale_share, discount)
+        return self._with(replace(line, discount=discount, sale_discount=share))
+
+    def set_quantity(self, line_no: int, qty_milli: int) -> Cart:
+        """A new quantity on a line: its amount follows, its discounts are capped at it."""
+        line = self._active_line(line_no)
+        check_unit_quantity(line.unit, qty_milli)
+        amount = line_amount(line.unit_price, qty_milli)
+        discount = min(line.discount, amount)
+        return self._with(replace(line, qty_milli=qty_milli, amount=amount, discount=discount,
+                                  sale_discount=min(line.sale_discount, discount)))
+
+    def same_item_line(self, product_id: int | None, sku: str, unit_price: int) -> CartLine | None:
+        """The active line a repeated scan of this item adds to: sold each, same price, no discount."""
+        if product_id is None:
+            return None
+        for line in reversed(self.active_lines):
+            if (line.product_id, line.sku, line.unit, line.unit_price, line.discount) == (
+                    product_id, sku, "each", unit_price, 0):
+                return line
+        return None
 
     def override_price(self, line_no: int, unit_price: int) -> Cart:
         """Set a new unit price on a line; the amount follows; a discount is capped at it."""
@@ -172,7 +204,8 @@ class Cart:
             raise CartError(_("price on line {line_no} cannot be negative").format(line_no=line_no))
         amount = _bounded_line_amount(line.name, unit_price, line.qty_milli)
         discount = min(line.discount, amount)
-        return self._with(replace(line, unit_price=unit_price, amount=amount, discount=discount))
+        return self._with(replace(line, unit_price=unit_price, amount=amount, discount=discount,
+                                  sale_discount=min(line.sale_discount, discount)))
 
     @property
     def active_lines(self) -> tuple[CartLine, ...]:
@@ -192,3 +225,8 @@ class Cart:
     @property
     def discount_total(self) -> int:
         return sum(line.discount for line in self.active_lines)
+
+    @property
+    def sale_discount(self) -> int:
+        """What a discount on the whole sale takes off (its shares on the lines still sold)."""
+        return sum(line.sale_discount for line in self.active_lines)

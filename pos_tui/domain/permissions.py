@@ -96,9 +96,10 @@ BASE_ROLE: dict[Action, Role] = {
 class PermissionDenied(DomainError):
     """A user whose role is below what the action needs."""
 
-    def __init__(self, action: Action, needed: Role) -> None:
+    def __init__(self, action: Action, needed: Role, subject: str | None = None) -> None:
         self.action = action
         self.needed = needed
+        self.subject = subject  # what the approval is for, where the action's name says less ("paid in")
         message = _("{action} needs an {role}") if needed is Role.ADMIN else _("{action} needs a {role}")
         super().__init__(message.format(action=action_name(action), role=role_name(needed)))
 

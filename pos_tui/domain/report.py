@@ -54,12 +54,14 @@ class SaleFact:
     total: int
     tax: Mapping[str, int]
     lines: tuple[LineFact, ...]
+    without_receipt: bool = False  # a return with no sale behind it (supervisor, cash)
 
 
 @dataclass(frozen=True)
 class PaymentFact:
     """A settled payment (or refund, ``refund=True``). ``kept`` is the cash that stayed in the
-    drawer (tendered less change), which differs from ``amount`` by the cash rounding."""
+    drawer (tendered less change; for a cash refund, what was paid out of it), which differs from
+    ``amount`` by the cash rounding."""
 
     method: str
     amount: int
@@ -103,6 +105,7 @@ class CashSummary:
     paid_in: int = 0
     paid_out: int = 0
     counted: int | None = None  # None until the drawer has been counted
+    rounding: int = 0  # the cash rounding within cash sales less refunds (抹零/舍入), shown on its own line
 
     @property
     def expected(self) -> int:
@@ -179,6 +182,13 @@ class Report:
     notes: tuple[str, ...] = field(default=())
     journal_head: str = ""  # "seq:hash" of the journal row that took the report (journal verify --head)
     clock_went_back: tuple[ClockWentBack, ...] = ()
+    no_receipt_returns_count: int = 0  # of the returns, those without a receipt
+    no_receipt_returns_total: int = 0
+
+    @property
+    def rounding(self) -> int:
+        """Cash rounding: what the drawer took (or gave back) beyond the amounts the sales came to."""
+        return self.cash.rounding
 
     @property
     def net(self) -> int:
@@ -237,7 +247,9 @@ def build_report(
     cash = CashSummary(
         opening_float=opening_float,
         cash_sales=sum(p.kept for p in pays if p.method == "cash" and not p.refund),
-        cash_refunds=sum(p.amount for p in pays if p.method == "cash" and p.refund),
+        cash_refunds=sum(p.kept or p.amount for p in pays if p.method == "cash" and p.refund),
+        rounding=sum((p.kept - p.amount) * (-1 if p.refund else 1)
+                     for p in pays if p.method == "cash" and (p.kept or not p.refund)),
         paid_in=sum(m.amount for m in moves if m.kind == "paid_in"),
         paid_out=sum(m.amount for m in moves if m.kind == "paid_out"),
         counted=counted,
@@ -263,6 +275,8 @@ def build_report(
         voided_sales_amount=sum(s.total for s in voided),
         returns_count=len(returned),
         returns_total=sum(s.total for s in returned),
+        no_receipt_returns_count=sum(1 for s in returned if s.without_receipt),
+        no_receipt_returns_total=sum(s.total for s in returned if s.without_receipt),
         tax=dict(sorted(tax.items())),
         methods=_method_totals(pays),
         cash=cash,
@@ -355,6 +369,7 @@ def report_to_dict(report: Report) -> dict:
     data["tax_total"] = report.tax_total
     data["methods"] = [dict(asdict(m), gross=m.gross, net=m.net) for m in report.methods]
     data["cash"] = dict(asdict(report.cash), expected=report.cash.expected, over_short=report.cash.over_short)
+    data["rounding"] = report.rounding
     return data
 
 
@@ -368,14 +383,14 @@ _DERIVED = {"net", "tax_total"}
 def report_from_dict(data: Mapping) -> Report:
     """A report back from ``report_to_dict``'s data (a stored Z report)."""
     try:
-        fields = {key: value for key, value in data.items() if key not in _DERIVED}
+        fields = {key: value for key, value in data.items() if key not in _DERIVED and key != "rounding"}
         fields["shifts"] = tuple(fields["shifts"])
         fields["methods"] = tuple(
             MethodTotals(m["method"], m["taken"], m["refunded"], m["fee"]) for m in fields["methods"]
         )
         cash = fields["cash"]
         fields["cash"] = CashSummary(cash["opening_float"], cash["cash_sales"], cash["cash_refunds"],
-                                     cash["paid_in"], cash["paid_out"], cash["counted"])
+                                     cash["paid_in"], cash["paid_out"], cash["counted"], cash.get("rounding", 0))
         fields["hourly"] = tuple(HourTotal(**h) for h in fields["hourly"])
         fields["best_sellers"] = tuple(ItemTotal(**i) for i in fields["best_sellers"])
         fields["departments"] = tuple(ItemTotal(**i) for i in fields["departments"])
@@ -425,6 +440,8 @@ def _figures(report: Report) -> list[tuple[str, str, object, bool]]:
         ("sales", "voided_sales_amount", report.voided_sales_amount, True),
         ("sales", "returns", report.returns_count, False),
         ("sales", "returns_amount", report.returns_total, True),
+        ("sales", "returns_without_receipt", report.no_receipt_returns_count, False),
+        ("sales", "returns_without_receipt_amount", report.no_receipt_returns_total, True),
         ("sales", "net", report.net, True),
         ("sales", "first_receipt", report.first_receipt, False),
         ("sales", "last_receipt", report.last_receipt, False),
@@ -440,6 +457,7 @@ def _figures(report: Report) -> list[tuple[str, str, object, bool]]:
     rows += [
         ("cash", "opening_float", cash.opening_float, True),
         ("cash", "sales", cash.cash_sales, True),
+        ("cash", "rounding", cash.rounding, True),
         ("cash", "refunds", cash.cash_refunds, True),
         ("cash", "paid_in", cash.paid_in, True),
         ("cash", "paid_out", cash.paid_out, True),
@@ -525,7 +543,13 @@ def render_text(report: Report, width: int = 42) -> str:
     pair(_("Voided lines ({count})").format(count=report.voided_lines), money(report.voided_lines_amount))
     pair(_("Voided sales ({count})").format(count=report.voided_sales), money(report.voided_sales_amount))
     pair(_("Returns ({count})").format(count=report.returns_count), money(-report.returns_total))
+    if report.no_receipt_returns_count:
+        pair(_("without receipt ({count})").format(count=report.no_receipt_returns_count),
+             money(-report.no_receipt_returns_total), 2)
     pair(_("NET"), money(report.net))
+    if report.rounding:
+        pair(_("Cash rounding"), money(report.rounding))
+        pair(_("Collected"), money(report.net + report.rounding))
     pair(_("First receipt"), report.first_receipt or "-")
     pair(_("Last receipt"), report.last_receipt or "-")
     rule(_("Tax"))
@@ -540,11 +564,15 @@ def render_text(report: Report, width: int = 42) -> str:
             pair(_("refunded"), money(-m.refunded), 2)
         pair(_("fee"), money(-m.fee), 2)
         pair(_("net"), money(m.net), 2)
+    if report.rounding:
+        pair(_("Cash rounding"), money(report.rounding))
     rule(_("Cash"))
     c = report.cash
     pair(_("Opening float"), money(c.opening_float))
     pair(_("Cash sales"), money(c.cash_sales))
     pair(_("Cash refunds"), money(-c.cash_refunds))
+    if c.rounding:
+        pair(_("incl. cash rounding"), money(c.rounding), 2)
     pair(_("Paid in ({count})").format(count=report.paid_in_count), money(c.paid_in))
     pair(_("Paid out ({count})").format(count=report.paid_out_count), money(-c.paid_out))
     pair(_("Expected in drawer"), money(c.expected))

@@ -26,7 +26,9 @@ PACKAGE_DIR = LOCALE_DIR.parent
 DOMAIN = "pos_tui"
 MO_MAGIC = 0x950412DE
 # The calls whose literal arguments are msgids: name -> how many leading arguments are msgids.
-MARKERS = {"_": 1, "N_": 1, "ngettext": 2}
+MARKERS = {"_": 1, "N_": 1, "ngettext": 2, "pgettext": 2, "NP_": 2}
+# The context and the msgid of a pgettext() message are one key, joined as GNU gettext joins them.
+CONTEXT_SEPARATOR = "\x04"
 
 
 class CatalogError(ValueError):
@@ -39,10 +41,12 @@ class Entry:
     msgstr: tuple[str, ...]  # one string, or one per plural form
     msgid_plural: str | None = None
     fuzzy: bool = False
+    msgctxt: str | None = None  # pgettext's context: one English word, two meanings
 
     @property
     def key(self) -> tuple[str, str | None]:
-        return self.msgid, self.msgid_plural
+        msgid = self.msgid if self.msgctxt is None else f"{self.msgctxt}{CONTEXT_SEPARATOR}{self.msgid}"
+        return msgid, self.msgid_plural
 
     @property
     def translated(self) -> bool:
@@ -81,7 +85,7 @@ def parse_po(text: str, name: str = "<po>") -> list[Entry]:
                 if [index for index, _ in forms] != list(range(len(forms))) or not forms:
                     raise CatalogError(f"{name}:{line_no}: msgid {fields['msgid']!r} needs msgstr[0], msgstr[1], ...")
                 msgstr = tuple(value for _, value in forms)
-            entries.append(Entry(fields["msgid"], msgstr, plural, "fuzzy" in flags))
+            entries.append(Entry(fields["msgid"], msgstr, plural, "fuzzy" in flags, fields.get("msgctxt")))
         fields, flags, current = {}, set(), None
 
     lines = text.splitlines()
@@ -100,9 +104,9 @@ def parse_po(text: str, name: str = "<po>") -> list[Entry]:
             fields[current] += _unquote(line, where)
         else:
             keyword, _, rest = line.partition(" ")
-            if keyword == "msgid" and "msgid" in fields:
+            if keyword in ("msgid", "msgctxt") and "msgid" in fields:
                 finish(line_no)
-            if keyword not in ("msgid", "msgid_plural", "msgstr") and not (
+            if keyword not in ("msgctxt", "msgid", "msgid_plural", "msgstr") and not (
                 keyword.startswith("msgstr[") and keyword.endswith("]") and keyword[7:-1].isdigit()
             ):
                 raise CatalogError(f"{where}: unknown keyword {keyword!r}")
@@ -126,7 +130,8 @@ def compile_mo(entries: Iterable[Entry]) -> bytes:
     for entry in entries:
         if entry.msgid and not entry.translated:
             continue
-        key = entry.msgid if entry.msgid_plural is None else f"{entry.msgid}\0{entry.msgid_plural}"
+        msgid = entry.key[0]
+        key = msgid if entry.msgid_plural is None else f"{msgid}\0{entry.msgid_plural}"
         pairs[key.encode("utf-8")] = "\0".join(entry.msgstr).encode("utf-8")
     keys = sorted(pairs)
     count = len(keys)
@@ -180,7 +185,10 @@ def used_messages(paths: Iterable[Path]) -> list[Use]:
                 isinstance(arg, ast.Constant) and isinstance(arg.value, str) for arg in args
             ):
                 values = [arg.value for arg in args]
-                uses.append(Use(values[0], values[1] if len(values) > 1 else None, where))
+                if node.func.id in ("pgettext", "NP_"):
+                    uses.append(Use(f"{values[0]}{CONTEXT_SEPARATOR}{values[1]}", None, where))
+                else:
+                    uses.append(Use(values[0], values[1] if len(values) > 1 else None, where))
     return uses
 
 
@@ -203,6 +211,9 @@ def po_entry(msgid: str, msgstr: Iterable[str] = ("",), msgid_plural: str | None
              where: Iterable[str] = ()) -> str:
     """One .po entry (with ``#:`` reference lines), followed by a blank line."""
     lines = [f"#: {place}" for place in where]
+    if CONTEXT_SEPARATOR in msgid:
+        context, msgid = msgid.split(CONTEXT_SEPARATOR, 1)
+        lines.append(f"msgctxt {quote(context)}")
     lines.append(f"msgid {quote(msgid)}")
     forms = list(msgstr)
     if msgid_plural is None:

@@ -27,7 +27,7 @@ from pos_tui.services.errors import AdminError
 from pos_tui.store import admin_queries, catalog_edits, reports, sales, users
 from pos_tui.store.admin_queries import UnknownPayment
 from pos_tui.store.busy import when_free
-from pos_tui.store.catalog import ProductInfo, get_by_sku
+from pos_tui.store.catalog import ProductData, ProductInfo, get_by_sku
 from pos_tui.store.catalog_csv import parse_stock
 from pos_tui.store.db import current_database
 from pos_tui.store.lane_lock import lane_running
@@ -103,6 +103,56 @@ class BackOffice:
         if product is None:
             raise AdminError(_("no product with SKU {sku}").format(sku=repr(sku)))
         return product
+
+    def _yes(self, text: str) -> bool:
+        answer = text.strip().lower()
+        if answer in ("y", "yes", "是", "1"):
+            return True
+        if answer in ("", "n", "no", "否", "0"):
+            return False
+        raise AdminError(_("answer y or n"))
+
+    def _tax(self, text: str) -> str:
+        tax = text.strip() or self.config.tax.default
+        if tax not in self.config.tax.rates:
+            raise AdminError(_("unknown tax code {code} (configured: {known})").format(
+                code=repr(tax), known=", ".join(sorted(self.config.tax.rates))))
+        return tax
+
+    def add_product(self, sku: str, name: str, price: str, tax: str = "", barcodes: str = "", unit: str = "",
+                    stock: str = "", open_price: str = "") -> ProductInfo:
+        """A new product typed in the back office: empty tax = the default rate, unit = each, stock =
+        not counted; barcodes separated by spaces or |; an open-price product may have price 0."""
+        actor = self._require(Action.CATALOG)
+        is_open = self._yes(open_price)
+        try:
+            stock_milli = parse_stock(stock)
+        except ValueError as exc:
+            raise AdminError(str(exc)) from None
+        codes = tuple(code for code in barcodes.replace("|", " ").split() if code)
+        for code in codes:
+            if len(code) == 13 and decode_embedded(code, self.config.barcodes.embedded) is not None:
+                raise AdminError(_("{code} starts with {prefix}, which this store reads as a price or weight "
+                                   "embedded code: it cannot name a product").format(code=code, prefix=code[:2]))
+        data = ProductData(sku.strip(), name.strip(), parse_amount(price or "0", self.currency), self._tax(tax),
+                           unit.strip().lower() or "each", stock_milli, codes)
+        return when_free(catalog_edits.add_product, data, open_price=is_open, actor=actor, now=self.clock())
+
+    def set_name(self, sku: str, name: str) -> ProductInfo:
+        actor = self._require(Action.CATALOG)
+        return when_free(catalog_edits.set_name, sku, name, actor=actor, now=self.clock())
+
+    def set_tax(self, sku: str, tax: str) -> ProductInfo:
+        actor = self._require(Action.CATALOG)
+        return when_free(catalog_edits.set_tax, sku, self._tax(tax), actor=actor, now=self.clock())
+
+    def set_open_price(self, sku: str, answer: str) -> ProductInfo:
+        actor = self._require(Action.CATALOG)
+        return when_free(catalog_edits.set_open_price, sku, self._yes(answer), actor=actor, now=self.clock())
+
+    def remove_barcode(self, sku: str, code: str) -> ProductInfo:
+        actor = self._require(Action.CATALOG)
+        return when_free(catalog_edits.remove_barcode, sku, code, actor=actor)
 
     def set_price(self, sku: str, text: str) -> ProductInfo:
         actor = self._require(Action.CATALOG)
@@ -181,6 +231,11 @@ class BackOffice:
         is open, or when that day has its Z)."""
         actor = self._require(Action.Z_REPORT)
         return when_free(reports.take_z_report, context_of(self.config), self.clock(), actor=actor)
+
+    def z_report_refusal(self) -> str | None:
+        """Why today cannot be closed on this lane, checked before the close is confirmed; None: it can."""
+        self._require(Action.Z_REPORT)
+        return reports.z_report_refusal(context_of(self.config), self.clock())
 
     def sales_by_hour(self, day: dt.date) -> tuple[HourTotal, ...]:
         """Paid sales of every lane on ``day``, per hour."""

@@ -9,6 +9,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import peewee
 
 from pos_tui.domain.cart import UNITS
+from pos_tui.domain.pinyin import pinyin_key
 from pos_tui.store.db import StoreError, current_database, is_sqlite
 from pos_tui.store.models import Barcode, Product
 
@@ -33,6 +34,7 @@ class ProductInfo:
     stock: int | None  # thousandths; None = not tracked
     active: bool
     barcodes: tuple[str, ...]
+    open_price: bool = False  # the lane asks the cashier for the price
 
 
 @dataclass(frozen=True)
@@ -56,13 +58,13 @@ class UpsertResult:
 
 _PRODUCT_COLUMNS = (
     Product.id, Product.sku, Product.name, Product.price, Product.tax,
-    Product.unit, Product.stock, Product.active,
+    Product.unit, Product.stock, Product.active, Product.open_price,
 )
 
 
 def _info(row: Sequence, barcodes: tuple[str, ...]) -> ProductInfo:
-    pid, sku, name, price, tax, unit, stock, active = row[:8]
-    return ProductInfo(pid, sku, name, price, tax, unit, stock, bool(active), barcodes)
+    pid, sku, name, price, tax, unit, stock, active, open_price = row[:9]
+    return ProductInfo(pid, sku, name, price, tax, unit, stock, bool(active), barcodes, bool(open_price))
 
 
 def _find_by_code_sql() -> peewee.Select:
@@ -92,7 +94,7 @@ def find_by_code(code: str) -> ProductInfo | None:
     rows = db.execute_sql(sql, (code, code)).fetchall()
     if not rows:
         return None
-    return _info(rows[0], tuple(row[8] for row in rows if row[8] is not None))
+    return _info(rows[0], tuple(row[9] for row in rows if row[9] is not None))
 
 
 def get_by_sku(sku: str) -> ProductInfo | None:
@@ -133,8 +135,9 @@ _TRIGRAM = 3
 
 
 def search_by_name(text: str, limit: int = 50, *, include_inactive: bool = False) -> list[ProductInfo]:
-    """Products whose name contains ``text`` (case-insensitive), at most ``limit``, by name; only
-    active ones unless ``include_inactive`` (the back office sees those too)."""
+    """Products whose name, or its pinyin key, contains ``text`` (case-insensitive: "可口", "cola",
+    "kekou", "kkkl"), at most ``limit``, by name; only active ones unless ``include_inactive`` (the
+    back office sees those too). The one name search of the lane and the back office."""
     text = text.strip()
     if not text or limit <= 0:
         return []
@@ -148,7 +151,7 @@ def search_by_name(text: str, limit: int = 50, *, include_inactive: bool = False
             (_fts_phrase(text), limit),
         ).fetchall()
     else:
-        query = Product.select(*_PRODUCT_COLUMNS).where(Product.name.contains(text))
+        query = Product.select(*_PRODUCT_COLUMNS).where(Product.name.contains(text) | Product.pinyin.contains(text))
         if not include_inactive:
             query = query.where(Product.active == True)  # noqa: E712
         rows = list(query.limit(limit).tuples())
@@ -203,9 +206,9 @@ def upsert_products(items: Sequence[ProductData], progress: Progress | None = No
     existing = product_ids(item.sku for item in items)
     now = Product.updated_at.db_value(dt.datetime.now().replace(microsecond=0))
     fields = [Product.sku, Product.name, Product.price, Product.tax, Product.unit,
-              Product.stock, Product.active, Product.updated_at]
-    upsert_sql = (
-        Product.insert(dict.fromkeys(fields, ""))
+              Product.stock, Product.active, Product.updated_at, Product.pinyin]
+    upsert_sql = (  # open_price is set for a new product only: an import keeps the back office's flag
+        Product.insert(dict.fromkeys([*fields, Product.open_price], ""))
         .on_conflict(conflict_target=[Product.sku], preserve=fields[1:])
         .sql()[0]
     )
@@ -218,7 +221,8 @@ def upsert_products(items: Sequence[ProductData], progress: Progress | None = No
         for chunk in _chunks(items, 5000):
             with peewee.__exception_wrapper__:  # driver errors -> peewee's IntegrityError etc.
                 cursor.executemany(upsert_sql, [
-                    (i.sku, i.name, i.price, i.tax, i.unit, i.stock, True, now) for i in chunk
+                    (i.sku, i.name, i.price, i.tax, i.unit, i.stock, True, now, pinyin_key(i.name), False)
+                    for i in chunk
                 ])
                 ids = product_ids(i.sku for i in chunk)
                 cursor.executemany(barcode_sql, [(code, ids[i.sku]) for i in chunk for code in i.barcodes])

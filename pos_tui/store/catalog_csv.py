@@ -33,6 +33,8 @@ from pos_tui.store.catalog import CatalogError, ProductData, Progress, iter_prod
 from pos_tui.store.catalog_publish import STAGE_BATCH, Staging
 
 COLUMNS = ("sku", "name", "price", "barcodes", "tax", "unit", "stock")
+OPTIONAL_COLUMNS = ("tax", "unit", "stock")  # left out: the default tax rate, each, stock not tracked
+OTHER_SEPARATORS = (";", "\t")
 BARCODE_SEPARATOR = "|"
 MAX_SKU_LENGTH = 64
 FORMULA_STARTS = "=+-@"
@@ -115,14 +117,40 @@ def unescape_cell(text: str) -> str:
     return text
 
 
+def _decode(path: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ImportRejected(path, [RowError(line, "", _("not UTF-8 text (save the file as UTF-8)"))]) from None
+
+
+def _wrong_separator(header: list[str]) -> str | None:
+    """The separator of a header that is one cell holding the column names split by another character."""
+    if len(header) != 1:
+        return None
+    for separator in OTHER_SEPARATORS:
+        names = {name.strip().lower() for name in header[0].split(separator)}
+        if len(names) > 1 and names & set(COLUMNS):
+            return separator
+    return None
+
+
 def _read_header(header: list[str], parsed: _Parsed) -> dict[str, int] | None:
+    separator = _wrong_separator(header)
+    if separator is not None:
+        shown = _("a tab") if separator == "\t" else repr(separator)
+        parsed.errors.append(RowError(1, "", _("the columns are separated by {separator}: the separator must be a "
+                                               "comma ({columns})").format(separator=shown,
+                                                                          columns=",".join(COLUMNS))))
+        return None
     names = [name.strip().lower() for name in header]
     positions: dict[str, int] = {}
     for index, name in enumerate(names):
         if name in positions:
             parsed.errors.append(RowError(1, name, _("column appears twice in the header")))
         positions.setdefault(name, index)
-    missing = [name for name in COLUMNS if name not in positions]
+    missing = [name for name in COLUMNS if name not in positions and name not in OPTIONAL_COLUMNS]
     for name in missing:
         parsed.errors.append(RowError(1, name, _("required column is missing from the header")))
     extra = [header[i] for i, name in enumerate(names) if name not in COLUMNS]
@@ -243,7 +271,7 @@ def _parse(path: Path, lines: Iterable[str], cur: Currency, tax_codes: Collectio
                 parsed.errors.append(RowError(line, "", _("expected {expected} fields, found {found}").format(
                     expected=len(header), found=len(cells))))
                 continue
-            checker.check(line, {name: cells[positions[name]] for name in COLUMNS})
+            checker.check(line, {name: cells[positions[name]] if name in positions else "" for name in COLUMNS})
     except csv.Error as exc:
         parsed.errors.append(RowError(reader.line_num, "", _("CSV format error: {error}").format(error=exc)))
     return parsed

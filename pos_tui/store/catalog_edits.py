@@ -1,4 +1,5 @@
-"""The back office's catalog edits: one product's price, stock, active flag or a new barcode.
+"""The back office's catalog edits: a new product; one product's name, price, tax, stock, active
+and open-price flags, a barcode added or removed.
 
 Each edit is one write transaction with its journal row naming the operator. The lane reads the
 product per scan, so an edit applies to the next scan on every lane.
@@ -14,7 +15,12 @@ import peewee
 from pos_tui.domain.text import check_text
 from pos_tui.domain.barcodes import classify
 from pos_tui.store import journal
-from pos_tui.store.catalog import CatalogError, ProductInfo, find_by_code, get_by_sku, search_by_name
+from pos_tui.domain.cart import UNITS
+from pos_tui.domain.pinyin import pinyin_key
+from pos_tui.i18n import _
+from pos_tui.store.catalog import (
+    CatalogError, ProductData, ProductInfo, barcode_owners, find_by_code, get_by_sku, search_by_name,
+)
 from pos_tui.store.db import write_transaction
 from pos_tui.store.models import Barcode, Product
 
@@ -46,6 +52,71 @@ def _edit(sku: str, kind: str, field: str, value: Any, actor: str, now: dt.datet
         Product.update({field: value, Product.updated_at: now or dt.datetime.now()}).where(
             Product.id == product.id).execute()
         journal.append(kind, {"sku": sku, "from": before, "to": value}, actor)
+    return get_by_sku(sku)
+
+
+def add_product(data: ProductData, *, open_price: bool = False, actor: str,
+                now: dt.datetime | None = None) -> ProductInfo:
+    """A new product (its SKU not in use), with its barcodes, in one transaction and journal row."""
+    sku = check_text(data.sku.strip(), "SKU")
+    name = check_text(data.name.strip(), "name")
+    if not sku or any(c.isspace() for c in sku) or len(sku) > 64:
+        raise CatalogError(_("SKU {sku} must be 1 to 64 characters without spaces").format(sku=repr(sku)))
+    if not name:
+        raise CatalogError(_("the product needs a name"))
+    if data.unit not in UNITS:
+        raise CatalogError(f"unit must be one of {', '.join(UNITS)}, not {data.unit!r}")
+    if data.price < 0 or (data.price == 0 and not open_price):
+        raise CatalogError(_("the price must be more than 0 (or the product open-price)"))
+    for code in data.barcodes:
+        classify(code)
+    with write_transaction():
+        if Product.select().where(Product.sku == sku).exists():
+            raise CatalogError(_("a product with SKU {sku} exists already").format(sku=sku))
+        taken = barcode_owners(data.barcodes)
+        if taken:
+            code, owner = next(iter(taken.items()))
+            raise CatalogError(f"barcode {code} already belongs to product {owner}")
+        product = Product.create(sku=sku, name=name, price=data.price, tax=data.tax, unit=data.unit,
+                                 stock=data.stock, active=True, updated_at=now or dt.datetime.now(),
+                                 pinyin=pinyin_key(name), open_price=open_price)
+        for code in data.barcodes:
+            Barcode.create(code=code, product=product.id)
+        journal.append("catalog.add", {"sku": sku, "name": name, "price": data.price, "tax": data.tax,
+                                       "unit": data.unit, "stock": data.stock, "barcodes": list(data.barcodes),
+                                       "open_price": open_price}, actor)
+    return get_by_sku(sku)
+
+
+def set_name(sku: str, name: str, *, actor: str, now: dt.datetime | None = None) -> ProductInfo:
+    """A new name (its pinyin key follows, for F2)."""
+    name = check_text(name.strip(), "name")
+    if not name:
+        raise CatalogError(_("the product needs a name"))
+    with write_transaction():
+        product = _product(sku)
+        Product.update(name=name, pinyin=pinyin_key(name), updated_at=now or dt.datetime.now()).where(
+            Product.id == product.id).execute()
+        journal.append("catalog.name", {"sku": sku, "from": product.name, "to": name}, actor)
+    return get_by_sku(sku)
+
+
+def set_tax(sku: str, tax: str, *, actor: str, now: dt.datetime | None = None) -> ProductInfo:
+    return _edit(sku, "catalog.tax", "tax", tax, actor, now)
+
+
+def set_open_price(sku: str, open_price: bool, *, actor: str, now: dt.datetime | None = None) -> ProductInfo:
+    """An open-price product is sold at the price the cashier types for it."""
+    return _edit(sku, "catalog.open_price", "open_price", bool(open_price), actor, now)
+
+
+def remove_barcode(sku: str, code: str, *, actor: str) -> ProductInfo:
+    with write_transaction():
+        product = _product(sku)
+        deleted = Barcode.delete().where((Barcode.code == code.strip()) & (Barcode.product == product.id)).execute()
+        if not deleted:
+            raise CatalogError(f"product {sku} has no barcode {code.strip()}")
+        journal.append("catalog.barcode_removed", {"sku": sku, "code": code.strip()}, actor)
     return get_by_sku(sku)
 
 

@@ -260,11 +260,15 @@ def _m5_business_day(db: peewee.Database) -> None:
 
     for shift in Shift.select(Shift.id, Shift.opened_at):
         Shift.update(business_day=shift.opened_at.date().isoformat()).where(Shift.id == shift.id).execute()
+
+
 def _m6_weight_source(db: peewee.Database) -> None:
     """Where a weighed line's weight came from: scale, typed or barcode (NULL for items sold each)."""
     from playhouse.migrate import SchemaMigrator, migrate
 
     migrate(SchemaMigrator.from_database(db).add_column("sale_line", "weight_source", peewee.CharField(null=True)))
+
+
 def _m7_outbox_and_sync(db: peewee.Database) -> None:
     """The outbox of finished documents for the store server, the sync worker's cursors, and the
     store-wide settings that come down from it (see store/outbox.py)."""
@@ -296,6 +300,59 @@ def _m7_outbox_and_sync(db: peewee.Database) -> None:
     db.create_tables([Outbox, SyncState, StoreSetting], safe=True)
 
 
+def _m8_sale_discount_rows(db: peewee.Database) -> None:
+    """A whole-sale discount shown as its own row: each line's share of it, and what was typed.
+    (Plain ALTER TABLE: playhouse's migrator rebuilds a SQLite table for a NOT NULL column, which
+    would drop what hangs on it.)"""
+    db.execute_sql("ALTER TABLE sale_line ADD COLUMN sale_discount INTEGER NOT NULL DEFAULT 0")
+    db.execute_sql("ALTER TABLE sale ADD COLUMN discount_text VARCHAR(255) NOT NULL DEFAULT ''")
+
+
+_PRODUCT_SEARCH_WITHOUT_PINYIN_SQLITE = (
+    "DROP TRIGGER product_search_insert",
+    "DROP TRIGGER product_search_delete",
+    "DROP TRIGGER product_search_update",
+    "DROP TABLE product_search",
+)
+_PRODUCT_SEARCH_WITH_PINYIN_SQLITE = (    # The same trigram index, over the name and its pinyin key ("kekoukele kkkl").
+    "CREATE VIRTUAL TABLE product_search USING fts5("
+    "name, pinyin, content='product', content_rowid='id', tokenize='trigram')",
+    "CREATE TRIGGER product_search_insert AFTER INSERT ON product BEGIN "
+    "INSERT INTO product_search(rowid, name, pinyin) VALUES (new.id, new.name, new.pinyin); END",
+    "CREATE TRIGGER product_search_delete AFTER DELETE ON product BEGIN "
+    "INSERT INTO product_search(product_search, rowid, name, pinyin) "
+    "VALUES ('delete', old.id, old.name, old.pinyin); END",
+    "CREATE TRIGGER product_search_update AFTER UPDATE OF name, pinyin ON product "
+    "WHEN old.name IS NOT new.name OR old.pinyin IS NOT new.pinyin BEGIN "
+    "INSERT INTO product_search(product_search, rowid, name, pinyin) "
+    "VALUES ('delete', old.id, old.name, old.pinyin); "
+    "INSERT INTO product_search(rowid, name, pinyin) VALUES (new.id, new.name, new.pinyin); END",
+)
+
+
+def _m9_product_pinyin(db: peewee.Database) -> None:
+    """Each product's pinyin key beside its name, in the name search's index (F2 ``kkkl``)."""
+    from pos_tui.domain.pinyin import has_chinese, pinyin_key
+
+    db.execute_sql("ALTER TABLE product ADD COLUMN pinyin TEXT NOT NULL DEFAULT ''")  # keeps its triggers
+    if is_sqlite(db):  # the old index goes first: its triggers must not see the keys being filled
+        for statement in _PRODUCT_SEARCH_WITHOUT_PINYIN_SQLITE:
+            db.execute_sql(statement)
+    names = db.execute_sql("SELECT id, name FROM product").fetchall()
+    keys = [(pinyin_key(name), pid) for pid, name in names if has_chinese(name)]
+    for start in range(0, len(keys), 5000):
+        db.cursor().executemany("UPDATE product SET pinyin = ? WHERE id = ?", keys[start:start + 5000])
+    if is_sqlite(db):
+        for statement in _PRODUCT_SEARCH_WITH_PINYIN_SQLITE:
+            db.execute_sql(statement)
+        db.execute_sql("INSERT INTO product_search(product_search) VALUES ('rebuild')")
+
+
+def _m10_product_open_price(db: peewee.Database) -> None:
+    """A product sold at the price the cashier types (the back office's open-price flag)."""
+    db.execute_sql("ALTER TABLE product ADD COLUMN open_price BOOLEAN NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _m1_catalog_users_journal,
     _m2_product_name_search,
@@ -304,6 +361,9 @@ MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _m5_business_day,
     _m6_weight_source,
     _m7_outbox_and_sync,
+    _m8_sale_discount_rows,
+    _m9_product_pinyin,
+    _m10_product_open_price,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

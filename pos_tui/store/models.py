@@ -26,6 +26,8 @@ class Product(BaseModel):
     stock = peewee.IntegerField(null=True)  # thousandths; NULL = not tracked
     active = peewee.BooleanField(default=True)
     updated_at = peewee.DateTimeField()
+    pinyin = peewee.TextField(default="")  # the name's pinyin key, searched with it (migration 9)
+    open_price = peewee.BooleanField(default=False)  # sold at the price typed at the lane (migration 10)
 
 
 class Barcode(BaseModel):
@@ -70,6 +72,7 @@ class Sale(BaseModel):
     kind = peewee.CharField(default="sale")  # sale | return
     original = peewee.IntegerField(null=True, index=True)  # a return's original sale
     training = peewee.BooleanField(default=False)
+    discount_text = peewee.CharField(default="")  # a whole-sale discount as typed ("10%"; migration 8)
 
     class Meta:
         indexes = ((("lane", "status"), False),)
@@ -87,10 +90,11 @@ class SaleLine(BaseModel):
     tax_code = peewee.CharField()
     amount = peewee.IntegerField()
     discount = peewee.IntegerField(default=0)
+    sale_discount = peewee.IntegerField(default=0)  # of ``discount``, the share of a whole-sale discount (m5)
     added_at = peewee.DateTimeField()
     added_by = peewee.CharField()
     origin_line = peewee.IntegerField(null=True, index=True)  # a return line's original sale line
-    weight_source = peewee.CharField(null=True)  # scale | typed | barcode for weighed lines (migration 5)
+    weight_source = peewee.CharField(null=True)  # scale | typed | barcode for weighed lines (migration 6)
 
     class Meta:
         indexes = ((("sale", "line_no"), True),)

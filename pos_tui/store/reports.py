@@ -82,7 +82,8 @@ def _sale_fact(sale: Sale, kind: str, ctx: ReportContext) -> SaleFact:
         for line in cart.lines
     )
     total = totals.total if kind == "voided" else sale.total
-    return SaleFact(kind, sale.receipt_no, sale.closed_at or sale.opened_at, total, totals.tax_by_rate, lines)
+    return SaleFact(kind, sale.receipt_no, sale.closed_at or sale.opened_at, total, totals.tax_by_rate, lines,
+                    without_receipt=kind == "return" and sale.original is None)
 
 
 def gather(shift_ids: list[int], ctx: ReportContext) -> tuple[list[SaleFact], list[PaymentFact], list[MovementFact]]:
@@ -103,7 +104,9 @@ def gather(shift_ids: list[int], ctx: ReportContext) -> tuple[list[SaleFact], li
     for p in paid:
         refund = p.sale.kind == "return"
         kept = p.tendered - p.change if p.method == "cash" and p.tendered else p.amount
-        payments.append(PaymentFact(p.method, p.amount, p.fee, 0 if refund else kept, refund))
+        # A cash refund's kept is what left the drawer (rounded to the cash step; older rows: 0).
+        payments.append(PaymentFact(p.method, p.amount, p.fee, (p.tendered if p.tendered else 0) if refund else kept,
+                                    refund))
     moves = (CashMovement.select().where(CashMovement.shift.in_(shift_ids) & (CashMovement.training == False))
              .order_by(CashMovement.id))
     return sales, payments, [MovementFact(m.kind, m.amount) for m in moves]
@@ -180,19 +183,28 @@ def day_to_close(ctx: ReportContext, now: dt.datetime) -> dt.date:
     return day
 
 
+def z_report_refusal(ctx: ReportContext, now: dt.datetime) -> str | None:
+    """Why the lane's next business day (``day_to_close``) cannot be closed now (its Z taken already,
+    one of its shifts still open), or None: asked before anyone is asked to confirm the close."""
+    day = day_to_close(ctx, now)
+    taken = ZReport.get_or_none((ZReport.lane == ctx.lane) & (ZReport.business_day >= day.isoformat()))
+    if taken is not None:
+        return _("Z report {number} already closed {day} on lane {lane}; sales from now on belong to "
+                 "the next day").format(number=taken.number, day=taken.business_day, lane=ctx.lane)
+    if any(s.status == "open" for s in shifts_of_lane(ctx.lane, up_to=day, unreported=True)):
+        return _("close the open shift (count the drawer) before the Z report of {day}").format(day=day.isoformat())
+    return None
+
+
 def take_z_report(ctx: ReportContext, now: dt.datetime, *, actor: str, approved_by: str | None = None) -> Report:
     """Close the lane's oldest business day not closed yet (``day_to_close``): every shift of that day.
     Refused while one of its shifts is open, and for a day that has its Z already."""
     with write_transaction():
         day = day_to_close(ctx, now)
-        taken = ZReport.get_or_none((ZReport.lane == ctx.lane) & (ZReport.business_day >= day.isoformat()))
-        if taken is not None:
-            raise ReportRefused(_("Z report {number} already closed {day} on lane {lane}; sales from now on belong to "
-                                  "the next day").format(number=taken.number, day=taken.business_day, lane=ctx.lane))
+        refusal = z_report_refusal(ctx, now)
+        if refusal is not None:
+            raise ReportRefused(refusal)
         shifts = shifts_of_lane(ctx.lane, up_to=day, unreported=True)
-        if any(s.status == "open" for s in shifts):
-            raise ReportRefused(_("close the open shift (count the drawer) before the Z report of {day}").format(
-                day=day.isoformat()))
         last = ZReport.select(peewee.fn.MAX(ZReport.number)).where(ZReport.lane == ctx.lane).scalar() or 0
         report = build_for_shifts("Z", shifts, ctx, now, number=last + 1, business_day=day.isoformat())
         row = ZReport.create(lane=ctx.lane, number=last + 1, business_day=day.isoformat(), taken_at=now,

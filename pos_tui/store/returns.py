@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import peewee
 
 from pos_tui.domain.cart import CartLine
-from pos_tui.domain.money import round_half_up_div
+from pos_tui.domain.money import round_half_up_div, round_to_step
 from pos_tui.domain.payment import OUTCOMES, SETTLED, UNRESOLVED, PaymentStatus, refunds_first
 from pos_tui.i18n import _
 from pos_tui.store import journal, outbox
@@ -163,9 +163,10 @@ def plan_refunds(payments: tuple[PaymentRecord, ...], refunded: dict[int, int], 
 
 def create_return(original_id: int, lines: list[tuple[CartLine, int]], *, lane: int, total: int, tax_total: int,
                   plan: list[RefundStep], reason: str, actor: str, approved_by: str | None,
-                  now: dt.datetime) -> SaleRecord:
+                  now: dt.datetime, cash_step: int = 1) -> SaleRecord:
     """Commit a return: its lines (each with its original line id) and its planned refunds. Cash
-    refunds count at once; when nothing else is owed the return is finished here too."""
+    refunds count at once, paid out rounded to ``cash_step`` (kept as the row's ``tendered``);
+    when nothing else is owed the return is finished here too."""
     if not lines:
         raise ReturnError(_("pick at least one line to return"))
     if sum(step.amount for step in plan) != total:
@@ -201,6 +202,7 @@ def create_return(original_id: int, lines: list[tuple[CartLine, int]], *, lane: 
                             added_by=actor, origin_line=origin)
         for step in plan:
             Payment.create(sale=ret.id, method=step.method, amount=step.amount, refund_of=step.refund_of,
+                           tendered=round_to_step(step.amount, cash_step) if step.method == "cash" else 0,
                            status=PaymentStatus.APPROVED if step.method == "cash" else PaymentStatus.PLANNED,
                            reference=uuid.uuid4().hex, created_at=now, updated_at=now)
         journal.append("return.open", {
@@ -209,6 +211,30 @@ def create_return(original_id: int, lines: list[tuple[CartLine, int]], *, lane: 
                                                   for line, origin in lines],
             "refunds": [[step.method, step.amount] for step in plan],
         }, actor)
+        _finish_if_refunded(ret.id, now, actor)
+    return get_sale(ret.id)
+
+
+def create_return_without_receipt(line: CartLine, *, lane: int, total: int, tax_total: int, reason: str, actor: str,
+                                  approved_by: str, now: dt.datetime, cash_step: int = 1) -> SaleRecord:
+    """Commit a return with no receipt behind it: one line, paid out in cash (rounded to
+    ``cash_step``) at once, journaled with its reason and supervisor."""
+    with write_transaction():
+        shift = Shift.get_or_none((Shift.lane == lane) & (Shift.status == "open"))
+        if shift is None:
+            raise ReturnError(_("no shift is open on lane {lane}").format(lane=lane))
+        if Sale.select().where((Sale.lane == lane) & (Sale.status == REFUNDING)).exists():
+            raise ReturnError(_("finish the open return first"))
+        ret = Sale.create(uuid=uuid.uuid4().hex, lane=lane, status=REFUNDING, phase="payment", cashier=actor,
+                          opened_at=now, total=total, tax_total=tax_total, shift=shift.id, kind="return",
+                          original=None)
+        SaleLine.create(sale=ret.id, line_no=1, product_id=None, sku=line.sku, name=line.name, unit=line.unit,
+                        qty_milli=line.qty_milli, unit_price=line.unit_price, tax_code=line.tax_code,
+                        amount=line.amount, discount=0, added_at=now, added_by=actor)
+        Payment.create(sale=ret.id, method="cash", amount=total, tendered=round_to_step(total, cash_step),
+                       status=PaymentStatus.APPROVED, reference=uuid.uuid4().hex, created_at=now, updated_at=now)
+        journal.append("return.no_receipt", {"return": ret.uuid, "total": total, "reason": reason,
+                                             "approved_by": approved_by}, actor)
         _finish_if_refunded(ret.id, now, actor)
     return get_sale(ret.id)
 
@@ -304,7 +330,8 @@ def resolve_refund(payment_id: int, *, refunded: bool, auth_code: str, superviso
     return ret.id
 
 
-def refund_rest_in_cash(return_id: int, *, actor: str, approved_by: str | None, now: dt.datetime) -> str:
+def refund_rest_in_cash(return_id: int, *, actor: str, approved_by: str | None, now: dt.datetime,
+                        cash_step: int = 1) -> str:
     """Pay whatever the return still owes in cash (after a declined card refund, say); the planned
     refunds not sent yet are dropped. Returns the return's receipt number."""
     with write_transaction():
@@ -314,7 +341,8 @@ def refund_rest_in_cash(return_id: int, *, actor: str, approved_by: str | None, 
         Payment.update(status=PaymentStatus.CANCELLED, reason="paid in cash instead", updated_at=now).where(
             (Payment.sale == return_id) & (Payment.status == PaymentStatus.PLANNED)).execute()
         owed = ret.total - _settled(return_id)
-        Payment.create(sale=return_id, method="cash", amount=owed, status=PaymentStatus.APPROVED,
+        Payment.create(sale=return_id, method="cash", amount=owed, tendered=round_to_step(owed, cash_step),
+                       status=PaymentStatus.APPROVED,
                        reference=uuid.uuid4().hex, created_at=now, updated_at=now)
         journal.append("refund.cash", {"return": ret.uuid, "amount": owed, "approved_by": approved_by}, actor)
         receipt_no = _finish_if_refunded(return_id, now, actor)
@@ -354,9 +382,10 @@ def _finish_if_refunded(return_id: int, now: dt.datetime, actor: str) -> str | N
                 (Product.id == line.product_id) & Product.stock.is_null(False)).execute()
     # Kind "sale": the refund receipt prints like a sale's, and a cash refund opens the drawer.
     PrintJob.create(sale=return_id, kind="sale", status="pending", created_at=now)
-    original = Sale.get_by_id(ret.original)
+    original = Sale.get_by_id(ret.original) if ret.original else None
     journal.append("return.paid", {
-        "return": ret.uuid, "receipt": receipt_no, "original": original.receipt_no, "total": ret.total,
+        "return": ret.uuid, "receipt": receipt_no, "original": original.receipt_no if original else None,
+        "total": ret.total,
         "refunds": [[p.method, p.amount] for p in payments_of(return_id) if p.status in SETTLED],
     }, actor)
     outbox.add_sale(return_id)

@@ -121,10 +121,15 @@ def load_cart(sale_id: int) -> Cart:
             CartLine(
                 row.line_no, row.product_id, row.sku, row.name, row.unit, row.qty_milli, row.unit_price,
                 row.tax_code, row.amount, voided=void is not None, void_reason=void.reason if void else None,
-                discount=row.discount,
+                discount=row.discount, sale_discount=row.sale_discount,
             )
         )
     return Cart(tuple(lines))
+
+
+def sale_discount_text(sale_id: int) -> str:
+    """A whole-sale discount as it was typed ("10%", "5.00"); "" when the sale has none."""
+    return Sale.select(Sale.discount_text).where(Sale.id == sale_id).scalar() or ""
 
 
 def add_line(sale_id: int | None, lane: int, line: CartLine, actor: str, now: dt.datetime, *,
@@ -178,6 +183,26 @@ def void_line(sale_id: int, line_no: int, actor: str, now: dt.datetime, reason: 
             {"sale": sale.uuid, "line": line_no, "amount": row.amount, "reason": reason, "approved_by": approved_by},
             actor,
         )
+
+
+def set_quantity(sale_id: int, line: CartLine, *, actor: str, approved_by: str | None = None,
+                 scanned: bool = False) -> None:
+    """Write a line's new quantity (and the amount and discount that follow from it): a repeated
+    scan added to it (``scanned``) or the cashier changed it. Journaled with the quantity before."""
+    with write_transaction():
+        sale = _sale_for_update(sale_id, OPEN)
+        if sale.phase != "items":
+            raise SaleError(_("quantities can only change while entering items"))
+        row = SaleLine.get_or_none((SaleLine.sale == sale_id) & (SaleLine.line_no == line.line_no))
+        if row is None:
+            raise SaleError(_("there is no line {line_no}").format(line_no=line.line_no))
+        if LineVoid.select().where(LineVoid.line == row.id).exists():
+            raise SaleError(_("line {line_no} is already voided").format(line_no=line.line_no))
+        SaleLine.update(qty_milli=line.qty_milli, amount=line.amount, discount=line.discount,
+                        sale_discount=line.sale_discount).where(SaleLine.id == row.id).execute()
+        journal.append("sale.line_scanned_again" if scanned else "sale.quantity", {
+            "sale": sale.uuid, "line": line.line_no, "sku": row.sku, "qty_milli": [row.qty_milli, line.qty_milli],
+            "amount": [row.amount, line.amount], "approved_by": approved_by}, actor)
 
 
 def set_phase(sale_id: int, phase: str, actor: str) -> None:
@@ -240,6 +265,14 @@ def void_sale(sale_id: int, actor: str, now: dt.datetime, approved_by: str | Non
 
 def payments_of(sale_id: int) -> list[PaymentRecord]:
     return [_payment_record(p) for p in Payment.select().where(Payment.sale == sale_id).order_by(Payment.id)]
+
+
+def payment_states(sale_id: int) -> tuple[str, tuple[tuple[int, str], ...]]:
+    """The sale's status and each payment's (id, status): two indexed reads, for a lane that waits
+    at payment to see cheaply whether anyone (the back office) changed them."""
+    status = Sale.select(Sale.status).where(Sale.id == sale_id).scalar() or ""
+    rows = Payment.select(Payment.id, Payment.status).where(Payment.sale == sale_id).order_by(Payment.id).tuples()
+    return status, tuple((pid, str(state)) for pid, state in rows)
 
 
 def _paid_total(sale_id: int) -> int:
@@ -451,7 +484,7 @@ def _open_shift(lane: int) -> Shift | None:
 
 
 def adjust_lines(sale_id: int, lines: list[CartLine], *, kind: str, actor: str, approved_by: str | None,
-                 detail: dict) -> None:
+                 detail: dict, discount_text: str | None = None) -> None:
     """Write the new price and discount of each line (a discount or price override), journaled
     with what each line was before and who approved it; refused once money has been taken."""
     with write_transaction():
@@ -465,8 +498,10 @@ def adjust_lines(sale_id: int, lines: list[CartLine], *, kind: str, actor: str, 
                 raise SaleError(_("there is no line {line_no}").format(line_no=line.line_no))
             changes.append({"line": line.line_no, "unit_price": [row.unit_price, line.unit_price],
                             "amount": [row.amount, line.amount], "discount": [row.discount, line.discount]})
-            SaleLine.update(unit_price=line.unit_price, amount=line.amount, discount=line.discount).where(
-                SaleLine.id == row.id).execute()
+            SaleLine.update(unit_price=line.unit_price, amount=line.amount, discount=line.discount,
+                            sale_discount=line.sale_discount).where(SaleLine.id == row.id).execute()
+        if discount_text is not None:
+            Sale.update(discount_text=discount_text).where(Sale.id == sale_id).execute()
         journal.append(f"sale.{kind}", {"sale": sale.uuid, "lines": changes, "approved_by": approved_by, **detail},
                        actor)
 

@@ -19,7 +19,7 @@ from pos_tui.domain.business_day import day_to_open
 from pos_tui.domain.money import Currency, format_amount
 from pos_tui.domain.report import MOVEMENT_KINDS, CashSummary
 from pos_tui.domain.payment import SETTLED, method_name
-from pos_tui.i18n import _
+from pos_tui.i18n import _, ngettext
 from pos_tui.store import journal, outbox
 from pos_tui.store.db import StoreError, write_transaction
 from pos_tui.store.models import CashMovement, Payment, Sale, Shift, ZReport
@@ -245,7 +245,8 @@ def closing_blockers(lane: int, cur: Currency) -> list[str]:
     if open_sale is not None:
         blockers.append(_("sale #{sale} is still open").format(sale=open_sale.id))
     for record, items, total in sales.suspended_sales(lane):
-        blockers.append(_("suspended sale #{sale} ({count} items, {amount})").format(
+        blockers.append(ngettext("suspended sale #{sale} ({count} item, {amount})",
+                                 "suspended sale #{sale} ({count} items, {amount})", items).format(
             sale=record.id, count=items, amount=format_amount(total, cur, symbol=True)))
     for p in sales.unresolved_payments(lane):
         sale = sales.get_sale(p.sale_id)

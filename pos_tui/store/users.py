@@ -84,7 +84,11 @@ def add_user(
     check_pin_format(pin, min_length)
     pin_hash = hash_pin(pin, _pepper())
     with write_transaction():
-        if User.select().where(User.name == name).exists():
+        taken = User.get_or_none(User.name == name)
+        if taken is not None and taken.disabled:
+            raise UserError(_("a user named {name} already exists, disabled: `pos-tui users enable {plain}` brings "
+                              "them back").format(name=repr(name), plain=name))
+        if taken is not None:
             raise UserError(_("a user named {name} already exists").format(name=repr(name)))
         user = User.create(name=name, role=role_name, pin_hash=pin_hash, pin_changed_at=now or dt.datetime.now())
         journal.append("user.add", {"name": name, "role": role_name}, actor)

@@ -52,8 +52,8 @@ from pos_tui.lane_signals import keep_ignoring
 from pos_tui.tui.keymap import DEFAULT_KEYMAP, Keymap, apply_overrides, check_department_keys
 from pos_tui.tui.lane_devices import SerialScan, follow_lane_devices, forget_lane_devices, take_serial_scan
 from pos_tui.tui.messages import (
-    BackupTaken, CardAbortFailed, DevicesChecked, DrawerOpened, PaymentEnded, PrintingEnded, ReportPrinted,
-    TerminalProgress,
+    BackupTaken, CardAbortFailed, DevicesChecked, DrawerOpened, PaymentEnded, PaymentStatesRead, PrintingEnded,
+    ReportPrinted, TerminalProgress,
 )
 from pos_tui.tui.payment_run import PaymentRun, RefundRun
 from pos_tui.tui.screens.lane_screen import LaneScreen
@@ -85,6 +85,9 @@ DRAWER_JOB = N_("open the drawer")
 REPORT_JOB = N_("print the report")
 
 T = TypeVar("T")
+# While the lane waits at payment, how often it looks whether the back office changed the sale's
+# payments (two indexed reads in a worker, never on a scan's path).
+PAYMENT_CHECK_SECONDS = 2.0
 
 SCREEN_OF_STATE = {
     State.LOCKED: "lock",
@@ -171,6 +174,7 @@ class PosApp(App[None]):
         self._subscribed = False
         self.store_waits: StoreWaits | None = None  # with the lane (it imports the store)
         self._store_retry: Timer | None = None
+        self._reading_payments = False
         if lane is not None:
             self._attach(lane)
 
@@ -275,6 +279,39 @@ class PosApp(App[None]):
 
     def on_serial_scan(self, message: SerialScan) -> None:
         take_serial_scan(self, message.code)
+    # ------------------------------------------------------------------ payments changed elsewhere
+
+    def check_payments_elsewhere(self) -> bool:
+        """At payment, with nothing running: read the sale's payments in a worker (the back office
+        may have resolved one); True when a read was started."""
+        lane = self.lane
+        if (lane is None or self.leaving or self.payment is not None or lane.state is not State.CHOOSING_PAYMENT
+                or lane.ctx.sale is None or self._reading_payments):
+            return False
+        self._reading_payments = True
+        self.read_payment_states(lane.ctx.sale.id)
+        return True
+
+    @work(thread=True, exit_on_error=False, name="payments elsewhere")
+    def read_payment_states(self, sale_id: int) -> None:
+        try:
+            states = self.lane.payments.payment_states(sale_id)
+        except Exception as exc:  # a busy or closing store: the next tick tries again
+            log.warning("could not read the payments of sale %s: %s", sale_id, exc)
+            states = None
+        self.post_message(PaymentStatesRead(sale_id, states))
+
+    def on_payment_states_read(self, message: PaymentStatesRead) -> None:
+        self._reading_payments = False
+        if self.leaving or message.states is None or self.payment is not None:
+            return
+        if not self.lane.payments.changed_elsewhere(message.sale_id, message.states):
+            return
+        if isinstance(self.screen, ResolveModal):
+            self.pop_screen()  # the payment it asks about was resolved elsewhere meanwhile
+        if len(self.screen_stack) > 1:
+            return  # another box is open (a supervisor's PIN ...): the next tick, once it is closed
+        self.run_intent(self.lane.payments.pick_up_changes)
 
     def _first_frame_drawn(self) -> None:
         self._startup.stage_reached()
@@ -284,6 +321,7 @@ class PosApp(App[None]):
         from pos_tui.tui import device_status
 
         self.set_interval(device_status.DEVICE_CHECK_SECONDS, self.check_devices)
+        self.set_interval(PAYMENT_CHECK_SECONDS, self.check_payments_elsewhere)
         self.settle_memory()
 
     def settle_memory(self) -> None:
@@ -424,8 +462,8 @@ class PosApp(App[None]):
                 then(approval)
 
         admin = refusal.needed is Role.ADMIN
-        title = (_("Admin approval: {action}") if admin else _("Supervisor approval: {action}")).format(
-            action=action_name(action))
+        what = refusal.subject or action_name(action)
+        title = (_("Admin approval: {action}") if admin else _("Supervisor approval: {action}")).format(action=what)
         self.push_screen(ApprovalModal(title, lambda name, pin: self.lane.people.approve(name, pin, action),
                                        admin=admin), approved)
 

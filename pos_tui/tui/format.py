@@ -15,7 +15,7 @@ from pos_tui.domain.display_width import cell_width, pad_cells, truncate_cells
 from pos_tui.domain.money import Currency, format_amount
 from pos_tui.domain.payment import PaymentStatus, method_label, method_name, status_name
 from pos_tui.domain.text import neutralise
-from pos_tui.i18n import N_, _, ngettext
+from pos_tui.i18n import N_, _, ngettext, pgettext, translated
 from pos_tui.tui.keymap import KeyBinding, display_key
 from pos_tui.tui.widgets.cart_view import CartLine as CartRow
 
@@ -26,20 +26,38 @@ if TYPE_CHECKING:
 Figures = tuple[tuple[str, str], ...]
 
 
+DISCOUNT_ROW = 0  # the line number of the whole-sale discount's row (no sale line has it)
+
+
 def cart_row(line: CartLine, cur: Currency) -> CartRow:
-    """One sale line as the cart box shows it; a voided line shows the amount it counts for (0)."""
+    """One sale line as the cart box shows it: its amount after its own discount (named beside it);
+    a voided line shows the amount it counts for (0). A whole-sale discount has its own row."""
+    name = neutralise(line.name)
+    if line.line_discount and not line.voided:
+        name += "  " + _("disc. {amount}").format(amount=format_amount(-line.line_discount, cur))
     return CartRow(
         line_no=line.line_no,
-        name=neutralise(line.name),
+        name=name,
         qty=format_qty(line.unit, line.qty_milli),
         price=format_amount(line.unit_price, cur),
-        amount=format_amount(line.net, cur),
+        amount=format_amount(line.shown_net, cur),
         voided=line.voided,
     )
 
 
-def cart_rows(lines: Iterable[CartLine], cur: Currency) -> tuple[CartRow, ...]:
-    return tuple(cart_row(line, cur) for line in lines)
+def sale_discount_label(text: str) -> str:
+    """The whole-sale discount's row: "Discount 10%", or "Sale discount" when typed as an amount."""
+    return _("Discount {rate}").format(rate=text) if text.endswith("%") else _("Sale discount")
+
+
+def cart_rows(lines: Iterable[CartLine], cur: Currency, discount_text: str = "") -> tuple[CartRow, ...]:
+    lines = tuple(lines)
+    rows = tuple(cart_row(line, cur) for line in lines)
+    sale_discount = sum(line.sale_discount for line in lines if not line.voided)
+    if sale_discount:
+        rows += (CartRow(DISCOUNT_ROW, sale_discount_label(discount_text), "", "",
+                         format_amount(-sale_discount, cur)),)
+    return rows
 
 
 def item_figures(view: LaneView, cur: Currency) -> Figures:
@@ -71,12 +89,17 @@ def payment_summary(view: LaneView, cur: Currency) -> list[str]:
     rows = [row(_("Due"), view.totals.total), row(_("Paid"), view.paid),
             row(_("Balance"), max(view.remaining, 0))]
     if view.cash_due != max(view.remaining, 0):
+        rounding = view.cash_due - max(view.remaining, 0)
+        rows.append(pad_cells(_("Cash rounding"), 12) + pad_cells(("+" if rounding > 0 else "")
+                                                                  + format_amount(rounding, cur), 16, "right"))
         rows.append(row(_("Cash due"), view.cash_due))
     if view.payments:
-        rows += ["", _("Payments")]
+        rows += ["", pgettext("payment screen: the tenders taken so far", "Payments")]
         for payment in view.payments:
             status = "" if payment.status == PaymentStatus.APPROVED else f"  ({status_name(payment.status)})"
             rows.append(row(f"  {method_name(payment.method)}", payment.amount) + status)
+            if payment.method == "cash" and payment.tendered and payment.tendered != payment.amount:
+                rows.append("    " + _("handed over {amount}").format(amount=format_amount(payment.tendered, cur)))
     return rows
 
 
@@ -115,6 +138,8 @@ def labelled_lines(rows: Sequence[tuple[str, str]]) -> list[str]:
 
 def qty_prompt(view: LaneView) -> str:
     """The entry's prompt: "> ", or "3 x > " while a typed quantity waits for its item."""
+    if view.price_wanted_for:
+        return _("Price> ")
     if view.pending_qty_milli is None:
         return "> "
     return f"{format_qty('each', view.pending_qty_milli)} x > "
@@ -141,7 +166,7 @@ ACTION_HELP = {
     "lock.help": N_("this list of keys"),
     "items.help": N_("this list of keys"),
     "items.find": N_("find an item by name (Chinese or Latin), results as you type"),
-    "items.price_check": N_("price check: type or scan a code, nothing is sold"),
+    "items.price_check": N_("price check: scan a code; then Enter adds it, Esc sells nothing"),
     "items.void_line": N_("void the selected line"),
     "items.suspend": N_("hold the sale; with no sale open: recall a held sale"),
     "items.discount": N_("discount or price override (supervisor)"),
@@ -224,7 +249,7 @@ def help_rows(
     department keys, then ``closing`` (how to leave). ``entry_keys`` and the key labels are msgids
     (tables made at import), translated here; ``closing`` comes already translated."""
     rows = [(key, _(what)) for key, what in entry_keys]
-    rows += [(binding.display_key, _(ACTION_HELP.get(binding.action, binding.label))) for binding in bindings]
+    rows += [(binding.display_key, translated(ACTION_HELP.get(binding.action, binding.label))) for binding in bindings]
     rows += [
         (display_key(department.key), _("{department}: the amount typed, then this key").format(
             department=department.name))

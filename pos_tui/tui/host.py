@@ -29,6 +29,7 @@ class LaneHost(Protocol):
     view: LaneView | None
     shift: ShiftRecord | None
     payment: PaymentRun | None
+    kiosk: bool
     device_states: dict[str, tuple[str, bool]]
 
     @property

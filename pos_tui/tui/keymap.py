@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from textual.binding import Binding
 
-from pos_tui.i18n import N_
+from pos_tui.i18n import N_, NP_
 
 SCREENS = ("lock", "items", "payment", "terminal", "printing")
 # The keys to pay: the key line shows them whatever else it has to leave out on a narrow terminal.
@@ -142,18 +142,18 @@ DEFAULT_KEYMAP = Keymap(
         _b("lock.help", "f1", N_("Help")),
         _b("items.help", "f1", N_("Help")),
         _b("items.find", "f2", N_("Find")),
-        _b("items.price_check", "f3", N_("Price")),
+        _b("items.price_check", "f3", NP_("key: price check", "Price")),
         _b("items.void_line", "f4", N_("Void")),
         _b("items.suspend", "f5", N_("Hold")),
-        _b("items.discount", "f6", N_("Discount"), footer=False),
-        _b("items.return_sale", "f7", N_("Return"), footer=False),
-        _b("items.no_sale", "f8", N_("No sale"), footer=False),
+        _b("items.discount", "f6", N_("Discount")),
+        _b("items.return_sale", "f7", N_("Return")),
+        _b("items.no_sale", "f8", N_("No sale")),
         _b("items.reprint", "f9", N_("Reprint")),
         _b("items.total", "f10", N_("Total")),
-        _b("items.void_sale", "f11", N_("Void sale"), footer=False),
+        _b("items.void_sale", "f11", N_("Void sale")),
         _b("items.lock", "ctrl+l", N_("Lock")),
         # Shift open/close, paid-in/out, X/Z reports, training: a menu of letters (F1 lists them).
-        _b("items.shift", "ctrl+s", N_("Shift"), footer=False),
+        _b("items.shift", "ctrl+s", N_("Shift")),
         _b("items.line_up", "up", N_("Previous line"), footer=False),
         _b("items.line_down", "down", N_("Next line"), footer=False),
         _b("payment.help", "f1", N_("Help")),

@@ -79,6 +79,16 @@ class BackupTaken(Message):
         self.error = error
 
 
+class PaymentStatesRead(Message):
+    """The open sale's payments as the database has them (read in a worker while the lane waits at
+    payment): the UI thread compares them with what it shows."""
+
+    def __init__(self, sale_id: int, states: tuple) -> None:
+        super().__init__()
+        self.sale_id = sale_id
+        self.states = states
+
+
 class DevicesChecked(Message):
     """What the lane's last background check found, one state per device checked."""
 

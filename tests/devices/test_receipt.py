@@ -178,7 +178,16 @@ def test_render_aligns_by_cells():
     doc.add(Text("右", "right"))
     doc.add(Text("AB", "center", double=True))
     doc.rule("=")
-    assert render_text(doc).splitlines() == [" " * 14 + "中文", " " * 30 + "右", " " * 14 + "AB", "=" * 32]
+    assert render_text(doc).splitlines() == [" " * 14 + "中文", " " * 30 + "右", " " * 14 + "A B", "=" * 32]
+
+
+def test_double_width_text_renders_as_wide_as_the_printer_prints_it():
+    doc = ReceiptDoc(42)
+    doc.add(Text("Demo Mart", "center", double=True))
+    doc.add(Text("演示", "center", double=True))
+    first, second = render_text(doc).splitlines()
+    assert first == " " * 12 + "D e m o   M a r t"  # 18 cells centred on 42: 12 either side
+    assert second == " " * 17 + "演  示"  # 8 cells: 17 either side
 
 
 names = st.text(st.sampled_from("abcXYZ 123-可口乐苹果红富士（）ｱé¥"), min_size=1, max_size=60).filter(str.strip)

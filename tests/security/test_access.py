@@ -223,7 +223,7 @@ def test_an_approval_is_for_one_action_and_one_use(config):
     lane = Lane(config)
     lane.people.sign_in("cashier", "1234")
     lane.items.enter(COKE)
-    lane.items.enter(COKE)
+    lane.items.enter("4006381333931")  # two lines (a second cola would add to the first one's quantity)
     for_void = lane.people.approve("super", "9999", "void_sale")
     with pytest.raises(PermissionDenied):
         lane.items.discount_sale("10%", for_void)  # another action

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -16,6 +17,7 @@ import pytest
 from pos_tui.demo import create_demo_store
 from pos_tui.domain.money import format_amount
 from pos_tui.services.lane import Lane
+from pos_tui.config import SaleConfig
 from pos_tui.devices.training import TrainingTerminal, TrainingWallet
 from pos_tui.store.db import close_database
 
@@ -81,6 +83,10 @@ def run_day(lane: Lane, steps: list[dict]) -> None:
             lane.shifts.paid_out(format_amount(step["amount"], cur, grouping=False), "supplier")
 
 
+def taken_in_cash(methods) -> int:
+    return sum(row[2] for row in methods if row[:2] == ("sale", "cash"))
+
+
 def sums(db: Path):
     with sqlite3.connect(db) as con:
         q = lambda sql: con.execute(sql).fetchall()
@@ -101,6 +107,8 @@ def test_report_totals_equal_the_sums_over_receipts_and_payments(steps):
     with tempfile.TemporaryDirectory() as folder:
         config = create_demo_store(Path(folder), with_open_shift=False)
         try:
+            # Each scan its own line, as the steps were drawn (identical scans are merged by default).
+            config = replace(config, sale=SaleConfig(merge_identical_scans=False))
             lane = Lane(config, terminal=TrainingTerminal(), wallets={"alipay": TrainingWallet("alipay")})
             lane.people.sign_in("super", "9999")
             lane.shifts.open_shift("200")
@@ -125,5 +133,10 @@ def test_report_totals_equal_the_sums_over_receipts_and_payments(steps):
     assert sum(m.taken for m in report.methods) == report.sales_total
     assert sum(m.refunded for m in report.methods) == report.returns_total
     kept = sum(row[4] for row in methods if row[:2] == ("sale", "cash"))
-    cash_back = sum(row[2] for row in methods if row[:2] == ("return", "cash"))
+    cash_back = sum(row[4] for row in methods if row[:2] == ("return", "cash"))  # paid out, rounded
+    rounding = kept - taken_in_cash(methods) - (cash_back - sum(row[2] for row in methods
+                                                                 if row[:2] == ("return", "cash")))
+    assert report.rounding == rounding
+    assert report.cash.cash_sales == kept == report.method("cash").taken + sum(
+        row[4] - row[2] for row in methods if row[:2] == ("sale", "cash"))
     assert report.cash.expected == floats + kept - cash_back + moves.get("paid_in", 0) - moves.get("paid_out", 0)

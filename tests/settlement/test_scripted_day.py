@@ -51,7 +51,7 @@ EXPECTED_METHODS = [
     {"method": "alipay", "taken": 500, "refunded": 0, "gross": 500, "fee": 2, "net": 498},
 ]
 EXPECTED_CASH = {"opening_float": 50000, "cash_sales": 2250, "cash_refunds": 0, "paid_in": 0, "paid_out": 2000,
-                 "expected": 50250, "counted": 50200, "over_short": -50}
+                 "expected": 50250, "counted": 50200, "over_short": -50, "rounding": 0}
 
 
 @pytest.fixture

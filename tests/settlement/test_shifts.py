@@ -116,7 +116,9 @@ def test_discounts_and_overrides_show_on_the_receipt_and_journal_both_users(conf
     lane.payments.tender_cash("")
     lane.receipts.print_pending()
     text = printer.texts()[0]
-    assert "1 x 12.00" in text and "-3.00" in text and "21.60" in text
+    # The override stays on its line (-2.00); the sale's 10% is one row of its own.
+    assert "1 x 12.00" in text and "-2.00" in text and "21.60" in text
+    assert any(line.startswith("Discount 10%") and line.endswith("-2.40") for line in text.splitlines())
     actors = rows(config, "SELECT actor, payload FROM journal_entry WHERE kind IN ('sale.discount', "
                           "'sale.price_override') ORDER BY seq")
     assert len(actors) == 3 and all(a == "cashier" and '"approved_by":"super"' in p for a, p in actors)

@@ -110,7 +110,7 @@ def test_extra_columns_warn_and_missing_columns_fail(store_db, write_csv, cny):
     assert _import(extra, cny).warnings == ("ignoring extra column: colour",)
     with pytest.raises(ImportRejected) as caught:
         _import(write_csv(["S2,Soap,1.00"], name="b.csv", header="sku,name,price"), cny)
-    assert {e.column for e in caught.value.errors} == {"barcodes", "tax", "unit", "stock"}
+    assert {e.column for e in caught.value.errors} == {"barcodes"}  # tax, unit and stock may be left out
     assert all(e.line == 1 and "missing" in e.reason for e in caught.value.errors)
 
 
@@ -154,3 +154,19 @@ def test_progress_is_reported_while_writing(store_db, write_csv, cny):
     _import(write_csv(rows), cny, progress=lambda done, total: calls.append((done, total)))
     assert calls[-1] == (12000, 12000) and len(calls) >= 2
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+
+
+def test_tax_unit_and_stock_columns_may_be_left_out(store_db, write_csv, cny):
+    result = _import(write_csv(["S1,Soap,1.00,4006381333931"], header="sku,name,price,barcodes"), cny)
+    assert result.rows == 1
+    soap = catalog.get_by_sku("S1")
+    assert (soap.tax, soap.unit, soap.stock) == ("A", "each", None)
+
+
+def test_a_semicolon_separated_file_gets_one_error_naming_the_separator(store_db, write_csv, cny):
+    path = write_csv(["S1;Soap;1.00;;A;each;"], header="sku;name;price;barcodes;tax;unit;stock")
+    with pytest.raises(ImportRejected) as caught:
+        _import(path, cny)
+    (error,) = caught.value.errors
+    assert str(error) == ("line 1: the columns are separated by ';': the separator must be a comma "
+                          "(sku,name,price,barcodes,tax,unit,stock)")

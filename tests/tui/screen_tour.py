@@ -105,7 +105,9 @@ async def lane_tour(config, feed_terminal, settle, screen_lines, size: tuple[int
     tour = Tour()
     terminal = HeldTerminal()
     printer = RecordingPrinter()
-    lane = Lane(config, printer=printer, terminal=terminal)
+    from pos_tui.devices.wallet.simulator import SimulatedWallet
+
+    lane = Lane(config, printer=printer, terminal=terminal, wallets={"alipay": SimulatedWallet("alipay")})
     app = PosApp(lane)
     async with app.run_test(size=size) as pilot:
         await settle(pilot, lambda: app.lane is not None)

@@ -54,7 +54,7 @@ async def test_a_whole_cash_sale(lane, feed_terminal, settle, screen_lines):
         await settle(pilot, lambda: app.view.lines[2].voided)
 
         rows = screen_lines(app)
-        assert "TOTAL  ¥22.50" in rows[-4] and "Items 4" in rows[-4]
+        assert "TOTAL  ¥22.50" in rows[-5] and "Items 4" in rows[-5]  # above the entry, message, two key lines
         cart = "\n".join(rows[2:8])
         assert "可口可乐 330ml" in cart and "10.50" in cart
         assert "Soap  VOIDED" in cart
@@ -71,7 +71,7 @@ async def test_a_whole_cash_sale(lane, feed_terminal, settle, screen_lines):
         paid = sales.last_paid_sale(1)
         assert (paid.total, paid.change) == (2250, 2750)
         assert message(app) == f"Sale {paid.receipt_no} done. Change ¥27.50"
-        assert "Sale" in screen_lines(app)[-2] and "¥27.50" in screen_lines(app)[-2]
+        assert "Sale" in screen_lines(app)[-3] and "¥27.50" in screen_lines(app)[-3]
 
 
 async def test_five_back_to_back_scanner_bursts_make_five_lines(lane, feed_terminal, settle):
@@ -117,6 +117,9 @@ async def test_a_scans_line_totals_and_cleared_entry_go_out_in_one_frame(lane, f
 
 
 async def test_a_long_sale_keeps_the_totals_and_keys_on_screen(lane, feed_terminal, settle, screen_lines):
+    from pos_tui.config import SaleConfig
+
+    lane.ctx.config = replace(lane.ctx.config, sale=SaleConfig(merge_identical_scans=False))  # 30 lines
     app = PosApp(lane)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(app, pilot, feed_terminal, settle)
@@ -124,10 +127,10 @@ async def test_a_long_sale_keeps_the_totals_and_keys_on_screen(lane, feed_termin
         await settle(pilot, lambda: len(app.view.lines) == 30)
         rows = screen_lines(app)
         assert len(rows) == 24
-        assert "TOTAL  ¥360.00" in rows[-4]
-        assert rows[-3].startswith(" > ")
+        assert "TOTAL  ¥360.00" in rows[-5]
+        assert rows[-4].startswith(" > ")
         assert "F10 Total" in rows[-1]
-        assert " 30 " in rows[-6]  # the newest line is in view
+        assert " 30 " in rows[-7]  # the newest line is in view
 
 
 async def test_unknown_code_is_one_line_and_changes_nothing(lane, feed_terminal, settle):

@@ -349,7 +349,7 @@ async def test_the_close_is_refused_with_what_blocks_it(config, feed_terminal, s
         await settle(pilot, lambda: app.lane.state is State.IDLE)
         await shift_menu(app, pilot, settle, "c")
         await settle(pilot, lambda: message(app).level == "error")
-        assert message(app).text.startswith("The shift cannot close: suspended sale #1 (1 items, ¥12.00)")
+        assert message(app).text.startswith("The shift cannot close: suspended sale #1 (1 item, ¥12.00)")
         assert isinstance(app.screen, ItemsScreen)
 
 

@@ -10,7 +10,7 @@ import pytest
 from pos_tui.domain.display_width import cell_width
 from pos_tui.domain.payment import method_name
 from pos_tui.domain.permissions import Action, action_name, role_name
-from pos_tui.i18n import _, using_language
+from pos_tui.i18n import _, translated, using_language
 from pos_tui.tui.admin.menu import AREAS
 from pos_tui.tui.format import ACTION_HELP
 from tests.tui.screen_tour import SIZE, Tour, walk
@@ -66,7 +66,7 @@ def expected_words() -> dict[str, list[str]]:
         "find": [_("Find by name"), "可口可乐 330ml", _("{count} found: Up/Down choose, Enter adds, Esc closes").format(
             count=1)],
         "price check": [_("Price check"), _("Price {price} each").format(price="¥3.50"),
-                        _("Scan another code, or Esc to close")],
+                        _("Enter adds it to the sale; scan another code, or Esc to close")],
         "discount": [_("Discount or price override"), _("Line {line} {name}: new unit price").format(
             line=4, name="Soap"), _("The whole sale ({total}): amount or % off").format(total="¥100.30")],
         "void sale approval": [_("Supervisor approval: {action}").format(
@@ -84,7 +84,7 @@ def expected_words() -> dict[str, list[str]]:
                     _("later (card, wallet and cash stay refused until it is resolved)")],
         "confirm": [_("Void the whole sale?"), _("Y = yes    N or Esc = no")],
         "wallet code": [_("Wallet payment"), _("Scan the customer's payment code (Alipay or WeChat Pay); Esc closes")],
-        "return": [_("Return"), _("Type or scan the receipt number, Enter; Esc closes")],
+        "return": [_("Return"), _("Type or scan the receipt number, Enter; F4 no receipt; Esc closes")],
         "paid in": [_("Paid in"), _("Amount> ").strip()],
         "shift menu": [_("Shift"), _("Paid in: cash put into the drawer"), _("Close the shift: count the drawer (blind)"),
                        _("Press a letter; Esc closes")],
@@ -95,7 +95,7 @@ def expected_words() -> dict[str, list[str]]:
         "report help": [_("print the report on the receipt printer"), _("scroll a page")],
         "admin sign in": [_("Back office"), _("Sign in with a supervisor or admin user: type the name and press Enter, "
                                               "then the PIN and Enter."), "^Q " + _("Quit")],
-        "admin menu": [f"{_(label)}" for _key, _area, label, _what, _action in AREAS]
+        "admin menu": [translated(label) for _key, _area, label, _what, _action in AREAS]
                       + [_(what) for _key, _area, _label, what, _action in AREAS] + ["^L " + _("Sign out")],
         "products": [_("Products"), _("Code"), _("Stock"), "可口可乐 330ml", "F4 " + _("On/off sale"),
                      "F5 " + _("Add barcode")],

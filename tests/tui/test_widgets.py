@@ -111,11 +111,12 @@ async def test_item_screen_layout_at_80x24(screen_lines, feed_terminal, settle):
         assert in_box(rows[2]) == ["#", "Item", "Qty", "Price", "Amount"]
         assert in_box(rows[3]) == ["1", "可口可乐", "330ml", "3", "3.50", "10.50"]
         assert in_box(rows[6]) == ["4", "Soap", "VOIDED", "1", "5.00", "0.00"]
-        assert rows[19].startswith("└")
-        assert rows[20].split() == ["Items", "5", "Subtotal", "33.50", "Tax", "3.85", "TOTAL", "¥33.50"]
-        assert rows[21].startswith(" > 6901234567892_")
-        assert rows[22].strip() == "Added 可口可乐 330ml x 3"
-        assert rows[23].strip() == "F1 Help F2 Find F3 Price F4 Void F5 Hold F9 Reprint F10 Total ^L Lock"
+        assert rows[18].startswith("└")
+        assert rows[19].split() == ["Items", "5", "Subtotal", "33.50", "Tax", "3.85", "TOTAL", "¥33.50"]
+        assert rows[20].startswith(" > 6901234567892_")
+        assert rows[21].strip() == "Added 可口可乐 330ml x 3"
+        assert rows[22].strip() == "F1 Help F2 Find F3 Price F4 Void F5 Hold F6 Discount F7 Return F8 No sale"
+        assert rows[23].strip() == "F9 Reprint F10 Total F11 Void sale ^L Lock ^S Shift"
 
 
 async def test_cjk_and_latin_names_share_the_columns(screen_lines):
@@ -178,10 +179,10 @@ async def test_appending_keeps_the_last_line_visible_and_selection_scrolls(
         await pilot.pause()
         rows = screen_lines(app)
         rows_shown = cart.visible_rows
-        assert rows_shown == 16
+        assert rows_shown == 15  # two key lines below
         assert cart.selected_index == 39
         assert cart.first_visible_index == 40 - rows_shown
-        assert in_box(rows[18])[:3] == ["40", "Item", "40"]
+        assert in_box(rows[17])[:3] == ["40", "Item", "40"]
         assert in_box(rows[3])[:3] == [str(40 - rows_shown + 1), "Item", str(40 - rows_shown + 1)]
         feed_terminal(app, *[UP] * 20)
         await settle(pilot, lambda: cart.selected_index == 19)
@@ -208,7 +209,7 @@ async def test_a_new_line_redraws_two_rows_unless_the_cart_scrolls(screen_lines)
             cart.append_line(CartLine(number, f"Item {number}", "1", "1.00", "1.00"))
         await pilot.pause()
         assert len(drawn) >= cart.visible_rows - 1  # scrolled: every row under the header again
-        assert in_box(screen_lines(app)[18])[:3] == ["19", "Item", "19"]
+        assert in_box(screen_lines(app)[17])[:3] == ["19", "Item", "19"]
 
 
 def record_frames(app: App) -> list[set[int]]:
@@ -345,16 +346,16 @@ def test_seconds_until_next_minute():
     assert seconds_until_next_minute(datetime(2026, 1, 1, 9, 0, 0)) == 60
 
 
-async def test_footer_drops_whole_hints_when_narrow_but_never_the_keys_to_pay():
+async def test_footer_wraps_onto_a_second_line_then_drops_whole_hints_but_never_the_keys_to_pay():
     app = SketchApp(SKETCH_LINES)
     async with app.run_test(size=(40, 24)) as pilot:
         await pilot.pause()
         footer = app.query_one(KeyFooter)
         shown = str(footer.render())
         assert footer.content_size.width == 38
-        assert shown == "F1 Help F2 Find F3 Price F10 Total"
+        assert shown == "F1 Help F2 Find F3 Price F4 Void\nF5 Hold F6 Discount F7 Return"
         footer.show_keys(DEFAULT_KEYMAP.footer("payment"))
-        assert str(footer.render()) == "F1 Help F2 Cash F3 Bank card F4 Wallet"
+        assert str(footer.render()) == "F1 Help F2 Cash F3 Bank card F4 Wallet\nEsc Back F6 Resolve"
 
 
 async def test_totals_bar_shows_payment_figures():

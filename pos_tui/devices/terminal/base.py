@@ -29,15 +29,24 @@ class NotSupported(TerminalError):
     """The terminal's protocol has no such operation (e.g. abort on Concert E+)."""
 
 
-def mask_pan(pan: str) -> str:
-    """First 6 and last 4 digits of a card number, the rest as '*'; "" if it is not one.
+MASK_CHARS = "Xx*"
 
-    The digits in between are not kept anywhere: only this masked form leaves a driver.
+
+def mask_pan(pan: str) -> str:
+    """First 6 and last 4 digits of a card number, the rest masked; "" if it is not one.
+
+    A terminal may send the number masked already (``4970XXXXXXXX1234``, ``497010******1234``):
+    it is kept as received, its own mask character included, except that no digit beyond the
+    first 6 and last 4 is ever kept. The digits in between are not kept anywhere: only this
+    masked form leaves a driver.
     """
-    digits = pan.strip()
-    if not (digits.isascii() and digits.isdigit() and 12 <= len(digits) <= 19):
+    text = pan.strip()
+    if not (text.isascii() and 12 <= len(text) <= 19 and text[:1].isdigit() and text[-1:].isdigit()
+            and all(ch.isdigit() or ch in MASK_CHARS for ch in text)):
         return ""
-    return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
+    mask = next((ch for ch in text if ch in MASK_CHARS), "*")
+    return "".join(ch if (i < 6 or i >= len(text) - 4) else (ch if ch in MASK_CHARS else mask)
+                   for i, ch in enumerate(text))
 
 
 def derive_reference(attempt_id: str, length: int = REFERENCE_LENGTH) -> str:

@@ -45,7 +45,9 @@ APPROVED, REFUSED, NOT_VERIFIED = "0", "7", "9"
 # How a refused answer's report says the cashier or customer cancelled on the terminal
 # (French and English wordings of Concert terminals).
 _CANCEL_WORDS = ("ANNUL", "CANCEL", "ABANDON")
-_CARD_NUMBER = re.compile(r"^\s*(\d{12,19})(?!\d)")
+# The card number as the report starts with it: all digits, or already masked by the terminal
+# (digits with X or * between: 4970XXXXXXXX1234, 497010******1234).
+_CARD_NUMBER = re.compile(r"^\s*(\d[\dXx*]{10,17}\d)(?![\dXx*])")
 _PRIVATE = re.compile(r"^[\x20-\x7e]{10}$")
 
 

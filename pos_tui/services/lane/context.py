@@ -19,13 +19,14 @@ from pos_tui.domain.cart import Cart, CartLine
 from pos_tui.domain.checkout import Checkout, State
 from pos_tui.domain.money import format_amount
 from pos_tui.domain.payment import SETTLED, UNRESOLVED, method_name, wallet_methods
-from pos_tui.domain.permissions import Action, Approval, Role, authorize
+from pos_tui.domain.permissions import Action, Approval, PermissionDenied, Role, authorize
 from pos_tui.domain.tax import Totals, tax_breakdown
 from pos_tui.domain.tender import Balance, cash_due
-from pos_tui.i18n import _
+from pos_tui.i18n import _, ngettext
 from pos_tui.services.errors import LaneError, PaidElsewhere
 from pos_tui.services.events import EventBus, LaneEvent, ReceiptsQueued
 from pos_tui.store import sales, shifts
+from pos_tui.store.catalog import ProductInfo
 from pos_tui.store.shifts import ShiftRecord
 from pos_tui.store.users import UserInfo
 
@@ -58,6 +59,9 @@ class LaneView:
     message: str
     message_is_error: bool
     unresolved: tuple[sales.PaymentRecord, ...] = ()
+    rounding: int = 0  # the cash rounding of the sale once cash settled it (抹零/舍入)
+    discount_text: str = ""  # a whole-sale discount as typed ("10%"), for its row
+    price_wanted_for: str = ""  # an open-price item scanned: the next entry is its price
 
     @property
     def remaining(self) -> int:
@@ -72,6 +76,13 @@ class OpenSale:
     id: int
     cart: Cart = field(default_factory=Cart)
     _payments: tuple[sales.PaymentRecord, ...] | None = None
+    discount_text: str | None = None  # a whole-sale discount as typed; None: not read yet
+
+    @property
+    def sale_discount_text(self) -> str:
+        if self.discount_text is None:
+            self.discount_text = sales.sale_discount_text(self.id) if self.cart.sale_discount else ""
+        return self.discount_text
 
     @property
     def payments(self) -> tuple[sales.PaymentRecord, ...]:
@@ -101,6 +112,7 @@ class LaneContext:
         self.role: Role | None = None
         self.sale: OpenSale | None = None
         self.pending_qty: int | None = None
+        self.pending_price: tuple[ProductInfo, int] | None = None  # an open-price item scanned, its quantity
         self.receipt_no: str | None = None
         self.change = 0
         self.message = ""
@@ -120,7 +132,9 @@ class LaneContext:
         if record is None:
             return Checkout()
         self.sale = OpenSale(record.id, sales.load_cart(record.id))
-        self.message = _("Sale reopened with {count} lines: sign in to go on").format(count=len(self.sale.cart.lines))
+        count = len(self.sale.cart.lines)
+        self.message = ngettext("Sale reopened with {count} line: sign in to go on",
+                                "Sale reopened with {count} lines: sign in to go on", count).format(count=count)
         return Checkout.restore(PHASE_STATE[record.phase], locked=True)
 
     # ------------------------------------------------------------------ the view
@@ -150,6 +164,11 @@ class LaneContext:
             message=self.message,
             message_is_error=self.message_is_error,
             unresolved=tuple(p for p in payments if p.status in UNRESOLVED),
+            discount_text=self.sale.sale_discount_text if self.sale and cart.sale_discount else "",
+            price_wanted_for=self.pending_price[0].name if self.pending_price else "",
+            rounding=sum(p.tendered - p.amount for p in payments
+                         if p.method == "cash" and p.tendered and p.status in SETTLED) - self.change
+            if payments else 0,
         )
 
     def totals(self, cart: Cart) -> Totals:
@@ -182,9 +201,16 @@ class LaneContext:
             raise LaneError(_("sign in first"))
         return self.user
 
-    def authorize(self, action: Action, approval: Approval | None = None) -> str | None:
-        """None when the user may act alone; the approver's name when a valid approval covers it."""
-        return authorize(self.role, action, approval, self.config.security.supervisor_required_for)
+    def authorize(self, action: Action, approval: Approval | None = None, subject: str | None = None) -> str | None:
+        """None when the user may act alone; the approver's name when a valid approval covers it.
+        ``subject`` (translated) names what a supervisor is asked to approve when the action's name
+        would not ("paid in" is approved as a drawer opening)."""
+        try:
+            return authorize(self.role, action, approval, self.config.security.supervisor_required_for)
+        except PermissionDenied as exc:
+            if subject is None:
+                raise
+            raise PermissionDenied(exc.action, exc.needed, subject) from None
 
     # ------------------------------------------------------------------ the shift
 
@@ -236,6 +262,12 @@ class LaneContext:
                  .format(receipt=record.receipt_no))
         self.publish(ReceiptsQueued(self.lane_no))
         raise PaidElsewhere(self.message)
+
+    def payment_states_known(self) -> tuple[str, tuple[tuple[int, str], ...]] | None:
+        """The sale's payments as this lane last read them (compared with ``sales.payment_states``)."""
+        if self.sale is None:
+            return None
+        return sales.OPEN, tuple((p.id, str(p.status)) for p in self.sale.payments)
 
     def refuse_while_unresolved(self, view: LaneView) -> None:
         if view.unresolved:

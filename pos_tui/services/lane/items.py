@@ -14,10 +14,11 @@ from pos_tui.domain.cart import (
     Cart, CartLine, OverLimit, check_line_amount, check_quantity, format_qty, line_amount, spread_discount,
 )
 from pos_tui.domain.checkout import State
-from pos_tui.domain.entry import parse_entry
+from pos_tui.domain.entry import parse_entry, parse_quantity
+from pos_tui.domain.errors import DomainError
 from pos_tui.domain.money import parse_amount, parse_rate
 from pos_tui.domain.permissions import Action, Approval
-from pos_tui.i18n import _
+from pos_tui.i18n import _, ngettext
 from pos_tui.services.errors import LaneError, NeedsConfirmation
 from pos_tui.services.events import LineAdded, LineVoided, SaleVoided
 from pos_tui.services.lane import weighing
@@ -44,6 +45,8 @@ class Items:
         user = ctx.require_user()
         ctx.authorize(Action.SELL)
         ctx.checkout.scan()  # guard: refuses outside IDLE / ENTERING_ITEMS
+        if ctx.pending_price is not None:
+            return self._price_typed(user, text, confirmed)
         entry = parse_entry(text)
         if not entry.code:
             ctx.pending_qty = entry.qty_milli
@@ -54,9 +57,16 @@ class Items:
         source = (weighing.TYPED if typed else weighing.BARCODE) if unit == "kg" else None
         approved_by = weighing.typed_weight_approved_by(ctx, approval) if source == weighing.TYPED else None
         pending, ctx.pending_qty = ctx.pending_qty, None
+        if product.open_price and unit_price == product.price:
+            ctx.pending_price = (product, qty)
+            return ctx.say(_("{name} has no fixed price: type its price, Enter (Esc: not sold)").format(
+                name=product.name))
+        # A catalog item sold each at its catalog price adds to the line it already has (weighed and
+        # price-embedded codes carry their own weight or price: they stay lines of their own).
+        mergeable = unit == "each" and unit_price == product.price and ctx.config.sale.merge_identical_scans
         try:
             return self._add_line(user, product.id, product.sku, product.name, unit, qty, unit_price, product.tax,
-                                  confirmed, weight_source=source, approved_by=approved_by)
+                                  confirmed, mergeable=mergeable, weight_source=source, approved_by=approved_by)
         except Exception:  # not added (a busy store, a line to confirm): "3*" still holds for the retry
             ctx.pending_qty = pending
             raise
@@ -90,19 +100,22 @@ class Items:
                 raise LaneError(_("{name} is sold by weight: type the kg then * and scan (1.25*{code})").format(
                     name=product.name, code=code))
             qty = 1000
-        if product.price <= 0:
+        if product.price <= 0 and not product.open_price:
             # A zero price is kept for items sold by price-embedded labels: never sold at 0.00.
             raise LaneError(_("{name} has no price in the catalog: scan its price label, or sell it with a "
                               "department key").format(name=product.name))
         return product, qty, product.price, product.unit
 
     def _add_line(self, user: UserInfo, product_id: int | None, sku: str, name: str, unit: str,
-                  qty: int, unit_price: int, tax: str, confirmed: bool, *, weight_source: str | None = None,
-                  approved_by: str | None = None) -> LaneView:
+                  qty: int, unit_price: int, tax: str, confirmed: bool, *, mergeable: bool = False,
+                  weight_source: str | None = None, approved_by: str | None = None) -> LaneView:
         ctx = self.ctx
         ctx.require_shift()
         limits = ctx.config.limits
         cart = ctx.sale.cart if ctx.sale else Cart()
+        same = cart.same_item_line(product_id, sku, unit_price) if mergeable and ctx.sale else None
+        if same is not None:
+            return self._add_to_line(user, same, qty, confirmed)
         new_cart = cart.add(product_id=product_id, sku=sku, name=name, unit=unit, qty_milli=qty,
                             unit_price=unit_price, tax_code=tax)
         line = new_cart.lines[-1]
@@ -117,7 +130,8 @@ class Items:
                 name=name, code=repr(line.tax_code)))
         record = sales.add_line(ctx.sale.id if ctx.sale else None, ctx.lane_no, line, user.name, ctx.clock(),
                                 weight_source=weight_source, approved_by=approved_by)
-        ctx.sale = OpenSale(record.id, new_cart, ctx.sale.payments if ctx.sale else ())
+        ctx.sale = OpenSale(record.id, new_cart, ctx.sale.payments if ctx.sale else (),
+                            ctx.sale.discount_text if ctx.sale else "")
         ctx.checkout = ctx.checkout.scan()
         ctx.receipt_no, ctx.change = None, 0
         qty_note = f" x {format_qty(unit, qty)}" if qty != 1000 or unit == "kg" else ""
@@ -143,6 +157,74 @@ class Items:
         ctx.pending_qty = None
         return self._add_line(user, product.id, product.sku, product.name, "kg", reading.weight_milli, product.price,
                               product.tax, confirmed, weight_source=weighing.SCALE)
+    def _price_typed(self, user: UserInfo, text: str, confirmed: bool) -> LaneView:
+        """The price of the open-price item just scanned; the line is added at it."""
+        ctx = self.ctx
+        product, qty = ctx.pending_price
+        price = parse_amount(text, ctx.currency)
+        if price <= 0:
+            raise LaneError(_("type the price of {name}").format(name=product.name))
+        view = self._add_line(user, product.id, product.sku, product.name, product.unit, qty, price, product.tax,
+                              confirmed)
+        ctx.pending_price = None
+        return view
+
+    def drop_pending_price(self) -> LaneView:
+        """Esc while the lane waits for an open-price item's price: the item is not sold."""
+        ctx = self.ctx
+        if ctx.pending_price is None:
+            return ctx.view()
+        name = ctx.pending_price[0].name
+        ctx.pending_price = None
+        return ctx.say(_("{name} not sold").format(name=name))
+
+    def _add_to_line(self, user: UserInfo, line: CartLine, qty: int, confirmed: bool) -> LaneView:
+        """A repeated scan: the line's quantity grows (committed before it is shown)."""
+        ctx = self.ctx
+        new_cart = ctx.sale.cart.set_quantity(line.line_no, line.qty_milli + qty)
+        changed = new_cart.line(line.line_no)
+        self._check_bounds(changed, confirmed)
+        sales.set_quantity(ctx.sale.id, changed, actor=user.name, scanned=True)
+        ctx.sale.cart = new_cart
+        ctx.receipt_no, ctx.change = None, 0
+        view = ctx.say(_("Added {name}: now {qty}  {amount}").format(
+            name=line.name, qty=format_qty(line.unit, changed.qty_milli), amount=ctx.money(changed.amount)))
+        ctx.publish(LineAdded(ctx.lane_no, ctx.sale.id, changed, view.totals.total))
+        return view
+
+    def _check_bounds(self, line: CartLine, confirmed: bool) -> None:
+        if confirmed:
+            return
+        limits = self.ctx.config.limits
+        try:
+            check_quantity(line.unit, line.qty_milli, limits.max_quantity_milli, limits.max_weight_milli)
+            check_line_amount(line.amount, limits.max_line_amount, self.ctx.currency)
+        except OverLimit as exc:
+            raise NeedsConfirmation(_("{name}: {reason}. Add it anyway?").format(name=line.name, reason=exc)) from None
+
+    def set_quantity(self, line_no: int, text: str, *, confirmed: bool = False) -> LaneView:
+        """F6 on a line: a new quantity. Going down is a partial void: the same approval rule as F4
+        (none while entering items; a supervisor after the total). The input is checked first."""
+        ctx = self.ctx
+        user = ctx.require_user()
+        if ctx.sale is None or ctx.state is not State.ENTERING_ITEMS:
+            raise LaneError(_("quantities change while entering items"))
+        line = ctx.sale.cart.line(line_no)
+        try:
+            qty = parse_quantity(text)
+        except DomainError as exc:
+            raise LaneError(str(exc)) from None
+        new_cart = ctx.sale.cart.set_quantity(line_no, qty)
+        changed = new_cart.line(line_no)
+        self._check_bounds(changed, confirmed)
+        # Down is a partial void, and a void while entering items needs nobody's approval (after the
+        # total no quantity changes: F4 voids the line, with a supervisor).
+        sales.set_quantity(ctx.sale.id, changed, actor=user.name)
+        ctx.sale.cart = new_cart
+        view = ctx.say(_("{name}: quantity {qty} (was {was})").format(
+            name=line.name, qty=format_qty(line.unit, qty), was=format_qty(line.unit, line.qty_milli)))
+        ctx.publish(LineAdded(ctx.lane_no, ctx.sale.id, changed, view.totals.total))
+        return view
 
     def sell_department(self, department: Department, amount_text: str, *, confirmed: bool = False) -> LaneView:
         """An open-price item: the amount typed, then the department's key."""
@@ -214,7 +296,9 @@ class Items:
         next_state = ctx.checkout.recall()
         record = sales.recall_sale(sale_id, ctx.lane_no, user.name)
         ctx.checkout, ctx.sale = next_state, OpenSale(record.id, sales.load_cart(record.id))
-        return ctx.say(_("Sale recalled: {count} lines").format(count=len(ctx.sale.cart.active_lines)))
+        count = len(ctx.sale.cart.active_lines)
+        return ctx.say(ngettext("Sale recalled: {count} line", "Sale recalled: {count} lines", count).format(
+            count=count))
 
     # ------------------------------------------------------------------ looking things up
 
@@ -243,19 +327,22 @@ class Items:
         return parse_amount(text, self.ctx.currency)
 
     def _commit_lines(self, new_cart: Cart, changed: list[CartLine], kind: str, approved_by: str | None,
-                      detail: dict) -> None:
+                      detail: dict, discount_text: str | None = None) -> None:
         ctx = self.ctx
         user = ctx.require_user()
-        sales.adjust_lines(ctx.sale.id, changed, kind=kind, actor=user.name, approved_by=approved_by, detail=detail)
+        sales.adjust_lines(ctx.sale.id, changed, kind=kind, actor=user.name, approved_by=approved_by, detail=detail,
+                           discount_text=discount_text)
         ctx.sale.cart = new_cart
+        if discount_text is not None:
+            ctx.sale.discount_text = discount_text
 
     def discount_line(self, line_no: int, text: str, approval: Approval | None = None) -> LaneView:
         """F6 on a line: an amount ("2.00") or a percent ("10%") off that line."""
-        approved_by = self.ctx.authorize(Action.DISCOUNT, approval)
         cart = self._adjustable_cart()
         line = cart.line(line_no)
         discount = self._discount_amount(text, line.amount)
         new_cart = cart.discount_line(line_no, discount)
+        approved_by = self.ctx.authorize(Action.DISCOUNT, approval)  # the input is checked before anyone is asked
         self._commit_lines(new_cart, [new_cart.line(line_no)], "discount", approved_by,
                            {"scope": "line", "entered": text.strip()})
         return self.ctx.say(_("Discount {amount} on {name}").format(amount=self.ctx.money(discount), name=line.name))
@@ -263,7 +350,6 @@ class Items:
     def discount_sale(self, text: str, approval: Approval | None = None) -> LaneView:
         """F6 on the sale: an amount or percent off the whole sale, shared over its lines."""
         ctx = self.ctx
-        approved_by = ctx.authorize(Action.DISCOUNT, approval)
         cart = self._adjustable_cart()
         active = cart.active_lines
         if not active:
@@ -274,17 +360,20 @@ class Items:
             raise LaneError(_("a sale discount must be above 0 and at most {maximum}").format(maximum=ctx.money(base)))
         new_cart = cart
         for line, share in zip(active, spread_discount(discount, [line.net for line in active])):
-            new_cart = new_cart.discount_line(line.line_no, line.discount + share)
+            new_cart = new_cart.discount_line(line.line_no, line.discount + share,
+                                              sale_share=line.sale_discount + share)
         changed = [new_cart.line(line.line_no) for line in active]
+        approved_by = ctx.authorize(Action.DISCOUNT, approval)
+        # A second sale discount adds to the first: the row then says the amount, not one percent.
+        shown = text.strip() if not cart.sale_discount else ""
         self._commit_lines(new_cart, changed, "discount", approved_by, {"scope": "sale", "entered": text.strip(),
-                                                                          "amount": discount})
+                                                                          "amount": discount}, discount_text=shown)
         return ctx.say(_("Discount {amount} on the sale").format(amount=ctx.money(discount)))
 
     def override_price(self, line_no: int, price_text: str, approval: Approval | None = None) -> LaneView:
         """A new unit price on a line. A lower price is kept as a discount off the catalog price,
         so the receipt shows the original price and what was taken off; a higher one replaces it."""
         ctx = self.ctx
-        approved_by = ctx.authorize(Action.PRICE_OVERRIDE, approval)
         cart = self._adjustable_cart()
         line = cart.line(line_no)
         price = parse_amount(price_text, ctx.currency)
@@ -293,6 +382,7 @@ class Items:
             new_cart = cart.discount_line(line_no, line.amount - new_amount)
         else:
             new_cart = cart.discount_line(line_no, 0).override_price(line_no, price)
+        approved_by = ctx.authorize(Action.PRICE_OVERRIDE, approval)
         self._commit_lines(new_cart, [new_cart.line(line_no)], "price_override", approved_by,
                            {"original_price": line.unit_price, "price": price})
         return ctx.say(_("{name}: price {price} (was {was})").format(

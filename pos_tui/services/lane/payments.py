@@ -25,6 +25,7 @@ from pos_tui.domain.payment import (
     kind_of,
     method_label,
     method_name,
+    status_name,
     wallet_for_code,
 )
 from pos_tui.domain.permissions import Action, Approval
@@ -35,6 +36,7 @@ from pos_tui.services.events import SalePaid, SaleTotalled, TenderSettled, Tende
 from pos_tui.services.lane.context import LaneContext, LaneView
 from pos_tui.services.lane.returns import ReturnView, announce_if_refunded, return_view
 from pos_tui.store import returns, sales
+from pos_tui.store.db import current_database
 
 log = logging.getLogger(__name__)
 
@@ -261,6 +263,44 @@ class Payments:
             return ctx.say(_("Payment confirmed as charged. Paid. Receipt {receipt}").format(receipt=receipt_no))
         return ctx.say(_("Payment confirmed as charged") if charged else _("Payment marked as not charged"))
 
+    # ------------------------------------------------------------------ changes made elsewhere
+
+    def payment_states(self, sale_id: int) -> tuple[str, tuple[tuple[int, str], ...]]:
+        """Blocking but cheap (two indexed reads; call from a worker): the sale's payments as the
+        database has them now. The worker's own connection is closed after it."""
+        try:
+            return sales.payment_states(sale_id)
+        finally:
+            current_database().close()
+
+    def changed_elsewhere(self, sale_id: int, states: tuple) -> bool:
+        """Whether ``states`` (read in a worker) differ from what this lane shows for that sale."""
+        ctx = self.ctx
+        return (ctx.sale is not None and ctx.sale.id == sale_id and ctx.state is State.CHOOSING_PAYMENT
+                and states != ctx.payment_states_known())
+
+    def pick_up_changes(self) -> LaneView:
+        """Show what the back office changed on this sale's payments while the lane waited at
+        payment, and say what: a payment resolved, the new balance (or the sale paid: its receipt)."""
+        ctx = self.ctx
+        ctx.require_user()
+        before = {p.id: p for p in ctx.sale.payments} if ctx.sale else {}
+        ctx.pick_up_payment_elsewhere()  # re-reads the payments; a sale paid there moves on to its receipt
+        view = ctx.view()
+        changes = []
+        for p in view.payments:
+            old = before.get(p.id)
+            if old is not None and old.status == p.status:
+                continue
+            what = {PaymentStatus.RESOLVED_APPROVED: _("resolved as charged"),
+                    PaymentStatus.RESOLVED_NOT_CHARGED: _("resolved as not charged")}.get(p.status, status_name(p.status))
+            changes.append(_("{method} {amount} {what}").format(method=method_name(p.method),
+                                                                  amount=ctx.money(p.amount), what=what))
+        if not changes:
+            return view
+        return ctx.say(_("Changed in the back office: {changes}. Balance now {balance}").format(
+            changes="; ".join(changes), balance=ctx.money(max(view.remaining, 0))))
+
     # ------------------------------------------------------------------ a return's refunds
 
     def begin_refund(self, return_id: int) -> returns.RefundAttempt | None:
@@ -330,7 +370,8 @@ class Payments:
         ctx = self.ctx
         user = ctx.require_user()
         approved_by = ctx.authorize(Action.REFUND, approval)
-        returns.refund_rest_in_cash(return_id, actor=user.name, approved_by=approved_by, now=ctx.clock())
+        returns.refund_rest_in_cash(return_id, actor=user.name, approved_by=approved_by, now=ctx.clock(),
+                                    cash_step=ctx.config.cash.rounding_step)
         return announce_if_refunded(ctx, return_view(ctx, return_id, _("Refunded in cash")))
 
 

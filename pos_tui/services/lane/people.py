@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from pos_tui.domain.permissions import Action, Approval, Role, can, role_name
-from pos_tui.i18n import _
+from pos_tui.i18n import _, ngettext
 from pos_tui.services.errors import LaneError
 from pos_tui.services.lane.context import LaneContext, LaneView
 from pos_tui.store import sales, users
@@ -48,7 +48,9 @@ class People:
         ctx.reload_shift()
         note = _("Signed in as {name} ({role})").format(name=user.name, role=role_name(user.role))
         if ctx.sale is not None and ctx.sale.cart.lines:
-            note += _("; sale with {count} lines reopened").format(count=len(ctx.sale.cart.lines))
+            count = len(ctx.sale.cart.lines)
+            note += ngettext("; sale with {count} line reopened", "; sale with {count} lines reopened",
+                             count).format(count=count)
         return ctx.say(note)
 
     def lock(self) -> LaneView:

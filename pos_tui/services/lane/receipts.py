@@ -26,6 +26,12 @@ log = logging.getLogger(__name__)
 QUEUE_NAME = "receipt-queue"
 
 
+def cash_rounding(payments, change: int) -> int:
+    """What the cash tenders of a sale (or a return) came to beyond what they settled: the cash
+    rounding (抹零/舍入), positive when the customer paid (or was given back) a little more."""
+    return sum(p.tendered - p.amount for p in payments if p.method == "cash" and p.tendered) - change
+
+
 def receipt_for_sale(sale_id: int, config: Config, *, reprint: bool = False) -> tuple[ReceiptData, bool]:
     """The receipt of a paid sale, and whether cash was taken (the drawer opens for cash)."""
     sale = sales.get_sale(sale_id)
@@ -43,10 +49,12 @@ def receipt_for_sale(sale_id: int, config: Config, *, reprint: bool = False) -> 
             when=sale.closed_at or sale.opened_at,
             receipt_number=sale.receipt_no or "",
             lines=tuple(
-                ReceiptLine(line.name, line.qty_milli, line.unit, line.unit_price, line.net, line.discount)
+                ReceiptLine(line.name, line.qty_milli, line.unit, line.unit_price, line.shown_net, line.line_discount)
                 for line in cart.active_lines
             ),
             subtotal=totals.subtotal,
+            sale_discount=cart.sale_discount,
+            sale_discount_text=sales.sale_discount_text(sale_id) if cart.sale_discount else "",
             taxes=tuple(
                 ReceiptTax(code, str(config.tax.rates[code]), amount) for code, amount in totals.tax_by_rate.items()
             ),
@@ -64,6 +72,7 @@ def receipt_for_sale(sale_id: int, config: Config, *, reprint: bool = False) -> 
                 for p in payments
             ),
             change=sale.change,
+            rounding=cash_rounding(payments, sale.change),
             footer=store.receipt_footer,
             currency=config.currency,
             tax_included=config.tax.prices_include_tax,

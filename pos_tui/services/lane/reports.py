@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pos_tui.domain.permissions import Action, Approval
 from pos_tui.domain.report import Report, render_text
-from pos_tui.i18n import N_, _
+from pos_tui.i18n import N_, _, ngettext
 from pos_tui.services.backup import backup_now
 from pos_tui.services.lane.context import LaneContext, PrintResult
 from pos_tui.store.reports import context_of, take_z_report, x_report
@@ -22,7 +22,8 @@ class Reports:
         user = ctx.require_user()
         approved_by = ctx.authorize(Action.X_REPORT, approval)
         report = x_report(context_of(ctx.config), ctx.clock(), actor=user.name, approved_by=approved_by)
-        ctx.say(_("X report: {count} sales, net {net}").format(count=report.sales_count, net=ctx.money(report.net)))
+        ctx.say(ngettext("X report: {count} sale, net {net}", "X report: {count} sales, net {net}",
+                         report.sales_count).format(count=report.sales_count, net=ctx.money(report.net)))
         return report
 
     def z_report(self, approval: Approval | None = None) -> Report:

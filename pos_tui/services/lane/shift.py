@@ -20,6 +20,7 @@ from pos_tui.store.shifts import ShiftRecord
 # Training is a supervisor's switch on the shift, like the X report of that shift.
 TRAINING_ACTION = Action.X_REPORT
 DRAWER_ACTION = Action.NO_SALE  # every drawer opening without a sale: no-sale, paid-in, paid-out
+DRAWER_SUBJECTS = {"paid_in": N_("paid in"), "paid_out": N_("paid out"), "no_sale": N_("no sale")}
 
 
 @dataclass(frozen=True)
@@ -119,9 +120,9 @@ class ShiftDrawer:
         check_text(reason, _("reason"))
         ctx = self.ctx
         user = ctx.require_user()
-        approved_by = ctx.authorize(DRAWER_ACTION, approval)
         ctx.require_idle(N_("opening the drawer"))
         ctx.require_shift()
+        approved_by = ctx.authorize(DRAWER_ACTION, approval, _(DRAWER_SUBJECTS[kind]))
         shifts.record_movement(ctx.lane_no, kind, amount, reason, actor=user.name,
                                approved_by=approved_by, now=ctx.clock())
         ctx.drawer_to_open = True

@@ -7,9 +7,9 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from pos_tui.domain.display_width import pad_cells
+from pos_tui.domain.display_width import cell_width, pad_cells
 from pos_tui.domain.permissions import Action, role_name
-from pos_tui.i18n import N_, _
+from pos_tui.i18n import N_, NP_, _, translated
 from pos_tui.tui.admin.screen import AdminScreen, keys
 from pos_tui.tui.screens.modals import ConfirmModal, PinEntry
 from pos_tui.tui.widgets.message_line import MessageLine
@@ -73,7 +73,8 @@ AREAS = (
     ("f3", "users", N_("Users"), N_("add, reset PIN, disable, unlock"), Action.USERS),
     ("f4", "reports", N_("Reports"), N_("X and Z for a date, sales by hour"), Action.X_REPORT),
     ("f5", "held", N_("Held"), N_("suspended sales on every lane"), None),
-    ("f6", "payments", N_("Payments"), N_("unknown outcomes to resolve (supervisor PIN)"), Action.RESOLVE_PAYMENT),
+    ("f6", "payments", NP_("back office: the payments to resolve", "Payments"),
+     N_("unknown outcomes to resolve (supervisor PIN)"), Action.RESOLVE_PAYMENT),
     ("f7", "devices", N_("Devices"), N_("printer, card terminal, scanner, display"), None),
     ("f8", "backup", N_("Backup"), N_("copy the database now, checked"), Action.BACKUP),
 )
@@ -95,10 +96,11 @@ class MenuScreen(AdminScreen):
 
     def menu_text(self) -> str:
         rows = []
+        width = max(10, *(cell_width(translated(label)) + 2 for _key, _area, label, _what, _action in AREAS))
         for key, _area, label, what, action in AREAS:
             allowed = action is None or self.office.may(action)
             note = "" if allowed else "  " + _("({role} only)").format(role=role_name(self.office.needed(action)))
-            rows.append(f"{key.upper():<4}{pad_cells(_(label), 10)}{_(what)}{note}")
+            rows.append(f"{key.upper():<4}{pad_cells(translated(label), width)}{_(what)}{note}")
         return "\n".join(rows)
 
     def action_open(self, area: str) -> None:

@@ -58,6 +58,8 @@ def product_detail(product: ProductInfo, cur: Currency) -> Text:
     price = format_amount(product.price, cur, symbol=True)
     price_text = (_("Price {price} per kg") if product.unit == "kg" else _("Price {price} each")).format(price=price)
     text.append("\n" + price_text + "   " + _("Stock {stock}").format(stock=_stock_text(product)))
+    if product.open_price:
+        text.append("   " + _("open price"), style="bold")
     return text
 
 
@@ -69,6 +71,9 @@ class ProductsScreen(AdminScreen):
         ("f3", "stock", N_("Stock")),
         ("f4", "toggle_active", N_("On/off sale")),
         ("f5", "add_barcode", N_("Add barcode")),
+        ("f6", "new_product", N_("New")),
+        ("f7", "edit_product", N_("Edit")),
+        ("f8", "remove_barcode", N_("Remove barcode")),
         ("escape", "back", N_("Menu")),
         ("up", "move(-1)", N_("Previous"), False),
         ("down", "move(1)", N_("Next"), False),
@@ -196,6 +201,62 @@ class ProductsScreen(AdminScreen):
         self._change(_("Add a barcode"), Question(_("Barcode> ")), self.office.add_barcode,
                      lambda b, a: _("{name} now has codes {codes}").format(name=a.name, codes=", ".join(a.barcodes)),
                      hint=_("Scan or type the code, Enter. EAN/UPC check digits are verified."))
+
+    def action_new_product(self) -> None:
+        questions = [Question(_("SKU> ")), Question(_("Name> ")), Question(_("Price> ")), Question(_("Tax> ")),
+                     Question(_("Barcodes> ")), Question(_("Unit> ")), Question(_("Stock> ")),
+                     Question(_("Open price (y/n)> "))]
+
+        def done(product: ProductInfo | None) -> None:
+            if product is None:
+                self.say(_("Nothing changed"))
+                return
+            self.search(product.sku, keep=product.sku)
+            self.say(_("{name} added (SKU {sku}), for sale from the lanes' next scan").format(
+                name=product.name, sku=product.sku))
+
+        self.app.push_screen(PromptModal(_("New product"), questions,
+                                         lambda answers: self.office.add_product(*answers),
+                                         _("Enter after each: SKU, name, price (12.50), tax code (empty: the "
+                                           "default), barcodes (space between), unit (each or kg), stock "
+                                           "(empty: not counted), open price y/n.")), done)
+
+    def action_edit_product(self) -> None:
+        product = self.selected
+        if product is None:
+            self.say(_("find a product first"), error=True)
+            return
+
+        def submit(answers: list[str]) -> ProductInfo:
+            name, tax, open_price = answers
+            after = product
+            if name.strip() and name.strip() != product.name:
+                after = self.office.set_name(product.sku, name)
+            if tax.strip() and tax.strip() != product.tax:
+                after = self.office.set_tax(product.sku, tax)
+            if open_price.strip():
+                after = self.office.set_open_price(product.sku, open_price)
+            return after
+
+        def done(after: ProductInfo | None) -> None:
+            if after is None:
+                self.say(_("Nothing changed"))
+                return
+            self.search(self.query_one(Input).value, keep=after.sku)
+            self.say(_("{name}: name, tax {tax}, open price {open}").format(
+                name=after.name, tax=after.tax, open=_("yes") if after.open_price else _("no")))
+
+        self.app.push_screen(PromptModal(_("Edit: {name}").format(name=product.name),
+                                         [Question(_("Name> ")), Question(_("Tax> ")),
+                                          Question(_("Open price (y/n)> "))], submit,
+                                         _("Enter alone keeps each as it is: name, tax code, open price y/n.")),
+                             done)
+
+    def action_remove_barcode(self) -> None:
+        self._change(_("Remove a barcode"), Question(_("Barcode> ")), self.office.remove_barcode,
+                     lambda b, a: _("{name} now has codes {codes}").format(name=a.name,
+                                                                         codes=", ".join(a.barcodes) or _("none")),
+                     hint=_("Type the code to take off, Enter."))
 
     def action_toggle_active(self) -> None:
         product = self.selected

@@ -83,7 +83,8 @@ class ReportsScreen(AdminScreen):
         report = self.attempt(build, day)
         if report is not None:
             self.show(f"{title} {day.isoformat()}", render_text(report, REPORT_CELLS))
-            self.say(_("{title} of {day}: {count} sales, net {net}").format(
+            self.say(ngettext("{title} of {day}: {count} sale, net {net}", "{title} of {day}: {count} sales, net {net}",
+                              report.sales_count).format(
                 title=title, day=day.isoformat(), count=report.sales_count, net=self.office.money(report.net)))
 
     def action_x_report(self) -> None:
@@ -111,6 +112,10 @@ class ReportsScreen(AdminScreen):
     def action_take_z(self) -> None:
         if not self.office.may(Action.Z_REPORT):
             self.say(str(PermissionDenied(Action.Z_REPORT, self.office.needed(Action.Z_REPORT))), error=True)
+            return
+        refusal = self.attempt(self.office.z_report_refusal)
+        if refusal:
+            self.say(refusal, error=True)
             return
 
         def answered(yes: bool | None) -> None:

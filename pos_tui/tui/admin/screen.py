@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from pos_tui.domain.permissions import role_name
-from pos_tui.i18n import _
+from pos_tui.i18n import _, translated
 from pos_tui.services.back_office import BackOffice
 from pos_tui.services.errors import USER_ERRORS
 from pos_tui.tui.keymap import KeyBinding, display_key
@@ -102,7 +102,7 @@ class AdminScreen(Screen[None]):
 
     def action_help(self) -> None:
         rows = [*((_(key), _(what)) for key, what in self.ENTRY_HELP),
-                *((display_key(k.key), _(k.label)) for k in self.KEYS)]
+                *((display_key(k.key), translated(k.label)) for k in self.KEYS)]
         self.app.push_screen(HelpModal(_("Keys: {screen}").format(screen=_(self.TITLE_TEXT)), rows))
 
     def action_back(self) -> None:

@@ -22,12 +22,13 @@ from pos_tui.i18n import N_, _
 from pos_tui.services.lane import LaneView
 from pos_tui.services.lane.weighing import NeedsWeight
 from pos_tui.tui.format import cart_rows, help_rows, item_figures, qty_prompt, suspended_row
-from pos_tui.tui.keymap import DEFAULT_KEYMAP
+from pos_tui.tui.keymap import DEFAULT_KEYMAP, KeyBinding
 from pos_tui.tui.screens.lane_screen import LaneScreen
 from pos_tui.tui.screens.modals import ConfirmModal, PriceCheckModal, RecallModal, SearchModal
 from pos_tui.tui.screens.settlement_modals import Adjustment, DiscountModal
 from pos_tui.tui.widgets.cart_view import CartLine as CartRow
 from pos_tui.tui.widgets.cart_view import CartView
+from pos_tui.tui.widgets.change_banner import ChangeBanner
 from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.scan_entry import ScanEntry
 from pos_tui.tui.weighing import Weighing, WeightRead, read_weight
@@ -64,10 +65,16 @@ class ItemsScreen(LaneScreen):
     def compose(self) -> ComposeResult:
         yield self.status_header()
         yield CartView(id="cart")
+        yield ChangeBanner(id="change")
         yield TotalsBar(id="totals")
         yield ScanEntry(id="entry")
         yield MessageLine()
         yield self.key_footer()
+
+    def footer_keys(self) -> list[KeyBinding]:
+        """The keymap's keys, each department's key (its name as the label), then leaving."""
+        departments = [KeyBinding("items.department", d.key, d.name) for d in self.pos.lane.config.departments]
+        return [*self.pos.keymap.footer(self.KEYS), *departments, *self.leaving_keys()]
 
     @property
     def departments(self) -> dict[str, Department]:
@@ -77,9 +84,12 @@ class ItemsScreen(LaneScreen):
         super().render_view(view)
         cur = self.pos.lane.currency
         cart = self.query_one(CartView)
-        show_rows(cart, cart_rows(view.lines, cur))
+        show_rows(cart, cart_rows(view.lines, cur, view.discount_text))
         cart.border_title = _("Sale (open)") if view.state is State.ENTERING_ITEMS else self.idle_title()
         self.query_one(TotalsBar).set_figures(item_figures(view, cur))
+        # The change of the sale just paid stays in view until the next sale starts.
+        change = view.change if view.state is State.IDLE else 0
+        self.query_one(ChangeBanner).show_change(_("CHANGE"), format_amount(change, cur, symbol=True) if change else "")
         self.query_one(ScanEntry).set_prompt(qty_prompt(view))
 
     def idle_title(self) -> str:
@@ -136,6 +146,10 @@ class ItemsScreen(LaneScreen):
         if event.key == "escape" and self.weighing is not None and self.weighing.need is not None:
             self.weighing.cancel.set()
             return
+        if event.key == "escape" and self.pos.view is not None and self.pos.view.price_wanted_for:
+            event.stop()
+            self.pos.run_intent(self.pos.lane.items.drop_pending_price)
+            return
         department = self.departments.get(event.key)
         if department is None:
             return
@@ -171,10 +185,20 @@ class ItemsScreen(LaneScreen):
 
     def action_price_check(self) -> None:
         lane = self.pos.lane
-        self.app.push_screen(PriceCheckModal(lane.items.price_check, lane.currency, self.take_entry()))
+
+        def chosen(code: str | None) -> None:
+            if code is not None:
+                self.pos.run_intent(lane.items.enter, code, confirmable=True)
+
+        self.app.push_screen(PriceCheckModal(lane.items.price_check, lane.currency, self.take_entry()), chosen)
+
+    def selected_sale_line(self) -> CartRow | None:
+        """The selected row when it is a sale line (not the whole-sale discount's row)."""
+        line = self.query_one(CartView).selected_line
+        return line if line is not None and line.line_no > 0 else None
 
     def action_void_line(self) -> None:
-        line = self.query_one(CartView).selected_line
+        line = self.selected_sale_line()
         if line is None:
             self.say(_("No line to void: scan an item first"), error=True)
             return
@@ -227,8 +251,9 @@ class ItemsScreen(LaneScreen):
         if not view.lines:
             self.say(_("Discounts and price overrides need an open sale: scan an item first"), error=True)
             return
-        line = self.query_one(CartView).selected_line
-        target = (line.line_no, line.name) if line is not None and not line.voided else None
+        line = self.selected_sale_line()
+        names = {sold.line_no: sold.name for sold in view.lines}
+        target = (line.line_no, names[line.line_no]) if line is not None and not line.voided else None
         lane = self.pos.lane
 
         def chosen(adjustment: Adjustment | None) -> None:
@@ -236,6 +261,8 @@ class ItemsScreen(LaneScreen):
                 self.pos.say_after_box(_("No discount"))
             elif adjustment.kind == "line":
                 self.pos.run_intent(lane.items.discount_line, adjustment.line_no, adjustment.text, approvable=True)
+            elif adjustment.kind == "qty":
+                self.pos.run_intent(lane.items.set_quantity, adjustment.line_no, adjustment.text, confirmable=True)
             elif adjustment.kind == "price":
                 self.pos.run_intent(lane.items.override_price, adjustment.line_no, adjustment.text, approvable=True)
             else:

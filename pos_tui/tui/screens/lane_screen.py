@@ -13,7 +13,8 @@ from textual import events
 from textual.screen import Screen
 
 from pos_tui.domain.permissions import role_name
-from pos_tui.i18n import _
+from pos_tui.i18n import N_, _
+from pos_tui.tui.keymap import KeyBinding
 from pos_tui.tui.format import help_rows
 from pos_tui.tui.screen_size import SCREEN_CSS, TooSmall, fit
 from pos_tui.tui.screens.modals import HelpModal
@@ -60,8 +61,17 @@ class LaneScreen(Screen[None]):
         header.set_class(training, "-training")
         header.set_store(_("TRAINING  {store}").format(store=store.name) if training else store.name, store.lane)
 
+    def footer_keys(self) -> list[KeyBinding]:
+        """Every key the screen answers to, for the key lines: its keymap part, then leaving the lane."""
+        return [*self.pos.keymap.footer(self.KEYS), *self.leaving_keys()]
+
+    def leaving_keys(self) -> list[KeyBinding]:
+        if self.KEYS == "terminal":
+            return []  # the lane is not left while the terminal has the customer's card
+        return [KeyBinding(f"{self.KEYS}.quit", "ctrl+q", N_("Leave") if self.pos.kiosk else N_("Quit"))]
+
     def key_footer(self) -> KeyFooter:
-        return KeyFooter(self.pos.keymap.footer(self.KEYS))
+        return KeyFooter(self.footer_keys())
 
     def _on_mount(self, event: events.Mount) -> None:
         entries = self.query(ScanEntry)

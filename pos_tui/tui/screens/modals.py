@@ -302,8 +302,9 @@ class SearchModal(LaneModal[str | None]):
         self.dismiss(None)
 
 
-class PriceCheckModal(LaneModal[None]):
-    """Type or scan a code: the product's name, price and stock, without selling it."""
+class PriceCheckModal(LaneModal[str | None]):
+    """Type or scan a code: the product's name, price and stock, without selling it; Enter on the
+    empty line then adds the product shown to the sale (the box answers with its code)."""
 
     BINDINGS = [Binding("escape", "close", N_("Close"), show=False)]
 
@@ -312,6 +313,7 @@ class PriceCheckModal(LaneModal[None]):
         self.price_check = price_check
         self.cur = cur
         self.initial_code = code
+        self.shown_code: str | None = None  # the code of the product shown, for Enter to add
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -331,9 +333,12 @@ class PriceCheckModal(LaneModal[None]):
         message.stop()
         if message.value.strip():
             self.check(message.value)
+        elif self.shown_code is not None:
+            self.dismiss(self.shown_code)
 
     def check(self, code: str) -> None:
         product_box = self.query_one("#product", Static)
+        self.shown_code = None
         try:
             product = self.price_check(code)
         except lane_refusals() as exc:
@@ -341,7 +346,11 @@ class PriceCheckModal(LaneModal[None]):
             self.query_one(MessageLine).error(str(exc))
             return
         product_box.update(product_text(product, self.cur))
-        self.query_one(MessageLine).info(_("Scan another code, or Esc to close"))
+        if product.active:
+            self.shown_code = code.strip()
+            self.query_one(MessageLine).info(_("Enter adds it to the sale; scan another code, or Esc to close"))
+        else:
+            self.query_one(MessageLine).info(_("Scan another code, or Esc to close"))
 
     def action_close(self) -> None:
         self.dismiss(None)

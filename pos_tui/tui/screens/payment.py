@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 
-from pos_tui.i18n import N_, _
+from pos_tui.i18n import N_, _, translated
 from pos_tui.services.lane import LaneView
-from pos_tui.tui.format import payment_figures, payment_summary
+from pos_tui.tui.format import help_rows, payment_figures, payment_summary
 from pos_tui.tui.keymap import DEFAULT_KEYMAP
 from pos_tui.tui.screens.lane_screen import LaneScreen
 from pos_tui.tui.widgets.text_rows import TextRows
+from pos_tui.tui.widgets.key_footer import KeyFooter
 from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.scan_entry import ScanEntry
 from pos_tui.tui.widgets.totals_bar import TotalsBar
@@ -45,6 +46,17 @@ class PaymentScreen(LaneScreen):
         yield MessageLine()
         yield self.key_footer()
 
+    def offered(self, action: str) -> bool:
+        """A payment key the lane can use: no wallet key without a wallet gateway set up."""
+        return action != "payment.wallet" or bool(self.pos.lane.ctx.wallets)
+
+    def key_footer(self) -> KeyFooter:
+        return KeyFooter([b for b in self.footer_keys() if self.offered(b.action)])
+
+    def help_rows(self) -> list[tuple[str, str]]:
+        keys = [b for b in self.pos.keymap.for_screen(self.KEYS) if self.offered(b.action)]
+        return help_rows(keys, self.ENTRY_HELP, closing=[self.pos.quit_help()])
+
     def render_view(self, view: LaneView) -> None:
         super().render_view(view)
         cur = self.pos.lane.currency
@@ -61,8 +73,9 @@ class PaymentScreen(LaneScreen):
         # Enter alone takes no payment: a scan arriving here must never become a cash amount.
         message.stop()
         keymap = self.pos.keymap
-        methods = ", ".join(f"{binding.display_key} {_(binding.label)}"
-                            for binding in (keymap.binding(f"payment.{name}") for name in ("cash", "card", "wallet")))
+        methods = ", ".join(f"{binding.display_key} {translated(binding.label)}"
+                            for binding in (keymap.binding(f"payment.{name}") for name in ("cash", "card", "wallet"))
+                            if self.offered(binding.action))
         self.say(_("Type an amount (none = the balance), then {methods}").format(methods=methods),
                  error=bool(message.value))
 

@@ -48,12 +48,15 @@ class PrintingScreen(LaneScreen):
     def render_view(self, view: LaneView) -> None:
         super().render_view(view)
         cur = self.pos.lane.currency
-        amounts = [format_amount(minor, cur, symbol=True) for minor in (view.totals.total, view.paid, view.change)]
+        figures = [(_("Total"), view.totals.total)]
+        if view.rounding:
+            figures.append((_("Cash rounding"), view.rounding))
+        figures += [(_("Paid"), view.paid + view.rounding + view.change), (_("CHANGE"), view.change)]
         lines = [
             _("Printing receipt {receipt}...").format(receipt=view.receipt_no or ""),
             "",
-            *(pad_cells(label, 9) + pad_cells(amount, 14, "right")
-              for label, amount in zip((_("Total"), _("Paid"), _("CHANGE")), amounts)),
+            *(pad_cells(label, 14) + pad_cells(format_amount(amount, cur, symbol=True), 14, "right")
+              for label, amount in figures),
         ]
         self.query_one("#receipt", Static).update("\n".join(lines))
 

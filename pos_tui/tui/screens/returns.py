@@ -49,6 +49,14 @@ class ReturnRequest:
     receipt_no: str
     picks: dict[int, int]  # line number -> quantity in thousandths
     to_cash: bool
+    without_receipt: bool = False  # F4: no receipt; an amount and a reason follow, refunded in cash
+
+
+def kept_amount(payment) -> int:
+    """A tender as the drawer or the account saw it: cash tendered less change, else its amount."""
+    if payment.method == "cash" and payment.tendered:
+        return payment.tendered - payment.change
+    return payment.amount
 
 
 class ReturnModal(LaneModal[ReturnRequest | None]):
@@ -66,11 +74,14 @@ class ReturnModal(LaneModal[ReturnRequest | None]):
         Binding("down", "move(1)", N_("Next"), show=False),
         Binding("f10", "refund(False)", N_("Refund"), show=False),
         Binding("f2", "refund(True)", N_("Cash"), show=False),
+        Binding("f4", "without_receipt", N_("No receipt"), show=False),
     ]
 
-    def __init__(self, find: Callable[[str], ReturnableSale], cur: Currency) -> None:
+    def __init__(self, find: Callable[[str], ReturnableSale], cur: Currency,
+                 preview: Callable[..., object] | None = None) -> None:
         super().__init__()
         self.find = find
+        self.preview = preview
         self.cur = cur
         self.sale: ReturnableSale | None = None
         self.picks: dict[int, int] = {}
@@ -79,10 +90,12 @@ class ReturnModal(LaneModal[ReturnRequest | None]):
         with Vertical() as box:
             box.border_title = _("Return")
             box.border_subtitle = _("supervisor")
-            yield Static(_("Type or scan the receipt number, Enter; Esc closes"), id="sale", classes="hint")
+            yield Static(_("Type or scan the receipt number, Enter; F4 no receipt; Esc closes"), id="sale",
+                         classes="hint")
             lines = OptionList(id="lines")
             lines.display = False
             yield lines
+            yield Static("", id="refund")
             yield ScanEntry(_("Receipt> "), id="entry")
             yield MessageLine()
 
@@ -110,7 +123,8 @@ class ReturnModal(LaneModal[ReturnRequest | None]):
             return
         self.sale, self.picks = sale, {}
         record = sale.sale
-        paid = ", ".join(f"{method_name(p.method)} {format_amount(p.amount, self.cur)}" for p in sale.payments)
+        # What each tender really took: cash as it stayed in the drawer (rounded, after change).
+        paid = ", ".join(f"{method_name(p.method)} {format_amount(kept_amount(p), self.cur)}" for p in sale.payments)
         when = f"{record.closed_at:%Y-%m-%d %H:%M}" if record.closed_at else ""
         self.query_one("#sale", Static).update("\n".join((
             _("Receipt {receipt}  {when}  total {total}").format(
@@ -176,6 +190,28 @@ class ReturnModal(LaneModal[ReturnRequest | None]):
         count = len(self.picks)
         self.query_one(MessageLine).info(ngettext("{count} line to return", "{count} lines to return", count).format(
             count=count) if count else _("No line picked yet"))
+        self.show_refund()
+
+    def show_refund(self) -> None:
+        """The refund so far, before any supervisor is asked: its total and what goes back on each
+        tender (cash as it leaves the drawer)."""
+        box = self.query_one("#refund", Static)
+        if self.preview is None or not self.picks:
+            box.update("")
+            return
+        try:
+            preview = self.preview(self.sale.sale.receipt_no, dict(self.picks))
+        except USER_ERRORS as exc:
+            self.query_one(MessageLine).error(str(exc))
+            return
+        parts = ", ".join(f"{method_name(method)} {format_amount(amount, self.cur)}"
+                          for method, amount in preview.refunds)
+        box.update(_("Refund {amount}: {tenders}").format(
+            amount=format_amount(preview.total, self.cur, symbol=True), tenders=parts))
+
+    def action_without_receipt(self) -> None:
+        if self.sale is None:
+            self.dismiss(ReturnRequest("", {}, True, without_receipt=True))
 
     def action_refund(self, to_cash: bool) -> None:
         if self.sale is None:
@@ -237,11 +273,15 @@ class RefundDoneModal(LaneModal[None]):
         self.cur = cur
 
     def compose(self) -> ComposeResult:
-        refunds = [(method_label(p.method), p.amount) for p in self.ret.settled]
-        cash = sum(p.amount for p in self.ret.settled if p.method == "cash")
+        refunds = [(method_label(p.method), kept_amount(p)) for p in self.ret.settled]
+        cash = sum(kept_amount(p) for p in self.ret.settled if p.method == "cash")
+        rounding = sum(kept_amount(p) - p.amount for p in self.ret.settled if p.method == "cash")
+        if rounding:
+            refunds.append((_("incl. cash rounding"), rounding))
         with Vertical() as box:
             box.border_title = _("Refunded: receipt {receipt}").format(receipt=self.ret.receipt_no)
-            yield Static("\n".join(figure_rows([*refunds, (_("Total"), self.ret.refunded)], self.cur)), id="refunds")
+            yield Static("\n".join(figure_rows([*refunds, (_("Total"), self.ret.refunded + rounding)], self.cur)),
+                         id="refunds")
             if cash:
                 yield Static("\n" + _("Give the customer {amount} from the drawer.").format(
                     amount=format_amount(cash, self.cur, symbol=True)), id="cash")
@@ -269,13 +309,28 @@ class ReturnDesk:
         if unfinished is not None:
             self.carry_on(unfinished)
             return
-        self.app.push_screen(ReturnModal(self.lane.returns.find_return, self.lane.currency), self.requested)
+        self.app.push_screen(ReturnModal(self.lane.returns.find_return, self.lane.currency,
+                                         self.lane.returns.preview_return), self.requested)
 
     def requested(self, request: ReturnRequest | None) -> None:
         if request is None:
             self.app.say_after_box(_("No return"))
             return
+        if request.without_receipt:
+            from pos_tui.tui.screens.settlement_modals import MovementModal
+
+            self.app.push_screen(MovementModal(_("Return without receipt"), _(
+                "The amount to give back in cash, Enter; then the reason, Enter. A supervisor approves")),
+                self.without_receipt)
+            return
         self.app.call_lane(self.lane.returns.start_return, request.receipt_no, request.picks, to_cash=request.to_cash,
+                           then=self.carry_on, approvable=True)
+
+    def without_receipt(self, movement) -> None:
+        if movement is None:
+            self.app.say_after_box(_("No return"))
+            return
+        self.app.call_lane(self.lane.returns.start_return_without_receipt, movement.amount_text, movement.reason,
                            then=self.carry_on, approvable=True)
 
     def carry_on(self, ret: ReturnView) -> None:

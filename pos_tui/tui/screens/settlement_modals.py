@@ -107,7 +107,7 @@ class MovementModal(LaneModal[CashMovement | None]):
 @dataclass(frozen=True)
 class Adjustment:
     """F6's answer: ``kind`` is "line" (amount or percent off a line), "price" (a new unit price
-    for a line) or "sale" (amount or percent off the whole sale)."""
+    for a line), "sale" (amount or percent off the whole sale) or "qty" (a line's new quantity)."""
 
     kind: str
     line_no: int | None
@@ -142,6 +142,9 @@ class DiscountModal(LaneModal[Adjustment | None]):
                         Option(_("Line {line} {name}: new unit price").format(line=line_no, name=name), id="price")]
         options.append(Option(_("The whole sale ({total}): amount or % off").format(total=self.sale_total),
                               id="sale"))
+        if self.line is not None:
+            line_no, name = self.line
+            options.append(Option(_("Line {line} {name}: new quantity").format(line=line_no, name=name), id="qty"))
         return options
 
     def compose(self) -> ComposeResult:

@@ -279,7 +279,8 @@ class CartView(Widget):
         if index >= len(self._lines):
             return Strip.blank(width, base)
         line = self._lines[index]
-        text = columns.row(str(line.line_no), line_name(line, columns.name), line.qty, line.price, line.amount)
+        number = str(line.line_no) if line.line_no > 0 else ""  # a row of the sale (a sale discount) has none
+        text = columns.row(number, line_name(line, columns.name), line.qty, line.price, line.amount)
         style = base
         if line.voided:
             style += self.get_component_rich_style("cart-view--voided", partial=True)

@@ -1,26 +1,30 @@
-"""The bottom line: the keys of the current screen, as many as fit, in keymap order."""
+"""The bottom lines: every key of the current screen, in keymap order, on one row or two."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widget import Widget
 
-from pos_tui.i18n import _
+from pos_tui.i18n import translated
 from pos_tui.tui.keymap import PAY_KEYS, KeyBinding
+
+MAX_ROWS = 2
 
 
 class KeyFooter(Widget):
-    """Shows "F1 Help F2 Find ..."; a hint that does not fit is left out whole, never cut, and the
-    keys to pay (``PAY_KEYS``) are never the ones left out. Labels are msgids, translated each time
-    the line is drawn."""
+    """Shows "F1 Help F2 Find ..."; hints that do not fit the first row go on a second one (never
+    cut). When two rows cannot hold them all, keys are left out whole from the end of the keymap, but
+    never the keys to pay (``PAY_KEYS``). Labels are msgids, translated when drawn."""
 
     COMPONENT_CLASSES = {"key-footer--key"}
 
     DEFAULT_CSS = """
     KeyFooter {
-        height: 1;
+        height: auto;
+        max-height: 2;
         padding: 0 1;
     }
     KeyFooter > .key-footer--key { text-style: bold; }
@@ -46,24 +50,40 @@ class KeyFooter(Widget):
         self._keys = tuple(keys)
         self.refresh()
 
-    def render(self) -> Text:
-        width = self.content_size.width
-        key_style = self.get_component_rich_style("key-footer--key", partial=True)
-        hints = [(binding.action in PAY_KEYS, Text.assemble((binding.display_key, key_style), " ", _(binding.label)))
+    def rows(self, width: int) -> list[Text]:
+        """The hints laid out in rows of at most ``width`` cells (at most ``MAX_ROWS``)."""
+        key_style = self.get_component_rich_style("key-footer--key", partial=True) if self.is_mounted else ""
+        hints = [(binding.action in PAY_KEYS, Text.assemble((binding.display_key, key_style), " ",
+                                                            translated(binding.label)))
                  for binding in self._keys]
-        # The keys to pay first; what is left of the line goes to the others, in keymap order.
-        room = width + 1 - sum(hint.cell_len + 1 for pinned, hint in hints if pinned)  # a space after each but the last
-        shown = []
-        for pinned, hint in hints:
-            if not pinned:
-                if hint.cell_len + 1 > room:
-                    room = -1  # left out, and so is every key after it: the line keeps its order
-                    continue
-                room -= hint.cell_len + 1
-            shown.append(hint)
-        text = Text(no_wrap=True, overflow="crop")
-        for hint in shown:
-            if text.cell_len:
-                text.append(" ")
-            text.append_text(hint)
-        return text
+        rows = _laid_out([hint for _pinned, hint in hints], width)
+        while len(rows) > MAX_ROWS:
+            # Leave out the last key that is not one to pay, and lay out again.
+            last = max((i for i, (pinned, _hint) in enumerate(hints) if not pinned), default=None)
+            if last is None:
+                break
+            del hints[last]
+            rows = _laid_out([hint for _pinned, hint in hints], width)
+        return rows[:MAX_ROWS]
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return len(self.rows(width))
+
+    def render(self) -> Text:
+        return Text("\n").join(self.rows(self.content_size.width))
+
+
+def _laid_out(hints: list[Text], width: int) -> list[Text]:
+    """Hints in rows of at most ``width`` cells, as many rows as they take; one wider than a row is left out."""
+    rows = [Text(no_wrap=True, overflow="crop")]
+    for hint in hints:
+        if hint.cell_len > width:
+            continue
+        text = rows[-1]
+        separator = " " if text.cell_len else ""
+        if text.cell_len + cell_len(separator) + hint.cell_len > width:
+            rows.append(Text(no_wrap=True, overflow="crop"))
+            text, separator = rows[-1], ""
+        text.append(separator)
+        text.append_text(hint)
+    return rows

@@ -1,4 +1,9 @@
-"""The one-line answer to the cashier's last action: what happened, or what went wrong."""
+"""The answer to the cashier's last action: what happened, or what went wrong.
+
+One line usually; a longer message wraps onto up to ``MAX_LINES`` lines (the box above it gives up
+the rows), so nothing a cashier must act on is cut. Drawn with a capital first letter, whatever
+case the message was built in ("unknown code 1234567" reads "Unknown code 1234567").
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,35 @@ from typing import Literal
 from rich.text import Text
 from textual.widget import Widget
 
+from pos_tui.domain.display_width import wrap_cells
 from pos_tui.domain.text import neutralise
 
 Level = Literal["info", "error"]
+MAX_LINES = 3
+
+
+def shown_text(text: str) -> str:
+    """A message as the line draws it: one paragraph, a capital first letter."""
+    text = neutralise(" ".join(text.split("\n")))
+    return text[:1].upper() + text[1:]
+
+
+# Chinese punctuation never starts a line (行首禁则): the character before it goes down with it.
+NO_LINE_START = "，。；：、）》」』！？…,.;:)!?"
+
+
+def message_lines(text: str, width: int) -> list[str]:
+    """The lines a message takes at ``width`` cells (all of them: the widget grows to show them)."""
+    rest, lines = shown_text(text), []
+    width = max(width, 4)
+    while rest:
+        line = wrap_cells(rest, width)[0]
+        following = rest[len(line):].lstrip(" ")
+        while following[:1] in tuple(NO_LINE_START) and len(line) > 1 and not line[-1].isspace():
+            line, following = line[:-1], line[-1] + following
+        lines.append(line.rstrip(" "))
+        rest = following
+    return lines or [""]
 
 
 class MessageLine(Widget):
@@ -17,7 +48,8 @@ class MessageLine(Widget):
 
     DEFAULT_CSS = """
     MessageLine {
-        height: 1;
+        height: auto;
+        max-height: 3;
         padding: 0 1;
     }
     MessageLine.-error {
@@ -66,7 +98,11 @@ class MessageLine(Widget):
         self._level = level
         self.set_class(level == "error", "-error")
         self.set_class(level == "info", "-info")
-        self.refresh()
+        self.refresh(layout=True)
 
     def render(self) -> Text:
-        return Text(self._text, no_wrap=True, overflow="ellipsis")
+        width = self.content_size.width or self.size.width or 80
+        return Text("\n".join(message_lines(self._text, width)), no_wrap=True, overflow="ellipsis")
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return min(len(message_lines(self._text, width)), MAX_LINES) if self._text else 1

@@ -159,3 +159,16 @@ def test_derive_reference_is_ten_stable_base36_chars_and_distinct():
     assert len(references) == 5000
     Request(pos_number=1, amount=1, currency_numeric="156", private=first)
 
+
+
+@pytest.mark.parametrize("report, masked", [
+    ("4970XXXXXXXX1234 APPROVED", "4970XXXXXXXX1234"),
+    ("497010******1234 APPROVED", "497010******1234"),
+    ("  4970xxxxxxxx1234", "4970xxxxxxxx1234"),
+    ("49701234XXXX1234 APPROVED", "497012XXXXXX1234"),  # never more than the first 6 and last 4 digits
+    ("4970XXXXXXXX1234X APPROVED", ""),  # a number must end in a digit
+    ("XXXXXXXXXXXX1234 APPROVED", ""),
+])
+def test_a_card_number_the_terminal_masked_itself_is_kept_as_received(report, masked):
+    answer = decode_answer(_answer(report=report))
+    assert answer.masked_pan == masked
