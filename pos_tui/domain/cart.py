@@ -182,10 +182,14 @@ class Cart:
         """A new quantity on a line: its amount follows, its discounts are capped at it."""
         line = self._active_line(line_no)
         check_unit_quantity(line.unit, qty_milli)
-        amount = line_amount(line.unit_price, qty_milli)
+        amount = _bounded_line_amount(line.name, line.unit_price, qty_milli)
         discount = min(line.discount, amount)
-        return self._with(replace(line, qty_milli=qty_milli, amount=amount, discount=discount,
+        cart = self._with(replace(line, qty_milli=qty_milli, amount=amount, discount=discount,
                                   sale_discount=min(line.sale_discount, discount)))
+        if cart.subtotal > MAX_AMOUNT:
+            raise CartError(_("{name} would take the sale past the largest total the lane takes").format(
+                name=repr(line.name)))
+        return cart
 
     def same_item_line(self, product_id: int | None, sku: str, unit_price: int) -> CartLine | None:
         """The active line a repeated scan of this item adds to: sold each, same price, no discount."""

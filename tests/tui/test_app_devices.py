@@ -106,8 +106,10 @@ async def test_codes_from_the_serial_scanner_are_entered_like_typed_scans(lane, 
         await settle(pilot, lambda: isinstance(app.screen, ItemsScreen))
         for code in codes:  # as the scanner's reader publishes them, off the UI thread
             lane.events.publish(CodeScanned(1, code))
-        await wait_until(pilot, lambda: len(app.view.lines) == 20)
-        assert [line.sku for line in app.view.lines] == ["COKE330", "BREAD", "SOAP", "COKE330"] * 5
+        # Identical scans add to their line: every code counted once, in the order they came.
+        await wait_until(pilot, lambda: sum(line.qty_milli for line in app.view.lines) == 20_000)
+        assert [(line.sku, line.qty_milli) for line in app.view.lines] == [
+            ("COKE330", 10_000), ("BREAD", 5_000), ("SOAP", 5_000)]
         lane.events.publish(DeviceStateChanged(1, "scanner", "unplugged", False))
         await wait_until(pilot, lambda: "scanner unplugged" in screen_lines(app)[0])
         lane.events.publish(DeviceStateChanged(1, "scanner", "ok", True))

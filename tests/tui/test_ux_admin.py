@@ -47,7 +47,8 @@ async def test_close_day_says_to_close_the_shift_before_asking_yes_or_no(store, 
         await pilot.press("f5")
         await settle(pilot, lambda: "shift" in message(app))
         assert not isinstance(app.screen, ConfirmModal)
-        assert message(app) == "close the open shift (count the drawer) before the Z report"
+        day = app.office.clock().date().isoformat()  # the open shift's business day
+        assert message(app) == f"close the open shift (count the drawer) before the Z report of {day}"
 
 
 # -- 18. products added and edited in the back office, each change journaled --------------------------

@@ -20,7 +20,7 @@ from pos_tui.store.shifts import ShiftRecord
 # Training is a supervisor's switch on the shift, like the X report of that shift.
 TRAINING_ACTION = Action.X_REPORT
 DRAWER_ACTION = Action.NO_SALE  # every drawer opening without a sale: no-sale, paid-in, paid-out
-DRAWER_SUBJECTS = {"paid_in": N_("paid in"), "paid_out": N_("paid out"), "no_sale": N_("no sale")}
+DRAWER_SUBJECTS = {"paid_in": N_("paid in"), "paid_out": N_("paid out"), "no_sale": N_("a no-sale drawer opening")}
 
 
 @dataclass(frozen=True)
