@@ -141,15 +141,16 @@ class ReturnModal(LaneModal[ReturnRequest | None]):
 
     def show_lines(self) -> None:
         lines = self.query_one(OptionList)
-        highlighted = lines.highlighted
+        rows = [(str(line.line_no), return_row(line.line_no, line.name, line.unit, line.qty_milli,
+                                               line.returned_milli, self.picks.get(line.line_no, 0)),
+                 not line.returnable_milli) for line in self.sale.lines]
+        if lines.option_count == len(rows):
+            # The same lines: new prompts in place, so the highlight a quick Up/Down just moved stays put.
+            for option_id, prompt, _disabled in rows:
+                lines.replace_option_prompt(option_id, prompt)
+            return
         lines.clear_options()
-        lines.add_options(
-            Option(return_row(line.line_no, line.name, line.unit, line.qty_milli, line.returned_milli,
-                              self.picks.get(line.line_no, 0)), id=str(line.line_no),
-                   disabled=not line.returnable_milli)
-            for line in self.sale.lines
-        )
-        lines.highlighted = highlighted
+        lines.add_options(Option(prompt, id=option_id, disabled=disabled) for option_id, prompt, disabled in rows)
 
     @property
     def line(self) -> ReturnableLine:
