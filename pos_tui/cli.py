@@ -801,7 +801,7 @@ def sim_scanner(suffix: str, link: Path | None) -> None:
 
 @main.group("devices")
 def devices_group() -> None:
-    """The lane's devices: printer, card terminal, scanner, display."""
+    """The lane's devices: printer, card terminal, scanner, display, scale."""
 
 
 @devices_group.command("check")

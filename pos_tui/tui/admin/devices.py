@@ -1,4 +1,4 @@
-"""Devices: open the lane's configured printer, card terminal, scanner and display once and say
+"""Devices: open the lane's configured printer, card terminal, scanner, display and scale once and say
 how each one is (as `pos-tui devices check` does), in a thread so the screen stays live."""
 
 from __future__ import annotations

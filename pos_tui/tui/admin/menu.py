@@ -75,7 +75,7 @@ AREAS = (
     ("f5", "held", N_("Held"), N_("suspended sales on every lane"), None),
     ("f6", "payments", NP_("back office: the payments to resolve", "Payments"),
      N_("unknown outcomes to resolve (supervisor PIN)"), Action.RESOLVE_PAYMENT),
-    ("f7", "devices", N_("Devices"), N_("printer, card terminal, scanner, display"), None),
+    ("f7", "devices", N_("Devices"), N_("printer, card terminal, scanner, display, scale"), None),
     ("f8", "backup", N_("Backup"), N_("copy the database now, checked"), Action.BACKUP),
 )
 
