@@ -164,6 +164,7 @@ class PosApp(App[None]):
         self.theme = "ansi-dark"
         self.animation_level = "none"
         self.device_states: dict[str, tuple[str, bool]] = {}
+        self.typed_after_sign_in: list[str] = []
         self.held_entries: list[str] = []
         self.payment: PaymentRun | None = None
         self.lane: Lane | None = None

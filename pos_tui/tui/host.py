@@ -31,6 +31,7 @@ class LaneHost(Protocol):
     payment: PaymentRun | None
     kiosk: bool
     device_states: dict[str, tuple[str, bool]]
+    typed_after_sign_in: list[str]  # lines typed between a PIN's Enter and the items screen (LockScreen)
 
     @property
     def training(self) -> bool: ...

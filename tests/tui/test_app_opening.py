@@ -50,6 +50,39 @@ async def test_keys_typed_while_the_lane_opens_are_kept(tmp_path, feed_terminal,
         assert app.lane.state is State.ENTERING_ITEMS
 
 
+async def test_a_scan_straight_after_the_pin_while_the_lane_opens_is_sold_once(tmp_path, feed_terminal, settle,
+                                                                                monkeypatch):
+    config = demo_config(tmp_path)
+    opening_later(monkeypatch)
+    app = PosApp(config=config, opening=opened_lane(config))
+    async with app.run_test(size=SIZE) as pilot:
+        feed_terminal(app, "cashier\r1234\r4006381333931\r6901234567892\r")  # no pause: a scanner in hand
+        await settle(pilot, lambda: app.lane is not None and len(app.lane.view().lines) == 2, rounds=400)
+        assert [line.sku for line in app.lane.view().lines] == ["SOAP", "COKE330"]
+        assert isinstance(app.screen, ItemsScreen) and app.lane.state is State.ENTERING_ITEMS
+        feed_terminal(app, "6901234567908\r")  # and the items screen takes the next one
+        await settle(pilot, lambda: len(app.lane.view().lines) == 3)
+    assert failed_attempts(config, "cashier") == 0
+
+
+async def test_a_scan_after_a_wrong_pin_is_not_sold(tmp_path, feed_terminal, settle, monkeypatch):
+    config = demo_config(tmp_path)
+    opening_later(monkeypatch)
+    app = PosApp(config=config, opening=opened_lane(config))
+    async with app.run_test(size=SIZE) as pilot:
+        feed_terminal(app, "cashier\r9876\r4006381333931\r")
+        await settle(pilot, lambda: app.lane is not None and failed_attempts_now(app) == 1, rounds=400)
+        await pilot.pause()
+        assert app.lane.state is State.LOCKED and not app.lane.view().lines
+        assert isinstance(app.screen, LockScreen)
+
+
+def failed_attempts_now(app: PosApp) -> int:
+    from pos_tui.store import users
+
+    return users.get_user("cashier").failed_attempts
+
+
 async def test_a_store_that_will_not_open_ends_the_app_with_the_reason(tmp_path):
     config = demo_config(tmp_path)
     config.database_path.unlink()

@@ -104,6 +104,10 @@ class ItemsScreen(LaneScreen):
 
     # ------------------------------------------------------------------ entry and departments
 
+    def enter_typed_after_sign_in(self, typed: list[str]) -> None:
+        for text in typed:
+            self.enter_code(text)
+
     def on_scan_entry_submitted(self, message: ScanEntry.Submitted) -> None:
         message.stop()
         if message.value.strip():

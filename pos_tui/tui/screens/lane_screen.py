@@ -85,6 +85,13 @@ class LaneScreen(Screen[None]):
         fit(self)
         if self.pos.view is not None:  # None only while the lane opens, just after the first frame
             self.render_view(self.pos.view)
+        typed, self.pos.typed_after_sign_in[:] = list(self.pos.typed_after_sign_in), []
+        if typed:
+            self.enter_typed_after_sign_in(typed)
+
+    def enter_typed_after_sign_in(self, typed: list[str]) -> None:
+        """Lines scanned straight after a PIN, before this screen came up: only the items screen
+        sells them; any other screen (a sale reopened at payment) lets them go."""
 
     def render_view(self, view: LaneView) -> None:
         """Show a lane snapshot; screens extend this with their own widgets."""

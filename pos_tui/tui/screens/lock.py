@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from pos_tui.domain.checkout import State
 from pos_tui.i18n import N_, _
 from pos_tui.tui.keymap import DEFAULT_KEYMAP
 from pos_tui.tui.screens.lane_screen import LaneScreen
@@ -48,6 +49,9 @@ class LockScreen(LaneScreen):
     def __init__(self) -> None:
         super().__init__()
         self.user: str | None = None
+        # From a PIN's Enter until this screen is left: lines typed meanwhile (a scan straight after
+        # the PIN) are the sale's, entered once the sign-in succeeded; dropped if it failed.
+        self.for_the_sale: list[str] | None = None
 
     def compose(self) -> ComposeResult:
         yield self.status_header()
@@ -66,6 +70,12 @@ class LockScreen(LaneScreen):
     def on_scan_entry_submitted(self, message: ScanEntry.Submitted) -> None:
         message.stop()
         value = message.value
+        if self.for_the_sale is not None:
+            if value.strip():
+                self.for_the_sale.append(value.strip())
+                if self.pos.lane is not None and self.pos.lane.state is not State.LOCKED:
+                    self.hand_over()  # signed in already, the items screen not up yet
+            return
         if self.user is None:
             if value.strip():
                 self.ask_pin(value.strip())  # at once, lane open or not: the PIN typed next is masked and kept
@@ -74,6 +84,7 @@ class LockScreen(LaneScreen):
             self.say(_("no PIN typed: type the PIN, then Enter"), error=True)  # not a wrong attempt
             return
         user = self.user
+        self.for_the_sale = []
         # Typed while the lane was still opening (the first moments after start): signed in, in
         # order, once it is open, on this screen only.
         self.pos.when_lane_open(lambda: self.sign_in(user, value) if self.is_current else None)
@@ -81,6 +92,17 @@ class LockScreen(LaneScreen):
     def sign_in(self, user: str, pin: str) -> None:
         if self.pos.run_intent(self.pos.lane.people.sign_in, user, pin):
             self.ask_user()  # anything typed after the PIN was typed at the PIN prompt: cleared
+            self.hand_over()
+        else:
+            self.for_the_sale = None  # typed during a sign-in that failed: nobody may sell it
+
+    def hand_over(self) -> None:
+        """What was typed after the PIN goes, in order, to the items screen, entered as it comes up."""
+        typed, self.for_the_sale = self.for_the_sale or [], []
+        self.pos.typed_after_sign_in.extend(typed)
+
+    def on_screen_suspend(self) -> None:
+        self.for_the_sale = None  # the items screen has the keys from here on
 
     def ask_pin(self, user: str) -> None:
         self.user = user
