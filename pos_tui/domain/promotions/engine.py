@@ -53,7 +53,7 @@ from pos_tui.domain.promotions.rules import (
 )
 
 # The largest product of (units + 1) over a group of interacting SKUs searched exactly.
-EXACT_STATES = 4000
+EXACT_STATES = 8192
 EXACT_UNITS = 300
 
 
@@ -120,7 +120,7 @@ def _classes(lines: Sequence[PromoLine]) -> list[_Class]:
         if line.manual or line.amount <= 0:
             continue
         if line.unit == EACH:
-            key: tuple = (line.sku, line.unit_price, "")
+            key: tuple = (line.sku, line.unit_price, 0)
             cls = by_key.get(key)
             if cls is None:
                 cls = by_key[key] = _Class(line.sku, line.unit_price, False)
@@ -133,7 +133,7 @@ def _classes(lines: Sequence[PromoLine]) -> list[_Class]:
             cls.lines.append([line.line_no, 1])
             cls.qty_milli = line.qty_milli
         cls.amount += line.amount
-    classes = [by_key[key] for key in sorted(by_key, key=lambda k: (k[0], k[1], str(k[2])))]
+    classes = [by_key[key] for key in sorted(by_key)]
     for cls in classes:
         cls.lines.sort()
     return classes
@@ -195,17 +195,15 @@ def _multisets(allowed: list[int], need: int, avail: list[int], start: int = 0) 
             avail[c] += n
 
 
-def _applications(deal: _Deal, avail: list[int], first: int, price: Sequence[int]) -> Iterator[tuple[list[tuple[int, int]], int]]:
-    """Each way to give ``deal`` once from ``avail`` using a unit of class ``first``: (units, value)."""
+def _applications(deal: _Deal, avail: list[int], price: Sequence[int]) -> Iterator[tuple[list[tuple[int, int]], int]]:
+    """Each way to give ``deal`` once from ``avail`` that is worth something: (units, value)."""
     chosen: list[list[tuple[int, int]]] = []
 
     def fill(slot: int) -> Iterator[tuple[list[tuple[int, int]], int]]:
         if slot == len(deal.slots):
-            used = [pair for part in chosen for pair in part]
-            if any(c == first for c, _n in used):
-                value = deal.value(chosen, price)
-                if value > 0:
-                    yield used, value
+            value = deal.value(chosen, price)
+            if value > 0:
+                yield [pair for part in chosen for pair in part], value
             return
         allowed, need = deal.slots[slot]
         for part in _multisets(allowed, need, avail):
@@ -217,39 +215,50 @@ def _applications(deal: _Deal, avail: list[int], first: int, price: Sequence[int
 
 
 def _solve_exact(members: list[int], deals: list[_Deal], classes: list[_Class]) -> list[tuple[_Deal, list[tuple[int, int]]]]:
-    """The best set of deal uses over the classes ``members`` (all of them, searched)."""
+    """The best set of deal uses over the classes ``members`` (all of them, searched).
+
+    Every way to use each deal once is listed first (its units and value); then, from the units
+    left, the first unit left either takes no deal (its member price, if any) or goes into a use
+    that holds it and no unit before it: each set of uses is met once, memoised by units left."""
     m = len(members)
     local = {c: i for i, c in enumerate(members)}
     price = [classes[c].price for c in members]
     leaf = [classes[c].leaf for c in members]
-    local_deals = [_Deal(d.promo, [([local[c] for c in allowed], n) for allowed, n in d.slots]) for d in deals]
-    by_class = [[d for d in local_deals if i in d.classes] for i in range(m)]
+    start = tuple(classes[c].count for c in members)
+    by_first: list[list[tuple[tuple[int, ...], int, _Deal, list[tuple[int, int]]]]] = [[] for _ in range(m)]
+    for deal in deals:
+        local_deal = _Deal(deal.promo, [([local[c] for c in allowed], n) for allowed, n in deal.slots])
+        for used, value in _applications(local_deal, list(start), price):
+            cons = [0] * m
+            for c, n in used:
+                cons[c] += n
+            first = next(i for i, n in enumerate(cons) if n)
+            by_first[first].append((tuple(cons), value, deal, [(members[c], n) for c, n in used]))
     memo: dict[tuple[int, ...], tuple[int, object]] = {}
+    indexes = range(m)
 
     def best(state: tuple[int, ...]) -> int:
         found = memo.get(state)
         if found is not None:
             return found[0]
-        first = next((i for i, n in enumerate(state) if n), None)
-        if first is None:
+        first = 0
+        while first < m and not state[first]:
+            first += 1
+        if first == m:
             memo[state] = (0, None)
             return 0
-        avail = list(state)
-        avail[first] -= 1
-        top, choice = leaf[first] + best(tuple(avail)), None
-        avail[first] += 1
-        for deal in by_class[first]:
-            for used, value in list(_applications(deal, avail, first, price)):
-                after = list(state)
-                for c, n in used:
-                    after[c] -= n
-                total = value + best(tuple(after))
+        after = list(state)
+        after[first] -= 1
+        top, choice = leaf[first] + best(tuple(after)), None
+        for use in by_first[first]:
+            cons = use[0]
+            if all(cons[i] <= state[i] for i in indexes):
+                total = use[1] + best(tuple(state[i] - cons[i] for i in indexes))
                 if total > top:
-                    top, choice = total, (deal, used)
+                    top, choice = total, use
         memo[state] = (top, choice)
         return top
 
-    start = tuple(classes[c].count for c in members)
     if m == 1:  # fill the memo bottom-up so a long line does not recurse deep
         for n in range(start[0] + 1):
             best((n,))
@@ -257,17 +266,15 @@ def _solve_exact(members: list[int], deals: list[_Deal], classes: list[_Class]) 
     uses = []
     state = start
     while any(state):
-        _value, choice = memo[state]
-        after = list(state)
+        choice = memo[state][1]
         if choice is None:
+            after = list(state)
             after[next(i for i, n in enumerate(state) if n)] -= 1
+            state = tuple(after)
         else:
-            deal, used = choice
-            original = deals[local_deals.index(deal)]
-            uses.append((original, [(members[c], n) for c, n in used]))
-            for c, n in used:
-                after[c] -= n
-        state = tuple(after)
+            cons, _value, deal, used = choice  # type: ignore[misc]
+            uses.append((deal, used))
+            state = tuple(state[i] - cons[i] for i in indexes)
     return uses
 
 
@@ -369,7 +376,7 @@ def _take_units(cls: _Class, cursor: list[int], units: int) -> list[tuple[int, i
 
 
 def _evaluate_set(lines: Sequence[PromoLine], classes: list[_Class], sku_classes: dict[str, list[int]],
-                  promos: Sequence[Promotion]) -> PromotionResult:
+                  each_classes: dict[str, list[int]], promos: Sequence[Promotion]) -> PromotionResult:
     tally = _Tally(lines)
     for cls in classes:
         cls.leaf, cls.leaf_promo = 0, None
@@ -385,7 +392,6 @@ def _evaluate_set(lines: Sequence[PromoLine], classes: list[_Class], sku_classes
                     if gain > cls.leaf:
                         cls.leaf, cls.leaf_promo = gain, promo
 
-    each_classes = {sku: [c for c in found if not classes[c].weighed] for sku, found in sku_classes.items()}
     deals = [deal for promo in promos if (deal := _deal_for(promo, each_classes)) is not None]
     uses: list[tuple[_Deal, list[tuple[int, int]]]] = []
     if deals:
@@ -431,9 +437,11 @@ def _evaluate_set(lines: Sequence[PromoLine], classes: list[_Class], sku_classes
 
     thresholds = sorted((p for p in promos if isinstance(p, SpendSave)), key=lambda p: (p.department is None, p.id))
     for promo in thresholds:
-        eligible = [line.line_no for line in lines if not line.manual
-                    and (promo.department is None or line.department == promo.department)]
-        base = sum(line.amount for line in lines if line.line_no in set(eligible))
+        eligible, base = [], 0
+        for line in lines:
+            if not line.manual and line.amount > 0 and (promo.department is None or line.department == promo.department):
+                eligible.append(line.line_no)
+                base += line.amount
         left = [tally.left[n] for n in eligible]
         off = min(promo.off_for(base), sum(left))
         if off <= 0:
@@ -483,8 +491,15 @@ def _worth_alone_at_most(promo: Promotion, lines: Sequence[PromoLine], classes: 
         return promo.off_for(sum(line.amount for line in lines if not line.manual
                                  and (promo.department is None or line.department == promo.department)))
     if isinstance(promo, MemberPrice):
-        skus = {sku for sku, _price in promo.prices}
-    elif isinstance(promo, BuyGet):
+        bound = 0
+        for sku, member_price in promo.prices:
+            for c in sku_classes.get(sku, ()):
+                cls = classes[c]
+                gain = cls.amount - line_amount(member_price, cls.qty_milli) if cls.weighed else \
+                    (cls.price - member_price) * cls.count
+                bound += max(gain, 0)
+        return bound
+    if isinstance(promo, BuyGet):
         skus = promo.buy_skus | promo.get_skus
     elif isinstance(promo, MixMatch):
         skus = frozenset().union(*(group for group, _n in promo.groups))
@@ -506,12 +521,13 @@ def evaluate(lines: Sequence[PromoLine], promotions: Iterable[Promotion], *, mem
         sku_classes.setdefault(cls.sku, []).append(c)
     if not classes:
         return PromotionResult()
+    each_classes = {sku: [c for c in found if not classes[c].weighed] for sku, found in sku_classes.items()}
     stackable = [p for p in offered if p.stacking is Stacking.STACKABLE]
-    best = _evaluate_set(lines, classes, sku_classes, stackable) if stackable else PromotionResult()
+    best = _evaluate_set(lines, classes, sku_classes, each_classes, stackable) if stackable else PromotionResult()
     best_total = best.total
     for promo in offered:
         if promo.stacking is Stacking.EXCLUSIVE and _worth_alone_at_most(promo, lines, classes, sku_classes) > best_total:
-            alone = _evaluate_set(lines, classes, sku_classes, [promo])
+            alone = _evaluate_set(lines, classes, sku_classes, each_classes, [promo])
             if alone.total > best_total:
                 best, best_total = alone, alone.total
     return best
