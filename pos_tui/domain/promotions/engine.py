@@ -515,6 +515,7 @@ def evaluate(lines: Sequence[PromoLine], promotions: Iterable[Promotion], *, mem
     offered = sorted((p for p in promotions if p.runs_for(member, at)), key=lambda p: p.id)
     if not offered:
         return PromotionResult()
+    lines = sorted(lines, key=lambda line: line.line_no)  # shares fall the same way whatever the scan order
     classes = _classes(lines)
     sku_classes: dict[str, list[int]] = {}
     for c, cls in enumerate(classes):
