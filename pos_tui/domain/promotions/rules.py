@@ -96,6 +96,9 @@ class MultiBuy(Promotion):
     quantity: int
     price: int
 
+    def __post_init__(self) -> None:
+        _check(bool(self.skus) and self.quantity >= 1 and self.price >= 0, self)
+
 
 @dataclass(frozen=True, kw_only=True)
 class NthItem(Promotion):
@@ -104,6 +107,9 @@ class NthItem(Promotion):
     skus: frozenset[str]
     nth: int
     percent: Rate
+
+    def __post_init__(self) -> None:
+        _check(bool(self.skus) and self.nth >= 1 and 0 <= self.percent.ppm <= PPM, self)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,6 +123,10 @@ class BuyGet(Promotion):
     get: int
     percent: Rate = field(default_factory=lambda: Rate(PPM))
 
+    def __post_init__(self) -> None:
+        _check(bool(self.buy_skus and self.get_skus) and self.buy >= 1 and self.get >= 1
+               and 0 <= self.percent.ppm <= PPM, self)
+
 
 @dataclass(frozen=True, kw_only=True)
 class MixMatch(Promotion):
@@ -125,6 +135,9 @@ class MixMatch(Promotion):
 
     groups: tuple[tuple[frozenset[str], int], ...]
     price: int
+
+    def __post_init__(self) -> None:
+        _check(bool(self.groups) and all(skus and count >= 1 for skus, count in self.groups) and self.price >= 0, self)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -136,6 +149,11 @@ class SpendSave(Promotion):
     tiers: tuple[tuple[int, int], ...]  # (spend, off), ascending spend
     department: str | None = None
     repeat: bool = False
+
+    def __post_init__(self) -> None:
+        tiers = self.tiers
+        _check(bool(tiers) and all(0 < off <= spend for spend, off in tiers)
+               and all(a[0] < b[0] for a, b in zip(tiers, tiers[1:])) and not (self.repeat and len(tiers) != 1), self)
 
     def off_for(self, base: int) -> int:
         """What this promotion takes off eligible lines worth ``base`` (before item promotions)."""
@@ -151,6 +169,15 @@ class MemberPrice(Promotion):
     """A member's unit price per SKU (per kg for weighed products); members only by nature."""
 
     prices: tuple[tuple[str, int], ...]  # (sku, price)
+
+    def __post_init__(self) -> None:
+        _check(all(price >= 0 for _sku, price in self.prices), self)
+
+
+def _check(ok: bool, promo: Promotion) -> None:
+    """Refuse a promotion the engine cannot give (the file loader names the field first)."""
+    if not ok:
+        raise ValueError(f"promotion {promo.id!r}: a count below 1, a negative amount or tiers out of order")
 
 
 KIND_OF: dict[type, str] = {
