@@ -52,9 +52,12 @@ from pos_tui.domain.promotions.rules import (
     Stacking,
 )
 
-# The largest product of (units + 1) over a group of interacting SKUs searched exactly.
+# The exact search's bounds for one group of interacting SKUs: the product of (units + 1), the units,
+# the ways to use its deals once, and those ways times the states (the search's work).
 EXACT_STATES = 8192
 EXACT_UNITS = 300
+EXACT_USES = 2000
+EXACT_WORK = 60_000
 
 
 @dataclass(frozen=True)
@@ -214,18 +217,21 @@ def _applications(deal: _Deal, avail: list[int], price: Sequence[int]) -> Iterat
     yield from fill(0)
 
 
-def _solve_exact(members: list[int], deals: list[_Deal], classes: list[_Class]) -> list[tuple[_Deal, list[tuple[int, int]]]]:
+def _solve_exact(members: list[int], deals: list[_Deal], classes: list[_Class],
+                 states: int) -> list[tuple[_Deal, list[tuple[int, int]]]] | None:
     """The best set of deal uses over the classes ``members`` (all of them, searched).
 
     Every way to use each deal once is listed first (its units and value); then, from the units
     left, the first unit left either takes no deal (its member price, if any) or goes into a use
-    that holds it and no unit before it: each set of uses is met once, memoised by units left."""
+    that holds it and no unit before it: each set of uses is met once, memoised by units left.
+    None when that would be more work than the bounds allow."""
     m = len(members)
     local = {c: i for i, c in enumerate(members)}
     price = [classes[c].price for c in members]
     leaf = [classes[c].leaf for c in members]
     start = tuple(classes[c].count for c in members)
     by_first: list[list[tuple[tuple[int, ...], int, _Deal, list[tuple[int, int]]]]] = [[] for _ in range(m)]
+    listed = 0
     for deal in deals:
         local_deal = _Deal(deal.promo, [([local[c] for c in allowed], n) for allowed, n in deal.slots])
         for used, value in _applications(local_deal, list(start), price):
@@ -234,6 +240,9 @@ def _solve_exact(members: list[int], deals: list[_Deal], classes: list[_Class]) 
                 cons[c] += n
             first = next(i for i, n in enumerate(cons) if n)
             by_first[first].append((tuple(cons), value, deal, [(members[c], n) for c, n in used]))
+            listed += 1
+            if listed > EXACT_USES or listed * states > EXACT_WORK:
+                return None
     memo: dict[tuple[int, ...], tuple[int, object]] = {}
     indexes = range(m)
 
@@ -290,7 +299,7 @@ def _solve_greedy(deals: list[_Deal], classes: list[_Class]) -> list[tuple[_Deal
             left = avail[:]
             chosen = []
             for (allowed, need), ordered in zip(deal.slots, by_price[id(deal)]):
-                if deal is not None and isinstance(deal.promo, BuyGet) and chosen:
+                if isinstance(deal.promo, BuyGet) and chosen:
                     ceiling = min(price[c] for c, _n in chosen[0])
                     ordered = [c for c in ordered if price[c] <= ceiling]
                 part = []
@@ -411,10 +420,9 @@ def _evaluate_set(lines: Sequence[PromoLine], classes: list[_Class], sku_classes
             for c in members:
                 states *= classes[c].count + 1
                 units += classes[c].count
-            if states <= EXACT_STATES and units <= EXACT_UNITS:
-                uses += _solve_exact(members, group_deals, classes)
-            else:
-                uses += _greedy_on(members, group_deals, classes)
+            exact = _solve_exact(members, group_deals, classes, states) \
+                if states <= EXACT_STATES and units <= EXACT_UNITS else None
+            uses += exact if exact is not None else _greedy_on(members, group_deals, classes)
 
     cursors = [[0] * len(cls.lines) for cls in classes]
     for deal, used in uses:
