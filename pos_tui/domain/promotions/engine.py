@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from pos_tui.domain.cart import MILLI, line_amount, spread_discount
 from pos_tui.domain.promotions.basket import PromoLine
@@ -60,8 +61,7 @@ EXACT_USES = 2000
 EXACT_WORK = 60_000
 
 
-@dataclass(frozen=True)
-class LineShare:
+class LineShare(NamedTuple):
     line_no: int
     amount: int
 
@@ -167,7 +167,8 @@ class _Deal:
 
 def _deal_for(promo: Promotion, sku_classes: dict[str, list[int]]) -> _Deal | None:
     def present(skus: Iterable[str]) -> list[int]:
-        return sorted(c for sku in skus for c in sku_classes.get(sku, ()))
+        found = [c for sku in skus for c in sku_classes.get(sku, ())]
+        return sorted(found) if len(found) > 1 else found
 
     if isinstance(promo, MultiBuy):
         slots = [(present(promo.skus), promo.quantity)]
@@ -285,6 +286,37 @@ def _solve_exact(members: list[int], deals: list[_Deal], classes: list[_Class],
             uses.append((deal, used))
             state = tuple(state[i] - cons[i] for i in indexes)
     return uses
+
+
+def _solve_single(c: int, deals: list[_Deal], classes: list[_Class]) -> list[tuple[_Deal, list[tuple[int, int]]]]:
+    """The exact search for one class alone (the usual case: one SKU and its deals), bottom-up over
+    the number of units: f(n) = the better of the n-th unit alone and each use of a deal on it."""
+    cls = classes[c]
+    price = {c: cls.price}
+    uses = []  # (units, value, deal, slot sizes)
+    for deal in deals:
+        if all(allowed == [c] for allowed, _n in deal.slots):
+            sizes = [need for _allowed, need in deal.slots]
+            value = deal.value([[(c, need)] for need in sizes], price)  # type: ignore[arg-type]
+            if value > 0:
+                uses.append((sum(sizes), value, deal, sizes))
+    best = [0] * (cls.count + 1)
+    choice: list[tuple | None] = [None] * (cls.count + 1)
+    for n in range(1, cls.count + 1):
+        best[n] = best[n - 1] + cls.leaf
+        for use in uses:
+            if use[0] <= n and use[1] + best[n - use[0]] > best[n]:
+                best[n], choice[n] = use[1] + best[n - use[0]], use
+    found = []
+    n = cls.count
+    while n:
+        use = choice[n]
+        if use is None:
+            n -= 1
+        else:
+            found.append((use[2], [(c, need) for need in use[3]]))
+            n -= use[0]
+    return found
 
 
 def _solve_greedy(deals: list[_Deal], classes: list[_Class]) -> list[tuple[_Deal, list[tuple[int, int]]]]:
@@ -420,8 +452,11 @@ def _evaluate_set(lines: Sequence[PromoLine], classes: list[_Class], sku_classes
             for c in members:
                 states *= classes[c].count + 1
                 units += classes[c].count
-            exact = _solve_exact(members, group_deals, classes, states) \
-                if states <= EXACT_STATES and units <= EXACT_UNITS else None
+            if len(members) == 1:
+                exact: list | None = _solve_single(members[0], group_deals, classes)
+            else:
+                exact = _solve_exact(members, group_deals, classes, states) \
+                    if states <= EXACT_STATES and units <= EXACT_UNITS else None
             uses += exact if exact is not None else _greedy_on(members, group_deals, classes)
 
     cursors = [[0] * len(cls.lines) for cls in classes]
