@@ -443,9 +443,8 @@ def _evaluate_set(lines: Sequence[PromoLine], classes: list[_Class], sku_classes
         groups: dict[int, tuple[list[int], list[_Deal]]] = {}
         for deal in deals:
             groups.setdefault(union.find(deal.classes[0]), ([], []))[1].append(deal)
-        for c in range(len(classes)):
-            if union.find(c) in groups:
-                groups[union.find(c)][0].append(c)
+        for c in sorted({c for deal in deals for c in deal.classes}):
+            groups[union.find(c)][0].append(c)
         for root in sorted(groups):
             members, group_deals = groups[root]
             states, units = 1, 0
@@ -460,12 +459,13 @@ def _evaluate_set(lines: Sequence[PromoLine], classes: list[_Class], sku_classes
             uses += exact if exact is not None else _greedy_on(members, group_deals, classes)
 
     cursors = [[0] * len(cls.lines) for cls in classes]
+    prices = [cls.price for cls in classes]
     for deal, used in uses:
-        chunks = []  # (line_no, units, weight)
+        chunks = []  # (line_no, weight)
         for c, n in used:
             for line_no, units in _take_units(classes[c], cursors[c], n):
                 chunks.append((line_no, classes[c].price * units))
-        value = deal.value(_split_slots(deal, used), [cls.price for cls in classes])
+        value = deal.value(_split_slots(deal, used), prices)
         shares = spread_discount(value, [weight for _line, weight in chunks])
         tally.give(deal.promo, chunks[0][0], 0, times=1)
         for (line_no, _weight), share in zip(chunks, shares):
