@@ -23,8 +23,9 @@ result. The order and the rules (docs/promotions.md says the same for the back o
    customer then owes.
 
 Which units go into which deal is the best for the customer: an exact search over the units that
-interact (SKUs linked by a shared promotion) while that search is small (``EXACT_STATES``), and a
-greedy pass (the deal worth most, on the dearest units, again and again) beyond it.
+interact (SKUs linked by a shared promotion) while that search is small (the ``EXACT_*`` bounds;
+one SKU alone is always exact), and a greedy pass (the deal worth most, on the dearest units, again
+and again) beyond it.
 
 A deal's discount is shared over the units in it by their prices (largest remainders; the shares
 add up exactly), so returning one of three "3 for 10.00" units refunds what that unit really cost;
@@ -554,7 +555,8 @@ def _worth_alone_at_most(promo: Promotion, lines: Sequence[PromoLine], classes: 
 def evaluate(lines: Sequence[PromoLine], promotions: Iterable[Promotion], *, member: Member | None = None,
              at: datetime) -> PromotionResult:
     """The discounts best for the customer on ``lines`` from the ``promotions`` on offer to
-    ``member`` (None: no member) at ``at`` (the lane's local time), under the module's rules."""
+    ``member`` (None: no member) at ``at`` (the lane's local time), under the module's rules.
+    Promotion ids are unique (the file loader sees to it); line numbers too."""
     offered = sorted((p for p in promotions if p.runs_for(member, at)), key=lambda p: p.id)
     if not offered:
         return PromotionResult()
