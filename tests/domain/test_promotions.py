@@ -92,7 +92,8 @@ def test_stepped_spend_takes_the_highest_tier_reached():
 
 def test_every_full_spend_repeats_the_off():
     promo = SpendSave(id="every", name="每满100减20", tiers=((10_000, 2_000),), repeat=True)
-    assert evaluate([each(1, "tv", 1, 35_000)], [promo], at=THURSDAY_NOON).total == 6_000
+    result = evaluate([each(1, "tv", 1, 35_000)], [promo], at=THURSDAY_NOON)
+    assert (result.total, result.discounts[0].times) == (6_000, 3)
 
 
 def test_department_threshold_counts_only_its_department():

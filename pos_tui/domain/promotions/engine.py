@@ -490,7 +490,7 @@ def _evaluate_set(lines: Sequence[PromoLine], classes: list[_Class], sku_classes
         off = min(promo.off_for(base), sum(left))
         if off <= 0:
             continue
-        tally.give(promo, eligible[0], 0, times=1)
+        tally.give(promo, eligible[0], 0, times=base // promo.tiers[0][0] if promo.repeat else 1)
         for line_no, share in zip(eligible, spread_discount(off, left)):
             tally.give(promo, line_no, share)
     return tally.result()
