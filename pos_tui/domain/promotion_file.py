@@ -126,10 +126,11 @@ def _bool(field: str, value: Any) -> bool:
 def _date(field: str, value: Any) -> date:
     if isinstance(value, date) and not hasattr(value, "hour"):
         return value
-    try:
-        return date.fromisoformat(value.strip()) if isinstance(value, str) else None  # type: ignore[return-value]
-    except ValueError:
-        pass
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
     raise _Bad(field, _("expected a date like 2026-12-31"))
 
 
@@ -245,7 +246,7 @@ def _promotion(row: dict[str, Any], cur: Currency) -> Promotion:
     """One promotion from its fields (TOML values or CSV cells; an empty cell is no value)."""
     row = {k: v for k, v in row.items() if not (isinstance(v, str) and not v.strip())}
     kind = row.get("kind")
-    if kind not in FIELDS:
+    if not isinstance(kind, str) or kind not in FIELDS:
         raise _Bad("kind", _("expected one of {kinds}").format(kinds=", ".join(FIELDS)))
     for field in row:
         if field not in COMMON and field not in FIELDS[kind]:

@@ -89,6 +89,8 @@ def _toml_with(field_line: str, kind: str = "multi_buy", extra: str = 'skus = ["
     (_toml_with('percent = "150%"', kind="nth_item", extra='skus = ["a"]\nnth = 2\n'), 15, "percent", "over 100%"),
     (_toml_with('weekdays = ["sat", "holiday"]'), 16, "weekdays", "mon, tue"),
     (_toml_with('hours = "9-17"'), 16, "hours", "17:00-21:00"),
+    (_toml_with("starts = 20261201"), 16, "starts", "2026-12-31"),
+    (_toml_with("starts = 2026-12-01T10:00:00"), 16, "starts", "2026-12-31"),
     (_toml_with("starts = 2026-12-31\nends = 2026-12-01"), 17, "ends", "before the start"),
     (_toml_with('stacking = "sometimes"'), 16, "stacking", "stackable, exclusive"),
     (_toml_with('tiers = [{spend = "100.00", off = "120.00"}]', kind="spend_save", extra=""), 13, "tiers", "below its spend"),
@@ -141,3 +143,58 @@ def test_the_problem_reads_in_chinese_when_the_lane_does():
     with using_language("zh_CN"), pytest.raises(PromotionFileError) as caught:
         parse_toml(_toml_with("", kind="discount"), CNY)
     assert str(caught.value).startswith("第 12 行，kind：应为以下之一：multi_buy")
+
+
+# ------------------------------------------------------------------ anything at all
+
+import json  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from pos_tui.domain.promotion_file import CSV_COLUMNS  # noqa: E402
+
+_values = st.one_of(
+    st.text(max_size=12), st.sampled_from(["multi_buy", "nth_item", "buy_get", "mix_match", "spend_save",
+                                           "member_price", "10.00", "50%", "a|b:3", "100.00:20.00", "a=1.00",
+                                           "2026-12-01", "sat|sun", "17:00-21:00", "true", "exclusive", "3"]),
+    st.integers(-5, 1000), st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
+    st.lists(st.text(max_size=5), max_size=3),
+)
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value) if "e" not in repr(value) else "1.5"
+    return json.dumps(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(st.sampled_from(CSV_COLUMNS), _values, max_size=8), max_size=3))
+def test_any_toml_promotions_load_or_are_refused_with_a_problem(tables):
+    text = "".join("[[promotion]]\n" + "".join(f"{k} = {_toml_value(v)}\n" for k, v in t.items()) for t in tables)
+    try:
+        promos = parse_toml(text, CNY)
+    except PromotionFileError as error:
+        assert error.problems and all(p.line >= 1 and p.field and p.message for p in error.problems)
+    else:
+        assert len(promos) == len(tables) >= 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(CSV_COLUMNS), min_size=1, max_size=10, unique=True),
+       st.lists(st.lists(st.text(max_size=10), min_size=0, max_size=10), max_size=3))
+def test_any_csv_promotions_load_or_are_refused_with_a_problem(columns, rows):
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    writer.writerows(rows)
+    try:
+        parse_csv(out.getvalue(), CNY)
+    except PromotionFileError as error:
+        assert error.problems and all(p.line >= 1 and p.field and p.message for p in error.problems)
