@@ -139,14 +139,14 @@ def _list(field: str, value: Any) -> list[str]:
     items = value.split("|") if isinstance(value, str) else value
     if not isinstance(items, list) or not items or not all(isinstance(i, str) and i.strip() for i in items):
         raise _Bad(field, _('expected one or more values (a list, or "a|b" in a CSV cell)'))
-    return [check_text(i.strip(), field) for i in items]
+    try:
+        return [check_text(i.strip(), field) for i in items]
+    except TextError as error:
+        raise _Bad(field, error.at_column) from None
 
 
 def _skus(field: str, value: Any) -> frozenset[str]:
-    try:
-        return frozenset(_list(field, value))
-    except TextError as error:
-        raise _Bad(field, error.at_column) from None
+    return frozenset(_list(field, value))
 
 
 def _weekdays(field: str, value: Any) -> frozenset[int]:

@@ -89,6 +89,7 @@ def _toml_with(field_line: str, kind: str = "multi_buy", extra: str = 'skus = ["
     (_toml_with('percent = "150%"', kind="nth_item", extra='skus = ["a"]\nnth = 2\n'), 15, "percent", "over 100%"),
     (_toml_with('weekdays = ["sat", "holiday"]'), 16, "weekdays", "mon, tue"),
     (_toml_with('hours = "9-17"'), 16, "hours", "17:00-21:00"),
+    (_toml_with('weekdays = ["sat\\u0007"]'), 16, "weekdays", "U+0007"),
     (_toml_with("starts = 20261201"), 16, "starts", "2026-12-31"),
     (_toml_with("starts = 2026-12-01T10:00:00"), 16, "starts", "2026-12-31"),
     (_toml_with("starts = 2026-12-31\nends = 2026-12-01"), 17, "ends", "before the start"),
