@@ -18,7 +18,6 @@ from typing import Any
 from pos_tui.domain.errors import DomainError
 from pos_tui.domain.money import PPM, Currency, MoneyError, Rate, parse_amount, parse_rate
 from pos_tui.domain.promotions.rules import (
-    KIND_OF,
     WEEKDAYS,
     BuyGet,
     MemberPrice,
@@ -389,5 +388,3 @@ def parse_promotions(text: str, filename: str, cur: Currency) -> tuple[Promotion
     """The promotions of ``text``, read as CSV when ``filename`` ends in .csv, else as TOML."""
     return parse_csv(text, cur) if filename.lower().endswith(".csv") else parse_toml(text, cur)
 
-
-assert set(FIELDS) == set(KIND_OF.values())

@@ -16,13 +16,19 @@ from pos_tui.domain.promotions import (
     MultiBuy,
     NthItem,
     PromoLine,
-    SpendSave,
     Stacking,
     evaluate,
 )
 
 CNY = currency("CNY")
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "promotions.example.toml"
+
+
+def test_the_file_knows_every_kind_the_engine_has():
+    from pos_tui.domain.promotion_file import FIELDS, REQUIRED
+    from pos_tui.domain.promotions.rules import KIND_OF
+
+    assert set(FIELDS) == set(REQUIRED) == set(KIND_OF.values())
 
 
 def test_the_example_file_loads_every_kind():
