@@ -25,7 +25,9 @@ result. The order and the rules (docs/promotions.md says the same for the back o
 Which units go into which deal is the best for the customer: an exact search over the units that
 interact (SKUs linked by a shared promotion) while that search is small (the ``EXACT_*`` bounds;
 one SKU alone is always exact), and a greedy pass (the deal worth most, on the dearest units, again
-and again) beyond it.
+and again) beyond it. Item deals are chosen for the most item discount; a threshold then takes what it
+can. Where a threshold is cut to what is left of its lines (item deals took nearly all of them), the
+deals are not chosen again to leave it room: only then can another split of the units give more.
 
 A deal's discount is shared over the units in it by their prices (largest remainders; the shares
 add up exactly), so returning one of three "3 for 10.00" units refunds what that unit really cost;
