@@ -388,7 +388,9 @@ class _Tally:
         self.by_promo: dict[str, tuple[Promotion, dict[int, int], list[int]]] = {}
 
     def give(self, promo: Promotion, line_no: int, amount: int, times: int = 0) -> None:
-        entry = self.by_promo.setdefault(promo.id, (promo, {}, [0]))
+        entry = self.by_promo.get(promo.id)
+        if entry is None:
+            entry = self.by_promo[promo.id] = (promo, {}, [0])
         entry[2][0] += times
         if amount:
             entry[1][line_no] = entry[1].get(line_no, 0) + amount
@@ -469,9 +471,11 @@ def _evaluate_set(lines: Sequence[PromoLine], classes: list[_Class], sku_classes
             for line_no, units in _take_units(classes[c], cursors[c], n):
                 chunks.append((line_no, classes[c].price * units))
         value = deal.value(_split_slots(deal, used), prices)
-        shares = spread_discount(value, [weight for _line, weight in chunks])
         tally.give(deal.promo, chunks[0][0], 0, times=1)
-        for (line_no, _weight), share in zip(chunks, shares):
+        if len(chunks) == 1:
+            tally.give(deal.promo, chunks[0][0], value)
+            continue
+        for (line_no, _weight), share in zip(chunks, spread_discount(value, [weight for _line, weight in chunks])):
             tally.give(deal.promo, line_no, share)
     for c, cls in enumerate(classes):
         if cls.leaf_promo is None:
