@@ -1,0 +1,585 @@
+"""The promotions engine: the cart, the member and the moment in; the discounts that are best for
+the customer out, each naming its promotion, its amount and its share of every line it touches.
+
+Pure and deterministic: the same lines (in any scan order), promotions and moment give the same
+result. The order and the rules (docs/promotions.md says the same for the back office):
+
+1. A line a cashier discounted or re-priced by hand (``PromoLine.manual``) takes no promotion and
+   does not count towards a spend threshold: the cashier's price is final for that line. Voided
+   lines are not there at all.
+2. Item promotions (multi-buy, Nth item, buy X get Y, mix-and-match, member price) are given per
+   unit sold each: a unit goes into at most one of them, once. A weighed line is not a countable
+   unit (1.250 kg is no "3 for 10"): it takes only a member price (per kg) and counts towards
+   spend thresholds by its amount.
+3. Spend thresholds (满减) count the eligible lines at their price before item promotions (taking an
+   item deal never loses the customer a threshold), department thresholds first, then the sale's,
+   each in id order; each takes its discount from what is left of its lines after everything before
+   it, shared by what is left, and never more than that.
+4. Stacking: all the STACKABLE promotions on offer are used together; an EXCLUSIVE one is used
+   alone. The engine works out the stackable set and each exclusive promotion alone and gives the
+   one worth most to the customer (a tie keeps the stackable set, then the exclusive one first by
+   id).
+5. A whole-sale discount a cashier gives (F6 on the sale) comes after all of this, on what the
+   customer then owes.
+
+Which units go into which deal is the best for the customer: an exact search over the units that
+interact (SKUs linked by a shared promotion) while that search is small (the ``EXACT_*`` bounds;
+one SKU alone is always exact), and a greedy pass (the deal worth most, on the dearest units, again
+and again) beyond it. Item deals are chosen for the most item discount; a threshold then takes what it
+can. Where a threshold is cut to what is left of its lines (item deals took nearly all of them), the
+deals are not chosen again to leave it room: only then can another split of the units give more.
+
+A deal's discount is shared over the units in it by their prices (largest remainders; the shares
+add up exactly), so returning one of three "3 for 10.00" units refunds what that unit really cost;
+a member price sits on its own unit, a threshold on its lines by what is left of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
+
+from pos_tui.domain.cart import MILLI, line_amount, spread_discount
+from pos_tui.domain.promotions.basket import PromoLine
+from pos_tui.domain.promotions.rules import (
+    EACH,
+    BuyGet,
+    Member,
+    MemberPrice,
+    MixMatch,
+    MultiBuy,
+    NthItem,
+    Promotion,
+    SpendSave,
+    Stacking,
+)
+
+# The exact search's bounds for one group of interacting SKUs: the product of (units + 1), the units,
+# the ways to use its deals once, and those ways times the states (the search's work).
+EXACT_STATES = 8192
+EXACT_UNITS = 300
+EXACT_USES = 2000
+EXACT_WORK = 60_000
+
+
+class LineShare(NamedTuple):
+    line_no: int
+    amount: int
+
+
+@dataclass(frozen=True)
+class Discount:
+    """One promotion's part of the result: ``amount`` off in all, given ``times`` times (units for a
+    member price), shared as ``lines`` (by line number; the shares add up to ``amount``)."""
+
+    promotion_id: str
+    name: str
+    kind: str
+    amount: int
+    times: int
+    lines: tuple[LineShare, ...]
+
+
+@dataclass(frozen=True)
+class PromotionResult:
+    discounts: tuple[Discount, ...] = ()
+
+    @property
+    def total(self) -> int:
+        return sum(discount.amount for discount in self.discounts)
+
+    def line_discounts(self) -> dict[int, int]:
+        """Line number -> all the promotions take off that line."""
+        result: dict[int, int] = {}
+        for discount in self.discounts:
+            for share in discount.lines:
+                result[share.line_no] = result.get(share.line_no, 0) + share.amount
+        return result
+
+    def shares_of(self, line_no: int) -> tuple[tuple[str, int], ...]:
+        """(promotion id, amount) for each promotion on line ``line_no``: what a return reverses."""
+        return tuple((d.promotion_id, s.amount) for d in self.discounts for s in d.lines if s.line_no == line_no)
+
+
+# ---------------------------------------------------------------------------- the units
+
+class _Class:
+    """Units of one SKU at one price (all the "each" lines of it), or one weighed line."""
+
+    __slots__ = ("sku", "price", "count", "lines", "weighed", "amount", "qty_milli", "leaf", "leaf_promo")
+
+    def __init__(self, sku: str, price: int, weighed: bool) -> None:
+        self.sku, self.price, self.weighed = sku, price, weighed
+        self.count = 0
+        self.lines: list[list[int]] = []  # [line_no, units]
+        self.amount = 0
+        self.qty_milli = 0
+        self.leaf = 0  # the member price's discount per unit (the whole line when weighed)
+        self.leaf_promo: MemberPrice | None = None
+
+
+def _classes(lines: Sequence[PromoLine]) -> list[_Class]:
+    by_key: dict[tuple, _Class] = {}
+    for line in lines:
+        if line.manual or line.amount <= 0:
+            continue
+        if line.unit == EACH:
+            key: tuple = (line.sku, line.unit_price, 0)
+            cls = by_key.get(key)
+            if cls is None:
+                cls = by_key[key] = _Class(line.sku, line.unit_price, False)
+            units = line.qty_milli // MILLI
+            cls.count += units
+            cls.lines.append([line.line_no, units])
+        else:
+            cls = by_key[(line.sku, line.unit_price, line.line_no)] = _Class(line.sku, line.amount, True)
+            cls.count = 1
+            cls.lines.append([line.line_no, 1])
+            cls.qty_milli = line.qty_milli
+        cls.amount += line.amount
+    classes = [by_key[key] for key in sorted(by_key)]
+    for cls in classes:
+        cls.lines.sort()
+    return classes
+
+
+# ---------------------------------------------------------------------------- the item deals
+
+class _Deal:
+    """An item promotion over the classes present: ``slots`` are (class indexes, how many units)."""
+
+    def __init__(self, promo: Promotion, slots: list[tuple[list[int], int]]) -> None:
+        self.promo = promo
+        self.slots = slots
+        self.classes = sorted({c for allowed, _n in slots for c in allowed})
+
+    def value(self, chosen: list[list[tuple[int, int]]], price: Sequence[int]) -> int:
+        promo = self.promo
+        if isinstance(promo, (MultiBuy, MixMatch)):
+            return sum(price[c] * n for slot in chosen for c, n in slot) - promo.price
+        if isinstance(promo, NthItem):
+            return promo.percent.of(min(price[c] for c, _n in chosen[0]))
+        assert isinstance(promo, BuyGet)
+        cheapest_bought = min(price[c] for c, _n in chosen[0])
+        if any(price[c] > cheapest_bought for c, _n in chosen[1]):
+            return 0
+        return sum(promo.percent.of(price[c]) * n for c, n in chosen[1])
+
+
+def _deal_for(promo: Promotion, sku_classes: dict[str, list[int]]) -> _Deal | None:
+    def present(skus: Iterable[str]) -> list[int]:
+        found = [c for sku in skus for c in sku_classes.get(sku, ())]
+        return sorted(found) if len(found) > 1 else found
+
+    if isinstance(promo, MultiBuy):
+        slots = [(present(promo.skus), promo.quantity)]
+    elif isinstance(promo, NthItem):
+        slots = [(present(promo.skus), promo.nth)]
+    elif isinstance(promo, BuyGet):
+        slots = [(present(promo.buy_skus), promo.buy), (present(promo.get_skus), promo.get)]
+    elif isinstance(promo, MixMatch):
+        slots = [(present(skus), count) for skus, count in promo.groups]
+    else:
+        return None
+    if any(not allowed for allowed, _n in slots):
+        return None
+    return _Deal(promo, slots)
+
+
+def _multisets(allowed: list[int], need: int, avail: list[int], start: int = 0) -> Iterator[list[tuple[int, int]]]:
+    """Each way to take ``need`` units from the classes ``allowed[start:]`` within ``avail``."""
+    if need == 0:
+        yield []
+        return
+    for i in range(start, len(allowed)):
+        c = allowed[i]
+        for n in range(min(avail[c], need), 0, -1):
+            avail[c] -= n
+            for rest in _multisets(allowed, need - n, avail, i + 1):
+                yield [(c, n), *rest]
+            avail[c] += n
+
+
+def _applications(deal: _Deal, avail: list[int], price: Sequence[int]) -> Iterator[tuple[list[tuple[int, int]], int]]:
+    """Each way to give ``deal`` once from ``avail`` that is worth something: (units, value)."""
+    chosen: list[list[tuple[int, int]]] = []
+
+    def fill(slot: int) -> Iterator[tuple[list[tuple[int, int]], int]]:
+        if slot == len(deal.slots):
+            value = deal.value(chosen, price)
+            if value > 0:
+                yield [pair for part in chosen for pair in part], value
+            return
+        allowed, need = deal.slots[slot]
+        for part in _multisets(allowed, need, avail):
+            chosen.append(part)
+            yield from fill(slot + 1)
+            chosen.pop()
+
+    yield from fill(0)
+
+
+def _solve_exact(members: list[int], deals: list[_Deal], classes: list[_Class],
+                 states: int) -> list[tuple[_Deal, list[tuple[int, int]]]] | None:
+    """The best set of deal uses over the classes ``members`` (all of them, searched).
+
+    Every way to use each deal once is listed first (its units and value); then, from the units
+    left, the first unit left either takes no deal (its member price, if any) or goes into a use
+    that holds it and no unit before it: each set of uses is met once, memoised by units left.
+    None when that would be more work than the bounds allow."""
+    m = len(members)
+    local = {c: i for i, c in enumerate(members)}
+    price = [classes[c].price for c in members]
+    leaf = [classes[c].leaf for c in members]
+    start = tuple(classes[c].count for c in members)
+    by_first: list[list[tuple[tuple[int, ...], int, _Deal, list[tuple[int, int]]]]] = [[] for _ in range(m)]
+    listed = 0
+    for deal in deals:
+        local_deal = _Deal(deal.promo, [([local[c] for c in allowed], n) for allowed, n in deal.slots])
+        for used, value in _applications(local_deal, list(start), price):
+            cons = [0] * m
+            for c, n in used:
+                cons[c] += n
+            first = next(i for i, n in enumerate(cons) if n)
+            by_first[first].append((tuple(cons), value, deal, [(members[c], n) for c, n in used]))
+            listed += 1
+            if listed > EXACT_USES or listed * states > EXACT_WORK:
+                return None
+    memo: dict[tuple[int, ...], tuple[int, object]] = {}
+    indexes = range(m)
+
+    def best(state: tuple[int, ...]) -> int:
+        found = memo.get(state)
+        if found is not None:
+            return found[0]
+        first = 0
+        while first < m and not state[first]:
+            first += 1
+        if first == m:
+            memo[state] = (0, None)
+            return 0
+        after = list(state)
+        after[first] -= 1
+        top, choice = leaf[first] + best(tuple(after)), None
+        for use in by_first[first]:
+            cons = use[0]
+            if all(cons[i] <= state[i] for i in indexes):
+                total = use[1] + best(tuple(state[i] - cons[i] for i in indexes))
+                if total > top:
+                    top, choice = total, use
+        memo[state] = (top, choice)
+        return top
+
+    if m == 1:  # fill the memo bottom-up so a long line does not recurse deep
+        for n in range(start[0] + 1):
+            best((n,))
+    best(start)
+    uses = []
+    state = start
+    while any(state):
+        choice = memo[state][1]
+        if choice is None:
+            after = list(state)
+            after[next(i for i, n in enumerate(state) if n)] -= 1
+            state = tuple(after)
+        else:
+            cons, _value, deal, used = choice  # type: ignore[misc]
+            uses.append((deal, used))
+            state = tuple(state[i] - cons[i] for i in indexes)
+    return uses
+
+
+def _solve_single(c: int, deals: list[_Deal], classes: list[_Class]) -> list[tuple[_Deal, list[tuple[int, int]]]]:
+    """The exact search for one class alone (the usual case: one SKU and its deals), bottom-up over
+    the number of units: f(n) = the better of the n-th unit alone and each use of a deal on it."""
+    cls = classes[c]
+    price = {c: cls.price}
+    uses = []  # (units, value, deal, slot sizes)
+    for deal in deals:
+        if all(allowed == [c] for allowed, _n in deal.slots):
+            sizes = [need for _allowed, need in deal.slots]
+            value = deal.value([[(c, need)] for need in sizes], price)  # type: ignore[arg-type]
+            if value > 0:
+                uses.append((sum(sizes), value, deal, sizes))
+    best = [0] * (cls.count + 1)
+    choice: list[tuple | None] = [None] * (cls.count + 1)
+    for n in range(1, cls.count + 1):
+        best[n] = best[n - 1] + cls.leaf
+        for use in uses:
+            if use[0] <= n and use[1] + best[n - use[0]] > best[n]:
+                best[n], choice[n] = use[1] + best[n - use[0]], use
+    found = []
+    n = cls.count
+    while n:
+        use = choice[n]
+        if use is None:
+            n -= 1
+        else:
+            found.append((use[2], [(c, need) for need in use[3]]))
+            n -= use[0]
+    return found
+
+
+def _solve_greedy(deals: list[_Deal], classes: list[_Class]) -> list[tuple[_Deal, list[tuple[int, int]]]]:
+    """Again and again the one deal use that gains most over member prices, on the dearest units."""
+    avail = [cls.count for cls in classes]
+    price = [cls.price for cls in classes]
+    by_price = {id(d): [sorted(allowed, key=lambda c: (-price[c], c)) for allowed, _n in d.slots] for d in deals}
+    uses = []
+    while True:
+        top: tuple[int, _Deal, list[tuple[int, int]]] | None = None
+        for deal in deals:
+            left = avail[:]
+            chosen = []
+            for (allowed, need), ordered in zip(deal.slots, by_price[id(deal)]):
+                if isinstance(deal.promo, BuyGet) and chosen:
+                    ceiling = min(price[c] for c, _n in chosen[0])
+                    ordered = [c for c in ordered if price[c] <= ceiling]
+                part = []
+                for c in ordered:
+                    n = min(left[c], need)
+                    if n:
+                        part.append((c, n))
+                        left[c] -= n
+                        need -= n
+                    if not need:
+                        break
+                if need:
+                    break
+                chosen.append(part)
+            else:
+                used = [pair for part in chosen for pair in part]
+                gain = deal.value(chosen, price) - sum(classes[c].leaf * n for c, n in used)
+                if gain > 0 and (top is None or gain > top[0]):
+                    top = (gain, deal, used)
+        if top is None:
+            return uses
+        _gain, deal, used = top
+        for c, n in used:
+            avail[c] -= n
+        uses.append((deal, used))
+
+
+class _Union:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, a: int) -> int:
+        while self.parent[a] != a:
+            self.parent[a] = self.parent[self.parent[a]]
+            a = self.parent[a]
+        return a
+
+    def join(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+# ---------------------------------------------------------------------------- one set of promotions
+
+class _Tally:
+    """Discounts by promotion as they are given, and what is left of each line."""
+
+    def __init__(self, lines: Sequence[PromoLine]) -> None:
+        self.left = {line.line_no: line.amount for line in lines if not line.manual}
+        self.by_promo: dict[str, tuple[Promotion, dict[int, int], list[int]]] = {}
+
+    def give(self, promo: Promotion, line_no: int, amount: int, times: int = 0) -> None:
+        entry = self.by_promo.get(promo.id)
+        if entry is None:
+            entry = self.by_promo[promo.id] = (promo, {}, [0])
+        entry[2][0] += times
+        if amount:
+            entry[1][line_no] = entry[1].get(line_no, 0) + amount
+            self.left[line_no] -= amount
+
+    def result(self) -> PromotionResult:
+        discounts = []
+        for promo_id in sorted(self.by_promo):
+            promo, shares, times = self.by_promo[promo_id]
+            amount = sum(shares.values())
+            if amount:
+                discounts.append(Discount(promo.id, promo.name, promo.kind, amount, times[0],
+                                          tuple(LineShare(n, a) for n, a in sorted(shares.items()))))
+        return PromotionResult(tuple(discounts))
+
+
+def _take_units(cls: _Class, cursor: list[int], units: int) -> list[tuple[int, int]]:
+    """(line_no, units) for the next ``units`` of ``cls``, in line order; ``cursor`` = units used per line."""
+    taken = []
+    for i, (line_no, have) in enumerate(cls.lines):
+        n = min(have - cursor[i], units)
+        if n > 0:
+            taken.append((line_no, n))
+            cursor[i] += n
+            units -= n
+        if not units:
+            break
+    return taken
+
+
+def _evaluate_set(lines: Sequence[PromoLine], classes: list[_Class], sku_classes: dict[str, list[int]],
+                  each_classes: dict[str, list[int]], promos: Sequence[Promotion]) -> PromotionResult:
+    tally = _Tally(lines)
+    for cls in classes:
+        cls.leaf, cls.leaf_promo = 0, None
+    for promo in promos:
+        if isinstance(promo, MemberPrice):
+            for sku, member_price in promo.prices:
+                for c in sku_classes.get(sku, ()):
+                    cls = classes[c]
+                    if cls.weighed:
+                        gain = cls.amount - line_amount(member_price, cls.qty_milli)
+                    else:
+                        gain = cls.price - member_price
+                    if gain > cls.leaf:
+                        cls.leaf, cls.leaf_promo = gain, promo
+
+    deals = [deal for promo in promos if (deal := _deal_for(promo, each_classes)) is not None]
+    uses: list[tuple[_Deal, list[tuple[int, int]]]] = []
+    if deals:
+        union = _Union(len(classes))
+        for deal in deals:
+            for c in deal.classes[1:]:
+                union.join(deal.classes[0], c)
+        groups: dict[int, tuple[list[int], list[_Deal]]] = {}
+        for deal in deals:
+            groups.setdefault(union.find(deal.classes[0]), ([], []))[1].append(deal)
+        for c in sorted({c for deal in deals for c in deal.classes}):
+            groups[union.find(c)][0].append(c)
+        for root in sorted(groups):
+            members, group_deals = groups[root]
+            states, units = 1, 0
+            for c in members:
+                states *= classes[c].count + 1
+                units += classes[c].count
+            if len(members) == 1:
+                exact: list | None = _solve_single(members[0], group_deals, classes)
+            else:
+                exact = _solve_exact(members, group_deals, classes, states) \
+                    if states <= EXACT_STATES and units <= EXACT_UNITS else None
+            uses += exact if exact is not None else _greedy_on(members, group_deals, classes)
+
+    cursors = [[0] * len(cls.lines) for cls in classes]
+    prices = [cls.price for cls in classes]
+    for deal, used in uses:
+        chunks = []  # (line_no, weight)
+        for c, n in used:
+            for line_no, units in _take_units(classes[c], cursors[c], n):
+                chunks.append((line_no, classes[c].price * units))
+        value = deal.value(_split_slots(deal, used), prices)
+        tally.give(deal.promo, chunks[0][0], 0, times=1)
+        if len(chunks) == 1:
+            tally.give(deal.promo, chunks[0][0], value)
+            continue
+        for (line_no, _weight), share in zip(chunks, spread_discount(value, [weight for _line, weight in chunks])):
+            tally.give(deal.promo, line_no, share)
+    for c, cls in enumerate(classes):
+        if cls.leaf_promo is None:
+            continue
+        for i, (line_no, have) in enumerate(cls.lines):
+            units = have - cursors[c][i]
+            if units:
+                tally.give(cls.leaf_promo, line_no, cls.leaf * units, times=units)
+
+    thresholds = sorted((p for p in promos if isinstance(p, SpendSave)), key=lambda p: (p.department is None, p.id))
+    for promo in thresholds:
+        eligible, base = [], 0
+        for line in lines:
+            if not line.manual and line.amount > 0 and (promo.department is None or line.department == promo.department):
+                eligible.append(line.line_no)
+                base += line.amount
+        left = [tally.left[n] for n in eligible]
+        off = min(promo.off_for(base), sum(left))
+        if off <= 0:
+            continue
+        tally.give(promo, eligible[0], 0, times=base // promo.tiers[0][0] if promo.repeat else 1)
+        for line_no, share in zip(eligible, spread_discount(off, left)):
+            tally.give(promo, line_no, share)
+    return tally.result()
+
+
+def _split_slots(deal: _Deal, used: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """``used`` (the deal's units, slot after slot) cut back into its slots, for its value."""
+    chosen, rest = [], list(used)
+    for _allowed, need in deal.slots:
+        part = []
+        while need:
+            c, n = rest.pop(0)
+            take = min(n, need)
+            part.append((c, take))
+            need -= take
+            if n > take:
+                rest.insert(0, (c, n - take))
+        chosen.append(part)
+    return chosen
+
+
+def _greedy_on(members: list[int], deals: list[_Deal], classes: list[_Class]) -> list[tuple[_Deal, list[tuple[int, int]]]]:
+    """The greedy pass over the classes ``members`` only (the others count as none left)."""
+    saved = [cls.count for cls in classes]
+    inside = set(members)
+    for c, cls in enumerate(classes):
+        if c not in inside:
+            cls.count = 0
+    try:
+        return _solve_greedy(deals, classes)
+    finally:
+        for cls, count in zip(classes, saved):
+            cls.count = count
+
+
+# ---------------------------------------------------------------------------- the whole evaluation
+
+def _worth_alone_at_most(promo: Promotion, lines: Sequence[PromoLine], classes: list[_Class],
+                         sku_classes: dict[str, list[int]]) -> int:
+    """A bound on what ``promo`` alone could give: all its lines' amounts (a threshold: its off)."""
+    if isinstance(promo, SpendSave):
+        return promo.off_for(sum(line.amount for line in lines if not line.manual
+                                 and (promo.department is None or line.department == promo.department)))
+    if isinstance(promo, MemberPrice):
+        bound = 0
+        for sku, member_price in promo.prices:
+            for c in sku_classes.get(sku, ()):
+                cls = classes[c]
+                gain = cls.amount - line_amount(member_price, cls.qty_milli) if cls.weighed else \
+                    (cls.price - member_price) * cls.count
+                bound += max(gain, 0)
+        return bound
+    if isinstance(promo, BuyGet):
+        skus = promo.buy_skus | promo.get_skus
+    elif isinstance(promo, MixMatch):
+        skus = frozenset().union(*(group for group, _n in promo.groups))
+    else:
+        skus = promo.skus  # type: ignore[attr-defined]
+    return sum(classes[c].amount for sku in skus for c in sku_classes.get(sku, ()))
+
+
+def evaluate(lines: Sequence[PromoLine], promotions: Iterable[Promotion], *, member: Member | None = None,
+             at: datetime) -> PromotionResult:
+    """The discounts best for the customer on ``lines`` from the ``promotions`` on offer to
+    ``member`` (None: no member) at ``at`` (the lane's local time), under the module's rules.
+    Promotion ids are unique (the file loader sees to it); line numbers too."""
+    offered = sorted((p for p in promotions if p.runs_for(member, at)), key=lambda p: p.id)
+    if not offered:
+        return PromotionResult()
+    lines = sorted(lines, key=lambda line: line.line_no)  # shares fall the same way whatever the scan order
+    classes = _classes(lines)
+    sku_classes: dict[str, list[int]] = {}
+    for c, cls in enumerate(classes):
+        sku_classes.setdefault(cls.sku, []).append(c)
+    if not classes:
+        return PromotionResult()
+    each_classes = {sku: [c for c in found if not classes[c].weighed] for sku, found in sku_classes.items()}
+    stackable = [p for p in offered if p.stacking is Stacking.STACKABLE]
+    best = _evaluate_set(lines, classes, sku_classes, each_classes, stackable) if stackable else PromotionResult()
+    best_total = best.total
+    for promo in offered:
+        if promo.stacking is Stacking.EXCLUSIVE and _worth_alone_at_most(promo, lines, classes, sku_classes) > best_total:
+            alone = _evaluate_set(lines, classes, sku_classes, each_classes, [promo])
+            if alone.total > best_total:
+                best, best_total = alone, alone.total
+    return best
