@@ -55,7 +55,7 @@ def test_server_init_add_lane_and_status_from_the_command_line(pg_cluster, tmp_p
     result = runner.invoke(main, ["--config", str(config), "server", "init", "--store", "shop7", "--admin", "boss",
                                   "--pin-stdin"], input="2468\n")
     assert result.exit_code == 0, result.output
-    assert "store shop7, schema version 1" in result.output
+    assert "store shop7, schema version 2" in result.output
     creds = tmp_path / "lane-03.pgpass"
     result = runner.invoke(main, ["--config", str(config), "server", "add-lane", "3", "--credentials", str(creds)])
     assert result.exit_code == 0, result.output
@@ -269,9 +269,13 @@ def test_store_wide_reports_from_the_server(lane_one, store_server, tmp_path):
     assert (store_x["net"], store_x["sales_count"], store_x["tax_total"]) == (local.net, local.sales_count,
                                                                                local.tax_total)
     result = CliRunner().invoke(main, ["--config", str(admin_config), "report", "z", "--store", "--format", "json"])
+    assert result.exit_code == 2 and "--as NAME" in result.output  # taking the store's Z needs someone who may
+    result = CliRunner().invoke(main, ["--config", str(admin_config), "report", "z", "--store", "--format", "json",
+                                       "--as", "boss", "--pin-stdin"], input="4321\n")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["number"] == 1
-    result = CliRunner().invoke(main, ["--config", str(admin_config), "report", "z", "--store"])
+    result = CliRunner().invoke(main, ["--config", str(admin_config), "report", "z", "--store", "--as", "boss",
+                                       "--pin-stdin"], input="4321\n")
     assert result.exit_code == 1 and "already closed" in result.output
     with store_server.admin() as conn:
         one = server_reports.x_report(conn, store_server.store, context_of(config), dt.date.today(), lane=1)
