@@ -162,7 +162,10 @@ def server_add_lane(ctx: click.Context, lane: int, credentials: Path | None) -> 
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
 def server_status(ctx: click.Context, fmt: str) -> None:
-    """Per lane: last seen, documents waiting, lag in seconds, parked documents, gaps."""
+    """Per lane: last seen, documents waiting, lag in seconds, parked documents, gaps; then every
+    card or wallet payment (or refund) whose outcome is unknown on any lane."""
+    from pos_tui.domain.money import format_amount
+    from pos_tui.server.payments import unknown_payments
     from pos_tui.server.status import lane_status, parked_documents
 
     config = _config(ctx)
@@ -170,9 +173,11 @@ def server_status(ctx: click.Context, fmt: str) -> None:
         store = _store(conn)
         lanes = lane_status(conn, store)
         parked = parked_documents(conn, store)
+        unknown = unknown_payments(conn, store)
     if fmt == "json":
         click.echo(json.dumps({"store": store, "lanes": [asdict(s) for s in lanes],
-                               "parked": [asdict(p) for p in parked]}, default=str, indent=2))
+                               "parked": [asdict(p) for p in parked],
+                               "unknown_payments": [asdict(u) for u in unknown]}, default=str, indent=2))
         return
     click.echo(f"store {store}")
     click.echo(f"{'lane':<5} {'last seen':<20} {'waiting':>7} {'lag s':>7} {'docs':>8} {'parked':>6}  problems")
@@ -187,6 +192,11 @@ def server_status(ctx: click.Context, fmt: str) -> None:
                    f"{'; '.join(problems) or 'none'}")
     for p in parked:
         click.echo(f"parked: lane {p.lane} document {p.lane_seq} ({p.kind}): {p.reason}")
+    for u in unknown:
+        amount = format_amount(u.amount, config.currency, symbol=True)
+        click.echo(f"{u.status} {u.kind}: lane {u.lane} {u.method} {amount} reference {u.reference} "
+                   f"since {u.attempted_at[:19]} ({u.actor or '-'}){': ' + u.reason if u.reason else ''}; "
+                   f"resolve it on lane {u.lane}")
 
 
 # ---------------------------------------------------------------- store-wide products, users, reports

@@ -128,3 +128,50 @@ def test_disable_and_enable_on_the_server_reach_the_lane(office, store_server, t
         assert not users.get_user("dave").disabled
     finally:
         close_database()
+
+
+def test_unknown_payments_of_every_lane_are_listed_by_server_status(office, store_server, tmp_path):
+    import datetime as dt
+    import json
+
+    from pos_tui.services.lane import Lane
+    from pos_tui.store import sales
+
+    references, configs = {}, {}
+    for number in (1, 2):
+        config = store_server.lane_config(make_lane_store(tmp_path / f"lane{number}", number), number)
+        open_database(config.database.url)
+        try:
+            lane = Lane(config)
+            lane.people.sign_in("cashier", "1234")
+            lane.items.enter("6901234567908")
+            lane.payments.total()
+            now = dt.datetime.now()
+            attempt = sales.begin_attempt(lane.ctx.sale.id, method="card", amount=1200, fee=0,
+                                          reference=f"ref-{number}", actor="cashier", now=now)
+            if number == 1:  # lane 1's terminal link dropped; lane 2 is still waiting for its terminal
+                sales.record_outcome(attempt.id, status="unknown", reason="link lost", totals=(1200, 0),
+                                     actor="cashier", now=now)
+            references[number], configs[number] = attempt.id, config
+            SyncWorker(config).run_once()
+        finally:
+            close_database()
+    result = run(office, "server", "status", "--format", "json")
+    assert result.exit_code == 0, result.output
+    unknown = {u["lane"]: u for u in json.loads(result.output)["unknown_payments"]}
+    assert set(unknown) == {1, 2}
+    assert (unknown[1]["status"], unknown[1]["reason"], unknown[1]["amount"]) == ("unknown", "link lost", 1200)
+    assert (unknown[2]["status"], unknown[2]["method"], unknown[2]["reference"]) == ("pending", "card", "ref-2")
+    text = run(office, "server", "status").output
+    assert "unknown payment: lane 1 card ¥12.00 reference ref-1" in text and "resolve it on lane 1" in text
+
+    # Lane 1's supervisor resolves it: once the lane has sent its journal, the store's list loses it.
+    open_database(configs[1].database.url)
+    try:
+        sales.resolve_attempt(references[1], charged=False, auth_code="", supervisor="supervisor", totals=(1200, 0),
+                              actor="supervisor", now=dt.datetime.now())
+        SyncWorker(configs[1]).run_once()
+    finally:
+        close_database()
+    unknown = json.loads(run(office, "server", "status", "--format", "json").output)["unknown_payments"]
+    assert [u["lane"] for u in unknown] == [2]
