@@ -33,12 +33,17 @@ class SyncStatus:
     last_contact: float | None = None  # time.time() of the last successful exchange
 
     def words(self) -> tuple[str, bool]:
-        """What the lane's header says: ("online", True) / ("offline, 12 waiting", False)."""
-        state = "online" if self.online else "offline"
+        """What the lane's header says after "server", in the lane's language: ("online", True) /
+        ("offline, 12 waiting", False); built each time it is asked, so it follows a language switch."""
+        from pos_tui.i18n import _, ngettext
+
+        state = _("online") if self.online else _("offline")
         if self.waiting:
-            state += f", {self.waiting} waiting"
+            state = _("{state}, {detail}").format(state=state, detail=ngettext(
+                "{count} waiting", "{count} waiting", self.waiting).format(count=self.waiting))
         if self.parked:
-            state += f", {self.parked} parked"
+            state = _("{state}, {detail}").format(state=state, detail=ngettext(
+                "{count} parked", "{count} parked", self.parked).format(count=self.parked))
         return state, self.online and not self.parked
 
 
