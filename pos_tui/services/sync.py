@@ -48,14 +48,16 @@ class SyncStatus:
 
 
 class SyncWorker:
-    def __init__(self, config: Config, *, batch: int = 500, journal_batch: int = 1000, feed_batch: int = 250,
-                 poll_seconds: float | None = None, apply_pause: float = 0.005, send_journal: bool = True,
+    def __init__(self, config: Config, *, batch: int = 500, journal_batch: int = 1000, feed_batch: int = 2000,
+                 apply_batch: int = 250, poll_seconds: float | None = None, apply_pause: float = 0.005,
+                 send_journal: bool = True,
                  backoff_max: float = BACKOFF_MAX) -> None:
         self.config = config
         self.lane = config.store.lane
         self.batch = batch
         self.journal_batch = journal_batch
         self.feed_batch = feed_batch
+        self.apply_batch = apply_batch
         self.poll_seconds = poll_seconds if poll_seconds is not None else config.server.sync_seconds
         self.apply_pause = apply_pause
         self.send_journal = send_journal
@@ -91,8 +93,11 @@ class SyncWorker:
     # ---------------------------------------------------------------- the loop (worker thread)
 
     def _run(self) -> None:
+        from pos_tui.store.db import feed_durability
+
         backoff = BACKOFF_FIRST
         try:
+            feed_durability()
             while not self._stop.is_set():
                 try:
                     busy = self.run_once()
@@ -210,9 +215,9 @@ class SyncWorker:
         return len(rows) == self.journal_batch
 
     def pull(self) -> int:
-        """Apply what changed on the server, a batch (one short transaction, ~250 rows) at a time,
-        pausing between batches: a scan that finds the database busy waits for one small batch at
-        most (SQLite's busy handler retries after 1, 2, 5, 10, 15, 20, 25 ms ...)."""
+        """Apply what changed on the server: read ``feed_batch`` rows at a time (one round trip), apply
+        them ``apply_batch`` (~250) rows to a short transaction, each with its cursor, pausing between
+        them: a scan that wants the database waits for one small batch at most."""
         from pos_tui.server.ingest import FEEDS, read_feed
         from pos_tui.store import feed
         from pos_tui.store.db import checkpoint
@@ -224,10 +229,16 @@ class SyncWorker:
                 rows = read_feed(self._conn, name, after, self.feed_batch)
                 if not rows:
                     break
-                after = feed.APPLY[name](rows)
-                applied += len(rows)
-                if applied % 5000 < len(rows):
-                    checkpoint()  # keep the log short here, so no scan's commit pays for copying it back
+                for start in range(0, len(rows), self.apply_batch):
+                    if self._stop.is_set():
+                        return applied
+                    if start:
+                        time.sleep(self.apply_pause)
+                    chunk = rows[start:start + self.apply_batch]
+                    after = feed.APPLY[name](chunk)
+                    applied += len(chunk)
+                    if applied % 5000 < len(chunk):
+                        checkpoint()  # keep the log short here, so no scan's commit pays for copying it back
                 if len(rows) < self.feed_batch:
                     break
                 time.sleep(self.apply_pause)

@@ -304,3 +304,32 @@ def test_a_gap_in_the_sequence_and_a_broken_journal_chain_are_reported(lane_one,
     admin_config = write_config(tmp_path / "admin.toml", store_server.url, store_server.passfile, tmp_path)
     result = CliRunner().invoke(main, ["--config", str(admin_config), "server", "status"])
     assert f"gap {first_new}-{first_new}" in result.output and "does not link" in result.output
+
+
+def test_a_large_feed_applies_in_short_transactions_each_with_its_cursor(lane_one, store_server):
+    from pos_tui.store import feed, journal
+    from pos_tui.store.catalog import ProductData, find_by_code
+    from pos_tui.store.models import JournalEntry
+
+    config, lane = lane_one
+    items = [ProductData(f"B{i:04d}", f"item {i}", 100 + i, "A", "each", None, (f"28{i:011d}",)) for i in range(600)]
+    with store_server.admin() as conn:
+        catalog.upsert_products(conn, items, actor="test")
+    sizes = []
+    apply = feed.APPLY["products"]
+    feed.APPLY["products"] = lambda rows: sizes.append(len(rows)) or apply(rows)
+    try:
+        worker = SyncWorker(config, feed_batch=250, apply_batch=100, apply_pause=0)
+        worker._connect()
+        assert worker.pull() >= 600
+    finally:
+        feed.APPLY["products"] = apply
+    assert max(sizes) == 100 and sum(sizes) == 600
+    assert find_by_code("2800000000599").price == 699
+    batches = JournalEntry.select().where(JournalEntry.kind == "sync.products").count()
+    assert batches == len(sizes) and journal.verify().ok
+    with store_server.admin() as conn:
+        catalog.set_prices(conn, [(item.sku, item.price + 1) for item in items], actor="test")
+    worker.pull()
+    assert find_by_code("2800000000599").price == 700 and feed.cursor("products") == store_server.query(
+        "SELECT max(change_seq) FROM products")[0][0]
