@@ -237,6 +237,19 @@ def prices(cluster: ThrowawayCluster, folder: Path, products: int) -> None:
             apply_ms.append((time.perf_counter() - began) * 1000)
 
     feed.APPLY["products"] = timed_apply
+    from pos_tui.server import ingest
+
+    read_ms: list[float] = []
+    read_feed = ingest.read_feed
+
+    def timed_read(*args):
+        began = time.perf_counter()
+        try:
+            return read_feed(*args)
+        finally:
+            read_ms.append((time.perf_counter() - began) * 1000)
+
+    ingest.read_feed = timed_read
     config, lane, sync = _lane(server, folder / "prices", 1, True)
     began = time.perf_counter()
     while find_by_code(items[-1].barcodes[0]) is None:
@@ -244,6 +257,7 @@ def prices(cluster: ThrowawayCluster, folder: Path, products: int) -> None:
     print(f"prices: a lane took {products:,} new products from the server in {time.perf_counter() - began:.1f} s")
     rng = random.Random(3)
     apply_ms.clear()
+    read_ms.clear()
     with server.admin() as conn:
         began = time.perf_counter()
         set_prices(conn, [(item.sku, item.price + 1) for item in items], actor="bench")
@@ -272,7 +286,8 @@ def prices(cluster: ThrowawayCluster, folder: Path, products: int) -> None:
     if apply_ms:
         print(f"prices: applied in {len(apply_ms)} transactions of up to {sync.apply_batch} rows: "
               f"p50 {pct(apply_ms, 50):.1f} ms, p99 {pct(apply_ms, 99):.1f} ms, max {max(apply_ms):.1f} ms, "
-              f"{sum(apply_ms) / 1000:.1f} s in all")
+              f"{sum(apply_ms) / 1000:.1f} s in all; {len(read_ms)} reads from the server, "
+              f"{sum(read_ms) / 1000:.1f} s in all")
 
 
 def main() -> None:

@@ -49,7 +49,7 @@ class SyncStatus:
 
 class SyncWorker:
     def __init__(self, config: Config, *, batch: int = 500, journal_batch: int = 1000, feed_batch: int = 2000,
-                 apply_batch: int = 250, poll_seconds: float | None = None, apply_pause: float = 0.005,
+                 apply_batch: int = 250, poll_seconds: float | None = None, apply_pause: float = 0.002,
                  send_journal: bool = True,
                  backoff_max: float = BACKOFF_MAX) -> None:
         self.config = config
