@@ -178,7 +178,7 @@ class SyncWorker:
         counts = self._counts()
         if not busy:
             heartbeat(conn, self._me, waiting=counts.waiting, oldest_waiting=counts.oldest_waiting)
-        problem = self._status.problem if self._status.problem.startswith(("gap", "journal")) else ""
+        problem = self._status.problem if self._status.problem.startswith(("gap", "journal", "key")) else ""
         self._status = SyncStatus(True, counts.waiting, counts.parked, problem, time.time())
         return busy
 
@@ -229,6 +229,12 @@ class SyncWorker:
 
         applied = 0
         for name in FEEDS:
+            if name == "users" and (problem := self._key_problem()):
+                # The server's PIN hashes are peppered with the store's key: taken here they would
+                # lock every cashier out of this lane.
+                self._status = replace(self._status, problem=problem)
+                log.warning("store server: %s", problem)
+                continue
             after = feed.cursor(name)
             while not self._stop.is_set():
                 rows = read_feed(self._conn, name, after, self.feed_batch)
@@ -248,6 +254,19 @@ class SyncWorker:
                     break
                 time.sleep(self.apply_pause)
         return applied
+
+    def _key_problem(self) -> str:
+        """Why staff must not come down: this lane's key file is not the one the store's PINs were
+        hashed with (the server keeps its fingerprint); "" when it is, or either has none."""
+        from pos_tui.server.staff import key_fingerprint
+        from pos_tui.store.db import current_key
+
+        key = current_key()
+        row = self._conn.execute("SELECT value FROM pos_meta WHERE key = 'key_check'").fetchone()
+        if key is None or row is None or row[0] == key_fingerprint(key.pin_pepper):
+            return ""
+        return ("key: this lane's key file is not the store's, so staff are not taken from the server: "
+                "copy the store's key file to the lane")
 
     def bootstrap(self) -> int:
         """A new lane with an empty database: bring staff, catalog and settings down now, before the

@@ -4,6 +4,7 @@ on the server with that member and the OS user; refusals change nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -131,7 +132,6 @@ def test_disable_and_enable_on_the_server_reach_the_lane(office, store_server, t
 
 
 def test_unknown_payments_of_every_lane_are_listed_by_server_status(office, store_server, tmp_path):
-    import datetime as dt
     import json
 
     from pos_tui.services.lane import Lane
@@ -175,3 +175,21 @@ def test_unknown_payments_of_every_lane_are_listed_by_server_status(office, stor
         close_database()
     unknown = json.loads(run(office, "server", "status", "--format", "json").output)["unknown_payments"]
     assert [u["lane"] for u in unknown] == [2]
+
+
+def test_a_lane_whose_key_file_is_not_the_stores_keeps_its_own_staff_and_says_why(office, store_server, tmp_path):
+    from pos_tui.store import users
+    from pos_tui.store.keys import key_from_secret
+
+    assert run(office, "users", "add", "erin", "--role", "cashier", "--as", "boss", "--pin-stdin",
+               stdin="4321\n5555\n").exit_code == 0  # the server now knows the store key's fingerprint
+    config = store_server.lane_config(make_lane_store(tmp_path / "lane1", 1), 1)
+    open_database(config.database.url, key=key_from_secret(b"another lane's own secret"))
+    try:
+        worker = SyncWorker(config)
+        worker.run_once()
+        assert worker.status().problem.startswith("key: this lane's key file is not the store's")
+        assert "erin" not in [u.name for u in users.list_users()]
+        assert users.authenticate("cashier", "1234", dt.datetime.now(), 5, 15).name == "cashier"
+    finally:
+        close_database()
