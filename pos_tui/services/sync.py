@@ -220,39 +220,47 @@ class SyncWorker:
         return len(rows) == self.journal_batch
 
     def pull(self) -> int:
-        """Apply what changed on the server: read ``feed_batch`` rows at a time (one round trip), apply
-        them ``apply_batch`` (~250) rows to a short transaction, each with its cursor, pausing between
-        them: a scan that wants the database waits for one small batch at most."""
+        """Apply what changed on the server: read ``feed_batch`` rows at a time (one round trip, the
+        next read under way while these apply), apply them ``apply_batch`` (~250) rows to a short
+        transaction, each with its cursor, pausing between them: a scan that wants the database waits
+        for one small batch at most."""
+        from concurrent.futures import ThreadPoolExecutor
+
         from pos_tui.server.ingest import FEEDS, read_feed
+        from pos_tui.store import feed
+
+        applied = 0
+        with ThreadPoolExecutor(1, thread_name_prefix=f"sync-read-lane-{self.lane}") as ahead:
+            for name in FEEDS:
+                if name == "users" and (problem := self._key_problem()):
+                    # The server's PIN hashes are peppered with the store's key: taken here they would
+                    # lock every cashier out of this lane.
+                    self._status = replace(self._status, problem=problem)
+                    log.warning("store server: %s", problem)
+                    continue
+                rows = read_feed(self._conn, name, feed.cursor(name), self.feed_batch)
+                while rows and not self._stop.is_set():
+                    more = (ahead.submit(read_feed, self._conn, name, feed.SEQ_OF[name](rows[-1]), self.feed_batch)
+                            if len(rows) == self.feed_batch else None)
+                    applied = self._apply(name, rows, applied)
+                    rows = more.result() if more is not None else []
+        return applied
+
+    def _apply(self, name: str, rows: list, applied: int) -> int:
         from pos_tui.store import feed
         from pos_tui.store.db import checkpoint
 
-        applied = 0
-        for name in FEEDS:
-            if name == "users" and (problem := self._key_problem()):
-                # The server's PIN hashes are peppered with the store's key: taken here they would
-                # lock every cashier out of this lane.
-                self._status = replace(self._status, problem=problem)
-                log.warning("store server: %s", problem)
-                continue
-            after = feed.cursor(name)
-            while not self._stop.is_set():
-                rows = read_feed(self._conn, name, after, self.feed_batch)
-                if not rows:
-                    break
-                for start in range(0, len(rows), self.apply_batch):
-                    if self._stop.is_set():
-                        return applied
-                    if start:
-                        time.sleep(self.apply_pause)
-                    chunk = rows[start:start + self.apply_batch]
-                    after = feed.APPLY[name](chunk)
-                    applied += len(chunk)
-                    if applied % 5000 < len(chunk):
-                        checkpoint()  # keep the log short here, so no scan's commit pays for copying it back
-                if len(rows) < self.feed_batch:
-                    break
+        for start in range(0, len(rows), self.apply_batch):
+            if self._stop.is_set():
+                break
+            if start:
                 time.sleep(self.apply_pause)
+            chunk = rows[start:start + self.apply_batch]
+            feed.APPLY[name](chunk)
+            applied += len(chunk)
+            if applied % 5000 < len(chunk):
+                checkpoint()  # keep the log short here, so no scan's commit pays for copying it back
+        time.sleep(self.apply_pause)
         return applied
 
     def _key_problem(self) -> str:

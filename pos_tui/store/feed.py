@@ -108,3 +108,5 @@ def apply_settings(rows: Sequence[tuple]) -> int:
 
 
 APPLY = {"products": apply_products, "users": apply_users, "settings": apply_settings}
+# Where each feed's row carries its change sequence.
+SEQ_OF = {"products": lambda row: row[6], "users": lambda row: row[6], "settings": lambda row: row[2]}
