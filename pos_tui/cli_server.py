@@ -165,6 +165,7 @@ def server_status(ctx: click.Context, fmt: str) -> None:
     """Per lane: last seen, documents waiting, lag in seconds, parked documents, gaps; then every
     card or wallet payment (or refund) whose outcome is unknown on any lane."""
     from pos_tui.domain.money import format_amount
+    from pos_tui.i18n import _
     from pos_tui.server.payments import unknown_payments
     from pos_tui.server.status import lane_status, parked_documents
 
@@ -193,10 +194,19 @@ def server_status(ctx: click.Context, fmt: str) -> None:
     for p in parked:
         click.echo(f"parked: lane {p.lane} document {p.lane_seq} ({p.kind}): {p.reason}")
     for u in unknown:
-        amount = format_amount(u.amount, config.currency, symbol=True)
-        click.echo(f"{u.status} {u.kind}: lane {u.lane} {u.method} {amount} reference {u.reference} "
-                   f"since {u.attempted_at[:19]} ({u.actor or '-'}){': ' + u.reason if u.reason else ''}; "
-                   f"resolve it on lane {u.lane}")
+        line = (_("unknown payment: lane {lane} {method} {amount} reference {reference} since {time} ({actor}); "
+                  "resolve it on lane {lane}") if u.status == "unknown" else
+                _("pending payment: lane {lane} {method} {amount} reference {reference} since {time} ({actor}); "
+                  "resolve it on lane {lane}"))
+        if u.kind == "refund":
+            line = (_("unknown refund: lane {lane} {method} {amount} reference {reference} since {time} ({actor}); "
+                      "resolve it on lane {lane}") if u.status == "unknown" else
+                    _("pending refund: lane {lane} {method} {amount} reference {reference} since {time} ({actor}); "
+                      "resolve it on lane {lane}"))
+        click.echo(line.format(lane=u.lane, method=u.method, amount=format_amount(u.amount, config.currency,
+                                                                                  symbol=True),
+                               reference=u.reference, time=u.attempted_at[:19].replace("T", " "),
+                               actor=u.actor or "-") + (f" - {u.reason}" if u.reason else ""))
 
 
 # ---------------------------------------------------------------- store-wide products, users, reports
@@ -249,6 +259,7 @@ def users_command(config: Config, action: str, name: str | None, *, role: str | 
     from pos_tui.cli import _read_pin
     from pos_tui.domain.permissions import Role
     from pos_tui.domain.pins import check_pin_format, hash_pin, verify_pin
+    from pos_tui.i18n import _
     from pos_tui.server import catalog
     from pos_tui.server.connect import ServerError
 
@@ -275,7 +286,7 @@ def users_command(config: Config, action: str, name: str | None, *, role: str | 
             check_pin_format(pin, config.security.pin_min_length)
             old = catalog.pin_hash(conn, name)
             if (pepper or not old.startswith("pepper$")) and verify_pin(pin, old, pepper):
-                raise ServerError("the new PIN must differ from the old one")
+                raise ServerError(_("the new PIN must differ from the old one"))
             # As on a lane: a lockout ends, a disabled user stays disabled.
             catalog.update_user(conn, name, actor=actor, kind="pin_changed", pin_hash=hash_pin(pin, pepper),
                                 pin_changed_at=dt.datetime.now().replace(microsecond=0), locked_until=None)

@@ -44,8 +44,8 @@ def check_store_key(conn: psycopg.Connection, pepper: bytes, key_path: str) -> N
             conn.execute("INSERT INTO pos_meta (key, value) VALUES ('key_check', %s) ON CONFLICT DO NOTHING",
                          (mine,))
         elif row[0] != mine:
-            raise ServerError(f"key file {key_path} is not this store's key (the store server was set up with "
-                              f"another one): use a copy of the store's key file")
+            raise ServerError(_("key file {path} is not this store's key (the store server was set up with "
+                                "another one): use a copy of the store's key file").format(path=key_path))
 
 
 @dataclass(frozen=True)

@@ -163,7 +163,8 @@ def test_unknown_payments_of_every_lane_are_listed_by_server_status(office, stor
     assert (unknown[1]["status"], unknown[1]["reason"], unknown[1]["amount"]) == ("unknown", "link lost", 1200)
     assert (unknown[2]["status"], unknown[2]["method"], unknown[2]["reference"]) == ("pending", "card", "ref-2")
     text = run(office, "server", "status").output
-    assert "unknown payment: lane 1 card ¥12.00 reference ref-1" in text and "resolve it on lane 1" in text
+    assert "unknown payment: lane 1 card ¥12.00 reference ref-1" in text and "resolve it on lane 1 - link lost" in text
+    assert "pending payment: lane 2 card ¥12.00 reference ref-2" in text
 
     # Lane 1's supervisor resolves it: once the lane has sent its journal, the store's list loses it.
     open_database(configs[1].database.url)
