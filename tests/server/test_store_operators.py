@@ -194,3 +194,16 @@ def test_a_lane_whose_key_file_is_not_the_stores_keeps_its_own_staff_and_says_wh
         assert users.authenticate("cashier", "1234", dt.datetime.now(), 5, 15).name == "cashier"
     finally:
         close_database()
+
+
+def test_a_store_wide_import_is_done_by_an_admin_of_the_server(office, store_server, tmp_path):
+    csv = tmp_path / "prices.csv"
+    csv.write_text("sku,name,price,barcodes,tax,unit,stock\nTEA,Green tea,6.50,6900000000991,A,each,\n",
+                   encoding="utf-8")
+    refused = run(office, "products", "import", str(csv), "--as", "boss", "--pin-stdin", stdin="9999\n")
+    assert refused.exit_code == 1 and not store_server.query("SELECT 1 FROM products WHERE sku = 'TEA'")
+    done = run(office, "products", "import", str(csv), "--as", "boss", "--pin-stdin", stdin="4321\n")
+    assert done.exit_code == 0, done.output
+    assert store_server.query("SELECT price FROM products WHERE sku = 'TEA'") == [(650,)]
+    actor, kind = last_journal(store_server)
+    assert kind == "catalog.import" and actor.startswith("boss (cli")
