@@ -224,12 +224,54 @@ def prices(cluster: ThrowawayCluster, folder: Path, products: int) -> None:
              for i in range(products)]
     with server.admin() as conn:
         upsert_products(conn, items, actor="bench")
+    from pos_tui.store import feed
+
+    apply_ms: list[float] = []
+    apply_products = feed.apply_products
+
+    def timed_apply(rows):  # how long each transaction holds the write lock: what a scan may wait for
+        began = time.perf_counter()
+        try:
+            return apply_products(rows)
+        finally:
+            apply_ms.append((time.perf_counter() - began) * 1000)
+
+    feed.APPLY["products"] = timed_apply
+    from pos_tui.server import ingest
+
+    read_ms: list[float] = []
+    read_feed = ingest.read_feed
+
+    def timed_read(*args):
+        began = time.perf_counter()
+        try:
+            return read_feed(*args)
+        finally:
+            read_ms.append((time.perf_counter() - began) * 1000)
+
+    ingest.read_feed = timed_read
     config, lane, sync = _lane(server, folder / "prices", 1, True)
     began = time.perf_counter()
     while find_by_code(items[-1].barcodes[0]) is None:
         time.sleep(0.05)
     print(f"prices: a lane took {products:,} new products from the server in {time.perf_counter() - began:.1f} s")
     rng = random.Random(3)
+
+    def scan_once(into: list[float]) -> None:
+        t = time.perf_counter()
+        lane.items.enter(rng.choice(CODES))
+        into.append((time.perf_counter() - t) * 1000)
+        if len(lane.view().lines) >= 10:
+            lane.payments.total()
+            lane.payments.tender_cash("")
+            lane.receipts.finish_printing(lane.receipts.print_pending())
+
+    quiet: list[float] = []  # the same scans with nothing coming down: what this machine gives now
+    for _ in range(300):
+        scan_once(quiet)
+        time.sleep(0.01)
+    apply_ms.clear()
+    read_ms.clear()
     with server.admin() as conn:
         began = time.perf_counter()
         set_prices(conn, [(item.sku, item.price + 1) for item in items], actor="bench")
@@ -238,13 +280,7 @@ def prices(cluster: ThrowawayCluster, folder: Path, products: int) -> None:
     last = items[-1]
     started = time.perf_counter()
     while time.perf_counter() - started < 60:
-        t = time.perf_counter()
-        lane.items.enter(rng.choice(CODES))
-        scans_ms.append((time.perf_counter() - t) * 1000)
-        if len(lane.view().lines) >= 10:
-            lane.payments.total()
-            lane.payments.tender_cash("")
-            lane.receipts.finish_printing(lane.receipts.print_pending())
+        scan_once(scans_ms)
         if find_by_code(last.barcodes[0]).price == last.price + 1:
             reached = time.perf_counter() - started
             break
@@ -255,6 +291,13 @@ def prices(cluster: ThrowawayCluster, folder: Path, products: int) -> None:
     print(f"prices: {products:,} price changes written on the server in {written:.1f} s, on the lane "
           f"{reached if reached is None else round(reached, 1)} s later (target <= 10 s); {len(scans_ms)} scans "
           f"meanwhile: p99 {pct(scans_ms, 99):.1f} ms, max {max(scans_ms):.1f} ms (target: none over 50 ms)")
+    print(f"prices: the same scans before, with nothing to apply: p99 {pct(quiet, 99):.1f} ms, "
+          f"max {max(quiet):.1f} ms")
+    if apply_ms:
+        print(f"prices: applied in {len(apply_ms)} transactions of up to {sync.apply_batch} rows: "
+              f"p50 {pct(apply_ms, 50):.1f} ms, p99 {pct(apply_ms, 99):.1f} ms, max {max(apply_ms):.1f} ms, "
+              f"{sum(apply_ms) / 1000:.1f} s in all; {len(read_ms)} reads from the server, "
+              f"{sum(read_ms) / 1000:.1f} s in all")
 
 
 def main() -> None:

@@ -212,7 +212,7 @@ def products_import(ctx: click.Context, file: Path, as_name: str | None, pin_std
     if server := _on_server(ctx):
         from pos_tui.cli_server import products_import as on_server
 
-        return on_server(server, file, _actor())
+        return on_server(server, file, as_name, pin_stdin)
 
     config = _open_store(ctx)
     actor = _operator(config, "catalog", as_name, pin_stdin)
@@ -304,7 +304,7 @@ def users_add(ctx: click.Context, name: str, role: str, as_name: str | None, pin
     if server := _on_server(ctx):
         from pos_tui.cli_server import users_command
 
-        return users_command(server, "add", name, role=role, pin=_read_pin(pin_stdin), actor=_actor())
+        return users_command(server, "add", name, role=role, as_name=as_name, pin_stdin=pin_stdin)
 
     config = _open_store(ctx)
     actor = _operator(config, "users", as_name, pin_stdin)
@@ -322,7 +322,7 @@ def users_list(ctx: click.Context) -> None:
     if server := _on_server(ctx):
         from pos_tui.cli_server import users_command
 
-        return users_command(server, "list", None, actor=_actor())
+        return users_command(server, "list", None)
 
     from pos_tui.domain.display_width import cell_width, pad_cells
     from pos_tui.domain.permissions import role_name
@@ -358,7 +358,7 @@ def users_passwd(ctx: click.Context, name: str, as_name: str | None, pin_stdin: 
     if server := _on_server(ctx):
         from pos_tui.cli_server import users_command
 
-        return users_command(server, "passwd", name, pin=_read_pin(pin_stdin), actor=_actor())
+        return users_command(server, "passwd", name, as_name=as_name, pin_stdin=pin_stdin)
 
     config = _open_store(ctx)
     actor = _operator(config, "users", as_name, pin_stdin)
@@ -382,7 +382,7 @@ def users_disable(ctx: click.Context, name: str, as_name: str | None, pin_stdin:
     if server := _on_server(ctx):
         from pos_tui.cli_server import users_command
 
-        return users_command(server, "disable", name, actor=_actor())
+        return users_command(server, "disable", name, as_name=as_name, pin_stdin=pin_stdin)
 
     actor = _operator(_open_store(ctx), "users", as_name, pin_stdin)
     store_users.disable_user(name, actor=actor)
@@ -397,6 +397,11 @@ def users_disable(ctx: click.Context, name: str, as_name: str | None, pin_stdin:
 def users_enable(ctx: click.Context, name: str, as_name: str | None, pin_stdin: bool) -> None:
     """Let a disabled user sign in again. Needs --as an admin."""
     from pos_tui.store import users as store_users
+
+    if server := _on_server(ctx):
+        from pos_tui.cli_server import users_command
+
+        return users_command(server, "enable", name, as_name=as_name, pin_stdin=pin_stdin)
 
     actor = _operator(_open_store(ctx), "users", as_name, pin_stdin)
     store_users.enable_user(name, actor=actor)
@@ -415,7 +420,7 @@ def users_unlock(ctx: click.Context, name: str, as_name: str | None, pin_stdin: 
     if server := _on_server(ctx):
         from pos_tui.cli_server import users_command
 
-        return users_command(server, "unlock", name, actor=_actor())
+        return users_command(server, "unlock", name, as_name=as_name, pin_stdin=pin_stdin)
 
     actor = _operator(_open_store(ctx), "users", as_name, pin_stdin)
     store_users.unlock_user(name, actor=actor)
@@ -576,7 +581,8 @@ def report(ctx: click.Context, kind: str, day: Any, fmt: str, width: int, lane: 
     if lane is not None or whole_store:
         from pos_tui.cli_server import report as on_server
 
-        result = on_server(_config(ctx), kind.lower(), lane=lane, day=day.date() if day else None, actor=_actor())
+        result = on_server(_config(ctx), kind.lower(), lane=lane, day=day.date() if day else None, as_name=as_name,
+                           pin_stdin=pin_stdin)
         click.echo(render_json(result) if fmt == "json" else render_csv(result) if fmt == "csv"
                    else render_text(result, width), nl=fmt == "json")
         return

@@ -44,6 +44,52 @@ def _need_server(config: Config) -> None:
         raise click.UsageError("no store server in the config: set [server] url (and credentials)")
 
 
+def store_pepper(config: Config, conn: Any, *, required: bool) -> bytes | None:
+    """The PIN pepper of the store's key file (``[security] key_file`` on this machine), checked
+    against the fingerprint the server keeps; None when there is no key file and none is
+    ``required`` (a PIN hash made without a pepper still verifies)."""
+    from pos_tui.server.staff import check_store_key
+    from pos_tui.store.keys import load_key_file
+
+    if not required and not Path(config.key_path).exists():
+        return None
+    key = load_key_file(config.key_path)
+    check_store_key(conn, key.pin_pepper, str(config.key_path))
+    return key.pin_pepper
+
+
+def _ask_pin(as_name: str, pin_stdin: bool) -> str:
+    import sys
+
+    from pos_tui.i18n import _
+
+    if pin_stdin:
+        pin = sys.stdin.readline().rstrip("\r\n")
+        if not pin:
+            raise click.ClickException(_("no PIN on stdin (expected one line)"))
+        return pin
+    return click.prompt(_("PIN of {name}").format(name=as_name), hide_input=True, err=True)
+
+
+def operator(config: Config, conn: Any, action: str, as_name: str | None, pin_stdin: bool) -> str:
+    """The actor of a store-wide change: the server's staff member named by ``--as`` whose PIN (tty, or
+    the first line of stdin) is right and whose role allows ``action``, with the OS user beside it."""
+    import datetime as dt
+
+    from pos_tui.cli import _actor
+    from pos_tui.i18n import _
+    from pos_tui.server.staff import authenticate
+
+    if not as_name:
+        raise click.UsageError(_("this command needs --as NAME: a staff member whose role allows it, and their PIN"))
+    pepper = store_pepper(config, conn, required=False)
+    pin = _ask_pin(as_name, pin_stdin)
+    sec = config.security
+    return authenticate(conn, as_name.strip(), pin, action, pepper=pepper, os_user=_actor(), now=dt.datetime.now(),
+                        max_attempts=sec.max_attempts, lockout_minutes=sec.lockout_minutes,
+                        extra_supervisor_actions=tuple(sec.supervisor_required_for)).actor
+
+
 def _store(conn: Any) -> str:
     from pos_tui.server.admin import store_code
 
@@ -76,12 +122,19 @@ def server_init(ctx: click.Context, store: str, admin: str, pin_stdin: bool) -> 
     from pos_tui.cli import _actor, _read_pin
     from pos_tui.domain.pins import check_pin_format, hash_pin
     from pos_tui.server.admin import init_server
+    from pos_tui.server.schema import migrate
+    from pos_tui.store.keys import create_key_file
 
     config = _config(ctx)
+    if create_key_file(config.key_path):
+        click.echo(f"new store key file {config.key_path} (0600): copy it to every lane of the store, "
+                   f"and keep a copy away from the server and its backups", err=True)
     with admin_connection(config) as conn:
+        migrate(conn)
+        pepper = store_pepper(config, conn, required=True)
         pin = _read_pin(pin_stdin)
         check_pin_format(pin, config.security.pin_min_length)
-        version = init_server(conn, store=store, admin=admin, pin_hash=hash_pin(pin), actor=_actor())
+        version = init_server(conn, store=store, admin=admin, pin_hash=hash_pin(pin, pepper), actor=_actor())
         click.echo(f"store server ready: store {_store(conn)}, schema version {version}")
 
 
@@ -109,7 +162,11 @@ def server_add_lane(ctx: click.Context, lane: int, credentials: Path | None) -> 
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
 def server_status(ctx: click.Context, fmt: str) -> None:
-    """Per lane: last seen, documents waiting, lag in seconds, parked documents, gaps."""
+    """Per lane: last seen, documents waiting, lag in seconds, parked documents, gaps; then every
+    card or wallet payment (or refund) whose outcome is unknown on any lane."""
+    from pos_tui.domain.money import format_amount
+    from pos_tui.i18n import _
+    from pos_tui.server.payments import unknown_payments
     from pos_tui.server.status import lane_status, parked_documents
 
     config = _config(ctx)
@@ -117,9 +174,11 @@ def server_status(ctx: click.Context, fmt: str) -> None:
         store = _store(conn)
         lanes = lane_status(conn, store)
         parked = parked_documents(conn, store)
+        unknown = unknown_payments(conn, store)
     if fmt == "json":
         click.echo(json.dumps({"store": store, "lanes": [asdict(s) for s in lanes],
-                               "parked": [asdict(p) for p in parked]}, default=str, indent=2))
+                               "parked": [asdict(p) for p in parked],
+                               "unknown_payments": [asdict(u) for u in unknown]}, default=str, indent=2))
         return
     click.echo(f"store {store}")
     click.echo(f"{'lane':<5} {'last seen':<20} {'waiting':>7} {'lag s':>7} {'docs':>8} {'parked':>6}  problems")
@@ -134,12 +193,26 @@ def server_status(ctx: click.Context, fmt: str) -> None:
                    f"{'; '.join(problems) or 'none'}")
     for p in parked:
         click.echo(f"parked: lane {p.lane} document {p.lane_seq} ({p.kind}): {p.reason}")
+    for u in unknown:
+        line = (_("unknown payment: lane {lane} {method} {amount} reference {reference} since {time} ({actor}); "
+                  "resolve it on lane {lane}") if u.status == "unknown" else
+                _("pending payment: lane {lane} {method} {amount} reference {reference} since {time} ({actor}); "
+                  "resolve it on lane {lane}"))
+        if u.kind == "refund":
+            line = (_("unknown refund: lane {lane} {method} {amount} reference {reference} since {time} ({actor}); "
+                      "resolve it on lane {lane}") if u.status == "unknown" else
+                    _("pending refund: lane {lane} {method} {amount} reference {reference} since {time} ({actor}); "
+                      "resolve it on lane {lane}"))
+        click.echo(line.format(lane=u.lane, method=u.method, amount=format_amount(u.amount, config.currency,
+                                                                                  symbol=True),
+                               reference=u.reference, time=u.attempted_at[:19].replace("T", " "),
+                               actor=u.actor or "-") + (f" - {u.reason}" if u.reason else ""))
 
 
 # ---------------------------------------------------------------- store-wide products, users, reports
 
 
-def products_import(config: Config, file: Path, actor: str) -> None:
+def products_import(config: Config, file: Path, as_name: str | None, pin_stdin: bool) -> None:
     from pos_tui.domain.money import currency
     from pos_tui.server.catalog import upsert_products
     from pos_tui.store.catalog_csv import ImportRejected, read_products
@@ -152,6 +225,7 @@ def products_import(config: Config, file: Path, actor: str) -> None:
             click.echo(str(error), err=True)
         raise click.ClickException(str(exc)) from None
     with admin_connection(config) as conn:
+        actor = operator(config, conn, "catalog", as_name, pin_stdin)
         created, updated = upsert_products(conn, products, actor=actor, source=file.name)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -159,14 +233,19 @@ def products_import(config: Config, file: Path, actor: str) -> None:
                f"({created} new, {updated} updated); every lane gets them")
 
 
-def products_edit(config: Config, sku: str, price: str | None, active: bool | None, actor: str) -> None:
+def products_edit(config: Config, sku: str, price: str | None, active: bool | None, as_name: str | None,
+                  pin_stdin: bool) -> None:
     from pos_tui.domain.money import format_amount, parse_amount
     from pos_tui.server import catalog
 
+    if price is None and active is None:
+        raise click.UsageError("nothing to change: give --price and/or --active/--inactive")
+    new_price = parse_amount(price, config.currency) if price is not None else None
     with admin_connection(config) as conn:
-        product = catalog.product(conn, sku)
-        if price is not None:
-            product = catalog.set_price(conn, sku, parse_amount(price, config.currency), actor=actor)
+        catalog.product(conn, sku)  # an unknown SKU is told before a PIN is asked
+        actor = operator(config, conn, "catalog", as_name, pin_stdin)
+        if new_price is not None:
+            product = catalog.set_price(conn, sku, new_price, actor=actor)
         if active is not None:
             product = catalog.set_active(conn, sku, active, actor=actor)
     click.echo(f"{product.sku} {product.name}: {format_amount(product.price, config.currency, symbol=True)}"
@@ -174,10 +253,15 @@ def products_edit(config: Config, sku: str, price: str | None, active: bool | No
 
 
 def users_command(config: Config, action: str, name: str | None, *, role: str | None = None,
-                  pin: str | None = None, actor: str) -> None:
+                  as_name: str | None = None, pin_stdin: bool = False) -> None:
+    """``users list|add|passwd|disable|enable|unlock`` on the store server. All but ``list`` need
+    ``--as`` an admin; ``add`` and ``passwd`` then read the new PIN (the next stdin line)."""
+    from pos_tui.cli import _read_pin
     from pos_tui.domain.permissions import Role
-    from pos_tui.domain.pins import check_pin_format, hash_pin
+    from pos_tui.domain.pins import check_pin_format, hash_pin, verify_pin
+    from pos_tui.i18n import _
     from pos_tui.server import catalog
+    from pos_tui.server.connect import ServerError
 
     with admin_connection(config) as conn:
         if action == "list":
@@ -187,13 +271,24 @@ def users_command(config: Config, action: str, name: str | None, *, role: str | 
                     user.locked_until > dt.datetime.now() else "active")
                 click.echo(f"{user.name:<20} {user.role:<10} {status}")
             return
+        if action != "add":
+            catalog.user(conn, name)  # an unknown name is told before a PIN is asked
+        actor = operator(config, conn, "users", as_name, pin_stdin)
         if action == "add":
+            pepper = store_pepper(config, conn, required=True)
+            pin = _read_pin(pin_stdin)
             check_pin_format(pin, config.security.pin_min_length)
-            catalog.add_user(conn, name, Role.parse(role).label, hash_pin(pin), actor=actor)
+            catalog.add_user(conn, name, Role.parse(role).label, hash_pin(pin, pepper), actor=actor)
             click.echo(f"added {role} {name} on the store server")
         elif action == "passwd":
+            pepper = store_pepper(config, conn, required=True)
+            pin = _read_pin(pin_stdin)
             check_pin_format(pin, config.security.pin_min_length)
-            catalog.update_user(conn, name, actor=actor, kind="pin_changed", pin_hash=hash_pin(pin),
+            old = catalog.pin_hash(conn, name)
+            if (pepper or not old.startswith("pepper$")) and verify_pin(pin, old, pepper):
+                raise ServerError(_("the new PIN must differ from the old one"))
+            # As on a lane: a lockout ends, a disabled user stays disabled.
+            catalog.update_user(conn, name, actor=actor, kind="pin_changed", pin_hash=hash_pin(pin, pepper),
                                 pin_changed_at=dt.datetime.now().replace(microsecond=0), locked_until=None)
             click.echo(f"PIN changed for {name} on the store server")
         elif action == "disable":
@@ -207,8 +302,10 @@ def users_command(config: Config, action: str, name: str | None, *, role: str | 
             click.echo(f"unlocked {name} on the store server")
 
 
-def report(config: Config, kind: str, *, lane: int | None, day: dt.date | None, actor: str) -> Any:
-    """``report x|z --store`` or ``--lane N`` on the server; returns the Report to print."""
+def report(config: Config, kind: str, *, lane: int | None, day: dt.date | None, as_name: str | None = None,
+           pin_stdin: bool = False) -> Any:
+    """``report x|z --store`` or ``--lane N`` on the server; returns the Report to print. Only taking
+    the store's Z writes (it needs ``--as`` a role allowed the Z report); the others only read."""
     from pos_tui.server import reports
     from pos_tui.store.reports import context_of
 
@@ -222,6 +319,7 @@ def report(config: Config, kind: str, *, lane: int | None, day: dt.date | None, 
             return reports.lane_z(conn, store, lane, day or dt.date.today())
         if day is not None:
             return reports.stored_store_z(conn, store, day)
+        actor = operator(config, conn, "z_report", as_name, pin_stdin)
         return reports.take_store_z(conn, store, ctx, dt.date.today(), actor=actor)
 
 
@@ -229,25 +327,29 @@ def report(config: Config, kind: str, *, lane: int | None, day: dt.date | None, 
 @click.argument("sku")
 @click.option("--price", help="New price in major units (\"12.50\").")
 @click.option("--active/--inactive", default=None, help="Sell it again / stop selling it.")
+@click.option("--as", "as_name", metavar="NAME",
+              help="The staff member doing this (their PIN is asked; with --pin-stdin, the first line).")
+@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
 @click.pass_context
-def products_edit_command(ctx: click.Context, sku: str, price: str | None, active: bool | None) -> None:
+def products_edit_command(ctx: click.Context, sku: str, price: str | None, active: bool | None,
+                          as_name: str | None, pin_stdin: bool) -> None:
     """Change one product's price or active flag (on the store server when [server] url is set:
-    every lane charges the new price from its next scan)."""
-    from pos_tui.cli import _actor, _config, _open_store
+    every lane charges the new price from its next scan). Needs --as an admin."""
+    from pos_tui.cli import _config, _open_store, _operator
 
     config = _config(ctx)
     if config.server.url:
-        return products_edit(config, sku, price, active, _actor())
+        return products_edit(config, sku, price, active, as_name, pin_stdin)
     from pos_tui.domain.money import format_amount, parse_amount
     from pos_tui.store import catalog_edits
 
-    _open_store(ctx)
-    product = None
-    if price is not None:
-        product = catalog_edits.set_price(sku, parse_amount(price, config.currency), actor=_actor())
-    if active is not None:
-        product = catalog_edits.set_active(sku, active, actor=_actor())
-    if product is None:
+    if price is None and active is None:
         raise click.UsageError("nothing to change: give --price and/or --active/--inactive")
+    _open_store(ctx)
+    actor = _operator(config, "catalog", as_name, pin_stdin)
+    if price is not None:
+        product = catalog_edits.set_price(sku, parse_amount(price, config.currency), actor=actor)
+    if active is not None:
+        product = catalog_edits.set_active(sku, active, actor=actor)
     click.echo(f"{product.sku} {product.name}: {format_amount(product.price, config.currency, symbol=True)}"
                f"{'' if product.active else ' (inactive)'}")

@@ -112,6 +112,20 @@ def users(conn: psycopg.Connection) -> list[ServerUser]:
     return [ServerUser(*row) for row in rows]
 
 
+def user(conn: psycopg.Connection, name: str) -> ServerUser:
+    row = conn.execute("SELECT name, role, disabled, locked_until FROM users WHERE name = %s", (name,)).fetchone()
+    if row is None:
+        raise ServerError(f"no user named {name!r} on the store server")
+    return ServerUser(*row)
+
+
+def pin_hash(conn: psycopg.Connection, name: str) -> str:
+    row = conn.execute("SELECT pin_hash FROM users WHERE name = %s", (name,)).fetchone()
+    if row is None:
+        raise ServerError(f"no user named {name!r} on the store server")
+    return row[0]
+
+
 def add_user(conn: psycopg.Connection, name: str, role: str, pin_hash: str, *, actor: str) -> None:
     with conn.transaction():
         if conn.execute("SELECT 1 FROM users WHERE name = %s", (name,)).fetchone():
@@ -133,6 +147,8 @@ def update_user(conn: psycopg.Connection, name: str, *, actor: str, kind: str, *
                 raise ServerError(f"{name!r} is the last enabled admin and cannot be disabled")
         sets = ", ".join(f"{column} = %s" for column in values)
         conn.execute(f"UPDATE users SET {sets} WHERE name = %s", (*values.values(), name))
+        if "locked_until" in values:  # a new PIN or an unlock starts the count of wrong PINs again
+            conn.execute("DELETE FROM operator_failures WHERE name = %s", (name,))
         journal(conn, actor, f"user.{kind}", {"name": name})
 
 

@@ -198,7 +198,20 @@ GRANT SELECT, UPDATE (acked_seq, journal_seq, last_seen, waiting, oldest_waiting
 GRANT USAGE ON SEQUENCE documents_id_seq TO pos_lanes;
 """
 
-MIGRATIONS: list[str] = [_M1]
+# 2: wrong PINs of store-wide operators, counted toward the lockout (kept apart from ``users`` so a
+# count does not travel to the lanes; the lockout it leads to does).
+_M2 = r"""
+CREATE TABLE operator_failures (
+    name text PRIMARY KEY REFERENCES users ON DELETE CASCADE,
+    count int NOT NULL,
+    last_at timestamptz NOT NULL DEFAULT now()
+);
+-- The store's unknown payments are read from the payment and refund rows of the lanes' journals.
+CREATE INDEX journal_payment_events ON journal (store, kind)
+    WHERE kind LIKE 'payment.%' OR kind LIKE 'refund.%';
+"""
+
+MIGRATIONS: list[str] = [_M1, _M2]
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import random
+import sys
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -33,24 +34,31 @@ class SyncStatus:
     last_contact: float | None = None  # time.time() of the last successful exchange
 
     def words(self) -> tuple[str, bool]:
-        """What the lane's header says: ("online", True) / ("offline, 12 waiting", False)."""
-        state = "online" if self.online else "offline"
+        """What the lane's header says after "server", in the lane's language: ("online", True) /
+        ("offline, 12 waiting", False); built each time it is asked, so it follows a language switch."""
+        from pos_tui.i18n import _, ngettext
+
+        state = _("online") if self.online else _("offline")
         if self.waiting:
-            state += f", {self.waiting} waiting"
+            state = _("{state}, {detail}").format(state=state, detail=ngettext(
+                "{count} waiting", "{count} waiting", self.waiting).format(count=self.waiting))
         if self.parked:
-            state += f", {self.parked} parked"
+            state = _("{state}, {detail}").format(state=state, detail=ngettext(
+                "{count} parked", "{count} parked", self.parked).format(count=self.parked))
         return state, self.online and not self.parked
 
 
 class SyncWorker:
-    def __init__(self, config: Config, *, batch: int = 500, journal_batch: int = 1000, feed_batch: int = 250,
-                 poll_seconds: float | None = None, apply_pause: float = 0.005, send_journal: bool = True,
+    def __init__(self, config: Config, *, batch: int = 500, journal_batch: int = 1000, feed_batch: int = 2000,
+                 apply_batch: int = 250, poll_seconds: float | None = None, apply_pause: float = 0.002,
+                 send_journal: bool = True,
                  backoff_max: float = BACKOFF_MAX) -> None:
         self.config = config
         self.lane = config.store.lane
         self.batch = batch
         self.journal_batch = journal_batch
         self.feed_batch = feed_batch
+        self.apply_batch = apply_batch
         self.poll_seconds = poll_seconds if poll_seconds is not None else config.server.sync_seconds
         self.apply_pause = apply_pause
         self.send_journal = send_journal
@@ -66,6 +74,10 @@ class SyncWorker:
     # ---------------------------------------------------------------- control (any thread)
 
     def start(self) -> "SyncWorker":
+        # The worker's Python (reading rows, building batches) shares the interpreter with the lane's
+        # scans; a 1 ms switch interval (default 5 ms) lets a scan that gave up the GIL for each SQLite
+        # call get it back sooner, so a busy worker adds less to a scan.
+        sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
         self._thread = threading.Thread(target=self._run, name=f"sync-lane-{self.lane}", daemon=True)
         self._thread.start()
         return self
@@ -86,8 +98,11 @@ class SyncWorker:
     # ---------------------------------------------------------------- the loop (worker thread)
 
     def _run(self) -> None:
+        from pos_tui.store.db import feed_durability
+
         backoff = BACKOFF_FIRST
         try:
+            feed_durability()
             while not self._stop.is_set():
                 try:
                     busy = self.run_once()
@@ -163,7 +178,7 @@ class SyncWorker:
         counts = self._counts()
         if not busy:
             heartbeat(conn, self._me, waiting=counts.waiting, oldest_waiting=counts.oldest_waiting)
-        problem = self._status.problem if self._status.problem.startswith(("gap", "journal")) else ""
+        problem = self._status.problem if self._status.problem.startswith(("gap", "journal", "key")) else ""
         self._status = SyncStatus(True, counts.waiting, counts.parked, problem, time.time())
         return busy
 
@@ -205,28 +220,61 @@ class SyncWorker:
         return len(rows) == self.journal_batch
 
     def pull(self) -> int:
-        """Apply what changed on the server, a batch (one short transaction, ~250 rows) at a time,
-        pausing between batches: a scan that finds the database busy waits for one small batch at
-        most (SQLite's busy handler retries after 1, 2, 5, 10, 15, 20, 25 ms ...)."""
+        """Apply what changed on the server: read ``feed_batch`` rows at a time (one round trip, the
+        next read under way while these apply), apply them ``apply_batch`` (~250) rows to a short
+        transaction, each with its cursor, pausing between them: a scan that wants the database waits
+        for one small batch at most."""
+        from concurrent.futures import ThreadPoolExecutor
+
         from pos_tui.server.ingest import FEEDS, read_feed
+        from pos_tui.store import feed
+
+        applied = 0
+        with ThreadPoolExecutor(1, thread_name_prefix=f"sync-read-lane-{self.lane}") as ahead:
+            for name in FEEDS:
+                if name == "users" and (problem := self._key_problem()):
+                    # The server's PIN hashes are peppered with the store's key: taken here they would
+                    # lock every cashier out of this lane.
+                    self._status = replace(self._status, problem=problem)
+                    log.warning("store server: %s", problem)
+                    continue
+                rows = read_feed(self._conn, name, feed.cursor(name), self.feed_batch)
+                while rows and not self._stop.is_set():
+                    more = (ahead.submit(read_feed, self._conn, name, feed.SEQ_OF[name](rows[-1]), self.feed_batch)
+                            if len(rows) == self.feed_batch else None)
+                    applied = self._apply(name, rows, applied)
+                    rows = more.result() if more is not None else []
+        return applied
+
+    def _apply(self, name: str, rows: list, applied: int) -> int:
         from pos_tui.store import feed
         from pos_tui.store.db import checkpoint
 
-        applied = 0
-        for name in FEEDS:
-            after = feed.cursor(name)
-            while not self._stop.is_set():
-                rows = read_feed(self._conn, name, after, self.feed_batch)
-                if not rows:
-                    break
-                after = feed.APPLY[name](rows)
-                applied += len(rows)
-                if applied % 5000 < len(rows):
-                    checkpoint()  # keep the log short here, so no scan's commit pays for copying it back
-                if len(rows) < self.feed_batch:
-                    break
+        for start in range(0, len(rows), self.apply_batch):
+            if self._stop.is_set():
+                break
+            if start:
                 time.sleep(self.apply_pause)
+            chunk = rows[start:start + self.apply_batch]
+            feed.APPLY[name](chunk)
+            applied += len(chunk)
+            if applied % 5000 < len(chunk):
+                checkpoint()  # keep the log short here, so no scan's commit pays for copying it back
+        time.sleep(self.apply_pause)
         return applied
+
+    def _key_problem(self) -> str:
+        """Why staff must not come down: this lane's key file is not the one the store's PINs were
+        hashed with (the server keeps its fingerprint); "" when it is, or either has none."""
+        from pos_tui.server.staff import key_fingerprint
+        from pos_tui.store.db import current_key
+
+        key = current_key()
+        row = self._conn.execute("SELECT value FROM pos_meta WHERE key = 'key_check'").fetchone()
+        if key is None or row is None or row[0] == key_fingerprint(key.pin_pepper):
+            return ""
+        return ("key: this lane's key file is not the store's, so staff are not taken from the server: "
+                "copy the store's key file to the lane")
 
     def bootstrap(self) -> int:
         """A new lane with an empty database: bring staff, catalog and settings down now, before the

@@ -8,6 +8,7 @@ PostgreSQL backend only needs a new branch in ``open_database``.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
@@ -205,6 +206,41 @@ def is_busy_error(exc: BaseException) -> bool:
 
 _commits = threading.local()
 
+# Threads of one process writing the same file queue here, woken as soon as the writer before them
+# commits, instead of polling under SQLite's busy handler (which sleeps 1, 2, 5, 10 ... ms between
+# tries, so a scan behind a run of short background transactions could miss each gap between them).
+_writer_locks: dict[str, threading.Lock] = {}
+_writer_locks_guard = threading.Lock()
+
+
+def _forget_writer_locks() -> None:
+    global _writer_locks_guard
+    _writer_locks.clear()  # a child process starts with none held (a thread of the parent may have held one)
+    _writer_locks_guard = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_writer_locks)
+
+
+def _writer_lock(db: peewee.Database) -> threading.Lock | None:
+    if not is_sqlite(db):
+        return None
+    with _writer_locks_guard:
+        return _writer_locks.setdefault(str(db.database), threading.Lock())
+
+
+def feed_durability(db: peewee.Database | None = None) -> None:
+    """On this thread's connection, commit without waiting for the disk (WAL, synchronous=NORMAL).
+
+    For the sync worker only: everything it writes (what came down from the store server with its
+    cursor, which documents the server acknowledged) is fetched or sent again if a power cut takes
+    its last commits, and the log is sequential, so the next sale's FULL commit makes them durable
+    too. Sales and everything else keep synchronous=FULL on their own connections.
+    """
+    db = db or current_database()
+    if is_sqlite(db):
+        db.execute_sql("PRAGMA synchronous = NORMAL")
+
 
 def commits_on_this_thread() -> int:
     """How many write transactions this thread has committed (a caller about to retry an
@@ -222,6 +258,9 @@ def write_transaction(db: peewee.Database | None = None) -> Iterator[None]:
     """
     db = db or current_database()
     outermost = not db.in_transaction()
+    lock = _writer_lock(db) if outermost else None
+    if lock is not None and not lock.acquire(timeout=SQLITE_PRAGMAS["busy_timeout"] / 1000):
+        raise StoreBusy(_("another program kept the database busy; nothing was changed, try again"))
     begun = False
     try:
         with db.atomic("IMMEDIATE") if is_sqlite(db) else db.atomic():
@@ -231,6 +270,9 @@ def write_transaction(db: peewee.Database | None = None) -> Iterator[None]:
         if not begun and is_busy_error(exc):
             raise StoreBusy(_("another program kept the database busy; nothing was changed, try again")) from None
         raise
+    finally:
+        if lock is not None:
+            lock.release()
     if outermost:
         _commits.count = commits_on_this_thread() + 1
 

@@ -43,22 +43,22 @@ def apply_products(rows: Sequence[tuple]) -> int:
     through = rows[-1][6]
     product_table, barcode_table = Product._meta.table_name, Barcode._meta.table_name
     values = [(r[0], r[1], r[2], r[3], r[4], bool(r[5]), now) for r in rows]
+    wanted_by_sku = {r[0]: set(r[7] or ()) for r in rows}  # a SKU twice in a batch: its last row wins
     with write_transaction():  # plain SQL: building peewee queries for 1,000 keys would hold the lock longer
         cur = db.cursor()
         cur.executemany(upsert, values)
         wanted: dict[int, set[str]] = {}
         have: dict[int, set[str]] = {}
-        for chunk in _chunks(rows):
-            marks = ",".join("?" * len(chunk))
-            ids = dict(cur.execute(f"SELECT sku, id FROM {product_table} WHERE sku IN ({marks})",
-                                   [r[0] for r in chunk]).fetchall())
-            for r in chunk:
-                wanted[ids[r[0]]] = set(r[7] or ())
-                have[ids[r[0]]] = set()
-            pids = [ids[r[0]] for r in chunk]
-            for pid, code in cur.execute(f"SELECT product_id, code FROM {barcode_table} WHERE product_id IN "
-                                         f"({','.join('?' * len(pids))})", pids).fetchall():
-                have[pid].add(code)
+        skus = list(wanted_by_sku)
+        for chunk in _chunks(skus):
+            # One pass: each product's id with the barcodes it has now.
+            for sku, pid, code in cur.execute(
+                    f"SELECT p.sku, p.id, b.code FROM {product_table} p LEFT JOIN {barcode_table} b "
+                    f"ON b.product_id = p.id WHERE p.sku IN ({','.join('?' * len(chunk))})", chunk):
+                wanted[pid] = wanted_by_sku[sku]
+                codes = have.setdefault(pid, set())
+                if code is not None:
+                    codes.add(code)
         gone = [(pid, code) for pid, codes in have.items() for code in codes - wanted[pid]]
         new = [(code, pid) for pid, codes in wanted.items() for code in codes - have[pid]]
         if gone:
@@ -108,3 +108,5 @@ def apply_settings(rows: Sequence[tuple]) -> int:
 
 
 APPLY = {"products": apply_products, "users": apply_users, "settings": apply_settings}
+# Where each feed's row carries its change sequence.
+SEQ_OF = {"products": lambda row: row[6], "users": lambda row: row[6], "settings": lambda row: row[2]}

@@ -213,3 +213,21 @@ def test_python_dash_m_runs_for_real(tmp_path, config_file):
     assert shown.returncode == 0 and "可口可乐 330ml" in shown.stdout
     failed = run("products", "show", "nope")
     assert failed.returncode == 1 and failed.stderr.count("\n") == 1
+
+
+def test_a_local_price_edit_needs_an_admin_and_is_journaled_with_them(initialised, tmp_path):
+    initialised("products", "import", str(_csv(tmp_path, GOOD_ROWS)), "--as", "boss", "--pin-stdin", input="1234\n")
+    assert initialised("users", "add", "cara", "--role", "cashier", "--as", "boss", "--pin-stdin",
+                       input="1234\n5678\n").exit_code == 0
+    refused = initialised("products", "edit", "C1", "--price", "3.99", "--as", "cara", "--pin-stdin", input="5678\n")
+    assert refused.exit_code == 1 and "changing the catalog needs an admin" in refused.stderr
+    assert "¥3.50" in initialised("products", "show", "C1").stdout
+    nobody = initialised("products", "edit", "C1", "--price", "3.99")
+    assert nobody.exit_code == 2 and "--as NAME" in nobody.stderr
+    done = initialised("products", "edit", "C1", "--price", "3.99", "--as", "boss", "--pin-stdin", input="1234\n")
+    assert done.exit_code == 0 and "¥3.99" in done.stdout
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "data" / "pos.db") as conn:
+        kind, actor = conn.execute("SELECT kind, actor FROM journal_entry ORDER BY seq DESC LIMIT 1").fetchone()
+    assert kind.startswith("catalog.") and actor.startswith("boss (cli")

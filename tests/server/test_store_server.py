@@ -55,7 +55,7 @@ def test_server_init_add_lane_and_status_from_the_command_line(pg_cluster, tmp_p
     result = runner.invoke(main, ["--config", str(config), "server", "init", "--store", "shop7", "--admin", "boss",
                                   "--pin-stdin"], input="2468\n")
     assert result.exit_code == 0, result.output
-    assert "store shop7, schema version 1" in result.output
+    assert "store shop7, schema version 2" in result.output
     creds = tmp_path / "lane-03.pgpass"
     result = runner.invoke(main, ["--config", str(config), "server", "add-lane", "3", "--credentials", str(creds)])
     assert result.exit_code == 0, result.output
@@ -269,9 +269,13 @@ def test_store_wide_reports_from_the_server(lane_one, store_server, tmp_path):
     assert (store_x["net"], store_x["sales_count"], store_x["tax_total"]) == (local.net, local.sales_count,
                                                                                local.tax_total)
     result = CliRunner().invoke(main, ["--config", str(admin_config), "report", "z", "--store", "--format", "json"])
+    assert result.exit_code == 2 and "--as NAME" in result.output  # taking the store's Z needs someone who may
+    result = CliRunner().invoke(main, ["--config", str(admin_config), "report", "z", "--store", "--format", "json",
+                                       "--as", "boss", "--pin-stdin"], input="4321\n")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["number"] == 1
-    result = CliRunner().invoke(main, ["--config", str(admin_config), "report", "z", "--store"])
+    result = CliRunner().invoke(main, ["--config", str(admin_config), "report", "z", "--store", "--as", "boss",
+                                       "--pin-stdin"], input="4321\n")
     assert result.exit_code == 1 and "already closed" in result.output
     with store_server.admin() as conn:
         one = server_reports.x_report(conn, store_server.store, context_of(config), dt.date.today(), lane=1)
@@ -300,3 +304,32 @@ def test_a_gap_in_the_sequence_and_a_broken_journal_chain_are_reported(lane_one,
     admin_config = write_config(tmp_path / "admin.toml", store_server.url, store_server.passfile, tmp_path)
     result = CliRunner().invoke(main, ["--config", str(admin_config), "server", "status"])
     assert f"gap {first_new}-{first_new}" in result.output and "does not link" in result.output
+
+
+def test_a_large_feed_applies_in_short_transactions_each_with_its_cursor(lane_one, store_server):
+    from pos_tui.store import feed, journal
+    from pos_tui.store.catalog import ProductData, find_by_code
+    from pos_tui.store.models import JournalEntry
+
+    config, lane = lane_one
+    items = [ProductData(f"B{i:04d}", f"item {i}", 100 + i, "A", "each", None, (f"28{i:011d}",)) for i in range(600)]
+    with store_server.admin() as conn:
+        catalog.upsert_products(conn, items, actor="test")
+    sizes = []
+    apply = feed.APPLY["products"]
+    feed.APPLY["products"] = lambda rows: sizes.append(len(rows)) or apply(rows)
+    try:
+        worker = SyncWorker(config, feed_batch=250, apply_batch=100, apply_pause=0)
+        worker._connect()
+        assert worker.pull() >= 600
+    finally:
+        feed.APPLY["products"] = apply
+    assert max(sizes) == 100 and sum(sizes) == 600
+    assert find_by_code("2800000000599").price == 699
+    batches = JournalEntry.select().where(JournalEntry.kind == "sync.products").count()
+    assert batches == len(sizes) and journal.verify().ok
+    with store_server.admin() as conn:
+        catalog.set_prices(conn, [(item.sku, item.price + 1) for item in items], actor="test")
+    worker.pull()
+    assert find_by_code("2800000000599").price == 700 and feed.cursor("products") == store_server.query(
+        "SELECT max(change_seq) FROM products")[0][0]

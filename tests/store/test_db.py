@@ -99,3 +99,50 @@ def test_migration_5_gives_existing_shifts_the_business_day_of_their_opening(db_
     db = open_database(db_url)
     assert schema_version(db) == LATEST_VERSION >= 5
     assert db.execute_sql("SELECT business_day FROM shift").fetchall() == [("2026-12-31",)]
+
+
+def test_a_thread_waiting_to_write_queues_for_the_writer_before_it_instead_of_polling(store_db):
+    """Writers of one process queue on a lock instead of SQLite's busy handler, whose sleeps grow
+    (1, 2, 5, 10 ... ms): a scan waits for the transaction in progress, not for its next poll."""
+    import threading
+    import time
+
+    from pos_tui.store.db import current_database, feed_durability, lock_wait
+
+    inside, waited = threading.Event(), []
+
+    def background() -> None:
+        feed_durability()  # this thread's connection only
+        assert current_database().execute_sql("PRAGMA synchronous").fetchone()[0] == 1
+        with write_transaction():
+            inside.set()
+            time.sleep(0.2)
+        current_database().close()
+
+    thread = threading.Thread(target=background)
+    thread.start()
+    inside.wait(5)
+    with lock_wait(0):  # no busy handler at all: only the queue can make this wait instead of failing
+        with write_transaction():
+            waited.append(True)
+    thread.join()
+    assert waited == [True]
+    assert store_db.execute_sql("PRAGMA synchronous").fetchone()[0] == 2  # FULL stays on the lane's own
+
+
+def test_the_writer_lock_is_released_when_a_transaction_fails(store_db):
+    import threading
+
+    with pytest.raises(RuntimeError):
+        with write_transaction():
+            raise RuntimeError("boom")
+    done = []
+
+    def other() -> None:
+        with write_transaction():
+            done.append(True)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join(3)
+    assert done == [True]

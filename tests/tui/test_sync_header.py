@@ -39,3 +39,20 @@ async def test_the_header_shows_the_sync_state_and_follows_it():
         header._poll_sync()  # what its timer does every SYNC_SECONDS
         await pilot.pause()
         assert "server offline, 3 waiting  14:32" in header.render().plain
+
+
+async def test_the_sync_state_is_drawn_in_the_lanes_language():
+    from pos_tui.i18n import using_language
+
+    with using_language("zh_CN"):
+        assert SyncStatus(online=False, waiting=3, parked=1).words() == ("离线，3 笔待上传，1 笔被拒收", False)
+        state = [SyncStatus(online=True)]
+        app = HeaderApp(lambda: state[0].words())
+        async with app.run_test(size=(80, 3)) as pilot:
+            header = app.query_one(StatusHeader)
+            await pilot.pause()
+            assert "服务器 在线  14:32" in header.render().plain
+            state[0] = SyncStatus(online=False, waiting=12)
+            header._poll_sync()
+            await pilot.pause()
+            assert "服务器 离线，12 笔待上传  14:32" in header.render().plain

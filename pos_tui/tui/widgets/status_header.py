@@ -14,7 +14,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from pos_tui.domain.display_width import cell_width, truncate_cells
-from pos_tui.i18n import _
+from pos_tui.i18n import N_, _
 
 
 SYNC_SECONDS = 2.0
@@ -90,6 +90,7 @@ class StatusHeader(Widget):
         """Show the store server's sync state ("server online" / "server offline, 3 waiting"),
         asked of ``source`` (an in-memory snapshot, no I/O) every SYNC_SECONDS."""
         self._sync_source = source
+        N_("server")  # the device name the sync state is shown under, translated when drawn
 
     def _poll_sync(self) -> None:
         words = self._sync_source() if self._sync_source is not None else None
