@@ -30,6 +30,9 @@ class ReportError(DomainError):
     """A report that cannot be built or read (bad kind, bad count, unreadable stored report)."""
 
 
+STORE_WIDE = 0  # the lane number of a report over every lane of the store (the store server's)
+
+
 # -- facts: what the store hands over ------------------------------------------------------------
 
 
@@ -528,7 +531,7 @@ def render_text(report: Report, width: int = 42) -> str:
     title += f" {report.number:04d}" if report.number is not None else ""
     center(title + (_(" (TRAINING)") if report.training else ""))
     center(report.store_name)
-    pair(_("Lane {lane:02d}").format(lane=report.lane),
+    pair(_("All lanes") if report.lane == STORE_WIDE else _("Lane {lane:02d}").format(lane=report.lane),
          _("Day {day}").format(day=report.business_day) if report.business_day else "")
     if report.period_start:
         pair(_("From"), report.period_start.replace("T", " "))

@@ -14,7 +14,8 @@ from psycopg.types.json import Jsonb
 
 from pos_tui.domain.cart import CartLine
 from pos_tui.domain.report import (
-    LineFact, MovementFact, PaymentFact, Report, SaleFact, build_report, report_from_dict, report_to_dict,
+    STORE_WIDE, LineFact, MovementFact, PaymentFact, Report, SaleFact, build_report, report_from_dict,
+    report_to_dict,
 )
 from pos_tui.domain.tax import tax_breakdown
 from pos_tui.domain.payment import SETTLED
@@ -22,7 +23,7 @@ from pos_tui.server.admin import journal
 from pos_tui.server.connect import ServerError
 from pos_tui.store.reports import ReportContext
 
-STORE_LANE = 0  # the "lane" of a store-wide report
+STORE_LANE = STORE_WIDE  # the "lane" of a store-wide report
 
 
 def _documents(conn: psycopg.Connection, store: str, day: dt.date, lane: int | None) -> list[tuple[str, int, dict]]:

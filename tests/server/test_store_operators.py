@@ -94,7 +94,9 @@ def test_wrong_pins_lock_the_operator_on_the_server(office, store_server):
 
 
 def test_a_key_file_of_another_store_is_refused(office, store_server, tmp_path):
-    assert run(office, "report", "x", "--store").exit_code == 0  # reading asks no one
+    store_x = run(office, "report", "x", "--store")
+    assert store_x.exit_code == 0  # reading asks no one
+    assert "All lanes" in store_x.output.splitlines()[2] and "Lane 00" not in store_x.output
     assert run(office, "users", "unlock", "boss", "--as", "boss", "--pin-stdin", stdin="4321\n").exit_code == 0
     other = office.parent / "other.key"
     create_key_file(other)
