@@ -13,6 +13,7 @@ import datetime as dt
 import json
 from typing import Sequence
 
+from pos_tui.domain.pinyin import pinyin_key
 from pos_tui.store import journal
 from pos_tui.store.catalog import _chunks
 from pos_tui.store.db import current_database, write_transaction
@@ -36,20 +37,27 @@ def apply_products(rows: Sequence[tuple]) -> int:
         return cursor("products")
     db = current_database()
     now = _now_text()
-    upsert = (f"INSERT INTO {Product._meta.table_name} (sku, name, price, tax, unit, stock, active, updated_at) "
-              "VALUES (?, ?, ?, ?, ?, NULL, ?, ?) ON CONFLICT(sku) DO UPDATE SET name = excluded.name, "
+    upsert = (f"INSERT INTO {Product._meta.table_name} (sku, name, price, tax, unit, stock, active, updated_at, "
+              "pinyin) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?) ON CONFLICT(sku) DO UPDATE SET name = excluded.name, "
               "price = excluded.price, tax = excluded.tax, unit = excluded.unit, active = excluded.active, "
-              "updated_at = excluded.updated_at")
+              "updated_at = excluded.updated_at, pinyin = excluded.pinyin")
     through = rows[-1][6]
     product_table, barcode_table = Product._meta.table_name, Barcode._meta.table_name
-    values = [(r[0], r[1], r[2], r[3], r[4], bool(r[5]), now) for r in rows]
     wanted_by_sku = {r[0]: set(r[7] or ()) for r in rows}  # a SKU twice in a batch: its last row wins
+    skus = list(wanted_by_sku)
     with write_transaction():  # plain SQL: building peewee queries for 1,000 keys would hold the lock longer
         cur = db.cursor()
+        # The pinyin key (F2 "kkkl") is made again only for a name that changed: a price change
+        # carries the name unchanged, and making a key costs ~0.1 ms.
+        keys: dict[str, tuple[str, str]] = {}
+        for chunk in _chunks(skus):
+            for sku, name, key in cur.execute(f"SELECT sku, name, pinyin FROM {product_table} "
+                                              f"WHERE sku IN ({','.join('?' * len(chunk))})", chunk):
+                keys[sku] = (name, key)
+        values = [(r[0], r[1], r[2], r[3], r[4], bool(r[5]), now, _pinyin_of(r[1], keys.get(r[0]))) for r in rows]
         cur.executemany(upsert, values)
         wanted: dict[int, set[str]] = {}
         have: dict[int, set[str]] = {}
-        skus = list(wanted_by_sku)
         for chunk in _chunks(skus):
             # One pass: each product's id with the barcodes it has now.
             for sku, pid, code in cur.execute(
@@ -70,6 +78,12 @@ def apply_products(rows: Sequence[tuple]) -> int:
         set_state("feed.products", str(through))
         journal.append("sync.products", {"rows": len(rows), "through": through}, ACTOR)
     return through
+
+
+def _pinyin_of(name: str, before: tuple[str, str] | None) -> str:
+    if before is not None and before[0] == name:
+        return before[1]
+    return pinyin_key(name)
 
 
 def apply_users(rows: Sequence[tuple]) -> int:

@@ -194,6 +194,29 @@ def test_a_price_changed_on_the_server_reaches_a_running_lane_at_its_next_scan(l
         worker.stop()
 
 
+def test_a_chinese_name_from_the_server_is_found_by_its_pinyin_on_the_lane(lane_one, store_server):
+    from pos_tui.server.catalog import upsert_products
+    from pos_tui.store.catalog import search_by_name
+    from pos_tui.store.catalog import ProductData
+
+    config, lane = lane_one
+    with store_server.admin() as conn:
+        upsert_products(conn, [ProductData("TEA500", "乌龙茶 500ml", 300, "A", "each", None, ("6900000000017",))],
+                        actor="test")
+    worker = SyncWorker(config, poll_seconds=0)  # every run_once asks for the feeds
+    worker.run_once()
+    assert [p.sku for p in search_by_name("wulong")] == ["TEA500"]
+    with store_server.admin() as conn:
+        catalog.set_price(conn, "TEA500", 320, actor="test")
+    worker.run_once()
+    assert [(p.sku, p.price) for p in search_by_name("wulong")] == [("TEA500", 320)]  # the key kept
+    with store_server.admin() as conn:
+        upsert_products(conn, [ProductData("TEA500", "菊花茶 500ml", 320, "A", "each", None, ("6900000000017",))],
+                        actor="test")
+    worker.run_once()  # a new name gets its own key
+    assert [p.sku for p in search_by_name("juhua")] == ["TEA500"] and search_by_name("wulong") == []
+
+
 def test_staff_changes_on_the_server_reach_the_lane(lane_one, store_server):
     from pos_tui.domain.pins import hash_pin
     from pos_tui.store import users
