@@ -142,7 +142,7 @@ def server_status(ctx: click.Context, fmt: str) -> None:
 def products_import(config: Config, file: Path, actor: str) -> None:
     from pos_tui.domain.money import currency
     from pos_tui.server.catalog import upsert_products
-    from pos_tui.store.catalog_csv import ImportRejected, read_products
+    from pos_tui.services.catalog_admin import ImportRejected, read_products
 
     try:
         products, warnings = read_products(file, cur=currency(config.store.currency),
@@ -210,7 +210,7 @@ def users_command(config: Config, action: str, name: str | None, *, role: str | 
 def report(config: Config, kind: str, *, lane: int | None, day: dt.date | None, actor: str) -> Any:
     """``report x|z --store`` or ``--lane N`` on the server; returns the Report to print."""
     from pos_tui.server import reports
-    from pos_tui.store.reports import context_of
+    from pos_tui.services.reports import context_of
 
     _need_server(config)
     ctx = context_of(config)
@@ -239,7 +239,7 @@ def products_edit_command(ctx: click.Context, sku: str, price: str | None, activ
     if config.server.url:
         return products_edit(config, sku, price, active, _actor())
     from pos_tui.domain.money import format_amount, parse_amount
-    from pos_tui.store import catalog_edits
+    from pos_tui.services import catalog_admin as catalog_edits
 
     _open_store(ctx)
     product = None
