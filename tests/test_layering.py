@@ -75,6 +75,8 @@ MAY_IMPORT = {
     # the PostgreSQL store server: schema, roles, ingest, change feed (it reads the lane's report shapes)
     "server": {"domain", "store", "config", "i18n"},
     "tui": {"services", "domain", "config", "i18n", "lane_signals"},
+    # The command line reaches the store and the devices only through services; the store-server
+    # commands (cli_server.py) call pos_tui.server themselves, a connection per command.
     "cli": {"services", "tui", "domain", "config", "i18n", "lane_signals", "pos_tui", "server"},
     "config": {"domain", "i18n"},
     "i18n": set(),
