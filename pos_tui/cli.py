@@ -1,6 +1,6 @@
-"""The operator's command line: parse, call the store, print. No business rules live here.
+"""The operator's command line: parse, call the services, print. No business rules live here.
 
-Store modules are imported inside the commands that need them so ``pos-tui --help`` stays fast.
+Services are imported inside the commands that need them so ``pos-tui --help`` stays fast.
 Errors: one line on stderr; exit 2 for usage and config problems, 1 for everything else.
 """
 
@@ -34,12 +34,6 @@ class ConfigProblem(click.ClickException):
     exit_code = 2
 
 
-def _store_errors() -> tuple[type[Exception], ...]:
-    # Only look for the store's error class if the store was loaded; loading it here would slow --help.
-    db = sys.modules.get("pos_tui.store.db")
-    return (db.StoreError,) if db else ()
-
-
 class PosGroup(click.Group):
     """A click group that turns the project's typed errors into one-line messages and exit codes."""
 
@@ -51,10 +45,11 @@ class PosGroup(click.Group):
         except (DomainError, MoneyError) as exc:
             raise click.ClickException(str(exc)) from None
         except Exception as exc:
-            url_error = getattr(sys.modules.get("pos_tui.store.db"), "DatabaseUrlError", None)
-            if url_error and isinstance(exc, url_error):
+            from pos_tui.services.store_admin import is_store_refusal, is_store_url_error
+
+            if is_store_url_error(exc):
                 raise ConfigProblem(str(exc)) from None
-            if isinstance(exc, _store_errors()):
+            if is_store_refusal(exc):
                 raise click.ClickException(str(exc)) from None
             raise
 
@@ -75,8 +70,7 @@ def _config(ctx: click.Context) -> Config:
 
 def _open_store(ctx: click.Context, *, create_key: bool = False) -> Config:
     """Load the config and open its database (migrated) with the store key; closed when the command ends."""
-    from pos_tui.store.db import close_database
-    from pos_tui.store.keys import open_store
+    from pos_tui.services.store_admin import close_store, open_store
 
     config = _config(ctx)
     path = config.database_path
@@ -85,7 +79,7 @@ def _open_store(ctx: click.Context, *, create_key: bool = False) -> Config:
     if not create_key and path is not None and not path.exists() and not blocked:
         raise click.ClickException(_("no store at {path}: run `pos-tui init --admin NAME` first").format(path=path))
     open_store(config, create_key=create_key)
-    ctx.call_on_close(close_database)
+    ctx.call_on_close(close_store)
     return config
 
 
@@ -120,10 +114,7 @@ def _operator(config: Config, action: str, as_name: str | None, pin_stdin: bool)
     """The journal's actor for a privileged command: the staff member named by ``--as`` whose PIN
     (from the tty, or the first line of stdin with ``--pin-stdin``) is right and whose role allows
     ``action``, with the OS user beside it ("boss (cli:root)"). A wrong PIN counts as at sign-in."""
-    import datetime as dt
-
-    from pos_tui.domain.permissions import Role, authorize
-    from pos_tui.store import users
+    from pos_tui.services.staff import operator_for
 
     if not as_name:
         raise click.UsageError(_("this command needs --as NAME: a staff member whose role allows it, and their PIN"))
@@ -133,10 +124,7 @@ def _operator(config: Config, action: str, as_name: str | None, pin_stdin: bool)
             raise click.ClickException(_("no PIN on stdin (expected one line)"))
     else:
         pin = click.prompt(_("PIN of {name}").format(name=as_name), hide_input=True, err=True)
-    sec = config.security
-    user = users.authenticate(as_name.strip(), pin, dt.datetime.now(), sec.max_attempts, sec.lockout_minutes)
-    authorize(Role.parse(user.role), action, None, sec.supervisor_required_for)
-    return f"{user.name} ({_actor()})"
+    return f"{operator_for(config, as_name, pin, action)} ({_actor()})"
 
 
 @click.group(cls=PosGroup)
@@ -157,18 +145,18 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 @click.pass_context
 def init(ctx: click.Context, admin: str, pin_stdin: bool) -> None:
     """Create the database and the first admin user."""
-    from pos_tui.store import users
+    from pos_tui.services import staff
 
     key_was_there = _config(ctx).key_path.exists()
     config = _open_store(ctx, create_key=True)
-    if users.has_users():
+    if staff.has_users():
         if not key_was_there:
             click.echo(_("key file {path} created for the existing store; its journal is signed with it").format(
                 path=config.key_path))
             return
         raise click.ClickException(_("the database already has users; add more with `pos-tui users add`"))
     pin = _read_pin(pin_stdin)
-    user = users.add_user(admin, "admin", pin, config.security.pin_min_length, actor=_actor())
+    user = staff.add_user(config, admin, "admin", pin, actor=_actor())
     click.echo(_("database ready at {url}; admin {name} created").format(url=config.database.url, name=user.name))
 
 
@@ -207,7 +195,7 @@ class _ProgressBar:
 @click.pass_context
 def products_import(ctx: click.Context, file: Path, as_name: str | None, pin_stdin: bool) -> None:
     """Import a catalog CSV (all or nothing; existing SKUs are updated). Needs --as an admin."""
-    from pos_tui.store.catalog_csv import ImportRejected, import_products
+    from pos_tui.services.catalog_admin import ImportRejected, import_catalog
 
     if server := _on_server(ctx):
         from pos_tui.cli_server import products_import as on_server
@@ -218,10 +206,7 @@ def products_import(ctx: click.Context, file: Path, as_name: str | None, pin_std
     actor = _operator(config, "catalog", as_name, pin_stdin)
     progress = _ProgressBar()
     try:
-        result = import_products(
-            file, cur=currency(config.store.currency), tax_codes=config.tax.rates.keys(),
-            default_tax=config.tax.default, actor=actor, progress=progress,
-        )
+        result = import_catalog(config, file, actor=actor, progress=progress)
     except ImportRejected as exc:
         for error in exc.errors:
             click.echo(str(error), err=True)
@@ -240,10 +225,10 @@ def products_import(ctx: click.Context, file: Path, as_name: str | None, pin_std
 @click.pass_context
 def products_export(ctx: click.Context, file: Path) -> None:
     """Write the catalog to a CSV in the import format."""
-    from pos_tui.store.catalog_csv import export_products
+    from pos_tui.services.catalog_admin import export_catalog
 
     config = _open_store(ctx)
-    count = export_products(file, cur=currency(config.store.currency))
+    count = export_catalog(config, file)
     click.echo(ngettext("exported {count} product to {file}", "exported {count} products to {file}", count).format(
         count=count, file=file))
 
@@ -255,11 +240,10 @@ def products_show(ctx: click.Context, code: str) -> None:
     """Show the product with this barcode or SKU."""
     from pos_tui.domain.display_width import pad_cells
     from pos_tui.domain.text import neutralise
-    from pos_tui.store.catalog import find_by_code
-    from pos_tui.store.catalog_csv import format_stock
+    from pos_tui.services.catalog_admin import find_product, format_stock
 
     config = _open_store(ctx)
-    product = find_by_code(code.strip())
+    product = find_product(code)
     if product is None:
         raise click.ClickException(_("no product with barcode or SKU {code}").format(code=repr(code)))
     cur = currency(config.store.currency)
@@ -299,7 +283,7 @@ def users() -> None:
 def users_add(ctx: click.Context, name: str, role: str, as_name: str | None, pin_stdin: bool) -> None:
     """Add a user. Needs --as an admin."""
     from pos_tui.domain.permissions import role_name
-    from pos_tui.store import users as store_users
+    from pos_tui.services import staff
 
     if server := _on_server(ctx):
         from pos_tui.cli_server import users_command
@@ -309,7 +293,7 @@ def users_add(ctx: click.Context, name: str, role: str, as_name: str | None, pin
     config = _open_store(ctx)
     actor = _operator(config, "users", as_name, pin_stdin)
     pin = _read_pin(pin_stdin)
-    user = store_users.add_user(name, role, pin, config.security.pin_min_length, actor=actor)
+    user = staff.add_user(config, name, role, pin, actor=actor)
     click.echo(_("added {role} {name}").format(role=role_name(user.role), name=user.name))
 
 
@@ -326,11 +310,11 @@ def users_list(ctx: click.Context) -> None:
 
     from pos_tui.domain.display_width import cell_width, pad_cells
     from pos_tui.domain.permissions import role_name
-    from pos_tui.store import users as store_users
+    from pos_tui.services import staff
 
     _open_store(ctx)
     now = dt.datetime.now()
-    everyone = store_users.list_users()
+    everyone = staff.list_users()
     width = max([cell_width(u.name) for u in everyone] + [cell_width(_("name")), 4])
     click.echo(f"{pad_cells(_('name'), width)}  {pad_cells(_('role'), 10)}  {_('status')}")
     for user in everyone:
@@ -353,7 +337,7 @@ def users_list(ctx: click.Context) -> None:
 @click.pass_context
 def users_passwd(ctx: click.Context, name: str, as_name: str | None, pin_stdin: bool) -> None:
     """Set a new PIN for a user (also ends a lockout). Needs --as an admin."""
-    from pos_tui.store import users as store_users
+    from pos_tui.services import staff
 
     if server := _on_server(ctx):
         from pos_tui.cli_server import users_command
@@ -362,9 +346,9 @@ def users_passwd(ctx: click.Context, name: str, as_name: str | None, pin_stdin: 
 
     config = _open_store(ctx)
     actor = _operator(config, "users", as_name, pin_stdin)
-    store_users.get_user(name)
+    staff.get_user(name)
     pin = _read_pin(pin_stdin)
-    user = store_users.change_pin(name, pin, config.security.pin_min_length, actor=actor)
+    user = staff.change_pin(config, name, pin, actor=actor)
     click.echo(_("PIN changed for {name}").format(name=name))
     if user.disabled:  # a new PIN does not bring a disabled user back: that is `users enable`, journaled apart
         click.echo(_("{name} is still disabled: `pos-tui users enable {name}` lets them sign in").format(name=name))
@@ -377,7 +361,7 @@ def users_passwd(ctx: click.Context, name: str, as_name: str | None, pin_stdin: 
 @click.pass_context
 def users_disable(ctx: click.Context, name: str, as_name: str | None, pin_stdin: bool) -> None:
     """Stop a user from signing in. Needs --as an admin."""
-    from pos_tui.store import users as store_users
+    from pos_tui.services import staff
 
     if server := _on_server(ctx):
         from pos_tui.cli_server import users_command
@@ -385,7 +369,7 @@ def users_disable(ctx: click.Context, name: str, as_name: str | None, pin_stdin:
         return users_command(server, "disable", name, as_name=as_name, pin_stdin=pin_stdin)
 
     actor = _operator(_open_store(ctx), "users", as_name, pin_stdin)
-    store_users.disable_user(name, actor=actor)
+    staff.disable_user(name, actor=actor)
     click.echo(_("disabled {name}").format(name=name))
 
 
@@ -396,7 +380,7 @@ def users_disable(ctx: click.Context, name: str, as_name: str | None, pin_stdin:
 @click.pass_context
 def users_enable(ctx: click.Context, name: str, as_name: str | None, pin_stdin: bool) -> None:
     """Let a disabled user sign in again. Needs --as an admin."""
-    from pos_tui.store import users as store_users
+    from pos_tui.services import staff
 
     if server := _on_server(ctx):
         from pos_tui.cli_server import users_command
@@ -404,7 +388,7 @@ def users_enable(ctx: click.Context, name: str, as_name: str | None, pin_stdin: 
         return users_command(server, "enable", name, as_name=as_name, pin_stdin=pin_stdin)
 
     actor = _operator(_open_store(ctx), "users", as_name, pin_stdin)
-    store_users.enable_user(name, actor=actor)
+    staff.enable_user(name, actor=actor)
     click.echo(_("enabled {name}").format(name=name))
 
 
@@ -415,7 +399,7 @@ def users_enable(ctx: click.Context, name: str, as_name: str | None, pin_stdin: 
 @click.pass_context
 def users_unlock(ctx: click.Context, name: str, as_name: str | None, pin_stdin: bool) -> None:
     """End a user's lockout after too many wrong PINs. Needs --as an admin."""
-    from pos_tui.store import users as store_users
+    from pos_tui.services import staff
 
     if server := _on_server(ctx):
         from pos_tui.cli_server import users_command
@@ -423,7 +407,7 @@ def users_unlock(ctx: click.Context, name: str, as_name: str | None, pin_stdin: 
         return users_command(server, "unlock", name, as_name=as_name, pin_stdin=pin_stdin)
 
     actor = _operator(_open_store(ctx), "users", as_name, pin_stdin)
-    store_users.unlock_user(name, actor=actor)
+    staff.unlock_user(name, actor=actor)
     click.echo(_("unlocked {name}").format(name=name))
 
 
@@ -443,8 +427,7 @@ def backup(ctx: click.Context, dest: Path | None, daily: bool, as_name: str | No
     (into the configured folder only)."""
     import datetime as dt
 
-    from pos_tui.services.backup import backup_now
-    from pos_tui.store.backup import backed_up_on, backup_to
+    from pos_tui.services.backup import backed_up_on, backup_now, backup_to
 
     config = _open_store(ctx)
     if daily and dest is not None:
@@ -452,7 +435,7 @@ def backup(ctx: click.Context, dest: Path | None, daily: bool, as_name: str | No
     if daily and not config.backup.daily:
         click.echo(_("daily backups are off ([backup] daily = false): nothing to do"))
         return
-    if daily and backed_up_on(config.backup_dir, dt.date.today()):
+    if daily and backed_up_on(config, dt.date.today()):
         click.echo(_("already backed up today in {folder}: nothing to do").format(folder=config.backup_dir))
         return
     actor = f"{_actor()} (daily)" if daily else _operator(config, "backup", as_name, pin_stdin)
@@ -473,25 +456,19 @@ def backup(ctx: click.Context, dest: Path | None, daily: bool, as_name: str | No
 def restore(ctx: click.Context, src: Path, older: bool, as_name: str | None, pin_stdin: bool) -> None:
     """Replace the database with a checked backup; the current one is kept as .before-restore.
     Needs --as an admin; refused while a lane or the back office has the store open."""
-    from pos_tui.store.backup import restore_from
-    from pos_tui.store.lane_lock import holding_store_alone
+    from pos_tui.services.backup import restore_backup
+    from pos_tui.services.store_admin import store_alone
 
     config = _open_store(ctx)
-    with holding_store_alone(config.database.url):
+    with store_alone(config):
         actor = _operator(config, "backup", as_name, pin_stdin)
-        kept = restore_from(src, actor=actor, older_confirmed_by=actor if older else None)
+        kept = restore_backup(src, actor=actor, older=older)
     click.echo(_("restored from {path}; the previous database is kept at {copy}").format(path=src, copy=kept))
 
 
 @main.group()
 def db() -> None:
     """Database maintenance."""
-
-
-def _heads(texts: tuple[str, ...]) -> list[Any]:
-    from pos_tui.store.journal import Head
-
-    return [Head.parse(text) for text in texts]
 
 
 _HEAD_HELP = "A journal head SEQ:HASH as printed on an X or Z report; the journal must still hold that row."
@@ -503,10 +480,10 @@ _HEAD_HELP = "A journal head SEQ:HASH as printed on an X or Z report; the journa
 def db_check(ctx: click.Context, heads: tuple[str, ...]) -> None:
     """Run SQLite's integrity check, verify the journal's hash chain (against each --head: printed
     on a report, or written beside a backup as <copy>.head) and compare the sales with the journal."""
-    from pos_tui.store.backup import db_check as run_check
+    from pos_tui.services.store_admin import check_database
 
     _open_store(ctx)
-    result = run_check(_heads(heads))
+    result = check_database(heads)
     click.echo(_("integrity: {result}").format(result=result.integrity))
     if not result.journal.ok:
         raise click.ClickException(result.journal.describe())
@@ -529,18 +506,13 @@ def journal() -> None:
 def journal_verify(ctx: click.Context, heads: tuple[str, ...]) -> None:
     """Walk the hash chain; name the first row that breaks it (exit 1). With --head, the journal
     must still hold the row a report printed (rows cut off the end are found that way)."""
-    from pos_tui.store import journal as store_journal
+    from pos_tui.services.store_admin import verify_journal
 
     _open_store(ctx)
-    anchors = _heads(heads)
-    result = store_journal.verify()
-    for head in anchors:
-        if result.ok:
-            result = store_journal.verify(head)
+    result, current = verify_journal(heads)
     if not result.ok:
         raise click.ClickException(result.describe())
     click.echo(result.describe())
-    current = store_journal.head()
     if current is not None:
         click.echo(_("journal head {head}").format(head=current))
     _warn_clock_jumps(result)
@@ -575,8 +547,7 @@ def report(ctx: click.Context, kind: str, day: Any, fmt: str, width: int, lane: 
     import datetime as dt
 
     from pos_tui.domain.report import render_csv, render_json, render_text
-    from pos_tui.store import reports
-    from pos_tui.store.reports import context_of
+    from pos_tui.services import reports
 
     if lane is not None or whole_store:
         from pos_tui.cli_server import report as on_server
@@ -587,15 +558,14 @@ def report(ctx: click.Context, kind: str, day: Any, fmt: str, width: int, lane: 
                    else render_text(result, width), nl=fmt == "json")
         return
     config = _open_store(ctx)
-    context = context_of(config)
     now = dt.datetime.now()
     if kind.lower() == "x":
-        result = reports.x_report(context, now, day=day.date() if day else None, actor=_actor())
+        result = reports.x_report(config, now, day=day.date() if day else None, actor=_actor())
     elif day is not None:
-        result = reports.stored_z_report(config.store.lane, day.date())
+        result = reports.stored_z_report(config, day.date())
     else:
         actor = _operator(config, "z_report", as_name, pin_stdin)
-        result = reports.take_z_report(context, now, actor=actor)
+        result = reports.take_z_report(config, now, actor=actor)
     if fmt == "json":
         click.echo(render_json(result))
     elif fmt == "csv":
@@ -699,14 +669,14 @@ def demo(ctx: click.Context, data_dir: Path | None, language: str | None) -> Non
     from pos_tui.config import read_config_table
     from pos_tui.demo import DEMO_CODES, demo_settings, open_demo_store
     from pos_tui.services.opening import opened_lane
-    from pos_tui.store.db import close_database
+    from pos_tui.services.store_admin import close_store
     from pos_tui.tui.app import run_lane
 
     state: _State = ctx.find_object(_State)
     overrides = read_config_table(state.config_path) if state.config_path is not None else None
     folder = data_dir or Path(tempfile.mkdtemp(prefix="pos-tui-demo-"))
     config = open_demo_store(folder, demo_settings(overrides, language))
-    close_database()  # the lane opens it again, with its devices, once its first frame is drawn
+    close_store()  # the lane opens it again, with its devices, once its first frame is drawn
     set_language(config.store.language)
     _log_to_file(config)
     receipts = folder / "receipts.txt"
@@ -731,9 +701,9 @@ def sim() -> None:
               default="online", show_default=True, help="What the printer answers to status queries.")
 def sim_printer(out: Path | None, width: str, state: str) -> None:
     """A virtual ESC/POS printer: prints its pty path, then each receipt as text (Ctrl+C stops)."""
-    from pos_tui.devices.printer_sim import run_printer_simulator
+    from pos_tui.services.simulators import run_printer
 
-    run_printer_simulator(out, state, width=int(width))
+    run_printer(out, state, width=int(width))
 
 
 @sim.command("terminal")
@@ -742,15 +712,14 @@ def sim_printer(out: Path | None, width: str, state: str) -> None:
 @click.option("--think", type=float, default=1.0, show_default=True, help="Seconds the customer takes per payment.")
 def sim_terminal(script: str, think: float) -> None:
     """A simulated Concert E+ card terminal: prints its pty path, then one line per transaction."""
-    from pos_tui.devices.terminal.simulator import ScriptError, parse_step, run_terminal_simulator
+    from pos_tui.services.simulators import SimulatorSettingError, check_terminal_script, run_terminal
 
     words = [word.strip() for word in script.split(",") if word.strip()]
     try:
-        for word in words:
-            parse_step(word)
-    except ScriptError as exc:
+        check_terminal_script(words)
+    except SimulatorSettingError as exc:
         raise ConfigProblem(f"--script: {exc}") from None
-    run_terminal_simulator(words, think_seconds=think)
+    run_terminal(words, think_seconds=think)
 
 
 _LINK_HELP = ("Also reach the device at this path (a symlink kept across unplug/replug): "
@@ -767,9 +736,9 @@ _LINK_HELP = ("Also reach the device at this path (a symlink kept across unplug/
 def sim_display(protocol: str, baud: int, width: int, encoding: str, link: Path | None) -> None:
     """A simulated customer display: prints its path, then each screen it shows. Type "unplug" or
     "replug" to pull its cable and plug it back in."""
-    from pos_tui.devices.display_sim import run_display_simulator
+    from pos_tui.services.simulators import run_display
 
-    run_display_simulator(protocol=protocol, baudrate=baud, width=width, encoding=encoding, link=link)
+    run_display(protocol=protocol, baudrate=baud, width=width, encoding=encoding, link=link)
 
 
 @sim.command("scale")
@@ -782,13 +751,13 @@ def sim_display(protocol: str, baud: int, width: int, encoding: str, link: Path 
 def sim_scale(protocol: str, weight: str, mode: str, link: Path | None) -> None:
     """A simulated scale: prints its path, then takes a line at a time: a weight in kg (1.250), a
     mode (unstable, zero, negative, overload, garbage, silence, stable), unplug or replug."""
-    from pos_tui.devices.scale_sim import SimulatorError, parse_command, run_scale_simulator
+    from pos_tui.services.simulators import SimulatorSettingError, run_scale, scale_weight
 
     try:
-        grams, _mode = parse_command(weight)
-    except SimulatorError as exc:
+        grams = scale_weight(weight)
+    except SimulatorSettingError as exc:
         raise ConfigProblem(f"--weight: {exc}") from None
-    run_scale_simulator(protocol=protocol, weight_milli=grams or 0, mode=mode, link=link)
+    run_scale(protocol=protocol, weight_milli=grams, mode=mode, link=link)
 
 
 @sim.command("scanner")
@@ -797,9 +766,9 @@ def sim_scale(protocol: str, weight: str, mode: str, link: Path | None) -> None:
 def sim_scanner(suffix: str, link: Path | None) -> None:
     """A simulated serial scanner: prints its path, then sends each line typed as a scanned code
     (unplug and replug pull its cable and plug it back in)."""
-    from pos_tui.devices.scanner_sim import run_scanner_simulator
+    from pos_tui.services.simulators import run_scanner
 
-    run_scanner_simulator(suffix=suffix, link=link)
+    run_scanner(suffix=suffix, link=link)
 
 
 # ---------------------------------------------------------------- devices
@@ -814,8 +783,8 @@ def devices_group() -> None:
 @click.pass_context
 def devices_check(ctx: click.Context) -> None:
     """Open each configured device and say how it is; exit 1 if any of them fails."""
-    from pos_tui.devices.status import check_devices
     from pos_tui.domain.display_width import cell_width, pad_cells
+    from pos_tui.services.devices import check_devices
 
     checked = check_devices(_config(ctx))
     width = max(cell_width(_(device.name)) for device in checked)
@@ -839,16 +808,16 @@ def devices_check(ctx: click.Context) -> None:
 def admin(ctx: click.Context) -> None:
     """The back office (supervisor or admin PIN): products, users, reports, held sales, unknown
     payments, devices and backup, on the same database as a running lane."""
-    from pos_tui.store import users
+    from pos_tui.services.staff import has_users
+    from pos_tui.services.store_admin import sharing_store
     from pos_tui.tui.admin.app import run_admin
 
     config = _open_store(ctx)
-    if not users.has_users():
+    if not has_users():
         raise click.ClickException(_("no users yet: run `pos-tui init --admin NAME` first"))
-    from pos_tui.store.lane_lock import sharing_store
 
     _log_to_file(config)
-    with sharing_store(config.database.url):  # no restore under a running back office
+    with sharing_store(config):  # no restore under a running back office
         run_admin(config)
 
 

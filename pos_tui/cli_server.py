@@ -215,7 +215,7 @@ def server_status(ctx: click.Context, fmt: str) -> None:
 def products_import(config: Config, file: Path, as_name: str | None, pin_stdin: bool) -> None:
     from pos_tui.domain.money import currency
     from pos_tui.server.catalog import upsert_products
-    from pos_tui.store.catalog_csv import ImportRejected, read_products
+    from pos_tui.services.catalog_admin import ImportRejected, read_products
 
     try:
         products, warnings = read_products(file, cur=currency(config.store.currency),
@@ -307,7 +307,7 @@ def report(config: Config, kind: str, *, lane: int | None, day: dt.date | None, 
     """``report x|z --store`` or ``--lane N`` on the server; returns the Report to print. Only taking
     the store's Z writes (it needs ``--as`` a role allowed the Z report); the others only read."""
     from pos_tui.server import reports
-    from pos_tui.store.reports import context_of
+    from pos_tui.services.reports import context_of
 
     _need_server(config)
     ctx = context_of(config)
@@ -341,7 +341,7 @@ def products_edit_command(ctx: click.Context, sku: str, price: str | None, activ
     if config.server.url:
         return products_edit(config, sku, price, active, as_name, pin_stdin)
     from pos_tui.domain.money import format_amount, parse_amount
-    from pos_tui.store import catalog_edits
+    from pos_tui.services import catalog_admin as catalog_edits
 
     if price is None and active is None:
         raise click.UsageError("nothing to change: give --price and/or --active/--inactive")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -69,16 +68,13 @@ def create_demo_store(data_dir: Path, *, with_open_shift: bool = True,
     demo (and every test built on it) can sell straight away. Leaves the database open and
     bound (the lane uses it next).
     """
-    from pos_tui.store import users
-    from pos_tui.store.catalog_csv import import_products
-    from pos_tui.store.keys import open_store
+    from pos_tui.services.demo_store import fill_store
+    from pos_tui.services.store_admin import open_store
 
     config = demo_config(Path(data_dir), settings)
     open_store(config, create_key=True)
     with resources.as_file(resources.files("pos_tui.data") / "demo_catalog.csv") as catalog_file:
-        import_products(catalog_file, cur=config.currency, tax_codes=config.tax.rates, actor="demo")
-    for name, role, pin in DEMO_USERS:
-        users.add_user(name, role, pin, config.security.pin_min_length, now=dt.datetime.now(), actor="demo")
+        fill_store(config, catalog_file, DEMO_USERS, actor="demo")
     if with_open_shift:
         open_demo_shift(config)
     return config
@@ -86,20 +82,14 @@ def create_demo_store(data_dir: Path, *, with_open_shift: bool = True,
 
 def open_demo_shift(config: Config) -> None:
     """Open the demo cashier's shift with the float the drawer should hold, unless one is open."""
-    from pos_tui.domain.business_day import business_day
-    from pos_tui.store import shifts
+    from pos_tui.services.demo_store import open_shift_unless_open
 
-    lane = config.store.lane
-    if shifts.open_shift_on_lane(lane) is None:
-        counted = shifts.suggested_float(lane, config.cash.default_float)
-        now = dt.datetime.now()
-        shifts.open_shift(lane, counted, actor=DEMO_USERS[0][0], now=now, suggested=counted,
-                          clock_day=business_day(now, config.store.day_starts_at))
+    open_shift_unless_open(config, DEMO_USERS[0][0])
 
 
 def open_demo_store(data_dir: Path, settings: dict[str, Any] | None = None) -> Config:
     """The demo store in ``data_dir``: created on first use, reopened as it was after that."""
-    from pos_tui.store.keys import open_store
+    from pos_tui.services.store_admin import open_store
 
     config = demo_config(Path(data_dir), settings)
     if config.database_path is not None and config.database_path.exists():

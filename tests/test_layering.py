@@ -75,16 +75,14 @@ MAY_IMPORT = {
     # the PostgreSQL store server: schema, roles, ingest, change feed (it reads the lane's report shapes)
     "server": {"domain", "store", "config", "i18n"},
     "tui": {"services", "domain", "config", "i18n", "lane_signals"},
+    # The command line reaches the store and the devices only through services; the store-server
+    # commands (cli_server.py) call pos_tui.server themselves, a connection per command.
     "cli": {"services", "tui", "domain", "config", "i18n", "lane_signals", "pos_tui", "server"},
     "config": {"domain", "i18n"},
     "i18n": set(),
     "lane_signals": set(),  # the process's stop signals, standard library only (cli imports it first)
     "data": set(),
 }
-# What the command line still imports directly today, not yet through services: the store (init,
-# products, users, backup, restore, db check, journal, report; the demo store) and the devices
-# (simulators, devices check). Remove it when those go through services.
-MAY_IMPORT["cli"] |= {"store", "devices"}
 
 # Modules only the command line may import: the screens reach their app as a LaneHost or OfficeHost.
 ONLY_FOR_CLI = ("pos_tui.tui.app", "pos_tui.tui.admin.app")
@@ -183,6 +181,12 @@ def test_every_layer_of_ours_imports_only_what_the_table_allows():
      "pos_tui.services.lane.items:1: services may not import tui (pos_tui.tui.keymap)"),
     ("pos_tui.devices.printer", "from pos_tui.store.db import StoreError\n",
      "pos_tui.devices.printer:1: devices may not import store (pos_tui.store.db)"),
+    ("pos_tui.cli", "def init():\n    from pos_tui.store import users\n",
+     "pos_tui.cli:2: cli may not import store (pos_tui.store)"),
+    ("pos_tui.demo", "from pos_tui.store.keys import open_store\n",
+     "pos_tui.demo:1: cli may not import store (pos_tui.store.keys)"),
+    ("pos_tui.cli_server", "from pos_tui.devices.status import check_devices\n",
+     "pos_tui.cli_server:1: cli may not import devices (pos_tui.devices.status)"),
     ("pos_tui.headoffice.ingest", "from pos_tui.store import sales\n",
      "pos_tui.headoffice.ingest: in no layer of the table (add its package to LAYER_OF and MAY_IMPORT)"),
 ])

@@ -78,3 +78,14 @@ def test_sim_scanner_sends_each_line_typed_as_a_code(tmp_path, children):
     finally:
         reader.stop()
     assert got == ["6901234567892"]
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["terminal", "--script", "approve,explode"], "--script: unknown terminal script word 'explode'"),
+    (["scale", "--weight", "heavy"], "--weight: type a weight in kg (1.250)"),
+])
+def test_a_setting_a_simulator_cannot_take_is_one_line_and_starts_nothing(args, said):
+    result = subprocess.run([sys.executable, "-m", "pos_tui", "sim", *args], capture_output=True, text=True,
+                            cwd=REPO, timeout=60, stdin=subprocess.DEVNULL, check=False)
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == "" and said in result.stderr and len(result.stderr.strip().splitlines()) == 1
