@@ -49,13 +49,13 @@ def store_pepper(config: Config, conn: Any, *, required: bool) -> bytes | None:
     against the fingerprint the server keeps; None when there is no key file and none is
     ``required`` (a PIN hash made without a pepper still verifies)."""
     from pos_tui.server.staff import check_store_key
-    from pos_tui.store.keys import load_key_file
+    from pos_tui.services.store_admin import key_file_pepper
 
     if not required and not Path(config.key_path).exists():
         return None
-    key = load_key_file(config.key_path)
-    check_store_key(conn, key.pin_pepper, str(config.key_path))
-    return key.pin_pepper
+    pepper = key_file_pepper(config)
+    check_store_key(conn, pepper, str(config.key_path))
+    return pepper
 
 
 def _ask_pin(as_name: str, pin_stdin: bool) -> str:
@@ -123,10 +123,10 @@ def server_init(ctx: click.Context, store: str, admin: str, pin_stdin: bool) -> 
     from pos_tui.domain.pins import check_pin_format, hash_pin
     from pos_tui.server.admin import init_server
     from pos_tui.server.schema import migrate
-    from pos_tui.store.keys import create_key_file
+    from pos_tui.services.store_admin import make_key_file
 
     config = _config(ctx)
-    if create_key_file(config.key_path):
+    if make_key_file(config):
         click.echo(f"new store key file {config.key_path} (0600): copy it to every lane of the store, "
                    f"and keep a copy away from the server and its backups", err=True)
     with admin_connection(config) as conn:
