@@ -5,7 +5,8 @@ argv: a JSON file {"data_dir", "lane", "url", "credentials", "batch"} and a mode
             sales and prints "sold N"; "drain" waits until nothing is left to send, prints
             "drained"; "stop" exits.
   zygote    imports once (the lane's PIN check is stubbed: only its upload is under test), then per stdin line "run SEED" forks a lane that sells and syncs without
-            pause (small batches) and prints "pid PID" (the test kills it with SIGKILL); "drain"
+            pause (small batches) and prints "pid PID", the lane "selling" once its first sale is in
+            (the test then kills it with SIGKILL); "drain"
             forks one that only sends what is left and prints "drained" when done.
 """
 
@@ -86,6 +87,9 @@ def forked_lane(spec: dict, seed: int, sell_too: bool) -> None:
     if lane.state is State.PRINTING:
         lane.receipts.finish_printing(lane.receipts.print_pending())
     rng = random.Random(seed)
+    sell(lane, rng)
+    worker.wake()
+    print("selling", flush=True)
     while True:
         sell(lane, rng)
         worker.wake()
