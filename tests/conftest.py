@@ -2,6 +2,8 @@
 
 PINs are hashed at a cheap argon2 cost for the whole run: each stored hash records its own cost,
 so verifying works the same, and production keeps ``pins.COST`` (see ``production_pin_cost``).
+
+Textual's Pilot waits for the app to go idle in finer slices than its default (see ``PILOT_IDLE_SLICE``).
 """
 
 from __future__ import annotations
@@ -15,12 +17,22 @@ from typing import Callable, Iterator
 
 import pytest
 
+import pos_tui.tui  # noqa: F401  first: it sets the lane's frame rate, which textual reads on import
+import textual._wait
 from pos_tui.domain import pins
 from pos_tui.domain.money import Currency, currency
 
 CSV_HEADER = "sku,name,price,barcodes,tax,unit,stock"
 REPO = Path(__file__).resolve().parents[1]
 PRODUCTION_PIN_COST = pins.COST
+# Pilot.press and Pilot.pause wait until the process has gone idle: they sleep in slices of
+# SLEEP_GRANULARITY (20 ms) until one slice passes with under SLEEP_IDLE (1/20 of it) of CPU time.
+# Every key press costs at least two slices, and a Pilot test presses hundreds of keys. 5 ms slices
+# see the same thing (a slice with no work left for the app) four times sooner; what a test waits
+# for is still its own condition (``settle``, ``wait_for``), not a slice count.
+PILOT_IDLE_SLICE = 0.005
+textual._wait.SLEEP_GRANULARITY = PILOT_IDLE_SLICE
+textual._wait.SLEEP_IDLE = PILOT_IDLE_SLICE / 20
 
 
 @pytest.fixture(autouse=True, scope="session")
