@@ -58,6 +58,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
+def quick_scale_answers(monkeypatch: pytest.MonkeyPatch) -> float:
+    """The scale driver waits 0.3 s (production: 1 s) for an answer before it calls the scale silent
+    or garbled: a simulated scale answers within milliseconds, so the outcome is the same and each
+    silent or garbled read costs less. Returns the wait."""
+    from pos_tui.devices import scale
+
+    monkeypatch.setattr(scale, "ANSWER_TIMEOUT", 0.3)
+    return scale.ANSWER_TIMEOUT
+
+
+@pytest.fixture
 def cny() -> Currency:
     return currency("CNY")
 

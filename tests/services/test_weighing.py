@@ -33,7 +33,7 @@ def store(tmp_path):
 
 
 @pytest.fixture
-def scale_sim(tmp_path):
+def scale_sim(tmp_path, quick_scale_answers):
     sim = ScaleSimulator(protocol="toledo8217", weight_milli=1250, link=tmp_path / "scale").start()
     yield sim
     sim.stop()

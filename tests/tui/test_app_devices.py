@@ -31,7 +31,7 @@ SIZE = (80, 24)
 
 
 @pytest.fixture
-def scale_sim(tmp_path: Path) -> Iterator[ScaleSimulator]:
+def scale_sim(tmp_path: Path, quick_scale_answers) -> Iterator[ScaleSimulator]:
     sim = ScaleSimulator(protocol="continuous", weight_milli=1250, link=tmp_path / "scale").start()
     yield sim
     sim.stop()
