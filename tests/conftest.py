@@ -19,6 +19,7 @@ import pytest
 
 import pos_tui.tui  # noqa: F401  first: it sets the lane's frame rate, which textual reads on import
 import textual._wait
+from pos_tui.config import Config
 from pos_tui.domain import pins
 from pos_tui.domain.money import Currency, currency
 
@@ -99,6 +100,39 @@ def store_db(db_url: str, migrated_template: Path) -> Iterator[object]:
     db = open_database(db_url)
     yield db
     close_database()
+
+
+@pytest.fixture(scope="session")
+def demo_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo store (catalog, users, key file; no shift yet) created once per run, closed, to copy."""
+    from pos_tui.demo import create_demo_store
+    from pos_tui.store.db import close_database
+
+    folder = tmp_path_factory.mktemp("demo-template")
+    create_demo_store(folder, with_open_shift=False)
+    close_database()
+    assert sorted(path.name for path in folder.iterdir()) == ["pos.db", "store.key"], "the template left more files"
+    return folder
+
+
+@pytest.fixture
+def make_demo_store(demo_store_template: Path) -> Callable[..., Config]:
+    """``make_demo_store(folder, with_open_shift=True)`` is ``create_demo_store`` (the database open
+    and bound, the demo cashier's shift opened now unless told) from a copy of the run's template:
+    every copy has the same key."""
+    from pos_tui.demo import demo_config, open_demo_shift
+    from pos_tui.store.keys import open_store
+
+    def make(folder: Path, *, with_open_shift: bool = True) -> Config:
+        for name in ("pos.db", "store.key"):
+            shutil.copy2(demo_store_template / name, Path(folder) / name)
+        config = demo_config(Path(folder))
+        open_store(config)
+        if with_open_shift:
+            open_demo_shift(config)
+        return config
+
+    return make
 
 
 @pytest.fixture

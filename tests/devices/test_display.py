@@ -12,7 +12,6 @@ from dataclasses import replace
 import pytest
 
 from pos_tui.config import DisplayConfig
-from pos_tui.demo import create_demo_store
 from pos_tui.devices.display import CustomerDisplay, DisplayScreen, LedEncoder, VfdEncoder
 from pos_tui.devices.display_sim import DisplaySimulator, LedDecoder, VfdDecoder
 from pos_tui.services.events import DeviceStateChanged
@@ -26,8 +25,8 @@ WAIT = 10.0
 
 
 @pytest.fixture
-def store(tmp_path):
-    cfg = create_demo_store(tmp_path)
+def store(tmp_path, make_demo_store):
+    cfg = make_demo_store(tmp_path)
     yield cfg
     close_database()
 

@@ -51,10 +51,10 @@ class RecordingPrinter:
 
 
 @pytest.fixture(params=sorted(DOUBLES))
-def acquirer(request, tmp_path: Path):
+def acquirer(request, tmp_path: Path, make_demo_store):
     """(double, config of the demo store whose wallet method goes through it)."""
     with DOUBLES[request.param](tmp_path / "keys") as double:
-        config = create_demo_store(tmp_path)
+        config = make_demo_store(tmp_path)
         tables = payments_config(**{request.param: double}, poll_interval=0.05, max_wait=1.0)
         config = replace(config, payments=parse_config({"payments": tables}, tmp_path).payments)
         yield double, config
