@@ -52,9 +52,10 @@ def production_pin_cost(monkeypatch: pytest.MonkeyPatch) -> pins.HashCost:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every end-to-end test runs child processes: all of them are slow."""
+    """Every end-to-end test runs child processes, every test on the store server a real
+    PostgreSQL: all of them are slow."""
     for item in items:
-        if "e2e" in item.path.relative_to(REPO).parts:
+        if "e2e" in item.path.relative_to(REPO).parts or "pg_cluster" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
 
 

@@ -194,6 +194,7 @@ def test_display_unplugged_mid_sale_is_reopened_and_shows_the_sale_as_it_is_now(
     device.stop()
 
 
+@pytest.mark.slow
 def test_a_2400_baud_display_does_not_slow_bursts_of_20_scans(store, simulators):
     """Five sales of 20 scans each with the display fed, five with it left out, taken in turn:
     the scans' 99th percentile is the same within a few milliseconds (a commit's fsync varies more)."""

@@ -345,6 +345,7 @@ async def test_esc_sends_the_abort_of_a_terminal_that_has_one(config, simulator,
     assert app.lane.ctx.terminal.aborts == 1
 
 
+@pytest.mark.slow
 async def test_a_scan_or_ctrl_c_while_the_terminal_has_the_payment_is_answered(config, simulator, terminals,
                                                                                 feed_terminal, settle):
     simulator.queue("slow:1.5")

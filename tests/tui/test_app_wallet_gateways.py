@@ -113,6 +113,7 @@ async def test_f4_pays_the_sale_through_the_acquirer(acquirer, feed_terminal, se
     assert trade.trade_no in printer.texts()[0]
 
 
+@pytest.mark.slow
 async def test_the_lane_shows_the_customer_confirming_then_the_sale_is_paid(acquirer, feed_terminal, settle,
                                                                             screen_lines):
     double, config = acquirer
@@ -137,6 +138,7 @@ async def test_the_lane_shows_the_customer_confirming_then_the_sale_is_paid(acqu
 @pytest.mark.parametrize("word, shown", [("forge", "not confirmed within 1 s; the payment was reversed"),
                                          ("code_invalid", "payment code is invalid or has expired"),
                                          ("userpaying_forever", "not confirmed within 1 s; the payment was reversed")])
+@pytest.mark.slow
 async def test_refused_and_forged_answers_charge_nothing(acquirer, feed_terminal, settle, screen_lines, word, shown):
     double, config = acquirer
     double.queue(word)

@@ -21,6 +21,7 @@ HEADER, TOTALS, ENTRY, MESSAGE = 1, 21, 22, 23  # terminal rows at 80x24
 CART_TOP, CART_HEADER = 2, 3  # the box's top border (its title), the column titles; line n is row 3 + n
 SUMMARY_FIRST = 4  # the payment box's first figure ("Due")
 MAX_SCAN_BYTES = 800
+pytestmark = pytest.mark.slow  # `pos-tui demo` in a child process on a pty, and quiet periods after each step
 
 
 @pytest.fixture
