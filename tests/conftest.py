@@ -2,6 +2,8 @@
 
 PINs are hashed at a cheap argon2 cost for the whole run: each stored hash records its own cost,
 so verifying works the same, and production keeps ``pins.COST`` (see ``production_pin_cost``).
+
+Textual's Pilot waits for the app to go idle in finer slices than its default (see ``PILOT_IDLE_SLICE``).
 """
 
 from __future__ import annotations
@@ -15,12 +17,23 @@ from typing import Callable, Iterator
 
 import pytest
 
+import pos_tui.tui  # noqa: F401  first: it sets the lane's frame rate, which textual reads on import
+import textual._wait
+from pos_tui.config import Config
 from pos_tui.domain import pins
 from pos_tui.domain.money import Currency, currency
 
 CSV_HEADER = "sku,name,price,barcodes,tax,unit,stock"
 REPO = Path(__file__).resolve().parents[1]
 PRODUCTION_PIN_COST = pins.COST
+# Pilot.press and Pilot.pause wait until the process has gone idle: they sleep in slices of
+# SLEEP_GRANULARITY (20 ms) until one slice passes with under SLEEP_IDLE (1/20 of it) of CPU time.
+# Every key press costs at least two slices, and a Pilot test presses hundreds of keys. 5 ms slices
+# see the same thing (a slice with no work left for the app) four times sooner; what a test waits
+# for is still its own condition (``settle``, ``wait_for``), not a slice count.
+PILOT_IDLE_SLICE = 0.005
+textual._wait.SLEEP_GRANULARITY = PILOT_IDLE_SLICE
+textual._wait.SLEEP_IDLE = PILOT_IDLE_SLICE / 20
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -39,10 +52,22 @@ def production_pin_cost(monkeypatch: pytest.MonkeyPatch) -> pins.HashCost:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every end-to-end test runs child processes: all of them are slow."""
+    """Every end-to-end test runs child processes, every test on the store server a real
+    PostgreSQL: all of them are slow."""
     for item in items:
-        if "e2e" in item.path.relative_to(REPO).parts:
+        if "e2e" in item.path.relative_to(REPO).parts or "pg_cluster" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture
+def quick_scale_answers(monkeypatch: pytest.MonkeyPatch) -> float:
+    """The scale driver waits 0.3 s (production: 1 s) for an answer before it calls the scale silent
+    or garbled: a simulated scale answers within milliseconds, so the outcome is the same and each
+    silent or garbled read costs less. Returns the wait."""
+    from pos_tui.devices import scale
+
+    monkeypatch.setattr(scale, "ANSWER_TIMEOUT", 0.3)
+    return scale.ANSWER_TIMEOUT
 
 
 @pytest.fixture
@@ -76,6 +101,39 @@ def store_db(db_url: str, migrated_template: Path) -> Iterator[object]:
     db = open_database(db_url)
     yield db
     close_database()
+
+
+@pytest.fixture(scope="session")
+def demo_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo store (catalog, users, key file; no shift yet) created once per run, closed, to copy."""
+    from pos_tui.demo import create_demo_store
+    from pos_tui.store.db import close_database
+
+    folder = tmp_path_factory.mktemp("demo-template")
+    create_demo_store(folder, with_open_shift=False)
+    close_database()
+    assert sorted(path.name for path in folder.iterdir()) == ["pos.db", "store.key"], "the template left more files"
+    return folder
+
+
+@pytest.fixture
+def make_demo_store(demo_store_template: Path) -> Callable[..., Config]:
+    """``make_demo_store(folder, with_open_shift=True)`` is ``create_demo_store`` (the database open
+    and bound, the demo cashier's shift opened now unless told) from a copy of the run's template:
+    every copy has the same key."""
+    from pos_tui.demo import demo_config, open_demo_shift
+    from pos_tui.store.keys import open_store
+
+    def make(folder: Path, *, with_open_shift: bool = True) -> Config:
+        for name in ("pos.db", "store.key"):
+            shutil.copy2(demo_store_template / name, Path(folder) / name)
+        config = demo_config(Path(folder))
+        open_store(config)
+        if with_open_shift:
+            open_demo_shift(config)
+        return config
+
+    return make
 
 
 @pytest.fixture

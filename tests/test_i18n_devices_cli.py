@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 from pos_tui.cli import main
-from pos_tui.demo import create_demo_store
 from pos_tui.devices.terminal.concert import ConcertTerminal
 from pos_tui.devices.terminal.simulator import TerminalSimulator
 from pos_tui.devices.wallet.base import settle_wallet_payment
@@ -27,8 +26,8 @@ HEADER = "sku,name,price,barcodes,tax,unit,stock"
 
 
 @pytest.fixture
-def demo_config(tmp_path):
-    cfg = create_demo_store(tmp_path)
+def demo_config(tmp_path, make_demo_store):
+    cfg = make_demo_store(tmp_path)
     yield cfg
     close_database()
 

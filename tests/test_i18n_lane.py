@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from pos_tui.demo import create_demo_store
 from pos_tui.devices.terminal.concert import ConcertTerminal
 from pos_tui.devices.terminal.simulator import TerminalSimulator
 from pos_tui.devices.wallet.simulator import SimulatedWallet
@@ -22,8 +21,8 @@ ALIPAY_CODE = "281234567890123456"
 
 
 @pytest.fixture
-def config(tmp_path):
-    cfg = create_demo_store(tmp_path)
+def config(tmp_path, make_demo_store):
+    cfg = make_demo_store(tmp_path)
     yield cfg
     close_database()
 

@@ -20,8 +20,8 @@ COKE, BREAD, SOAP = "6901234567892", "6901234567908", "4006381333931"
 
 
 @pytest.fixture
-def config(tmp_path):
-    cfg = create_demo_store(tmp_path)
+def config(tmp_path, make_demo_store):
+    cfg = make_demo_store(tmp_path)
     yield cfg
     close_database()
 

@@ -8,7 +8,6 @@ from dataclasses import replace
 
 import pytest
 
-from pos_tui.demo import create_demo_store
 from pos_tui.devices.receipt import render_text
 from pos_tui.domain.checkout import State
 from pos_tui.domain.errors import DomainError
@@ -30,8 +29,8 @@ class RecordingPrinter:
 
 
 @pytest.fixture
-def config(tmp_path):
-    cfg = create_demo_store(tmp_path)
+def config(tmp_path, make_demo_store):
+    cfg = make_demo_store(tmp_path)
     yield cfg
     close_database()
 

@@ -9,7 +9,6 @@ from dataclasses import replace
 import pytest
 
 from pos_tui.config import PaymentMethod
-from pos_tui.demo import create_demo_store
 from pos_tui.devices.terminal.concert import ConcertTerminal
 from pos_tui.devices.terminal.simulator import TerminalSimulator
 from pos_tui.devices.wallet.simulator import SimulatedWallet
@@ -28,8 +27,8 @@ WECHAT_CODE = "134567890123456789"
 
 
 @pytest.fixture
-def config(tmp_path):
-    cfg = create_demo_store(tmp_path)
+def config(tmp_path, make_demo_store):
+    cfg = make_demo_store(tmp_path)
     payments = dict(cfg.payments)
     payments["card"] = PaymentMethod(max_amount=50_000_00, fee_rate=parse_rate("0.6%"), fee_cap=None)
     cfg = replace(cfg, payments=payments)

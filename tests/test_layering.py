@@ -38,12 +38,14 @@ def _top_level_modules_loaded_by(package: str) -> set[str]:
     return set(json.loads(result.stdout))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))
 def test_layer_does_not_load_forbidden_packages(package):
     loaded = _top_level_modules_loaded_by(package)
     assert not loaded & FORBIDDEN[package], f"{package} loads {sorted(loaded & FORBIDDEN[package])}"
 
 
+@pytest.mark.slow
 def test_the_probe_would_see_a_forbidden_import():
     assert "peewee" in _top_level_modules_loaded_by("pos_tui.store")
 
@@ -213,6 +215,7 @@ print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in {"
 """
 
 
+@pytest.mark.slow
 def test_what_the_lane_imports_before_its_first_frame_loads_no_store_and_no_device():
     """`pos-tui run` draws the sign-in screen before it opens the store, the lane and the devices
     (DESIGN.md, start-up): the command, the opening and the app import none of them at their top."""

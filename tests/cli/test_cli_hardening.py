@@ -88,6 +88,7 @@ def test_backup_to_a_missing_folder_creates_nothing(store, tmp_path):
     assert not (tmp_path / "nonexistent").exists()
 
 
+@pytest.mark.slow
 def test_backups_leave_no_wal_files_and_pruning_takes_their_companions(store, tmp_path):
     store.write_text(store.read_text() + "[backup]\nkeep = 1\n", encoding="utf-8")
     assert run(store, "backup", *AS, input=PIN).exit_code == 0

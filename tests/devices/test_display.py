@@ -12,7 +12,6 @@ from dataclasses import replace
 import pytest
 
 from pos_tui.config import DisplayConfig
-from pos_tui.demo import create_demo_store
 from pos_tui.devices.display import CustomerDisplay, DisplayScreen, LedEncoder, VfdEncoder
 from pos_tui.devices.display_sim import DisplaySimulator, LedDecoder, VfdDecoder
 from pos_tui.services.events import DeviceStateChanged
@@ -26,8 +25,8 @@ WAIT = 10.0
 
 
 @pytest.fixture
-def store(tmp_path):
-    cfg = create_demo_store(tmp_path)
+def store(tmp_path, make_demo_store):
+    cfg = make_demo_store(tmp_path)
     yield cfg
     close_database()
 
@@ -195,6 +194,7 @@ def test_display_unplugged_mid_sale_is_reopened_and_shows_the_sale_as_it_is_now(
     device.stop()
 
 
+@pytest.mark.slow
 def test_a_2400_baud_display_does_not_slow_bursts_of_20_scans(store, simulators):
     """Five sales of 20 scans each with the display fed, five with it left out, taken in turn:
     the scans' 99th percentile is the same within a few milliseconds (a commit's fsync varies more)."""

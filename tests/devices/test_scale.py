@@ -18,7 +18,7 @@ PROTOCOLS = ("toledo8217", "continuous", "cas")
 
 
 @pytest.fixture(params=PROTOCOLS)
-def scale_pair(request, tmp_path):
+def scale_pair(request, tmp_path, quick_scale_answers):
     sim = ScaleSimulator(protocol=request.param, weight_milli=1250, link=tmp_path / "scale").start()
     scale = Scale(sim.path, protocol=request.param, stable_timeout=0.8)
     yield sim, scale

@@ -8,7 +8,6 @@ import threading
 
 import pytest
 
-from pos_tui.demo import create_demo_store
 from pos_tui.services.events import (
     EventBus, LineAdded, LineVoided, ReceiptsPrinted, SalePaid, SaleTotalled, TenderSettled,
 )
@@ -20,8 +19,8 @@ WAIT = 10.0  # seconds a test waits for a thread before it calls the run a failu
 
 
 @pytest.fixture
-def config(tmp_path):
-    cfg = create_demo_store(tmp_path)
+def config(tmp_path, make_demo_store):
+    cfg = make_demo_store(tmp_path)
     yield cfg
     close_database()
 

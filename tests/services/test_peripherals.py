@@ -21,7 +21,7 @@ from pos_tui.store.db import close_database
 WAIT = 10.0
 
 
-def test_a_sale_with_the_three_devices_from_the_config(tmp_path):
+def test_a_sale_with_the_three_devices_from_the_config(tmp_path, quick_scale_answers):
     config = create_demo_store(tmp_path)
     close_database()
     display = DisplaySimulator(protocol="vfd", baudrate=2400, link=tmp_path / "display").start()
@@ -54,7 +54,7 @@ def test_a_sale_with_the_three_devices_from_the_config(tmp_path):
         scanner.stop()
 
 
-def test_a_scale_that_does_not_answer_at_start_shows_on_the_status_line(tmp_path):
+def test_a_scale_that_does_not_answer_at_start_shows_on_the_status_line(tmp_path, quick_scale_answers):
     config = create_demo_store(tmp_path)
     close_database()
     scale = ScaleSimulator(protocol="toledo8217", mode="silence", link=tmp_path / "scale").start()

@@ -10,7 +10,6 @@ from dataclasses import replace
 import pytest
 
 from pos_tui.config import ScaleConfig
-from pos_tui.demo import create_demo_store
 from pos_tui.devices.scale import Scale
 from pos_tui.devices.scale_sim import ScaleSimulator
 from pos_tui.domain.permissions import PermissionDenied
@@ -26,14 +25,14 @@ APPLE = "4131"  # 苹果 Apple, 8.80 a kg
 
 
 @pytest.fixture
-def store(tmp_path):
-    cfg = create_demo_store(tmp_path)
+def store(tmp_path, make_demo_store):
+    cfg = make_demo_store(tmp_path)
     yield cfg
     close_database()
 
 
 @pytest.fixture
-def scale_sim(tmp_path):
+def scale_sim(tmp_path, quick_scale_answers):
     sim = ScaleSimulator(protocol="toledo8217", weight_milli=1250, link=tmp_path / "scale").start()
     yield sim
     sim.stop()

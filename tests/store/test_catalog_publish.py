@@ -34,6 +34,7 @@ def db_path(store_db, tmp_path):
     return tmp_path / "pos.db"
 
 
+@pytest.mark.slow
 def test_a_large_import_updates_adds_and_keeps_the_rest(store_db, db_path, write_csv, cny):
     import_products(write_csv(rows(1, 10)), cur=cny, tax_codes={"A"})  # a small one: at once
     small_schema = schema(db_path)
@@ -67,6 +68,7 @@ def test_a_large_import_updates_adds_and_keeps_the_rest(store_db, db_path, write
         assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
+@pytest.mark.slow
 def test_the_lock_is_held_in_short_steps(store_db, write_csv, cny):
     result = import_products(write_csv(rows(1, 20_000)), cur=cny, tax_codes={"A"})
     assert result.created == 20_000

@@ -2,12 +2,15 @@
 shows it: shared by the language test (nothing cut, columns aligned) and the console glyph test.
 
 Call the tours inside ``using_language(code)``: every message is built while the tour runs;
-``walk`` runs both once per test session and language.
+``walk`` runs both once per test run and language, shared by the xdist workers through a file.
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import json
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -258,20 +261,40 @@ async def admin_tour(config, feed_terminal, settle, screen_lines) -> Tour:
 _walked: dict[str, Tour] = {}
 
 
-def walk(language: str, data_dir: Path) -> Tour:
-    """Both tours in ``language`` on a fresh demo store in ``data_dir``; once per test session."""
+def _shared_folder(tmp_path_factory) -> Path:
+    """A folder of this run that every xdist worker sees (the workers' base folders' parent), or
+    this process's own base folder without xdist."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def walk(language: str, tmp_path_factory) -> Tour:
+    """Both tours in ``language`` on a fresh demo store; once per test run, whichever worker asks
+    first (the others wait for it and read what it recorded)."""
     if language not in _walked:
-        config = create_demo_store(data_dir)
-        tour = Tour()
-
-        async def both() -> None:
-            for one in (lane_tour, admin_tour):
-                tour.screens.update((await one(config, _feed_terminal, _settle, _screen_lines)).screens)
-
-        try:
-            with using_language(language):
-                asyncio.run(both())
-        finally:
-            close_database()
-        _walked[language] = tour
+        folder = _shared_folder(tmp_path_factory)
+        recorded = folder / f"screen-tour-{language}.json"
+        with open(folder / f"screen-tour-{language}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not recorded.exists():
+                tour = _walk_now(language, tmp_path_factory.mktemp(f"store-{language}"))
+                recorded.with_suffix(".part").write_text(json.dumps(tour.screens), encoding="utf-8")
+                recorded.with_suffix(".part").replace(recorded)
+        _walked[language] = Tour(json.loads(recorded.read_text(encoding="utf-8")))
     return _walked[language]
+
+
+def _walk_now(language: str, data_dir: Path) -> Tour:
+    config = create_demo_store(data_dir)
+    tour = Tour()
+
+    async def both() -> None:
+        for one in (lane_tour, admin_tour):
+            tour.screens.update((await one(config, _feed_terminal, _settle, _screen_lines)).screens)
+
+    try:
+        with using_language(language):
+            asyncio.run(both())
+    finally:
+        close_database()
+    return tour

@@ -13,7 +13,6 @@ from click.testing import CliRunner
 from textual.widgets import Input
 
 from pos_tui.cli import main
-from pos_tui.demo import create_demo_store
 from pos_tui.domain.display_width import cell_width
 from pos_tui.domain.permissions import PermissionDenied, Role
 from pos_tui.services.lane import Lane
@@ -41,8 +40,8 @@ BOX = set("─│┌┐└┘")
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[object]:
-    config = create_demo_store(tmp_path)
+def store(tmp_path: Path, make_demo_store) -> Iterator[object]:
+    config = make_demo_store(tmp_path)
     users.add_user("boss", "admin", ADMIN_PIN, config.security.pin_min_length, actor="test")
     yield config
     close_database()

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from pos_tui.config import ScaleConfig
-from pos_tui.demo import create_demo_store
 from pos_tui.devices.scale import Scale
 from pos_tui.devices.scale_sim import ScaleSimulator
 from pos_tui.domain.checkout import State
@@ -31,15 +30,15 @@ SIZE = (80, 24)
 
 
 @pytest.fixture
-def scale_sim(tmp_path: Path) -> Iterator[ScaleSimulator]:
+def scale_sim(tmp_path: Path, quick_scale_answers) -> Iterator[ScaleSimulator]:
     sim = ScaleSimulator(protocol="continuous", weight_milli=1250, link=tmp_path / "scale").start()
     yield sim
     sim.stop()
 
 
 @pytest.fixture
-def lane(tmp_path: Path, scale_sim) -> Iterator[Lane]:
-    config = create_demo_store(tmp_path)
+def lane(tmp_path: Path, scale_sim, make_demo_store) -> Iterator[Lane]:
+    config = make_demo_store(tmp_path)
     config = replace(config, devices=replace(config.devices, scale=ScaleConfig(
         driver="serial", protocol="continuous", port=scale_sim.path, stable_timeout=1.0)))
     yield Lane(config, scale=Scale(scale_sim.path, protocol="continuous", stable_timeout=1.0))

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from pos_tui.demo import create_demo_store
 from pos_tui.domain.checkout import State
 from pos_tui.services.lane import Lane
 from pos_tui.services.lane.receipts import QUEUE_NAME
@@ -54,8 +53,8 @@ class SlowPrinter(RecordingPrinter):
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Iterator[object]:
-    yield create_demo_store(tmp_path)
+def config(tmp_path: Path, make_demo_store) -> Iterator[object]:
+    yield make_demo_store(tmp_path)
     close_database()
 
 

@@ -25,8 +25,8 @@ SIZE = (80, 24)
 
 
 @pytest.fixture
-def lane(tmp_path: Path) -> Iterator[Lane]:
-    yield Lane(create_demo_store(tmp_path))
+def lane(tmp_path: Path, make_demo_store) -> Iterator[Lane]:
+    yield Lane(make_demo_store(tmp_path))
     close_database()
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from pos_tui.demo import create_demo_store
 from pos_tui.devices.receipt import render_text
 from pos_tui.devices.wallet.simulator import SimulatedWallet
 from pos_tui.domain.checkout import State
@@ -52,21 +51,21 @@ class RecordingPrinter:
         return [render_text(doc) for doc in self.docs]
 
 
-def demo_store(tmp_path: Path, *, with_open_shift: bool) -> Iterator[object]:
-    config = create_demo_store(tmp_path, with_open_shift=with_open_shift)
+def demo_store(make_demo_store, tmp_path: Path, *, with_open_shift: bool) -> Iterator[object]:
+    config = make_demo_store(tmp_path, with_open_shift=with_open_shift)
     users.add_user(ADMIN, "admin", ADMIN_PIN, config.security.pin_min_length, actor="test")
     yield config
     close_database()
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Iterator[object]:
-    yield from demo_store(tmp_path, with_open_shift=True)
+def config(tmp_path: Path, make_demo_store) -> Iterator[object]:
+    yield from demo_store(make_demo_store, tmp_path, with_open_shift=True)
 
 
 @pytest.fixture
-def config_without_shift(tmp_path: Path) -> Iterator[object]:
-    yield from demo_store(tmp_path, with_open_shift=False)
+def config_without_shift(tmp_path: Path, make_demo_store) -> Iterator[object]:
+    yield from demo_store(make_demo_store, tmp_path, with_open_shift=False)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from textual import events
 
-from pos_tui.demo import create_demo_store
 from pos_tui.devices.receipt import render_text
 from pos_tui.devices.terminal.concert import ConcertTerminal
 from pos_tui.devices.terminal.simulator import TerminalSimulator
@@ -55,8 +54,8 @@ class AbortableTerminal(ConcertTerminal):
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Iterator[object]:
-    yield create_demo_store(tmp_path)
+def config(tmp_path: Path, make_demo_store) -> Iterator[object]:
+    yield make_demo_store(tmp_path)
     close_database()
 
 
@@ -346,6 +345,7 @@ async def test_esc_sends_the_abort_of_a_terminal_that_has_one(config, simulator,
     assert app.lane.ctx.terminal.aborts == 1
 
 
+@pytest.mark.slow
 async def test_a_scan_or_ctrl_c_while_the_terminal_has_the_payment_is_answered(config, simulator, terminals,
                                                                                 feed_terminal, settle):
     simulator.queue("slow:1.5")

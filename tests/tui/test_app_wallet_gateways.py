@@ -51,10 +51,10 @@ class RecordingPrinter:
 
 
 @pytest.fixture(params=sorted(DOUBLES))
-def acquirer(request, tmp_path: Path):
+def acquirer(request, tmp_path: Path, make_demo_store):
     """(double, config of the demo store whose wallet method goes through it)."""
     with DOUBLES[request.param](tmp_path / "keys") as double:
-        config = create_demo_store(tmp_path)
+        config = make_demo_store(tmp_path)
         tables = payments_config(**{request.param: double}, poll_interval=0.05, max_wait=1.0)
         config = replace(config, payments=parse_config({"payments": tables}, tmp_path).payments)
         yield double, config
@@ -113,6 +113,7 @@ async def test_f4_pays_the_sale_through_the_acquirer(acquirer, feed_terminal, se
     assert trade.trade_no in printer.texts()[0]
 
 
+@pytest.mark.slow
 async def test_the_lane_shows_the_customer_confirming_then_the_sale_is_paid(acquirer, feed_terminal, settle,
                                                                             screen_lines):
     double, config = acquirer
@@ -137,6 +138,7 @@ async def test_the_lane_shows_the_customer_confirming_then_the_sale_is_paid(acqu
 @pytest.mark.parametrize("word, shown", [("forge", "not confirmed within 1 s; the payment was reversed"),
                                          ("code_invalid", "payment code is invalid or has expired"),
                                          ("userpaying_forever", "not confirmed within 1 s; the payment was reversed")])
+@pytest.mark.slow
 async def test_refused_and_forged_answers_charge_nothing(acquirer, feed_terminal, settle, screen_lines, word, shown):
     double, config = acquirer
     double.queue(word)

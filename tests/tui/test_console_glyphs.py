@@ -51,10 +51,9 @@ def linux_console(monkeypatch):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("screen_tour")  # the worker that walks the tours for test_i18n_screens
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
 def test_every_screen_draws_only_console_glyphs(language, tmp_path_factory):
-    tour = walk(language, tmp_path_factory.mktemp(f"store-{language}"))
+    tour = walk(language, tmp_path_factory)
     assert len(tour.screens) >= 30  # the tour went everywhere, not one screen
     ok = allowed()
     for name, lines in tour.screens.items():

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from pos_tui.demo import create_demo_store
 from pos_tui.devices.printer import PrinterStatus
 from pos_tui.domain.checkout import State
 from pos_tui.services.lane import Lane
@@ -57,9 +56,9 @@ def devices() -> tuple[SlowPrinter, CountingTerminal]:
 
 
 @pytest.fixture
-def lane(tmp_path: Path, devices) -> Iterator[Lane]:
+def lane(tmp_path: Path, devices, make_demo_store) -> Iterator[Lane]:
     printer, terminal = devices
-    yield Lane(create_demo_store(tmp_path), printer=printer, terminal=terminal)
+    yield Lane(make_demo_store(tmp_path), printer=printer, terminal=terminal)
     close_database()
 
 

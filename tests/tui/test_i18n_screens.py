@@ -16,14 +16,14 @@ from pos_tui.tui.format import ACTION_HELP
 from tests.tui.screen_tour import SIZE, Tour, walk
 
 LANGUAGES = ("en", "zh_CN")
-# The tours drive the whole lane and back office in both languages; one worker walks them once.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("screen_tour")]
+# The tours drive the whole lane and back office in both languages, once per run (see walk).
+pytestmark = pytest.mark.slow
 CHINESE, LATIN = ("可口可乐 330ml", "大米 5kg"), ("Bread", "Soap")
 
 
 @pytest.fixture(scope="module", params=LANGUAGES)
 def tours(request, tmp_path_factory) -> tuple[str, Tour]:
-    return request.param, walk(request.param, tmp_path_factory.mktemp(f"store-{request.param}"))
+    return request.param, walk(request.param, tmp_path_factory)
 
 
 def shown_whole(lines: list[str], text: str) -> bool:

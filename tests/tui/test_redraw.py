@@ -22,6 +22,7 @@ ITEM_TOTALS, ITEM_MESSAGE = 20, 22  # the item screen's keys take two lines
 CART_TOP, CART_HEADER = 2, 3  # the box's top border (its title), the column titles; line n is row 3 + n
 SUMMARY_FIRST = 4  # the payment box's first figure ("Due")
 MAX_SCAN_BYTES = 800
+pytestmark = pytest.mark.slow  # `pos-tui demo` in a child process on a pty, and quiet periods after each step
 
 
 @pytest.fixture

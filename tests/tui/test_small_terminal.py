@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from pos_tui.demo import create_demo_store
 from pos_tui.domain.checkout import State
 from pos_tui.services.lane import Lane
 from pos_tui.store.db import close_database
@@ -25,8 +24,8 @@ COKE, BREAD, SOAP = "6901234567892", "6901234567908", "4006381333931"
 
 
 @pytest.fixture
-def lane(tmp_path: Path) -> Iterator[Lane]:
-    yield Lane(create_demo_store(tmp_path))
+def lane(tmp_path: Path, make_demo_store) -> Iterator[Lane]:
+    yield Lane(make_demo_store(tmp_path))
     close_database()
 
 
