@@ -163,6 +163,7 @@ async def test_change_is_shown_large_until_the_next_sale_starts(config, feed_ter
         await settle(pilot, lambda: app.lane.state is State.IDLE and isinstance(app.screen, ItemsScreen))
         await wait_for(pilot, lambda: "done" in message(app).text)
         big = big_text("¥38.00")
+        await wait_for(pilot, lambda: "CHANGE" in text_of(app, screen_lines))  # drawn at the next refresh
         text = text_of(app, screen_lines)
         assert "CHANGE" in text and all(row in text for row in big)
         feed_terminal(app, "999\r")  # an unknown code: the message changes, the change stays
