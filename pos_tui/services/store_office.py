@@ -143,7 +143,13 @@ class StoreOffice:
         return format_amount(minor, self.currency, symbol=True)
 
     def not_here(self, area: str) -> str | None:
-        """Why an area of the menu is not done from the store server (None: it is)."""
+        """Why an area of the menu, or a change of a product ("products.set_stock"), is not done from
+        the store server (None: it is)."""
+        if area.startswith("products."):
+            return None if area in ("products.set_price", "products.set_active") else _(
+                "on the store server the back office changes prices and puts products on or off sale; for "
+                "new products, names, taxes and barcodes import a product file (pos-tui products import FILE); "
+                "stock is counted on each lane")
         return {
             "held": _("Held sales stay on the lane that held them: recall them there (F5 on the lane)"),
             "devices": _("Devices belong to a lane: check them with the back office or `pos-tui devices check` "
@@ -177,9 +183,7 @@ class StoreOffice:
 
     def _lane_only(self, *_args: object, **_kwargs: object) -> ProductInfo:
         self._require(Action.CATALOG)
-        raise AdminError(_("on the store server the back office changes prices and puts products on or off sale; "
-                           "for new products, names, taxes and barcodes import a product file "
-                           "(pos-tui products import FILE); stock is counted on each lane"))
+        raise AdminError(self.not_here("products.set_stock"))
 
     add_product = set_name = set_tax = set_open_price = set_stock = add_barcode = remove_barcode = _lane_only
 
