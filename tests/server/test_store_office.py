@@ -245,3 +245,39 @@ async def test_unknown_payments_of_every_lane_are_listed_read_only(office, store
         assert message(app) == (f"Resolve it on lane {lane_of_first:02d}: a supervisor there, with the terminal's "
                                 f"ticket (back office, Payments)")
         assert isinstance(app.screen, StorePaymentsScreen)  # nothing to resolve here
+
+
+@pytest.mark.slow
+def test_pos_tui_admin_runs_on_the_server_without_a_local_store(office, tmp_path):
+    """`pos-tui admin` in its own process on a pseudo-terminal, the config naming only the server."""
+    import fcntl
+    import os
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
+    from test_start_up_signals import Screen
+
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = {name: value for name, value in os.environ.items() if name not in ("COLUMNS", "LINES")}
+    env["TERM"] = "xterm-256color"
+    child = subprocess.Popen([sys.executable, "-m", "pos_tui", "--config", str(office.data_dir / "config.toml"),
+                              "admin"], stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True,
+                             cwd=tmp_path)
+    os.close(slave)
+    try:
+        screen = Screen(master)
+        screen.wait_for("User>", child)
+        os.write(master, b"boss\r4321\r")
+        screen.wait_for("Signed in as boss", child)
+        assert b"all lanes" in screen.seen
+        os.write(master, b"\x11")  # Ctrl+Q
+        assert child.wait(timeout=20) == 0
+    finally:
+        if child.poll() is None:
+            child.terminate()
+            child.wait(timeout=20)
+        os.close(master)
