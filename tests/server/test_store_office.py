@@ -212,6 +212,39 @@ async def test_the_store_x_report_adds_up_every_lanes_uploaded_sales(office, sto
         assert app.screen.query_one(Input).value == "2001-01-01"
 
 
+async def test_a_lanes_own_z_report_is_shown_as_the_lane_took_it(office, store_server, tmp_path):
+    config = lane(store_server, tmp_path, 2)
+    sell(config, [BREAD])
+    open_database(config.database.url)
+    try:
+        till = Lane(config)
+        till.people.sign_in("cashier", "1234")
+        till.shifts.close_shift("1000")
+        taken = reports.take_z_report(context_of(config), dt.datetime.now(), actor="test")
+        SyncWorker(config).run_once()
+    finally:
+        close_database()
+    app = AdminApp(StoreOffice(office))
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press("f4")
+        await settle(pilot, lambda: isinstance(app.screen, ReportsScreen))
+        await pilot.press("f6")
+        await settle(pilot, lambda: isinstance(app.screen, PromptModal))
+        feed(app, "x\r")
+        await settle(pilot, lambda: "lane number" in app.screen.query_one(MessageLine).text)
+        assert isinstance(app.screen, PromptModal)
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(app.screen, ReportsScreen))
+        await pilot.press("f6")
+        await settle(pilot, lambda: isinstance(app.screen, PromptModal))
+        feed(app, "2\r")
+        await settle(pilot, lambda: isinstance(app.screen, ReportsScreen) and "lane 02" in message(app))
+        assert message(app).startswith("Z report of lane 02 of ")
+        assert message(app).endswith(f"net {app.office.money(taken.net)}")
+        assert f"{taken.number:04d}" in str(app.screen.query_one("#report").render())
+
+
 async def test_unknown_payments_of_every_lane_are_listed_read_only(office, store_server, tmp_path):
     for number in (1, 2):
         config = lane(store_server, tmp_path, number)
