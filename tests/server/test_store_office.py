@@ -314,3 +314,40 @@ def test_pos_tui_admin_runs_on_the_server_without_a_local_store(office, tmp_path
             child.terminate()
             child.wait(timeout=20)
         os.close(master)
+
+
+async def test_staff_disabled_enabled_unlocked_and_given_a_new_pin_on_the_server(office, store_server):
+    from pos_tui.domain.pins import hash_pin
+    from pos_tui.server.catalog import add_user
+
+    with store_server.admin() as conn:
+        add_user(conn, "dave", "cashier", hash_pin("6666"), actor="test")
+        conn.execute("UPDATE users SET locked_until = localtimestamp + interval '1 hour' WHERE name = 'dave'")
+    app = AdminApp(StoreOffice(office))
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press("f3")
+        await settle(pilot, lambda: isinstance(app.screen, UsersScreen))
+        assert [u.name for u in app.screen.people] == ["boss", "dave"]
+        assert any("dave" in line and "locked until" in line for line in screen_lines(app))
+        await pilot.press("down")
+        await pilot.press("f5")
+        await settle(pilot, lambda: "unlocked" in message(app))
+        await pilot.press("f4")
+        await settle(pilot, lambda: app.screen is not app.top)
+        await pilot.press("y")
+        await settle(pilot, lambda: "disabled" in message(app))
+        assert store_server.query("SELECT disabled, locked_until FROM users WHERE name = 'dave'") == [(True, None)]
+        await pilot.press("f6")
+        await settle(pilot, lambda: "enabled" in message(app))
+        assert message(app) == "dave is enabled: they can sign in again"
+        await pilot.press("f3")
+        await settle(pilot, lambda: isinstance(app.screen, PromptModal))
+        feed(app, "6666\r6666\r")
+        await settle(pilot, lambda: "differ" in app.screen.query_one(MessageLine).text)
+        feed(app, "8888\r8888\r")
+        await settle(pilot, lambda: isinstance(app.screen, UsersScreen) and "New PIN" in message(app))
+    assert store_server.query("SELECT disabled FROM users WHERE name = 'dave'") == [(False,)]
+    kinds = [row for row in store_server.query("SELECT kind FROM admin_journal WHERE actor LIKE 'boss (admin:%%' "
+                                                "ORDER BY id")]
+    assert [k for (k,) in kinds] == ["user.unlocked", "user.disabled", "user.enabled", "user.pin_changed"]
