@@ -194,6 +194,9 @@ async def test_the_store_x_report_adds_up_every_lanes_uploaded_sales(office, sto
         assert "X REPORT" in text
         for line in screen_lines(app):
             assert len(line) <= SIZE[0]
+        await pilot.press("f4")  # sales by hour, every lane
+        await settle(pilot, lambda: "sales on" in message(app))
+        assert message(app).startswith("2 sales on") and message(app).endswith(total)
 
         await pilot.press("f5")  # the store's Z, once a business day
         await settle(pilot, lambda: app.screen is not app.top)
