@@ -807,11 +807,15 @@ def devices_check(ctx: click.Context) -> None:
 @click.pass_context
 def admin(ctx: click.Context) -> None:
     """The back office (supervisor or admin PIN): products, users, reports, held sales, unknown
-    payments, devices and backup, on the same database as a running lane."""
+    payments, devices and backup, on the same database as a running lane; with [server] url set,
+    the whole store's on the store server."""
     from pos_tui.services.staff import has_users
     from pos_tui.services.store_admin import sharing_store
-    from pos_tui.tui.admin.app import run_admin
+    from pos_tui.tui.admin.app import run_admin, run_store_admin
 
+    if (config := _on_server(ctx)) is not None:  # the store server's staff, catalog and reports; no local store
+        _log_to_file(config)
+        return run_store_admin(config)
     config = _open_store(ctx)
     if not has_users():
         raise click.ClickException(_("no users yet: run `pos-tui init --admin NAME` first"))

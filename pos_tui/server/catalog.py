@@ -55,9 +55,24 @@ def upsert_products(conn: psycopg.Connection, items: Sequence, *, actor: str, so
     return len(items) - existing, existing
 
 
+_PRODUCT = ("SELECT sku, name, price, tax, unit, active, ARRAY(SELECT code FROM barcodes b WHERE b.sku = p.sku "
+            "ORDER BY code) FROM products p")
+
+
+def find_products(conn: psycopg.Connection, text: str, limit: int = 50) -> list[ServerProduct]:
+    """Products whose name holds ``text`` (any case), or whose SKU or a barcode is ``text``, by name."""
+    text = text.strip()
+    if not text:
+        return []
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = conn.execute(_PRODUCT + " WHERE name ILIKE %s OR sku = %s OR EXISTS (SELECT 1 FROM barcodes b "
+                        "WHERE b.sku = p.sku AND b.code = %s) ORDER BY name, sku LIMIT %s",
+                        (pattern, text, text, limit)).fetchall()
+    return [ServerProduct(*row[:6], tuple(row[6])) for row in rows]
+
+
 def product(conn: psycopg.Connection, sku: str) -> ServerProduct:
-    row = conn.execute("SELECT sku, name, price, tax, unit, active, ARRAY(SELECT code FROM barcodes b "
-                       "WHERE b.sku = p.sku ORDER BY code) FROM products p WHERE sku = %s", (sku,)).fetchone()
+    row = conn.execute(_PRODUCT + " WHERE sku = %s", (sku,)).fetchone()
     if row is None:
         raise ServerError(f"no product with SKU {sku!r} on the store server")
     return ServerProduct(*row[:6], tuple(row[6]))
@@ -105,15 +120,21 @@ class ServerUser:
     role: str
     disabled: bool
     locked_until: dt.datetime | None
+    pin_changed_at: dt.datetime | None = None
+    failed_attempts: int = 0  # wrong PINs since the last right one (store-wide operator sign-ins)
+
+
+_USER = ("SELECT u.name, u.role, u.disabled, u.locked_until, u.pin_changed_at, COALESCE(f.count, 0) FROM users u "
+         "LEFT JOIN operator_failures f ON f.name = u.name")
 
 
 def users(conn: psycopg.Connection) -> list[ServerUser]:
-    rows = conn.execute("SELECT name, role, disabled, locked_until FROM users ORDER BY name").fetchall()
+    rows = conn.execute(_USER + " ORDER BY u.name").fetchall()
     return [ServerUser(*row) for row in rows]
 
 
 def user(conn: psycopg.Connection, name: str) -> ServerUser:
-    row = conn.execute("SELECT name, role, disabled, locked_until FROM users WHERE name = %s", (name,)).fetchone()
+    row = conn.execute(_USER + " WHERE u.name = %s", (name,)).fetchone()
     if row is None:
         raise ServerError(f"no user named {name!r} on the store server")
     return ServerUser(*row)

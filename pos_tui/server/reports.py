@@ -14,7 +14,7 @@ from psycopg.types.json import Jsonb
 
 from pos_tui.domain.cart import CartLine
 from pos_tui.domain.report import (
-    STORE_WIDE, LineFact, MovementFact, PaymentFact, Report, SaleFact, build_report, report_from_dict,
+    STORE_WIDE, HourTotal, LineFact, MovementFact, PaymentFact, Report, SaleFact, build_report, report_from_dict,
     report_to_dict,
 )
 from pos_tui.domain.tax import tax_breakdown
@@ -108,6 +108,27 @@ def take_store_z(conn: psycopg.Connection, store: str, ctx: ReportContext, day: 
     return report
 
 
+def store_z_number(conn: psycopg.Connection, store: str, day: dt.date) -> int | None:
+    """The number of the store's Z report of ``day``; None while that day is not closed."""
+    row = conn.execute("SELECT number FROM store_z_reports WHERE store = %s AND business_day = %s",
+                       (store, day)).fetchone()
+    return row[0] if row else None
+
+
+def sales_by_hour(conn: psycopg.Connection, store: str, day: dt.date) -> tuple[HourTotal, ...]:
+    """Paid sales of every lane in business day ``day`` (training left out), counted and summed per
+    hour of their closing, as the lanes sent them."""
+    rows = conn.execute("SELECT payload->>'closed_at', (payload->>'total')::bigint FROM documents WHERE store = %s "
+                        "AND business_day = %s AND kind = 'sale.paid' AND NOT COALESCE((payload->>'training')::boolean, "
+                        "false)", (store, day)).fetchall()
+    hours: dict[int, tuple[int, int]] = {}
+    for closed_at, total in rows:
+        hour = dt.datetime.fromisoformat(closed_at).hour
+        count, amount = hours.get(hour, (0, 0))
+        hours[hour] = (count + 1, amount + total)
+    return tuple(HourTotal(hour, count, amount) for hour, (count, amount) in sorted(hours.items()))
+
+
 def stored_store_z(conn: psycopg.Connection, store: str, day: dt.date) -> Report:
     row = conn.execute("SELECT content FROM store_z_reports WHERE store = %s AND business_day = %s",
                        (store, day)).fetchone()
@@ -126,9 +147,5 @@ def lane_z(conn: psycopg.Connection, store: str, lane: int, day: dt.date) -> Rep
 
 
 def _report(data: dict) -> Report:
-    data = {k: v for k, v in data.items() if k not in ("lane_doc", "business_day_doc")}
-    fields = dict(data)
-    for key in ("period_start", "period_end"):
-        if isinstance(fields.get(key), str):
-            fields[key] = dt.datetime.fromisoformat(fields[key])
-    return report_from_dict(fields)
+    # A Report keeps its period as ISO text, as stored (render_text prints it as it is).
+    return report_from_dict({k: v for k, v in data.items() if k not in ("lane_doc", "business_day_doc")})

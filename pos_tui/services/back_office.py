@@ -46,6 +46,8 @@ class Operator:
 
 
 class BackOffice:
+    store_wide = False  # this lane's store (StoreOffice is the store server's)
+
     def __init__(self, config: Config, clock: Callable[[], dt.datetime] = dt.datetime.now) -> None:
         self.config = config
         self.currency = config.currency
@@ -90,6 +92,10 @@ class BackOffice:
 
     def money(self, minor: int) -> str:
         return format_amount(minor, self.currency, symbol=True)
+
+    def not_here(self, area: str) -> str | None:
+        """Why an area of the menu is not done here: every area is, on the lane's own store."""
+        return None
 
     # ------------------------------------------------------------------ products
 
@@ -202,6 +208,10 @@ class BackOffice:
             raise AdminError(_("you cannot disable yourself while signed in"))
         return when_free(users.disable_user, name, actor=actor)
 
+    def enable_user(self, name: str) -> users.UserInfo:
+        actor = self._require(Action.USERS)
+        return when_free(users.enable_user, name, actor=actor)
+
     def unlock_user(self, name: str) -> users.UserInfo:
         actor = self._require(Action.USERS)
         return when_free(users.unlock_user, name, actor=actor)
@@ -225,6 +235,11 @@ class BackOffice:
         """The Z report of business day ``day`` exactly as it was taken."""
         self._require(Action.Z_REPORT)
         return reports.stored_z_report(self.config.store.lane, day)
+
+    def lane_z_report(self, lane: int, day: dt.date) -> Report:
+        """The Z report lane ``lane`` took for business day ``day`` (kept in the shared store)."""
+        self._require(Action.Z_REPORT)
+        return reports.stored_z_report(lane, day)
 
     def take_z_report(self) -> Report:
         """Close the oldest business day not closed yet on this lane (refused while a shift of that day

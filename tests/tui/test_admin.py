@@ -445,3 +445,21 @@ def test_each_intent_checks_the_operators_role_and_an_old_pin_is_flagged(store):
     with pytest.raises(PermissionDenied, match="managing users needs an admin"):
         office.disable_user("cashier")
     assert catalog.get_by_sku("SOAP").price == 500 and not users.get_user("cashier").disabled
+
+
+async def test_a_disabled_user_is_enabled_again_with_f6(store, feed_terminal, settle):
+    users.disable_user("cashier", actor="test")
+    app = AdminApp(BackOffice(store))
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, feed_terminal, settle)
+        await pilot.press("f3")
+        await settle(pilot, lambda: isinstance(app.screen, UsersScreen))
+        await pilot.press("down")
+        assert app.screen.selected.name == "cashier"
+        await pilot.press("f6")
+        await settle(pilot, lambda: "enabled" in message(app))
+        assert message(app) == "cashier is enabled: they can sign in again"
+        await pilot.press("f6")
+        assert message(app) == "cashier is not disabled"
+    assert not users.get_user("cashier").disabled
+    assert [e.actor for e in journal.entries("user.enabled")] == ["boss"]

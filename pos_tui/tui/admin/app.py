@@ -9,6 +9,7 @@ messages (``BackupTaken``, ``DevicesReported``) for the screen on top.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App
@@ -17,11 +18,14 @@ from textual.binding import Binding
 from pos_tui.config import Config
 from pos_tui.domain.permissions import PermissionDenied, role_name
 from pos_tui.i18n import N_, _
-from pos_tui.tui.admin.areas import AREA_SCREENS
+from pos_tui.tui.admin.areas import AREA_SCREENS, STORE_AREA_SCREENS
 from pos_tui.services.back_office import BackOffice
 from pos_tui.tui.admin.menu import AREAS, MenuScreen, SignInScreen
 from pos_tui.tui.admin.screen import AdminScreen
 from pos_tui.tui.messages import BackupTaken, DevicesReported
+
+if TYPE_CHECKING:
+    from pos_tui.services.store_office import StoreOffice
 
 THEME = Path(__file__).resolve().parent.parent / "pos.tcss"
 BACKUP_JOB = N_("backup")
@@ -71,7 +75,7 @@ class AdminApp(App[None]):
         Binding("ctrl+c", "interrupt", show=False, system=True),
     ]
 
-    def __init__(self, office: BackOffice) -> None:
+    def __init__(self, office: BackOffice | StoreOffice) -> None:
         super().__init__(ansi_color=True)
         self.office = office
         self.theme = "ansi-dark"
@@ -105,10 +109,15 @@ class AdminApp(App[None]):
         if action is not None and not self.office.may(action):
             menu.say(str(PermissionDenied(action, self.office.needed(action))), error=True)
             return
+        elsewhere = self.office.not_here(area)
+        if elsewhere:
+            menu.say(elsewhere)
+            return
         if area == "backup":
             menu.confirm_backup()  # type: ignore[attr-defined]
             return
-        self.push_screen(AREA_SCREENS[area]())
+        screens = STORE_AREA_SCREENS if self.office.store_wide else AREA_SCREENS
+        self.push_screen(screens[area]())
 
     # ------------------------------------------------------------------ blocking work
 
@@ -159,3 +168,15 @@ class AdminApp(App[None]):
 def run_admin(config: Config) -> None:
     """Run the back office on the open store until the operator quits."""
     AdminApp(BackOffice(config)).run(mouse=False)
+
+
+def run_store_admin(config: Config) -> None:
+    """Run the back office on the store server (``[server] url``) until the operator quits; no
+    local store is opened."""
+    from pos_tui.services.store_office import StoreOffice
+
+    office = StoreOffice(config)
+    try:
+        AdminApp(office).run(mouse=False)
+    finally:
+        office.close()

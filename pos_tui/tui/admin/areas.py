@@ -5,7 +5,7 @@ from __future__ import annotations
 from pos_tui.tui.admin.devices import DevicesScreen
 from pos_tui.tui.admin.products import ProductsScreen
 from pos_tui.tui.admin.reports import ReportsScreen
-from pos_tui.tui.admin.sales import HeldScreen, PaymentsScreen
+from pos_tui.tui.admin.sales import HeldScreen, PaymentsScreen, StorePaymentsScreen
 from pos_tui.tui.admin.screen import AdminScreen
 from pos_tui.tui.admin.users import UsersScreen
 
@@ -17,3 +17,6 @@ AREA_SCREENS: dict[str, type[AdminScreen]] = {
     "payments": PaymentsScreen,
     "devices": DevicesScreen,
 }
+
+# On the store server: the same screens, but unknown payments are listed across lanes, read-only.
+STORE_AREA_SCREENS: dict[str, type[AdminScreen]] = {**AREA_SCREENS, "payments": StorePaymentsScreen}

@@ -97,9 +97,11 @@ class MenuScreen(AdminScreen):
     def menu_text(self) -> str:
         rows = []
         width = max(10, *(cell_width(translated(label)) + 2 for _key, _area, label, _what, _action in AREAS))
-        for key, _area, label, what, action in AREAS:
+        for key, area, label, what, action in AREAS:
             allowed = action is None or self.office.may(action)
             note = "" if allowed else "  " + _("({role} only)").format(role=role_name(self.office.needed(action)))
+            if self.office.not_here(area):
+                note = "  " + _("(on the lanes)")
             rows.append(f"{key.upper():<4}{pad_cells(translated(label), width)}{_(what)}{note}")
         return "\n".join(rows)
 

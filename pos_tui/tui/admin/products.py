@@ -165,8 +165,17 @@ class ProductsScreen(AdminScreen):
 
     # ------------------------------------------------------------------ changes
 
+    def _done_here(self, change: str) -> bool:
+        """False (and says why) when this office does not make ``change`` (on the store server: stock)."""
+        elsewhere = self.office.not_here(f"products.{change}")
+        if elsewhere:
+            self.say(elsewhere, error=True)
+        return not elsewhere
+
     def _change(self, title: str, question: Question, change: Callable[[str, str], ProductInfo],
                 said: Callable[[ProductInfo, ProductInfo], str], hint: str = "") -> None:
+        if not self._done_here(change.__name__):
+            return
         before = self.selected
         if before is None:
             self.say(_("find a product first"), error=True)
@@ -203,6 +212,8 @@ class ProductsScreen(AdminScreen):
                      hint=_("Scan or type the code, Enter. EAN/UPC check digits are verified."))
 
     def action_new_product(self) -> None:
+        if not self._done_here("add_product"):
+            return
         questions = [Question(_("SKU> ")), Question(_("Name> ")), Question(_("Price> ")), Question(_("Tax> ")),
                      Question(_("Barcodes> ")), Question(_("Unit> ")), Question(_("Stock> ")),
                      Question(_("Open price (y/n)> "))]
@@ -222,6 +233,8 @@ class ProductsScreen(AdminScreen):
                                            "(empty: not counted), open price y/n.")), done)
 
     def action_edit_product(self) -> None:
+        if not self._done_here("set_name"):
+            return
         product = self.selected
         if product is None:
             self.say(_("find a product first"), error=True)

@@ -1,5 +1,6 @@
 """Reports: the X report of a day (every shift opened that day), the Z report a day closed with,
-taking today's Z (admin), and sales by hour across the lanes. Shown as the printer would print
+taking today's Z (admin), one lane's Z, and sales by hour across the lanes. On the store server
+the X and Z are the whole store's (every lane). Shown as the printer would print
 them, as wide as the box; Up/Down and PgUp/PgDn scroll."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pos_tui.domain.permissions import Action, PermissionDenied
 from pos_tui.domain.report import hourly_bars, render_text
 from pos_tui.i18n import N_, _, ngettext
 from pos_tui.services.errors import AdminError
+from pos_tui.tui.admin.prompt import PromptModal, Question
 from pos_tui.tui.admin.screen import AdminScreen, keys
 from pos_tui.tui.screens.modals import ConfirmModal
 from pos_tui.tui.widgets.message_line import MessageLine
@@ -30,6 +32,7 @@ class ReportsScreen(AdminScreen):
         ("f3", "z_report", N_("Z")),
         ("f4", "hourly", N_("By hour")),
         ("f5", "take_z", N_("Close day")),
+        ("f6", "lane_z", N_("Lane Z")),
         ("escape", "back", N_("Menu")),
         ("up", "scroll(-1)", N_("Scroll up"), False),
         ("down", "scroll(1)", N_("Scroll down"), False),
@@ -88,10 +91,37 @@ class ReportsScreen(AdminScreen):
                 title=title, day=day.isoformat(), count=report.sales_count, net=self.office.money(report.net)))
 
     def action_x_report(self) -> None:
-        self._report(_("X report"), self.office.x_report)
+        self._report(_("Store X report") if self.office.store_wide else _("X report"), self.office.x_report)
 
     def action_z_report(self) -> None:
-        self._report(_("Z report"), self.office.z_report)
+        self._report(_("Store Z report") if self.office.store_wide else _("Z report"), self.office.z_report)
+
+    def action_lane_z(self) -> None:
+        """One lane's Z report of the date, as that lane took it."""
+        day = self.attempt(self.day)
+        if day is None:
+            return
+
+        def lane_number(text: str) -> int:
+            if not text.strip().isdigit() or not 1 <= int(text) <= 99:
+                raise AdminError(_("{text} is not a lane number (1 to 99)").format(text=repr(text.strip())))
+            return int(text)
+
+        def done(found: tuple[int, object] | None) -> None:
+            if found is None:
+                return
+            lane, report = found
+            title = _("Z report of lane {lane}").format(lane=f"{lane:02d}")
+            self.show(f"{title} {day.isoformat()}", render_text(report, REPORT_CELLS))
+            self.say(_("{title} of {day}: net {net}").format(title=title, day=day.isoformat(),
+                                                             net=self.office.money(report.net)))
+
+        def submit(answers: list[str]) -> tuple[int, object]:
+            lane = lane_number(answers[0])
+            return lane, self.office.lane_z_report(lane, day)
+
+        self.app.push_screen(PromptModal(_("Z report of a lane, {day}").format(day=day.isoformat()),
+                                         [Question(_("Lane> "))], submit, _("Type the lane number, Enter.")), done)
 
     def action_hourly(self) -> None:
         day = self.attempt(self.day)
@@ -128,16 +158,20 @@ class ReportsScreen(AdminScreen):
                           render_text(report, REPORT_CELLS))
                 self.say(_("Z report {number} taken: net {net}").format(number=report.number,
                                                                        net=self.office.money(report.net)))
-                if self.office.config.backup.after_z_report:
+                if self.office.config.backup.after_z_report and not self.office.store_wide:
                     self.admin.start_backup()
 
         day = self.attempt(self.office.day_to_close)
         if day is None:
             return
-        self.app.push_screen(ConfirmModal(
-            _("Close business day {day} of lane {lane} with a Z report? "
-              "It is taken once a day; later sales belong to the next day.").format(
-                day=day.isoformat(), lane=f"{self.office.config.store.lane:02d}")), answered)
+        if self.office.store_wide:
+            question = _("Close business day {day} of the whole store (every lane's sales the server has) with "
+                         "the store's Z report? It is taken once a day.").format(day=day.isoformat())
+        else:
+            question = _("Close business day {day} of lane {lane} with a Z report? "
+                         "It is taken once a day; later sales belong to the next day.").format(
+                day=day.isoformat(), lane=f"{self.office.config.store.lane:02d}")
+        self.app.push_screen(ConfirmModal(question), answered)
 
     def action_scroll(self, lines: int) -> None:
         self.query_one("#page", VerticalScroll).scroll_relative(y=lines, animate=False)

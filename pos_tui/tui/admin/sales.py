@@ -3,6 +3,8 @@ supervisor resolves here from the terminal's own ticket, with their PIN."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import OptionList, Static
@@ -18,6 +20,9 @@ from pos_tui.services.views import SaleRecord, UnknownPayment
 from pos_tui.tui.admin.screen import AdminScreen, keys
 from pos_tui.tui.screens.modals import ApprovalModal, ConfirmModal, Resolution, ResolveModal
 from pos_tui.tui.widgets.message_line import MessageLine
+
+if TYPE_CHECKING:
+    from pos_tui.services.store_office import StoreUnknownPayment
 
 MOVE_KEYS = (("up", "move(-1)", N_("Previous"), False), ("down", "move(1)", N_("Next"), False))
 
@@ -186,3 +191,52 @@ class PaymentsScreen(ListScreen):
             return
         self.action_reload()
         self.say(_("{outcome} (approved by {name})").format(outcome=said, name=approval.supervisor))
+
+
+def store_unknown_row(unknown: StoreUnknownPayment, cur: Currency) -> str:
+    since = unknown.attempted_at[:16].replace("T", " ")
+    return (f"{unknown.lane:<5} {cells(since, 16)} {cells(method_name(unknown.method), 10)} "
+            f"{format_amount(unknown.amount, cur):>12}  {cells(unknown.reference, 14)} "
+            f"{status_name(unknown.status)}")
+
+
+class StorePaymentsScreen(ListScreen):
+    """Every lane's payments with an unknown outcome, from what the lanes uploaded: read-only, as
+    only the lane that took a payment can settle it with its terminal's ticket."""
+
+    TITLE_TEXT = N_("payments with unknown outcome")
+    BOX_TITLE = N_("Payments with unknown outcome, every lane")
+
+    def heading(self) -> str:
+        return unknown_heading()
+
+    KEYS = keys(("f1", "help", N_("Help")), ("enter", "where", N_("Where")), ("f5", "reload", N_("Refresh")),
+                ("escape", "back", N_("Menu")), *MOVE_KEYS)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unknown: list[StoreUnknownPayment] = []
+
+    def action_reload(self) -> None:
+        unknown = self.attempt(self.office.unknown_payments)
+        if unknown is None:
+            return
+        self.unknown = unknown
+        cur = self.office.currency
+        self.fill([(f"{u.lane}:{u.reference}", store_unknown_row(u, cur)) for u in unknown])
+        self.say(ngettext("{count} payment with an unknown outcome: a supervisor resolves it on its lane",
+                          "{count} payments with an unknown outcome: a supervisor resolves each on its lane",
+                          len(unknown)).format(count=len(unknown)) if unknown
+                 else _("No payment has an unknown outcome on any lane (as of each lane's last upload)"))
+
+    def on_option_list_option_selected(self, message: OptionList.OptionSelected) -> None:
+        message.stop()
+        self.action_where()
+
+    def action_where(self) -> None:
+        index = self.query_one(OptionList).highlighted
+        if index is None or index >= len(self.unknown):
+            return
+        chosen = self.unknown[index]
+        self.say(_("Resolve it on lane {lane}: a supervisor there, with the terminal's ticket "
+                   "(back office, Payments)").format(lane=f"{chosen.lane:02d}"))

@@ -8,7 +8,7 @@ line and its F1 help. A screen knows the app only as an ``OfficeHost``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from textual.binding import Binding
 from textual.screen import Screen
@@ -23,13 +23,16 @@ from pos_tui.tui.widgets.key_footer import KeyFooter
 from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.status_header import StatusHeader
 
+if TYPE_CHECKING:
+    from pos_tui.services.store_office import StoreOffice
+
 T = TypeVar("T")
 
 
 class OfficeHost(Protocol):
     """What the back office's screens use of the app that shows them (``AdminApp`` is the one)."""
 
-    office: BackOffice
+    office: BackOffice | StoreOffice
 
     def signed_in(self) -> None: ...
 
@@ -72,12 +75,12 @@ class AdminScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     @property
-    def office(self) -> BackOffice:
+    def office(self) -> BackOffice | StoreOffice:
         return self.admin.office
 
     def status_header(self) -> StatusHeader:
         store = self.office.config.store
-        header = StatusHeader(store.name, store.lane)
+        header = StatusHeader(store.name, 0 if self.office.store_wide else store.lane)
         operator = self.office.operator
         header.set_cashier(operator.name if operator else "", role_name(operator.role) if operator else "")
         return header

@@ -1,4 +1,4 @@
-"""Users (admin): the staff list; add a user, reset a PIN, disable, unlock. PINs are asked twice
+"""Users (admin): the staff list; add a user, reset a PIN, disable, unlock, enable. PINs are asked twice
 and drawn as stars; they are never shown, logged or journaled."""
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ class UsersScreen(AdminScreen):
         ("f3", "reset_pin", N_("Reset PIN")),
         ("f4", "disable", N_("Disable")),
         ("f5", "unlock", N_("Unlock")),
+        ("f6", "enable", N_("Enable")),
         ("escape", "back", N_("Menu")),
         ("up", "move(-1)", N_("Previous"), False),
         ("down", "move(1)", N_("Next"), False),
@@ -137,6 +138,17 @@ class UsersScreen(AdminScreen):
         unlocked = self.attempt(self.office.unlock_user, user.name)
         if unlocked is not None:
             self._done(_("{name} is unlocked"))(unlocked)
+
+    def action_enable(self) -> None:
+        user = self.selected
+        if user is None:
+            return
+        if not user.disabled:
+            self.say(_("{name} is not disabled").format(name=user.name))
+            return
+        enabled = self.attempt(self.office.enable_user, user.name)
+        if enabled is not None:
+            self._done(_("{name} is enabled: they can sign in again"))(enabled)
 
     def action_disable(self) -> None:
         user = self.selected

@@ -80,7 +80,9 @@ class StatusHeader(Widget):
             self.refresh()
 
     def left_text(self) -> str:
-        parts = [self._store, _("Lane {lane:02d}").format(lane=self._lane), self._cashier]
+        # Lane 0: the back office of the whole store, on the store server.
+        where = _("Lane {lane:02d}").format(lane=self._lane) if self._lane else _("all lanes")
+        parts = [self._store, where, self._cashier]
         return "  ".join(part for part in parts if part)
 
     def clock_text(self) -> str:
