@@ -14,6 +14,10 @@ transaction that upserts a million rows holds it for tens of seconds. So:
    commit between them (a pause after each step lets a waiting lane in). Triggers note every
    product the lanes or the back office change meanwhile (stock taken by a sale, a price edited):
    ``catalog_dirty``.
+   The name index is built whole in a TEMP full-text table, merged into one segment there (no
+   lock: merging holds it for as long as a term's whole list of rows takes, not for a number of
+   pages), and its shadow tables' rows are then copied into ``product_search_next``'s a bounded
+   number of rows a step.
 4. One short transaction switches: the noted products are copied again, then the next tables take
    the live names (ALTER TABLE RENAME; a reader sees the old catalog or the new one, never a mix),
    the name-search triggers are made again on the new table, and the journal row is written.
@@ -48,6 +52,7 @@ STAGE_BATCH = 5_000
 IMPORT_CACHE_KIB = 64 * 1024
 
 _ROW_COLUMNS = "sku, name, price, tax, unit, stock"
+_SEARCH_COLUMNS = "name"  # what the name index holds of a product
 _TRIGGERS = {  # notes of what changes in the live catalog while the next one is built
     "catalog_watch_product_insert": "AFTER INSERT ON product BEGIN INSERT OR IGNORE INTO catalog_dirty VALUES (new.id); END",
     "catalog_watch_product_update": "AFTER UPDATE ON product BEGIN INSERT OR IGNORE INTO catalog_dirty VALUES (old.id); "
@@ -60,9 +65,12 @@ _TRIGGERS = {  # notes of what changes in the live catalog while the next one is
     "catalog_watch_barcode_delete": "AFTER DELETE ON barcode BEGIN "
                                     "INSERT OR IGNORE INTO catalog_dirty VALUES (old.product_id); END",
 }
-# Work per step to start each phase with (rows; pages for the name index's merge), and its most.
-_FIRST_SIZE = {"ddl": 1, "drop": 1000, "drop_index": 500, "copy": 300, "add": 300, "merge": 32}
-_MAX_SIZE = {"ddl": 1, "drop": 20_000, "drop_index": 20_000, "copy": 20_000, "add": 20_000, "merge": 200}
+# Work per step (rows) to start each phase with, and its most.
+_FIRST_SIZE = {"ddl": 1, "drop": 1000, "drop_index": 500, "copy": 300, "add": 300, "search": 200}
+_MAX_SIZE = {"ddl": 1, "drop": 20_000, "drop_index": 20_000, "copy": 20_000, "add": 20_000, "search": 20_000}
+_SEARCH_BUILD = "catalog_search_build"  # the TEMP full-text table the next name index is built in
+# A full-text table's shadow tables with the key each is copied in the order of.
+_SEARCH_SHADOWS = {"data": ("id",), "idx": ("segid", "term"), "docsize": ("id",), "config": ("k",)}
 _NEXT = {"product": "product_next", "barcode": "barcode_next", "product_search": "product_search_next"}
 _OLD = {"product": "product_old", "barcode": "barcode_old", "product_search": "product_search_old"}
 
@@ -250,12 +258,15 @@ class _Publisher:
                 self.prepare()
                 self.copy_live()
                 self.add_new()
-                self.merge_name_index()
+                self.build_name_index()
+                self.copy_name_index()
             self.switch(journal_kind, payload, actor)
         except BaseException:
             if cleared:
                 self.clear_leftovers()
             raise
+        finally:
+            self.sql(f"DROP TABLE IF EXISTS temp.{_SEARCH_BUILD}")
         with self.disposable_commits():
             self.drop(_OLD)
 
@@ -330,18 +341,23 @@ class _Publisher:
             self.sql(self._renamed(self.schema["product"], "product", "product_next"))
             self.sql(self._renamed(self.schema["barcode"], "barcode", "barcode_next")
                      .replace('REFERENCES "product"', 'REFERENCES "product_next"'))
-            self.sql(re.sub(r'^CREATE VIRTUAL TABLE\s+("?)\w+\1', "CREATE VIRTUAL TABLE product_search_next",
-                            self.schema["product_search"]))
-            # No merging of the name index's segments inside the build's commits (a merge there
-            # holds the lock for as long as it takes): ``merge_name_index`` does it in steps.
-            self.sql("INSERT INTO product_search_next (product_search_next, rank) VALUES ('automerge', 0)")
-            self.sql("INSERT INTO product_search_next (product_search_next, rank) VALUES ('crisismerge', 1999)")
+            self.sql(self._search_table("product_search_next"))
+            # Its rows come whole from the one built aside (``copy_name_index``). This connection
+            # must not read or write it through the full-text module before the switch: the
+            # module would keep what it read of the index and not see the copied rows.
+            for shadow in _SEARCH_SHADOWS:
+                self.sql(f'DELETE FROM "product_search_next_{shadow}"')
             for name, sql in self.schema.items():
                 if sql and sql.startswith("CREATE") and " INDEX " in sql:
                     table = "product" if ' ON "product"' in sql else "barcode"
                     new_name = name[:-3] if name.endswith("__b") else name + "__b"
                     self.sql(sql.replace(f'"{name}"', f'"{new_name}"', 1)
                              .replace(f' ON "{table}"', f' ON "{_NEXT[table]}"', 1))
+
+    def _search_table(self, name: str) -> str:
+        """The live name index's definition under ``name`` (``temp.x`` for a TEMP one)."""
+        return re.sub(r'^CREATE VIRTUAL TABLE\s+("?)\w+\1', f"CREATE VIRTUAL TABLE {name}",
+                      self.schema["product_search"])
 
     @staticmethod
     def _renamed(sql: str, old: str, new: str) -> str:
@@ -365,8 +381,6 @@ class _Publisher:
                  "(SELECT 1 FROM temp.import_row r WHERE r.sku = p.sku AND r.ok) ORDER BY b.id", params)
         self.sql("INSERT INTO barcode_next (code, product_id) SELECT ib.code, p.id FROM main.product p "
                  f"JOIN temp.import_barcode ib ON ib.sku = p.sku WHERE {where} ORDER BY ib.rowid", params)
-        self.sql("INSERT INTO product_search_next (rowid, name) SELECT p.id, n.name FROM main.product p "
-                 f"JOIN product_next n ON n.id = p.id WHERE {where}", params)
 
     def copy_live(self) -> None:
         last = 0
@@ -388,7 +402,6 @@ class _Publisher:
                 upto = self.sql("SELECT MAX(line) FROM (SELECT line FROM temp.import_row WHERE ok AND NOT existing "
                                 "AND line > ? ORDER BY line LIMIT ?)", (last, rows)).fetchone()[0]
                 if upto is not None:
-                    first_id = (self.sql("SELECT MAX(id) FROM product_next").fetchone()[0] or 0) + 1
                     self.sql("INSERT INTO product_next (sku, name, price, tax, unit, stock, active, updated_at) "
                              f"SELECT {_ROW_COLUMNS}, 1, ? FROM temp.import_row WHERE ok AND NOT existing "
                              "AND line > ? AND line <= ? ORDER BY line", (self.now, last, upto))
@@ -396,8 +409,6 @@ class _Publisher:
                              "JOIN temp.import_barcode ib ON ib.line = r.line JOIN product_next n ON n.sku = r.sku "
                              "WHERE r.ok AND NOT r.existing AND r.line > ? AND r.line <= ? ORDER BY ib.rowid",
                              (last, upto))
-                    self.sql("INSERT INTO product_search_next (rowid, name) SELECT id, name FROM product_next "
-                             "WHERE id >= ?", (first_id,))
             if upto is None:
                 return
             self.done = upto
@@ -405,19 +416,42 @@ class _Publisher:
                 self.progress(min(upto, self.rows), self.rows)
             last = upto
 
-    def merge_name_index(self) -> None:
-        """Merge the next name index's segments a bounded amount of work per step, then let it
-        merge on its own again (as the live one does)."""
-        while True:
-            for pages in self._steps("merge"):
-                before = self.db.connection().total_changes
-                self.sql("INSERT INTO product_search_next (product_search_next, rank) VALUES ('merge', ?)", (pages,))
-                merged = self.db.connection().total_changes - before
-            if merged < 2:
-                break
-        for _ in self._steps():
-            self.sql("INSERT INTO product_search_next (product_search_next, rank) VALUES ('automerge', 4)")
-            self.sql("INSERT INTO product_search_next (product_search_next, rank) VALUES ('crisismerge', 16)")
+    def build_name_index(self) -> None:
+        """The next catalog's name index, whole, in a TEMP table of this connection (its own file:
+        no lock on the store), merged there into one segment, set to merge on its own again as the
+        live one does."""
+        build = f"temp.{_SEARCH_BUILD}"
+        self.sql(f"DROP TABLE IF EXISTS {build}")
+        self.sql(self._search_table(build))
+        with self.db.atomic():  # reads product_next, writes only the TEMP file
+            self.sql(f"INSERT INTO {build} (rowid, {_SEARCH_COLUMNS}) SELECT id, {_SEARCH_COLUMNS} "
+                     "FROM main.product_next ORDER BY id")
+        self.sql(f"INSERT INTO {build} ({_SEARCH_BUILD}) VALUES ('optimize')")
+        self.sql(f"INSERT INTO {build} ({_SEARCH_BUILD}, rank) VALUES ('automerge', 4)")
+        self.sql(f"INSERT INTO {build} ({_SEARCH_BUILD}, rank) VALUES ('crisismerge', 16)")
+
+    def copy_name_index(self) -> None:
+        """The built index's shadow rows into the next one's, in key order, a bounded number of
+        rows a step (a row of the index's data is one page of it)."""
+        for shadow, key in _SEARCH_SHADOWS.items():  # each key is its table's first columns
+            source, target = f'temp."{_SEARCH_BUILD}_{shadow}"', f'main."product_search_next_{shadow}"'
+            order, after = ", ".join(key), None
+            while True:
+                chunk: list[tuple] = []
+                for rows in self._steps(f"search {shadow}"):
+                    where = "" if after is None else f"WHERE ({order}) > ({', '.join('?' * len(key))})"
+                    chunk = self.sql(f"SELECT * FROM {source} {where} ORDER BY {order} LIMIT ?",
+                                     (*(after or ()), rows)).fetchall()
+                    if chunk:
+                        cursor = self.db.cursor()
+                        try:
+                            cursor.executemany(f"INSERT INTO {target} VALUES ({', '.join('?' * len(chunk[0]))})",
+                                               chunk)
+                        finally:
+                            cursor.close()
+                if not chunk:
+                    break
+                after = chunk[-1][:len(key)]
 
     def switch(self, journal_kind: str, payload: dict[str, Any], actor: str | None) -> None:
         """The one short transaction: what changed meanwhile copied again, then the names swapped."""
@@ -427,11 +461,14 @@ class _Publisher:
         try:
             for _ in self._steps():
                 dirty = "p.id IN (SELECT product_id FROM catalog_dirty)"
-                self.sql("INSERT INTO product_search_next (product_search_next, rowid, name) "
-                         "SELECT 'delete', id, name FROM product_next WHERE id IN (SELECT product_id FROM catalog_dirty)")
+                self.sql(f"INSERT INTO product_search_next (product_search_next, rowid, {_SEARCH_COLUMNS}) "
+                         f"SELECT 'delete', id, {_SEARCH_COLUMNS} FROM product_next "
+                         "WHERE id IN (SELECT product_id FROM catalog_dirty)")
                 self.sql("DELETE FROM barcode_next WHERE product_id IN (SELECT product_id FROM catalog_dirty)")
                 self.sql("DELETE FROM product_next WHERE id IN (SELECT product_id FROM catalog_dirty)")
                 self._copy(dirty, ())
+                self.sql(f"INSERT INTO product_search_next (rowid, {_SEARCH_COLUMNS}) SELECT id, {_SEARCH_COLUMNS} "
+                         "FROM product_next WHERE id IN (SELECT product_id FROM catalog_dirty)")
                 for name in _TRIGGERS:
                     self.sql(f"DROP TRIGGER {name}")
                 self.sql("DROP TABLE catalog_dirty")
