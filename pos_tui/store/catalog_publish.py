@@ -46,12 +46,16 @@ from pos_tui.store.db import SQLITE_PRAGMAS, checkpoint, current_database, write
 from pos_tui.store.models import Product
 
 SMALL_IMPORT = 250  # rows written in one write transaction (~60 ms on a 300,000-product store)
-STEP_SECONDS = 0.04  # what one publishing step aims to hold the write lock for
+STEP_SECONDS = 0.03  # what one publishing step aims to hold the write lock for
 STEP_PAUSE = 0.03  # between steps, so a waiting lane takes the lock in turn
 STAGE_BATCH = 5_000
 IMPORT_CACHE_KIB = 64 * 1024
 
-_ROW_COLUMNS = "sku, name, price, tax, unit, stock"
+# The product columns an import sets, each a field of ProductData, with its type in staging. A new
+# one is added here (and to ProductData and upsert_products); the staged publish follows this list.
+_STAGED = {"name": "TEXT", "price": "INTEGER", "tax": "TEXT", "unit": "TEXT", "stock": "INTEGER"}
+_BLANK_KEPT = {"stock"}  # a blank cell the file means (stock unknown), not "keep the live value"
+_ROW_COLUMNS = ", ".join(("sku", *_STAGED))
 _SEARCH_COLUMNS = "name"  # what the name index holds of a product
 _TRIGGERS = {  # notes of what changes in the live catalog while the next one is built
     "catalog_watch_product_insert": "AFTER INSERT ON product BEGIN INSERT OR IGNORE INTO catalog_dirty VALUES (new.id); END",
@@ -94,9 +98,9 @@ class Staging:
 
     def __enter__(self) -> Staging:
         self._drop()
-        self.db.execute_sql("CREATE TEMP TABLE import_row (line INTEGER PRIMARY KEY, sku TEXT NOT NULL, name TEXT, "
-                            "price INTEGER, tax TEXT, unit TEXT, stock INTEGER, ok INTEGER NOT NULL, "
-                            "existing INTEGER NOT NULL DEFAULT 0)")
+        staged = "".join(f"{column} {kind}, " for column, kind in _STAGED.items())
+        self.db.execute_sql(f"CREATE TEMP TABLE import_row (line INTEGER PRIMARY KEY, sku TEXT NOT NULL, {staged}"
+                            "ok INTEGER NOT NULL, existing INTEGER NOT NULL DEFAULT 0)")
         self.db.execute_sql("CREATE TEMP TABLE import_barcode (line INTEGER NOT NULL, code TEXT NOT NULL, "
                             "sku TEXT NOT NULL)")
         return self
@@ -114,9 +118,8 @@ class Staging:
         """One row of the file: ``sku`` when it is a valid one (it counts for duplicates), ``product``
         when the whole row is valid, its valid ``codes``."""
         if sku is not None:
-            p = product
-            self._rows.append((line, sku, p.name, p.price, p.tax, p.unit, p.stock, 1) if p else
-                              (line, sku, None, None, None, None, None, 0))
+            values = [None] * len(_STAGED) if product is None else [getattr(product, c) for c in _STAGED]
+            self._rows.append((line, sku, *values, int(product is not None)))
         self._codes.extend((line, code, sku or "") for code in codes)
         if product is not None:
             self.rows += 1
@@ -127,8 +130,8 @@ class Staging:
         cursor = self.db.cursor()
         try:
             with self.db.atomic():  # TEMP tables only: no lock on the store
-                cursor.executemany("INSERT INTO temp.import_row (line, sku, name, price, tax, unit, stock, ok) "
-                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self._rows)
+                cursor.executemany(f"INSERT INTO temp.import_row (line, {_ROW_COLUMNS}, ok) "
+                                   f"VALUES ({', '.join('?' * (len(_STAGED) + 3))})", self._rows)
                 cursor.executemany("INSERT INTO temp.import_barcode (line, code, sku) VALUES (?, ?, ?)", self._codes)
         finally:
             cursor.close()
@@ -190,8 +193,8 @@ class Staging:
         codes: dict[str, list[str]] = {}
         for sku, code in self.db.execute_sql("SELECT sku, code FROM temp.import_barcode ORDER BY rowid"):
             codes.setdefault(sku, []).append(code)
-        items = [ProductData(sku, name, price, tax, unit, stock, tuple(codes.get(sku, ())))
-                 for sku, name, price, tax, unit, stock in self.db.execute_sql(
+        items = [ProductData(sku, *values, barcodes=tuple(codes.get(sku, ())))
+                 for sku, *values in self.db.execute_sql(
                      f"SELECT {_ROW_COLUMNS} FROM temp.import_row WHERE ok ORDER BY line")]
         started = time.perf_counter()
         with write_transaction():
@@ -230,9 +233,9 @@ class _Publisher:
         return self.db.execute_sql(statement, params)
 
     def _steps(self, phase: str = "ddl") -> Iterator[int]:
-        """One short write transaction of the ``phase``; yields how much work to do in it (rows, or
-        pages for a merge), which follows how long the phase's last step held the lock."""
-        size = self.size.setdefault(phase, _FIRST_SIZE[phase.split()[0]])
+        """One short write transaction of the ``phase``; yields how much work to do in it (rows),
+        which follows how long the phase's last step held the lock (``size``)."""
+        size = self.step_size(phase)
         with write_transaction():
             started = time.perf_counter()  # from the moment the lock is held
             yield size
@@ -248,6 +251,10 @@ class _Publisher:
         paused = time.perf_counter()
         checkpoint(self.db)
         time.sleep(max(STEP_PAUSE - (time.perf_counter() - paused), 0))
+
+    def step_size(self, phase: str) -> int:
+        """Rows the next step of ``phase`` will do: what to pick out before taking the lock."""
+        return self.size.setdefault(phase, _FIRST_SIZE[phase.split()[0]])
 
     def run(self, journal_kind: str, payload: dict[str, Any], actor: str | None) -> None:
         cleared = False
@@ -294,7 +301,7 @@ class _Publisher:
 
     def clear_leftovers(self) -> None:
         """What an import that stopped half-way left: watch triggers, next or old tables."""
-        for _ in self._steps():
+        for _ in self._steps("ddl clear"):
             for name in _TRIGGERS:
                 self.sql(f"DROP TRIGGER IF EXISTS {name}")
             self.sql("DROP TABLE IF EXISTS catalog_dirty")
@@ -302,15 +309,11 @@ class _Publisher:
         self.drop(_OLD)
 
     def drop(self, names: dict[str, str]) -> None:
-        """Drop the old or next tables in short steps: the indexes one by one, then the rows in
-        the table's own order (cheap once no index must follow them), then the table."""
+        """Drop the old or next tables in short steps: the rows in the table's own order, then
+        the table. The indexes go with the rows: dropping a full one holds the lock for as long as
+        it takes to visit every page of it (a 1,000,000-name index: some 200 ms)."""
         barcode, product, search = names["barcode"], names["product"], names["product_search"]
         for table in (barcode, product):
-            indexes = [name for (name,) in self.sql("SELECT name FROM main.sqlite_master WHERE type = 'index' "
-                                                    "AND tbl_name = ? AND sql IS NOT NULL", (table,))]
-            for index in indexes:
-                for _ in self._steps():
-                    self.sql(f'DROP INDEX "{index}"')
             while self._exists(table):
                 for rows in self._steps(f"drop {table}"):
                     cursor = self.sql(f'DELETE FROM "{table}" WHERE rowid IN (SELECT rowid FROM "{table}" LIMIT ?)',
@@ -326,7 +329,7 @@ class _Publisher:
                                            f'"{search}_{shadow}" WHERE rowid > 10 LIMIT ?)', (rows,)).rowcount
                     if not deleted:
                         break
-            for _ in self._steps():
+            for _ in self._steps(f"ddl drop {search}"):
                 self.sql(f'DROP TABLE "{search}"')
 
     def _exists(self, table: str) -> bool:
@@ -334,7 +337,7 @@ class _Publisher:
 
     def prepare(self) -> None:
         """The empty next tables (the live ones' definitions under other names) and the watch."""
-        for _ in self._steps():
+        for _ in self._steps("ddl prepare"):
             self.sql("CREATE TABLE catalog_dirty (product_id INTEGER PRIMARY KEY)")
             for name, body in _TRIGGERS.items():
                 self.sql(f"CREATE TRIGGER {name} {body}")
@@ -369,10 +372,10 @@ class _Publisher:
 
     def _copy(self, where: str, params: tuple) -> None:
         """Live products (``where`` on p), with the file's rows over them, into the next tables."""
+        values = ", ".join(f"CASE WHEN r.line IS NULL THEN p.{c} ELSE r.{c} END" if c in _BLANK_KEPT
+                           else f"COALESCE(r.{c}, p.{c})" for c in _STAGED)
         self.sql(
-            "INSERT INTO product_next (id, sku, name, price, tax, unit, stock, active, updated_at) "
-            "SELECT p.id, p.sku, COALESCE(r.name, p.name), COALESCE(r.price, p.price), COALESCE(r.tax, p.tax), "
-            "COALESCE(r.unit, p.unit), CASE WHEN r.line IS NULL THEN p.stock ELSE r.stock END, "
+            f"INSERT INTO product_next (id, {_ROW_COLUMNS}, active, updated_at) SELECT p.id, p.sku, {values}, "
             "CASE WHEN r.line IS NULL THEN p.active ELSE 1 END, CASE WHEN r.line IS NULL THEN p.updated_at ELSE ? END "
             f"FROM main.product p LEFT JOIN temp.import_row r ON r.sku = p.sku AND r.ok WHERE {where} ORDER BY p.id",
             (self.now, *params))
@@ -383,34 +386,36 @@ class _Publisher:
                  f"JOIN temp.import_barcode ib ON ib.sku = p.sku WHERE {where} ORDER BY ib.rowid", params)
 
     def copy_live(self) -> None:
+        """The live products into the next tables, a range of ids a step (the range picked out
+        before the step: a product added after is noted in ``catalog_dirty``)."""
         last = 0
         while True:
-            for rows in self._steps("copy"):
-                upto = self.sql("SELECT MAX(id) FROM (SELECT id FROM main.product WHERE id > ? ORDER BY id LIMIT ?)",
-                                (last, rows)).fetchone()[0]
-                if upto is not None:
-                    self._copy("p.id > ? AND p.id <= ?", (last, upto))
+            upto = self.sql("SELECT MAX(id) FROM (SELECT id FROM main.product WHERE id > ? ORDER BY id LIMIT ?)",
+                            (last, self.step_size("copy"))).fetchone()[0]
             if upto is None:
                 return
+            for _ in self._steps("copy"):
+                self._copy("p.id > ? AND p.id <= ?", (last, upto))
             last = upto
 
     def add_new(self) -> None:
         """The file's new products, after every live id (in the file's order)."""
         last = 0
         while True:
-            for rows in self._steps("add"):
-                upto = self.sql("SELECT MAX(line) FROM (SELECT line FROM temp.import_row WHERE ok AND NOT existing "
-                                "AND line > ? ORDER BY line LIMIT ?)", (last, rows)).fetchone()[0]
-                if upto is not None:
-                    self.sql("INSERT INTO product_next (sku, name, price, tax, unit, stock, active, updated_at) "
-                             f"SELECT {_ROW_COLUMNS}, 1, ? FROM temp.import_row WHERE ok AND NOT existing "
-                             "AND line > ? AND line <= ? ORDER BY line", (self.now, last, upto))
-                    self.sql("INSERT INTO barcode_next (code, product_id) SELECT ib.code, n.id FROM temp.import_row r "
-                             "JOIN temp.import_barcode ib ON ib.line = r.line JOIN product_next n ON n.sku = r.sku "
-                             "WHERE r.ok AND NOT r.existing AND r.line > ? AND r.line <= ? ORDER BY ib.rowid",
-                             (last, upto))
+            # Picked out before the step: with every row of the file already a product, this
+            # query reads all the staged rows to find none.
+            upto = self.sql("SELECT MAX(line) FROM (SELECT line FROM temp.import_row WHERE ok AND NOT existing "
+                            "AND line > ? ORDER BY line LIMIT ?)", (last, self.step_size("add"))).fetchone()[0]
             if upto is None:
                 return
+            for _ in self._steps("add"):
+                self.sql(f"INSERT INTO product_next ({_ROW_COLUMNS}, active, updated_at) "
+                         f"SELECT {_ROW_COLUMNS}, 1, ? FROM temp.import_row WHERE ok AND NOT existing "
+                         "AND line > ? AND line <= ? ORDER BY line", (self.now, last, upto))
+                self.sql("INSERT INTO barcode_next (code, product_id) SELECT ib.code, n.id FROM temp.import_row r "
+                         "JOIN temp.import_barcode ib ON ib.line = r.line JOIN product_next n ON n.sku = r.sku "
+                         "WHERE r.ok AND NOT r.existing AND r.line > ? AND r.line <= ? ORDER BY ib.rowid",
+                         (last, upto))
             self.done = upto
             if self.progress is not None:
                 self.progress(min(upto, self.rows), self.rows)
@@ -435,22 +440,19 @@ class _Publisher:
         rows a step (a row of the index's data is one page of it)."""
         for shadow, key in _SEARCH_SHADOWS.items():  # each key is its table's first columns
             source, target = f'temp."{_SEARCH_BUILD}_{shadow}"', f'main."product_search_next_{shadow}"'
-            order, after = ", ".join(key), None
+            order, after, phase = ", ".join(key), (), f"search {shadow}"
             while True:
-                chunk: list[tuple] = []
-                for rows in self._steps(f"search {shadow}"):
-                    where = "" if after is None else f"WHERE ({order}) > ({', '.join('?' * len(key))})"
-                    chunk = self.sql(f"SELECT * FROM {source} {where} ORDER BY {order} LIMIT ?",
-                                     (*(after or ()), rows)).fetchall()
-                    if chunk:
-                        cursor = self.db.cursor()
-                        try:
-                            cursor.executemany(f"INSERT INTO {target} VALUES ({', '.join('?' * len(chunk[0]))})",
-                                               chunk)
-                        finally:
-                            cursor.close()
+                where = f"WHERE ({order}) > ({', '.join('?' * len(key))})" if after else ""
+                chunk = self.sql(f"SELECT * FROM {source} {where} ORDER BY {order} LIMIT ?",
+                                 (*after, self.step_size(phase))).fetchall()
                 if not chunk:
                     break
+                for _ in self._steps(phase):
+                    cursor = self.db.cursor()
+                    try:
+                        cursor.executemany(f"INSERT INTO {target} VALUES ({', '.join('?' * len(chunk[0]))})", chunk)
+                    finally:
+                        cursor.close()
                 after = chunk[-1][:len(key)]
 
     def switch(self, journal_kind: str, payload: dict[str, Any], actor: str | None) -> None:
@@ -459,7 +461,7 @@ class _Publisher:
             "SELECT sql FROM main.sqlite_master WHERE type = 'trigger' AND tbl_name = 'product' "
             "AND name LIKE 'product_search%'")]
         try:
-            for _ in self._steps():
+            for _ in self._steps("ddl switch"):
                 dirty = "p.id IN (SELECT product_id FROM catalog_dirty)"
                 self.sql(f"INSERT INTO product_search_next (product_search_next, rowid, {_SEARCH_COLUMNS}) "
                          f"SELECT 'delete', id, {_SEARCH_COLUMNS} FROM product_next "
