@@ -54,7 +54,8 @@ IMPORT_CACHE_KIB = 64 * 1024
 # The product columns an import sets, each a field of ProductData, with its type in staging. A new
 # one is added here (and to ProductData and upsert_products); the staged publish follows this list.
 _STAGED = {"name": "TEXT", "price": "INTEGER", "tax": "TEXT", "unit": "TEXT", "stock": "INTEGER"}
-_BLANK_KEPT = {"stock"}  # a blank cell the file means (stock unknown), not "keep the live value"
+# The file's cell wins even when blank (stock not tracked); elsewhere a blank keeps the live value.
+_TAKEN_EVEN_BLANK = {"stock"}
 _ROW_COLUMNS = ", ".join(("sku", *_STAGED))
 _SEARCH_COLUMNS = "name"  # what the name index holds of a product
 _TRIGGERS = {  # notes of what changes in the live catalog while the next one is built
@@ -73,8 +74,12 @@ _TRIGGERS = {  # notes of what changes in the live catalog while the next one is
 _FIRST_SIZE = {"ddl": 1, "drop": 1000, "drop_index": 500, "copy": 300, "add": 300, "search": 200}
 _MAX_SIZE = {"ddl": 1, "drop": 20_000, "drop_index": 20_000, "copy": 20_000, "add": 20_000, "search": 20_000}
 _SEARCH_BUILD = "catalog_search_build"  # the TEMP full-text table the next name index is built in
-# A full-text table's shadow tables with the key each is copied in the order of.
-_SEARCH_SHADOWS = {"data": ("id",), "idx": ("segid", "term"), "docsize": ("id",), "config": ("k",)}
+# A full-text table's shadow tables copied in steps, with the key each is copied in the order of;
+# the index's head (its data rows 1 to 10: what it holds, where its segments are) and its config go
+# last, in one step. Until then the next index reads as empty: a half-copied one can still be opened
+# (and dropped) by the next import, which a full-text table without its head cannot.
+_SEARCH_SHADOWS = {"data": ("id",), "idx": ("segid", "term"), "docsize": ("id",)}
+_SEARCH_HEAD_ID = 10
 _NEXT = {"product": "product_next", "barcode": "barcode_next", "product_search": "product_search_next"}
 _OLD = {"product": "product_old", "barcode": "barcode_old", "product_search": "product_search_old"}
 
@@ -193,7 +198,7 @@ class Staging:
         codes: dict[str, list[str]] = {}
         for sku, code in self.db.execute_sql("SELECT sku, code FROM temp.import_barcode ORDER BY rowid"):
             codes.setdefault(sku, []).append(code)
-        items = [ProductData(sku, *values, barcodes=tuple(codes.get(sku, ())))
+        items = [ProductData(sku, **dict(zip(_STAGED, values)), barcodes=tuple(codes.get(sku, ())))
                  for sku, *values in self.db.execute_sql(
                      f"SELECT {_ROW_COLUMNS} FROM temp.import_row WHERE ok ORDER BY line")]
         started = time.perf_counter()
@@ -344,12 +349,10 @@ class _Publisher:
             self.sql(self._renamed(self.schema["product"], "product", "product_next"))
             self.sql(self._renamed(self.schema["barcode"], "barcode", "barcode_next")
                      .replace('REFERENCES "product"', 'REFERENCES "product_next"'))
-            self.sql(self._search_table("product_search_next"))
             # Its rows come whole from the one built aside (``copy_name_index``). This connection
             # must not read or write it through the full-text module before the switch: the
             # module would keep what it read of the index and not see the copied rows.
-            for shadow in _SEARCH_SHADOWS:
-                self.sql(f'DELETE FROM "product_search_next_{shadow}"')
+            self.sql(self._search_table("product_search_next"))
             for name, sql in self.schema.items():
                 if sql and sql.startswith("CREATE") and " INDEX " in sql:
                     table = "product" if ' ON "product"' in sql else "barcode"
@@ -372,7 +375,7 @@ class _Publisher:
 
     def _copy(self, where: str, params: tuple) -> None:
         """Live products (``where`` on p), with the file's rows over them, into the next tables."""
-        values = ", ".join(f"CASE WHEN r.line IS NULL THEN p.{c} ELSE r.{c} END" if c in _BLANK_KEPT
+        values = ", ".join(f"CASE WHEN r.line IS NULL THEN p.{c} ELSE r.{c} END" if c in _TAKEN_EVEN_BLANK
                            else f"COALESCE(r.{c}, p.{c})" for c in _STAGED)
         self.sql(
             f"INSERT INTO product_next (id, {_ROW_COLUMNS}, active, updated_at) SELECT p.id, p.sku, {values}, "
@@ -440,7 +443,8 @@ class _Publisher:
         rows a step (a row of the index's data is one page of it)."""
         for shadow, key in _SEARCH_SHADOWS.items():  # each key is its table's first columns
             source, target = f'temp."{_SEARCH_BUILD}_{shadow}"', f'main."product_search_next_{shadow}"'
-            order, after, phase = ", ".join(key), (), f"search {shadow}"
+            order, phase = ", ".join(key), f"search {shadow}"
+            after: tuple = (_SEARCH_HEAD_ID,) if shadow == "data" else ()
             while True:
                 where = f"WHERE ({order}) > ({', '.join('?' * len(key))})" if after else ""
                 chunk = self.sql(f"SELECT * FROM {source} {where} ORDER BY {order} LIMIT ?",
@@ -454,6 +458,11 @@ class _Publisher:
                     finally:
                         cursor.close()
                 after = chunk[-1][:len(key)]
+        for _ in self._steps("ddl search head"):
+            self.sql('INSERT OR REPLACE INTO main."product_search_next_data" '
+                     f'SELECT * FROM temp."{_SEARCH_BUILD}_data" WHERE id <= ?', (_SEARCH_HEAD_ID,))
+            self.sql('INSERT OR REPLACE INTO main."product_search_next_config" '
+                     f'SELECT * FROM temp."{_SEARCH_BUILD}_config"')
 
     def switch(self, journal_kind: str, payload: dict[str, Any], actor: str | None) -> None:
         """The one short transaction: what changed meanwhile copied again, then the names swapped."""

@@ -4,6 +4,9 @@ holds the write lock long; what lanes change meanwhile survives the switch."""
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
+import textwrap
 
 import pytest
 
@@ -167,3 +170,38 @@ def test_the_name_index_built_aside_follows_names_changed_meanwhile(store_db, db
         assert con.execute("SELECT COUNT(*) FROM product_search_docsize").fetchone() == (ROWS,)
         assert con.execute("SELECT COUNT(*) FROM product_search WHERE product_search MATCH 'New'").fetchone() == (
             ROWS - 1,)  # P2..P750, each under the file's name
+
+
+@pytest.mark.parametrize("killed_at", ["search idx", "search docsize", "ddl search head"])
+def test_an_import_killed_while_the_name_index_is_copied_leaves_the_old_catalog_and_the_next_one_goes_through(
+        store_db, db_path, write_csv, cny, killed_at):
+    import_products(write_csv(rows(1, 10)), cur=cny, tax_codes={"A"})
+    before, tables = catalog.find_by_code(ean13(3)), schema(db_path)
+    big = write_csv(rows(1, ROWS, price="9.99", name="Other"), "big.csv")
+    script = textwrap.dedent(f"""
+        import os
+        from pos_tui.domain.money import currency
+        from pos_tui.store import catalog_publish
+        from pos_tui.store.catalog_csv import import_products
+        from pos_tui.store.db import open_database
+
+        real = catalog_publish._Publisher._steps
+
+        def steps(self, phase="ddl"):
+            if phase == {killed_at!r}:
+                os._exit(9)  # as a kill -9 would: no clean-up of any kind
+            return real(self, phase)
+
+        catalog_publish._Publisher._steps = steps
+        open_database("sqlite:///{db_path}")
+        import_products({str(big)!r}, cur=currency("CNY"), tax_codes={{"A"}})
+    """)
+    assert subprocess.run([sys.executable, "-c", script], timeout=300).returncode == 9
+    assert catalog.find_by_code(ean13(3)) == before and catalog.count_products() == 10
+    assert [p.sku for p in catalog.search_by_name("Item 3")] == ["P3"]
+    result = import_products(big, cur=cny, tax_codes={"A"})  # clears what the killed one left
+    assert result.updated == 10
+    assert {(kind, name.replace("__b", "")) for kind, name in schema(db_path)} == tables  # nothing left over
+    assert [p.sku for p in catalog.search_by_name(f"Other {ROWS}")] == [f"P{ROWS}"]
+    with sqlite3.connect(db_path) as con:
+        con.execute("INSERT INTO product_search (product_search) VALUES ('integrity-check')")
