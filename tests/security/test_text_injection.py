@@ -184,3 +184,24 @@ def test_export_escapes_formulas_and_reimport_keeps_the_names(store_db, cny, wri
     assert before == {f"F{i}": name for i, name in enumerate(FORMULAS)}
     import_products(out, cur=cny, tax_codes={"A"}, default_tax="A")
     assert {sku: get_by_sku(sku).name for sku in before} == before
+
+
+async def test_a_prompt_naming_an_old_row_shows_a_placeholder():
+    from textual.app import App
+    from textual.containers import Vertical
+    from textual.widgets import Static
+
+    from pos_tui.tui.admin.prompt import PromptModal, Question
+
+    class One(App):
+        def on_mount(self):
+            self.push_screen(PromptModal(f"Price: {CLEAR}", [Question("Price")], lambda answers: answers,
+                                         hint=f"Now {TITLE}"))
+
+    async with One().run_test() as pilot:
+        await pilot.pause()
+        modal = pilot.app.screen
+        title = str(modal.query_one(Vertical).border_title)
+        hint = str(modal.query_one(".hint", Static).render())
+        assert "\x1b" not in title and PLACEHOLDER in title
+        assert "\x1b" not in hint and "\x07" not in hint and PLACEHOLDER in hint
