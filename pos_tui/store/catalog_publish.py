@@ -90,6 +90,7 @@ class Published:
     updated: int
     longest_step: float  # seconds the longest write transaction held the lock
     longest_where: str = ""  # which phase it was in
+    holds: tuple[float, ...] = ()  # seconds each step held the lock, in order (large imports)
 
 
 class Staging:
@@ -191,7 +192,7 @@ class Staging:
             return self._publish_at_once(journal_kind, journal_payload, actor, progress)
         publisher = _Publisher(self.db, self.rows, progress)
         publisher.run(journal_kind, journal_payload(created, updated), actor)
-        return Published(created, updated, publisher.longest, publisher.longest_where)
+        return Published(created, updated, publisher.longest, publisher.longest_where, tuple(publisher.holds))
 
     def _publish_at_once(self, journal_kind: str, journal_payload: Callable[[int, int], dict[str, Any]],
                          actor: str | None, progress: Progress | None) -> Published:
@@ -230,6 +231,7 @@ class _Publisher:
         self.longest = 0.0
         self.size: dict[str, int] = {}
         self.longest_where = ""
+        self.holds: list[float] = []
         self.now = Product.updated_at.db_value(dt.datetime.now().replace(microsecond=0))
         self.schema = {name: sql for name, sql in db.execute_sql(
             "SELECT name, sql FROM main.sqlite_master WHERE tbl_name IN ('product', 'barcode', 'product_search')")}
@@ -245,6 +247,7 @@ class _Publisher:
             started = time.perf_counter()  # from the moment the lock is held
             yield size
         took = time.perf_counter() - started
+        self.holds.append(took)
         if took > self.longest:
             self.longest, self.longest_where = took, phase
         scale = min(max(STEP_SECONDS / max(took, 1e-4), 0.5), 1.5)

@@ -73,7 +73,8 @@ def test_a_large_import_updates_adds_and_keeps_the_rest(store_db, db_path, write
 def test_the_lock_is_held_in_short_steps(store_db, write_csv, cny):
     result = import_products(write_csv(rows(1, 20_000)), cur=cny, tax_codes={"A"})
     assert result.created == 20_000
-    assert result.longest_lock < 0.3  # ~0.04 s a step; slack for a busy test machine
+    assert result.longest_lock < 0.3  # ~0.03 s a step; slack for a busy test machine
+    assert len(result.lock_holds) > 10 and max(result.lock_holds) == result.longest_lock
 
 
 def test_a_failure_before_the_switch_changes_nothing(store_db, db_path, write_csv, cny, monkeypatch):
