@@ -56,8 +56,10 @@ def store_import_child(csv_path: Path, db_path: Path) -> None:
     seconds = time.perf_counter() - started
     close_database()
     assert result.created > 0
+    holds = sorted(result.lock_holds)
     print(json.dumps({"seconds": seconds, "longest_lock": result.longest_lock, "longest_in": result.longest_lock_in,
-                      "peak_rss_kib": peak_rss_kib()}))
+                      "steps": len(holds), "over_100ms": sum(h > 0.1 for h in holds),
+                      "p99_lock": holds[int(len(holds) * 0.99)] if holds else 0.0, "peak_rss_kib": peak_rss_kib()}))
 
 
 def peak_rss_kib() -> int:
@@ -129,6 +131,8 @@ def main() -> None:
     print(f"{'  peak RSS of the importing process':<40} {store['peak_rss_kib'] / 1024:7.1f} MB   (target <= 150 MB)")
     print(f"{'  longest write-lock hold':<40} {store['longest_lock'] * 1000:7.1f} ms   (target ~100 ms; "
           f"in the {store['longest_in']} phase)")
+    print(f"{'  write transactions (steps)':<40} {store['steps']:7,}      p99 {store['p99_lock'] * 1000:.1f} ms, "
+          f"{store['over_100ms']} over 100 ms")
     if cli is not None:
         print(f"{'pos-tui products import (whole command)':<40} {cli:7.2f} s  {cli / floor:4.1f}x")
 

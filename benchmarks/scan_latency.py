@@ -153,6 +153,7 @@ def prepare_store(db: Path, folder: Path, *, encrypt: bool = False) -> Path:
     open_store(config, create_key=True)
     if not users.has_users():
         users.add_user("cashier", "cashier", "1234", 4)
+        users.add_user("boss", "admin", "1234", 4)  # for commands that take a staff PIN (scan_while_importing)
     lane = Lane(config)
     lane.people.sign_in("cashier", "1234")
     if lane.ctx.sale is not None:  # left open by a run that stopped half-way: pay it, start clean

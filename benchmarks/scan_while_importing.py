@@ -17,6 +17,7 @@ import compileall
 import csv
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,7 +29,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 from _catalog_data import product_row  # noqa: E402
 from barcode_lookup import build  # noqa: E402
-from scan_latency import F2, F10, Terminal, prepare_store, sellable, summary  # noqa: E402
+from scan_latency import F2, F10, Terminal, percentile, prepare_store, sellable  # noqa: E402
 
 from pos_tui.domain.money import currency, format_amount  # noqa: E402
 from pos_tui.store.catalog_csv import COLUMNS, format_stock  # noqa: E402
@@ -44,6 +45,11 @@ def write_new_products(path: Path, first: int, rows: int) -> None:
             sku, name, price, tax, unit, stock, barcode = product_row(n, rng)
             writer.writerow([sku, name, format_amount(price, cny, grouping=False), barcode, tax, unit,
                              format_stock(stock)])
+
+
+def summary(name: str, samples: list[float]) -> str:
+    return (f"{name}: p50 {statistics.median(samples):.1f} ms, p99 {percentile(samples, 0.99):.1f} ms, "
+            f"max {max(samples):.1f} ms, over 100 ms: {sum(s > 100 for s in samples)}")
 
 
 def scan(lane: Terminal, code: str, name: str) -> float:
@@ -95,8 +101,11 @@ def main() -> None:
             env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
             started = time.perf_counter()
             importer = subprocess.Popen([sys.executable, "-m", "pos_tui", "--config", str(config), "products",
-                                         "import", str(csv_path)], env=env, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True)
+                                         "import", str(csv_path), "--as", "boss", "--pin-stdin"], env=env,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        text=True)
+            importer.stdin.write("1234\n")
+            importer.stdin.close()
             n = 0
             while importer.poll() is None:
                 if n and n % args.basket == 0:

@@ -35,7 +35,7 @@ import serial
 from pos_tui.devices.ports import DeviceError, open_serial
 from pos_tui.config import DisplayConfig
 from pos_tui.domain.display_width import pad_cells, truncate_cells
-from pos_tui.domain.text import neutralise
+from pos_tui.domain.text import neutralise_for_paper
 from pos_tui.i18n import N_
 
 log = logging.getLogger(__name__)
@@ -75,10 +75,10 @@ class VfdEncoder:
         return INIT
 
     def showable(self, text: str, *, tidy: bool = True) -> str:
-        """``text`` with what the code page cannot show left out (controls neutralised first, so
-        they go too); ``tidy`` also closes the gaps that leaves ("苹果 Apple" -> "Apple")."""
+        """``text`` with what the code page cannot show left out, controls neutralised first as on
+        paper (a "?" every code page has); ``tidy`` also closes the gaps that leaves ("苹果 Apple" -> "Apple")."""
         kept = []
-        for char in neutralise(text):
+        for char in neutralise_for_paper(text):
             try:
                 char.encode(self.encoding)
             except UnicodeEncodeError:

@@ -8,14 +8,13 @@ CJK characters take two.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Union
 
 from pos_tui.domain.display_width import cell_width, wrap_cells
 from pos_tui.domain.money import Currency, format_amount
-from pos_tui.domain.text import neutralise
+from pos_tui.domain.text import first_control, neutralise_for_paper
 from pos_tui.i18n import _, pgettext
 
 PAPER_WIDTHS = (32, 42, 48)
@@ -95,14 +94,14 @@ class ReceiptDoc:
     def text(self, text: str, align: Align = "left", *, bold: bool = False, double: bool = False) -> None:
         """Add ``text``, wrapped by cells into as many lines as it needs."""
         room = self.width // 2 if double else self.width
-        for line in wrap_cells(printable(text), room) or [""]:
+        for line in wrap_cells(neutralise_for_paper(text), room) or [""]:
             self.add(Text(line, align, bold, double))
 
     def pair(self, left: str, right: str, *, bold: bool = False, indent: int = 0) -> None:
         """``left`` at the margin and ``right`` flush right on the same line when both fit;
         otherwise ``left`` wrapped, then ``right`` flush right on the line below."""
         lead = " " * indent
-        left, right = printable(left), printable(right)
+        left, right = neutralise_for_paper(left), neutralise_for_paper(right)
         gap = self.width - indent - cell_width(left) - cell_width(right)
         if gap >= 1:
             self.add(Text(lead + left + " " * gap + right, "left", bold))
@@ -122,21 +121,10 @@ class ReceiptDoc:
         self.add(Cut())
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-
-
-def printable(text: str) -> str:
-    """``text`` as paper can show it: a tab or line break becomes a space, any other control
-    character "?" (a name pasted from a spreadsheet must not stop a receipt)."""
-    if not _CONTROL.search(text):
-        return text
-    return _CONTROL.sub(lambda m: " " if m.group() in "\t\n\r\v\f" else "?", text)
-
-
 def _check_text(block: Text, width: int) -> None:
     if block.align not in ALIGNS:
         raise ReceiptError(f"align must be left, center or right, got {block.align!r}")
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in block.text):
+    if first_control(block.text) is not None:
         raise ReceiptError(f"a receipt line cannot hold control characters: {block.text!r}")
     if block.cells > width:
         raise ReceiptError(f"line is {block.cells} cells, wider than the {width}-cell paper: {block.text!r}")

@@ -1,11 +1,16 @@
 """Text from outside (a CSV cell, a typed name, a config string) kept away from terminals and printers.
 
-``check_text`` refuses control characters at the door, naming where the first one is;
-``neutralise`` replaces them with a visible placeholder wherever text is drawn or printed, for
-rows written before the door was shut. Refused: C0 controls (NUL, BEL, ESC, newline, tab ...),
-DEL, C1 controls (U+0080-U+009F, which some terminals obey like ESC sequences), the line and
-paragraph separators, and the bidi marks, embeddings, overrides and isolates that make a name
-read in another order than it is stored.
+``check_text`` refuses control characters at the door, naming where the first one is; for rows
+written before the door was shut, every place that draws or prints text replaces them: on a screen
+with ``neutralise``, on paper or a customer display with ``neutralise_for_paper``. Refused: C0
+controls (NUL, BEL, ESC, newline, tab ...), DEL, C1 controls (U+0080-U+009F, which some terminals
+obey like ESC sequences), the line and paragraph separators, and the bidi marks, embeddings,
+overrides and isolates that make a name read in another order than it is stored.
+
+The two replacements differ because their media do: a terminal draws U+FFFD, a mark that the text
+held something else; a printer's or display's code page has no such character (it would be
+dropped, and the name read as if nothing were there), so paper gets "?" -- and there a tab or line
+break pasted from a spreadsheet becomes a space, so the words of a name stay apart on the receipt.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from pos_tui.domain.errors import DomainError
 from pos_tui.i18n import _
 
 PLACEHOLDER = "\ufffd"
+PAPER_PLACEHOLDER = "?"
+_BREAKS = frozenset("\t\n\v\f\r\x85\u2028\u2029")  # between two words on paper: a space
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NAMES = {0x00: "NUL", 0x07: "BEL", 0x08: "BS", 0x09: "TAB", 0x0A: "LF", 0x0D: "CR", 0x1B: "ESC", 0x7F: "DEL",
           0x9B: "CSI", 0x9D: "OSC"}
@@ -53,5 +60,15 @@ def check_text(value: str, field: str) -> str:
 
 
 def neutralise(text: str) -> str:
-    """``text`` with every refused character replaced by a visible placeholder (U+FFFD)."""
+    """``text`` for a screen: every refused character replaced by a visible placeholder (U+FFFD)."""
     return _CONTROLS.sub(PLACEHOLDER, text) if _CONTROLS.search(text) else text
+
+
+def _for_paper(found: re.Match[str]) -> str:
+    return " " if found.group() in _BREAKS else PAPER_PLACEHOLDER
+
+
+def neutralise_for_paper(text: str) -> str:
+    """``text`` for a printer or customer display: a tab or line break becomes a space, every other
+    refused character "?" (a name pasted from a spreadsheet must not stop a receipt)."""
+    return _CONTROLS.sub(_for_paper, text) if _CONTROLS.search(text) else text

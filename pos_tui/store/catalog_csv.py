@@ -73,6 +73,7 @@ class ImportResult:
     warnings: tuple[str, ...] = ()
     longest_lock: float = 0.0  # seconds the longest write transaction of the import held the lock
     longest_lock_in: str = ""  # the publishing phase it was in
+    lock_holds: tuple[float, ...] = ()  # seconds each write transaction of a large import held the lock
 
 
 @dataclass
@@ -347,7 +348,7 @@ def import_products(
     if progress is not None:
         progress(rows, rows)
     return ImportResult(rows, published.created, published.updated, digest, tuple(parsed.warnings),
-                        published.longest_step, published.longest_where)
+                        published.longest_step, published.longest_where, published.holds)
 
 
 def export_products(path: Path, *, cur: Currency) -> int:

@@ -14,6 +14,10 @@ transaction that upserts a million rows holds it for tens of seconds. So:
    commit between them (a pause after each step lets a waiting lane in). Triggers note every
    product the lanes or the back office change meanwhile (stock taken by a sale, a price edited):
    ``catalog_dirty``.
+   The name index is built whole in a TEMP full-text table, merged into one segment there (no
+   lock: merging holds it for as long as a term's whole list of rows takes, not for a number of
+   pages), and its shadow tables' rows are then copied into ``product_search_next``'s a bounded
+   number of rows a step.
 4. One short transaction switches: the noted products are copied again, then the next tables take
    the live names (ALTER TABLE RENAME; a reader sees the old catalog or the new one, never a mix),
    the name-search triggers are made again on the new table, and the journal row is written.
@@ -42,12 +46,18 @@ from pos_tui.store.db import SQLITE_PRAGMAS, checkpoint, current_database, write
 from pos_tui.store.models import Product
 
 SMALL_IMPORT = 250  # rows written in one write transaction (~60 ms on a 300,000-product store)
-STEP_SECONDS = 0.04  # what one publishing step aims to hold the write lock for
+STEP_SECONDS = 0.03  # what one publishing step aims to hold the write lock for
 STEP_PAUSE = 0.03  # between steps, so a waiting lane takes the lock in turn
 STAGE_BATCH = 5_000
 IMPORT_CACHE_KIB = 64 * 1024
 
-_ROW_COLUMNS = "sku, name, price, tax, unit, stock"
+# The product columns an import sets, each a field of ProductData, with its type in staging. A new
+# one is added here (and to ProductData and upsert_products); the staged publish follows this list.
+_STAGED = {"name": "TEXT", "price": "INTEGER", "tax": "TEXT", "unit": "TEXT", "stock": "INTEGER"}
+# The file's cell wins even when blank (stock not tracked); elsewhere a blank keeps the live value.
+_TAKEN_EVEN_BLANK = {"stock"}
+_ROW_COLUMNS = ", ".join(("sku", *_STAGED))
+_SEARCH_COLUMNS = "name"  # what the name index holds of a product
 _TRIGGERS = {  # notes of what changes in the live catalog while the next one is built
     "catalog_watch_product_insert": "AFTER INSERT ON product BEGIN INSERT OR IGNORE INTO catalog_dirty VALUES (new.id); END",
     "catalog_watch_product_update": "AFTER UPDATE ON product BEGIN INSERT OR IGNORE INTO catalog_dirty VALUES (old.id); "
@@ -60,9 +70,16 @@ _TRIGGERS = {  # notes of what changes in the live catalog while the next one is
     "catalog_watch_barcode_delete": "AFTER DELETE ON barcode BEGIN "
                                     "INSERT OR IGNORE INTO catalog_dirty VALUES (old.product_id); END",
 }
-# Work per step to start each phase with (rows; pages for the name index's merge), and its most.
-_FIRST_SIZE = {"ddl": 1, "drop": 1000, "drop_index": 500, "copy": 300, "add": 300, "merge": 32}
-_MAX_SIZE = {"ddl": 1, "drop": 20_000, "drop_index": 20_000, "copy": 20_000, "add": 20_000, "merge": 200}
+# Work per step (rows) to start each phase with, and its most.
+_FIRST_SIZE = {"ddl": 1, "drop": 1000, "drop_index": 500, "copy": 300, "add": 300, "search": 200}
+_MAX_SIZE = {"ddl": 1, "drop": 20_000, "drop_index": 20_000, "copy": 20_000, "add": 20_000, "search": 20_000}
+_SEARCH_BUILD = "catalog_search_build"  # the TEMP full-text table the next name index is built in
+# A full-text table's shadow tables copied in steps, with the key each is copied in the order of;
+# the index's head (its data rows 1 to 10: what it holds, where its segments are) and its config go
+# last, in one step. Until then the next index reads as empty: a half-copied one can still be opened
+# (and dropped) by the next import, which a full-text table without its head cannot.
+_SEARCH_SHADOWS = {"data": ("id",), "idx": ("segid", "term"), "docsize": ("id",)}
+_SEARCH_HEAD_ID = 10
 _NEXT = {"product": "product_next", "barcode": "barcode_next", "product_search": "product_search_next"}
 _OLD = {"product": "product_old", "barcode": "barcode_old", "product_search": "product_search_old"}
 
@@ -73,6 +90,7 @@ class Published:
     updated: int
     longest_step: float  # seconds the longest write transaction held the lock
     longest_where: str = ""  # which phase it was in
+    holds: tuple[float, ...] = ()  # seconds each step held the lock, in order (large imports)
 
 
 class Staging:
@@ -86,9 +104,9 @@ class Staging:
 
     def __enter__(self) -> Staging:
         self._drop()
-        self.db.execute_sql("CREATE TEMP TABLE import_row (line INTEGER PRIMARY KEY, sku TEXT NOT NULL, name TEXT, "
-                            "price INTEGER, tax TEXT, unit TEXT, stock INTEGER, ok INTEGER NOT NULL, "
-                            "existing INTEGER NOT NULL DEFAULT 0)")
+        staged = "".join(f"{column} {kind}, " for column, kind in _STAGED.items())
+        self.db.execute_sql(f"CREATE TEMP TABLE import_row (line INTEGER PRIMARY KEY, sku TEXT NOT NULL, {staged}"
+                            "ok INTEGER NOT NULL, existing INTEGER NOT NULL DEFAULT 0)")
         self.db.execute_sql("CREATE TEMP TABLE import_barcode (line INTEGER NOT NULL, code TEXT NOT NULL, "
                             "sku TEXT NOT NULL)")
         return self
@@ -106,9 +124,8 @@ class Staging:
         """One row of the file: ``sku`` when it is a valid one (it counts for duplicates), ``product``
         when the whole row is valid, its valid ``codes``."""
         if sku is not None:
-            p = product
-            self._rows.append((line, sku, p.name, p.price, p.tax, p.unit, p.stock, 1) if p else
-                              (line, sku, None, None, None, None, None, 0))
+            values = [None] * len(_STAGED) if product is None else [getattr(product, c) for c in _STAGED]
+            self._rows.append((line, sku, *values, int(product is not None)))
         self._codes.extend((line, code, sku or "") for code in codes)
         if product is not None:
             self.rows += 1
@@ -119,8 +136,8 @@ class Staging:
         cursor = self.db.cursor()
         try:
             with self.db.atomic():  # TEMP tables only: no lock on the store
-                cursor.executemany("INSERT INTO temp.import_row (line, sku, name, price, tax, unit, stock, ok) "
-                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self._rows)
+                cursor.executemany(f"INSERT INTO temp.import_row (line, {_ROW_COLUMNS}, ok) "
+                                   f"VALUES ({', '.join('?' * (len(_STAGED) + 3))})", self._rows)
                 cursor.executemany("INSERT INTO temp.import_barcode (line, code, sku) VALUES (?, ?, ?)", self._codes)
         finally:
             cursor.close()
@@ -175,15 +192,15 @@ class Staging:
             return self._publish_at_once(journal_kind, journal_payload, actor, progress)
         publisher = _Publisher(self.db, self.rows, progress)
         publisher.run(journal_kind, journal_payload(created, updated), actor)
-        return Published(created, updated, publisher.longest, publisher.longest_where)
+        return Published(created, updated, publisher.longest, publisher.longest_where, tuple(publisher.holds))
 
     def _publish_at_once(self, journal_kind: str, journal_payload: Callable[[int, int], dict[str, Any]],
                          actor: str | None, progress: Progress | None) -> Published:
         codes: dict[str, list[str]] = {}
         for sku, code in self.db.execute_sql("SELECT sku, code FROM temp.import_barcode ORDER BY rowid"):
             codes.setdefault(sku, []).append(code)
-        items = [ProductData(sku, name, price, tax, unit, stock, tuple(codes.get(sku, ())))
-                 for sku, name, price, tax, unit, stock in self.db.execute_sql(
+        items = [ProductData(sku, **dict(zip(_STAGED, values)), barcodes=tuple(codes.get(sku, ())))
+                 for sku, *values in self.db.execute_sql(
                      f"SELECT {_ROW_COLUMNS} FROM temp.import_row WHERE ok ORDER BY line")]
         started = time.perf_counter()
         with write_transaction():
@@ -214,6 +231,7 @@ class _Publisher:
         self.longest = 0.0
         self.size: dict[str, int] = {}
         self.longest_where = ""
+        self.holds: list[float] = []
         self.now = Product.updated_at.db_value(dt.datetime.now().replace(microsecond=0))
         self.schema = {name: sql for name, sql in db.execute_sql(
             "SELECT name, sql FROM main.sqlite_master WHERE tbl_name IN ('product', 'barcode', 'product_search')")}
@@ -222,13 +240,14 @@ class _Publisher:
         return self.db.execute_sql(statement, params)
 
     def _steps(self, phase: str = "ddl") -> Iterator[int]:
-        """One short write transaction of the ``phase``; yields how much work to do in it (rows, or
-        pages for a merge), which follows how long the phase's last step held the lock."""
-        size = self.size.setdefault(phase, _FIRST_SIZE[phase.split()[0]])
+        """One short write transaction of the ``phase``; yields how much work to do in it (rows),
+        which follows how long the phase's last step held the lock (``size``)."""
+        size = self.step_size(phase)
         with write_transaction():
             started = time.perf_counter()  # from the moment the lock is held
             yield size
         took = time.perf_counter() - started
+        self.holds.append(took)
         if took > self.longest:
             self.longest, self.longest_where = took, phase
         scale = min(max(STEP_SECONDS / max(took, 1e-4), 0.5), 1.5)
@@ -241,6 +260,10 @@ class _Publisher:
         checkpoint(self.db)
         time.sleep(max(STEP_PAUSE - (time.perf_counter() - paused), 0))
 
+    def step_size(self, phase: str) -> int:
+        """Rows the next step of ``phase`` will do: what to pick out before taking the lock."""
+        return self.size.setdefault(phase, _FIRST_SIZE[phase.split()[0]])
+
     def run(self, journal_kind: str, payload: dict[str, Any], actor: str | None) -> None:
         cleared = False
         try:
@@ -250,12 +273,15 @@ class _Publisher:
                 self.prepare()
                 self.copy_live()
                 self.add_new()
-                self.merge_name_index()
+                self.build_name_index()
+                self.copy_name_index()
             self.switch(journal_kind, payload, actor)
         except BaseException:
             if cleared:
                 self.clear_leftovers()
             raise
+        finally:
+            self.sql(f"DROP TABLE IF EXISTS temp.{_SEARCH_BUILD}")
         with self.disposable_commits():
             self.drop(_OLD)
 
@@ -283,7 +309,7 @@ class _Publisher:
 
     def clear_leftovers(self) -> None:
         """What an import that stopped half-way left: watch triggers, next or old tables."""
-        for _ in self._steps():
+        for _ in self._steps("ddl clear"):
             for name in _TRIGGERS:
                 self.sql(f"DROP TRIGGER IF EXISTS {name}")
             self.sql("DROP TABLE IF EXISTS catalog_dirty")
@@ -291,15 +317,11 @@ class _Publisher:
         self.drop(_OLD)
 
     def drop(self, names: dict[str, str]) -> None:
-        """Drop the old or next tables in short steps: the indexes one by one, then the rows in
-        the table's own order (cheap once no index must follow them), then the table."""
+        """Drop the old or next tables in short steps: the rows in the table's own order, then
+        the table. The indexes go with the rows: dropping a full one holds the lock for as long as
+        it takes to visit every page of it (a 1,000,000-name index: some 200 ms)."""
         barcode, product, search = names["barcode"], names["product"], names["product_search"]
         for table in (barcode, product):
-            indexes = [name for (name,) in self.sql("SELECT name FROM main.sqlite_master WHERE type = 'index' "
-                                                    "AND tbl_name = ? AND sql IS NOT NULL", (table,))]
-            for index in indexes:
-                for _ in self._steps():
-                    self.sql(f'DROP INDEX "{index}"')
             while self._exists(table):
                 for rows in self._steps(f"drop {table}"):
                     cursor = self.sql(f'DELETE FROM "{table}" WHERE rowid IN (SELECT rowid FROM "{table}" LIMIT ?)',
@@ -315,7 +337,7 @@ class _Publisher:
                                            f'"{search}_{shadow}" WHERE rowid > 10 LIMIT ?)', (rows,)).rowcount
                     if not deleted:
                         break
-            for _ in self._steps():
+            for _ in self._steps(f"ddl drop {search}"):
                 self.sql(f'DROP TABLE "{search}"')
 
     def _exists(self, table: str) -> bool:
@@ -323,25 +345,28 @@ class _Publisher:
 
     def prepare(self) -> None:
         """The empty next tables (the live ones' definitions under other names) and the watch."""
-        for _ in self._steps():
+        for _ in self._steps("ddl prepare"):
             self.sql("CREATE TABLE catalog_dirty (product_id INTEGER PRIMARY KEY)")
             for name, body in _TRIGGERS.items():
                 self.sql(f"CREATE TRIGGER {name} {body}")
             self.sql(self._renamed(self.schema["product"], "product", "product_next"))
             self.sql(self._renamed(self.schema["barcode"], "barcode", "barcode_next")
                      .replace('REFERENCES "product"', 'REFERENCES "product_next"'))
-            self.sql(re.sub(r'^CREATE VIRTUAL TABLE\s+("?)\w+\1', "CREATE VIRTUAL TABLE product_search_next",
-                            self.schema["product_search"]))
-            # No merging of the name index's segments inside the build's commits (a merge there
-            # holds the lock for as long as it takes): ``merge_name_index`` does it in steps.
-            self.sql("INSERT INTO product_search_next (product_search_next, rank) VALUES ('automerge', 0)")
-            self.sql("INSERT INTO product_search_next (product_search_next, rank) VALUES ('crisismerge', 1999)")
+            # Its rows come whole from the one built aside (``copy_name_index``). This connection
+            # must not read or write it through the full-text module before the switch: the
+            # module would keep what it read of the index and not see the copied rows.
+            self.sql(self._search_table("product_search_next"))
             for name, sql in self.schema.items():
                 if sql and sql.startswith("CREATE") and " INDEX " in sql:
                     table = "product" if ' ON "product"' in sql else "barcode"
                     new_name = name[:-3] if name.endswith("__b") else name + "__b"
                     self.sql(sql.replace(f'"{name}"', f'"{new_name}"', 1)
                              .replace(f' ON "{table}"', f' ON "{_NEXT[table]}"', 1))
+
+    def _search_table(self, name: str) -> str:
+        """The live name index's definition under ``name`` (``temp.x`` for a TEMP one)."""
+        return re.sub(r'^CREATE VIRTUAL TABLE\s+("?)\w+\1', f"CREATE VIRTUAL TABLE {name}",
+                      self.schema["product_search"])
 
     @staticmethod
     def _renamed(sql: str, old: str, new: str) -> str:
@@ -353,10 +378,10 @@ class _Publisher:
 
     def _copy(self, where: str, params: tuple) -> None:
         """Live products (``where`` on p), with the file's rows over them, into the next tables."""
+        values = ", ".join(f"CASE WHEN r.line IS NULL THEN p.{c} ELSE r.{c} END" if c in _TAKEN_EVEN_BLANK
+                           else f"COALESCE(r.{c}, p.{c})" for c in _STAGED)
         self.sql(
-            "INSERT INTO product_next (id, sku, name, price, tax, unit, stock, active, updated_at) "
-            "SELECT p.id, p.sku, COALESCE(r.name, p.name), COALESCE(r.price, p.price), COALESCE(r.tax, p.tax), "
-            "COALESCE(r.unit, p.unit), CASE WHEN r.line IS NULL THEN p.stock ELSE r.stock END, "
+            f"INSERT INTO product_next (id, {_ROW_COLUMNS}, active, updated_at) SELECT p.id, p.sku, {values}, "
             "CASE WHEN r.line IS NULL THEN p.active ELSE 1 END, CASE WHEN r.line IS NULL THEN p.updated_at ELSE ? END "
             f"FROM main.product p LEFT JOIN temp.import_row r ON r.sku = p.sku AND r.ok WHERE {where} ORDER BY p.id",
             (self.now, *params))
@@ -365,59 +390,82 @@ class _Publisher:
                  "(SELECT 1 FROM temp.import_row r WHERE r.sku = p.sku AND r.ok) ORDER BY b.id", params)
         self.sql("INSERT INTO barcode_next (code, product_id) SELECT ib.code, p.id FROM main.product p "
                  f"JOIN temp.import_barcode ib ON ib.sku = p.sku WHERE {where} ORDER BY ib.rowid", params)
-        self.sql("INSERT INTO product_search_next (rowid, name) SELECT p.id, n.name FROM main.product p "
-                 f"JOIN product_next n ON n.id = p.id WHERE {where}", params)
 
     def copy_live(self) -> None:
+        """The live products into the next tables, a range of ids a step (the range picked out
+        before the step: a product added after is noted in ``catalog_dirty``)."""
         last = 0
         while True:
-            for rows in self._steps("copy"):
-                upto = self.sql("SELECT MAX(id) FROM (SELECT id FROM main.product WHERE id > ? ORDER BY id LIMIT ?)",
-                                (last, rows)).fetchone()[0]
-                if upto is not None:
-                    self._copy("p.id > ? AND p.id <= ?", (last, upto))
+            upto = self.sql("SELECT MAX(id) FROM (SELECT id FROM main.product WHERE id > ? ORDER BY id LIMIT ?)",
+                            (last, self.step_size("copy"))).fetchone()[0]
             if upto is None:
                 return
+            for _ in self._steps("copy"):
+                self._copy("p.id > ? AND p.id <= ?", (last, upto))
             last = upto
 
     def add_new(self) -> None:
         """The file's new products, after every live id (in the file's order)."""
         last = 0
         while True:
-            for rows in self._steps("add"):
-                upto = self.sql("SELECT MAX(line) FROM (SELECT line FROM temp.import_row WHERE ok AND NOT existing "
-                                "AND line > ? ORDER BY line LIMIT ?)", (last, rows)).fetchone()[0]
-                if upto is not None:
-                    first_id = (self.sql("SELECT MAX(id) FROM product_next").fetchone()[0] or 0) + 1
-                    self.sql("INSERT INTO product_next (sku, name, price, tax, unit, stock, active, updated_at) "
-                             f"SELECT {_ROW_COLUMNS}, 1, ? FROM temp.import_row WHERE ok AND NOT existing "
-                             "AND line > ? AND line <= ? ORDER BY line", (self.now, last, upto))
-                    self.sql("INSERT INTO barcode_next (code, product_id) SELECT ib.code, n.id FROM temp.import_row r "
-                             "JOIN temp.import_barcode ib ON ib.line = r.line JOIN product_next n ON n.sku = r.sku "
-                             "WHERE r.ok AND NOT r.existing AND r.line > ? AND r.line <= ? ORDER BY ib.rowid",
-                             (last, upto))
-                    self.sql("INSERT INTO product_search_next (rowid, name) SELECT id, name FROM product_next "
-                             "WHERE id >= ?", (first_id,))
+            # Picked out before the step: with every row of the file already a product, this
+            # query reads all the staged rows to find none.
+            upto = self.sql("SELECT MAX(line) FROM (SELECT line FROM temp.import_row WHERE ok AND NOT existing "
+                            "AND line > ? ORDER BY line LIMIT ?)", (last, self.step_size("add"))).fetchone()[0]
             if upto is None:
                 return
+            for _ in self._steps("add"):
+                self.sql(f"INSERT INTO product_next ({_ROW_COLUMNS}, active, updated_at) "
+                         f"SELECT {_ROW_COLUMNS}, 1, ? FROM temp.import_row WHERE ok AND NOT existing "
+                         "AND line > ? AND line <= ? ORDER BY line", (self.now, last, upto))
+                self.sql("INSERT INTO barcode_next (code, product_id) SELECT ib.code, n.id FROM temp.import_row r "
+                         "JOIN temp.import_barcode ib ON ib.line = r.line JOIN product_next n ON n.sku = r.sku "
+                         "WHERE r.ok AND NOT r.existing AND r.line > ? AND r.line <= ? ORDER BY ib.rowid",
+                         (last, upto))
             self.done = upto
             if self.progress is not None:
                 self.progress(min(upto, self.rows), self.rows)
             last = upto
 
-    def merge_name_index(self) -> None:
-        """Merge the next name index's segments a bounded amount of work per step, then let it
-        merge on its own again (as the live one does)."""
-        while True:
-            for pages in self._steps("merge"):
-                before = self.db.connection().total_changes
-                self.sql("INSERT INTO product_search_next (product_search_next, rank) VALUES ('merge', ?)", (pages,))
-                merged = self.db.connection().total_changes - before
-            if merged < 2:
-                break
-        for _ in self._steps():
-            self.sql("INSERT INTO product_search_next (product_search_next, rank) VALUES ('automerge', 4)")
-            self.sql("INSERT INTO product_search_next (product_search_next, rank) VALUES ('crisismerge', 16)")
+    def build_name_index(self) -> None:
+        """The next catalog's name index, whole, in a TEMP table of this connection (its own file:
+        no lock on the store), merged there into one segment, set to merge on its own again as the
+        live one does."""
+        build = f"temp.{_SEARCH_BUILD}"
+        self.sql(f"DROP TABLE IF EXISTS {build}")
+        self.sql(self._search_table(build))
+        with self.db.atomic():  # reads product_next, writes only the TEMP file
+            self.sql(f"INSERT INTO {build} (rowid, {_SEARCH_COLUMNS}) SELECT id, {_SEARCH_COLUMNS} "
+                     "FROM main.product_next ORDER BY id")
+        self.sql(f"INSERT INTO {build} ({_SEARCH_BUILD}) VALUES ('optimize')")
+        self.sql(f"INSERT INTO {build} ({_SEARCH_BUILD}, rank) VALUES ('automerge', 4)")
+        self.sql(f"INSERT INTO {build} ({_SEARCH_BUILD}, rank) VALUES ('crisismerge', 16)")
+
+    def copy_name_index(self) -> None:
+        """The built index's shadow rows into the next one's, in key order, a bounded number of
+        rows a step (a row of the index's data is one page of it)."""
+        for shadow, key in _SEARCH_SHADOWS.items():  # each key is its table's first columns
+            source, target = f'temp."{_SEARCH_BUILD}_{shadow}"', f'main."product_search_next_{shadow}"'
+            order, phase = ", ".join(key), f"search {shadow}"
+            after: tuple = (_SEARCH_HEAD_ID,) if shadow == "data" else ()
+            while True:
+                where = f"WHERE ({order}) > ({', '.join('?' * len(key))})" if after else ""
+                chunk = self.sql(f"SELECT * FROM {source} {where} ORDER BY {order} LIMIT ?",
+                                 (*after, self.step_size(phase))).fetchall()
+                if not chunk:
+                    break
+                for _ in self._steps(phase):
+                    cursor = self.db.cursor()
+                    try:
+                        cursor.executemany(f"INSERT INTO {target} VALUES ({', '.join('?' * len(chunk[0]))})", chunk)
+                    finally:
+                        cursor.close()
+                after = chunk[-1][:len(key)]
+        for _ in self._steps("ddl search head"):
+            self.sql('INSERT OR REPLACE INTO main."product_search_next_data" '
+                     f'SELECT * FROM temp."{_SEARCH_BUILD}_data" WHERE id <= ?', (_SEARCH_HEAD_ID,))
+            self.sql('INSERT OR REPLACE INTO main."product_search_next_config" '
+                     f'SELECT * FROM temp."{_SEARCH_BUILD}_config"')
 
     def switch(self, journal_kind: str, payload: dict[str, Any], actor: str | None) -> None:
         """The one short transaction: what changed meanwhile copied again, then the names swapped."""
@@ -425,13 +473,16 @@ class _Publisher:
             "SELECT sql FROM main.sqlite_master WHERE type = 'trigger' AND tbl_name = 'product' "
             "AND name LIKE 'product_search%'")]
         try:
-            for _ in self._steps():
+            for _ in self._steps("ddl switch"):
                 dirty = "p.id IN (SELECT product_id FROM catalog_dirty)"
-                self.sql("INSERT INTO product_search_next (product_search_next, rowid, name) "
-                         "SELECT 'delete', id, name FROM product_next WHERE id IN (SELECT product_id FROM catalog_dirty)")
+                self.sql(f"INSERT INTO product_search_next (product_search_next, rowid, {_SEARCH_COLUMNS}) "
+                         f"SELECT 'delete', id, {_SEARCH_COLUMNS} FROM product_next "
+                         "WHERE id IN (SELECT product_id FROM catalog_dirty)")
                 self.sql("DELETE FROM barcode_next WHERE product_id IN (SELECT product_id FROM catalog_dirty)")
                 self.sql("DELETE FROM product_next WHERE id IN (SELECT product_id FROM catalog_dirty)")
                 self._copy(dirty, ())
+                self.sql(f"INSERT INTO product_search_next (rowid, {_SEARCH_COLUMNS}) SELECT id, {_SEARCH_COLUMNS} "
+                         "FROM product_next WHERE id IN (SELECT product_id FROM catalog_dirty)")
                 for name in _TRIGGERS:
                     self.sql(f"DROP TRIGGER {name}")
                 self.sql("DROP TABLE catalog_dirty")

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from pos_tui.cli import main
 from pos_tui.config import ConfigError, parse_config
-from pos_tui.domain.text import PLACEHOLDER, TextError, check_text, neutralise
+from pos_tui.domain.text import PLACEHOLDER, TextError, check_text, first_control, neutralise, neutralise_for_paper
 from pos_tui.store.catalog_csv import ImportRejected, escape_cell, export_products, import_products, unescape_cell
 
 CLEAR = "Clear\x1b[2J\x1b[HSoap"
@@ -36,6 +36,29 @@ def test_neutralise_leaves_a_visible_placeholder_for_every_control():
     assert neutralise(CLEAR) == f"Clear{PLACEHOLDER}[2J{PLACEHOLDER}[HSoap"
     assert "\x1b" not in neutralise(TITLE) and "\x07" not in neutralise(TITLE)
     assert neutralise("苹果 Apple") == "苹果 Apple"
+
+
+def test_paper_and_screen_refuse_the_same_characters_and_differ_only_in_what_stands_in():
+    for char in ESCAPES + ("\u2066", "\x85", "\u2028", "\t", "\n", "\x7f"):
+        text = f"a{char}b"
+        assert first_control(neutralise(text)) is None and first_control(neutralise_for_paper(text)) is None
+        assert neutralise(text) == f"a{PLACEHOLDER}b"
+    assert neutralise_for_paper(CLEAR) == "Clear?[2J?[HSoap"
+    assert neutralise_for_paper("Coke\tZero\r\nLight\u2028Max") == "Coke Zero  Light Max"
+    assert neutralise_for_paper("苹果 Apple") == "苹果 Apple"
+
+
+def test_a_bidi_override_is_neither_printed_nor_shown_on_the_customer_display():
+    from pos_tui.devices.display import VfdEncoder
+    from pos_tui.devices.receipt import ReceiptDoc, render_text
+
+    doc = ReceiptDoc(32)
+    doc.text("Soap\u202eenoB")
+    doc.pair("Tea\u2066Pot\x9b", "5.00")
+    printed = render_text(doc)
+    assert "Soap?enoB" in printed and "Tea?Pot?" in printed and first_control(printed.replace("\n", "")) is None
+    vfd = VfdEncoder(20, "gb18030")  # a code page holding every character, U+FFFD included: "?" still stands in
+    assert vfd.showable("Coke\tZero\x1b[2J\u202e") == "Coke Zero?[2J?"
 
 
 def test_catalog_import_refuses_controls_with_line_and_column(store_db, cny, write_csv):
@@ -161,3 +184,24 @@ def test_export_escapes_formulas_and_reimport_keeps_the_names(store_db, cny, wri
     assert before == {f"F{i}": name for i, name in enumerate(FORMULAS)}
     import_products(out, cur=cny, tax_codes={"A"}, default_tax="A")
     assert {sku: get_by_sku(sku).name for sku in before} == before
+
+
+async def test_a_prompt_naming_an_old_row_shows_a_placeholder():
+    from textual.app import App
+    from textual.containers import Vertical
+    from textual.widgets import Static
+
+    from pos_tui.tui.admin.prompt import PromptModal, Question
+
+    class One(App):
+        def on_mount(self):
+            self.push_screen(PromptModal(f"Price: {CLEAR}", [Question("Price")], lambda answers: answers,
+                                         hint=f"Now {TITLE}"))
+
+    async with One().run_test() as pilot:
+        await pilot.pause()
+        modal = pilot.app.screen
+        title = str(modal.query_one(Vertical).border_title)
+        hint = str(modal.query_one(".hint", Static).render())
+        assert "\x1b" not in title and PLACEHOLDER in title
+        assert "\x1b" not in hint and "\x07" not in hint and PLACEHOLDER in hint

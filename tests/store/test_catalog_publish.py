@@ -4,6 +4,9 @@ holds the write lock long; what lanes change meanwhile survives the switch."""
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
+import textwrap
 
 import pytest
 
@@ -72,7 +75,8 @@ def test_a_large_import_updates_adds_and_keeps_the_rest(store_db, db_path, write
 def test_the_lock_is_held_in_short_steps(store_db, write_csv, cny):
     result = import_products(write_csv(rows(1, 20_000)), cur=cny, tax_codes={"A"})
     assert result.created == 20_000
-    assert result.longest_lock < 0.3  # ~0.04 s a step; slack for a busy test machine
+    assert result.longest_lock < 0.3  # ~0.03 s a step; slack for a busy test machine
+    assert len(result.lock_holds) > 10 and max(result.lock_holds) == result.longest_lock
 
 
 def test_a_failure_before_the_switch_changes_nothing(store_db, db_path, write_csv, cny, monkeypatch):
@@ -121,3 +125,86 @@ def test_a_barcode_taken_meanwhile_by_a_product_outside_the_file_refuses_the_imp
         import_products(write_csv(rows(2, ROWS, price="3.00"), "big.csv"), cur=cny, tax_codes={"A"})
     assert catalog.get_by_sku("P2").price == 100 and catalog.count_products() == 10
     assert catalog.find_by_code(code).sku == "P1"
+
+
+def test_a_failure_while_the_name_index_is_copied_changes_nothing(store_db, db_path, write_csv, cny, monkeypatch):
+    from pos_tui.store.db import current_database
+
+    import_products(write_csv(rows(1, 10)), cur=cny, tax_codes={"A"})
+    before, tables = catalog.find_by_code(ean13(3)), schema(db_path)
+    real_steps = catalog_publish._Publisher._steps
+    copied = []
+
+    def disk_full_half_way(self, phase="ddl"):
+        if phase.startswith("search"):
+            copied.append(phase)
+            if phase == "search docsize":
+                raise OSError("disk full")
+        return real_steps(self, phase)
+
+    monkeypatch.setattr(catalog_publish._Publisher, "_steps", disk_full_half_way)
+    with pytest.raises(OSError):
+        import_products(write_csv(rows(1, ROWS, price="9.99", name="Other"), "big.csv"), cur=cny, tax_codes={"A"})
+    assert copied[0] == "search data" and copied[-1] == "search docsize"  # the index's pages copied, not all
+    assert catalog.find_by_code(ean13(3)) == before and catalog.count_products() == 10
+    assert [p.sku for p in catalog.search_by_name("Item 3")] == ["P3"] and catalog.search_by_name("Other") == []
+    assert schema(db_path) == tables
+    assert current_database().execute_sql("SELECT name FROM temp.sqlite_master").fetchall() == []
+
+
+def test_the_name_index_built_aside_follows_names_changed_meanwhile(store_db, db_path, write_csv, cny, monkeypatch):
+    import_products(write_csv(rows(1, 10)), cur=cny, tax_codes={"A"})
+    real = catalog_publish._Publisher.copy_name_index
+
+    def renamed_meanwhile(self):
+        real(self)
+        with sqlite3.connect(db_path) as office:  # after the index was built: only the switch can follow
+            office.execute("UPDATE product SET name = 'Renamed outside' WHERE sku = 'P1'")
+            office.execute("UPDATE product SET name = 'Renamed inside' WHERE sku = 'P2'")
+
+    monkeypatch.setattr(catalog_publish._Publisher, "copy_name_index", renamed_meanwhile)
+    import_products(write_csv(rows(2, ROWS, name="New"), "big.csv"), cur=cny, tax_codes={"A"})
+    assert [p.sku for p in catalog.search_by_name("Renamed outside")] == ["P1"]
+    assert catalog.search_by_name("Item 1") == []
+    assert catalog.search_by_name("Renamed inside") == [] and catalog.get_by_sku("P2").name == "New 2"  # the file's
+    assert [p.sku for p in catalog.search_by_name(f"New {ROWS}")] == [f"P{ROWS}"]
+    with sqlite3.connect(db_path) as con:
+        con.execute("INSERT INTO product_search (product_search) VALUES ('integrity-check')")
+        assert con.execute("SELECT COUNT(*) FROM product_search_docsize").fetchone() == (ROWS,)
+        assert con.execute("SELECT COUNT(*) FROM product_search WHERE product_search MATCH 'New'").fetchone() == (
+            ROWS - 1,)  # P2..P750, each under the file's name
+
+
+@pytest.mark.parametrize("killed_at", ["search idx", "search docsize", "ddl search head"])
+def test_an_import_killed_while_the_name_index_is_copied_leaves_the_old_catalog_and_the_next_one_goes_through(
+        store_db, db_path, write_csv, cny, killed_at):
+    import_products(write_csv(rows(1, 10)), cur=cny, tax_codes={"A"})
+    before, tables = catalog.find_by_code(ean13(3)), schema(db_path)
+    big = write_csv(rows(1, ROWS, price="9.99", name="Other"), "big.csv")
+    script = textwrap.dedent(f"""
+        import os
+        from pos_tui.domain.money import currency
+        from pos_tui.store import catalog_publish
+        from pos_tui.store.catalog_csv import import_products
+        from pos_tui.store.db import open_database
+
+        real = catalog_publish._Publisher._steps
+
+        def steps(self, phase="ddl"):
+            if phase == {killed_at!r}:
+                os._exit(9)  # as a kill -9 would: no clean-up of any kind
+            return real(self, phase)
+
+        catalog_publish._Publisher._steps = steps
+        open_database("sqlite:///{db_path}")
+        import_products({str(big)!r}, cur=currency("CNY"), tax_codes={{"A"}})
+    """)
+    assert subprocess.run([sys.executable, "-c", script], timeout=300).returncode == 9
+    assert catalog.find_by_code(ean13(3)) == before and catalog.count_products() == 10
+    assert [p.sku for p in catalog.search_by_name("Item 3")] == ["P3"]
+    result = import_products(big, cur=cny, tax_codes={"A"})  # clears what the killed one left
+    assert result.updated == 10
+    assert {(kind, name.replace("__b", "")) for kind, name in schema(db_path)} == tables  # nothing left over
+    assert [p.sku for p in catalog.search_by_name(f"Other {ROWS}")] == [f"P{ROWS}"]
+    with sqlite3.connect(db_path) as con:
+        con.execute("INSERT INTO product_search (product_search) VALUES ('integrity-check')")

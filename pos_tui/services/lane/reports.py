@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pos_tui.domain.permissions import Action, Approval
 from pos_tui.domain.report import Report, render_text
+from pos_tui.domain.text import neutralise_for_paper
 from pos_tui.i18n import N_, _, ngettext
 from pos_tui.services.backup import backup_now
 from pos_tui.services.lane.context import LaneContext, PrintResult
@@ -48,7 +49,7 @@ class Reports:
 
         doc = ReceiptDoc(self.ctx.config.devices.printer.width)
         for line in render_text(report, doc.width).splitlines():
-            doc.add(Text(line))
+            doc.add(Text(neutralise_for_paper(line)))
         doc.cut()
         return doc
 

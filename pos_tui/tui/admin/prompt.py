@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from pos_tui.domain.text import neutralise
 from pos_tui.i18n import N_, _
 from pos_tui.services.errors import USER_ERRORS
 from pos_tui.tui.screens.modals import LaneModal, PinEntry
@@ -44,10 +45,10 @@ class PromptModal(LaneModal[T]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = self.title_text
+            box.border_title = neutralise(self.title_text)  # it names a product or a user
             box.border_subtitle = _("Esc cancels")
             if self.hint:
-                yield Static(self.hint, classes="hint")
+                yield Static(neutralise(self.hint), classes="hint")
             first = self.questions[0]
             yield PinEntry(first.prompt, masked=first.masked, id="entry")
             yield MessageLine()
