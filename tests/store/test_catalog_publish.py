@@ -71,6 +71,20 @@ def test_a_large_import_updates_adds_and_keeps_the_rest(store_db, db_path, write
         assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
+def test_a_large_import_makes_pinyin_keys_and_keeps_the_open_price_flag(store_db, write_csv, cny):
+    from pos_tui.store.catalog_edits import set_open_price
+
+    import_products(write_csv(rows(1, 10)), cur=cny, tax_codes={"A"})
+    set_open_price("P3", True, actor="test")  # the back office's flag, not a column of the file
+    big = rows(1, ROWS)
+    big[1] = big[1].replace("Item 2,", "可口可乐 2,")
+    result = import_products(write_csv(big, "big.csv"), cur=cny, tax_codes={"A"})
+    assert result.rows == ROWS and result.created == ROWS - 10  # (the staged path, not the one at once)
+    assert [p.sku for p in catalog.search_by_name("kekou")] == ["P2"]
+    assert [p.sku for p in catalog.search_by_name("kkkl")] == ["P2"]
+    assert catalog.get_by_sku("P3").open_price and not catalog.get_by_sku("P4").open_price
+
+
 @pytest.mark.slow
 def test_the_lock_is_held_in_short_steps(store_db, write_csv, cny):
     result = import_products(write_csv(rows(1, 20_000)), cur=cny, tax_codes={"A"})
