@@ -8,6 +8,7 @@ Textual's Pilot waits for the app to go idle in finer slices than its default (s
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,10 @@ PRODUCTION_PIN_COST = pins.COST
 # see the same thing (a slice with no work left for the app) four times sooner; what a test waits
 # for is still its own condition (``settle``, ``wait_for``), not a slice count.
 PILOT_IDLE_SLICE = 0.005
+# The xdist workers and the lanes, simulators and commands the tests start as child processes read
+# compiled modules: with PYTHONDONTWRITEBYTECODE set (some shells and images set it), each of them
+# would compile pos_tui from source again (~0.2 s a process, a few hundred processes a run).
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 textual._wait.SLEEP_GRANULARITY = PILOT_IDLE_SLICE
 textual._wait.SLEEP_IDLE = PILOT_IDLE_SLICE / 20
 
