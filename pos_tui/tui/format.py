@@ -225,8 +225,10 @@ def count_rows(counts: dict[int, int], current: int | None, cur: Currency) -> li
 
 
 def figure_rows(figures: Sequence[tuple[str, int]], cur: Currency) -> list[str]:
-    """Label and amount per row, the amounts right-aligned with the currency symbol."""
-    return [pad_cells(label, 14) + pad_cells(format_amount(value, cur, symbol=True), 16, "right")
+    """Label and amount per row, the amounts right-aligned with the currency symbol in one column
+    (the labels' column as wide as the widest label, 14 cells at least)."""
+    width = max([14, *(cell_width(label) + 1 for label, _value in figures)])
+    return [pad_cells(label, width) + pad_cells(format_amount(value, cur, symbol=True), 16, "right")
             for label, value in figures]
 
 
