@@ -195,6 +195,11 @@ class PosApp(App[None]):
         self._serving_receipts = lane.receipts.serve_queue()
         lane.events.subscribe(TUI_SUBSCRIBER, self.receipts_printed, ReceiptsPrinted)
         self._subscribed = True
+        # The header names every device the lane has. Each is taken as working until it says
+        # otherwise, as the devices themselves report: the display, the scanner and the scale speak
+        # up only when they go or come back, the printer and the terminal at each background check.
+        for device in lane.devices.configured():
+            self.device_states.setdefault(device, ("ok", True))
         follow_lane_devices(self, lane)
 
     def _detach(self) -> None:
