@@ -38,7 +38,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 
@@ -59,6 +59,7 @@ from pos_tui.tui.payment_run import PaymentRun, RefundRun
 from pos_tui.tui.screens.lane_screen import LaneScreen
 from pos_tui.tui.screens.lock import LockScreen
 from pos_tui.tui.screens.modals import ApprovalModal, ConfirmModal, Resolution, ResolveModal, WalletCodeModal
+from pos_tui.tui.widgets.scan_entry import ScanEntry
 from pos_tui.tui.widgets.status_header import StatusHeader
 
 if TYPE_CHECKING:
@@ -237,6 +238,16 @@ class PosApp(App[None]):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._first_frame_drawn)
+
+    async def on_event(self, event: events.Event) -> None:
+        # A key for the entry line that has the focus is given to it here, in arrival order, rather
+        # than forwarded through its message queue (see ScanEntry.take_key). No priority binding of
+        # the lane is a printable key or Enter, so none is passed over.
+        if isinstance(event, events.Key) and not event.is_forwarded and self.app_focus:
+            focused = self.focused
+            if isinstance(focused, ScanEntry) and focused.take_key(event):
+                return
+        await super().on_event(event)
 
     def when_lane_open(self, then: Callable[[], object]) -> None:
         """Run ``then`` now if the lane is open, else as soon as it is (keys typed during start-up)."""
