@@ -88,12 +88,16 @@ def _payment_record(p: Payment) -> PaymentRecord:
 
 
 def _sale_for_update(sale_id: int, *statuses: str) -> Sale:
-    sale = Sale.get_or_none(Sale.id == sale_id)
+    sale = statements.fetch_model(Sale, "sale.by_id", _sale_by_id, (sale_id,))
     if sale is None:
         raise SaleError(_("sale {sale} does not exist").format(sale=sale_id))
     if statuses and sale.status not in statuses:
         raise SaleError(_("sale {sale} is {status}").format(sale=sale.receipt_no or sale.id, status=sale.status))
     return sale
+
+
+def _sale_by_id() -> peewee.Select:
+    return Sale.select().where(Sale.id == 0)
 
 
 def open_sale_on_lane(lane: int) -> SaleRecord | None:

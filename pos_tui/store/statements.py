@@ -61,3 +61,16 @@ def _default(field: peewee.Field) -> Any:
 def _quoted(db: peewee.Database, name: str) -> str:
     opening, closing = db.quote
     return f"{opening}{name}{closing}"
+
+
+def fetch_model(model: type[peewee.Model], key: object, build: Callable[[], peewee.Query],
+                params: Sequence[Any]) -> peewee.Model | None:
+    """The first row of the compiled ``build`` (a ``model.select()`` of all its fields) as a model
+    instance, its values converted by the fields as peewee converts them; None when there is none."""
+    row = fetch_one(key, build, params)
+    if row is None:
+        return None
+    instance = model(__no_default__=1, **{f.name: f.python_value(value)
+                                          for f, value in zip(model._meta.sorted_fields, row)})
+    instance._dirty.clear()
+    return instance
