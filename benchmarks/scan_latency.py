@@ -1,6 +1,7 @@
 """Scan-to-line latency of the lane on a large catalog, end to end through a terminal.
 
-    python benchmarks/scan_latency.py [--products 1000000] [--scans 300] [--basket 20] [--db PATH] [--devices]
+    python benchmarks/scan_latency.py [--products 1000000] [--scans 300] [--basket 20] [--db PATH] [--no-floor]
+                                      [--devices [--pairs 6]]
 
 Runs `pos-tui run` on a fresh 80x24 pseudo-terminal, as a cashier's terminal would: signs in
 with keys, then writes each scan (13 digits and CR, in one write, as a scanner's burst arrives)
@@ -305,6 +306,7 @@ def main() -> None:
     parser.add_argument("--devices", action="store_true",
                         help="compare with a 2400-baud customer display and the scans from a serial scanner")
     parser.add_argument("--pairs", type=int, default=6, help="with --devices: keyboard/device run pairs")
+    parser.add_argument("--no-floor", action="store_true", help="leave out the bare-app floors")
     args = parser.parse_args()
     compileall.compile_dir(str(HERE.parent / "pos_tui"), quiet=1)
     with tempfile.TemporaryDirectory(prefix="pos-tui-scan-") as tmp:
@@ -318,11 +320,13 @@ def main() -> None:
             compare_devices(config, Path(tmp), items, args)
             return
         lane = lane_scans(config, items, args.basket, args.term)
-    floor = bare_app_entries(args.scans, args.term)
-    floor_fast = bare_app_entries(args.scans, args.term, LANE_FPS)
     print(slowest(lane))
     print(summary(f"lane scan-to-line, {args.scans} scans in baskets of {args.basket} on {args.products:,} "
                   "products", lane) + " (target p99 <= 16 ms)")
+    if args.no_floor:
+        return
+    floor = bare_app_entries(args.scans, args.term)
+    floor_fast = bare_app_entries(args.scans, args.term, LANE_FPS)
     print(summary("bare Textual app, entry to its line, Textual's default frame rate (floor)", floor))
     print(summary(f"bare Textual app, entry to its line, TEXTUAL_FPS={LANE_FPS} as the lane (floor)", floor_fast))
     print("\n".join(ratios(lane, [("default", floor), (f"TEXTUAL_FPS={LANE_FPS}", floor_fast)])))
