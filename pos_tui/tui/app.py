@@ -30,6 +30,7 @@ import gc
 import importlib
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -233,6 +234,24 @@ class PosApp(App[None]):
             def __init__(self, *args: Any, **kwargs: Any) -> None:
                 super().__init__(*args, **kwargs)
                 keep_ignoring()
+                self._batch: list[Any] = []
+                self._batch_lock = threading.Lock()
+
+            def send_message(self, message: Any) -> None:
+                """From the input thread: the keys of one read (a scan's 14) reach the app in one
+                wake-up of its loop, in order, where Textual's own sends each in a task of its own
+                (under load every wake-up waits for the CPU)."""
+                with self._batch_lock:
+                    self._batch.append(message)
+                    if len(self._batch) > 1:
+                        return  # the wake-up already asked for takes this one too
+                self._loop.call_soon_threadsafe(self._deliver_batch)
+
+            def _deliver_batch(self) -> None:
+                with self._batch_lock:
+                    batch, self._batch = self._batch, []
+                for message in batch:
+                    self._app.post_message(message)
 
         return LaneDriver
 
