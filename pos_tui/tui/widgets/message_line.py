@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
 from textual.strip import Strip
@@ -73,6 +74,7 @@ class MessageLine(Widget):
         self._text = ""
         self._level: Level = "info"
         self._wrapped: tuple[str, int, list[str]] = ("", 0, [""])  # text, width, its lines
+        self._style: Style | None = None  # rich_style (walks every ancestor), until the styles change
 
     @property
     def text(self) -> str:
@@ -127,9 +129,15 @@ class MessageLine(Widget):
         # line is redrawn on every scan.
         width = self.content_size.width
         lines = self.lines(width)
-        style = self.rich_style
+        if self._style is None:
+            self._style = self.rich_style
+        style = self._style
         text = lines[y] if y < len(lines) else ""
         return Strip([Segment(text, style)]).crop_extend(0, width, style)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return self._height(width)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._style = None
