@@ -74,7 +74,7 @@ class MessageLine(Widget):
         self._text = ""
         self._level: Level = "info"
         self._wrapped: tuple[str, int, list[str]] = ("", 0, [""])  # text, width, its lines
-        self._style: Style | None = None  # rich_style (walks every ancestor), until the styles change
+        self._base_style: Style | None = None  # rich_style (walks every ancestor), until the styles change
 
     @property
     def text(self) -> str:
@@ -129,9 +129,9 @@ class MessageLine(Widget):
         # line is redrawn on every scan.
         width = self.content_size.width
         lines = self.lines(width)
-        if self._style is None:
-            self._style = self.rich_style
-        style = self._style
+        if self._base_style is None:
+            self._base_style = self.rich_style
+        style = self._base_style
         text = lines[y] if y < len(lines) else ""
         return Strip([Segment(text, style)]).crop_extend(0, width, style)
 
@@ -140,4 +140,4 @@ class MessageLine(Widget):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._style = None
+        self._base_style = None

@@ -40,7 +40,7 @@ class TotalsBar(Widget):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._figures: tuple[tuple[str, str], ...] = tuple(figures)
-        self._style: Style | None = None  # rich_style (walks every ancestor), until the styles change
+        self._base_style: Style | None = None  # rich_style (walks every ancestor), until the styles change
 
     @property
     def figures(self) -> tuple[tuple[str, str], ...]:
@@ -90,13 +90,13 @@ class TotalsBar(Widget):
     def render_line(self, y: int) -> Strip:
         # Segments straight from the pieces (no Text, no Content): the bar is redrawn on every scan.
         width = self.content_size.width
-        if self._style is None:
-            self._style = self.rich_style
-        base = self._style
+        if self._base_style is None:
+            self._base_style = self.rich_style
+        base = self._base_style
         segments = [Segment(piece, base if style is None else base + style)
                     for piece, style in self.pieces(width)] if y == 0 else []
         return Strip(segments).crop_extend(0, width, base)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._style = None
+        self._base_style = None
