@@ -2,6 +2,7 @@
 
     python benchmarks/low_spec.py [--quota-us 3000] [--period-us 10000] [--products 1000000]
                                   [--db PATH] [--scans 300] [--basket 20] [--runs 9] [--term linux]
+                                  [--scans-only]
 
 Every measured child (the lane, and each floor) runs in a cgroup v1 ``cpu`` group with
 ``cpu.cfs_quota_us`` per ``cpu.cfs_period_us`` (default 3000 per 10000: 30 % of one core), joined
@@ -53,6 +54,7 @@ def main() -> None:
     parser.add_argument("--basket", type=int, default=20, help="items per sale before it is paid")
     parser.add_argument("--runs", type=int, default=9, help="launches of each app")
     parser.add_argument("--term", default="xterm-256color")
+    parser.add_argument("--scans-only", action="store_true", help="leave out the launches and the floors")
     args = parser.parse_args()
     try:
         cap = CpuCap.create(args.quota_us, args.period_us)
@@ -72,38 +74,44 @@ def main() -> None:
 
             lane_argv = [sys.executable, "-m", "pos_tui", "--config", str(config), "run"]
             for argv in (lane_argv, BARE_ARGV, MINIMAL_ARGV):  # warm the page cache before timing
+                if args.scans_only and argv is not lane_argv:
+                    continue
                 measure_launch(argv, 1, args.term, stages=2 if argv is lane_argv else 1, preexec_fn=cap.join)
             lane: list[LaunchRun] = []
             bare: list[LaunchRun] = []
             minimal: list[LaunchRun] = []
             before = cap.throttled()
-            for _ in range(args.runs):
+            for _ in range(0 if args.scans_only else args.runs):
                 lane += measure_launch(lane_argv, 1, args.term, stages=2, preexec_fn=cap.join)
                 bare += measure_launch(BARE_ARGV, 1, args.term, preexec_fn=cap.join)
                 minimal += measure_launch(MINIMAL_ARGV, 1, args.term, preexec_fn=cap.join)
-            print(f"launches: {throttled_since(cap, before)}")
-            print(summarize("capped lane (pos-tui run)", lane))
-            opened = statistics.median(r.open_seconds for r in lane) * 1000
-            print(f"capped lane store, devices and sale open: median {opened:.0f} ms")
-            print(summarize("capped bare textual app, the lane's layout", bare))
-            print(summarize("capped minimal textual app (Header, Static, Input, DataTable, Footer)", minimal))
-            print_ratios(lane, bare, minimal)
+            if lane:
+                print(f"launches: {throttled_since(cap, before)}")
+                print(summarize("capped lane (pos-tui run)", lane))
+                opened = statistics.median(r.open_seconds for r in lane) * 1000
+                print(f"capped lane store, devices and sale open: median {opened:.0f} ms")
+                print(summarize("capped bare textual app, the lane's layout", bare))
+                print(summarize("capped minimal textual app (Header, Static, Input, DataTable, Footer)", minimal))
+                print_ratios(lane, bare, minimal)
 
             before = cap.throttled()
             scans = lane_scans(config, items, args.basket, args.term, cap)
             print(f"lane scans: {throttled_since(cap, before)}")
-        before = cap.throttled()
-        floor = bare_app_entries(args.scans, args.term, cap=cap)
-        floor_fast = bare_app_entries(args.scans, args.term, LANE_FPS, cap)
-        print(f"floor entries: {throttled_since(cap, before)}")
+        floors = []
+        if not args.scans_only:
+            before = cap.throttled()
+            floors = [("default", bare_app_entries(args.scans, args.term, cap=cap)),
+                      (f"TEXTUAL_FPS={LANE_FPS}", bare_app_entries(args.scans, args.term, LANE_FPS, cap))]
+            print(f"floor entries: {throttled_since(cap, before)}")
     print(slowest(scans))
     p99 = percentile(scans.samples, 0.99)
     print(summary(f"capped lane scan-to-line, {args.scans} scans in baskets of {args.basket} on "
                   f"{args.products:,} products", scans)
           + f" (target p99 <= {P99_TARGET_MS:.0f} ms: {'met' if p99 <= P99_TARGET_MS else 'not met'})")
-    print(summary("capped bare Textual app, entry to its line, Textual's default frame rate (floor)", floor))
-    print(summary(f"capped bare Textual app, entry to its line, TEXTUAL_FPS={LANE_FPS} (floor)", floor_fast))
-    print("\n".join(ratios(scans, [("default", floor), (f"TEXTUAL_FPS={LANE_FPS}", floor_fast)])))
+    for name, floor in floors:
+        print(summary(f"capped bare Textual app, entry to its line, {name} frame rate (floor)", floor))
+    if floors:
+        print("\n".join(ratios(scans, floors)))
 
 
 if __name__ == "__main__":

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 from pos_tui.domain.text import neutralise
 
 _ZERO_WIDTH_CATEGORIES = {"Mn", "Me", "Cf", "Cc"}
 
 
+@lru_cache(maxsize=8192)  # two Unicode table lookups per character, for every name drawn on each scan
 def char_width(char: str) -> int:
     """Cells one character takes: 0 for combining marks, format and control characters, 2 for wide."""
     if unicodedata.category(char) in _ZERO_WIDTH_CATEGORIES:

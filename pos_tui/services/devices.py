@@ -51,6 +51,15 @@ class DeviceChecks:
     def __init__(self, ctx: LaneContext) -> None:
         self.ctx = ctx
 
+    def configured(self) -> list[str]:
+        """The lane's devices by name, in the header's order: printer, terminal, display, scale,
+        scanner (a keyboard scanner is not one)."""
+        ctx, cfg = self.ctx, self.ctx.config.devices
+        present = {"printer": ctx.printer is not None, "terminal": ctx.terminal is not None,
+                   "display": cfg.display.driver != "none", "scale": ctx.scale is not None or cfg.scale.driver != "none",
+                   "scanner": cfg.scanner.driver == "serial"}
+        return [device for device, there in present.items() if there]
+
     def next_poll(self) -> DevicePoll | None:
         """What a background check may ask now; None while a payment or a print uses the devices,
         or when the lane has neither a printer nor a terminal. The card terminal is asked only while

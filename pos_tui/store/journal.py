@@ -29,7 +29,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import peewee
+
 from pos_tui.i18n import _
+from pos_tui.store import statements
 from pos_tui.store.db import StoreError, current_database, current_key
 from pos_tui.store.models import JournalEntry
 
@@ -146,18 +149,22 @@ def append(kind: str, payload: dict[str, Any], actor: str | None = None) -> Jour
         raise JournalError("a journal entry needs a kind")
     if not current_database().in_transaction():
         raise JournalError(f"journal entry {kind!r} must be written inside a write transaction")
-    last = (JournalEntry.select(JournalEntry.seq, JournalEntry.hash, JournalEntry.at)
-            .order_by(JournalEntry.seq.desc()).first())
-    seq = last.seq + 1 if last else 1
-    prev_hash = last.hash if last else GENESIS_HASH
+    last = statements.fetch_one("journal.last", _last_row_query, (1,))  # LIMIT 1
+    seq = last[0] + 1 if last else 1
+    prev_hash = last[1] if last else GENESIS_HASH
     at = utc_now().astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
-    if last is not None and _jumped(at, last.at):
-        log.warning("journal row %s (%s): %s", seq, kind, ClockJump(seq, at, last.at).describe())
+    if last is not None and _jumped(at, last[2]):
+        log.warning("journal row %s (%s): %s", seq, kind, ClockJump(seq, at, last[2]).describe())
     text = canonical_json(payload)
-    return JournalEntry.create(
-        seq=seq, at=at, kind=kind, actor=actor, payload=text, prev_hash=prev_hash,
-        hash=entry_hash(prev_hash, seq, at, kind, actor, text, _journal_key()),
-    )
+    entry = dict(seq=seq, at=at, kind=kind, actor=actor, payload=text, prev_hash=prev_hash,
+                 hash=entry_hash(prev_hash, seq, at, kind, actor, text, _journal_key()))
+    statements.insert(JournalEntry, **entry)
+    return JournalEntry(**entry)
+
+
+def _last_row_query() -> peewee.Select:
+    return JournalEntry.select(JournalEntry.seq, JournalEntry.hash, JournalEntry.at).order_by(
+        JournalEntry.seq.desc()).limit(1)
 
 
 JournalRow = tuple[int, str, str, "str | None", str, str, str]

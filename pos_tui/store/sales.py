@@ -14,7 +14,7 @@ import peewee
 
 from pos_tui.domain.cart import Cart, CartLine
 from pos_tui.domain.payment import OUTCOMES, SETTLED, UNRESOLVED, PaymentStatus
-from pos_tui.store import journal, outbox
+from pos_tui.store import journal, outbox, statements
 from pos_tui.i18n import _
 from pos_tui.store.db import StoreError, write_transaction
 from pos_tui.store.models import (
@@ -88,12 +88,16 @@ def _payment_record(p: Payment) -> PaymentRecord:
 
 
 def _sale_for_update(sale_id: int, *statuses: str) -> Sale:
-    sale = Sale.get_or_none(Sale.id == sale_id)
+    sale = statements.fetch_model(Sale, "sale.by_id", _sale_by_id, (sale_id,))
     if sale is None:
         raise SaleError(_("sale {sale} does not exist").format(sale=sale_id))
     if statuses and sale.status not in statuses:
         raise SaleError(_("sale {sale} is {status}").format(sale=sale.receipt_no or sale.id, status=sale.status))
     return sale
+
+
+def _sale_by_id() -> peewee.Select:
+    return Sale.select().where(Sale.id == 0)
 
 
 def open_sale_on_lane(lane: int) -> SaleRecord | None:
@@ -150,8 +154,8 @@ def add_line(sale_id: int | None, lane: int, line: CartLine, actor: str, now: dt
             sale = _sale_for_update(sale_id, OPEN)
         if sale.phase != "items":
             raise SaleError(_("items can only be added while entering items"))
-        SaleLine.create(
-            sale=sale.id, line_no=line.line_no, product_id=line.product_id, sku=line.sku, name=line.name,
+        statements.insert(
+            SaleLine, sale=sale.id, line_no=line.line_no, product_id=line.product_id, sku=line.sku, name=line.name,
             unit=line.unit, qty_milli=line.qty_milli, unit_price=line.unit_price, tax_code=line.tax_code,
             amount=line.amount, discount=line.discount, added_at=now, added_by=actor, weight_source=weight_source,
         )

@@ -30,6 +30,7 @@ import gc
 import importlib
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -38,7 +39,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 
@@ -59,6 +60,7 @@ from pos_tui.tui.payment_run import PaymentRun, RefundRun
 from pos_tui.tui.screens.lane_screen import LaneScreen
 from pos_tui.tui.screens.lock import LockScreen
 from pos_tui.tui.screens.modals import ApprovalModal, ConfirmModal, Resolution, ResolveModal, WalletCodeModal
+from pos_tui.tui.widgets.scan_entry import ScanEntry
 from pos_tui.tui.widgets.status_header import StatusHeader
 
 if TYPE_CHECKING:
@@ -196,6 +198,11 @@ class PosApp(App[None]):
         self._serving_receipts = lane.receipts.serve_queue()
         lane.events.subscribe(TUI_SUBSCRIBER, self.receipts_printed, ReceiptsPrinted)
         self._subscribed = True
+        # The header names every device the lane has. Each is taken as working until it says
+        # otherwise, as the devices themselves report: the display, the scanner and the scale speak
+        # up only when they go or come back, the printer and the terminal at each background check.
+        for device in lane.devices.configured():
+            self.device_states.setdefault(device, ("ok", True))
         follow_lane_devices(self, lane)
 
     def _detach(self) -> None:
@@ -228,11 +235,39 @@ class PosApp(App[None]):
             def __init__(self, *args: Any, **kwargs: Any) -> None:
                 super().__init__(*args, **kwargs)
                 keep_ignoring()
+                self._batch: list[Any] = []
+                self._batch_lock = threading.Lock()
+
+            def send_message(self, message: Any) -> None:
+                """From the input thread: the keys of one read (a scan's 14) reach the app in one
+                wake-up of its loop, in order, where Textual's own sends each in a task of its own
+                (under load every wake-up waits for the CPU)."""
+                with self._batch_lock:
+                    self._batch.append(message)
+                    if len(self._batch) > 1:
+                        return  # the wake-up already asked for takes this one too
+                self._loop.call_soon_threadsafe(self._deliver_batch)
+
+            def _deliver_batch(self) -> None:
+                with self._batch_lock:
+                    batch, self._batch = self._batch, []
+                for message in batch:
+                    self._app.post_message(message)
 
         return LaneDriver
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._first_frame_drawn)
+
+    async def on_event(self, event: events.Event) -> None:
+        # A key for the entry line that has the focus is given to it here, in arrival order, rather
+        # than forwarded through its message queue (see ScanEntry.take_key). No priority binding of
+        # the lane is a printable key or Enter, so none is passed over.
+        if isinstance(event, events.Key) and not event.is_forwarded and self.app_focus:
+            focused = self.focused
+            if isinstance(focused, ScanEntry) and focused.take_key(event):
+                return
+        await super().on_event(event)
 
     def when_lane_open(self, then: Callable[[], object]) -> None:
         """Run ``then`` now if the lane is open, else as soon as it is (keys typed during start-up)."""

@@ -68,3 +68,47 @@ def test_a_scale_that_does_not_answer_at_start_shows_on_the_status_line(tmp_path
             assert (state.device, state.words, state.ok) == ("scale", "no answer", False)
     finally:
         scale.stop()
+
+
+def test_the_display_and_the_scanner_do_their_port_work_off_the_lanes_thread(tmp_path):
+    """The thread that enters the scans (the screen's, in the app) never reads the scanner's port or
+    writes the 2400-baud display's: every pyserial read and write is seen, by a profile hook, on
+    the devices' own threads."""
+    import sys
+    import threading
+
+    from pos_tui.domain.money import format_amount
+
+    config = create_demo_store(tmp_path)
+    close_database()
+    display = DisplaySimulator(protocol="vfd", baudrate=2400, link=tmp_path / "display").start()
+    scanner = ScannerSimulator(suffix="cr", link=tmp_path / "scanner")
+    devices = replace(config.devices, terminal=replace(config.devices.terminal, driver="none"),
+                      display=DisplayConfig(driver="serial", port=display.path, baudrate=2400),
+                      scanner=ScannerConfig(driver="serial", port=scanner.path, suffix="cr"))
+    port_work: dict[str, set[int]] = {"read": set(), "write": set()}
+
+    def watch(frame, event, arg):  # noqa: ANN001 - sys.setprofile's signature
+        if event == "call" and frame.f_code.co_name in port_work and "serial" in frame.f_code.co_filename:
+            port_work[frame.f_code.co_name].add(threading.get_ident())
+
+    threading.setprofile(watch)
+    sys.setprofile(watch)
+    try:
+        with opened_lane(replace(config, devices=devices)) as lane:
+            scanned: queue.Queue = queue.Queue()
+            lane.events.subscribe("screen", lambda event: scanned.put(event.code), CodeScanned)
+            lane.people.sign_in("cashier", "1234")
+            codes = ["6901234567892", "6901234567908", "4006381333931"] * 4
+            scanner.burst(codes)
+            for _ in codes:
+                lane.items.enter(scanned.get(timeout=WAIT))
+            total = format_amount(lane.payments.total().totals.total, lane.currency, grouping=False)
+            assert display.wait_for(DisplayScreen("Total" + total.rjust(15), ""), WAIT)
+    finally:
+        sys.setprofile(None)
+        threading.setprofile(None)
+        display.stop()
+        scanner.stop()
+    assert port_work["read"] and port_work["write"], "the hook saw no port work at all"
+    assert threading.get_ident() not in port_work["read"] | port_work["write"]

@@ -106,7 +106,7 @@ async def test_item_screen_layout_at_80x24(screen_lines, feed_terminal, settle):
         assert len(rows) == 24
         assert all(cell_len(row) == 80 for row in rows)
         assert rows[0].startswith(" Demo Mart  Lane 01  张三 (cashier)")
-        assert rows[0].rstrip().endswith("printer ok  terminal ok  14:32")
+        assert rows[0].rstrip().endswith("printer ok, terminal ok  14:32")
         assert rows[1].startswith("┌") and "Sale" in rows[1]
         assert in_box(rows[2]) == ["#", "Item", "Qty", "Price", "Amount"]
         assert in_box(rows[3]) == ["1", "可口可乐", "330ml", "3", "3.50", "10.50"]
@@ -322,7 +322,7 @@ async def test_status_header_marks_a_failing_device(screen_lines):
     async with app.run_test(size=(80, 24)) as pilot:
         app.query_one(StatusHeader).set_device("printer", "paper out", ok=False)
         await pilot.pause()
-        assert screen_lines(app)[0].rstrip().endswith("printer paper out  terminal ok  14:32")
+        assert screen_lines(app)[0].rstrip().endswith("printer paper out, terminal ok  14:32")
         strip = app.screen._compositor.render_strips()[0]
         alert = [segment for segment in strip if "paper out" in segment.text]
         assert alert and alert[0].style.bgcolor != strip._segments[0].style.bgcolor

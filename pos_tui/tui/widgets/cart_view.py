@@ -115,6 +115,7 @@ class CartView(Widget):
         self._top = 0
         self._hidden_note = ""
         self._drawn_rows: dict[tuple[object, ...], Strip] = {}
+        self._base_style: Style | None = None  # rich_style (walks every ancestor), until the styles change
         self._title: str | None = None
         self.border_title = "Sale"
         self.set_lines(lines)
@@ -255,6 +256,7 @@ class CartView(Widget):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._drawn_rows.clear()
+        self._base_style = None
 
     def render_line(self, y: int) -> Strip:
         width = self.content_size.width
@@ -270,7 +272,9 @@ class CartView(Widget):
         return strip
 
     def _draw_row(self, y: int, index: int, width: int) -> Strip:
-        base = self.rich_style
+        if self._base_style is None:
+            self._base_style = self.rich_style
+        base = self._base_style
         columns = CartColumns.for_width(width)
         if y == 0:
             text = columns.row(*(_(title) if title != "#" else title for title in self.HEADER))

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from typing import Literal
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual.geometry import Size
+from textual.strip import Strip
 from textual.widget import Widget
 
 from pos_tui.domain.display_width import wrap_cells
@@ -69,6 +73,8 @@ class MessageLine(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self._text = ""
         self._level: Level = "info"
+        self._wrapped: tuple[str, int, list[str]] = ("", 0, [""])  # text, width, its lines
+        self._base_style: Style | None = None  # rich_style (walks every ancestor), until the styles change
 
     @property
     def text(self) -> str:
@@ -94,15 +100,44 @@ class MessageLine(Widget):
         text = neutralise(" ".join(text.split("\n")))
         if (text, level) == (self._text, self._level) and self.has_class(f"-{level}"):
             return  # screens say the view's message each time they show it: the same words are not drawn again
+        rows_before = self._height(self.content_size.width) if self.content_size.width else None
         self._text = text
         self._level = level
         self.set_class(level == "error", "-error")
         self.set_class(level == "info", "-info")
-        self.refresh(layout=True)
+        # A new height moves the boxes above; a message of as many rows redraws this line alone, so a
+        # scan's "Added ..." costs no layout pass of the screen.
+        self.refresh(layout=rows_before != self._height(self.content_size.width))
+
+    def lines(self, width: int) -> list[str]:
+        """The message's lines at ``width`` cells (kept until the text or the width changes)."""
+        text, wrapped_width, lines = self._wrapped
+        if (text, wrapped_width) != (self._text, width):
+            lines = message_lines(self._text, width)
+            self._wrapped = (self._text, width, lines)
+        return lines
+
+    def _height(self, width: int) -> int:
+        return min(len(self.lines(width)), MAX_LINES) if self._text and width else 1
 
     def render(self) -> Text:
         width = self.content_size.width or self.size.width or 80
-        return Text("\n".join(message_lines(self._text, width)), no_wrap=True, overflow="ellipsis")
+        return Text("\n".join(self.lines(width)), no_wrap=True, overflow="ellipsis")
 
-    def get_content_height(self, container, viewport, width: int) -> int:
-        return min(len(message_lines(self._text, width)), MAX_LINES) if self._text else 1
+    def render_line(self, y: int) -> Strip:
+        # One segment per row, drawn straight from the wrapped lines (no Text, no Content): the
+        # line is redrawn on every scan.
+        width = self.content_size.width
+        lines = self.lines(width)
+        if self._base_style is None:
+            self._base_style = self.rich_style
+        style = self._base_style
+        text = lines[y] if y < len(lines) else ""
+        return Strip([Segment(text, style)]).crop_extend(0, width, style)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return self._height(width)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._base_style = None

@@ -108,6 +108,16 @@ class ScanEntry(Widget, can_focus=True):
             event.stop()
             event.prevent_default()
 
+    def take_key(self, event: events.Key) -> bool:
+        """Take a character or Enter straight from the app, before it is forwarded here: a scan's 14
+        keys then skip a message queue each. Only when no key is still queued here (order holds) and
+        only keys this entry always takes; False: forward it as usual."""
+        key, character = event.key, event.character
+        if self.message_queue_size or not (key in SUBMIT_KEYS or (
+                character is not None and len(character) == 1 and character.isprintable())):
+            return False
+        return self._handle_key(key, character)
+
     async def _on_paste(self, event: events.Paste) -> None:
         event.stop()
         event.prevent_default()

@@ -1,4 +1,8 @@
-"""The top line: store, lane, cashier on the left; device states and the clock on the right.
+"""The top line: store, lane, cashier on the left; the devices' summary and the clock on the right.
+
+Every device the lane has is named with its state ("printer ok, display ok, scale ok"); where that
+would cut the cashier's name at the line's width, the devices that work are counted instead
+("3 devices ok") and only a device in trouble is named, always whole and marked.
 
 Every screen sets all of it each time it shows a view; the line is redrawn only when something in
 it changed (or the minute did), so a scan never sends it to the terminal again.
@@ -14,10 +18,11 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from pos_tui.domain.display_width import cell_width, truncate_cells
-from pos_tui.i18n import N_, _
+from pos_tui.i18n import N_, _, ngettext
 
 
 SYNC_SECONDS = 2.0
+DEVICE_SEPARATOR = ", "
 
 
 def seconds_until_next_minute(now: datetime) -> float:
@@ -112,14 +117,30 @@ class StatusHeader(Widget):
         self._timer = self.set_timer(seconds_until_next_minute(self._clock()), self.refresh_clock)
         self.refresh()
 
+    def device_summary(self, room: int) -> Text:
+        """The devices in at most ``room`` cells if it can be done: each named with its state, or the
+        working ones counted and the others named."""
+        alert = self.get_component_rich_style("status-header--alert", partial=True)
+        named = [(f"{_(device)} {_(state)}", ok) for device, (state, ok) in self._devices.items()]
+        working = sum(ok for _words, ok in named)
+        if cell_width(DEVICE_SEPARATOR.join(words for words, _ok in named)) > room and working > 1:
+            counted = ngettext("{count} device ok", "{count} devices ok", working).format(count=working)
+            named = [(counted, True), *((words, ok) for words, ok in named if not ok)]
+        summary = Text(no_wrap=True)
+        for index, (words, ok) in enumerate(named):
+            if index:
+                summary.append(DEVICE_SEPARATOR)
+            summary.append(words, None if ok else alert)
+        return summary
+
     def render(self) -> Text:
         width = self.content_size.width
-        right = Text(no_wrap=True)
-        alert = self.get_component_rich_style("status-header--alert", partial=True)
-        for device, (state, ok) in self._devices.items():
-            right.append(f"{_(device)} {_(state)}", None if ok else alert)
+        left_text = self.left_text()
+        clock = self.clock_text()
+        right = self.device_summary(width - cell_width(left_text) - cell_width(clock) - 3)
+        if right.cell_len:
             right.append("  ")
-        right.append(self.clock_text())
-        left = truncate_cells(self.left_text(), max(width - right.cell_len - 1, 0)).rstrip()
+        right.append(clock)
+        left = truncate_cells(left_text, max(width - right.cell_len - 1, 0)).rstrip()
         gap = max(width - cell_width(left) - right.cell_len, 1)
         return Text(left + " " * gap, no_wrap=True, overflow="crop") + right

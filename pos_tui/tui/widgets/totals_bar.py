@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual.strip import Strip
 from textual.widget import Widget
 
 from pos_tui.domain.display_width import cell_width
@@ -37,6 +40,7 @@ class TotalsBar(Widget):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._figures: tuple[tuple[str, str], ...] = tuple(figures)
+        self._base_style: Style | None = None  # rich_style (walks every ancestor), until the styles change
 
     @property
     def figures(self) -> tuple[tuple[str, str], ...]:
@@ -53,10 +57,10 @@ class TotalsBar(Widget):
         """The item screen's figures."""
         self.set_figures(((_("Items"), items), (_("Subtotal"), subtotal), (_("Tax"), tax), (_("TOTAL"), total)))
 
-    def render(self) -> Text:
-        width = self.content_size.width
+    def pieces(self, width: int) -> list[tuple[str, Style | None]]:
+        """The line as (text, style) pieces at ``width`` cells; None: the bar's own style."""
         if not self._figures:
-            return Text()
+            return []
         *others, (total_label, total_value) = self._figures
         total = f"{total_label}  {total_value}"
         # The total is never cut: on a narrow line the first figures give way to it.
@@ -66,13 +70,33 @@ class TotalsBar(Widget):
         room = width - cell_width(total)
         column = max((room // len(cells)) if cells else 0, 0)
         fits = all(cell_width(cell) < column for cell in cells)
-        text = Text(no_wrap=True, overflow="crop")
         label_style = self.get_component_rich_style("totals-bar--label", partial=True)
+        pieces: list[tuple[str, Style | None]] = []
+        used = 0
         for (label, value), cell in zip(others, cells):
-            text.append(label, label_style)
-            text.append(" " + value)
-            text.append(" " * (column - cell_width(cell)) if fits else "  ")
-        gap = max(width - text.cell_len - cell_width(total), 0)
-        text.append(" " * gap)
-        text.append(total, self.get_component_rich_style("totals-bar--total", partial=True))
+            filler = " " * (column - cell_width(cell)) if fits else "  "
+            pieces += [(label, label_style), (f" {value}{filler}", None)]
+            used += cell_width(cell) + len(filler)
+        pieces.append((" " * max(width - used - cell_width(total), 0), None))
+        pieces.append((total, self.get_component_rich_style("totals-bar--total", partial=True)))
+        return pieces
+
+    def render(self) -> Text:
+        text = Text(no_wrap=True, overflow="crop")
+        for piece, style in self.pieces(self.content_size.width):
+            text.append(piece, style)
         return text
+
+    def render_line(self, y: int) -> Strip:
+        # Segments straight from the pieces (no Text, no Content): the bar is redrawn on every scan.
+        width = self.content_size.width
+        if self._base_style is None:
+            self._base_style = self.rich_style
+        base = self._base_style
+        segments = [Segment(piece, base if style is None else base + style)
+                    for piece, style in self.pieces(width)] if y == 0 else []
+        return Strip(segments).crop_extend(0, width, base)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._base_style = None

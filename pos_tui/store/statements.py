@@ -1,0 +1,76 @@
+"""Statements a scan runs, their SQL text built once per kind of database.
+
+peewee builds a query's SQL text anew on every call; for the few statements every scan runs (the
+line's insert, the journal's last row and its insert) that building cost more CPU than SQLite spends
+running them. Here the text is built once and each call passes only its parameters, converted by
+the model's own fields as peewee would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import peewee
+
+from pos_tui.store.db import current_database
+
+_sql: dict[tuple[type, object], str] = {}
+_insert_fields: dict[type[peewee.Model], tuple[peewee.Field, ...]] = {}
+
+
+def compiled(key: object, build: Callable[[], peewee.Query]) -> str:
+    """The SQL text of the query ``build`` makes, made once per kind of database for ``key``."""
+    db = current_database()
+    sql = _sql.get((type(db), key))
+    if sql is None:
+        sql = _sql[(type(db), key)] = build().sql()[0]
+    return sql
+
+
+def fetch_one(key: object, build: Callable[[], peewee.Query], params: Sequence[Any]) -> tuple | None:
+    """The first row of the compiled query ``key`` run with ``params`` (in the order ``build``'s query
+    takes them), as stored."""
+    return current_database().execute_sql(compiled(key, build), params).fetchone()
+
+
+def insert(model: type[peewee.Model], **values: Any) -> None:
+    """One row into ``model``'s table; every column not given takes its field's default, as
+    ``Model.create`` would (the new row's id is not read back)."""
+    fields = _insert_fields.get(model)
+    if fields is None:
+        fields = _insert_fields[model] = tuple(f for f in model._meta.sorted_fields if not f.primary_key)
+    unknown = set(values) - {f.name for f in fields}
+    if unknown:
+        raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
+    db = current_database()
+    key = (type(db), model)
+    sql = _sql.get(key)
+    if sql is None:
+        columns = ", ".join(_quoted(db, f.column_name) for f in fields)
+        sql = _sql[key] = (f"INSERT INTO {_quoted(db, model._meta.table_name)} ({columns}) "
+                           f"VALUES ({', '.join([db.param] * len(fields))})")
+    params = [f.db_value(values[f.name] if f.name in values else _default(f)) for f in fields]
+    db.execute_sql(sql, params)
+
+
+def _default(field: peewee.Field) -> Any:
+    return field.default() if callable(field.default) else field.default
+
+
+def _quoted(db: peewee.Database, name: str) -> str:
+    opening, closing = db.quote
+    return f"{opening}{name}{closing}"
+
+
+def fetch_model(model: type[peewee.Model], key: object, build: Callable[[], peewee.Query],
+                params: Sequence[Any]) -> peewee.Model | None:
+    """The first row of the compiled ``build`` (a ``model.select()`` of all its fields) as a model
+    instance, its values converted by the fields as peewee converts them; None when there is none."""
+    row = fetch_one(key, build, params)
+    if row is None:
+        return None
+    instance = model(__no_default__=1, **{f.name: f.python_value(value)
+                                          for f, value in zip(model._meta.sorted_fields, row)})
+    instance._dirty.clear()
+    return instance
