@@ -49,7 +49,7 @@ async def test_a_wrong_pin_shows_the_lanes_message_and_stays_locked(lane, feed_t
         feed_terminal(app, "cashier\r")
         await settle(pilot, lambda: app.screen.user == "cashier")
         feed_terminal(app, "0000")
-        await pilot.pause()
+        await settle(pilot, lambda: app.screen.query_one("#entry").value == "0000")
         assert "PIN> ****_" in "\n".join(screen_lines(app))  # masked
         feed_terminal(app, "\r")
         await settle(pilot, lambda: message(app).text != "")
