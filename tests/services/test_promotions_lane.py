@@ -1,0 +1,133 @@
+"""Promotions on the lane, on a real SQLite store: worked out again after every line change,
+written with the change, in the totals, and the same after a restart."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from pos_tui.demo import create_demo_store
+from pos_tui.domain.checkout import State
+from pos_tui.services.lane import Lane
+from pos_tui.services.promotions import import_promotions
+from pos_tui.store.db import close_database
+from pos_tui.store.keys import open_store
+
+MILK, RICE, BREAD, SOAP, TEA, COKE = "6900000000014", "6931234567806", "6901234567908", "4006381333931", "69012341", \
+    "6901234567892"
+PROMOTIONS = """
+[[promotion]]
+id = "milk-half"
+name = "牛奶第二件半价"
+kind = "nth_item"
+skus = ["6900000000014"]
+nth = 2
+percent = "50%"
+
+[[promotion]]
+id = "spend-100"
+name = "满100减20"
+kind = "spend_save"
+tiers = [{ spend = "100.00", off = "20.00" }]
+
+[[promotion]]
+id = "cola-3"
+name = "可乐3瓶10元"
+kind = "multi_buy"
+skus = ["COKE330"]
+quantity = 3
+price = "10.00"
+"""
+
+
+@pytest.fixture
+def config(tmp_path: Path):
+    cfg = create_demo_store(tmp_path)
+    file = tmp_path / "promotions.toml"
+    file.write_text(PROMOTIONS, encoding="utf-8")
+    import_promotions(file, cfg.currency, actor="test")
+    yield cfg
+    close_database()
+
+
+@pytest.fixture
+def lane(config):
+    lane = Lane(config)
+    lane.people.sign_in("cashier", "1234")
+    return lane
+
+
+def rows(config, sql: str) -> list[tuple]:
+    with sqlite3.connect(config.database_path) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_a_second_item_at_half_price_merges_and_a_restart_shows_the_same(lane, config):
+    lane.items.enter(MILK)
+    view = lane.items.enter(MILK)
+    (line,) = view.lines
+    assert (line.qty_milli, line.amount, line.promo_discount, line.line_discount) == (2000, 1980, 495, 0)
+    assert view.totals.total == 1485
+    assert [(d.promotion_id, d.name, d.amount) for d in view.promotions] == [("milk-half", "牛奶第二件半价", 495)]
+    assert rows(config, "SELECT discount, promo_discount FROM sale_line") == [(495, 495)]
+    assert rows(config, "SELECT line_no, promotion, name, amount FROM sale_line_promotion") == [
+        (1, "milk-half", "牛奶第二件半价", 495)]
+    close_database()
+    open_store(config)
+    restarted = Lane(config)
+    view = restarted.people.sign_in("cashier", "1234")
+    assert view.totals.total == 1485
+    assert [(d.promotion_id, d.amount, tuple(d.lines)) for d in view.promotions] == [("milk-half", 495, ((1, 495),))]
+    view = restarted.items.enter(MILK)  # a third: still one half price
+    assert view.totals.total == 3 * 990 - 495
+
+
+def test_a_threshold_is_crossed_then_uncrossed_by_a_void(lane, config):
+    for code in (RICE, RICE, BREAD, SOAP):
+        view = lane.items.enter(code)
+    assert view.totals.total == 9680 and not view.promotions
+    view = lane.items.enter("2*" + TEA)
+    assert view.totals.total == 10580 - 2000
+    assert [(d.name, d.amount) for d in view.promotions] == [("满100减20", 2000)]
+    assert sum(line.promo_discount for line in view.lines) == 2000
+    assert rows(config, "SELECT SUM(amount) FROM sale_line_promotion") == [(2000,)]
+    view = lane.items.void_line(view.lines[-1].line_no)
+    assert view.totals.total == 9680 and not view.promotions
+    assert rows(config, "SELECT COUNT(*) FROM sale_line_promotion") == [(0,)]
+    assert rows(config, "SELECT SUM(promo_discount), SUM(discount) FROM sale_line") == [(0, 0)]
+
+
+def test_a_quantity_down_takes_the_deal_away(lane):
+    view = lane.items.enter("3*" + COKE)
+    assert view.totals.total == 1000
+    view = lane.items.set_quantity(1, "2")
+    assert view.totals.total == 700 and not view.promotions
+
+
+def test_a_cashier_discount_replaces_the_promotion_and_a_sale_discount_comes_after(lane, config):
+    lane.items.enter("2*" + MILK)
+    view = lane.items.enter(BREAD)
+    assert view.totals.total == 1485 + 1200
+    approval = lane.people.approve("super", "9999", "discount")
+    view = lane.items.discount_line(1, "1.00", approval=approval)
+    assert (view.lines[0].line_discount, view.lines[0].promo_discount) == (100, 0)
+    assert not view.promotions and view.totals.total == 1880 + 1200
+    view = lane.items.discount_line(1, "0", approval=lane.people.approve("super", "9999", "discount"))
+    assert view.lines[0].promo_discount == 495 and view.totals.total == 2685
+    view = lane.items.discount_sale("10%", approval=lane.people.approve("super", "9999", "discount"))
+    assert sum(line.sale_discount for line in view.lines) == 269  # 10 % of what is owed after the promotion
+    assert view.totals.total == 2685 - 269
+    lane.payments.total()
+    view = lane.payments.tender_cash("")
+    assert view.state is State.PRINTING
+    assert rows(config, "SELECT total FROM sale") == [(2416,)]
+
+
+def test_a_recalled_sale_keeps_its_promotions(lane, config):
+    lane.items.enter("3*" + COKE)
+    lane.items.suspend()
+    (sale, _lines, _total), = lane.items.suspended()
+    view = lane.items.recall(sale.id)
+    assert view.totals.total == 1000 and [d.promotion_id for d in view.promotions] == ["cola-3"]
