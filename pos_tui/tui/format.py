@@ -20,6 +20,7 @@ from pos_tui.tui.keymap import KeyBinding, display_key
 from pos_tui.tui.widgets.cart_view import CartLine as CartRow
 
 if TYPE_CHECKING:
+    from pos_tui.domain.promotions import Discount
     from pos_tui.services.lane import LaneView
     from pos_tui.services.views import PaymentRecord
 
@@ -50,9 +51,20 @@ def sale_discount_label(text: str) -> str:
     return _("Discount {rate}").format(rate=text) if text.endswith("%") else _("Sale discount")
 
 
-def cart_rows(lines: Iterable[CartLine], cur: Currency, discount_text: str = "") -> tuple[CartRow, ...]:
+def cart_rows(lines: Iterable[CartLine], cur: Currency, discount_text: str = "",
+              promotions: Sequence[Discount] = ()) -> tuple[CartRow, ...]:
+    """The cart box's rows: each line, each promotion's row under the last line it applies to
+    (numbered below ``DISCOUNT_ROW``: rows of the sale, never a line), the sale discount's last."""
     lines = tuple(lines)
-    rows = tuple(cart_row(line, cur) for line in lines)
+    after: dict[int, list[Discount]] = {}
+    for discount in promotions:
+        after.setdefault(max(share.line_no for share in discount.lines), []).append(discount)
+    rows: tuple[CartRow, ...] = ()
+    for line in lines:
+        rows += (cart_row(line, cur),)
+        for discount in after.get(line.line_no, ()):
+            rows += (CartRow(DISCOUNT_ROW - len(rows) - 1, "  " + neutralise(discount.name), "", "",
+                             format_amount(-discount.amount, cur)),)
     sale_discount = sum(line.sale_discount for line in lines if not line.voided)
     if sale_discount:
         rows += (CartRow(DISCOUNT_ROW, sale_discount_label(discount_text), "", "",

@@ -131,3 +131,29 @@ def test_a_recalled_sale_keeps_its_promotions(lane, config):
     (sale, _lines, _total), = lane.items.suspended()
     view = lane.items.recall(sale.id)
     assert view.totals.total == 1000 and [d.promotion_id for d in view.promotions] == ["cola-3"]
+
+
+def test_the_receipt_prints_each_promotion_under_its_line_and_the_savings(lane, config):
+    from pos_tui.devices.receipt import layout_receipt, render_text
+    from pos_tui.i18n import using_language
+    from pos_tui.services.lane.receipts import receipt_for_sale
+
+    lane.items.enter("2*" + MILK)
+    lane.items.enter("3*" + COKE)
+    view = lane.items.enter(BREAD)
+    sale_id = lane.ctx.sale.id
+    lane.payments.total()
+    lane.payments.tender_cash("")
+    data, _cash = receipt_for_sale(sale_id, config)
+    text = render_text(layout_receipt(data, 42))
+    rows = [row.strip() for row in text.splitlines()]
+    milk = rows.index(next(r for r in rows if r.startswith("牛奶 Milk")))
+    assert rows[milk + 1].startswith("2 x 9.90") and rows[milk + 1].endswith("19.80")
+    assert rows[milk + 2].startswith("牛奶第二件半价") and rows[milk + 2].endswith("-4.95")
+    cola = rows.index(next(r for r in rows if r.startswith("可口可乐")))
+    assert rows[cola + 2].startswith("可乐3瓶10元") and rows[cola + 2].endswith("-0.50")
+    assert view.totals.total == 1485 + 1000 + 1200
+    assert "You saved ¥5.45" in rows
+    with using_language("zh_CN"):
+        text = render_text(layout_receipt(receipt_for_sale(sale_id, config)[0], 42))
+    assert "本单共节省 ¥5.45" in [row.strip() for row in text.splitlines()]

@@ -84,7 +84,7 @@ class ItemsScreen(LaneScreen):
         super().render_view(view)
         cur = self.pos.lane.currency
         cart = self.query_one(CartView)
-        show_rows(cart, cart_rows(view.lines, cur, view.discount_text))
+        show_rows(cart, cart_rows(view.lines, cur, view.discount_text, view.promotions))
         cart.border_title = _("Sale (open)") if view.state is State.ENTERING_ITEMS else self.idle_title()
         self.query_one(TotalsBar).set_figures(item_figures(view, cur))
         # The change of the sale just paid stays in view until the next sale starts.
