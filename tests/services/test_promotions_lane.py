@@ -157,3 +157,20 @@ def test_the_receipt_prints_each_promotion_under_its_line_and_the_savings(lane, 
     with using_language("zh_CN"):
         text = render_text(layout_receipt(receipt_for_sale(sale_id, config)[0], 42))
     assert "本单共节省 ¥5.45" in [row.strip() for row in text.splitlines()]
+
+
+def test_returning_one_of_three_multi_buy_items_refunds_what_it_really_cost(config):
+    lane = Lane(config)
+    lane.people.sign_in("super", "9999")
+    lane.items.enter("3*" + COKE)
+    lane.items.enter("2*" + MILK)
+    lane.payments.total()
+    lane.payments.tender_cash("")
+    receipt = lane.ctx.receipt_no
+    lane.receipts.finish_printing(lane.receipts.print_pending())
+    assert rows(config, "SELECT total FROM sale") == [(1000 + 1485,)]
+    refunds = [lane.returns.start_return(receipt, {1: 1000}).total for _ in range(3)]
+    assert refunds == [333, 334, 333] and sum(refunds) == 1000  # 3 for 10.00, never 3.50 back
+    milk = lane.returns.start_return(receipt, {2: 1000}).total
+    assert milk == 990 - 248  # half of the half price off each of the two
+    assert rows(config, "SELECT SUM(total) FROM sale WHERE kind = 'return'") == [(1000 + 742,)]
