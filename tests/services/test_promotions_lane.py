@@ -174,3 +174,26 @@ def test_returning_one_of_three_multi_buy_items_refunds_what_it_really_cost(conf
     milk = lane.returns.start_return(receipt, {2: 1000}).total
     assert milk == 990 - 248  # half of the half price off each of the two
     assert rows(config, "SELECT SUM(total) FROM sale WHERE kind = 'return'") == [(1000 + 742,)]
+
+
+def test_the_x_report_shows_the_discounts_by_promotion(config):
+    from pos_tui.domain.report import render_csv, render_text, report_from_dict, report_to_dict
+
+    lane = Lane(config)
+    lane.people.sign_in("super", "9999")
+    for codes in (("3*" + COKE, "2*" + MILK), ("6*" + COKE,), (BREAD,)):
+        for code in codes:
+            lane.items.enter(code)
+        lane.payments.total()
+        lane.payments.tender_cash("")
+        lane.receipts.finish_printing(lane.receipts.print_pending())
+    report = lane.reports.x_report()
+    assert [(p.code, p.name, p.count, p.amount) for p in report.promotions] == [
+        ("milk-half", "牛奶第二件半价", 1, 495), ("cola-3", "可乐3瓶10元", 2, 150)]
+    assert report.discounts == 150 + 495
+    rows = render_text(report, 42).splitlines()
+    discounts = rows.index(next(row for row in rows if row.strip().startswith("Discounts")))
+    assert rows[discounts + 1].split() == ["牛奶第二件半价", "(1)", "-4.95"]
+    assert rows[discounts + 2].split() == ["可乐3瓶10元", "(2)", "-1.50"]
+    assert "promotions,可乐3瓶10元,1.50" in render_csv(report).splitlines()
+    assert report_from_dict(report_to_dict(report)) == report  # a Z report is stored as this JSON
