@@ -197,3 +197,20 @@ def test_the_x_report_shows_the_discounts_by_promotion(config):
     assert rows[discounts + 2].split() == ["可乐3瓶10元", "(2)", "-1.50"]
     assert "promotions,可乐3瓶10元,1.50" in render_csv(report).splitlines()
     assert report_from_dict(report_to_dict(report)) == report  # a Z report is stored as this JSON
+
+
+def test_the_demo_store_runs_its_promotions(tmp_path):
+    from pos_tui.demo import open_demo_store
+
+    config = open_demo_store(tmp_path)
+    try:
+        lane = Lane(config)
+        lane.people.sign_in("cashier", "1234")
+        view = lane.items.enter("2*" + TEA)
+        assert [d.name for d in view.promotions] == ["绿茶第二件半价"] and view.totals.total == 675
+        lane.items.enter("3*" + MILK)
+        view = lane.items.enter("3*" + RICE)
+        assert sorted(d.name for d in view.promotions) == ["满100减20", "牛奶 3瓶25元", "绿茶第二件半价"]
+        assert view.totals.total == 900 + 2970 + 11970 - 225 - 470 - 2000
+    finally:
+        close_database()
