@@ -87,3 +87,19 @@ def test_a_bad_file_changes_nothing(catalog, tmp_path, cny, db_url):
     (tmp_path / "latin1.csv").write_bytes("id,name\nx,caf\xe9\n".encode("latin-1"))
     with pytest.raises(PromotionFileError, match="UTF-8"):
         import_promotions(tmp_path / "latin1.csv", cny, actor="boss", now=NOW)
+
+
+def test_a_promotion_no_file_could_hold_is_refused_and_an_unreadable_one_is_skipped(catalog, tmp_path, cny,
+                                                                                    db_url):
+    from pos_tui.domain.promotions import MixMatch
+
+    overlapping = MixMatch(id="mix", name="混搭", groups=((frozenset({"A", "B"}), 1), (frozenset({"B"}), 1)),
+                           price=500)
+    with pytest.raises(PromotionFileError, match="mix: groups"):
+        promotion_store.replace_promotions([overlapping], cny, source="x", actor="boss", now=NOW)
+    assert list_promotions() == []
+    import_promotions(write(tmp_path, TWO), cny, actor="boss", now=NOW)
+    with sqlite3.connect(sqlite_path_from_url(db_url)) as con:
+        con.execute("UPDATE promotion SET definition = '{\"id\": \"cola\"}', updated_at = '2026-12-03 10:00:00' "
+                    "WHERE code = 'cola'")
+    assert [p.id for p in promotion_store.active_promotions(cny)] == ["spend"]  # the lane sells on without it
