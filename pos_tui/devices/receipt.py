@@ -256,6 +256,7 @@ class ReceiptData:
     sale_discount: int = 0  # a discount on the whole sale, shown as its own row (its share is off the lines)
     sale_discount_text: str = ""  # as typed: "10%" prints "Discount 10%"
     savings: int = 0  # all the promotions and discounts took off: "You saved" under the total
+    member: str = ""  # the member's number, masked (138****8000), for a sale rung up for one
 
 
 # -- layout ------------------------------------------------------------------------------------
@@ -312,6 +313,8 @@ def _header(doc: ReceiptDoc, data: ReceiptData) -> None:
         doc.pair(_("Receipt"), data.receipt_number)
     if data.original_receipt:
         doc.pair(_("Original receipt"), data.original_receipt)
+    if data.member:
+        doc.pair(_("Member"), data.member)
 
 
 def quantity_text(qty_milli: int, unit: str) -> str:

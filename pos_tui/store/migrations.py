@@ -355,7 +355,8 @@ def _m10_product_open_price(db: peewee.Database) -> None:
 
 def _m11_promotions(db: peewee.Database) -> None:
     """The store's promotions (each kept as its file's fields in JSON) and what each promotion gave
-    each sale line: the line's part of its discount, and one row per promotion on it."""
+    each sale line: the line's part of its discount, and one row per promotion on it; the member
+    a sale was rung up for (member prices)."""
     base = _frozen_base(db)
 
     class Promotion(base):
@@ -377,6 +378,7 @@ def _m11_promotions(db: peewee.Database) -> None:
 
     db.create_tables([Promotion, SaleLinePromotion], safe=True)
     db.execute_sql("ALTER TABLE sale_line ADD COLUMN promo_discount INTEGER NOT NULL DEFAULT 0")
+    db.execute_sql("ALTER TABLE sale ADD COLUMN member VARCHAR(255) NOT NULL DEFAULT ''")
 
 
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [

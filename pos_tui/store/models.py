@@ -73,6 +73,7 @@ class Sale(BaseModel):
     original = peewee.IntegerField(null=True, index=True)  # a return's original sale
     training = peewee.BooleanField(default=False)
     discount_text = peewee.CharField(default="")  # a whole-sale discount as typed ("10%"; migration 8)
+    member = peewee.CharField(default="")  # the member's card or phone number shown for it (migration 11)
 
     class Meta:
         indexes = ((("lane", "status"), False),)

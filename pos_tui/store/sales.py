@@ -129,6 +129,28 @@ def load_cart(sale_id: int) -> Cart:
     return Cart(tuple(lines))
 
 
+def sale_member(sale_id: int) -> str:
+    """The member number shown for the sale; "" when none was."""
+    return Sale.select(Sale.member).where(Sale.id == sale_id).scalar() or ""
+
+
+def masked_member(number: str) -> str:
+    """A member's card or phone number as journals and receipts show it: 138****8000."""
+    return number[:3] + "*" * max(len(number) - 7, 1) + number[-4:] if len(number) > 7 else "*" * len(number)
+
+
+def set_member(sale_id: int, member: str, actor: str, promotions: SalePromotions | None = None) -> None:
+    """The member the open sale is rung up for, with its promotions worked out again, in one
+    journaled transaction (the number journaled masked); refused once money has been taken."""
+    with write_transaction():
+        sale = _sale_for_update(sale_id, OPEN)
+        if _paid_total(sale_id) or _unresolved(sale_id):
+            raise SaleError(_("a payment has been taken: prices and discounts can no longer change"))
+        Sale.update(member=member).where(Sale.id == sale_id).execute()
+        _write_promotions(sale, promotions)
+        journal.append("sale.member", {"sale": sale.uuid, "member": masked_member(member)}, actor)
+
+
 def sale_discount_text(sale_id: int) -> str:
     """A whole-sale discount as it was typed ("10%", "5.00"); "" when the sale has none."""
     return Sale.select(Sale.discount_text).where(Sale.id == sale_id).scalar() or ""
@@ -136,11 +158,12 @@ def sale_discount_text(sale_id: int) -> str:
 
 def add_line(sale_id: int | None, lane: int, line: CartLine, actor: str, now: dt.datetime, *,
              weight_source: str | None = None, approved_by: str | None = None,
-             promotions: SalePromotions | None = None) -> SaleRecord:
+             promotions: SalePromotions | None = None, member: str = "") -> SaleRecord:
     """Commit one line (already numbered and priced by the domain cart); with no sale yet, open
-    one in the same transaction. A weighed line records where its weight came from
-    (``weight_source``: scale, typed, barcode) and who approved a typed one. ``promotions``: the
-    sale's promotions worked out again with it, written in the same transaction."""
+    one in the same transaction (for ``member``, when one was shown first). A weighed line records
+    where its weight came from (``weight_source``: scale, typed, barcode) and who approved a typed
+    one. ``promotions``: the sale's promotions worked out again with it, written in the same
+    transaction."""
     with write_transaction():
         if sale_id is None:
             if Sale.select().where((Sale.lane == lane) & (Sale.status == OPEN)).exists():
@@ -148,7 +171,7 @@ def add_line(sale_id: int | None, lane: int, line: CartLine, actor: str, now: dt
             shift = _open_shift(lane)
             sale = Sale.create(uuid=uuid.uuid4().hex, lane=lane, status=OPEN, phase="items", cashier=actor,
                                opened_at=now, shift=shift.id if shift else None,
-                               training=bool(shift and shift.training))
+                               training=bool(shift and shift.training), member=member)
             journal.append("sale.open", {"sale": sale.uuid, "lane": lane}, actor)
         else:
             sale = _sale_for_update(sale_id, OPEN)

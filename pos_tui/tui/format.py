@@ -28,6 +28,7 @@ Figures = tuple[tuple[str, str], ...]
 
 
 DISCOUNT_ROW = 0  # the line number of the whole-sale discount's row (no sale line has it)
+MEMBER_ROW = -1_000_000  # the member's row: first, below every promotion row's number
 
 
 def cart_row(line: CartLine, cur: Currency) -> CartRow:
@@ -52,14 +53,16 @@ def sale_discount_label(text: str) -> str:
 
 
 def cart_rows(lines: Iterable[CartLine], cur: Currency, discount_text: str = "",
-              promotions: Sequence[Discount] = ()) -> tuple[CartRow, ...]:
+              promotions: Sequence[Discount] = (), member: str = "") -> tuple[CartRow, ...]:
     """The cart box's rows: each line, each promotion's row under the last line it applies to
-    (numbered below ``DISCOUNT_ROW``: rows of the sale, never a line), the sale discount's last."""
+    (numbered below ``DISCOUNT_ROW``: rows of the sale, never a line) and the sale discount's
+    last; the member the sale is rung up for (``member``, masked) first."""
     lines = tuple(lines)
     after: dict[int, list[Discount]] = {}
     for discount in promotions:
         after.setdefault(max(share.line_no for share in discount.lines), []).append(discount)
-    rows: tuple[CartRow, ...] = ()
+    rows: tuple[CartRow, ...] = (CartRow(MEMBER_ROW, _("Member {number}").format(number=member), "", "", ""),
+                                 ) if member else ()
     for line in lines:
         rows += (cart_row(line, cur),)
         for discount in after.get(line.line_no, ()):
@@ -187,6 +190,7 @@ ACTION_HELP = {
     "items.reprint": N_("print the waiting receipt, else a copy of the last one"),
     "items.total": N_("total: go to payment"),
     "items.void_sale": N_("void the whole sale (supervisor)"),
+    "items.member": N_("member: scan their card or type their phone number; member prices apply"),
     "items.lock": N_("lock the lane (the sale waits)"),
     "items.shift": N_("shift menu: open, paid in/out, close (blind count), X/Z report, training"),
     "items.line_up": N_("select the line above"),

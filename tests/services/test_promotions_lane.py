@@ -214,3 +214,65 @@ def test_the_demo_store_runs_its_promotions(tmp_path):
         assert view.totals.total == 900 + 2970 + 11970 - 225 - 470 - 2000
     finally:
         close_database()
+
+
+MEMBER_PRICES = """
+[[promotion]]
+id = "member-bread"
+name = "会员价 面包"
+kind = "member_price"
+prices = { "BREAD" = "10.00" }
+"""
+
+
+@pytest.fixture
+def member_config(tmp_path: Path):
+    cfg = create_demo_store(tmp_path)
+    (tmp_path / "m.toml").write_text(MEMBER_PRICES, encoding="utf-8")
+    import_promotions(tmp_path / "m.toml", cfg.currency, actor="test")
+    yield cfg
+    close_database()
+
+
+def test_a_member_shown_mid_sale_gets_member_prices_and_a_restart_keeps_them(member_config):
+    config = member_config
+    lane = Lane(config)
+    lane.people.sign_in("cashier", "1234")
+    view = lane.items.enter("2*" + BREAD)
+    assert view.totals.total == 2400 and not view.member
+    with pytest.raises(Exception, match="6 to 20 digits"):
+        lane.items.identify_member("13800x")
+    view = lane.items.identify_member("13800138000")
+    assert view.totals.total == 2000 and view.member == "138****8000"
+    assert [(d.name, d.amount) for d in view.promotions] == [("会员价 面包", 400)]
+    assert rows(config, "SELECT member FROM sale") == [("13800138000",)]
+    (payload,) = rows(config, "SELECT payload FROM journal_entry WHERE kind = 'sale.member'")
+    assert "138****8000" in payload[0] and "13800138000" not in payload[0]
+    close_database()
+    open_store(config)
+    restarted = Lane(config)
+    view = restarted.people.sign_in("cashier", "1234")
+    assert view.member == "138****8000" and view.totals.total == 2000
+    view = restarted.items.enter(BREAD)  # worked out again for the member after the restart
+    assert view.totals.total == 3000
+
+
+def test_a_member_shown_first_opens_the_sale_for_them_and_the_receipt_says_so(member_config):
+    from pos_tui.devices.receipt import layout_receipt, render_text
+    from pos_tui.services.lane.receipts import receipt_for_sale
+
+    lane = Lane(member_config)
+    lane.people.sign_in("cashier", "1234")
+    view = lane.items.identify_member("13800138000")
+    assert view.member == "138****8000" and not view.lines
+    view = lane.items.enter(BREAD)
+    assert view.totals.total == 1000
+    sale_id = lane.ctx.sale.id
+    lane.payments.total()
+    lane.payments.tender_cash("")
+    text = render_text(layout_receipt(receipt_for_sale(sale_id, member_config)[0], 42))
+    assert [row.split() for row in text.splitlines() if row.startswith("Member")] == [["Member", "138****8000"]]
+    assert "You saved ¥2.00" in text
+    lane.receipts.finish_printing(lane.receipts.print_pending())
+    view = lane.items.enter(BREAD)  # the next sale is nobody's
+    assert view.totals.total == 1200 and not view.member

@@ -88,3 +88,29 @@ async def test_a_void_takes_the_spend_threshold_away_again(config, feed_terminal
         text = "\n".join(screen_lines(app))
         assert "满100减20" not in text and "¥96.80" in text
         assert app.view.lines[-1].voided and app.view.lines[-1].sku == "GREENTEA"
+
+
+async def test_ctrl_v_shows_a_member_and_their_prices_apply(tmp_path, feed_terminal, settle, screen_lines):
+    from pos_tui.tui.screens.member import MemberModal
+
+    config = create_demo_store(tmp_path, with_open_shift=True)
+    (tmp_path / "m.toml").write_text('[[promotion]]\nid = "mp"\nname = "会员价"\nkind = "member_price"\n'
+                                     'prices = { "BREAD" = "10.00" }\n', encoding="utf-8")
+    import_promotions(tmp_path / "m.toml", config.currency, actor="test")
+    try:
+        app = PosApp(Lane(config))
+        async with app.run_test(size=SIZE) as pilot:
+            feed_terminal(app, "cashier\r1234\r")
+            await settle(pilot, lambda: app.lane.state is not State.LOCKED)
+            feed_terminal(app, f"{BREAD}\r")
+            await settle(pilot, lambda: app.view.totals.total == 1200)
+            await pilot.press("ctrl+v")
+            await settle(pilot, lambda: isinstance(app.screen, MemberModal))
+            feed_terminal(app, "13800138000\r")
+            await settle(pilot, lambda: app.view.totals.total == 1000)
+            lines = screen_lines(app)
+            member = row_with(lines, "Member 138****8000")
+            assert "Bread" in lines[member + 1] and "会员价" in lines[member + 2]
+            assert "¥10.00" in "\n".join(lines)
+    finally:
+        close_database()

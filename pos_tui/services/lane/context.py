@@ -65,6 +65,7 @@ class LaneView:
     discount_text: str = ""  # a whole-sale discount as typed ("10%"), for its row
     price_wanted_for: str = ""  # an open-price item scanned: the next entry is its price
     promotions: tuple[Discount, ...] = ()  # each under the last line it applies to (``shown_after``)
+    member: str = ""  # the member the sale is rung up for, masked (138****8000); "" for none
 
     def shown_after(self, line_no: int) -> tuple[Discount, ...]:
         """The promotions whose rows come right under line ``line_no``."""
@@ -85,6 +86,7 @@ class OpenSale:
     _payments: tuple[sales.PaymentRecord, ...] | None = None
     discount_text: str | None = None  # a whole-sale discount as typed; None: not read yet
     promotions: PromotionResult = field(default_factory=PromotionResult)  # what the lines' promotions are
+    member: str = ""  # the member's card or phone number, as committed with the sale
 
     @property
     def sale_discount_text(self) -> str:
@@ -121,6 +123,7 @@ class LaneContext:
         self.sale: OpenSale | None = None
         self.pending_qty: int | None = None
         self.pending_price: tuple[ProductInfo, int] | None = None  # an open-price item scanned, its quantity
+        self.pending_member = ""  # a member shown before the sale's first item: the sale opens for them
         self.receipt_no: str | None = None
         self.change = 0
         self.message = ""
@@ -140,7 +143,7 @@ class LaneContext:
         if record is None:
             return Checkout()
         self.sale = OpenSale(record.id, sales.load_cart(record.id),
-                             promotions=promotion_store.sale_promotions(record.id))
+                             promotions=promotion_store.sale_promotions(record.id), member=sales.sale_member(record.id))
         count = len(self.sale.cart.lines)
         self.message = ngettext("Sale reopened with {count} line: sign in to go on",
                                 "Sale reopened with {count} lines: sign in to go on", count).format(count=count)
@@ -177,10 +180,16 @@ class LaneContext:
             price_wanted_for=self.pending_price[0].name if self.pending_price else "",
             promotions=tuple(sorted(self.sale.promotions.discounts, key=lambda d: (
                 max(s.line_no for s in d.lines), d.promotion_id))) if self.sale else (),
+            member=sales.masked_member(self.member) if self.member else "",
             rounding=sum(p.tendered - p.amount for p in payments
                          if p.method == "cash" and p.tendered and p.status in SETTLED) - self.change
             if payments else 0,
         )
+
+    @property
+    def member(self) -> str:
+        """The member number the open sale (or the next one) is rung up for; "" for none."""
+        return self.sale.member if self.sale else self.pending_member
 
     def totals(self, cart: Cart) -> Totals:
         return self.totals_of(cart.lines)

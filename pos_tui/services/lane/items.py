@@ -4,6 +4,7 @@ with a fresh view (write before you show) and publishes what changed."""
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import TYPE_CHECKING
 
@@ -131,9 +132,11 @@ class Items:
             raise LaneError(_("{name} has tax code {code}, which is not configured").format(
                 name=name, code=repr(line.tax_code)))
         record = sales.add_line(ctx.sale.id if ctx.sale else None, ctx.lane_no, line, user.name, ctx.clock(),
-                                weight_source=weight_source, approved_by=approved_by, promotions=promoted)
+                                weight_source=weight_source, approved_by=approved_by, promotions=promoted,
+                                member="" if ctx.sale else ctx.pending_member)
         ctx.sale = OpenSale(record.id, new_cart, ctx.sale.payments if ctx.sale else (),
-                            ctx.sale.discount_text if ctx.sale else "")
+                            ctx.sale.discount_text if ctx.sale else "", member=ctx.member)
+        ctx.pending_member = ""
         self._keep(promoted)
         ctx.checkout = ctx.checkout.scan()
         ctx.receipt_no, ctx.change = None, 0
@@ -302,7 +305,8 @@ class Items:
         next_state = ctx.checkout.recall()
         record = sales.recall_sale(sale_id, ctx.lane_no, user.name)
         ctx.checkout, ctx.sale = next_state, OpenSale(record.id, sales.load_cart(record.id),
-                                                      promotions=promotion_store.sale_promotions(record.id))
+                                                      promotions=promotion_store.sale_promotions(record.id),
+                                                      member=sales.sale_member(record.id))
         # Worked out again for now (a promotion may have started or ended while it was held).
         new_cart, promoted = reprice(ctx, ctx.sale.cart)
         if promoted is not None and promoted.result != ctx.sale.promotions:
@@ -312,6 +316,32 @@ class Items:
         count = len(ctx.sale.cart.active_lines)
         return ctx.say(ngettext("Sale recalled: {count} line", "Sale recalled: {count} lines", count).format(
             count=count))
+
+    # ------------------------------------------------------------------ members
+
+    def identify_member(self, text: str) -> LaneView:
+        """A member's card scanned or phone number typed: member prices apply to the open sale (or,
+        shown before the first item, to the sale it opens), worked out again and committed."""
+        ctx = self.ctx
+        user = ctx.require_user()
+        ctx.authorize(Action.SELL)
+        number = text.strip()
+        if not _MEMBER_NUMBER.fullmatch(number):
+            raise LaneError(_("a member number is 6 to 20 digits (the card's number or a phone number)"))
+        shown = sales.masked_member(number)
+        if ctx.sale is None:
+            ctx.checkout.scan()  # guard: a member is shown while selling
+            ctx.pending_member = number
+            return ctx.say(_("Member {number}: now scan the items").format(number=shown))
+        if ctx.state not in (State.ENTERING_ITEMS, State.CHOOSING_PAYMENT):
+            raise LaneError(_("a member is shown while entering items or at payment"))
+        if ctx.view().paid:
+            raise LaneError(_("a payment has been taken: prices and discounts can no longer change"))
+        new_cart, promoted = reprice(ctx, ctx.sale.cart, member=number)
+        sales.set_member(ctx.sale.id, number, user.name, promoted)
+        ctx.sale.member, ctx.sale.cart = number, new_cart
+        self._keep(promoted)
+        return ctx.say(_("Member {number}: member prices apply").format(number=shown))
 
     # ------------------------------------------------------------------ looking things up
 
@@ -408,6 +438,9 @@ class Items:
                            {"original_price": line.unit_price, "price": price})
         return ctx.say(_("{name}: price {price} (was {was})").format(
             name=line.name, price=ctx.money(price), was=ctx.money(line.unit_price)))
+
+
+_MEMBER_NUMBER = re.compile(r"[0-9]{6,20}")
 
 
 def _check_sellable(product: ProductInfo) -> None:

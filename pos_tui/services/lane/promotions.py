@@ -6,21 +6,24 @@ from __future__ import annotations
 from dataclasses import replace
 
 from pos_tui.domain.cart import Cart
-from pos_tui.domain.promotions import LineShare, PromotionResult, evaluate, promo_lines
+from pos_tui.domain.promotions import LineShare, Member, PromotionResult, evaluate, promo_lines
 from pos_tui.services.lane.context import LaneContext
 from pos_tui.store import promotions as promotion_store
 from pos_tui.store.sales import SalePromotions
 
 
-def reprice(ctx: LaneContext, cart: Cart) -> tuple[Cart, SalePromotions | None]:
-    """``cart`` (the open sale after a change, not yet written) with the promotions it now earns,
-    and what to write with the change: None when no promotion runs and none was given."""
+def reprice(ctx: LaneContext, cart: Cart, member: str | None = None) -> tuple[Cart, SalePromotions | None]:
+    """``cart`` (the open sale after a change, not yet written) with the promotions it now earns
+    for ``member`` (None: the sale's), and what to write with the change: None when no promotion
+    runs and none was given."""
     committed = ctx.sale.cart if ctx.sale else Cart()
     offered = promotion_store.active_promotions(ctx.currency)
     if not offered and not any(line.promo_discount for line in cart.lines):
         return cart, None
     manual = {line.line_no for line in cart.active_lines if line.line_discount}
-    result = evaluate(promo_lines(cart, manual=manual), offered, at=ctx.clock())
+    number = ctx.member if member is None else member
+    result = evaluate(promo_lines(cart, manual=manual), offered, member=Member(number) if number else None,
+                      at=ctx.clock())
     promoted = cart.with_promotions(result.line_discounts())
     result = _as_given(result, promoted)
     before = {line.line_no: line.promo_discount for line in committed.lines}

@@ -61,6 +61,7 @@ def receipt_for_sale(sale_id: int, config: Config, *, reprint: bool = False) -> 
             sale_discount=cart.sale_discount,
             sale_discount_text=sales.sale_discount_text(sale_id) if cart.sale_discount else "",
             savings=cart.discount_total,
+            member=sales.masked_member(member) if (member := sales.sale_member(sale_id)) else "",
             taxes=tuple(
                 ReceiptTax(code, str(config.tax.rates[code]), amount) for code, amount in totals.tax_by_rate.items()
             ),
