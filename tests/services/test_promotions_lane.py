@@ -276,3 +276,18 @@ def test_a_member_shown_first_opens_the_sale_for_them_and_the_receipt_says_so(me
     lane.receipts.finish_printing(lane.receipts.print_pending())
     view = lane.items.enter(BREAD)  # the next sale is nobody's
     assert view.totals.total == 1200 and not view.member
+
+
+def test_a_recall_writes_the_promotions_again_only_when_they_changed(lane, config, tmp_path):
+    lane.items.enter("3*" + COKE)
+    lane.items.suspend()
+    (sale, _lines, _total), = lane.items.suspended()
+    lane.items.recall(sale.id)
+    assert rows(config, "SELECT COUNT(*) FROM journal_entry WHERE kind = 'sale.promotions'") == [(0,)]
+    lane.items.suspend()
+    (tmp_path / "none.toml").write_text(PROMOTIONS.split("[[promotion]]\nid = \"spend-100\"")[0], encoding="utf-8")
+    import_promotions(tmp_path / "none.toml", config.currency, actor="test")  # the cola deal has stopped
+    view = lane.items.recall(sale.id)
+    assert view.totals.total == 1050 and not view.promotions
+    assert rows(config, "SELECT COUNT(*) FROM journal_entry WHERE kind = 'sale.promotions'") == [(1,)]
+    assert rows(config, "SELECT SUM(promo_discount) FROM sale_line") == [(0,)]

@@ -23,7 +23,7 @@ from pos_tui.i18n import _, ngettext
 from pos_tui.services.errors import LaneError, NeedsConfirmation
 from pos_tui.services.events import LineAdded, LineVoided, SaleVoided
 from pos_tui.services.lane import weighing
-from pos_tui.services.lane.promotions import reprice
+from pos_tui.services.lane.promotions import reprice, same_shares
 from pos_tui.services.lane.context import LaneContext, LaneView, OpenSale
 from pos_tui.store import catalog, sales
 from pos_tui.store import promotions as promotion_store
@@ -309,7 +309,7 @@ class Items:
                                                       member=sales.sale_member(record.id))
         # Worked out again for now (a promotion may have started or ended while it was held).
         new_cart, promoted = reprice(ctx, ctx.sale.cart)
-        if promoted is not None and promoted.result != ctx.sale.promotions:
+        if promoted is not None and not same_shares(promoted.result, ctx.sale.promotions):
             sales.reprice_promotions(record.id, promoted, user.name)
             ctx.sale.cart = new_cart
             self._keep(promoted)

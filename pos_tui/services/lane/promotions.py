@@ -31,6 +31,15 @@ def reprice(ctx: LaneContext, cart: Cart, member: str | None = None) -> tuple[Ca
     return promoted, SalePromotions(changed, result)
 
 
+def same_shares(a: PromotionResult, b: PromotionResult) -> bool:
+    """Whether two results give the same lines the same amounts from the same promotions (what is
+    written of them; how many times a deal was given is not)."""
+    def shares(result: PromotionResult) -> list[tuple[str, int, int]]:
+        return sorted((d.promotion_id, s.line_no, s.amount) for d in result.discounts for s in d.lines)
+
+    return shares(a) == shares(b)
+
+
 def _as_given(result: PromotionResult, cart: Cart) -> PromotionResult:
     """``result`` with each line's shares cut to what the line took (a line whose sale-discount
     share leaves less than the promotions would give): the rows then add up to the lines."""
