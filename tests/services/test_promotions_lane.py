@@ -291,3 +291,20 @@ def test_a_recall_writes_the_promotions_again_only_when_they_changed(lane, confi
     assert view.totals.total == 1050 and not view.promotions
     assert rows(config, "SELECT COUNT(*) FROM journal_entry WHERE kind = 'sale.promotions'") == [(1,)]
     assert rows(config, "SELECT SUM(promo_discount) FROM sale_line") == [(0,)]
+
+
+def test_a_line_and_its_promotions_are_written_together_or_not_at_all(lane, config):
+    lane.items.enter("2*" + COKE)
+    with sqlite3.connect(config.database_path) as con:  # the store fails half-way through the next write
+        con.execute("CREATE TRIGGER fail_shares BEFORE INSERT ON sale_line_promotion "
+                    "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END")
+    with pytest.raises(Exception, match="disk I/O error"):
+        lane.items.enter(COKE)  # the third cola completes the deal
+    assert rows(config, "SELECT line_no, qty_milli, discount, promo_discount FROM sale_line") == [(1, 2000, 0, 0)]
+    assert rows(config, "SELECT COUNT(*) FROM sale_line_promotion") == [(0,)]
+    view = lane.ctx.view()
+    assert view.lines[0].qty_milli == 2000 and view.totals.total == 700  # the screen shows what is committed
+    with sqlite3.connect(config.database_path) as con:
+        con.execute("DROP TRIGGER fail_shares")
+    view = lane.items.enter(COKE)
+    assert view.totals.total == 1000 and rows(config, "SELECT SUM(amount) FROM sale_line_promotion") == [(50,)]
