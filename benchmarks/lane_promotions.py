@@ -38,6 +38,10 @@ def barcode(sku: str) -> str:
     return body + str((10 - total % 10) % 10)
 
 
+def _groups_overlap(groups: tuple) -> bool:
+    return sum(len(skus) for skus, _n in groups) != len(frozenset().union(*(skus for skus, _n in groups)))
+
+
 def ring_up(folder: Path, with_promotions: bool, lines: int, sales: int, seed: int) -> list[float]:
     config = create_demo_store(folder)
     catalog = folder / "catalog.csv"
@@ -48,8 +52,8 @@ def ring_up(folder: Path, with_promotions: bool, lines: int, sales: int, seed: i
     if with_promotions:
         # Without a member the member prices do not run; a mix-and-match whose groups share a SKU is
         # one no promotions file can hold.
-        promos = [p for p in promotions(random.Random(seed)) if p.kind != "member_price" and not (
-            p.kind == "mix_match" and sum(len(g) for g, _n in p.groups) != len(frozenset().union(*(g for g, _n in p.groups))))]
+        promos = [p for p in promotions(random.Random(seed))
+                  if p.kind != "member_price" and not (p.kind == "mix_match" and _groups_overlap(p.groups))]
         promotion_store.replace_promotions(promos, config.currency, source="bench", actor="bench",
                                            now=__import__("datetime").datetime.now())
     lane = Lane(config)

@@ -60,4 +60,5 @@ def test_a_bad_file_lists_every_problem_and_takes_nothing(initialised, tmp_path)
     assert result.exit_code == 1
     assert "line 2, quantity" in result.stderr and "line 3, price" in result.stderr
     assert "no promotion was taken" in result.stderr
-    assert [line.split("\t")[0] for line in initialised("promotions", "list").stdout.splitlines()] == ["cola-3", "spend"]
+    listed = initialised("promotions", "list").stdout.splitlines()
+    assert [line.split("\t")[0] for line in listed] == ["cola-3", "spend"]
