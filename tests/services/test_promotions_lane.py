@@ -276,6 +276,14 @@ def test_a_member_shown_first_opens_the_sale_for_them_and_the_receipt_says_so(me
     lane.receipts.finish_printing(lane.receipts.print_pending())
     view = lane.items.enter(BREAD)  # the next sale is nobody's
     assert view.totals.total == 1200 and not view.member
+    lane.payments.total()
+    lane.payments.tender_cash("")
+    lane.receipts.finish_printing(lane.receipts.print_pending())
+    lane.items.identify_member("13800138000")
+    lane.people.lock()  # a member shown before any item is forgotten when the lane locks
+    lane.people.sign_in("cashier", "1234")
+    view = lane.items.enter(BREAD)
+    assert view.totals.total == 1200 and not view.member
 
 
 def test_a_recall_writes_the_promotions_again_only_when_they_changed(lane, config, tmp_path):
