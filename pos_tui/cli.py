@@ -265,6 +265,52 @@ def products_show(ctx: click.Context, code: str) -> None:
         click.echo(f"{pad_cells(label, 9)} {neutralise(value)}")
 
 
+# --- promotions -----------------------------------------------------------------------------
+
+
+@main.group()
+def promotions() -> None:
+    """The store's promotions: import a file (TOML or CSV, docs/promotions.md), list them."""
+
+
+@promotions.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_as_option
+@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
+@click.pass_context
+def promotions_import(ctx: click.Context, file: Path, as_name: str | None, pin_stdin: bool) -> None:
+    """Make FILE's promotions the store's (all or nothing; those not in it stop). Needs --as an admin."""
+    from pos_tui.domain.promotion_file import PromotionFileError
+    from pos_tui.services.promotions import import_promotions
+
+    config = _open_store(ctx)
+    actor = _operator(config, "catalog", as_name, pin_stdin)
+    try:
+        imported = import_promotions(file, config.currency, actor=actor)
+    except PromotionFileError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(_("{file}: no promotion was taken").format(file=file)) from None
+    for promo_id, product in imported.unknown:
+        click.echo(_("warning: {id}: {product} is not in the catalog").format(id=promo_id, product=product), err=True)
+    r = imported.result
+    click.echo(_("promotions from {file}: {added} new, {changed} changed, {unchanged} unchanged, {retired} stopped")
+               .format(file=file, added=r.added, changed=r.changed, unchanged=r.unchanged, retired=r.retired))
+
+
+@promotions.command("list")
+@click.pass_context
+def promotions_list(ctx: click.Context) -> None:
+    """List the store's promotions: the running ones, then those stopped."""
+    from pos_tui.domain.text import neutralise
+    from pos_tui.services.promotions import list_promotions
+
+    _open_store(ctx)
+    for promo in list_promotions():
+        state = _("running") if promo.active else _("stopped")
+        click.echo(f"{promo.code}\t{promo.kind}\t{state}\t{neutralise(promo.name)}")
+
+
 # --- users ----------------------------------------------------------------------------------
 
 

@@ -35,6 +35,9 @@ DEMO_CODES = {
     "4131": "苹果 Apple, 8.80/kg (type 1.25*4131)",
     "2000001012505": "熟食沙拉 Deli salad, price 12.50 in the code",
     "2100002007507": "猪肉 Pork, 0.750 kg in the code",
+    "69012341": "绿茶 Green tea, 4.50 (第二件半价: the second at half price)",
+    "6900000000014": "牛奶 Milk 1L, 9.90 (3 for 25.00)",
+    "6931234567806": "大米 5kg, 39.90 (满100减20: 20.00 off a sale of 100.00)",
 }
 
 
@@ -61,12 +64,14 @@ def demo_config(data_dir: Path, settings: dict[str, Any] | None = None) -> Confi
 
 
 def create_demo_store(data_dir: Path, *, with_open_shift: bool = True,
-                      settings: dict[str, Any] | None = None) -> Config:
+                      settings: dict[str, Any] | None = None, with_promotions: bool = False) -> Config:
     """Create the demo database in ``data_dir`` (catalog and users) and return its config.
 
     With ``with_open_shift`` the demo cashier's shift is open with the default float, so the
-    demo (and every test built on it) can sell straight away. Leaves the database open and
-    bound (the lane uses it next).
+    demo (and every test built on it) can sell straight away; with ``with_promotions`` the store
+    runs the demo's promotions (data/demo_promotions.toml: what `pos-tui demo` shows; the tests'
+    stores sell at shelf price unless a test brings its own). Leaves the database open and bound
+    (the lane uses it next).
     """
     from pos_tui.services.demo_store import fill_store
     from pos_tui.services.store_admin import open_store
@@ -75,6 +80,11 @@ def create_demo_store(data_dir: Path, *, with_open_shift: bool = True,
     open_store(config, create_key=True)
     with resources.as_file(resources.files("pos_tui.data") / "demo_catalog.csv") as catalog_file:
         fill_store(config, catalog_file, DEMO_USERS, actor="demo")
+    if with_promotions:
+        from pos_tui.services.promotions import import_promotions
+
+        with resources.as_file(resources.files("pos_tui.data") / "demo_promotions.toml") as promotions_file:
+            import_promotions(promotions_file, config.currency, actor="demo")
     if with_open_shift:
         open_demo_shift(config)
     return config
@@ -96,7 +106,7 @@ def open_demo_store(data_dir: Path, settings: dict[str, Any] | None = None) -> C
         open_store(config, create_key=True)
         open_demo_shift(config)
         return config
-    return create_demo_store(data_dir, settings=settings)
+    return create_demo_store(data_dir, settings=settings, with_promotions=True)
 
 
 def with_printer_port(config: Config, port: str) -> Config:

@@ -195,6 +195,7 @@ class ReceiptLine:
     amount: int
     discount: int = 0
     voided: bool = False
+    promotions: tuple[tuple[str, int], ...] = ()  # (name, amount off) of each promotion printed under it
 
 
 @dataclass(frozen=True)
@@ -242,6 +243,8 @@ class ReceiptData:
     rounding: int = 0  # cash rounding (抹零/舍入): what the cash tenders came to beyond the total
     sale_discount: int = 0  # a discount on the whole sale, shown as its own row (its share is off the lines)
     sale_discount_text: str = ""  # as typed: "10%" prints "Discount 10%"
+    savings: int = 0  # all the promotions and discounts took off: "You saved" under the total
+    member: str = ""  # the member's number, masked (138****8000), for a sale rung up for one
 
 
 # -- layout ------------------------------------------------------------------------------------
@@ -298,6 +301,8 @@ def _header(doc: ReceiptDoc, data: ReceiptData) -> None:
         doc.pair(_("Receipt"), data.receipt_number)
     if data.original_receipt:
         doc.pair(_("Original receipt"), data.original_receipt)
+    if data.member:
+        doc.pair(_("Member"), data.member)
 
 
 def quantity_text(qty_milli: int, unit: str) -> str:
@@ -319,6 +324,8 @@ def _item(doc: ReceiptDoc, line: ReceiptLine, cur: Currency) -> None:
     doc.pair(qty, format_amount(line.amount + line.discount, cur), indent=2)
     if line.discount:
         doc.pair(_("Discount"), format_amount(-line.discount, cur), indent=2)
+    for name, amount in line.promotions:
+        doc.pair(name, format_amount(-amount, cur), indent=2)
 
 
 def _totals(doc: ReceiptDoc, data: ReceiptData) -> None:
@@ -336,6 +343,8 @@ def _totals(doc: ReceiptDoc, data: ReceiptData) -> None:
     doc.pair(label, format_amount(data.total, cur, symbol=True), bold=True)
     if data.rounding:
         doc.pair(_("Cash rounding"), ("+" if data.rounding > 0 else "") + format_amount(data.rounding, cur))
+    if data.savings:
+        doc.text(_("You saved {amount}").format(amount=format_amount(data.savings, cur, symbol=True)), bold=True)
 
 
 def _tenders(doc: ReceiptDoc, data: ReceiptData) -> None:

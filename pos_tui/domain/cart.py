@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from pos_tui.domain.errors import DomainError
@@ -36,15 +37,18 @@ class CartLine:
     void_reason: str | None = None
     discount: int = 0
     sale_discount: int = 0  # of ``discount``, this line's share of a discount on the whole sale
+    promo_discount: int = 0  # of ``discount``, what promotions take off this line
 
     @property
     def line_discount(self) -> int:
-        """The discount given on this line itself (the sale discount's share is shown apart)."""
-        return self.discount - self.sale_discount
+        """The discount a cashier gave on this line itself (the promotions' and the sale
+        discount's parts are shown apart)."""
+        return self.discount - self.sale_discount - self.promo_discount
 
     @property
     def shown_net(self) -> int:
-        """The line's amount as its row shows it: after its own discount, before the sale's."""
+        """The line's amount as its row shows it: after its own discount, before promotions and
+        the sale's."""
         return 0 if self.voided else self.amount - self.line_discount
 
     @property
@@ -169,14 +173,17 @@ class Cart:
         """The line stays, marked voided; its amount no longer counts."""
         return self._with(replace(self._active_line(line_no), voided=True, void_reason=reason))
 
-    def discount_line(self, line_no: int, discount: int, *, sale_share: int | None = None) -> Cart:
+    def discount_line(self, line_no: int, discount: int, *, sale_share: int | None = None,
+                      promo: int | None = None) -> Cart:
         """Set a line's discount (minor units), from 0 up to the line amount; ``sale_share`` says how
-        much of it is the line's share of a whole-sale discount (kept as it was when None)."""
+        much of it is the line's share of a whole-sale discount, ``promo`` how much the promotions'
+        (each kept as it was when None)."""
         line = self._active_line(line_no)
         if not 0 <= discount <= line.amount:
             raise CartError(_("discount on line {line_no} must be between 0 and the line amount").format(line_no=line_no))
         share = min(line.sale_discount if sale_share is None else sale_share, discount)
-        return self._with(replace(line, discount=discount, sale_discount=share))
+        promo = min(line.promo_discount if promo is None else promo, discount - share)
+        return self._with(replace(line, discount=discount, sale_discount=share, promo_discount=promo))
 
     def set_quantity(self, line_no: int, qty_milli: int) -> Cart:
         """A new quantity on a line: its amount follows, its discounts are capped at it."""
@@ -184,19 +191,19 @@ class Cart:
         check_unit_quantity(line.unit, qty_milli)
         amount = _bounded_line_amount(line.name, line.unit_price, qty_milli)
         discount = min(line.discount, amount)
-        cart = self._with(replace(line, qty_milli=qty_milli, amount=amount, discount=discount,
-                                  sale_discount=min(line.sale_discount, discount)))
+        cart = self._with(_capped(replace(line, qty_milli=qty_milli, amount=amount, discount=discount)))
         if cart.subtotal > MAX_AMOUNT:
             raise CartError(_("{name} would take the sale past the largest total the lane takes").format(
                 name=repr(line.name)))
         return cart
 
     def same_item_line(self, product_id: int | None, sku: str, unit_price: int) -> CartLine | None:
-        """The active line a repeated scan of this item adds to: sold each, same price, no discount."""
+        """The active line a repeated scan of this item adds to: sold each, same price, no discount
+        but the promotions' (worked out again once it grows)."""
         if product_id is None:
             return None
         for line in reversed(self.active_lines):
-            if (line.product_id, line.sku, line.unit, line.unit_price, line.discount) == (
+            if (line.product_id, line.sku, line.unit, line.unit_price, line.discount - line.promo_discount) == (
                     product_id, sku, "each", unit_price, 0):
                 return line
         return None
@@ -208,8 +215,7 @@ class Cart:
             raise CartError(_("price on line {line_no} cannot be negative").format(line_no=line_no))
         amount = _bounded_line_amount(line.name, unit_price, line.qty_milli)
         discount = min(line.discount, amount)
-        return self._with(replace(line, unit_price=unit_price, amount=amount, discount=discount,
-                                  sale_discount=min(line.sale_discount, discount)))
+        return self._with(_capped(replace(line, unit_price=unit_price, amount=amount, discount=discount)))
 
     @property
     def active_lines(self) -> tuple[CartLine, ...]:
@@ -234,3 +240,26 @@ class Cart:
     def sale_discount(self) -> int:
         """What a discount on the whole sale takes off (its shares on the lines still sold)."""
         return sum(line.sale_discount for line in self.active_lines)
+
+    @property
+    def promo_discount(self) -> int:
+        """What promotions take off the lines still sold."""
+        return sum(line.promo_discount for line in self.active_lines)
+
+    def with_promotions(self, line_discounts: Mapping[int, int]) -> Cart:
+        """The cart with the promotions' discount of each line (line number -> amount; absent: none)
+        in place of the one it had. A line keeps its cashier's discount and sale-discount share; the
+        promotion is cut to what they leave of it (a sale discount given before items were added)."""
+        lines = []
+        for line in self.lines:
+            kept = line.discount - line.promo_discount
+            promo = 0 if line.voided else min(line_discounts.get(line.line_no, 0), line.amount - kept)
+            lines.append(line if promo == line.promo_discount else
+                         replace(line, discount=kept + promo, promo_discount=promo))
+        return Cart(tuple(lines))
+
+
+def _capped(line: CartLine) -> CartLine:
+    """``line`` with its sale share and promotions' part cut to its (new) discount."""
+    share = min(line.sale_discount, line.discount)
+    return replace(line, sale_discount=share, promo_discount=min(line.promo_discount, line.discount - share))

@@ -16,7 +16,7 @@ from datetime import date, time
 from typing import Any
 
 from pos_tui.domain.errors import DomainError
-from pos_tui.domain.money import PPM, Currency, MoneyError, Rate, parse_amount, parse_rate
+from pos_tui.domain.money import PPM, Currency, MoneyError, Rate, format_amount, parse_amount, parse_rate
 from pos_tui.domain.promotions.rules import (
     WEEKDAYS,
     BuyGet,
@@ -388,3 +388,54 @@ def parse_promotions(text: str, filename: str, cur: Currency) -> tuple[Promotion
     """The promotions of ``text``, read as CSV when ``filename`` ends in .csv, else as TOML."""
     return parse_csv(text, cur) if filename.lower().endswith(".csv") else parse_toml(text, cur)
 
+
+
+# ---------------------------------------------------------------------------- as stored
+
+def promotion_fields(promo: Promotion, cur: Currency) -> dict[str, Any]:
+    """``promo`` as the fields of its file (JSON-ready: text, numbers, lists, tables), so the store
+    keeps each promotion in the documented format and reads it back with ``promotion_from_fields``."""
+    def money(minor: int) -> str:
+        return format_amount(minor, cur, grouping=False)
+
+    fields: dict[str, Any] = {"id": promo.id, "name": promo.name, "kind": promo.kind,
+                              "stacking": promo.stacking.value}
+    if promo.members_only:
+        fields["members_only"] = True
+    window = promo.window
+    if window.starts is not None:
+        fields["starts"] = window.starts.isoformat()
+    if window.ends is not None:
+        fields["ends"] = window.ends.isoformat()
+    if window.weekdays is not None:
+        fields["weekdays"] = [WEEKDAYS[d] for d in sorted(window.weekdays)]
+    if window.hours is not None:
+        fields["hours"] = "-".join(t.strftime("%H:%M") for t in window.hours)
+    if isinstance(promo, MultiBuy):
+        fields.update(skus=sorted(promo.skus), quantity=promo.quantity, price=money(promo.price))
+    elif isinstance(promo, NthItem):
+        fields.update(skus=sorted(promo.skus), nth=promo.nth, percent=str(promo.percent))
+    elif isinstance(promo, BuyGet):
+        fields.update(buy_skus=sorted(promo.buy_skus), buy=promo.buy, get_skus=sorted(promo.get_skus),
+                      get=promo.get, percent=str(promo.percent))
+    elif isinstance(promo, MixMatch):
+        fields.update(groups=[{"skus": sorted(skus), "count": count} for skus, count in promo.groups],
+                      price=money(promo.price))
+    elif isinstance(promo, SpendSave):
+        fields["tiers"] = [{"spend": money(spend), "off": money(off)} for spend, off in promo.tiers]
+        if promo.department is not None:
+            fields["department"] = promo.department
+        if promo.repeat:
+            fields["repeat"] = True
+    elif isinstance(promo, MemberPrice):
+        fields["prices"] = {sku: money(price) for sku, price in promo.prices}
+    return fields
+
+
+def promotion_from_fields(fields: dict[str, Any], cur: Currency) -> Promotion:
+    """A promotion back from ``promotion_fields``; PromotionFileError naming the field when a
+    stored definition is no longer valid."""
+    try:
+        return _promotion(fields, cur)
+    except _Bad as bad:
+        raise PromotionFileError([Problem(1, bad.field, bad.message)]) from None

@@ -58,6 +58,16 @@ class SaleFact:
     tax: Mapping[str, int]
     lines: tuple[LineFact, ...]
     without_receipt: bool = False  # a return with no sale behind it (supervisor, cash)
+    promotions: tuple[PromotionFact, ...] = ()  # what each promotion took off this sale
+
+
+@dataclass(frozen=True)
+class PromotionFact:
+    """What one promotion took off one sale (its lines' shares added up)."""
+
+    code: str
+    name: str
+    amount: int
 
 
 @dataclass(frozen=True)
@@ -129,6 +139,16 @@ class ItemTotal:
 
 
 @dataclass(frozen=True)
+class PromotionTotal:
+    """A promotion in a report: the sales it was given in, and all it took off them."""
+
+    code: str
+    name: str
+    count: int
+    amount: int
+
+
+@dataclass(frozen=True)
 class HourTotal:
     hour: int
     count: int
@@ -187,6 +207,7 @@ class Report:
     clock_went_back: tuple[ClockWentBack, ...] = ()
     no_receipt_returns_count: int = 0  # of the returns, those without a receipt
     no_receipt_returns_total: int = 0
+    promotions: tuple[PromotionTotal, ...] = ()  # of ``discounts``, what each promotion took off
 
     @property
     def rounding(self) -> int:
@@ -291,6 +312,7 @@ def build_report(
         hourly=_hourly(sold),
         best_sellers=_best_sellers(active),
         departments=_departments(active),
+        promotions=_promotions(sold),
     )
 
 
@@ -338,6 +360,16 @@ def _best_sellers(active: list[LineFact]) -> tuple[ItemTotal, ...]:
                                     seen.amount + line.amount - line.discount)
     ranked = sorted(items.values(), key=lambda item: (-item.amount, -item.qty_milli, item.key))
     return tuple(ranked[:BEST_SELLERS])
+
+
+def _promotions(sold: list[SaleFact]) -> tuple[PromotionTotal, ...]:
+    """Each promotion given: in how many sales, for how much in all; the most given first."""
+    totals: dict[str, PromotionTotal] = {}
+    for sale in sold:
+        for fact in sale.promotions:
+            seen = totals.get(fact.code, PromotionTotal(fact.code, fact.name, 0, 0))
+            totals[fact.code] = PromotionTotal(fact.code, seen.name, seen.count + 1, seen.amount + fact.amount)
+    return tuple(sorted(totals.values(), key=lambda total: (-total.amount, total.code)))
 
 
 def _departments(active: list[LineFact]) -> tuple[ItemTotal, ...]:
@@ -397,6 +429,7 @@ def report_from_dict(data: Mapping) -> Report:
         fields["hourly"] = tuple(HourTotal(**h) for h in fields["hourly"])
         fields["best_sellers"] = tuple(ItemTotal(**i) for i in fields["best_sellers"])
         fields["departments"] = tuple(ItemTotal(**i) for i in fields["departments"])
+        fields["promotions"] = tuple(PromotionTotal(**p) for p in fields.get("promotions", ()))  # none before them
         fields["notes"] = tuple(fields["notes"])
         fields["clock_went_back"] = tuple(ClockWentBack(**c) for c in fields.get("clock_went_back", ()))
         return Report(**fields)
@@ -475,6 +508,7 @@ def _figures(report: Report) -> list[tuple[str, str, object, bool]]:
              for h in report.hourly]
     rows += [("best_sellers", item.name, item.amount, True) for item in report.best_sellers]
     rows += [("departments", item.name, item.amount, True) for item in report.departments]
+    rows += [("promotions", p.name, p.amount, True) for p in report.promotions]
     rows += [("warning", "clock_went_back", f"{c.before} -> {c.after}", False) for c in report.clock_went_back]
     return rows
 
@@ -543,6 +577,8 @@ def render_text(report: Report, width: int = 42) -> str:
     pair(_("Sales ({count})").format(count=report.sales_count), money(report.sales_total))
     pair(_("Gross"), money(report.gross), 2)
     pair(_("Discounts"), money(-report.discounts), 2)
+    for promo in report.promotions:
+        pair(f"{promo.name} ({promo.count})", money(-promo.amount), 4)
     pair(_("Voided lines ({count})").format(count=report.voided_lines), money(report.voided_lines_amount))
     pair(_("Voided sales ({count})").format(count=report.voided_sales), money(report.voided_sales_amount))
     pair(_("Returns ({count})").format(count=report.returns_count), money(-report.returns_total))

@@ -353,6 +353,34 @@ def _m10_product_open_price(db: peewee.Database) -> None:
     db.execute_sql("ALTER TABLE product ADD COLUMN open_price BOOLEAN NOT NULL DEFAULT 0")
 
 
+def _m11_promotions(db: peewee.Database) -> None:
+    """The store's promotions (each kept as its file's fields in JSON) and what each promotion gave
+    each sale line: the line's part of its discount, and one row per promotion on it; the member
+    a sale was rung up for (member prices)."""
+    base = _frozen_base(db)
+
+    class Promotion(base):
+        code = peewee.CharField(unique=True)
+        definition = peewee.TextField()
+        active = peewee.BooleanField(default=True, index=True)
+        updated_at = peewee.DateTimeField()
+
+    class SaleLinePromotion(base):
+        sale = peewee.IntegerField()
+        line_no = peewee.IntegerField()
+        promotion = peewee.CharField()
+        name = peewee.TextField()
+        kind = peewee.CharField()
+        amount = peewee.IntegerField()
+
+        class Meta:
+            indexes = ((("sale", "line_no", "promotion"), True), (("promotion",), False))
+
+    db.create_tables([Promotion, SaleLinePromotion], safe=True)
+    db.execute_sql("ALTER TABLE sale_line ADD COLUMN promo_discount INTEGER NOT NULL DEFAULT 0")
+    db.execute_sql("ALTER TABLE sale ADD COLUMN member VARCHAR(255) NOT NULL DEFAULT ''")
+
+
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _m1_catalog_users_journal,
     _m2_product_name_search,
@@ -364,6 +392,7 @@ MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _m8_sale_discount_rows,
     _m9_product_pinyin,
     _m10_product_open_price,
+    _m11_promotions,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

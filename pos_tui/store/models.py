@@ -73,6 +73,7 @@ class Sale(BaseModel):
     original = peewee.IntegerField(null=True, index=True)  # a return's original sale
     training = peewee.BooleanField(default=False)
     discount_text = peewee.CharField(default="")  # a whole-sale discount as typed ("10%"; migration 8)
+    member = peewee.CharField(default="")  # the member's card or phone number shown for it (migration 11)
 
     class Meta:
         indexes = ((("lane", "status"), False),)
@@ -91,6 +92,7 @@ class SaleLine(BaseModel):
     amount = peewee.IntegerField()
     discount = peewee.IntegerField(default=0)
     sale_discount = peewee.IntegerField(default=0)  # of ``discount``, the share of a whole-sale discount (m5)
+    promo_discount = peewee.IntegerField(default=0)  # of ``discount``, what promotions took off (migration 11)
     added_at = peewee.DateTimeField()
     added_by = peewee.CharField()
     origin_line = peewee.IntegerField(null=True, index=True)  # a return line's original sale line
@@ -98,6 +100,28 @@ class SaleLine(BaseModel):
 
     class Meta:
         indexes = ((("sale", "line_no"), True),)
+
+
+class Promotion(BaseModel):
+    code = peewee.CharField(unique=True)  # the promotion's id in its file
+    definition = peewee.TextField()  # its file's fields as JSON (domain.promotion_file.promotion_fields)
+    active = peewee.BooleanField(default=True, index=True)
+    updated_at = peewee.DateTimeField()
+
+
+class SaleLinePromotion(BaseModel):
+    """What one promotion took off one sale line (migration 11): a return gives back what the line
+    really cost, a report counts each promotion. Rewritten with the lines it follows."""
+
+    sale = peewee.IntegerField()
+    line_no = peewee.IntegerField()
+    promotion = peewee.CharField()  # the promotion's code
+    name = peewee.TextField()  # as the receipt showed it
+    kind = peewee.CharField()
+    amount = peewee.IntegerField()
+
+    class Meta:
+        indexes = ((("sale", "line_no", "promotion"), True), (("promotion",), False))
 
 
 class LineVoid(BaseModel):

@@ -26,6 +26,7 @@ from pos_tui.domain.report import (
     LineFact,
     MovementFact,
     PaymentFact,
+    PromotionFact,
     Report,
     ReportError,
     SaleFact,
@@ -39,6 +40,7 @@ from pos_tui.i18n import N_, _
 from pos_tui.store import journal, outbox
 from pos_tui.store.db import StoreError, write_transaction
 from pos_tui.store.models import CashMovement, Payment, Sale, Shift, ZReport
+from pos_tui.store.promotions import sale_promotions
 from pos_tui.store.sales import load_cart
 from pos_tui.store.shifts import ShiftRecord, last_closed_day, open_shift_on_lane, shifts_of_lane
 
@@ -82,8 +84,10 @@ def _sale_fact(sale: Sale, kind: str, ctx: ReportContext) -> SaleFact:
         for line in cart.lines
     )
     total = totals.total if kind == "voided" else sale.total
+    promotions = tuple(PromotionFact(d.promotion_id, d.name, d.amount)
+                       for d in sale_promotions(sale.id).discounts) if kind == "sale" else ()
     return SaleFact(kind, sale.receipt_no, sale.closed_at or sale.opened_at, total, totals.tax_by_rate, lines,
-                    without_receipt=kind == "return" and sale.original is None)
+                    without_receipt=kind == "return" and sale.original is None, promotions=promotions)
 
 
 def gather(shift_ids: list[int], ctx: ReportContext) -> tuple[list[SaleFact], list[PaymentFact], list[MovementFact]]:

@@ -14,7 +14,9 @@ import peewee
 
 from pos_tui.domain.cart import Cart, CartLine
 from pos_tui.domain.payment import OUTCOMES, SETTLED, UNRESOLVED, PaymentStatus
+from pos_tui.domain.promotions import PromotionResult
 from pos_tui.store import journal, outbox, statements
+from pos_tui.store.promotions import write_sale_promotions
 from pos_tui.i18n import _
 from pos_tui.store.db import StoreError, write_transaction
 from pos_tui.store.models import (
@@ -125,10 +127,32 @@ def load_cart(sale_id: int) -> Cart:
             CartLine(
                 row.line_no, row.product_id, row.sku, row.name, row.unit, row.qty_milli, row.unit_price,
                 row.tax_code, row.amount, voided=void is not None, void_reason=void.reason if void else None,
-                discount=row.discount, sale_discount=row.sale_discount,
+                discount=row.discount, sale_discount=row.sale_discount, promo_discount=row.promo_discount,
             )
         )
     return Cart(tuple(lines))
+
+
+def sale_member(sale_id: int) -> str:
+    """The member number shown for the sale; "" when none was."""
+    return Sale.select(Sale.member).where(Sale.id == sale_id).scalar() or ""
+
+
+def masked_member(number: str) -> str:
+    """A member's card or phone number as journals and receipts show it: 138****8000."""
+    return number[:3] + "*" * max(len(number) - 7, 1) + number[-4:] if len(number) > 7 else "*" * len(number)
+
+
+def set_member(sale_id: int, member: str, actor: str, promotions: SalePromotions | None = None) -> None:
+    """The member the open sale is rung up for, with its promotions worked out again, in one
+    journaled transaction (the number journaled masked); refused once money has been taken."""
+    with write_transaction():
+        sale = _sale_for_update(sale_id, OPEN)
+        if _paid_total(sale_id) or _unresolved(sale_id):
+            raise SaleError(_("a payment has been taken: prices and discounts can no longer change"))
+        Sale.update(member=member).where(Sale.id == sale_id).execute()
+        _write_promotions(sale, promotions)
+        journal.append("sale.member", {"sale": sale.uuid, "member": masked_member(member)}, actor)
 
 
 def sale_discount_text(sale_id: int) -> str:
@@ -137,10 +161,13 @@ def sale_discount_text(sale_id: int) -> str:
 
 
 def add_line(sale_id: int | None, lane: int, line: CartLine, actor: str, now: dt.datetime, *,
-             weight_source: str | None = None, approved_by: str | None = None) -> SaleRecord:
+             weight_source: str | None = None, approved_by: str | None = None,
+             promotions: SalePromotions | None = None, member: str = "") -> SaleRecord:
     """Commit one line (already numbered and priced by the domain cart); with no sale yet, open
-    one in the same transaction. A weighed line records where its weight came from
-    (``weight_source``: scale, typed, barcode) and who approved a typed one."""
+    one in the same transaction (for ``member``, when one was shown first). A weighed line records
+    where its weight came from (``weight_source``: scale, typed, barcode) and who approved a typed
+    one. ``promotions``: the sale's promotions worked out again with it, written in the same
+    transaction."""
     with write_transaction():
         if sale_id is None:
             if Sale.select().where((Sale.lane == lane) & (Sale.status == OPEN)).exists():
@@ -148,7 +175,7 @@ def add_line(sale_id: int | None, lane: int, line: CartLine, actor: str, now: dt
             shift = _open_shift(lane)
             sale = Sale.create(uuid=uuid.uuid4().hex, lane=lane, status=OPEN, phase="items", cashier=actor,
                                opened_at=now, shift=shift.id if shift else None,
-                               training=bool(shift and shift.training))
+                               training=bool(shift and shift.training), member=member)
             journal.append("sale.open", {"sale": sale.uuid, "lane": lane}, actor)
         else:
             sale = _sale_for_update(sale_id, OPEN)
@@ -157,7 +184,8 @@ def add_line(sale_id: int | None, lane: int, line: CartLine, actor: str, now: dt
         statements.insert(
             SaleLine, sale=sale.id, line_no=line.line_no, product_id=line.product_id, sku=line.sku, name=line.name,
             unit=line.unit, qty_milli=line.qty_milli, unit_price=line.unit_price, tax_code=line.tax_code,
-            amount=line.amount, discount=line.discount, added_at=now, added_by=actor, weight_source=weight_source,
+            amount=line.amount, discount=line.discount, promo_discount=line.promo_discount, added_at=now,
+            added_by=actor, weight_source=weight_source,
         )
         weighed = {"weight_source": weight_source} if weight_source else {}
         if approved_by:
@@ -168,11 +196,12 @@ def add_line(sale_id: int | None, lane: int, line: CartLine, actor: str, now: dt
              "unit_price": line.unit_price, "amount": line.amount, **weighed},
             actor,
         )
+        _write_promotions(sale, promotions)
     return _record(sale)
 
 
 def void_line(sale_id: int, line_no: int, actor: str, now: dt.datetime, reason: str = "",
-              approved_by: str | None = None) -> None:
+              approved_by: str | None = None, promotions: SalePromotions | None = None) -> None:
     """Append a void for one line; the line itself stays."""
     with write_transaction():
         sale = _sale_for_update(sale_id, OPEN)
@@ -187,10 +216,11 @@ def void_line(sale_id: int, line_no: int, actor: str, now: dt.datetime, reason: 
             {"sale": sale.uuid, "line": line_no, "amount": row.amount, "reason": reason, "approved_by": approved_by},
             actor,
         )
+        _write_promotions(sale, promotions)
 
 
 def set_quantity(sale_id: int, line: CartLine, *, actor: str, approved_by: str | None = None,
-                 scanned: bool = False) -> None:
+                 scanned: bool = False, promotions: SalePromotions | None = None) -> None:
     """Write a line's new quantity (and the amount and discount that follow from it): a repeated
     scan added to it (``scanned``) or the cashier changed it. Journaled with the quantity before."""
     with write_transaction():
@@ -203,10 +233,12 @@ def set_quantity(sale_id: int, line: CartLine, *, actor: str, approved_by: str |
         if LineVoid.select().where(LineVoid.line == row.id).exists():
             raise SaleError(_("line {line_no} is already voided").format(line_no=line.line_no))
         SaleLine.update(qty_milli=line.qty_milli, amount=line.amount, discount=line.discount,
-                        sale_discount=line.sale_discount).where(SaleLine.id == row.id).execute()
+                        sale_discount=line.sale_discount, promo_discount=line.promo_discount,
+                        ).where(SaleLine.id == row.id).execute()
         journal.append("sale.line_scanned_again" if scanned else "sale.quantity", {
             "sale": sale.uuid, "line": line.line_no, "sku": row.sku, "qty_milli": [row.qty_milli, line.qty_milli],
             "amount": [row.amount, line.amount], "approved_by": approved_by}, actor)
+        _write_promotions(sale, promotions)
 
 
 def set_phase(sale_id: int, phase: str, actor: str) -> None:
@@ -488,7 +520,7 @@ def _open_shift(lane: int) -> Shift | None:
 
 
 def adjust_lines(sale_id: int, lines: list[CartLine], *, kind: str, actor: str, approved_by: str | None,
-                 detail: dict, discount_text: str | None = None) -> None:
+                 detail: dict, discount_text: str | None = None, promotions: SalePromotions | None = None) -> None:
     """Write the new price and discount of each line (a discount or price override), journaled
     with what each line was before and who approved it; refused once money has been taken."""
     with write_transaction():
@@ -503,11 +535,35 @@ def adjust_lines(sale_id: int, lines: list[CartLine], *, kind: str, actor: str, 
             changes.append({"line": line.line_no, "unit_price": [row.unit_price, line.unit_price],
                             "amount": [row.amount, line.amount], "discount": [row.discount, line.discount]})
             SaleLine.update(unit_price=line.unit_price, amount=line.amount, discount=line.discount,
-                            sale_discount=line.sale_discount).where(SaleLine.id == row.id).execute()
+                            sale_discount=line.sale_discount, promo_discount=line.promo_discount,
+                            ).where(SaleLine.id == row.id).execute()
         if discount_text is not None:
             Sale.update(discount_text=discount_text).where(Sale.id == sale_id).execute()
         journal.append(f"sale.{kind}", {"sale": sale.uuid, "lines": changes, "approved_by": approved_by, **detail},
                        actor)
+        _write_promotions(sale, promotions)
+
+
+def reprice_promotions(sale_id: int, promotions: SalePromotions, actor: str) -> None:
+    """The sale's promotions worked out again with no line changed (a recalled sale)."""
+    with write_transaction():
+        sale = _sale_for_update(sale_id, OPEN)
+        _write_promotions(sale, promotions)
+        journal.append("sale.promotions", {"sale": sale.uuid, "total": promotions.result.total}, actor)
+
+
+@dataclass(frozen=True)
+class SalePromotions:
+    """The sale's promotions worked out again: the lines whose promotions' part changed and the
+    result (what each promotion gave each line)."""
+
+    lines: tuple[CartLine, ...]
+    result: PromotionResult
+
+
+def _write_promotions(sale: Sale, promotions: SalePromotions | None) -> None:
+    if promotions is not None:
+        write_sale_promotions(sale.id, promotions.lines, promotions.result)
 
 
 @dataclass(frozen=True)

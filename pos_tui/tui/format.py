@@ -20,6 +20,7 @@ from pos_tui.tui.keymap import KeyBinding, display_key
 from pos_tui.tui.widgets.cart_view import CartLine as CartRow
 
 if TYPE_CHECKING:
+    from pos_tui.domain.promotions import Discount
     from pos_tui.services.lane import LaneView
     from pos_tui.services.views import PaymentRecord
 
@@ -27,6 +28,7 @@ Figures = tuple[tuple[str, str], ...]
 
 
 DISCOUNT_ROW = 0  # the line number of the whole-sale discount's row (no sale line has it)
+MEMBER_ROW = -1_000_000  # the member's row: first, below every promotion row's number
 
 
 def cart_row(line: CartLine, cur: Currency) -> CartRow:
@@ -50,9 +52,22 @@ def sale_discount_label(text: str) -> str:
     return _("Discount {rate}").format(rate=text) if text.endswith("%") else _("Sale discount")
 
 
-def cart_rows(lines: Iterable[CartLine], cur: Currency, discount_text: str = "") -> tuple[CartRow, ...]:
+def cart_rows(lines: Iterable[CartLine], cur: Currency, discount_text: str = "",
+              promotions: Sequence[Discount] = (), member: str = "") -> tuple[CartRow, ...]:
+    """The cart box's rows: each line, each promotion's row under the last line it applies to
+    (numbered below ``DISCOUNT_ROW``: rows of the sale, never a line) and the sale discount's
+    last; the member the sale is rung up for (``member``, masked) first."""
     lines = tuple(lines)
-    rows = tuple(cart_row(line, cur) for line in lines)
+    after: dict[int, list[Discount]] = {}
+    for discount in promotions:
+        after.setdefault(max(share.line_no for share in discount.lines), []).append(discount)
+    rows: tuple[CartRow, ...] = (CartRow(MEMBER_ROW, _("Member {number}").format(number=member), "", "", ""),
+                                 ) if member else ()
+    for line in lines:
+        rows += (cart_row(line, cur),)
+        for discount in after.get(line.line_no, ()):
+            rows += (CartRow(DISCOUNT_ROW - len(rows) - 1, "  " + neutralise(discount.name), "", "",
+                             format_amount(-discount.amount, cur)),)
     sale_discount = sum(line.sale_discount for line in lines if not line.voided)
     if sale_discount:
         rows += (CartRow(DISCOUNT_ROW, sale_discount_label(discount_text), "", "",
@@ -175,6 +190,7 @@ ACTION_HELP = {
     "items.reprint": N_("print the waiting receipt, else a copy of the last one"),
     "items.total": N_("total: go to payment"),
     "items.void_sale": N_("void the whole sale (supervisor)"),
+    "items.member": N_("member: scan their card or type their phone number; member prices apply"),
     "items.lock": N_("lock the lane (the sale waits)"),
     "items.shift": N_("shift menu: open, paid in/out, close (blind count), X/Z report, training"),
     "items.line_up": N_("select the line above"),

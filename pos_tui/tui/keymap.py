@@ -151,6 +151,7 @@ DEFAULT_KEYMAP = Keymap(
         _b("items.reprint", "f9", N_("Reprint")),
         _b("items.total", "f10", N_("Total")),
         _b("items.void_sale", "f11", N_("Void sale")),
+        _b("items.member", "ctrl+v", N_("Member"), footer=False),  # the key lines are full at 80 columns: F1 lists it
         _b("items.lock", "ctrl+l", N_("Lock")),
         # Shift open/close, paid-in/out, X/Z reports, training: a menu of letters (F1 lists them).
         _b("items.shift", "ctrl+s", N_("Shift")),

@@ -195,7 +195,7 @@ async def test_every_key_of_the_item_and_payment_screens_is_in_their_key_lines(t
                 for binding in keys:
                     assert f"{binding.display_key} {translated(binding.label)}" in footer
                 assert "^D Services 服务" in footer and f"^Q {_('Quit')}" in footer
-                assert {b.name for b in app.keymap.for_screen("items") if not b.footer} == {"line_up", "line_down"}
+                assert {b.name for b in app.keymap.for_screen("items") if not b.footer} == {"line_up", "line_down", "member"}
                 await scan(app, pilot, feed_terminal, settle, BREAD)
                 await pilot.press("f10")
                 await settle(pilot, lambda: isinstance(app.screen, PaymentScreen))

@@ -20,11 +20,13 @@ from pos_tui.domain.checkout import Checkout, State
 from pos_tui.domain.money import format_amount
 from pos_tui.domain.payment import SETTLED, UNRESOLVED, method_name, wallet_methods
 from pos_tui.domain.permissions import Action, Approval, PermissionDenied, Role, authorize
+from pos_tui.domain.promotions import Discount, PromotionResult
 from pos_tui.domain.tax import Totals, tax_breakdown
 from pos_tui.domain.tender import Balance, cash_due
 from pos_tui.i18n import _, ngettext
 from pos_tui.services.errors import LaneError, PaidElsewhere
 from pos_tui.services.events import EventBus, LaneEvent, ReceiptsQueued
+from pos_tui.store import promotions as promotion_store
 from pos_tui.store import sales, shifts
 from pos_tui.store.catalog import ProductInfo
 from pos_tui.store.shifts import ShiftRecord
@@ -62,6 +64,12 @@ class LaneView:
     rounding: int = 0  # the cash rounding of the sale once cash settled it (抹零/舍入)
     discount_text: str = ""  # a whole-sale discount as typed ("10%"), for its row
     price_wanted_for: str = ""  # an open-price item scanned: the next entry is its price
+    promotions: tuple[Discount, ...] = ()  # each under the last line it applies to (``shown_after``)
+    member: str = ""  # the member the sale is rung up for, masked (138****8000); "" for none
+
+    def shown_after(self, line_no: int) -> tuple[Discount, ...]:
+        """The promotions whose rows come right under line ``line_no``."""
+        return tuple(d for d in self.promotions if max(s.line_no for s in d.lines) == line_no)
 
     @property
     def remaining(self) -> int:
@@ -77,6 +85,8 @@ class OpenSale:
     cart: Cart = field(default_factory=Cart)
     _payments: tuple[sales.PaymentRecord, ...] | None = None
     discount_text: str | None = None  # a whole-sale discount as typed; None: not read yet
+    promotions: PromotionResult = field(default_factory=PromotionResult)  # what the lines' promotions are
+    member: str = ""  # the member's card or phone number, as committed with the sale
 
     @property
     def sale_discount_text(self) -> str:
@@ -113,6 +123,7 @@ class LaneContext:
         self.sale: OpenSale | None = None
         self.pending_qty: int | None = None
         self.pending_price: tuple[ProductInfo, int] | None = None  # an open-price item scanned, its quantity
+        self.pending_member = ""  # a member shown before the sale's first item: the sale opens for them
         self.receipt_no: str | None = None
         self.change = 0
         self.message = ""
@@ -131,7 +142,8 @@ class LaneContext:
         record = sales.open_sale_on_lane(self.lane_no)
         if record is None:
             return Checkout()
-        self.sale = OpenSale(record.id, sales.load_cart(record.id))
+        self.sale = OpenSale(record.id, sales.load_cart(record.id),
+                             promotions=promotion_store.sale_promotions(record.id), member=sales.sale_member(record.id))
         count = len(self.sale.cart.lines)
         self.message = ngettext("Sale reopened with {count} line: sign in to go on",
                                 "Sale reopened with {count} lines: sign in to go on", count).format(count=count)
@@ -166,10 +178,18 @@ class LaneContext:
             unresolved=tuple(p for p in payments if p.status in UNRESOLVED),
             discount_text=self.sale.sale_discount_text if self.sale and cart.sale_discount else "",
             price_wanted_for=self.pending_price[0].name if self.pending_price else "",
+            promotions=tuple(sorted(self.sale.promotions.discounts, key=lambda d: (
+                max(s.line_no for s in d.lines), d.promotion_id))) if self.sale else (),
+            member=sales.masked_member(self.member) if self.member else "",
             rounding=sum(p.tendered - p.amount for p in payments
                          if p.method == "cash" and p.tendered and p.status in SETTLED) - self.change
             if payments else 0,
         )
+
+    @property
+    def member(self) -> str:
+        """The member number the open sale (or the next one) is rung up for; "" for none."""
+        return self.sale.member if self.sale else self.pending_member
 
     def totals(self, cart: Cart) -> Totals:
         return self.totals_of(cart.lines)

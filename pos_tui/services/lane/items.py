@@ -4,6 +4,7 @@ with a fresh view (write before you show) and publishes what changed."""
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import TYPE_CHECKING
 
@@ -22,8 +23,10 @@ from pos_tui.i18n import _, ngettext
 from pos_tui.services.errors import LaneError, NeedsConfirmation
 from pos_tui.services.events import LineAdded, LineVoided, SaleVoided
 from pos_tui.services.lane import weighing
+from pos_tui.services.lane.promotions import reprice, same_shares
 from pos_tui.services.lane.context import LaneContext, LaneView, OpenSale
 from pos_tui.store import catalog, sales
+from pos_tui.store import promotions as promotion_store
 from pos_tui.store.catalog import ProductInfo
 from pos_tui.store.users import UserInfo
 
@@ -116,8 +119,8 @@ class Items:
         same = cart.same_item_line(product_id, sku, unit_price) if mergeable and ctx.sale else None
         if same is not None:
             return self._add_to_line(user, same, qty, confirmed)
-        new_cart = cart.add(product_id=product_id, sku=sku, name=name, unit=unit, qty_milli=qty,
-                            unit_price=unit_price, tax_code=tax)
+        new_cart, promoted = reprice(ctx, cart.add(product_id=product_id, sku=sku, name=name, unit=unit,
+                                                   qty_milli=qty, unit_price=unit_price, tax_code=tax))
         line = new_cart.lines[-1]
         if not confirmed:
             try:
@@ -129,9 +132,12 @@ class Items:
             raise LaneError(_("{name} has tax code {code}, which is not configured").format(
                 name=name, code=repr(line.tax_code)))
         record = sales.add_line(ctx.sale.id if ctx.sale else None, ctx.lane_no, line, user.name, ctx.clock(),
-                                weight_source=weight_source, approved_by=approved_by)
+                                weight_source=weight_source, approved_by=approved_by, promotions=promoted,
+                                member="" if ctx.sale else ctx.pending_member)
         ctx.sale = OpenSale(record.id, new_cart, ctx.sale.payments if ctx.sale else (),
-                            ctx.sale.discount_text if ctx.sale else "")
+                            ctx.sale.discount_text if ctx.sale else "", member=ctx.member)
+        ctx.pending_member = ""
+        self._keep(promoted)
         ctx.checkout = ctx.checkout.scan()
         ctx.receipt_no, ctx.change = None, 0
         qty_note = f" x {format_qty(unit, qty)}" if qty != 1000 or unit == "kg" else ""
@@ -181,11 +187,12 @@ class Items:
     def _add_to_line(self, user: UserInfo, line: CartLine, qty: int, confirmed: bool) -> LaneView:
         """A repeated scan: the line's quantity grows (committed before it is shown)."""
         ctx = self.ctx
-        new_cart = ctx.sale.cart.set_quantity(line.line_no, line.qty_milli + qty)
+        new_cart, promoted = reprice(ctx, ctx.sale.cart.set_quantity(line.line_no, line.qty_milli + qty))
         changed = new_cart.line(line.line_no)
         self._check_bounds(changed, confirmed)
-        sales.set_quantity(ctx.sale.id, changed, actor=user.name, scanned=True)
+        sales.set_quantity(ctx.sale.id, changed, actor=user.name, scanned=True, promotions=promoted)
         ctx.sale.cart = new_cart
+        self._keep(promoted)
         ctx.receipt_no, ctx.change = None, 0
         view = ctx.say(_("Added {name}: now {qty}  {amount}").format(
             name=line.name, qty=format_qty(line.unit, changed.qty_milli), amount=ctx.money(changed.amount)))
@@ -214,13 +221,14 @@ class Items:
             qty = parse_quantity(text)
         except DomainError as exc:
             raise LaneError(str(exc)) from None
-        new_cart = ctx.sale.cart.set_quantity(line_no, qty)
+        new_cart, promoted = reprice(ctx, ctx.sale.cart.set_quantity(line_no, qty))
         changed = new_cart.line(line_no)
         self._check_bounds(changed, confirmed)
         # Down is a partial void, and a void while entering items needs nobody's approval (after the
         # total no quantity changes: F4 voids the line, with a supervisor).
-        sales.set_quantity(ctx.sale.id, changed, actor=user.name)
+        sales.set_quantity(ctx.sale.id, changed, actor=user.name, promotions=promoted)
         ctx.sale.cart = new_cart
+        self._keep(promoted)
         view = ctx.say(_("{name}: quantity {qty} (was {was})").format(
             name=line.name, qty=format_qty(line.unit, qty), was=format_qty(line.unit, line.qty_milli)))
         ctx.publish(LineAdded(ctx.lane_no, ctx.sale.id, changed, view.totals.total))
@@ -253,9 +261,10 @@ class Items:
             approved_by = None
         else:
             raise LaneError(_("lines can be voided only while entering items or at payment"))
-        new_cart = ctx.sale.cart.void(line_no, reason or None)
-        sales.void_line(ctx.sale.id, line_no, user.name, ctx.clock(), reason, approved_by)
+        new_cart, promoted = reprice(ctx, ctx.sale.cart.void(line_no, reason or None))
+        sales.void_line(ctx.sale.id, line_no, user.name, ctx.clock(), reason, approved_by, promotions=promoted)
         ctx.sale.cart = new_cart
+        self._keep(promoted)
         line = new_cart.line(line_no)
         view = ctx.say(_("Voided line {line_no}: {name}").format(line_no=line_no, name=line.name))
         ctx.publish(LineVoided(ctx.lane_no, ctx.sale.id, line, view.totals.total))
@@ -295,10 +304,44 @@ class Items:
         ctx.authorize(Action.RECALL)
         next_state = ctx.checkout.recall()
         record = sales.recall_sale(sale_id, ctx.lane_no, user.name)
-        ctx.checkout, ctx.sale = next_state, OpenSale(record.id, sales.load_cart(record.id))
+        ctx.checkout, ctx.sale = next_state, OpenSale(record.id, sales.load_cart(record.id),
+                                                      promotions=promotion_store.sale_promotions(record.id),
+                                                      member=sales.sale_member(record.id))
+        # Worked out again for now (a promotion may have started or ended while it was held).
+        new_cart, promoted = reprice(ctx, ctx.sale.cart)
+        if promoted is not None and not same_shares(promoted.result, ctx.sale.promotions):
+            sales.reprice_promotions(record.id, promoted, user.name)
+            ctx.sale.cart = new_cart
+            self._keep(promoted)
         count = len(ctx.sale.cart.active_lines)
         return ctx.say(ngettext("Sale recalled: {count} line", "Sale recalled: {count} lines", count).format(
             count=count))
+
+    # ------------------------------------------------------------------ members
+
+    def identify_member(self, text: str) -> LaneView:
+        """A member's card scanned or phone number typed: member prices apply to the open sale (or,
+        shown before the first item, to the sale it opens), worked out again and committed."""
+        ctx = self.ctx
+        user = ctx.require_user()
+        ctx.authorize(Action.SELL)
+        number = text.strip()
+        if not _MEMBER_NUMBER.fullmatch(number):
+            raise LaneError(_("a member number is 6 to 20 digits (the card's number or a phone number)"))
+        shown = sales.masked_member(number)
+        if ctx.sale is None:
+            ctx.checkout.scan()  # guard: a member is shown while selling
+            ctx.pending_member = number
+            return ctx.say(_("Member {number}: now scan the items").format(number=shown))
+        if ctx.state not in (State.ENTERING_ITEMS, State.CHOOSING_PAYMENT):
+            raise LaneError(_("a member is shown while entering items or at payment"))
+        if ctx.view().paid:
+            raise LaneError(_("a payment has been taken: prices and discounts can no longer change"))
+        new_cart, promoted = reprice(ctx, ctx.sale.cart, member=number)
+        sales.set_member(ctx.sale.id, number, user.name, promoted)
+        ctx.sale.member, ctx.sale.cart = number, new_cart
+        self._keep(promoted)
+        return ctx.say(_("Member {number}: member prices apply").format(number=shown))
 
     # ------------------------------------------------------------------ looking things up
 
@@ -326,13 +369,21 @@ class Items:
             return parse_rate(text).of(base)
         return parse_amount(text, self.ctx.currency)
 
+    def _keep(self, promoted: sales.SalePromotions | None) -> None:
+        """The open sale holds the promotions just written with its lines."""
+        if promoted is not None:
+            self.ctx.sale.promotions = promoted.result
+
     def _commit_lines(self, new_cart: Cart, changed: list[CartLine], kind: str, approved_by: str | None,
                       detail: dict, discount_text: str | None = None) -> None:
         ctx = self.ctx
         user = ctx.require_user()
+        new_cart, promoted = reprice(ctx, new_cart)
+        changed = [new_cart.line(line.line_no) for line in changed]
         sales.adjust_lines(ctx.sale.id, changed, kind=kind, actor=user.name, approved_by=approved_by, detail=detail,
-                           discount_text=discount_text)
+                           discount_text=discount_text, promotions=promoted)
         ctx.sale.cart = new_cart
+        self._keep(promoted)
         if discount_text is not None:
             ctx.sale.discount_text = discount_text
 
@@ -341,7 +392,7 @@ class Items:
         cart = self._adjustable_cart()
         line = cart.line(line_no)
         discount = self._discount_amount(text, line.amount)
-        new_cart = cart.discount_line(line_no, discount)
+        new_cart = cart.discount_line(line_no, discount, promo=0)  # a cashier's price takes no promotion
         approved_by = self.ctx.authorize(Action.DISCOUNT, approval)  # the input is checked before anyone is asked
         self._commit_lines(new_cart, [new_cart.line(line_no)], "discount", approved_by,
                            {"scope": "line", "entered": text.strip()})
@@ -379,14 +430,17 @@ class Items:
         price = parse_amount(price_text, ctx.currency)
         new_amount = line_amount(price, line.qty_milli)
         if new_amount <= line.amount:
-            new_cart = cart.discount_line(line_no, line.amount - new_amount)
+            new_cart = cart.discount_line(line_no, line.amount - new_amount, promo=0)
         else:
-            new_cart = cart.discount_line(line_no, 0).override_price(line_no, price)
+            new_cart = cart.discount_line(line_no, 0, promo=0).override_price(line_no, price)
         approved_by = ctx.authorize(Action.PRICE_OVERRIDE, approval)
         self._commit_lines(new_cart, [new_cart.line(line_no)], "price_override", approved_by,
                            {"original_price": line.unit_price, "price": price})
         return ctx.say(_("{name}: price {price} (was {was})").format(
             name=line.name, price=ctx.money(price), was=ctx.money(line.unit_price)))
+
+
+_MEMBER_NUMBER = re.compile(r"[0-9]{6,20}")
 
 
 def _check_sellable(product: ProductInfo) -> None:

@@ -59,6 +59,7 @@ class People:
         name = ctx.user.name if ctx.user else None
         sales.log_event("user.lock", {"lane": ctx.lane_no}, name)
         ctx.user, ctx.role, ctx.pending_qty = None, None, None
+        ctx.pending_member = ""  # shown before any item: the next cashier's customer may be someone else
         return ctx.say(_("Lane locked: the open sale waits") if ctx.sale else _("Lane locked"))
 
     def approve(self, name: str, pin: str, action: Action | str) -> Approval:

@@ -20,6 +20,7 @@ from pos_tui.services.events import LaneEvent, ReceiptsPrinted, ReceiptsQueued, 
 from pos_tui.services.lane.context import LaneContext, LaneView, PrintResult
 from pos_tui.store import sales
 from pos_tui.store.db import checkpoint
+from pos_tui.store.promotions import sale_promotions
 from pos_tui.store.sale_totals import sale_totals
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,9 @@ def receipt_for_sale(sale_id: int, config: Config, *, reprint: bool = False) -> 
     """The receipt of a paid sale, and whether cash was taken (the drawer opens for cash)."""
     sale = sales.get_sale(sale_id)
     cart = sales.load_cart(sale_id)
+    under: dict[int, list[tuple[str, int]]] = {}
+    for discount in sorted(sale_promotions(sale_id).discounts, key=lambda d: d.promotion_id):
+        under.setdefault(max(s.line_no for s in discount.lines), []).append((discount.name, discount.amount))
     totals = sale_totals(sale_id, config.tax.rates, config.tax.prices_include_tax)
     payments = [p for p in sales.payments_of(sale_id) if p.status in SETTLED]
     store = config.store
@@ -49,12 +53,15 @@ def receipt_for_sale(sale_id: int, config: Config, *, reprint: bool = False) -> 
             when=sale.closed_at or sale.opened_at,
             receipt_number=sale.receipt_no or "",
             lines=tuple(
-                ReceiptLine(line.name, line.qty_milli, line.unit, line.unit_price, line.shown_net, line.line_discount)
+                ReceiptLine(line.name, line.qty_milli, line.unit, line.unit_price, line.shown_net, line.line_discount,
+                            promotions=tuple(under.get(line.line_no, ())))
                 for line in cart.active_lines
             ),
             subtotal=totals.subtotal,
             sale_discount=cart.sale_discount,
             sale_discount_text=sales.sale_discount_text(sale_id) if cart.sale_discount else "",
+            savings=cart.discount_total,
+            member=sales.masked_member(member) if (member := sales.sale_member(sale_id)) else "",
             taxes=tuple(
                 ReceiptTax(code, str(config.tax.rates[code]), amount) for code, amount in totals.tax_by_rate.items()
             ),

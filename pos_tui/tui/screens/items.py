@@ -84,7 +84,7 @@ class ItemsScreen(LaneScreen):
         super().render_view(view)
         cur = self.pos.lane.currency
         cart = self.query_one(CartView)
-        show_rows(cart, cart_rows(view.lines, cur, view.discount_text))
+        show_rows(cart, cart_rows(view.lines, cur, view.discount_text, view.promotions, view.member))
         cart.border_title = _("Sale (open)") if view.state is State.ENTERING_ITEMS else self.idle_title()
         self.query_one(TotalsBar).set_figures(item_figures(view, cur))
         # The change of the sale just paid stays in view until the next sale starts.
@@ -200,6 +200,15 @@ class ItemsScreen(LaneScreen):
         """The selected row when it is a sale line (not the whole-sale discount's row)."""
         line = self.query_one(CartView).selected_line
         return line if line is not None and line.line_no > 0 else None
+
+    def action_member(self) -> None:
+        from pos_tui.tui.screens.member import MemberModal
+
+        def chosen(number: str | None) -> None:
+            if number is not None:
+                self.pos.run_intent(self.pos.lane.items.identify_member, number)
+
+        self.app.push_screen(MemberModal(), chosen)
 
     def action_void_line(self) -> None:
         line = self.selected_sale_line()

@@ -169,22 +169,45 @@ class CartView(Widget):
         return max(self.content_size.height - 1, 0)
 
     def set_lines(self, lines: Sequence[CartLine]) -> None:
-        """Show a whole cart (a recalled or reopened sale); the last line is selected."""
+        """Show a whole cart (a recalled or reopened sale); the last sale line is selected (not a
+        row of the sale such as a promotion's, so F4 still voids what was scanned last)."""
         self._lines = list(lines)
         self._index_of = {line.line_no: index for index, line in enumerate(self._lines)}
-        self._selected = len(self._lines) - 1 if self._lines else None
+        self._selected = self._last_sale_line()
         self._top = 0
         self._drawn_rows.clear()
         self._scroll_to_selection()
+        self._show_below_selection()
         self.refresh()
 
     def append_line(self, line: CartLine) -> None:
-        """Add a line at the bottom and select it (the next F4 voids what was just scanned)."""
+        """Add a line at the bottom and select it (the next F4 voids what was just scanned); a row
+        of the sale (a discount's) is added below the selection, which stays."""
         if line.line_no in self._index_of:
             raise ValueError(f"cart line {line.line_no} is already shown")
         self._index_of[line.line_no] = len(self._lines)
         self._lines.append(line)
-        self._move_selection(len(self._lines) - 1)
+        if line.line_no > 0 or self._selected is None:
+            self._move_selection(len(self._lines) - 1)
+        elif self._show_below_selection():
+            self.refresh()
+        else:
+            self._refresh_rows(len(self._lines) - 1)
+
+    def _show_below_selection(self) -> bool:
+        """Scroll down to the rows under the selection (its discounts) as far as the selection stays
+        in view; whether the first visible line moved."""
+        top, rows = self._top, self.visible_rows
+        if self._selected is not None and rows > 0:
+            self._top = max(min(len(self._lines) - rows, self._selected), self._top, 0)
+        self._say_hidden(rows)
+        return self._top != top
+
+    def _last_sale_line(self) -> int | None:
+        for index in range(len(self._lines) - 1, -1, -1):
+            if self._lines[index].line_no > 0:
+                return index
+        return len(self._lines) - 1 if self._lines else None
 
     def replace_line(self, line: CartLine) -> None:
         """Redraw a line that changed (voided, new quantity), found by its line number."""

@@ -1,0 +1,85 @@
+"""The store's promotions for the command line and the back office: import a file (TOML or CSV,
+docs/promotions.md), list what the store has."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from pos_tui.domain.money import Currency
+from pos_tui.domain.promotion_file import Problem, PromotionFileError, parse_promotions
+from pos_tui.domain.promotions import MemberPrice, MixMatch, Promotion
+from pos_tui.domain.promotions.basket import DEPARTMENT_SKU_PREFIX
+from pos_tui.i18n import _
+from pos_tui.store import catalog
+from pos_tui.store import promotions as promotion_store
+from pos_tui.store.promotions import ImportResult, PromotionInfo
+
+__all__ = ["ImportResult", "Imported", "PromotionInfo", "import_promotions", "list_promotions", "with_catalog_skus"]
+
+
+def import_promotions(path: Path, cur: Currency, *, actor: str, now: dt.datetime | None = None) -> Imported:
+    """Make the promotions of the file at ``path`` the store's, in one journaled transaction; the
+    whole file or nothing (PromotionFileError lists every bad row with its line and field). A
+    product may be named by SKU, barcode or PLU; it is kept by SKU."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PromotionFileError([Problem(1, "file", _("not UTF-8 text (save the file as UTF-8)"))]) from None
+    promos = []
+    unknown: list[tuple[str, str]] = []
+    for promo in parse_promotions(text, path.name, cur):
+        promo, missing = with_catalog_skus(promo)
+        promos.append(promo)
+        unknown += [(promo.id, name) for name in missing]
+    result = promotion_store.replace_promotions(promos, cur, source=path.name, actor=actor,
+                                                now=now or dt.datetime.now())
+    return Imported(result, tuple(unknown))
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What an import did, and (promotion id, product) for each product the catalog does not know."""
+
+    result: ImportResult
+    unknown: tuple[tuple[str, str], ...]
+
+
+def _catalog_sku(name: str) -> str | None:
+    """The catalog SKU a promotion's product name stands for: the SKU itself, or a product's
+    barcode or PLU (a shelf label's number), or None when the catalog has neither."""
+    if name.startswith(DEPARTMENT_SKU_PREFIX) or catalog.get_by_sku(name) is not None:
+        return name
+    product = catalog.find_by_code(name)
+    return product.sku if product is not None else None
+
+
+def with_catalog_skus(promo: Promotion) -> tuple[Promotion, list[str]]:
+    """``promo`` naming its products by catalog SKU (a barcode given for one is taken for its
+    SKU), and the names the catalog does not know (kept as they are: the catalog may come later)."""
+    unknown: list[str] = []
+
+    def sku(name: str) -> str:
+        found = _catalog_sku(name)
+        if found is None:
+            unknown.append(name)
+        return found or name
+
+    def skus(names: frozenset[str]) -> frozenset[str]:
+        return frozenset(sku(n) for n in sorted(names))
+
+    changes: dict[str, object] = {}
+    for field in ("skus", "buy_skus", "get_skus"):
+        if hasattr(promo, field):
+            changes[field] = skus(getattr(promo, field))
+    if isinstance(promo, MixMatch):
+        changes["groups"] = tuple((skus(group), count) for group, count in promo.groups)
+    if isinstance(promo, MemberPrice):
+        changes["prices"] = tuple(sorted((sku(name), price) for name, price in promo.prices))
+    return replace(promo, **changes), sorted(set(unknown))
+
+
+def list_promotions() -> list[PromotionInfo]:
+    """Every promotion the store has had, the active ones first."""
+    return promotion_store.list_promotions()

@@ -1,0 +1,163 @@
+"""The store's promotions and what they gave each sale line.
+
+Each promotion is kept as its file's fields in JSON (``promotion_file.promotion_fields``); the
+active ones are parsed once per database and kept until an import changes them. A sale line's
+promotion discount is written beside it (``sale_line.promo_discount``) with one row per promotion
+on it, in the transaction of the line change that gave it, so a sale reopened after a restart
+shows the very discounts it had.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import peewee
+
+from pos_tui.domain.cart import CartLine
+from pos_tui.domain.money import Currency
+from pos_tui.domain.promotion_file import Problem, PromotionFileError, promotion_fields, promotion_from_fields
+from pos_tui.domain.promotions import Discount, LineShare, Promotion, PromotionResult
+from pos_tui.store import journal
+from pos_tui.store.db import current_database, write_transaction
+from pos_tui.store.models import Promotion as PromotionRow
+from pos_tui.store.models import SaleLinePromotion
+
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    added: int
+    changed: int
+    unchanged: int
+    retired: int  # active before, not in the file: kept, no longer active
+
+
+@dataclass(frozen=True)
+class PromotionInfo:
+    code: str
+    name: str
+    kind: str
+    active: bool
+    updated_at: dt.datetime
+
+
+_cache_lock = threading.Lock()
+_cache: dict[int, tuple[tuple, tuple[Promotion, ...]]] = {}
+
+
+def _stamp(db: peewee.Database) -> tuple:
+    """What changes whenever the promotions do (an import touches every row it changes)."""
+    row = PromotionRow.select(peewee.fn.COUNT(PromotionRow.id), peewee.fn.MAX(PromotionRow.id),
+                              peewee.fn.MAX(PromotionRow.updated_at),
+                              peewee.fn.SUM(PromotionRow.active.cast("integer"))).tuples().get()
+    return (getattr(db, "database", None), *row)
+
+
+def active_promotions(cur: Currency) -> tuple[Promotion, ...]:
+    """The promotions on offer in the store (whatever their time windows), in code order; read
+    and parsed again only after they changed."""
+    db = current_database()
+    stamp = _stamp(db)
+    with _cache_lock:
+        cached = _cache.get(id(db))
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+    rows = PromotionRow.select().where(PromotionRow.active == True).order_by(PromotionRow.code)  # noqa: E712
+    promos = []
+    for row in rows:
+        try:
+            promos.append(promotion_from_fields(json.loads(row.definition), cur))
+        except (PromotionFileError, ValueError) as exc:  # the lane sells on without it, and says so in its log
+            log.warning("promotion %s is not readable and is not given: %s", row.code, exc)
+    promos = tuple(promos)
+    with _cache_lock:
+        _cache[id(db)] = (stamp, promos)
+    return promos
+
+
+def replace_promotions(promos: Iterable[Promotion], cur: Currency, *, source: str, actor: str,
+                       now: dt.datetime) -> ImportResult:
+    """Make ``promos`` the store's active promotions in one journaled transaction: new codes are
+    added, changed ones rewritten, and active ones not among them retired (kept for the reports).
+    A promotion its file could not hold (the file loader would refuse it) is refused, nothing kept."""
+    wanted = {}
+    for promo in promos:
+        fields = promotion_fields(promo, cur)
+        try:
+            same = promotion_from_fields(fields, cur) == promo
+        except PromotionFileError as exc:
+            raise PromotionFileError([Problem(0, f"{promo.id}: {p.field}", p.message) for p in exc.problems]) from None
+        if not same:
+            raise PromotionFileError([Problem(0, promo.id, "cannot be kept as its file's fields")])
+        wanted[promo.id] = json.dumps(fields, ensure_ascii=False, sort_keys=True)
+    added = changed = unchanged = retired = 0
+    with write_transaction():
+        existing = {row.code: row for row in PromotionRow.select()}
+        for code, definition in wanted.items():
+            row = existing.get(code)
+            if row is None:
+                PromotionRow.create(code=code, definition=definition, active=True, updated_at=now)
+                added += 1
+            elif row.definition != definition or not row.active:
+                PromotionRow.update(definition=definition, active=True, updated_at=now).where(
+                    PromotionRow.id == row.id).execute()
+                changed += 1
+            else:
+                unchanged += 1
+        gone = [row.id for code, row in existing.items() if code not in wanted and row.active]
+        if gone:
+            PromotionRow.update(active=False, updated_at=now).where(PromotionRow.id.in_(gone)).execute()
+            retired = len(gone)
+        journal.append("promotions.import", {"source": source, "codes": sorted(wanted), "added": added,
+                                             "changed": changed, "retired": retired}, actor)
+    return ImportResult(added, changed, unchanged, retired)
+
+
+def list_promotions() -> list[PromotionInfo]:
+    """Every promotion the store has had, active ones first, each by code."""
+    result = []
+    for row in PromotionRow.select().order_by(PromotionRow.active.desc(), PromotionRow.code):
+        fields = json.loads(row.definition)
+        result.append(PromotionInfo(row.code, fields.get("name", ""), fields.get("kind", ""), bool(row.active),
+                                    row.updated_at))
+    return result
+
+
+# ---------------------------------------------------------------------------- on sale lines
+
+def write_sale_promotions(sale_id: int, lines: Iterable[CartLine], result: PromotionResult) -> None:
+    """Inside the caller's transaction: the promotions' part of each of ``lines`` (those whose part
+    changed), and the sale's rows per promotion and line replaced by ``result``'s. (Plain
+    statements run many times: a threshold's shares move on every line at each scan, and a query
+    built per row would cost the scan milliseconds.)"""
+    db = current_database()
+    q = db.param
+    changed = [(line.discount, line.promo_discount, sale_id, line.line_no) for line in lines]
+    cursor = db.cursor()
+    if changed:
+        cursor.executemany(f"UPDATE sale_line SET discount = {q}, promo_discount = {q} "
+                           f"WHERE sale_id = {q} AND line_no = {q}", changed)
+    db.execute_sql(f"DELETE FROM sale_line_promotion WHERE sale = {q}", (sale_id,))
+    rows = [(sale_id, share.line_no, d.promotion_id, d.name, d.kind, share.amount)
+            for d in result.discounts for share in d.lines if share.amount]
+    if rows:
+        cursor.executemany("INSERT INTO sale_line_promotion (sale, line_no, promotion, name, kind, amount) "
+                           f"VALUES ({q}, {q}, {q}, {q}, {q}, {q})", rows)
+
+
+def sale_promotions(sale_id: int) -> PromotionResult:
+    """The promotions a sale's lines carry, as committed (what it showed before a restart)."""
+    found: dict[str, tuple[str, str, list[LineShare]]] = {}
+    for row in (SaleLinePromotion.select().where(SaleLinePromotion.sale == sale_id)
+                .order_by(SaleLinePromotion.promotion, SaleLinePromotion.line_no)):
+        found.setdefault(row.promotion, (row.name, row.kind, []))[2].append(LineShare(row.line_no, row.amount))
+    return PromotionResult(tuple(
+        Discount(code, name, kind, sum(s.amount for s in shares), 0, tuple(shares))
+        for code, (name, kind, shares) in found.items()))
