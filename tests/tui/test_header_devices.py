@@ -89,7 +89,14 @@ async def test_five_devices_are_counted_and_one_in_trouble_is_named(tmp_path, cl
         header = screen_lines(app)[0]
         assert "4 devices ok, display offline  " in header
         assert len(header.rstrip()) <= 80
-        app.lane.events.publish(DeviceStateChanged(1, "display", "ok", True))
+        app.lane.events.publish(DeviceStateChanged(1, "scanner", "unplugged", False))
+        app.lane.events.publish(DeviceStateChanged(1, "scale", "no answer", False))
+        await settle(pilot, lambda: "scale no answer" in screen_lines(app)[0])
+        header = screen_lines(app)[0]  # three in trouble: named, the two that work no longer counted
+        assert "display offline, scale no answer, scanner unplugged  " in header and "ok" not in header
+        assert header.startswith(" Demo Mart 演示超市  ") and "Lane 0" not in header  # left out whole, never cut
+        for device in ("display", "scanner", "scale"):
+            app.lane.events.publish(DeviceStateChanged(1, device, "ok", True))
         await settle(pilot, lambda: "5 devices ok" in screen_lines(app)[0])
 
 

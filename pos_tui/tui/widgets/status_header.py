@@ -84,11 +84,13 @@ class StatusHeader(Widget):
             self._devices[device] = (state, ok)
             self.refresh()
 
-    def left_text(self) -> str:
+    def left_parts(self) -> list[str]:
         # Lane 0: the back office of the whole store, on the store server.
         where = _("Lane {lane:02d}").format(lane=self._lane) if self._lane else _("all lanes")
-        parts = [self._store, where, self._cashier]
-        return "  ".join(part for part in parts if part)
+        return [part for part in (self._store, where, self._cashier) if part]
+
+    def left_text(self) -> str:
+        return "  ".join(self.left_parts())
 
     def clock_text(self) -> str:
         return self._clock().strftime("%H:%M")
@@ -123,9 +125,16 @@ class StatusHeader(Widget):
         alert = self.get_component_rich_style("status-header--alert", partial=True)
         named = [(f"{_(device)} {_(state)}", ok) for device, (state, ok) in self._devices.items()]
         working = sum(ok for _words, ok in named)
-        if cell_width(DEVICE_SEPARATOR.join(words for words, _ok in named)) > room and working > 1:
+        troubled = [(words, ok) for words, ok in named if not ok]
+
+        def width(items: list[tuple[str, bool]]) -> int:
+            return cell_width(DEVICE_SEPARATOR.join(words for words, _ok in items))
+
+        if width(named) > room and working:
             counted = ngettext("{count} device ok", "{count} devices ok", working).format(count=working)
-            named = [(counted, True), *((words, ok) for words, ok in named if not ok)]
+            named = [(counted, True), *troubled]
+            if width(named) > room and len(troubled) > 1:
+                named = troubled  # what needs the cashier comes before the count of what works
         summary = Text(no_wrap=True)
         for index, (words, ok) in enumerate(named):
             if index:
@@ -141,6 +150,10 @@ class StatusHeader(Widget):
         if right.cell_len:
             right.append("  ")
         right.append(clock)
-        left = truncate_cells(left_text, max(width - right.cell_len - 1, 0)).rstrip()
+        room = max(width - right.cell_len - 1, 0)
+        parts = self.left_parts()
+        while len(parts) > 1 and cell_width("  ".join(parts)) > room:
+            parts.pop()  # the cashier, then the lane, whole: never "Lane 0"
+        left = truncate_cells("  ".join(parts), room).rstrip()
         gap = max(width - cell_width(left) - right.cell_len, 1)
         return Text(left + " " * gap, no_wrap=True, overflow="crop") + right
