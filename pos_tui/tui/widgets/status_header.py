@@ -130,11 +130,11 @@ class StatusHeader(Widget):
         def width(items: list[tuple[str, bool]]) -> int:
             return cell_width(DEVICE_SEPARATOR.join(words for words, _ok in items))
 
-        if width(named) > room and working:
+        if width(named) > room and working > 1:
             counted = ngettext("{count} device ok", "{count} devices ok", working).format(count=working)
             named = [(counted, True), *troubled]
-            if width(named) > room and len(troubled) > 1:
-                named = troubled  # what needs the cashier comes before the count of what works
+        if width(named) > room and len(troubled) > 1:
+            named = troubled  # what needs the cashier comes before what works
         summary = Text(no_wrap=True)
         for index, (words, ok) in enumerate(named):
             if index:
