@@ -274,10 +274,6 @@ class DisplaySimulator(ThreadedLineSimulator):
         with self._changed:
             return self._changed.wait_for(lambda: self.decoder.current == screen, timeout)
 
-    def serve(self) -> None:
-        while self._thread.is_alive():
-            self._thread.join(1.0)
-
     def _run(self) -> None:
         # Bytes a 50 ms slice of the line carries at this baud rate (10 bits a byte).
         per_slice = max(1, self.baudrate // 10 // 20)

@@ -11,6 +11,7 @@ import os
 import select
 import sys
 import threading
+import time
 import tty
 from pathlib import Path
 from typing import TextIO
@@ -94,9 +95,10 @@ class VirtualPrinter:
             os.close(fd)
 
     def serve(self) -> None:
-        """Block while the printer runs (a short join at a time, so Ctrl+C gets through)."""
+        """Block while the printer runs. It sleeps rather than joins the thread: a Ctrl+C that lands in
+        a join can leave the thread's lock taken on Python 3.11, and the join in ``stop`` then hangs."""
         while self._thread.is_alive():
-            self._thread.join(1.0)
+            time.sleep(0.2)
         if self.failure is not None:
             raise SimulatorError(f"virtual printer stopped: {self.failure}")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import select
 import threading
+import time
 import tty
 from collections.abc import Callable
 from pathlib import Path
@@ -137,6 +138,12 @@ class ThreadedLineSimulator:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def serve(self) -> None:
+        """Block while the device runs. It sleeps rather than joins the thread: a Ctrl+C that lands
+        in a join can leave the thread's lock taken on Python 3.11, and the join in ``stop`` hangs."""
+        while self._thread.is_alive():
+            time.sleep(0.2)
 
     def unplug(self) -> None:
         self.line.unplug()

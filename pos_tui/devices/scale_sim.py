@@ -62,10 +62,6 @@ class ScaleSimulator(ThreadedLineSimulator):
                 self.mode = self._checked(mode)
             self.unstable_answers = unstable_answers
 
-    def serve(self) -> None:
-        while self._thread.is_alive():
-            self._thread.join(1.0)
-
     # ------------------------------------------------------------------ what the scale says
 
     def _state(self) -> tuple[str, int]:

@@ -172,6 +172,11 @@ class TerminalSimulator:
             os.close(self._slave)
             self._slave = None
 
+    @property
+    def running(self) -> bool:
+        """Whether it still serves (not stopped, link not dropped)."""
+        return self._thread.is_alive()
+
     def join(self, timeout: float | None = None) -> bool:
         """Wait for the simulator to end (stopped or link dropped); True once it has."""
         self._thread.join(timeout)
@@ -361,8 +366,8 @@ def run_terminal_simulator(script: list[str], think_seconds: float = 1.0) -> Non
     with simulator:
         print(simulator.port, flush=True)
         try:
-            while not simulator.join(0.5):
-                pass
+            while simulator.running:
+                time.sleep(0.2)  # not a join: see VirtualPrinter.serve
         except KeyboardInterrupt:
             return
         print("link dropped: simulator stopped", flush=True)
