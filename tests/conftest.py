@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from contextlib import AbstractContextManager, contextmanager
@@ -37,6 +38,10 @@ PILOT_IDLE_SLICE = 0.005
 # compiled modules: with PYTHONDONTWRITEBYTECODE set (some shells and images set it), each of them
 # would compile pos_tui from source again (~0.2 s a process, a few hundred processes a run).
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+# A run started in the background by a non-interactive shell (`cmd &`) inherits SIGINT ignored, and
+# so would every simulator the tests stop with Ctrl+C: give the run Python's own handler back.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 textual._wait.SLEEP_GRANULARITY = PILOT_IDLE_SLICE
 textual._wait.SLEEP_IDLE = PILOT_IDLE_SLICE / 20
 
