@@ -44,20 +44,6 @@ def _need_server(config: Config) -> None:
         raise click.UsageError("no store server in the config: set [server] url (and credentials)")
 
 
-def store_pepper(config: Config, conn: Any, *, required: bool) -> bytes | None:
-    """The PIN pepper of the store's key file (``[security] key_file`` on this machine), checked
-    against the fingerprint the server keeps; None when there is no key file and none is
-    ``required`` (a PIN hash made without a pepper still verifies)."""
-    from pos_tui.server.staff import check_store_key
-    from pos_tui.services.store_admin import key_file_pepper
-
-    if not required and not Path(config.key_path).exists():
-        return None
-    pepper = key_file_pepper(config)
-    check_store_key(conn, pepper, str(config.key_path))
-    return pepper
-
-
 def _ask_pin(as_name: str, pin_stdin: bool) -> str:
     import sys
 
@@ -78,11 +64,11 @@ def operator(config: Config, conn: Any, action: str, as_name: str | None, pin_st
 
     from pos_tui.cli import _actor
     from pos_tui.i18n import _
-    from pos_tui.server.staff import authenticate
+    from pos_tui.server.staff import authenticate, store_pepper
 
     if not as_name:
         raise click.UsageError(_("this command needs --as NAME: a staff member whose role allows it, and their PIN"))
-    pepper = store_pepper(config, conn, required=False)
+    pepper = store_pepper(conn, config.key_path, required=False)
     pin = _ask_pin(as_name, pin_stdin)
     sec = config.security
     return authenticate(conn, as_name.strip(), pin, action, pepper=pepper, os_user=_actor(), now=dt.datetime.now(),
@@ -123,6 +109,7 @@ def server_init(ctx: click.Context, store: str, admin: str, pin_stdin: bool) -> 
     from pos_tui.domain.pins import check_pin_format, hash_pin
     from pos_tui.server.admin import init_server
     from pos_tui.server.schema import migrate
+    from pos_tui.server.staff import store_pepper
     from pos_tui.services.store_admin import make_key_file
 
     config = _config(ctx)
@@ -131,7 +118,7 @@ def server_init(ctx: click.Context, store: str, admin: str, pin_stdin: bool) -> 
                    f"and keep a copy away from the server and its backups", err=True)
     with admin_connection(config) as conn:
         migrate(conn)
-        pepper = store_pepper(config, conn, required=True)
+        pepper = store_pepper(conn, config.key_path, required=True)
         pin = _read_pin(pin_stdin)
         check_pin_format(pin, config.security.pin_min_length)
         version = init_server(conn, store=store, admin=admin, pin_hash=hash_pin(pin, pepper), actor=_actor())
@@ -262,6 +249,7 @@ def users_command(config: Config, action: str, name: str | None, *, role: str | 
     from pos_tui.i18n import _
     from pos_tui.server import catalog
     from pos_tui.server.connect import ServerError
+    from pos_tui.server.staff import store_pepper
 
     with admin_connection(config) as conn:
         if action == "list":
@@ -275,13 +263,13 @@ def users_command(config: Config, action: str, name: str | None, *, role: str | 
             catalog.user(conn, name)  # an unknown name is told before a PIN is asked
         actor = operator(config, conn, "users", as_name, pin_stdin)
         if action == "add":
-            pepper = store_pepper(config, conn, required=True)
+            pepper = store_pepper(conn, config.key_path, required=True)
             pin = _read_pin(pin_stdin)
             check_pin_format(pin, config.security.pin_min_length)
             catalog.add_user(conn, name, Role.parse(role).label, hash_pin(pin, pepper), actor=actor)
             click.echo(f"added {role} {name} on the store server")
         elif action == "passwd":
-            pepper = store_pepper(config, conn, required=True)
+            pepper = store_pepper(conn, config.key_path, required=True)
             pin = _read_pin(pin_stdin)
             check_pin_format(pin, config.security.pin_min_length)
             old = catalog.pin_hash(conn, name)

@@ -16,6 +16,8 @@ class ServerError(Exception):
 
 # What a store-server call may fail with, for callers that must not import psycopg themselves.
 SERVER_ERRORS: tuple[type[Exception], ...] = (ServerError, psycopg.Error)
+# Of those, a connection lost or refused (open it again next time).
+CONNECTION_LOST: tuple[type[Exception], ...] = (psycopg.OperationalError,)
 
 
 class ServerUnreachable(ServerError):

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import hmac
 from dataclasses import dataclass
+from pathlib import Path
 
 import psycopg
 
@@ -46,6 +47,19 @@ def check_store_key(conn: psycopg.Connection, pepper: bytes, key_path: str) -> N
         elif row[0] != mine:
             raise ServerError(_("key file {path} is not this store's key (the store server was set up with "
                                 "another one): use a copy of the store's key file").format(path=key_path))
+
+
+def store_pepper(conn: psycopg.Connection, key_path: str | Path, *, required: bool) -> bytes | None:
+    """The PIN pepper of the store's key file at ``key_path`` (this machine's), checked against the
+    fingerprint the server keeps; None when there is no key file and none is ``required`` (a PIN
+    hash made without a pepper still verifies)."""
+    from pos_tui.store.keys import load_key_file
+
+    if not required and not Path(key_path).exists():
+        return None
+    pepper = load_key_file(Path(key_path)).pin_pepper
+    check_store_key(conn, pepper, str(key_path))
+    return pepper
 
 
 @dataclass(frozen=True)

@@ -88,13 +88,6 @@ def verify_journal(head_texts: Iterable[str] = ()) -> tuple[VerifyResult, Head |
     return result, journal.head()
 
 
-def key_file_pepper(config: Config) -> bytes:
-    """The PIN pepper of the store's key file (``[security] key_file``)."""
-    from pos_tui.store.keys import load_key_file
-
-    return load_key_file(config.key_path).pin_pepper
-
-
 def make_key_file(config: Config) -> bool:
     """Create the store's key file (0600) when it is not there; True when it was made now."""
     from pos_tui.store.keys import create_key_file

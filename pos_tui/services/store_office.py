@@ -15,8 +15,7 @@ import datetime as dt
 import getpass
 from collections.abc import Callable, Iterator
 from pathlib import Path
-
-import psycopg
+from typing import Any
 
 from pos_tui.config import Config
 from pos_tui.domain.money import format_amount, parse_amount
@@ -27,13 +26,12 @@ from pos_tui.i18n import _
 from pos_tui.server import catalog, reports
 from pos_tui.server.admin import store_code
 from pos_tui.server.catalog import ServerProduct, ServerUser
-from pos_tui.server.connect import SERVER_ERRORS, connect, first_line
+from pos_tui.server.connect import CONNECTION_LOST, SERVER_ERRORS, connect, first_line
 from pos_tui.server.payments import StoreUnknownPayment, unknown_payments
-from pos_tui.server.staff import authenticate, check_store_key
+from pos_tui.server.staff import authenticate, store_pepper
 from pos_tui.services.back_office import Operator
 from pos_tui.services.errors import AdminError
 from pos_tui.store.catalog import ProductInfo
-from pos_tui.store.keys import load_key_file
 from pos_tui.store.reports import context_of
 from pos_tui.store.users import UserInfo
 
@@ -63,12 +61,12 @@ class StoreOffice:
         self.clock = clock
         self.operator: Operator | None = None
         self.actor: str | None = None  # what the server's journal records: "boss (admin:root)"
-        self._conn: psycopg.Connection | None = None
+        self._conn: Any = None
 
     # ------------------------------------------------------------------ the connection
 
     @contextlib.contextmanager
-    def _server(self) -> Iterator[psycopg.Connection]:
+    def _server(self) -> Iterator[Any]:
         """The operator's connection (opened again after it broke); a server's refusal or a lost
         connection becomes one plain line."""
         try:
@@ -76,7 +74,7 @@ class StoreOffice:
                 self._conn = connect(self.config.server.url, self.config.server.credentials,
                                      application_name="pos-tui admin")
             yield self._conn
-        except psycopg.OperationalError as exc:
+        except CONNECTION_LOST as exc:
             self.close()
             raise AdminError(_("store server: {problem}").format(problem=first_line(exc))) from None
         except SERVER_ERRORS as exc:
@@ -88,23 +86,13 @@ class StoreOffice:
                 self._conn.close()
             self._conn = None
 
-    def _pepper(self, conn: psycopg.Connection, *, required: bool) -> bytes | None:
-        """The store key file's PIN pepper, checked against the server's fingerprint of it; None
-        when this machine has no key file and none is ``required``."""
-        path = Path(self.config.key_path)
-        if not required and not path.exists():
-            return None
-        pepper = load_key_file(path).pin_pepper
-        check_store_key(conn, pepper, str(path))
-        return pepper
-
     # ------------------------------------------------------------------ people
 
     def sign_in(self, name: str, pin: str) -> Operator:
         """A supervisor or an admin of the server's staff; a cashier is refused (after the PIN is checked)."""
         sec = self.config.security
         with self._server() as conn:
-            pepper = self._pepper(conn, required=False)
+            pepper = store_pepper(conn, self.config.key_path, required=False)
             who = authenticate(conn, name.strip(), pin, Action.SELL, pepper=pepper, os_user=os_user(),
                                now=self.clock(), max_attempts=sec.max_attempts, lockout_minutes=sec.lockout_minutes)
             if who.role < Role.SUPERVISOR:
@@ -207,7 +195,7 @@ class StoreOffice:
         label = Role.parse(role).label
         check_pin_format(pin, self.config.security.pin_min_length)
         with self._server() as conn:
-            pepper = self._pepper(conn, required=True)
+            pepper = store_pepper(conn, self.config.key_path, required=True)
             catalog.add_user(conn, name, label, hash_pin(pin, pepper), actor=actor)
             return self._user(catalog.user(conn, name))
 
@@ -216,7 +204,7 @@ class StoreOffice:
         actor = self._require(Action.USERS)
         check_pin_format(pin, self.config.security.pin_min_length)
         with self._server() as conn:
-            pepper = self._pepper(conn, required=True)
+            pepper = store_pepper(conn, self.config.key_path, required=True)
             old = catalog.pin_hash(conn, name)
             if (pepper or not old.startswith("pepper$")) and verify_pin(pin, old, pepper):
                 raise AdminError(_("the new PIN must differ from the old one"))
