@@ -124,24 +124,29 @@ class PaymentsScreen(ListScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.unknown: list[UnknownPayment] = []
+        self.unknown: list[UnknownPayment | StoreUnknownPayment] = []
 
     def action_reload(self) -> None:
         unknown = self.attempt(self.office.unknown_payments)
         if unknown is None:
             return
         self.unknown = unknown
-        cur = self.office.currency
-        self.fill([(str(u.payment.id), unknown_row(u, cur)) for u in unknown])
-        self.say(_("{count} to resolve: Enter resolves the highlighted one").format(count=len(unknown)) if unknown
-                 else _("No payment has an unknown outcome"))
+        self.fill(self.rows(unknown))
+        self.say(self.summary(len(unknown)))
+
+    def rows(self, unknown: list) -> list[tuple[str, str]]:
+        return [(str(u.payment.id), unknown_row(u, self.office.currency)) for u in unknown]
+
+    def summary(self, count: int) -> str:
+        return (_("{count} to resolve: Enter resolves the highlighted one").format(count=count) if count
+                else _("No payment has an unknown outcome"))
 
     def on_option_list_option_selected(self, message: OptionList.OptionSelected) -> None:
         message.stop()
         self.action_resolve()
 
     @property
-    def selected(self) -> UnknownPayment | None:
+    def selected(self) -> UnknownPayment | StoreUnknownPayment | None:
         index = self.query_one(OptionList).highlighted
         return self.unknown[index] if index is not None and index < len(self.unknown) else None
 
@@ -200,43 +205,26 @@ def store_unknown_row(unknown: StoreUnknownPayment, cur: Currency) -> str:
             f"{status_name(unknown.status)}")
 
 
-class StorePaymentsScreen(ListScreen):
+class StorePaymentsScreen(PaymentsScreen):
     """Every lane's payments with an unknown outcome, from what the lanes uploaded: read-only, as
-    only the lane that took a payment can settle it with its terminal's ticket."""
+    only the lane that took a payment can settle it with its terminal's ticket (Enter says where)."""
 
-    TITLE_TEXT = N_("payments with unknown outcome")
     BOX_TITLE = N_("Payments with unknown outcome, every lane")
-
-    def heading(self) -> str:
-        return unknown_heading()
-
-    KEYS = keys(("f1", "help", N_("Help")), ("enter", "where", N_("Where")), ("f5", "reload", N_("Refresh")),
+    KEYS = keys(("f1", "help", N_("Help")), ("enter", "resolve", N_("Where")), ("f5", "reload", N_("Refresh")),
                 ("escape", "back", N_("Menu")), *MOVE_KEYS)
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.unknown: list[StoreUnknownPayment] = []
+    def rows(self, unknown: list) -> list[tuple[str, str]]:
+        return [(f"{u.lane}:{u.reference}", store_unknown_row(u, self.office.currency)) for u in unknown]
 
-    def action_reload(self) -> None:
-        unknown = self.attempt(self.office.unknown_payments)
-        if unknown is None:
+    def summary(self, count: int) -> str:
+        return (ngettext("{count} payment with an unknown outcome: a supervisor resolves it on its lane",
+                         "{count} payments with an unknown outcome: a supervisor resolves each on its lane",
+                         count).format(count=count) if count
+                else _("No payment has an unknown outcome on any lane (as of each lane's last upload)"))
+
+    def action_resolve(self) -> None:
+        chosen = self.selected
+        if chosen is None:
             return
-        self.unknown = unknown
-        cur = self.office.currency
-        self.fill([(f"{u.lane}:{u.reference}", store_unknown_row(u, cur)) for u in unknown])
-        self.say(ngettext("{count} payment with an unknown outcome: a supervisor resolves it on its lane",
-                          "{count} payments with an unknown outcome: a supervisor resolves each on its lane",
-                          len(unknown)).format(count=len(unknown)) if unknown
-                 else _("No payment has an unknown outcome on any lane (as of each lane's last upload)"))
-
-    def on_option_list_option_selected(self, message: OptionList.OptionSelected) -> None:
-        message.stop()
-        self.action_where()
-
-    def action_where(self) -> None:
-        index = self.query_one(OptionList).highlighted
-        if index is None or index >= len(self.unknown):
-            return
-        chosen = self.unknown[index]
         self.say(_("Resolve it on lane {lane}: a supervisor there, with the terminal's ticket "
                    "(back office, Payments)").format(lane=f"{chosen.lane:02d}"))
