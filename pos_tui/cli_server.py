@@ -1,6 +1,6 @@
 """The command line's store-server side: ``pos-tui server init | add-lane | status``, and the
 store-wide forms of ``products``, ``users`` and ``report`` that cli.py hands over when ``[server]
-url`` is set. Parse, call ``pos_tui.server``, print; errors are one line (exit 1)."""
+url`` is set. Parse, call ``services.store_server``, print; errors are one line (exit 1)."""
 
 from __future__ import annotations
 
@@ -9,34 +9,11 @@ import datetime as dt
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import click
 
 from pos_tui.config import Config
-
-
-def _server_errors() -> tuple[type[Exception], ...]:
-    from pos_tui.server.connect import SERVER_ERRORS  # loads psycopg: only when a server is in use
-
-    return SERVER_ERRORS
-
-
-@contextlib.contextmanager
-def admin_connection(config: Config) -> Iterator[Any]:
-    """The operator's connection to the store server (the role in ``[server] url``)."""
-    from pos_tui.server.connect import connect, first_line
-
-    try:
-        conn = connect(config.server.url, config.server.credentials, application_name="pos-tui admin")
-    except _server_errors() as exc:
-        raise click.ClickException(first_line(exc)) from None
-    try:
-        yield conn
-    except _server_errors() as exc:
-        raise click.ClickException(first_line(exc)) from None
-    finally:
-        conn.close()
 
 
 def _need_server(config: Config) -> None:
@@ -44,42 +21,34 @@ def _need_server(config: Config) -> None:
         raise click.UsageError("no store server in the config: set [server] url (and credentials)")
 
 
-def _ask_pin(as_name: str, pin_stdin: bool) -> str:
-    import sys
+def _ask_pin(as_name: str | None, pin_stdin: bool) -> Callable[[], str]:
+    """How the PIN of ``--as`` is read when the server asks for it: the first line of stdin, or the tty."""
+    def ask() -> str:
+        import sys
 
-    from pos_tui.i18n import _
+        from pos_tui.i18n import _
 
-    if pin_stdin:
-        pin = sys.stdin.readline().rstrip("\r\n")
-        if not pin:
-            raise click.ClickException(_("no PIN on stdin (expected one line)"))
-        return pin
-    return click.prompt(_("PIN of {name}").format(name=as_name), hide_input=True, err=True)
+        if pin_stdin:
+            pin = sys.stdin.readline().rstrip("\r\n")
+            if not pin:
+                raise click.ClickException(_("no PIN on stdin (expected one line)"))
+            return pin
+        return click.prompt(_("PIN of {name}").format(name=as_name), hide_input=True, err=True)
 
-
-def operator(config: Config, conn: Any, action: str, as_name: str | None, pin_stdin: bool) -> str:
-    """The actor of a store-wide change: the server's staff member named by ``--as`` whose PIN (tty, or
-    the first line of stdin) is right and whose role allows ``action``, with the OS user beside it."""
-    import datetime as dt
-
-    from pos_tui.cli import _actor
-    from pos_tui.i18n import _
-    from pos_tui.server.staff import authenticate, store_pepper
-
-    if not as_name:
-        raise click.UsageError(_("this command needs --as NAME: a staff member whose role allows it, and their PIN"))
-    pepper = store_pepper(conn, config.key_path, required=False)
-    pin = _ask_pin(as_name, pin_stdin)
-    sec = config.security
-    return authenticate(conn, as_name.strip(), pin, action, pepper=pepper, os_user=_actor(), now=dt.datetime.now(),
-                        max_attempts=sec.max_attempts, lockout_minutes=sec.lockout_minutes,
-                        extra_supervisor_actions=tuple(sec.supervisor_required_for)).actor
+    return ask
 
 
-def _store(conn: Any) -> str:
-    from pos_tui.server.admin import store_code
+@contextlib.contextmanager
+def _refusals_as_messages() -> Iterator[None]:
+    from pos_tui.services.errors import AdminError
+    from pos_tui.services.store_server import OperatorNeeded
 
-    return store_code(conn)
+    try:
+        yield
+    except OperatorNeeded as exc:
+        raise click.UsageError(str(exc)) from None
+    except AdminError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 # ---------------------------------------------------------------- pos-tui server ...
@@ -106,23 +75,17 @@ def _config(ctx: click.Context) -> Config:
 def server_init(ctx: click.Context, store: str, admin: str, pin_stdin: bool) -> None:
     """Create (or migrate) the schema, the lanes' group role and the first admin."""
     from pos_tui.cli import _actor, _read_pin
-    from pos_tui.domain.pins import check_pin_format, hash_pin
-    from pos_tui.server.admin import init_server
-    from pos_tui.server.schema import migrate
-    from pos_tui.server.staff import store_pepper
+    from pos_tui.services import store_server
     from pos_tui.services.store_admin import make_key_file
 
     config = _config(ctx)
     if make_key_file(config):
         click.echo(f"new store key file {config.key_path} (0600): copy it to every lane of the store, "
                    f"and keep a copy away from the server and its backups", err=True)
-    with admin_connection(config) as conn:
-        migrate(conn)
-        pepper = store_pepper(conn, config.key_path, required=True)
-        pin = _read_pin(pin_stdin)
-        check_pin_format(pin, config.security.pin_min_length)
-        version = init_server(conn, store=store, admin=admin, pin_hash=hash_pin(pin, pepper), actor=_actor())
-        click.echo(f"store server ready: store {_store(conn)}, schema version {version}")
+    with _refusals_as_messages():
+        code, version = store_server.init_store(config, store=store, admin=admin,
+                                                read_pin=lambda: _read_pin(pin_stdin), actor=_actor())
+    click.echo(f"store server ready: store {code}, schema version {version}")
 
 
 @server_group.command("add-lane")
@@ -133,12 +96,12 @@ def server_init(ctx: click.Context, store: str, admin: str, pin_stdin: bool) -> 
 def server_add_lane(ctx: click.Context, lane: int, credentials: Path | None) -> None:
     """Create lane N's role (it may write only its own documents) and its credentials file."""
     from pos_tui.cli import _actor
-    from pos_tui.server.admin import add_lane
+    from pos_tui.services import store_server
 
     config = _config(ctx)
     target = credentials or Path(f"lane-{lane:02d}.pgpass")
-    with admin_connection(config) as conn:
-        made = add_lane(conn, lane, target, actor=_actor())
+    with _refusals_as_messages():
+        made = store_server.new_lane(config, lane, target, actor=_actor())
     click.echo(f"lane {lane:02d}: role {made.role}, credentials in {made.credentials} (mode 0600)")
     click.echo("copy the file to the lane and put in its config.toml:")
     click.echo(f'[server]\nurl = "postgresql://{made.role}@HOST/DATABASE?sslmode=verify-full"\n'
@@ -153,15 +116,12 @@ def server_status(ctx: click.Context, fmt: str) -> None:
     card or wallet payment (or refund) whose outcome is unknown on any lane."""
     from pos_tui.domain.money import format_amount
     from pos_tui.i18n import _
-    from pos_tui.server.payments import unknown_payments
-    from pos_tui.server.status import lane_status, parked_documents
+    from pos_tui.services import store_server
 
     config = _config(ctx)
-    with admin_connection(config) as conn:
-        store = _store(conn)
-        lanes = lane_status(conn, store)
-        parked = parked_documents(conn, store)
-        unknown = unknown_payments(conn, store)
+    with _refusals_as_messages():
+        found = store_server.status(config)
+    store, lanes, parked, unknown = found.store, found.lanes, found.parked, found.unknown
     if fmt == "json":
         click.echo(json.dumps({"store": store, "lanes": [asdict(s) for s in lanes],
                                "parked": [asdict(p) for p in parked],
@@ -200,8 +160,9 @@ def server_status(ctx: click.Context, fmt: str) -> None:
 
 
 def products_import(config: Config, file: Path, as_name: str | None, pin_stdin: bool) -> None:
+    from pos_tui.cli import _actor
     from pos_tui.domain.money import currency
-    from pos_tui.server.catalog import upsert_products
+    from pos_tui.services import store_server
     from pos_tui.services.catalog_admin import ImportRejected, read_products
 
     try:
@@ -211,9 +172,9 @@ def products_import(config: Config, file: Path, as_name: str | None, pin_stdin: 
         for error in sorted(exc.errors):
             click.echo(str(error), err=True)
         raise click.ClickException(str(exc)) from None
-    with admin_connection(config) as conn:
-        actor = operator(config, conn, "catalog", as_name, pin_stdin)
-        created, updated = upsert_products(conn, products, actor=actor, source=file.name)
+    with _refusals_as_messages():
+        created, updated = store_server.import_products(config, products, source=file.name, as_name=as_name,
+                                                        ask_pin=_ask_pin(as_name, pin_stdin), os_user=_actor())
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"imported {len(products)} products from {file} to the store server "
@@ -222,19 +183,16 @@ def products_import(config: Config, file: Path, as_name: str | None, pin_stdin: 
 
 def products_edit(config: Config, sku: str, price: str | None, active: bool | None, as_name: str | None,
                   pin_stdin: bool) -> None:
+    from pos_tui.cli import _actor
     from pos_tui.domain.money import format_amount, parse_amount
-    from pos_tui.server import catalog
+    from pos_tui.services import store_server
 
     if price is None and active is None:
         raise click.UsageError("nothing to change: give --price and/or --active/--inactive")
     new_price = parse_amount(price, config.currency) if price is not None else None
-    with admin_connection(config) as conn:
-        catalog.product(conn, sku)  # an unknown SKU is told before a PIN is asked
-        actor = operator(config, conn, "catalog", as_name, pin_stdin)
-        if new_price is not None:
-            product = catalog.set_price(conn, sku, new_price, actor=actor)
-        if active is not None:
-            product = catalog.set_active(conn, sku, active, actor=actor)
+    with _refusals_as_messages():
+        product = store_server.edit_product(config, sku, price=new_price, active=active, as_name=as_name,
+                                            ask_pin=_ask_pin(as_name, pin_stdin), os_user=_actor())
     click.echo(f"{product.sku} {product.name}: {format_amount(product.price, config.currency, symbol=True)}"
                f"{'' if product.active else ' (inactive)'}")
 
@@ -243,72 +201,37 @@ def users_command(config: Config, action: str, name: str | None, *, role: str | 
                   as_name: str | None = None, pin_stdin: bool = False) -> None:
     """``users list|add|passwd|disable|enable|unlock`` on the store server. All but ``list`` need
     ``--as`` an admin; ``add`` and ``passwd`` then read the new PIN (the next stdin line)."""
-    from pos_tui.cli import _read_pin
-    from pos_tui.domain.permissions import Role
-    from pos_tui.domain.pins import check_pin_format, hash_pin, verify_pin
-    from pos_tui.i18n import _
-    from pos_tui.server import catalog
-    from pos_tui.server.connect import ServerError
-    from pos_tui.server.staff import store_pepper
+    from pos_tui.cli import _actor, _read_pin
+    from pos_tui.services import store_server
 
-    with admin_connection(config) as conn:
+    with _refusals_as_messages():
         if action == "list":
-            for user in catalog.users(conn):
+            for user in store_server.users(config):
                 status = "disabled" if user.disabled else (
                     f"locked until {user.locked_until:%Y-%m-%d %H:%M}" if user.locked_until and
                     user.locked_until > dt.datetime.now() else "active")
                 click.echo(f"{user.name:<20} {user.role:<10} {status}")
             return
-        if action != "add":
-            catalog.user(conn, name)  # an unknown name is told before a PIN is asked
-        actor = operator(config, conn, "users", as_name, pin_stdin)
-        if action == "add":
-            pepper = store_pepper(conn, config.key_path, required=True)
-            pin = _read_pin(pin_stdin)
-            check_pin_format(pin, config.security.pin_min_length)
-            catalog.add_user(conn, name, Role.parse(role).label, hash_pin(pin, pepper), actor=actor)
-            click.echo(f"added {role} {name} on the store server")
-        elif action == "passwd":
-            pepper = store_pepper(conn, config.key_path, required=True)
-            pin = _read_pin(pin_stdin)
-            check_pin_format(pin, config.security.pin_min_length)
-            old = catalog.pin_hash(conn, name)
-            if (pepper or not old.startswith("pepper$")) and verify_pin(pin, old, pepper):
-                raise ServerError(_("the new PIN must differ from the old one"))
-            # As on a lane: a lockout ends, a disabled user stays disabled.
-            catalog.update_user(conn, name, actor=actor, kind="pin_changed", pin_hash=hash_pin(pin, pepper),
-                                pin_changed_at=dt.datetime.now().replace(microsecond=0), locked_until=None)
-            click.echo(f"PIN changed for {name} on the store server")
-        elif action == "disable":
-            catalog.update_user(conn, name, actor=actor, kind="disabled", disabled=True)
-            click.echo(f"disabled {name} on the store server")
-        elif action == "enable":
-            catalog.update_user(conn, name, actor=actor, kind="enabled", disabled=False)
-            click.echo(f"enabled {name} on the store server")
-        elif action == "unlock":
-            catalog.update_user(conn, name, actor=actor, kind="unlocked", locked_until=None)
-            click.echo(f"unlocked {name} on the store server")
+        store_server.change_user(config, action, name or "", role=role, as_name=as_name,
+                                 ask_pin=_ask_pin(as_name, pin_stdin), read_new_pin=lambda: _read_pin(pin_stdin),
+                                 os_user=_actor())
+    done = {"add": f"added {role} {name} on the store server", "passwd": f"PIN changed for {name} on the store server",
+            "disable": f"disabled {name} on the store server", "enable": f"enabled {name} on the store server",
+            "unlock": f"unlocked {name} on the store server"}
+    click.echo(done[action])
 
 
 def report(config: Config, kind: str, *, lane: int | None, day: dt.date | None, as_name: str | None = None,
            pin_stdin: bool = False) -> Any:
     """``report x|z --store`` or ``--lane N`` on the server; returns the Report to print. Only taking
     the store's Z writes (it needs ``--as`` a role allowed the Z report); the others only read."""
-    from pos_tui.server import reports
-    from pos_tui.services.reports import context_of
+    from pos_tui.cli import _actor
+    from pos_tui.services import store_server
 
     _need_server(config)
-    ctx = context_of(config)
-    with admin_connection(config) as conn:
-        store = _store(conn)
-        if kind == "x":
-            return reports.x_report(conn, store, ctx, day or dt.date.today(), lane=lane)
-        if lane is not None:
-            return reports.lane_z(conn, store, lane, day or dt.date.today())
-        if day is not None:
-            return reports.stored_store_z(conn, store, day)
-        actor = operator(config, conn, "z_report", as_name, pin_stdin)
-        return reports.take_store_z(conn, store, ctx, dt.date.today(), actor=actor)
+    with _refusals_as_messages():
+        return store_server.report(config, kind, lane=lane, day=day, as_name=as_name,
+                                   ask_pin=_ask_pin(as_name, pin_stdin), os_user=_actor())
 
 
 @click.command("edit")

@@ -77,9 +77,8 @@ MAY_IMPORT = {
     # the PostgreSQL store server: schema, roles, ingest, change feed (it reads the lane's report shapes)
     "server": {"domain", "store", "config", "i18n"},
     "tui": {"services", "domain", "config", "i18n", "lane_signals"},
-    # The command line reaches the store and the devices only through services; the store-server
-    # commands (cli_server.py) call pos_tui.server themselves, a connection per command.
-    "cli": {"services", "tui", "domain", "config", "i18n", "lane_signals", "pos_tui", "server"},
+    # The command line reaches the store, the devices and the store server only through services.
+    "cli": {"services", "tui", "domain", "config", "i18n", "lane_signals", "pos_tui"},
     "config": {"domain", "i18n"},
     "i18n": set(),
     "lane_signals": set(),  # the process's stop signals, standard library only (cli imports it first)
@@ -189,6 +188,8 @@ def test_every_layer_of_ours_imports_only_what_the_table_allows():
      "pos_tui.demo:1: cli may not import store (pos_tui.store.keys)"),
     ("pos_tui.cli_server", "from pos_tui.devices.status import check_devices\n",
      "pos_tui.cli_server:1: cli may not import devices (pos_tui.devices.status)"),
+    ("pos_tui.cli_server", "def init():\n    from pos_tui.server.catalog import upsert_products\n",
+     "pos_tui.cli_server:2: cli may not import server (pos_tui.server.catalog)"),
     ("pos_tui.headoffice.ingest", "from pos_tui.store import sales\n",
      "pos_tui.headoffice.ingest: in no layer of the table (add its package to LAYER_OF and MAY_IMPORT)"),
 ])
