@@ -61,12 +61,34 @@ def production_pin_cost(monkeypatch: pytest.MonkeyPatch) -> pins.HashCost:
     return PRODUCTION_PIN_COST
 
 
+# The longest tests, longest first: started before the rest, each on its own worker (xdist hands the
+# first work units out one per worker), they end while the short ones fill the other workers,
+# instead of one of them starting last and running alone at the end.
+LONGEST_FIRST = (
+    "tests/server/test_sync_processes.py::test_a_lane_killed_at_100_random_points",
+    "tests/server/test_sync_processes.py::test_server_stopped_while_two_lanes_sell",
+    "tests/devices/terminal/test_concert_fuzz.py::",
+    "tests/server/test_sync_processes.py::",
+    "tests/e2e/test_crash_recovery.py::",
+    "tests/tui/test_console_glyphs.py::",
+    "tests/settlement/test_reconciliation.py::",
+    "tests/tui/test_redraw.py::",
+)
+
+
+def _started_first(item: pytest.Item) -> int:
+    nodeid = item.nodeid
+    return next((rank for rank, prefix in enumerate(LONGEST_FIRST) if nodeid.startswith(prefix)),
+                len(LONGEST_FIRST) + (0 if item.get_closest_marker("slow") else 1))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every end-to-end test runs child processes, every test on the store server a real
-    PostgreSQL: all of them are slow."""
+    PostgreSQL: all of them are slow. The longest start first, then the other slow ones."""
     for item in items:
         if "e2e" in item.path.relative_to(REPO).parts or "pg_cluster" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
+    items.sort(key=_started_first)  # stable: the order within a rank is pytest's
 
 
 @pytest.fixture
