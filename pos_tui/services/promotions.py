@@ -4,9 +4,11 @@ docs/promotions.md), list what the store has."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from pos_tui.domain.errors import DomainError
 from pos_tui.domain.money import Currency
 from pos_tui.domain.promotion_file import Problem, PromotionFileError, parse_promotions
 from pos_tui.domain.promotions import MemberPrice, MixMatch, Promotion
@@ -16,26 +18,60 @@ from pos_tui.store import catalog
 from pos_tui.store import promotions as promotion_store
 from pos_tui.store.promotions import ImportResult, PromotionInfo
 
-__all__ = ["ImportResult", "Imported", "PromotionInfo", "import_promotions", "list_promotions", "with_catalog_skus"]
+__all__ = ["ImportResult", "Imported", "PromotionError", "PromotionInfo", "import_promotions", "list_promotions",
+           "read_promotion_file", "set_promotion_active", "window_text", "with_catalog_skus"]
 
 
 def import_promotions(path: Path, cur: Currency, *, actor: str, now: dt.datetime | None = None) -> Imported:
     """Make the promotions of the file at ``path`` the store's, in one journaled transaction; the
     whole file or nothing (PromotionFileError lists every bad row with its line and field). A
     product may be named by SKU, barcode or PLU; it is kept by SKU."""
+    promos, unknown = read_promotion_file(path, cur, _catalog_sku)
+    result = promotion_store.replace_promotions(promos, cur, source=path.name, actor=actor,
+                                                now=now or dt.datetime.now())
+    return Imported(result, tuple(unknown))
+
+
+def read_promotion_file(path: Path, cur: Currency, lookup: Callable[[str], str | None]
+                        ) -> tuple[list[Promotion], list[tuple[str, str]]]:
+    """The promotions of the file at ``path`` with their products named by catalog SKU (``lookup``
+    gives the SKU a name stands for, or None), and (promotion id, product) for each name unknown."""
     try:
         text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
+    except UnicodeDecodeError:
         raise PromotionFileError([Problem(1, "file", _("not UTF-8 text (save the file as UTF-8)"))]) from None
     promos = []
     unknown: list[tuple[str, str]] = []
     for promo in parse_promotions(text, path.name, cur):
-        promo, missing = with_catalog_skus(promo)
+        promo, missing = with_catalog_skus(promo, lookup)
         promos.append(promo)
         unknown += [(promo.id, name) for name in missing]
-    result = promotion_store.replace_promotions(promos, cur, source=path.name, actor=actor,
-                                                now=now or dt.datetime.now())
-    return Imported(result, tuple(unknown))
+    return promos, unknown
+
+
+def set_promotion_active(code: str, active: bool, *, actor: str, now: dt.datetime | None = None) -> PromotionInfo:
+    """Stop a promotion of the lane's store or run it again (journaled)."""
+    try:
+        return promotion_store.set_active(code, active, actor=actor, now=now or dt.datetime.now())
+    except LookupError:
+        raise PromotionError(_("no promotion {code}").format(code=repr(code))) from None
+
+
+class PromotionError(DomainError):
+    """A promotion named that the store does not have."""
+
+
+def window_text(fields: dict) -> str:
+    """When a promotion runs, from its file's fields: "2026-12-01..2026-12-24 sat,sun 09:00-12:00",
+    or "always"."""
+    parts = []
+    if fields.get("starts") or fields.get("ends"):
+        parts.append(f"{fields.get('starts', '')}..{fields.get('ends', '')}")
+    if fields.get("weekdays"):
+        parts.append(",".join(fields["weekdays"]))
+    if fields.get("hours"):
+        parts.append(fields["hours"])
+    return " ".join(parts) or _("always")
 
 
 @dataclass(frozen=True)
@@ -55,13 +91,16 @@ def _catalog_sku(name: str) -> str | None:
     return product.sku if product is not None else None
 
 
-def with_catalog_skus(promo: Promotion) -> tuple[Promotion, list[str]]:
+def with_catalog_skus(promo: Promotion, lookup: Callable[[str], str | None] | None = None
+                      ) -> tuple[Promotion, list[str]]:
     """``promo`` naming its products by catalog SKU (a barcode given for one is taken for its
-    SKU), and the names the catalog does not know (kept as they are: the catalog may come later)."""
+    SKU), and the names the catalog does not know (kept as they are: the catalog may come later).
+    ``lookup``: the SKU a name stands for (default: the lane's catalog)."""
     unknown: list[str] = []
+    lookup = lookup or _catalog_sku
 
     def sku(name: str) -> str:
-        found = _catalog_sku(name)
+        found = lookup(name)
         if found is None:
             unknown.append(name)
         return found or name

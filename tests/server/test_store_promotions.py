@@ -1,0 +1,107 @@
+"""Promotions kept on the store server: `pos-tui promotions import|list|disable|enable` there (by a
+staff member of the server, journaled), and a promotion imported there reaching a running lane,
+whose next scan gets it."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from conftest import import_demo_catalog, make_lane_store
+from test_store_operators import last_journal, office, run  # noqa: F401  the back-office machine's config
+
+from pos_tui.services.lane import Lane
+from pos_tui.services.sync import SyncWorker
+from pos_tui.store.db import close_database, open_database
+
+COLA = "6901234567892"
+PROMOTIONS = """[[promotion]]
+id = "cola-3"
+name = "可乐3瓶10元"
+kind = "multi_buy"
+skus = ["6901234567892"]
+quantity = 3
+price = "10.00"
+
+[[promotion]]
+id = "spend"
+name = "满100减20"
+kind = "spend_save"
+tiers = [{ spend = "100.00", off = "20.00" }]
+weekdays = ["sat", "sun"]
+"""
+
+
+def promotions_file(folder: Path, text: str = PROMOTIONS, name: str = "promotions.toml") -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_promotions_are_imported_listed_and_stopped_on_the_server_by_its_staff(office, store_server, tmp_path):
+    file = promotions_file(tmp_path)
+    refused = run(office, "promotions", "import", str(file), "--as", "boss", "--pin-stdin", stdin="9999\n")
+    assert refused.exit_code == 1 and not store_server.query("SELECT 1 FROM promotions")
+    done = run(office, "promotions", "import", str(file), "--as", "boss", "--pin-stdin", stdin="4321\n")
+    assert done.exit_code == 0, done.output
+    assert "2 new, 0 changed, 0 unchanged, 0 stopped" in done.stdout
+    # The barcode in the file is kept as the product's SKU, as on a lane.
+    assert store_server.query("SELECT definition->'skus' FROM promotions WHERE code = 'cola-3'") == [(["COKE330"],)]
+    actor, kind = last_journal(store_server)
+    assert kind == "promotions.import" and actor.startswith("boss (cli")
+    listed = run(office, "promotions", "list").stdout.splitlines()
+    assert listed == ["cola-3\tmulti_buy\trunning\t可乐3瓶10元\talways", "spend\tspend_save\trunning\t满100减20\tsat,sun"]
+
+    unknown = run(office, "promotions", "disable", "nope", "--as", "boss", "--pin-stdin", stdin="4321\n")
+    assert unknown.exit_code == 1 and "no promotion 'nope'" in unknown.output
+    stopped = run(office, "promotions", "disable", "spend", "--as", "boss", "--pin-stdin", stdin="4321\n")
+    assert stopped.exit_code == 0, stopped.output
+    assert store_server.query("SELECT code, active FROM promotions ORDER BY code") == [("cola-3", True),
+                                                                                        ("spend", False)]
+    assert last_journal(store_server)[1] == "promotions.disable"
+    again = run(office, "promotions", "enable", "spend", "--as", "boss", "--pin-stdin", stdin="4321\n")
+    assert again.exit_code == 0 and store_server.query("SELECT active FROM promotions WHERE code = 'spend'") == [(True,)]
+
+    bad = promotions_file(tmp_path, "id,name,kind,skus,quantity,price\nx,坏,multi_buy,C1,1,10.00\n", "bad.csv")
+    result = run(office, "promotions", "import", str(bad), "--as", "boss", "--pin-stdin", stdin="4321\n")
+    assert result.exit_code == 1 and "line 2, quantity" in result.stderr
+    assert store_server.query("SELECT count(*) FROM promotions WHERE active") == [(2,)]  # nothing taken
+
+
+def test_a_promotion_imported_on_the_server_reaches_a_running_lane_at_its_next_scan(office, store_server, tmp_path):
+    config = store_server.lane_config(make_lane_store(tmp_path / "lane1", 1), 1, sync_seconds=0.1)
+    import_demo_catalog(store_server, config)
+    open_database(config.database.url)
+    try:
+        lane = Lane(config)
+        lane.people.sign_in("cashier", "1234")
+        worker = SyncWorker(config, poll_seconds=0.1).start()
+        lane.sync = worker
+        try:
+            view = lane.items.enter("2*" + COLA)
+            assert view.totals.total == 700 and not view.promotions
+            done = run(office, "promotions", "import", str(promotions_file(tmp_path)), "--as", "boss",
+                       "--pin-stdin", stdin="4321\n")
+            assert done.exit_code == 0, done.output
+            from pos_tui.store.promotions import list_promotions
+
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and len(list_promotions()) < 2:
+                time.sleep(0.05)
+            view = lane.items.enter(COLA)  # the third cola: three for 10.00
+            assert view.totals.total == 1000
+            assert [(d.promotion_id, d.amount) for d in view.promotions] == [("cola-3", 50)]
+            stopped = run(office, "promotions", "disable", "cola-3", "--as", "boss", "--pin-stdin", stdin="4321\n")
+            assert stopped.exit_code == 0
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and any(p.active for p in list_promotions() if p.code == "cola-3"):
+                time.sleep(0.05)
+            view = lane.items.enter(COLA)
+            assert view.totals.total == 4 * 350 and not view.promotions
+        finally:
+            worker.stop()
+        from pos_tui.store.models import JournalEntry
+
+        assert JournalEntry.select().where(JournalEntry.kind == "sync.promotions").count() == 2
+    finally:
+        close_database()
