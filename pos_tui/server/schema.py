@@ -229,6 +229,15 @@ CREATE INDEX promotions_change ON promotions (change_seq);
 CREATE TRIGGER promotions_change BEFORE INSERT OR UPDATE ON promotions
     FOR EACH ROW EXECUTE FUNCTION pos_bump_change_seq();
 GRANT SELECT ON promotions TO pos_lanes;
+
+-- What each promotion took off each line of the sales and returns the lanes sent (kept in the
+-- documents themselves, as the lanes wrote them), one row per line and promotion.
+CREATE VIEW document_promotions AS
+    SELECT d.store, d.lane, d.lane_seq, d.kind, d.business_day, (l ->> 'line')::int AS line,
+           p ->> 'promotion' AS promotion, p ->> 'name' AS name, (p ->> 'amount')::bigint AS amount
+    FROM documents d, jsonb_array_elements(d.payload -> 'lines') AS l,
+         jsonb_array_elements(COALESCE(l -> 'promotions', '[]'::jsonb)) AS p
+    WHERE d.kind IN ('sale.paid', 'sale.voided', 'return');
 """
 
 MIGRATIONS: list[str] = [_M1, _M2, _M3, _M4]

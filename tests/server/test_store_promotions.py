@@ -105,3 +105,87 @@ def test_a_promotion_imported_on_the_server_reaches_a_running_lane_at_its_next_s
         assert JournalEntry.select().where(JournalEntry.kind == "sync.promotions").count() == 2
     finally:
         close_database()
+
+
+MILK = "6900000000014"
+TWO_KINDS = """[[promotion]]
+id = "cola-3"
+name = "可乐3瓶10元"
+kind = "multi_buy"
+skus = ["COKE330"]
+quantity = 3
+price = "10.00"
+
+[[promotion]]
+id = "milk-half"
+name = "牛奶第二件半价"
+kind = "nth_item"
+skus = ["6900000000014"]
+nth = 2
+percent = "50%"
+"""
+
+
+def sell_and_send(config, baskets: list[list[str]]):
+    """Cash sales on the lane (after taking the store's promotions), sent up; the lane's own X."""
+    import datetime as dt
+
+    from pos_tui.store import reports
+    from pos_tui.store.reports import context_of
+
+    open_database(config.database.url)
+    try:
+        SyncWorker(config).run_once()  # the promotions come down
+        till = Lane(config)
+        till.people.sign_in("cashier", "1234")
+        for basket in baskets:
+            for code in basket:
+                till.items.enter(code)
+            till.payments.total()
+            till.payments.tender_cash("")
+            till.receipts.finish_printing(till.receipts.print_pending())
+        local = reports.x_report(context_of(config), dt.datetime.now(), actor="test")
+        SyncWorker(config).run_once()
+        return local
+    finally:
+        close_database()
+
+
+def test_sales_carry_their_promotions_up_and_the_store_x_and_z_add_up_the_lanes(office, store_server, tmp_path):
+    import datetime as dt
+
+    from pos_tui.server import reports as server_reports
+    from pos_tui.store.reports import context_of
+
+    done = run(office, "promotions", "import", str(promotions_file(tmp_path, TWO_KINDS)), "--as", "boss",
+               "--pin-stdin", stdin="4321\n")
+    assert done.exit_code == 0, done.output
+    one_config = store_server.lane_config(make_lane_store(tmp_path / "lane1", 1), 1)
+    two_config = store_server.lane_config(make_lane_store(tmp_path / "lane2", 2), 2)
+    one = sell_and_send(one_config, [["3*" + COLA, MILK, MILK], ["3*" + COLA]])
+    two = sell_and_send(two_config, [["6*" + COLA], [MILK]])
+    assert {(p.code, p.count, p.amount) for p in one.promotions} == {("cola-3", 2, 100), ("milk-half", 1, 495)}
+    assert {(p.code, p.count, p.amount) for p in two.promotions} == {("cola-3", 1, 100)}
+
+    # Each line's shares travel with the sale and are kept on the server.
+    shares = store_server.query("SELECT lane, promotion, sum(amount) FROM document_promotions "
+                                "GROUP BY lane, promotion ORDER BY lane, promotion")
+    assert shares == [(1, "cola-3", 100), (1, "milk-half", 495), (2, "cola-3", 100)]
+
+    ctx = context_of(one_config)
+    with store_server.admin() as conn:
+        store_x = server_reports.x_report(conn, store_server.store, ctx, dt.date.today())
+        lane_x = server_reports.x_report(conn, store_server.store, ctx, dt.date.today(), lane=1)
+        store_z = server_reports.take_store_z(conn, store_server.store, ctx, dt.date.today(), actor="test")
+    summed: dict[str, tuple[str, int, int]] = {}
+    for p in one.promotions + two.promotions:
+        name, count, amount = summed.get(p.code, (p.name, 0, 0))
+        summed[p.code] = (name, count + p.count, amount + p.amount)
+    expected = sorted((code, *values) for code, values in summed.items())
+    for report in (store_x, store_z):
+        assert sorted((p.code, p.name, p.count, p.amount) for p in report.promotions) == expected
+        assert report.net == one.net + two.net and report.discounts == one.discounts + two.discounts
+    assert lane_x.promotions == one.promotions
+    from pos_tui.domain.report import render_text
+
+    assert "牛奶第二件半价 (1)" in render_text(store_x)  # the printed store X names each promotion
