@@ -13,13 +13,13 @@ from pos_tui.domain.money import Currency
 from pos_tui.domain.promotion_file import Problem, PromotionFileError, parse_promotions
 from pos_tui.domain.promotions import MemberPrice, MixMatch, Promotion
 from pos_tui.domain.promotions.basket import DEPARTMENT_SKU_PREFIX
-from pos_tui.i18n import _
+from pos_tui.i18n import _, ngettext
 from pos_tui.store import catalog
 from pos_tui.store import promotions as promotion_store
 from pos_tui.store.promotions import ImportResult, PromotionInfo
 
 __all__ = ["ImportResult", "Imported", "PromotionError", "PromotionInfo", "import_promotions", "list_promotions",
-           "read_promotion_file", "set_promotion_active", "window_text", "with_catalog_skus"]
+           "file_refusal", "promotion_file_path", "read_promotion_file", "set_promotion_active", "window_text", "with_catalog_skus"]
 
 
 def import_promotions(path: Path, cur: Currency, *, actor: str, now: dt.datetime | None = None) -> Imported:
@@ -55,6 +55,25 @@ def set_promotion_active(code: str, active: bool, *, actor: str, now: dt.datetim
         return promotion_store.set_active(code, active, actor=actor, now=now or dt.datetime.now())
     except LookupError:
         raise PromotionError(_("no promotion {code}").format(code=repr(code))) from None
+
+
+def promotion_file_path(text: str) -> Path:
+    """The promotions file an operator typed; PromotionError when there is none there."""
+    path = Path(text.strip()).expanduser()
+    if not text.strip() or not path.is_file():
+        raise PromotionError(_("no promotions file at {path}").format(path=text.strip() or "''"))
+    return path
+
+
+def file_refusal(exc: PromotionFileError) -> str:
+    """A refused promotions file in one line: its first problem, and how many more there are."""
+    first = str(exc.problems[0]) if exc.problems else str(exc)
+    more = len(exc.problems) - 1
+    if more <= 0:
+        return _("no promotion was taken: {problem}").format(problem=first)
+    return ngettext("no promotion was taken: {problem} (and {count} more problem)",
+                    "no promotion was taken: {problem} (and {count} more problems)", more).format(
+        problem=first, count=more)
 
 
 class PromotionError(DomainError):

@@ -4,6 +4,7 @@ whose next scan gets it."""
 
 from __future__ import annotations
 
+import getpass
 import time
 from pathlib import Path
 
@@ -189,3 +190,39 @@ def test_sales_carry_their_promotions_up_and_the_store_x_and_z_add_up_the_lanes(
     from pos_tui.domain.report import render_text
 
     assert "牛奶第二件半价 (1)" in render_text(store_x)  # the printed store X names each promotion
+
+
+async def test_the_servers_back_office_lists_imports_and_stops_promotions_at_80x24(office, store_server, tmp_path):
+    from test_store_office import SIZE, feed, message, screen_lines, settle, sign_in
+
+    from pos_tui.config import load_config
+    from pos_tui.services.store_office import StoreOffice
+    from pos_tui.tui.admin.app import AdminApp
+    from pos_tui.tui.admin.prompt import PromptModal
+    from pos_tui.tui.admin.promotions import PromotionsScreen
+    from pos_tui.tui.screens.modals import ConfirmModal
+
+    file = promotions_file(tmp_path)
+    app = AdminApp(StoreOffice(load_config(office)))
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press("f9")
+        await settle(pilot, lambda: isinstance(app.screen, PromotionsScreen))
+        await pilot.press("f2")
+        await settle(pilot, lambda: isinstance(app.screen, PromptModal))
+        feed(app, f"{file}\r")
+        await settle(pilot, lambda: isinstance(app.screen, PromotionsScreen) and "imported" in message(app))
+        assert message(app) == "Promotions imported: 2 new, 0 changed, 0 unchanged, 0 stopped"
+        lines = screen_lines(app)
+        assert all(len(line) <= SIZE[0] for line in lines)
+        assert any("可乐3瓶10元" in line and "multi_buy" in line and "running" in line for line in lines)
+        assert any("满100减20" in line and "sat,sun" in line for line in lines)
+        await pilot.press("f4")
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+        await settle(pilot, lambda: "is stopped" in message(app))
+    assert store_server.query("SELECT code, active FROM promotions ORDER BY code") == [("cola-3", False),
+                                                                                        ("spend", True)]
+    actor = f"boss (admin:{getpass.getuser()})"
+    assert store_server.query("SELECT actor, kind FROM admin_journal WHERE kind LIKE 'promotions.%' ORDER BY id") == [
+        (actor, "promotions.import"), (actor, "promotions.disable")]
