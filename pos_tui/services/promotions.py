@@ -13,13 +13,13 @@ from pos_tui.domain.money import Currency
 from pos_tui.domain.promotion_file import Problem, PromotionFileError, parse_promotions
 from pos_tui.domain.promotions import MemberPrice, MixMatch, Promotion
 from pos_tui.domain.promotions.basket import DEPARTMENT_SKU_PREFIX
-from pos_tui.i18n import _, ngettext
+from pos_tui.i18n import N_, _, ngettext
 from pos_tui.store import catalog
 from pos_tui.store import promotions as promotion_store
 from pos_tui.store.promotions import ImportResult, PromotionInfo
 
 __all__ = ["ImportResult", "Imported", "PromotionError", "PromotionInfo", "import_promotions", "list_promotions",
-           "file_refusal", "promotion_file_path", "read_promotion_file", "set_promotion_active", "window_text", "with_catalog_skus"]
+           "file_refusal", "kind_label", "promotion_file_path", "read_promotion_file", "set_promotion_active", "window_text", "with_catalog_skus"]
 
 
 def import_promotions(path: Path, cur: Currency, *, actor: str, now: dt.datetime | None = None) -> Imported:
@@ -78,6 +78,15 @@ def file_refusal(exc: PromotionFileError) -> str:
 
 class PromotionError(DomainError):
     """A promotion named that the store does not have."""
+
+
+KIND_LABELS = {"multi_buy": N_("multi-buy"), "nth_item": N_("Nth item"), "buy_get": N_("buy & get"),
+               "mix_match": N_("mix & match"), "spend_save": N_("spend & save"), "member_price": N_("member price")}
+
+
+def kind_label(kind: str) -> str:
+    """A promotion's kind in the operator's language (the file's word for a kind not known here)."""
+    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
 
 
 def window_text(fields: dict) -> str:

@@ -215,7 +215,7 @@ async def test_the_servers_back_office_lists_imports_and_stops_promotions_at_80x
         assert message(app) == "Promotions imported: 2 new, 0 changed, 0 unchanged, 0 stopped"
         lines = screen_lines(app)
         assert all(len(line) <= SIZE[0] for line in lines)
-        assert any("可乐3瓶10元" in line and "multi_buy" in line and "running" in line for line in lines)
+        assert any("可乐3瓶10元" in line and "multi-buy" in line and "running" in line for line in lines)
         assert any("满100减20" in line and "sat,sun" in line for line in lines)
         await pilot.press("f4")
         await settle(pilot, lambda: isinstance(app.screen, ConfirmModal))

@@ -78,8 +78,8 @@ async def test_promotions_are_imported_listed_stopped_and_run_again(store, tmp_p
         fits_the_console(lines)
         rows = [line for line in lines if "可乐3瓶10元" in line or "周末满100减20" in line]
         assert len(rows) == 2
-        assert "multi_buy" in rows[0] and "always" in rows[0] and "running" in rows[0]
-        assert "spend_save" in rows[1] and "sat,sun 09:00-21:00" in rows[1] and "running" in rows[1]
+        assert "multi-buy" in rows[0] and "always" in rows[0] and "running" in rows[0]
+        assert "spend & save" in rows[1] and "sat,sun 09:00-21:00" in rows[1] and "running" in rows[1]
 
         await pilot.press("f4")  # the first: cola-3
         await settle(pilot, lambda: isinstance(app.screen, ConfirmModal))

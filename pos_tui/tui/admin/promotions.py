@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 
 from pos_tui.domain.display_width import pad_cells, truncate_cells
 from pos_tui.i18n import N_, _, ngettext
-from pos_tui.services.promotions import window_text
+from pos_tui.services.promotions import kind_label, window_text
 from pos_tui.tui.admin.prompt import PromptModal, Question
 from pos_tui.tui.admin.screen import AdminScreen, keys
 from pos_tui.tui.screens.modals import ConfirmModal
@@ -32,7 +32,7 @@ def heading() -> str:
 
 def promotion_row(promo: PromotionInfo) -> str:
     name = pad_cells(truncate_cells(promo.name or promo.code, NAME_CELLS), NAME_CELLS)
-    kind = pad_cells(truncate_cells(promo.kind, KIND_CELLS), KIND_CELLS)
+    kind = pad_cells(truncate_cells(kind_label(promo.kind), KIND_CELLS), KIND_CELLS)
     window = pad_cells(truncate_cells(window_text(promo.fields), WINDOW_CELLS), WINDOW_CELLS)
     return f"{name} {kind} {window} {_('running') if promo.active else _('stopped')}"
 
