@@ -323,7 +323,7 @@ def promotions_list(ctx: click.Context) -> None:
 
 
 def _promotion_active(ctx: click.Context, code: str, active: bool, as_name: str | None, pin_stdin: bool) -> None:
-    from pos_tui.services.promotions import set_promotion_active
+    from pos_tui.services.promotions import list_promotions, set_promotion_active
 
     if server := _on_server(ctx):
         from pos_tui.cli_server import promotions_set_active as on_server
@@ -331,6 +331,8 @@ def _promotion_active(ctx: click.Context, code: str, active: bool, as_name: str 
         promo = on_server(server, code, active, as_name, pin_stdin)
     else:
         config = _open_store(ctx)
+        if code not in {p.code for p in list_promotions()}:  # an unknown code is told before a PIN is asked
+            raise click.ClickException(_("no promotion {code}").format(code=repr(code)))
         actor = _operator(config, "catalog", as_name, pin_stdin)
         promo = set_promotion_active(code, active, actor=actor)
     click.echo((_("promotion {code} runs") if promo.active else _("promotion {code} stopped")).format(code=promo.code))

@@ -68,7 +68,7 @@ def test_a_bad_file_lists_every_problem_and_takes_nothing(initialised, tmp_path)
 def test_a_promotion_is_stopped_and_run_again_by_an_admin_journaled(initialised, tmp_path):
     assert initialised("promotions", "import", str(_file(tmp_path, GOOD)), "--as", "boss", "--pin-stdin",
                        input="1234\n").exit_code == 0
-    unknown = initialised("promotions", "disable", "nope", "--as", "boss", "--pin-stdin", input="1234\n")
+    unknown = initialised("promotions", "disable", "nope", "--as", "boss", "--pin-stdin", input="")  # no PIN asked
     assert unknown.exit_code == 1 and "no promotion 'nope'" in unknown.stderr
     stopped = initialised("promotions", "disable", "spend", "--as", "boss", "--pin-stdin", input="1234\n")
     assert stopped.exit_code == 0 and "promotion spend stopped" in stopped.stdout

@@ -109,3 +109,25 @@ async def test_a_supervisor_may_not_change_promotions(store, feed_terminal, sett
         await pilot.press("f9")
         assert isinstance(app.screen, MenuScreen)
         assert message(app) == "changing the catalog needs an admin"
+
+
+async def test_the_promotions_screen_in_chinese_fits_80_columns(store, tmp_path, feed_terminal, settle, screen_lines):
+    from pos_tui.domain.display_width import cell_width
+    from pos_tui.i18n import using_language
+    from pos_tui.services.promotions import import_promotions
+
+    good = tmp_path / "promotions.toml"
+    good.write_text(PROMOTIONS, encoding="utf-8")
+    import_promotions(good, store.currency, actor="test")
+    with using_language("zh_CN"):
+        app = AdminApp(BackOffice(store))
+        async with app.run_test(size=SIZE) as pilot:
+            await sign_in(app, pilot, feed_terminal, settle)
+            await pilot.press("f9")
+            await settle(pilot, lambda: isinstance(app.screen, PromotionsScreen))
+            lines = screen_lines(app)
+            assert all(cell_width(line) <= SIZE[0] for line in lines)
+            assert any("类型" in line and "时段" in line for line in lines)
+            assert any("周末满100减20" in line and "满减" in line and "sat,sun 09:00-21:00" in line
+                       and "进行中" in line for line in lines)
+            assert message(app).startswith("2 项促销")
