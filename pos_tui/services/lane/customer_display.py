@@ -26,7 +26,7 @@ from pos_tui.services.events import (
 SUBSCRIBER = "customer-display"
 WELCOME, THANKS = N_("Welcome"), N_("Thank you")
 TOTAL, PAID, DUE, CHANGE, REFUND, VOID = N_("Total"), N_("Paid"), N_("Due"), N_("Change"), N_("Refund"), N_("Void")
-PROMOTION = N_("Promotion")  # a promotion whose name the display's code page cannot show
+PROMOTION = N_("Promotion")  # for a promotion whose name the display's code page cannot show whole
 
 
 class CustomerScreens:
@@ -88,7 +88,8 @@ class CustomerScreens:
             self._given = (0, {})
         if isinstance(event, LineAdded) and news is not None:
             # The deal is the news: its saving, and the total after it.
-            name = self.display.showable(news[0]) or self.word(PROMOTION)
+            # A name cut by the code page ("可乐3瓶10元" -> "310") would mislead: the word instead.
+            name = self.display.showable(news[0]) if self.display.can_show(news[0]) else self.word(PROMOTION)
             total = self.money(event.total)
             return DisplayScreen(self.row(name, self.money(-news[1])), self.row(self.word(TOTAL), total),
                                  "total", total), None
