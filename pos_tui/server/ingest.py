@@ -218,6 +218,13 @@ _FEED_SQL = {
 }
 
 
+def available_feeds(conn: psycopg.Connection) -> tuple[str, ...]:
+    """The feeds this server has: one not migrated yet (``pos-tui server init`` migrates it) has no
+    promotions, and a lane newer than its server still sends and takes the rest."""
+    missing = conn.execute("SELECT to_regclass('promotions') IS NULL").fetchone()[0]
+    return tuple(name for name in FEEDS if not (missing and name == "promotions"))
+
+
 def read_feed(conn: psycopg.Connection, feed: str, after: int, limit: int) -> list[tuple]:
     """The next ``limit`` rows of a feed above change sequence ``after`` (the change_seq is last for
     users, settings and promotions, 7th for products)."""

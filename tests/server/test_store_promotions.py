@@ -226,3 +226,25 @@ async def test_the_servers_back_office_lists_imports_and_stops_promotions_at_80x
     actor = f"boss (admin:{getpass.getuser()})"
     assert store_server.query("SELECT actor, kind FROM admin_journal WHERE kind LIKE 'promotions.%' ORDER BY id") == [
         (actor, "promotions.import"), (actor, "promotions.disable")]
+
+
+def test_a_lane_newer_than_its_server_still_syncs_without_promotions(store_server, tmp_path):
+    """A server not migrated yet (no promotions table): the lane sends its documents and takes the
+    catalog, and stays online."""
+    from pos_tui.server import catalog
+    from pos_tui.store.catalog import get_by_sku
+    from pos_tui.store.outbox import counts
+
+    config = store_server.lane_config(make_lane_store(tmp_path / "lane1", 1), 1)
+    import_demo_catalog(store_server, config)
+    with store_server.admin() as conn:
+        conn.execute("DROP TABLE promotions CASCADE")
+        catalog.set_price(conn, "COKE330", 399, actor="test")
+    open_database(config.database.url)
+    try:
+        worker = SyncWorker(config)
+        worker.run_once()
+        assert worker.status().online and counts(1).waiting == 0
+        assert get_by_sku("COKE330").price == 399
+    finally:
+        close_database()
