@@ -283,10 +283,15 @@ def promotions_import(ctx: click.Context, file: Path, as_name: str | None, pin_s
     from pos_tui.domain.promotion_file import PromotionFileError
     from pos_tui.services.promotions import import_promotions
 
-    config = _open_store(ctx)
-    actor = _operator(config, "catalog", as_name, pin_stdin)
     try:
-        imported = import_promotions(file, config.currency, actor=actor)
+        if server := _on_server(ctx):
+            from pos_tui.cli_server import promotions_import as on_server
+
+            imported = on_server(server, file, as_name, pin_stdin)
+        else:
+            config = _open_store(ctx)
+            actor = _operator(config, "catalog", as_name, pin_stdin)
+            imported = import_promotions(file, config.currency, actor=actor)
     except PromotionFileError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
@@ -303,12 +308,54 @@ def promotions_import(ctx: click.Context, file: Path, as_name: str | None, pin_s
 def promotions_list(ctx: click.Context) -> None:
     """List the store's promotions: the running ones, then those stopped."""
     from pos_tui.domain.text import neutralise
-    from pos_tui.services.promotions import list_promotions
+    from pos_tui.services.promotions import list_promotions, window_text
 
-    _open_store(ctx)
-    for promo in list_promotions():
+    if server := _on_server(ctx):
+        from pos_tui.cli_server import promotions_list as on_server
+
+        found = on_server(server)
+    else:
+        _open_store(ctx)
+        found = list_promotions()
+    for promo in found:
         state = _("running") if promo.active else _("stopped")
-        click.echo(f"{promo.code}\t{promo.kind}\t{state}\t{neutralise(promo.name)}")
+        click.echo(f"{promo.code}\t{promo.kind}\t{state}\t{neutralise(promo.name)}\t{window_text(promo.fields)}")
+
+
+def _promotion_active(ctx: click.Context, code: str, active: bool, as_name: str | None, pin_stdin: bool) -> None:
+    from pos_tui.services.promotions import list_promotions, set_promotion_active
+
+    if server := _on_server(ctx):
+        from pos_tui.cli_server import promotions_set_active as on_server
+
+        promo = on_server(server, code, active, as_name, pin_stdin)
+    else:
+        config = _open_store(ctx)
+        if code not in {p.code for p in list_promotions()}:  # an unknown code is told before a PIN is asked
+            raise click.ClickException(_("no promotion {code}").format(code=repr(code)))
+        actor = _operator(config, "catalog", as_name, pin_stdin)
+        promo = set_promotion_active(code, active, actor=actor)
+    click.echo((_("promotion {code} runs") if promo.active else _("promotion {code} stopped")).format(code=promo.code))
+
+
+@promotions.command("disable")
+@click.argument("code")
+@_as_option
+@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
+@click.pass_context
+def promotions_disable(ctx: click.Context, code: str, as_name: str | None, pin_stdin: bool) -> None:
+    """Stop the promotion CODE (kept; enable runs it again). Needs --as an admin."""
+    _promotion_active(ctx, code, False, as_name, pin_stdin)
+
+
+@promotions.command("enable")
+@click.argument("code")
+@_as_option
+@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
+@click.pass_context
+def promotions_enable(ctx: click.Context, code: str, as_name: str | None, pin_stdin: bool) -> None:
+    """Run the stopped promotion CODE again. Needs --as an admin."""
+    _promotion_active(ctx, code, True, as_name, pin_stdin)
 
 
 # --- users ----------------------------------------------------------------------------------

@@ -181,6 +181,31 @@ def products_import(config: Config, file: Path, as_name: str | None, pin_stdin: 
                f"({created} new, {updated} updated); every lane gets them")
 
 
+def promotions_import(config: Config, file: Path, as_name: str | None, pin_stdin: bool) -> Any:
+    from pos_tui.services.store_promotions import import_on_server
+
+    with admin_connection(config) as conn:
+        actor = operator(config, conn, "catalog", as_name, pin_stdin)
+        return import_on_server(conn, file, config.currency, actor=actor)
+
+
+def promotions_list(config: Config) -> list[Any]:
+    from pos_tui.services.store_promotions import list_on_server
+
+    with admin_connection(config) as conn:
+        return list_on_server(conn)
+
+
+def promotions_set_active(config: Config, code: str, active: bool, as_name: str | None, pin_stdin: bool) -> Any:
+    from pos_tui.server.promotions import promotion
+    from pos_tui.services.store_promotions import set_active_on_server
+
+    with admin_connection(config) as conn:
+        promotion(conn, code)  # an unknown code is told before a PIN is asked
+        actor = operator(config, conn, "catalog", as_name, pin_stdin)
+        return set_active_on_server(conn, code, active, actor=actor)
+
+
 def products_edit(config: Config, sku: str, price: str | None, active: bool | None, as_name: str | None,
                   pin_stdin: bool) -> None:
     from pos_tui.cli import _actor

@@ -203,7 +203,7 @@ def push_journal(conn: psycopg.Connection, me: Identity, rows: Sequence[tuple]) 
 # ---------------------------------------------------------------- the change feed
 
 
-FEEDS = ("products", "users", "settings")
+FEEDS = ("products", "users", "settings", "promotions")
 
 _FEED_SQL = {
     "products": """
@@ -213,12 +213,21 @@ _FEED_SQL = {
     "users": """SELECT name, role, pin_hash, pin_changed_at, disabled, locked_until, change_seq FROM users
                 WHERE change_seq > %s ORDER BY change_seq LIMIT %s""",
     "settings": """SELECT key, value, change_seq FROM settings WHERE change_seq > %s ORDER BY change_seq LIMIT %s""",
+    "promotions": """SELECT code, definition, active, change_seq FROM promotions
+                     WHERE change_seq > %s ORDER BY change_seq LIMIT %s""",
 }
+
+
+def available_feeds(conn: psycopg.Connection) -> tuple[str, ...]:
+    """The feeds this server has: one not migrated yet (``pos-tui server init`` migrates it) has no
+    promotions, and a lane newer than its server still sends and takes the rest."""
+    missing = conn.execute("SELECT to_regclass('promotions') IS NULL").fetchone()[0]
+    return tuple(name for name in FEEDS if not (missing and name == "promotions"))
 
 
 def read_feed(conn: psycopg.Connection, feed: str, after: int, limit: int) -> list[tuple]:
     """The next ``limit`` rows of a feed above change sequence ``after`` (the change_seq is last for
-    users and settings, 7th for products)."""
+    users, settings and promotions, 7th for products)."""
     rows = conn.execute(_FEED_SQL[feed], (after, limit)).fetchall()
     return rows
 

@@ -14,7 +14,8 @@ from psycopg.types.json import Jsonb
 
 from pos_tui.domain.cart import CartLine
 from pos_tui.domain.report import (
-    STORE_WIDE, HourTotal, LineFact, MovementFact, PaymentFact, Report, SaleFact, build_report, report_from_dict,
+    STORE_WIDE, HourTotal, LineFact, MovementFact, PaymentFact, PromotionFact, Report, SaleFact, build_report,
+    report_from_dict,
     report_to_dict,
 )
 from pos_tui.domain.tax import tax_breakdown
@@ -45,7 +46,19 @@ def _sale_fact(kind: str, doc: dict, ctx: ReportContext) -> SaleFact:
     facts = tuple(LineFact(l.sku, l.name, l.qty_milli, l.amount, l.discount, l.voided, ctx.departments.get(l.sku))
                   for l in lines)
     total = totals.total if kind == "voided" else doc["total"]
-    return SaleFact(kind, doc["receipt"], dt.datetime.fromisoformat(doc["closed_at"]), total, totals.tax_by_rate, facts)
+    return SaleFact(kind, doc["receipt"], dt.datetime.fromisoformat(doc["closed_at"]), total, totals.tax_by_rate, facts,
+                    promotions=_promotion_facts(doc) if kind == "sale" else ())
+
+
+def _promotion_facts(doc: dict) -> tuple[PromotionFact, ...]:
+    """What each promotion took off a sale: its shares of the lines added up, by code as on the lane
+    (a document from before promotions has none)."""
+    found: dict[str, PromotionFact] = {}
+    for line in doc["lines"]:
+        for share in line.get("promotions", ()):
+            seen = found.get(share["promotion"], PromotionFact(share["promotion"], share["name"], 0))
+            found[share["promotion"]] = PromotionFact(seen.code, seen.name, seen.amount + share["amount"])
+    return tuple(found[code] for code in sorted(found))
 
 
 def build(conn: psycopg.Connection, store: str, ctx: ReportContext, day: dt.date, kind: str, *,

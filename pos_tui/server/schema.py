@@ -4,7 +4,7 @@ Up (lanes -> server): ``documents`` keeps each finished document once per (store
 sequence) and once per uuid; every number in a document is an integer (money in minor units);
 ``parked_documents`` keeps what the server refused, with the reason; ``journal`` the lanes'
 hash-chained journal rows; ``lane_sync`` what each lane last acknowledged and reported.
-Down (server -> lanes): ``products``/``barcodes``, ``users`` and ``settings`` carry a
+Down (server -> lanes): ``products``/``barcodes``, ``users``, ``settings`` and ``promotions`` carry a
 ``change_seq`` from one sequence; writers take one advisory lock before drawing from it, so the
 numbers commit in the order they are drawn and a lane reading "everything above N" misses nothing.
 Each lane is a role in ``pos_lanes``: it reads the catalog, staff and settings, and row-level
@@ -211,7 +211,36 @@ CREATE INDEX journal_payment_events ON journal (store, kind)
     WHERE kind LIKE 'payment.%' OR kind LIKE 'refund.%';
 """
 
-MIGRATIONS: list[str] = [_M1, _M2]
+# 3: the members' tables (kept free for them: numbers are never reused or reordered).
+_M3 = "SELECT 1"
+
+# 4: the store's promotions, each as its file's fields (``promotion_file.promotion_fields``), coming
+# down to the lanes by the change sequence like the catalog; ``active`` false is a promotion stopped
+# (kept for the reports of the sales that had it).
+_M4 = r"""
+CREATE TABLE promotions (
+    code text PRIMARY KEY,
+    definition jsonb NOT NULL CHECK (jsonb_typeof(definition) = 'object'),
+    active boolean NOT NULL DEFAULT true,
+    change_seq bigint NOT NULL DEFAULT 0,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX promotions_change ON promotions (change_seq);
+CREATE TRIGGER promotions_change BEFORE INSERT OR UPDATE ON promotions
+    FOR EACH ROW EXECUTE FUNCTION pos_bump_change_seq();
+GRANT SELECT ON promotions TO pos_lanes;
+
+-- What each promotion took off each line of the sales and returns the lanes sent (kept in the
+-- documents themselves, as the lanes wrote them), one row per line and promotion.
+CREATE VIEW document_promotions AS
+    SELECT d.store, d.lane, d.lane_seq, d.kind, d.business_day, (l ->> 'line')::int AS line,
+           p ->> 'promotion' AS promotion, p ->> 'name' AS name, (p ->> 'amount')::bigint AS amount
+    FROM documents d, jsonb_array_elements(d.payload -> 'lines') AS l,
+         jsonb_array_elements(COALESCE(l -> 'promotions', '[]'::jsonb)) AS p
+    WHERE d.kind IN ('sale.paid', 'sale.voided', 'return');
+"""
+
+MIGRATIONS: list[str] = [_M1, _M2, _M3, _M4]
 LATEST_VERSION = len(MIGRATIONS)
 
 

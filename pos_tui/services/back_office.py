@@ -24,6 +24,10 @@ from pos_tui.i18n import _
 from pos_tui.services.backup import backup_now
 from pos_tui.services.devices import check_devices
 from pos_tui.services.errors import AdminError
+from pos_tui.domain.promotion_file import PromotionFileError
+from pos_tui.services.promotions import (
+    Imported, file_refusal, PromotionInfo, import_promotions, list_promotions, promotion_file_path, set_promotion_active,
+)
 from pos_tui.store import admin_queries, catalog_edits, reports, sales, users
 from pos_tui.store.admin_queries import UnknownPayment
 from pos_tui.store.busy import when_free
@@ -185,6 +189,25 @@ class BackOffice:
             raise AdminError(_("{code} starts with {prefix}, which this store reads as a price or weight "
                                "embedded code: it cannot name a product").format(code=code, prefix=code[:2]))
         return when_free(catalog_edits.add_barcode, sku, code, actor=actor)
+
+    # ------------------------------------------------------------------ promotions
+
+    def promotions(self) -> list[PromotionInfo]:
+        self._require(Action.CATALOG)
+        return list_promotions()
+
+    def import_promotions(self, path_text: str) -> Imported:
+        """The promotions of the file at ``path_text`` (TOML or CSV) become the store's, all or nothing."""
+        actor = self._require(Action.CATALOG)
+        path = promotion_file_path(path_text)
+        try:
+            return when_free(import_promotions, path, self.currency, actor=actor, now=self.clock())
+        except PromotionFileError as exc:
+            raise AdminError(file_refusal(exc)) from None
+
+    def set_promotion_active(self, code: str, active: bool) -> PromotionInfo:
+        actor = self._require(Action.CATALOG)
+        return when_free(set_promotion_active, code, active, actor=actor, now=self.clock())
 
     # ------------------------------------------------------------------ users
 

@@ -33,6 +33,15 @@ class LineAdded(LaneEvent):
 
 
 @dataclass(frozen=True)
+class PromotionsChanged(LaneEvent):
+    """The open sale's promotions after a line change, (code, name, amount) each; published just
+    before the line change's own event."""
+
+    sale_id: int
+    promotions: tuple[tuple[str, str, int], ...]
+
+
+@dataclass(frozen=True)
 class LineVoided(LaneEvent):
     sale_id: int
     line: CartLine

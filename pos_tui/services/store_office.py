@@ -31,6 +31,9 @@ from pos_tui.server.payments import StoreUnknownPayment, unknown_payments
 from pos_tui.server.staff import authenticate, store_pepper
 from pos_tui.services.back_office import Operator
 from pos_tui.services.errors import AdminError
+from pos_tui.domain.promotion_file import PromotionFileError
+from pos_tui.services.promotions import Imported, PromotionInfo, file_refusal, promotion_file_path
+from pos_tui.services.store_promotions import import_on_server, list_on_server, set_active_on_server
 from pos_tui.store.catalog import ProductInfo
 from pos_tui.store.reports import context_of
 from pos_tui.store.users import UserInfo
@@ -174,6 +177,28 @@ class StoreOffice:
         raise AdminError(self.not_here("products.set_stock"))
 
     add_product = set_name = set_tax = set_open_price = set_stock = add_barcode = remove_barcode = _lane_only
+
+    # ------------------------------------------------------------------ promotions
+
+    def promotions(self) -> list[PromotionInfo]:
+        self._require(Action.CATALOG)
+        with self._server() as conn:
+            return list_on_server(conn)
+
+    def import_promotions(self, path_text: str) -> Imported:
+        """The promotions of the file at ``path_text`` become the store's on the server, for every lane."""
+        actor = self._require(Action.CATALOG)
+        path = promotion_file_path(path_text)
+        try:
+            with self._server() as conn:
+                return import_on_server(conn, path, self.currency, actor=actor)
+        except PromotionFileError as exc:
+            raise AdminError(file_refusal(exc)) from None
+
+    def set_promotion_active(self, code: str, active: bool) -> PromotionInfo:
+        actor = self._require(Action.CATALOG)
+        with self._server() as conn:
+            return set_active_on_server(conn, code, active, actor=actor)
 
     # ------------------------------------------------------------------ users
 

@@ -226,12 +226,12 @@ class SyncWorker:
         for one small batch at most."""
         from concurrent.futures import ThreadPoolExecutor
 
-        from pos_tui.server.ingest import FEEDS, read_feed
+        from pos_tui.server.ingest import available_feeds, read_feed
         from pos_tui.store import feed
 
         applied = 0
         with ThreadPoolExecutor(1, thread_name_prefix=f"sync-read-lane-{self.lane}") as ahead:
-            for name in FEEDS:
+            for name in available_feeds(self._conn):
                 if name == "users" and (problem := self._key_problem()):
                     # The server's PIN hashes are peppered with the store's key: taken here they would
                     # lock every cashier out of this lane.

@@ -1,5 +1,5 @@
 """What comes down from the store server, applied on the lane: products (prices, barcodes, active),
-staff (role, PIN hash, disabled, lockout) and store-wide settings.
+staff (role, PIN hash, disabled, lockout), store-wide settings and promotions.
 
 Each batch is applied in one write transaction together with its cursor, so a crash applies a batch
 wholly or not at all and the next start goes on from the last one applied. A line already in a sale
@@ -121,6 +121,23 @@ def apply_settings(rows: Sequence[tuple]) -> int:
     return through
 
 
-APPLY = {"products": apply_products, "users": apply_users, "settings": apply_settings}
+def apply_promotions(rows: Sequence[tuple]) -> int:
+    """Rows (code, fields, active, change_seq). An open sale is not worked out again here: its next
+    line change takes the promotions as they are then, as after an import on the lane."""
+    if not rows:
+        return cursor("promotions")
+    from pos_tui.store import promotions
+
+    through = rows[-1][3]
+    with write_transaction():
+        promotions.apply_feed([(code, fields, active) for code, fields, active, _seq in rows], now=dt.datetime.now())
+        set_state("feed.promotions", str(through))
+        journal.append("sync.promotions", {"codes": [r[0] for r in rows], "through": through}, ACTOR)
+    return through
+
+
+APPLY = {"products": apply_products, "users": apply_users, "settings": apply_settings,
+         "promotions": apply_promotions}
 # Where each feed's row carries its change sequence.
-SEQ_OF = {"products": lambda row: row[6], "users": lambda row: row[6], "settings": lambda row: row[2]}
+SEQ_OF = {"products": lambda row: row[6], "users": lambda row: row[6], "settings": lambda row: row[2],
+          "promotions": lambda row: row[3]}

@@ -23,7 +23,7 @@ import peewee
 
 
 from pos_tui.store.db import StoreError, current_database, write_transaction
-from pos_tui.store.models import BaseModel, CashMovement, LineVoid, Payment, Sale, SaleLine, Shift
+from pos_tui.store.models import BaseModel, CashMovement, LineVoid, Payment, Sale, SaleLine, SaleLinePromotion, Shift
 
 WAITING, SENT, PARKED = "waiting", "sent", "parked"
 
@@ -97,12 +97,18 @@ def add(kind: str, payload: dict[str, Any], *, lane: int, doc_uuid: str | None =
 
 
 def sale_document(sale_id: int) -> dict[str, Any]:
-    """A paid or voided sale, or a finished return: lines (voids marked), payments, totals."""
+    """A paid or voided sale, or a finished return: lines (voids marked, each with what each promotion
+    took off it), payments, totals."""
     sale = Sale.get_by_id(sale_id)
     voided = {v.line_id for v in LineVoid.select(LineVoid.line).join(SaleLine).where(SaleLine.sale == sale_id)}
+    shares: dict[int, list[dict[str, Any]]] = {}  # what each promotion took off each line
+    for p in (SaleLinePromotion.select().where(SaleLinePromotion.sale == sale_id)
+              .order_by(SaleLinePromotion.line_no, SaleLinePromotion.promotion)):
+        shares.setdefault(p.line_no, []).append({"promotion": p.promotion, "name": p.name, "kind": p.kind,
+                                                 "amount": p.amount})
     lines = [{"line": r.line_no, "sku": r.sku, "name": r.name, "unit": r.unit, "qty_milli": r.qty_milli,
               "unit_price": r.unit_price, "amount": r.amount, "discount": r.discount, "tax_code": r.tax_code,
-              "voided": r.id in voided, "origin_line": r.origin_line}
+              "voided": r.id in voided, "origin_line": r.origin_line, "promotions": shares.get(r.line_no, [])}
              for r in SaleLine.select().where(SaleLine.sale == sale_id).order_by(SaleLine.line_no)]
     payments = [{"method": p.method, "amount": p.amount, "tendered": p.tendered, "change": p.change,
                  "fee": p.fee, "status": p.status, "reference": p.reference, "masked_pan": p.masked_pan,

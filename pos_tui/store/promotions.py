@@ -14,7 +14,7 @@ import json
 import logging
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import peewee
 
@@ -46,6 +46,7 @@ class PromotionInfo:
     kind: str
     active: bool
     updated_at: dt.datetime
+    fields: dict = field(default_factory=dict, compare=False)  # its file's fields (the window among them)
 
 
 _cache_lock = threading.Lock()
@@ -87,16 +88,7 @@ def replace_promotions(promos: Iterable[Promotion], cur: Currency, *, source: st
     """Make ``promos`` the store's active promotions in one journaled transaction: new codes are
     added, changed ones rewritten, and active ones not among them retired (kept for the reports).
     A promotion its file could not hold (the file loader would refuse it) is refused, nothing kept."""
-    wanted = {}
-    for promo in promos:
-        fields = promotion_fields(promo, cur)
-        try:
-            same = promotion_from_fields(fields, cur) == promo
-        except PromotionFileError as exc:
-            raise PromotionFileError([Problem(0, f"{promo.id}: {p.field}", p.message) for p in exc.problems]) from None
-        if not same:
-            raise PromotionFileError([Problem(0, promo.id, "cannot be kept as its file's fields")])
-        wanted[promo.id] = json.dumps(fields, ensure_ascii=False, sort_keys=True)
+    wanted = {code: definition_text(fields) for code, fields in definitions(promos, cur).items()}
     added = changed = unchanged = retired = 0
     with write_transaction():
         existing = {row.code: row for row in PromotionRow.select()}
@@ -120,13 +112,61 @@ def replace_promotions(promos: Iterable[Promotion], cur: Currency, *, source: st
     return ImportResult(added, changed, unchanged, retired)
 
 
+def definitions(promos: Iterable[Promotion], cur: Currency) -> dict[str, dict]:
+    """Each promotion's file fields by its code, as kept; PromotionFileError for one its file could
+    not hold (the file loader would refuse it)."""
+    wanted = {}
+    for promo in promos:
+        fields = promotion_fields(promo, cur)
+        try:
+            same = promotion_from_fields(fields, cur) == promo
+        except PromotionFileError as exc:
+            raise PromotionFileError([Problem(0, f"{promo.id}: {p.field}", p.message) for p in exc.problems]) from None
+        if not same:
+            raise PromotionFileError([Problem(0, promo.id, "cannot be kept as its file's fields")])
+        wanted[promo.id] = fields
+    return wanted
+
+
+def definition_text(fields: dict) -> str:
+    """A promotion's fields as the lane keeps them (the same text for the same fields)."""
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True)
+
+
+def set_active(code: str, active: bool, *, actor: str, now: dt.datetime) -> PromotionInfo:
+    """Stop a promotion (``active`` False) or run it again, journaled; LookupError for an unknown code."""
+    with write_transaction():
+        row = PromotionRow.get_or_none(PromotionRow.code == code)
+        if row is None:
+            raise LookupError(code)
+        if bool(row.active) != bool(active):
+            PromotionRow.update(active=bool(active), updated_at=now).where(PromotionRow.id == row.id).execute()
+            journal.append("promotions.enable" if active else "promotions.disable", {"code": code}, actor)
+    return next(p for p in list_promotions() if p.code == code)
+
+
+def apply_feed(rows: Iterable[tuple[str, dict, bool]], *, now: dt.datetime) -> None:
+    """Inside the caller's transaction: promotions as the store server has them (code, fields,
+    running), each written over the lane's own of that code."""
+    existing = {row.code: row for row in PromotionRow.select()}
+    for code, fields, active in rows:
+        definition = definition_text(fields)
+        row = existing.get(code)
+        if row is None:
+            existing[code] = PromotionRow.create(code=code, definition=definition, active=bool(active), updated_at=now)
+        elif row.definition != definition or bool(row.active) != bool(active):
+            PromotionRow.update(definition=definition, active=bool(active), updated_at=now).where(
+                PromotionRow.id == row.id).execute()
+            row.definition, row.active = definition, bool(active)
+
+
 def list_promotions() -> list[PromotionInfo]:
     """Every promotion the store has had, active ones first, each by code."""
     result = []
     for row in PromotionRow.select().order_by(PromotionRow.active.desc(), PromotionRow.code):
         fields = json.loads(row.definition)
         result.append(PromotionInfo(row.code, fields.get("name", ""), fields.get("kind", ""), bool(row.active),
-                                    row.updated_at))
+                                    row.updated_at, fields))
     return result
 
 

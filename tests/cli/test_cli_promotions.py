@@ -43,7 +43,8 @@ def test_import_needs_an_admin_keeps_products_by_sku_and_lists(initialised, tmp_
     assert result.exit_code == 0, result.output
     assert "2 new, 0 changed, 0 unchanged, 0 stopped" in result.stdout
     listed = initialised("promotions", "list")
-    assert listed.stdout.splitlines() == ["cola-3\tmulti_buy\trunning\t可乐3瓶10元", "spend\tspend_save\trunning\t满100减20"]
+    assert listed.stdout.splitlines() == ["cola-3\tmulti_buy\trunning\t可乐3瓶10元\talways",
+                                     "spend\tspend_save\trunning\t满100减20\talways"]
     with sqlite3.connect(tmp_path / "data" / "pos.db") as con:
         (definition,) = con.execute("SELECT definition FROM promotion WHERE code = 'cola-3'").fetchone()
         (actor,) = con.execute("SELECT actor FROM journal_entry WHERE kind = 'promotions.import'").fetchone()
@@ -62,3 +63,19 @@ def test_a_bad_file_lists_every_problem_and_takes_nothing(initialised, tmp_path)
     assert "no promotion was taken" in result.stderr
     listed = initialised("promotions", "list").stdout.splitlines()
     assert [line.split("\t")[0] for line in listed] == ["cola-3", "spend"]
+
+
+def test_a_promotion_is_stopped_and_run_again_by_an_admin_journaled(initialised, tmp_path):
+    assert initialised("promotions", "import", str(_file(tmp_path, GOOD)), "--as", "boss", "--pin-stdin",
+                       input="1234\n").exit_code == 0
+    unknown = initialised("promotions", "disable", "nope", "--as", "boss", "--pin-stdin", input="")  # no PIN asked
+    assert unknown.exit_code == 1 and "no promotion 'nope'" in unknown.stderr
+    stopped = initialised("promotions", "disable", "spend", "--as", "boss", "--pin-stdin", input="1234\n")
+    assert stopped.exit_code == 0 and "promotion spend stopped" in stopped.stdout
+    assert [line.split("\t")[2] for line in initialised("promotions", "list").stdout.splitlines()] == [
+        "running", "stopped"]
+    again = initialised("promotions", "enable", "spend", "--as", "boss", "--pin-stdin", input="1234\n")
+    assert again.exit_code == 0 and "promotion spend runs" in again.stdout
+    with sqlite3.connect(tmp_path / "data" / "pos.db") as con:
+        kinds = [k for (k,) in con.execute("SELECT kind FROM journal_entry WHERE kind LIKE 'promotions.%' ORDER BY seq")]
+    assert kinds == ["promotions.import", "promotions.disable", "promotions.enable"]

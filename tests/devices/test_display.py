@@ -220,3 +220,49 @@ def test_a_2400_baud_display_does_not_slow_bursts_of_20_scans(store, simulators)
     p99 = lambda samples: sorted(samples)[math.ceil(len(samples) * 0.99) - 1]  # noqa: E731  (nearest rank)
     without, fed = timings[False], timings[True]
     assert p99(fed) < p99(without) + 10, (statistics.median(without), statistics.median(fed), p99(without), p99(fed))
+
+
+# ---------------------------------------------------------------- promotions
+
+
+def with_promotion(config, name: str) -> None:
+    import datetime as dt
+
+    from pos_tui.domain.promotion_file import parse_promotions
+    from pos_tui.store.promotions import replace_promotions
+
+    text = f'[[promotion]]\nid = "cola-3"\nname = "{name}"\nkind = "multi_buy"\nskus = ["COKE330"]\n' \
+           'quantity = 3\nprice = "10.00"\n'
+    replace_promotions(parse_promotions(text, "p.toml", config.currency), config.currency, source="test",
+                       actor="test", now=dt.datetime.now())
+
+
+@pytest.mark.parametrize("encoding, name, row", [
+    ("ascii", "Cola 3 for 10", "Cola 3 for 10  -0.50"),
+    ("gb18030", "可乐3瓶10元", "可乐3瓶10元    -0.50"),
+    ("ascii", "可乐3瓶10元", "Promotion      -0.50"),  # not "310": a name the code page cuts is not shown
+])
+def test_a_scan_that_gives_a_promotion_shows_its_saving_and_the_total_after_it(store, simulators, encoding, name,
+                                                                               row):
+    with_promotion(store, name)
+    sim = simulators(protocol="vfd", baudrate=9600, encoding=encoding)
+    lane, device = lane_with_display(store, sim, encoding=encoding)
+    coke = "可口可乐 330ml  " if encoding == "gb18030" else "330ml           "  # 16 cells each
+    items = lane.items
+    sell(lane, sim, [
+        (items.enter, (COKE,), DisplayScreen(coke + "3.50", "Total           3.50")),
+        (items.enter, (COKE,), DisplayScreen(coke + "7.00", "Total           7.00")),
+        (items.enter, (COKE,), DisplayScreen(row, "Total          10.00")),  # the third: three for 10.00
+        (items.enter, (BREAD,), DisplayScreen("Bread          12.00", "Total          22.00")),  # nothing more given
+        (items.enter, ("3*" + COKE,), DisplayScreen(row.replace("-0.50", "-1.00"), "Total          32.00")),
+    ])
+    device.stop()
+
+
+def test_an_led_display_shows_the_total_after_a_promotion(store, simulators):
+    with_promotion(store, "Cola 3 for 10")
+    sim = simulators(protocol="led8", baudrate=2400)
+    lane, device = lane_with_display(store, sim, protocol="led8", baudrate=2400)
+    sell(lane, sim, [(lane.items.enter, ("2*" + COKE,), DisplayScreen(lamp="price", figure="7.00")),
+                     (lane.items.enter, (COKE,), DisplayScreen(lamp="total", figure="10.00"))])
+    device.stop()

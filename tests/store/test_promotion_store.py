@@ -103,3 +103,35 @@ def test_a_promotion_no_file_could_hold_is_refused_and_an_unreadable_one_is_skip
         con.execute("UPDATE promotion SET definition = '{\"id\": \"cola\"}', updated_at = '2026-12-03 10:00:00' "
                     "WHERE code = 'cola'")
     assert [p.id for p in promotion_store.active_promotions(cny)] == ["spend"]  # the lane sells on without it
+
+
+def test_promotions_from_the_server_apply_as_one_batch_with_their_cursor_or_not_at_all(catalog, tmp_path, cny,
+                                                                                        db_url):
+    import json
+
+    import peewee
+
+    from pos_tui.store import feed
+
+    import_promotions(write(tmp_path, TWO), cny, actor="boss", now=NOW)
+    first = promotion_store.active_promotions(cny)
+    cola, spend = (json.loads(rows(db_url, f"SELECT definition FROM promotion WHERE code = '{code}'")[0][0])
+                   for code in ("cola", "spend"))
+    cheaper = {**cola, "price": "9.50"}
+    tea = {"id": "tea", "name": "绿茶第二件半价", "kind": "nth_item", "stacking": "exclusive", "skus": ["GREENTEA"],
+           "nth": 2, "percent": "50%"}
+    # A row the lane cannot keep (no code) half-way: nothing of the batch is kept, the cursor stays.
+    with pytest.raises(peewee.IntegrityError):
+        feed.apply_promotions([("tea", tea, True, 7), (None, cheaper, True, 8)])
+    assert feed.cursor("promotions") == 0
+    assert [p.code for p in list_promotions()] == ["cola", "spend"]
+    assert promotion_store.active_promotions(cny) is first
+
+    # The same code twice in a batch: its last row wins; a server's row replaces the lane's own.
+    assert feed.apply_promotions([("tea", tea, True, 7), ("cola", cheaper, True, 8), ("spend", spend, False, 9),
+                                  ("cola", {**cheaper, "price": "9.00"}, True, 10)]) == 10
+    assert feed.cursor("promotions") == 10
+    promos = {p.id: p for p in promotion_store.active_promotions(cny)}
+    assert set(promos) == {"cola", "tea"} and promos["cola"].price == 900
+    assert rows(db_url, "SELECT payload FROM journal_entry WHERE kind = 'sync.promotions'") == [
+        ('{"codes":["tea","cola","spend","cola"],"through":10}',)]

@@ -1,6 +1,7 @@
 """The customer display as a lane-event subscriber: what the customer reads at each step of a sale.
 
-Each scan shows the item and its amount over the running total; F10 the total; a part payment what
+Each scan shows the item and its amount over the running total (a scan that gives a promotion, or
+more of one, shows the promotion and what it saves over the total after it); F10 the total; a part payment what
 was paid and what is still due; the end of the sale what was paid and the change, and after
 ``[devices.display] idle_after`` seconds the thank-you line over the welcome. An LED price display
 shows the same figures under its price, total, collect and change lamps.
@@ -19,12 +20,13 @@ from pos_tui.domain.payment import PaymentStatus
 from pos_tui.domain.tender import cash_due
 from pos_tui.i18n import N_, _
 from pos_tui.services.events import (
-    LaneEvent, LineAdded, LineVoided, SalePaid, SaleTotalled, SaleVoided, TenderSettled,
+    LaneEvent, LineAdded, LineVoided, PromotionsChanged, SalePaid, SaleTotalled, SaleVoided, TenderSettled,
 )
 
 SUBSCRIBER = "customer-display"
 WELCOME, THANKS = N_("Welcome"), N_("Thank you")
 TOTAL, PAID, DUE, CHANGE, REFUND, VOID = N_("Total"), N_("Paid"), N_("Due"), N_("Change"), N_("Refund"), N_("Void")
+PROMOTION = N_("Promotion")  # for a promotion whose name the display's code page cannot show whole
 
 
 class CustomerScreens:
@@ -34,6 +36,8 @@ class CustomerScreens:
         self.config = config
         self.display = display
         self.width = display.width
+        self._given: tuple[int, dict[str, int]] = (0, {})  # the open sale and what each promotion gives it
+        self._news: tuple[str, int] | None = None  # a promotion the line change just gave (more of)
 
     def word(self, msgid: str) -> str:
         """A label in the lane's language, or in English where the display's code page lacks it."""
@@ -64,8 +68,31 @@ class CustomerScreens:
         text = truncate_cells(self.display.showable(text), self.width)
         return " " * ((self.width - cell_width(text)) // 2) + text
 
+    def _promotions_changed(self, event: PromotionsChanged) -> None:
+        """Note the promotion the change gave, or gave more of (the most, if several): the line's
+        own event shows it."""
+        sale, before = self._given
+        before = before if sale == event.sale_id else {}
+        grown = [(amount - before.get(code, 0), name, amount) for code, name, amount in event.promotions
+                 if amount > before.get(code, 0)]
+        self._news = max(grown)[1:] if grown else None
+        self._given = (event.sale_id, {code: amount for code, _name, amount in event.promotions})
+
     def for_event(self, event: LaneEvent) -> tuple[DisplayScreen, DisplayScreen | None] | None:
         """The screen an event brings (and the one to follow it a while later), or None."""
+        if isinstance(event, PromotionsChanged):
+            self._promotions_changed(event)
+            return None
+        news, self._news = self._news, None
+        if isinstance(event, (SalePaid, SaleVoided)):
+            self._given = (0, {})
+        if isinstance(event, LineAdded) and news is not None:
+            # The deal is the news: its saving, and the total after it.
+            # A name cut by the code page ("可乐3瓶10元" -> "310") would mislead: the word instead.
+            name = self.display.showable(news[0]) if self.display.can_show(news[0]) else self.word(PROMOTION)
+            total = self.money(event.total)
+            return DisplayScreen(self.row(name, self.money(-news[1])), self.row(self.word(TOTAL), total),
+                                 "total", total), None
         if isinstance(event, LineAdded):
             line = event.line
             name = self.display.showable(line.name) or line.sku
@@ -116,5 +143,6 @@ def serve_customer_display(config: Config, events, display: CustomerDisplay) -> 
             screen, then = shown
             display.show(screen, then=then, after=idle_after)
 
-    events.subscribe(SUBSCRIBER, on_event, LineAdded, LineVoided, SaleTotalled, TenderSettled, SalePaid, SaleVoided)
+    events.subscribe(SUBSCRIBER, on_event, PromotionsChanged, LineAdded, LineVoided, SaleTotalled, TenderSettled,
+                     SalePaid, SaleVoided)
     display.show(screens.welcome())

@@ -21,7 +21,7 @@ from pos_tui.domain.money import parse_amount, parse_rate
 from pos_tui.domain.permissions import Action, Approval
 from pos_tui.i18n import _, ngettext
 from pos_tui.services.errors import LaneError, NeedsConfirmation
-from pos_tui.services.events import LineAdded, LineVoided, SaleVoided
+from pos_tui.services.events import LineAdded, LineVoided, PromotionsChanged, SaleVoided
 from pos_tui.services.lane import weighing
 from pos_tui.services.lane.promotions import reprice, same_shares
 from pos_tui.services.lane.context import LaneContext, LaneView, OpenSale
@@ -373,6 +373,8 @@ class Items:
         """The open sale holds the promotions just written with its lines."""
         if promoted is not None:
             self.ctx.sale.promotions = promoted.result
+            self.ctx.publish(PromotionsChanged(self.ctx.lane_no, self.ctx.sale.id, tuple(
+                (d.promotion_id, d.name, d.amount) for d in promoted.result.discounts)))
 
     def _commit_lines(self, new_cart: Cart, changed: list[CartLine], kind: str, approved_by: str | None,
                       detail: dict, discount_text: str | None = None) -> None:

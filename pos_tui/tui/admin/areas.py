@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pos_tui.tui.admin.devices import DevicesScreen
 from pos_tui.tui.admin.products import ProductsScreen
+from pos_tui.tui.admin.promotions import PromotionsScreen
 from pos_tui.tui.admin.reports import ReportsScreen
 from pos_tui.tui.admin.sales import HeldScreen, PaymentsScreen, StorePaymentsScreen
 from pos_tui.tui.admin.screen import AdminScreen
@@ -16,6 +17,7 @@ AREA_SCREENS: dict[str, type[AdminScreen]] = {
     "held": HeldScreen,
     "payments": PaymentsScreen,
     "devices": DevicesScreen,
+    "promotions": PromotionsScreen,
 }
 
 # On the store server: the same screens, but unknown payments are listed across lanes, read-only.

@@ -77,6 +77,7 @@ AREAS = (
      N_("unknown outcomes to resolve (supervisor PIN)"), Action.RESOLVE_PAYMENT),
     ("f7", "devices", N_("Devices"), N_("printer, card terminal, scanner, display, scale"), None),
     ("f8", "backup", N_("Backup"), N_("copy the database now, checked"), Action.BACKUP),
+    ("f9", "promotions", N_("Promotions"), N_("list, import a file, stop or run again"), Action.CATALOG),
 )
 
 
