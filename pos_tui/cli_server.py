@@ -182,28 +182,28 @@ def products_import(config: Config, file: Path, as_name: str | None, pin_stdin: 
 
 
 def promotions_import(config: Config, file: Path, as_name: str | None, pin_stdin: bool) -> Any:
-    from pos_tui.services.store_promotions import import_on_server
+    from pos_tui.cli import _actor
+    from pos_tui.services import store_server
 
-    with admin_connection(config) as conn:
-        actor = operator(config, conn, "catalog", as_name, pin_stdin)
-        return import_on_server(conn, file, config.currency, actor=actor)
+    with _refusals_as_messages():
+        return store_server.import_promotions(config, file, as_name=as_name, ask_pin=_ask_pin(as_name, pin_stdin),
+                                              os_user=_actor())
 
 
 def promotions_list(config: Config) -> list[Any]:
-    from pos_tui.services.store_promotions import list_on_server
+    from pos_tui.services import store_server
 
-    with admin_connection(config) as conn:
-        return list_on_server(conn)
+    with _refusals_as_messages():
+        return store_server.promotions(config)
 
 
 def promotions_set_active(config: Config, code: str, active: bool, as_name: str | None, pin_stdin: bool) -> Any:
-    from pos_tui.server.promotions import promotion
-    from pos_tui.services.store_promotions import set_active_on_server
+    from pos_tui.cli import _actor
+    from pos_tui.services import store_server
 
-    with admin_connection(config) as conn:
-        promotion(conn, code)  # an unknown code is told before a PIN is asked
-        actor = operator(config, conn, "catalog", as_name, pin_stdin)
-        return set_active_on_server(conn, code, active, actor=actor)
+    with _refusals_as_messages():
+        return store_server.set_promotion_active(config, code, active, as_name=as_name,
+                                                 ask_pin=_ask_pin(as_name, pin_stdin), os_user=_actor())
 
 
 def products_edit(config: Config, sku: str, price: str | None, active: bool | None, as_name: str | None,

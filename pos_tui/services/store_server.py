@@ -180,3 +180,30 @@ def report(config: Config, kind: str, *, lane: int | None, day: dt.date | None, 
             return reports.stored_store_z(conn, store, day)
         actor = operator(config, conn, "z_report", as_name, ask_pin, os_user)
         return reports.take_store_z(conn, store, ctx, dt.date.today(), actor=actor)
+
+
+def import_promotions(config: Config, file: Path, *, as_name: str | None, ask_pin: AskPin, os_user: str) -> Any:
+    """The promotions of ``file`` made the store's on the server (every lane gets them)."""
+    from pos_tui.services.store_promotions import import_on_server
+
+    with server_connection(config) as conn:
+        actor = operator(config, conn, "catalog", as_name, ask_pin, os_user)
+        return import_on_server(conn, file, config.currency, actor=actor)
+
+
+def promotions(config: Config) -> list[Any]:
+    from pos_tui.services.store_promotions import list_on_server
+
+    with server_connection(config) as conn:
+        return list_on_server(conn)
+
+
+def set_promotion_active(config: Config, code: str, active: bool, *, as_name: str | None, ask_pin: AskPin,
+                         os_user: str) -> Any:
+    from pos_tui.server.promotions import promotion
+    from pos_tui.services.store_promotions import set_active_on_server
+
+    with server_connection(config) as conn:
+        promotion(conn, code)  # an unknown code is told before a PIN is asked
+        actor = operator(config, conn, "catalog", as_name, ask_pin, os_user)
+        return set_active_on_server(conn, code, active, actor=actor)
