@@ -383,18 +383,31 @@ class _Union:
 class _Tally:
     """Discounts by promotion as they are given, and what is left of each line."""
 
-    def __init__(self, lines: Sequence[PromoLine]) -> None:
-        self.left = {line.line_no: line.amount for line in lines if not line.manual}
+    def __init__(self, left: dict[int, int]) -> None:
+        self.left = dict(left)
         self.by_promo: dict[str, tuple[Promotion, dict[int, int], list[int]]] = {}
 
-    def give(self, promo: Promotion, line_no: int, amount: int, times: int = 0) -> None:
+    def entry(self, promo: Promotion) -> tuple[Promotion, dict[int, int], list[int]]:
         entry = self.by_promo.get(promo.id)
         if entry is None:
             entry = self.by_promo[promo.id] = (promo, {}, [0])
+        return entry
+
+    def give(self, promo: Promotion, line_no: int, amount: int, times: int = 0) -> None:
+        entry = self.entry(promo)
         entry[2][0] += times
         if amount:
-            entry[1][line_no] = entry[1].get(line_no, 0) + amount
+            shares = entry[1]
+            shares[line_no] = shares.get(line_no, 0) + amount
             self.left[line_no] -= amount
+
+    def give_shares(self, promo: Promotion, line_nos: Sequence[int], amounts: Sequence[int]) -> None:
+        """``give`` for many lines of one promotion at once (a threshold shares over every line)."""
+        shares, left = self.entry(promo)[1], self.left
+        for line_no, amount in zip(line_nos, amounts):
+            if amount:
+                shares[line_no] = shares.get(line_no, 0) + amount
+                left[line_no] -= amount
 
     def result(self) -> PromotionResult:
         discounts = []
@@ -403,7 +416,7 @@ class _Tally:
             amount = sum(shares.values())
             if amount:
                 discounts.append(Discount(promo.id, promo.name, promo.kind, amount, times[0],
-                                          tuple(LineShare(n, a) for n, a in sorted(shares.items()))))
+                                          tuple([LineShare(n, shares[n]) for n in sorted(shares)])))
         return PromotionResult(tuple(discounts))
 
 
@@ -421,9 +434,47 @@ def _take_units(cls: _Class, cursor: list[int], units: int) -> list[tuple[int, i
     return taken
 
 
-def _evaluate_set(lines: Sequence[PromoLine], classes: list[_Class], sku_classes: dict[str, list[int]],
-                  each_classes: dict[str, list[int]], promos: Sequence[Promotion]) -> PromotionResult:
-    tally = _Tally(lines)
+class _Sale:
+    """What each set of promotions is worked out on: the lines (in line order), their unit classes,
+    what is left of each line before any promotion, and the lines each threshold counts."""
+
+    def __init__(self, lines: Sequence[PromoLine]) -> None:
+        self.lines = lines
+        self.classes = classes = _classes(lines)
+        self.sku_classes: dict[str, list[int]] = {}
+        for c, cls in enumerate(classes):
+            self.sku_classes.setdefault(cls.sku, []).append(c)
+        self.each_classes = {sku: [c for c in found if not classes[c].weighed] for sku, found in self.sku_classes.items()}
+        self.left = {line.line_no: line.amount for line in lines if not line.manual}
+        # department (None: the whole sale) -> (its lines a threshold counts, what they add up to)
+        self.scopes: dict[str | None, tuple[list[int], int]] = {None: ([], 0)}
+        whole = self.scopes[None][0]
+        bases: dict[str | None, int] = {None: 0}
+        for line in lines:
+            if not line.manual and line.amount > 0:
+                whole.append(line.line_no)
+                bases[None] += line.amount
+                if line.department is not None:
+                    found = self.scopes.get(line.department)
+                    if found is None:
+                        found = self.scopes[line.department] = ([], 0)
+                        bases[line.department] = 0
+                    found[0].append(line.line_no)
+                    bases[line.department] += line.amount
+        self.scopes = {key: (found, bases[key]) for key, (found, _base) in self.scopes.items()}
+
+    def scope(self, department: str | None) -> tuple[list[int], int]:
+        return self.scopes.get(department, ((), 0))  # type: ignore[return-value]
+
+
+def _feasible(deal: _Deal, classes: list[_Class]) -> bool:
+    """Whether ``deal`` could be given once at all (each slot has units enough on its own)."""
+    return all(sum(classes[c].count for c in allowed) >= need for allowed, need in deal.slots)
+
+
+def _evaluate_set(sale: _Sale, promos: Sequence[Promotion]) -> PromotionResult:
+    classes, sku_classes = sale.classes, sale.sku_classes
+    tally = _Tally(sale.left)
     for cls in classes:
         cls.leaf, cls.leaf_promo = 0, None
     for promo in promos:
@@ -438,6 +489,7 @@ def _evaluate_set(lines: Sequence[PromoLine], classes: list[_Class], sku_classes
                     if gain > cls.leaf:
                         cls.leaf, cls.leaf_promo = gain, promo
 
+    each_classes = sale.each_classes
     deals = [deal for promo in promos if (deal := _deal_for(promo, each_classes)) is not None]
     uses: list[tuple[_Deal, list[tuple[int, int]]]] = []
     if deals:
@@ -447,11 +499,17 @@ def _evaluate_set(lines: Sequence[PromoLine], classes: list[_Class], sku_classes
                 union.join(deal.classes[0], c)
         groups: dict[int, tuple[list[int], list[_Deal]]] = {}
         for deal in deals:
-            groups.setdefault(union.find(deal.classes[0]), ([], []))[1].append(deal)
+            # A deal that cannot be given even once still links its classes (the groups, and so
+            # which search runs, stay as they are) but is not searched.
+            found = groups.setdefault(union.find(deal.classes[0]), ([], []))
+            if _feasible(deal, classes):
+                found[1].append(deal)
         for c in sorted({c for deal in deals for c in deal.classes}):
             groups[union.find(c)][0].append(c)
         for root in sorted(groups):
             members, group_deals = groups[root]
+            if not group_deals:
+                continue
             states, units = 1, 0
             for c in members:
                 states *= classes[c].count + 1
@@ -475,8 +533,8 @@ def _evaluate_set(lines: Sequence[PromoLine], classes: list[_Class], sku_classes
         if len(chunks) == 1:
             tally.give(deal.promo, chunks[0][0], value)
             continue
-        for (line_no, _weight), share in zip(chunks, spread_discount(value, [weight for _line, weight in chunks])):
-            tally.give(deal.promo, line_no, share)
+        tally.give_shares(deal.promo, [line_no for line_no, _weight in chunks],
+                          spread_discount(value, [weight for _line, weight in chunks]))
     for c, cls in enumerate(classes):
         if cls.leaf_promo is None:
             continue
@@ -486,19 +544,15 @@ def _evaluate_set(lines: Sequence[PromoLine], classes: list[_Class], sku_classes
                 tally.give(cls.leaf_promo, line_no, cls.leaf * units, times=units)
 
     thresholds = sorted((p for p in promos if isinstance(p, SpendSave)), key=lambda p: (p.department is None, p.id))
+    left_now = tally.left
     for promo in thresholds:
-        eligible, base = [], 0
-        for line in lines:
-            if not line.manual and line.amount > 0 and (promo.department is None or line.department == promo.department):
-                eligible.append(line.line_no)
-                base += line.amount
-        left = [tally.left[n] for n in eligible]
+        eligible, base = sale.scope(promo.department)
+        left = [left_now[n] for n in eligible]
         off = min(promo.off_for(base), sum(left))
         if off <= 0:
             continue
         tally.give(promo, eligible[0], 0, times=base // promo.tiers[0][0] if promo.repeat else 1)
-        for line_no, share in zip(eligible, spread_discount(off, left)):
-            tally.give(promo, line_no, share)
+        tally.give_shares(promo, eligible, spread_discount(off, left))
     return tally.result()
 
 
@@ -534,12 +588,11 @@ def _greedy_on(members: list[int], deals: list[_Deal], classes: list[_Class]) ->
 
 # ---------------------------------------------------------------------------- the whole evaluation
 
-def _worth_alone_at_most(promo: Promotion, lines: Sequence[PromoLine], classes: list[_Class],
-                         sku_classes: dict[str, list[int]]) -> int:
+def _worth_alone_at_most(promo: Promotion, sale: _Sale) -> int:
     """A bound on what ``promo`` alone could give: all its lines' amounts (a threshold: its off)."""
+    classes, sku_classes = sale.classes, sale.sku_classes
     if isinstance(promo, SpendSave):
-        return promo.off_for(sum(line.amount for line in lines if not line.manual
-                                 and (promo.department is None or line.department == promo.department)))
+        return promo.off_for(sale.scope(promo.department)[1])
     if isinstance(promo, MemberPrice):
         bound = 0
         for sku, member_price in promo.prices:
@@ -566,20 +619,15 @@ def evaluate(lines: Sequence[PromoLine], promotions: Iterable[Promotion], *, mem
     offered = sorted((p for p in promotions if p.runs_for(member, at)), key=lambda p: p.id)
     if not offered:
         return PromotionResult()
-    lines = sorted(lines, key=lambda line: line.line_no)  # shares fall the same way whatever the scan order
-    classes = _classes(lines)
-    sku_classes: dict[str, list[int]] = {}
-    for c, cls in enumerate(classes):
-        sku_classes.setdefault(cls.sku, []).append(c)
-    if not classes:
+    sale = _Sale(sorted(lines, key=lambda line: line.line_no))  # shares fall the same way whatever the scan order
+    if not sale.classes:
         return PromotionResult()
-    each_classes = {sku: [c for c in found if not classes[c].weighed] for sku, found in sku_classes.items()}
     stackable = [p for p in offered if p.stacking is Stacking.STACKABLE]
-    best = _evaluate_set(lines, classes, sku_classes, each_classes, stackable) if stackable else PromotionResult()
+    best = _evaluate_set(sale, stackable) if stackable else PromotionResult()
     best_total = best.total
     for promo in offered:
-        if promo.stacking is Stacking.EXCLUSIVE and _worth_alone_at_most(promo, lines, classes, sku_classes) > best_total:
-            alone = _evaluate_set(lines, classes, sku_classes, each_classes, [promo])
+        if promo.stacking is Stacking.EXCLUSIVE and _worth_alone_at_most(promo, sale) > best_total:
+            alone = _evaluate_set(sale, [promo])
             if alone.total > best_total:
                 best, best_total = alone, alone.total
     return best
