@@ -71,9 +71,11 @@ def spread_discount(total: int, weights: list[int]) -> list[int]:
     if total == 0:
         return [0] * len(weights)
     shares = [total * w // base for w in weights]
-    by_remainder = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % base), i))
-    for i in by_remainder[: total - sum(shares)]:
-        shares[i] += 1
+    short = total - sum(shares)
+    if short:
+        behind = [-(total * w % base) for w in weights]
+        for i in sorted(range(len(weights)), key=behind.__getitem__)[:short]:  # stable: ties in line order
+            shares[i] += 1
     return shares
 
 

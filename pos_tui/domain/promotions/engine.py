@@ -62,11 +62,16 @@ EXACT_STATES = 8192
 EXACT_UNITS = 300
 EXACT_USES = 2000
 EXACT_WORK = 60_000
+# How many groups' uses a PromotionSet keeps (all are dropped when it is full: a sale rarely needs a tenth).
+SOLVED_KEPT = 4096
 
 
 class LineShare(NamedTuple):
     line_no: int
     amount: int
+
+
+_new_tuple = tuple.__new__  # a LineShare from a (line_no, amount) pair without NamedTuple's slower __new__
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,7 @@ class _Class:
 
 
 def _classes(lines: Sequence[PromoLine]) -> list[_Class]:
+    """The unit classes of ``lines`` (in line order), in (SKU, price) order."""
     by_key: dict[tuple, _Class] = {}
     for line in lines:
         if line.manual or line.amount <= 0:
@@ -139,10 +145,7 @@ def _classes(lines: Sequence[PromoLine]) -> list[_Class]:
             cls.lines.append([line.line_no, 1])
             cls.qty_milli = line.qty_milli
         cls.amount += line.amount
-    classes = [by_key[key] for key in sorted(by_key)]
-    for cls in classes:
-        cls.lines.sort()
-    return classes
+    return [by_key[key] for key in sorted(by_key)]  # each class's lines in line order, as the lines came
 
 
 # ---------------------------------------------------------------------------- the item deals
@@ -188,37 +191,45 @@ def _deal_for(promo: Promotion, sku_classes: dict[str, list[int]]) -> _Deal | No
     return _Deal(promo, slots)
 
 
-def _multisets(allowed: list[int], need: int, avail: list[int], start: int = 0) -> Iterator[list[tuple[int, int]]]:
-    """Each way to take ``need`` units from the classes ``allowed[start:]`` within ``avail``."""
-    if need == 0:
-        yield []
-        return
-    for i in range(start, len(allowed)):
-        c = allowed[i]
-        for n in range(min(avail[c], need), 0, -1):
-            avail[c] -= n
-            for rest in _multisets(allowed, need - n, avail, i + 1):
-                yield [(c, n), *rest]
-            avail[c] += n
-
-
-def _applications(deal: _Deal, avail: list[int], price: Sequence[int]) -> Iterator[tuple[list[tuple[int, int]], int]]:
-    """Each way to give ``deal`` once from ``avail`` that is worth something: (units, value)."""
+def _applications(deal: _Deal, avail: list[int], price: Sequence[int]) -> list[tuple[list[tuple[int, int]], int]]:
+    """Each way to give ``deal`` once from ``avail`` that is worth something: (units, value). Each
+    slot takes its units as a multiset of its classes (a class's larger counts first), the slots
+    one after another."""
+    found: list[tuple[list[tuple[int, int]], int]] = []
+    slots = deal.slots
+    last = len(slots)
     chosen: list[list[tuple[int, int]]] = []
+    value_of = deal.value
 
-    def fill(slot: int) -> Iterator[tuple[list[tuple[int, int]], int]]:
-        if slot == len(deal.slots):
-            value = deal.value(chosen, price)
+    def fill(slot: int) -> None:
+        if slot == last:
+            value = value_of(chosen, price)
             if value > 0:
-                yield [pair for part in chosen for pair in part], value
+                found.append(([pair for part in chosen for pair in part], value))
             return
-        allowed, need = deal.slots[slot]
-        for part in _multisets(allowed, need, avail):
-            chosen.append(part)
-            yield from fill(slot + 1)
-            chosen.pop()
+        allowed, need = slots[slot]
+        part: list[tuple[int, int]] = []
+        size = len(allowed)
 
-    yield from fill(0)
+        def take(need: int, start: int) -> None:
+            if not need:
+                chosen.append(part[:])
+                fill(slot + 1)
+                chosen.pop()
+                return
+            for i in range(start, size):
+                c = allowed[i]
+                for n in range(min(avail[c], need), 0, -1):
+                    avail[c] -= n
+                    part.append((c, n))
+                    take(need - n, i + 1)
+                    part.pop()
+                    avail[c] += n
+
+        take(need, 0)
+
+    fill(0)
+    return found
 
 
 def _solve_exact(members: list[int], deals: list[_Deal], classes: list[_Class],
@@ -234,7 +245,8 @@ def _solve_exact(members: list[int], deals: list[_Deal], classes: list[_Class],
     price = [classes[c].price for c in members]
     leaf = [classes[c].leaf for c in members]
     start = tuple(classes[c].count for c in members)
-    by_first: list[list[tuple[tuple[int, ...], int, _Deal, list[tuple[int, int]]]]] = [[] for _ in range(m)]
+    # per first class: (the classes it takes with how many units, value, deal, units as global classes)
+    by_first: list[list[tuple[tuple[tuple[int, int], ...], int, _Deal, list[tuple[int, int]]]]] = [[] for _ in range(m)]
     listed = 0
     for deal in deals:
         local_deal = _Deal(deal.promo, [([local[c] for c in allowed], n) for allowed, n in deal.slots])
@@ -242,13 +254,12 @@ def _solve_exact(members: list[int], deals: list[_Deal], classes: list[_Class],
             cons = [0] * m
             for c, n in used:
                 cons[c] += n
-            first = next(i for i, n in enumerate(cons) if n)
-            by_first[first].append((tuple(cons), value, deal, [(members[c], n) for c, n in used]))
+            takes = tuple((i, n) for i, n in enumerate(cons) if n)
+            by_first[takes[0][0]].append((takes, value, deal, [(members[c], n) for c, n in used]))
             listed += 1
             if listed > EXACT_USES or listed * states > EXACT_WORK:
                 return None
     memo: dict[tuple[int, ...], tuple[int, object]] = {}
-    indexes = range(m)
 
     def best(state: tuple[int, ...]) -> int:
         found = memo.get(state)
@@ -264,9 +275,15 @@ def _solve_exact(members: list[int], deals: list[_Deal], classes: list[_Class],
         after[first] -= 1
         top, choice = leaf[first] + best(tuple(after)), None
         for use in by_first[first]:
-            cons = use[0]
-            if all(cons[i] <= state[i] for i in indexes):
-                total = use[1] + best(tuple(state[i] - cons[i] for i in indexes))
+            takes = use[0]
+            for i, n in takes:
+                if state[i] < n:
+                    break
+            else:
+                after = list(state)
+                for i, n in takes:
+                    after[i] -= n
+                total = use[1] + best(tuple(after))
                 if total > top:
                     top, choice = total, use
         memo[state] = (top, choice)
@@ -280,14 +297,15 @@ def _solve_exact(members: list[int], deals: list[_Deal], classes: list[_Class],
     state = start
     while any(state):
         choice = memo[state][1]
+        after = list(state)
         if choice is None:
-            after = list(state)
             after[next(i for i, n in enumerate(state) if n)] -= 1
-            state = tuple(after)
         else:
-            cons, _value, deal, used = choice  # type: ignore[misc]
+            takes, _value, deal, used = choice  # type: ignore[misc]
             uses.append((deal, used))
-            state = tuple(state[i] - cons[i] for i in indexes)
+            for i, n in takes:
+                after[i] -= n
+        state = tuple(after)
     return uses
 
 
@@ -416,7 +434,7 @@ class _Tally:
             amount = sum(shares.values())
             if amount:
                 discounts.append(Discount(promo.id, promo.name, promo.kind, amount, times[0],
-                                          tuple([LineShare(n, shares[n]) for n in sorted(shares)])))
+                                          tuple([_new_tuple(LineShare, pair) for pair in sorted(shares.items())])))
         return PromotionResult(tuple(discounts))
 
 
@@ -472,7 +490,38 @@ def _feasible(deal: _Deal, classes: list[_Class]) -> bool:
     return all(sum(classes[c].count for c in allowed) >= need for allowed, need in deal.slots)
 
 
-def _evaluate_set(sale: _Sale, promos: Sequence[Promotion]) -> PromotionResult:
+def _solve_group(members: list[int], deals: list[_Deal], classes: list[_Class],
+                 solved: dict | None) -> list[tuple[_Deal, list[tuple[int, int]]]]:
+    """The deal uses for one group of interacting classes: exact while the search is small enough,
+    greedy beyond. ``solved`` (a ``PromotionSet``'s memo, or None) holds the uses found before for
+    the same units and deals: what the search reads of a group is its classes' SKUs, prices,
+    counts and member-price gains and the deals' promotions, so the same key gives the same uses."""
+    if solved is not None:
+        key = (tuple([(classes[c].sku, classes[c].price, classes[c].count, classes[c].leaf) for c in members]),
+               tuple([deal.promo.id for deal in deals]))
+        found = solved.get(key)
+        if found is not None:
+            return [(deals[d], [(members[i], n) for i, n in used]) for d, used in found]
+    if len(members) == 1:
+        uses = _solve_single(members[0], deals, classes)
+    else:
+        states, units = 1, 0
+        for c in members:
+            states *= classes[c].count + 1
+            units += classes[c].count
+        exact = _solve_exact(members, deals, classes, states) \
+            if states <= EXACT_STATES and units <= EXACT_UNITS else None
+        uses = exact if exact is not None else _greedy_on(members, deals, classes)
+    if solved is not None:
+        if len(solved) >= SOLVED_KEPT:
+            solved.clear()
+        position = {id(deal): d for d, deal in enumerate(deals)}
+        local = {c: i for i, c in enumerate(members)}
+        solved[key] = tuple((position[id(deal)], tuple((local[c], n) for c, n in used)) for deal, used in uses)
+    return uses
+
+
+def _evaluate_set(sale: _Sale, promos: Sequence[Promotion], solved: dict | None = None) -> PromotionResult:
     classes, sku_classes = sale.classes, sale.sku_classes
     tally = _Tally(sale.left)
     for cls in classes:
@@ -508,18 +557,8 @@ def _evaluate_set(sale: _Sale, promos: Sequence[Promotion]) -> PromotionResult:
             groups[union.find(c)][0].append(c)
         for root in sorted(groups):
             members, group_deals = groups[root]
-            if not group_deals:
-                continue
-            states, units = 1, 0
-            for c in members:
-                states *= classes[c].count + 1
-                units += classes[c].count
-            if len(members) == 1:
-                exact: list | None = _solve_single(members[0], group_deals, classes)
-            else:
-                exact = _solve_exact(members, group_deals, classes, states) \
-                    if states <= EXACT_STATES and units <= EXACT_UNITS else None
-            uses += exact if exact is not None else _greedy_on(members, group_deals, classes)
+            if group_deals:
+                uses += _solve_group(members, group_deals, classes, solved)
 
     cursors = [[0] * len(cls.lines) for cls in classes]
     prices = [cls.price for cls in classes]
@@ -611,23 +650,39 @@ def _worth_alone_at_most(promo: Promotion, sale: _Sale) -> int:
     return sum(classes[c].amount for sku in skus for c in sku_classes.get(sku, ()))
 
 
-def evaluate(lines: Sequence[PromoLine], promotions: Iterable[Promotion], *, member: Member | None = None,
-             at: datetime) -> PromotionResult:
+class PromotionSet:
+    """Promotions made ready once for many evaluations (the lane's, after every line change): in
+    id order, indexed by the SKUs their deals name, with the uses the search found for each group
+    of units (a line change touches one group; the others are found here, as they were)."""
+
+    def __init__(self, promotions: Iterable[Promotion]) -> None:
+        self.promotions = tuple(sorted(promotions, key=lambda p: p.id))
+        self.solved: dict = {}
+
+
+def evaluate(lines: Sequence[PromoLine], promotions: Iterable[Promotion] | PromotionSet, *,
+             member: Member | None = None, at: datetime) -> PromotionResult:
     """The discounts best for the customer on ``lines`` from the ``promotions`` on offer to
     ``member`` (None: no member) at ``at`` (the lane's local time), under the module's rules.
-    Promotion ids are unique (the file loader sees to it); line numbers too."""
-    offered = sorted((p for p in promotions if p.runs_for(member, at)), key=lambda p: p.id)
+    Promotion ids are unique (the file loader sees to it); line numbers too. A ``PromotionSet``
+    gives the same result as its promotions, sooner when the lines are much as they were."""
+    if isinstance(promotions, PromotionSet):
+        solved: dict | None = promotions.solved
+        offered = [p for p in promotions.promotions if p.runs_for(member, at)]
+    else:
+        solved = None
+        offered = sorted((p for p in promotions if p.runs_for(member, at)), key=lambda p: p.id)
     if not offered:
         return PromotionResult()
     sale = _Sale(sorted(lines, key=lambda line: line.line_no))  # shares fall the same way whatever the scan order
     if not sale.classes:
         return PromotionResult()
     stackable = [p for p in offered if p.stacking is Stacking.STACKABLE]
-    best = _evaluate_set(sale, stackable) if stackable else PromotionResult()
+    best = _evaluate_set(sale, stackable, solved) if stackable else PromotionResult()
     best_total = best.total
     for promo in offered:
         if promo.stacking is Stacking.EXCLUSIVE and _worth_alone_at_most(promo, sale) > best_total:
-            alone = _evaluate_set(sale, [promo])
+            alone = _evaluate_set(sale, [promo], solved)
             if alone.total > best_total:
                 best, best_total = alone, alone.total
     return best
