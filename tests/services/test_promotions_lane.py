@@ -316,3 +316,36 @@ def test_a_line_and_its_promotions_are_written_together_or_not_at_all(lane, conf
         con.execute("DROP TRIGGER fail_shares")
     view = lane.items.enter(COKE)
     assert view.totals.total == 1000 and rows(config, "SELECT SUM(amount) FROM sale_line_promotion") == [(50,)]
+
+
+def test_only_the_shares_that_changed_are_written_and_the_rows_stay_what_a_fresh_evaluation_gives(lane, config):
+    from pos_tui.domain.promotions import evaluate, promo_lines
+    from pos_tui.store.promotions import active_promotions
+
+    def written() -> list[tuple]:
+        return rows(config, "SELECT line_no, promotion, amount FROM sale_line_promotion ORDER BY line_no, promotion")
+
+    def fresh() -> list[tuple]:
+        result = evaluate(promo_lines(lane.ctx.sale.cart), active_promotions(config.currency), at=lane.ctx.clock())
+        return sorted((s.line_no, d.promotion_id, s.amount) for d in result.discounts for s in d.lines)
+
+    with sqlite3.connect(config.database_path) as con:  # each row a statement touches, seen by a trigger
+        con.execute("CREATE TABLE share_log (what TEXT)")
+        for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+            con.execute(f"CREATE TRIGGER log_{event.lower()} AFTER {event} ON sale_line_promotion BEGIN "
+                        f"INSERT INTO share_log VALUES ('{event} ' || {row}.line_no || ' ' || {row}.promotion); END")
+    touched = 0
+    for step in ("2*" + MILK, RICE, RICE, "3*" + COKE, BREAD, SOAP, "2*" + TEA, MILK, "void 3", "qty 4 2", RICE):
+        before = {(n, code): amount for n, code, amount in written()}
+        if step.startswith("void"):
+            lane.items.void_line(int(step.split()[1]))
+        elif step.startswith("qty"):
+            lane.items.set_quantity(int(step.split()[1]), step.split()[2])
+        else:
+            lane.items.enter(step)
+        assert written() == fresh()
+        after = {(n, code): amount for n, code, amount in written()}
+        differ = [key for key in before.keys() | after.keys() if before.get(key) != after.get(key)]
+        log = rows(config, "SELECT COUNT(*) FROM share_log")[0][0]
+        assert log - touched == len(differ), step  # the rows that changed, and no other
+        touched = log

@@ -1,5 +1,7 @@
 """The sale's promotions, worked out again after every line change (the engine is pure and takes
-about a millisecond for a 100-line sale) and written with the change that caused them."""
+about a millisecond for a 100-line sale; the store's promotion set remembers what it found for the
+groups of units the change did not touch) and written with the change that caused them: only the
+shares that changed."""
 
 from __future__ import annotations
 
@@ -17,8 +19,8 @@ def reprice(ctx: LaneContext, cart: Cart, member: str | None = None) -> tuple[Ca
     for ``member`` (None: the sale's), and what to write with the change: None when no promotion
     runs and none was given."""
     committed = ctx.sale.cart if ctx.sale else Cart()
-    offered = promotion_store.active_promotions(ctx.currency)
-    if not offered and not any(line.promo_discount for line in cart.lines):
+    offered = promotion_store.promotion_set(ctx.currency)
+    if not offered.promotions and not any(line.promo_discount for line in cart.lines):
         return cart, None
     manual = {line.line_no for line in cart.active_lines if line.line_discount}
     number = ctx.member if member is None else member
@@ -28,7 +30,8 @@ def reprice(ctx: LaneContext, cart: Cart, member: str | None = None) -> tuple[Ca
     result = _as_given(result, promoted)
     before = {line.line_no: line.promo_discount for line in committed.lines}
     changed = tuple(line for line in promoted.lines if line.promo_discount != before.get(line.line_no, 0))
-    return promoted, SalePromotions(changed, result)
+    written = ctx.sale.promotions if ctx.sale else PromotionResult()  # what the store holds for the sale now
+    return promoted, SalePromotions(changed, result, written)
 
 
 def same_shares(a: PromotionResult, b: PromotionResult) -> bool:
