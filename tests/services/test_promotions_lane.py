@@ -349,3 +349,47 @@ def test_only_the_shares_that_changed_are_written_and_the_rows_stay_what_a_fresh
         log = rows(config, "SELECT COUNT(*) FROM share_log")[0][0]
         assert log - touched == len(differ), step  # the rows that changed, and no other
         touched = log
+
+
+DRINKS_PROMOTION = """
+[[promotion]]
+id = "drinks-100"
+name = "饮料满100减20"
+kind = "spend_save"
+department = "DRINKS"
+tiers = [{ spend = "100.00", off = "20.00" }]
+"""
+
+
+@pytest.fixture
+def drinks_config(tmp_path: Path):
+    from pos_tui.store.catalog_csv import import_products
+
+    cfg = create_demo_store(tmp_path)
+    catalog = tmp_path / "drinks.csv"
+    catalog.write_text("sku,name,price,barcodes,tax,unit,stock,department\n"
+                       "JUICE1L,橙汁 1L,60.00,6900000000021,A,each,,DRINKS\n"
+                       "CAKE,蛋糕,60.00,6900000000038,A,each,,\n", encoding="utf-8")
+    import_products(catalog, cur=cfg.currency, tax_codes=cfg.tax.rates, actor="test")
+    file = tmp_path / "promotions.toml"
+    file.write_text(DRINKS_PROMOTION, encoding="utf-8")
+    import_promotions(file, cfg.currency, actor="test")
+    yield cfg
+    close_database()
+
+
+def test_a_department_spend_and_save_counts_the_catalog_products_of_that_department(drinks_config):
+    lane = Lane(drinks_config)
+    lane.people.sign_in("cashier", "1234")
+    lane.items.enter("6900000000021")
+    view = lane.items.enter("6900000000038")  # 120.00 in all, but only 60.00 of drinks
+    assert view.totals.total == 12000 and not view.promotions
+    view = lane.items.enter("6900000000021")  # 120.00 of drinks
+    assert [(d.promotion_id, d.amount) for d in view.promotions] == [("drinks-100", 2000)]
+    assert view.totals.total == 16000
+    juice = [line for line in view.lines if line.sku == "JUICE1L"]
+    assert sum(line.promo_discount for line in juice) == 2000  # on the drinks, none on the cake
+    assert rows(drinks_config, "SELECT line_no, amount FROM sale_line_promotion ORDER BY line_no") == [
+        (line.line_no, line.promo_discount) for line in juice if line.promo_discount]
+    view = lane.items.set_quantity(juice[0].line_no, "1")  # back under 100.00 of drinks
+    assert view.totals.total == 12000 and not view.promotions

@@ -658,6 +658,9 @@ class PromotionSet:
     def __init__(self, promotions: Iterable[Promotion]) -> None:
         self.promotions = tuple(sorted(promotions, key=lambda p: p.id))
         self.solved: dict = {}
+        # The departments a spend-and-save counts (the lane reads its products' departments only then).
+        self.departments = frozenset(p.department for p in self.promotions
+                                     if isinstance(p, SpendSave) and p.department is not None)
 
 
 def evaluate(lines: Sequence[PromoLine], promotions: Iterable[Promotion] | PromotionSet, *,

@@ -9,7 +9,9 @@ from dataclasses import replace
 
 from pos_tui.domain.cart import Cart
 from pos_tui.domain.promotions import LineShare, Member, PromotionResult, evaluate, promo_lines
+from pos_tui.domain.promotions.basket import DEPARTMENT_SKU_PREFIX
 from pos_tui.services.lane.context import LaneContext
+from pos_tui.store import catalog
 from pos_tui.store import promotions as promotion_store
 from pos_tui.store.sales import SalePromotions
 
@@ -24,14 +26,28 @@ def reprice(ctx: LaneContext, cart: Cart, member: str | None = None) -> tuple[Ca
         return cart, None
     manual = {line.line_no for line in cart.active_lines if line.line_discount}
     number = ctx.member if member is None else member
-    result = evaluate(promo_lines(cart, manual=manual), offered, member=Member(number) if number else None,
-                      at=ctx.clock())
+    departments = _departments(ctx, cart) if offered.departments else None
+    result = evaluate(promo_lines(cart, departments=departments, manual=manual), offered,
+                      member=Member(number) if number else None, at=ctx.clock())
     promoted = cart.with_promotions(result.line_discounts())
     result = _as_given(result, promoted)
     before = {line.line_no: line.promo_discount for line in committed.lines}
     changed = tuple(line for line in promoted.lines if line.promo_discount != before.get(line.line_no, 0))
     written = ctx.sale.promotions if ctx.sale else PromotionResult()  # what the store holds for the sale now
     return promoted, SalePromotions(changed, result, written)
+
+
+def _departments(ctx: LaneContext, cart: Cart) -> dict[str, str | None]:
+    """SKU -> department of the cart's products, each read once a sale (a new sale reads them again:
+    the catalog may have moved a product meanwhile)."""
+    known = ctx.departments if ctx.sale else {}
+    missing = {line.sku for line in cart.active_lines
+               if line.sku not in known and not line.sku.startswith(DEPARTMENT_SKU_PREFIX)}
+    if missing:
+        found = catalog.departments_of(missing)
+        known.update((sku, found.get(sku)) for sku in missing)
+    ctx.departments = known
+    return known
 
 
 def same_shares(a: PromotionResult, b: PromotionResult) -> bool:
