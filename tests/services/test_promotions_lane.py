@@ -393,3 +393,19 @@ def test_a_department_spend_and_save_counts_the_catalog_products_of_that_departm
         (line.line_no, line.promo_discount) for line in juice if line.promo_discount]
     view = lane.items.set_quantity(juice[0].line_no, "1")  # back under 100.00 of drinks
     assert view.totals.total == 12000 and not view.promotions
+
+
+def test_the_x_report_counts_a_catalog_product_in_its_department(drinks_config):
+    lane = Lane(drinks_config)
+    lane.people.sign_in("super", "9999")
+    for code in ("2*6900000000021", "6900000000038", "5.00 ctrl+d"):
+        if code.endswith("ctrl+d"):
+            lane.items.sell_department(drinks_config.departments[0], "5.00")
+        else:
+            lane.items.enter(code)
+    lane.payments.total()
+    lane.payments.tender_cash("")
+    lane.receipts.finish_printing(lane.receipts.print_pending())
+    report = lane.reports.x_report()
+    assert [(d.name, d.amount) for d in report.departments] == [
+        ("DRINKS", 12000 - 2000), ("Catalog items", 6000), ("Services 服务", 500)]
