@@ -211,7 +211,13 @@ CREATE INDEX journal_payment_events ON journal (store, kind)
     WHERE kind LIKE 'payment.%' OR kind LIKE 'refund.%';
 """
 
-MIGRATIONS: list[str] = [_M1, _M2]
+# 5: a product's department code (the catalog CSV's ``department``; NULL: none), down to the lanes
+# with the product: a department's spend-and-save and the sales by department count the product in it.
+_M5 = r"""
+ALTER TABLE products ADD COLUMN department text CHECK (department IS NULL OR length(department) BETWEEN 1 AND 32);
+"""
+
+MIGRATIONS: list[str] = [_M1, _M2, _M5]
 LATEST_VERSION = len(MIGRATIONS)
 
 
