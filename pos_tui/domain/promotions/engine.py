@@ -227,8 +227,12 @@ def _applications(deal: _Deal, avail: list[int], price: Sequence[int]) -> list[t
                     avail[c] += n
 
         take(need, 0)
+        take = None  # type: ignore[assignment]  # (see below)
 
     fill(0)
+    # The recursive closures refer to themselves: let go of them, so that reference counting frees
+    # everything here at once instead of leaving cycles for the cyclic GC (whose passes stall a scan).
+    fill = None  # type: ignore[assignment]
     return found
 
 
@@ -293,6 +297,7 @@ def _solve_exact(members: list[int], deals: list[_Deal], classes: list[_Class],
         for n in range(start[0] + 1):
             best((n,))
     best(start)
+    best = None  # type: ignore[assignment]  # a recursive closure: no cycle left for the cyclic GC
     uses = []
     state = start
     while any(state):
