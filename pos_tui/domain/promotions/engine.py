@@ -153,22 +153,32 @@ def _classes(lines: Sequence[PromoLine]) -> list[_Class]:
 class _Deal:
     """An item promotion over the classes present: ``slots`` are (class indexes, how many units)."""
 
+    __slots__ = ("promo", "slots", "classes", "priced")
+
     def __init__(self, promo: Promotion, slots: list[tuple[list[int], int]]) -> None:
         self.promo = promo
         self.slots = slots
-        self.classes = sorted({c for allowed, _n in slots for c in allowed})
+        # One slot's classes are sorted and distinct already (``_deal_for``).
+        self.classes = slots[0][0] if len(slots) == 1 else sorted({c for allowed, _n in slots for c in allowed})
+        self.priced = isinstance(promo, (MultiBuy, MixMatch))  # a price for the units together
 
     def value(self, chosen: list[list[tuple[int, int]]], price: Sequence[int]) -> int:
         promo = self.promo
-        if isinstance(promo, (MultiBuy, MixMatch)):
-            return sum(price[c] * n for slot in chosen for c, n in slot) - promo.price
+        if self.priced:
+            total = 0
+            for slot in chosen:
+                for c, n in slot:
+                    total += price[c] * n
+            return total - promo.price  # type: ignore[attr-defined]
+        cheapest = min([price[c] for c, _n in chosen[0]])
         if isinstance(promo, NthItem):
-            return promo.percent.of(min(price[c] for c, _n in chosen[0]))
+            return promo.percent.of(cheapest)
         assert isinstance(promo, BuyGet)
-        cheapest_bought = min(price[c] for c, _n in chosen[0])
-        if any(price[c] > cheapest_bought for c, _n in chosen[1]):
-            return 0
-        return sum(promo.percent.of(price[c]) * n for c, n in chosen[1])
+        got = chosen[1]
+        for c, _n in got:
+            if price[c] > cheapest:
+                return 0
+        return sum([promo.percent.of(price[c]) * n for c, n in got])
 
 
 def _deal_for(promo: Promotion, sku_classes: dict[str, list[int]]) -> _Deal | None:
