@@ -125,29 +125,6 @@ class _Class:
         self.leaf_promo: MemberPrice | None = None
 
 
-def _classes(lines: Sequence[PromoLine]) -> list[_Class]:
-    """The unit classes of ``lines`` (in line order), in (SKU, price) order."""
-    by_key: dict[tuple, _Class] = {}
-    for line in lines:
-        if line.manual or line.amount <= 0:
-            continue
-        if line.unit == EACH:
-            key: tuple = (line.sku, line.unit_price, 0)
-            cls = by_key.get(key)
-            if cls is None:
-                cls = by_key[key] = _Class(line.sku, line.unit_price, False)
-            units = line.qty_milli // MILLI
-            cls.count += units
-            cls.lines.append([line.line_no, units])
-        else:
-            cls = by_key[(line.sku, line.unit_price, line.line_no)] = _Class(line.sku, line.amount, True)
-            cls.count = 1
-            cls.lines.append([line.line_no, 1])
-            cls.qty_milli = line.qty_milli
-        cls.amount += line.amount
-    return [by_key[key] for key in sorted(by_key)]  # each class's lines in line order, as the lines came
-
-
 # ---------------------------------------------------------------------------- the item deals
 
 class _Deal:
@@ -181,23 +158,33 @@ class _Deal:
         return sum([promo.percent.of(price[c]) * n for c, n in got])
 
 
-def _deal_for(promo: Promotion, sku_classes: dict[str, list[int]]) -> _Deal | None:
-    def present(skus: Iterable[str]) -> list[int]:
-        found = [c for sku in skus for c in sku_classes.get(sku, ())]
-        return sorted(found) if len(found) > 1 else found
-
+def _shape(promo: Promotion) -> tuple[tuple[frozenset[str], int], ...] | None:
+    """An item deal's slots as (the SKUs it takes, how many units); None for any other kind."""
     if isinstance(promo, MultiBuy):
-        slots = [(present(promo.skus), promo.quantity)]
-    elif isinstance(promo, NthItem):
-        slots = [(present(promo.skus), promo.nth)]
-    elif isinstance(promo, BuyGet):
-        slots = [(present(promo.buy_skus), promo.buy), (present(promo.get_skus), promo.get)]
-    elif isinstance(promo, MixMatch):
-        slots = [(present(skus), count) for skus, count in promo.groups]
-    else:
-        return None
-    if any(not allowed for allowed, _n in slots):
-        return None
+        return ((promo.skus, promo.quantity),)
+    if isinstance(promo, NthItem):
+        return ((promo.skus, promo.nth),)
+    if isinstance(promo, BuyGet):
+        return ((promo.buy_skus, promo.buy), (promo.get_skus, promo.get))
+    if isinstance(promo, MixMatch):
+        return promo.groups
+    return None
+
+
+def _deal_for(promo: Promotion, sku_classes: dict[str, list[int]],
+              shape: tuple[tuple[frozenset[str], int], ...] | None = None) -> _Deal | None:
+    """``promo`` over the classes present (``shape``: its ``_shape``, when known), or None when it
+    is no item deal or a slot has none of its SKUs."""
+    if shape is None:
+        shape = _shape(promo)
+        if shape is None:
+            return None
+    slots = []
+    for skus, need in shape:
+        found = [c for sku in skus for c in sku_classes.get(sku, ())]
+        if not found:
+            return None
+        slots.append((sorted(found) if len(found) > 1 else found, need))
     return _Deal(promo, slots)
 
 
@@ -473,31 +460,72 @@ class _Sale:
 
     def __init__(self, lines: Sequence[PromoLine]) -> None:
         self.lines = lines
-        self.classes = classes = _classes(lines)
-        self.sku_classes: dict[str, list[int]] = {}
-        for c, cls in enumerate(classes):
-            self.sku_classes.setdefault(cls.sku, []).append(c)
-        self.each_classes = {sku: [c for c in found if not classes[c].weighed] for sku, found in self.sku_classes.items()}
-        self.left = {line.line_no: line.amount for line in lines if not line.manual}
-        # department (None: the whole sale) -> (its lines a threshold counts, what they add up to)
-        self.scopes: dict[str | None, tuple[list[int], int]] = {None: ([], 0)}
-        whole = self.scopes[None][0]
+        self._touched: set[str] | None = None
+        self.left: dict[int, int] = {}
+        by_key: dict[tuple, _Class] = {}
+        whole: list[int] = []
+        by_department: dict[str, list[int]] = {}
         bases: dict[str | None, int] = {None: 0}
         for line in lines:
-            if not line.manual and line.amount > 0:
-                whole.append(line.line_no)
-                bases[None] += line.amount
-                if line.department is not None:
-                    found = self.scopes.get(line.department)
-                    if found is None:
-                        found = self.scopes[line.department] = ([], 0)
-                        bases[line.department] = 0
-                    found[0].append(line.line_no)
-                    bases[line.department] += line.amount
-        self.scopes = {key: (found, bases[key]) for key, (found, _base) in self.scopes.items()}
+            if line.manual:
+                continue
+            line_no, amount = line.line_no, line.amount
+            self.left[line_no] = amount
+            if amount <= 0:
+                continue
+            whole.append(line_no)
+            bases[None] += amount
+            department = line.department
+            if department is not None:
+                found = by_department.get(department)
+                if found is None:
+                    found = by_department[department] = []
+                    bases[department] = 0
+                found.append(line_no)
+                bases[department] += amount
+            if line.unit == EACH:  # the units of one SKU at one price are one class
+                key: tuple = (line.sku, line.unit_price, 0)
+                cls = by_key.get(key)
+                if cls is None:
+                    cls = by_key[key] = _Class(line.sku, line.unit_price, False)
+                units = line.qty_milli // MILLI
+                cls.count += units
+                cls.lines.append([line_no, units])
+            else:  # a weighed line is a class of its own
+                cls = by_key[(line.sku, line.unit_price, line_no)] = _Class(line.sku, amount, True)
+                cls.count = 1
+                cls.lines.append([line_no, 1])
+                cls.qty_milli = line.qty_milli
+            cls.amount += amount
+        # In (SKU, price) order, each class's lines in line order (as the lines came).
+        self.classes = classes = [by_key[key] for key in sorted(by_key)]
+        self.sku_classes: dict[str, list[int]] = {}
+        self.each_classes: dict[str, list[int]] = {}
+        for c, cls in enumerate(classes):
+            found = self.sku_classes.get(cls.sku)
+            if found is None:
+                found = self.sku_classes[cls.sku] = []
+                self.each_classes[cls.sku] = []
+            found.append(c)
+            if not cls.weighed:
+                self.each_classes[cls.sku].append(c)
+        # department (None: the whole sale) -> (its lines a threshold counts, what they add up to)
+        self.scopes: dict[str | None, tuple[list[int], int]] = {None: (whole, bases[None])}
+        for department, found in by_department.items():
+            self.scopes[department] = (found, bases[department])
 
     def scope(self, department: str | None) -> tuple[list[int], int]:
         return self.scopes.get(department, ((), 0))  # type: ignore[return-value]
+
+    def touched(self, ready: PromotionSet) -> set[str]:
+        """The ids of ``ready``'s item deals that name a SKU sold each on this sale."""
+        if self._touched is None:
+            by_sku = ready.by_sku
+            self._touched = set()
+            for sku, found in self.each_classes.items():
+                if found and sku in by_sku:
+                    self._touched.update(by_sku[sku])
+        return self._touched
 
 
 def _feasible(deal: _Deal, classes: list[_Class]) -> bool:
@@ -536,7 +564,7 @@ def _solve_group(members: list[int], deals: list[_Deal], classes: list[_Class],
     return uses
 
 
-def _evaluate_set(sale: _Sale, promos: Sequence[Promotion], solved: dict | None = None) -> PromotionResult:
+def _evaluate_set(sale: _Sale, promos: Sequence[Promotion], ready: PromotionSet | None = None) -> PromotionResult:
     classes, sku_classes = sale.classes, sale.sku_classes
     tally = _Tally(sale.left)
     for cls in classes:
@@ -554,7 +582,12 @@ def _evaluate_set(sale: _Sale, promos: Sequence[Promotion], solved: dict | None 
                         cls.leaf, cls.leaf_promo = gain, promo
 
     each_classes = sale.each_classes
-    deals = [deal for promo in promos if (deal := _deal_for(promo, each_classes)) is not None]
+    if ready is None:
+        deals = [deal for promo in promos if (deal := _deal_for(promo, each_classes)) is not None]
+    else:  # only the deals naming a SKU of the sale
+        touched, shapes = sale.touched(ready), ready.shapes
+        deals = [deal for promo in promos
+                 if promo.id in touched and (deal := _deal_for(promo, each_classes, shapes[promo.id])) is not None]
     uses: list[tuple[_Deal, list[tuple[int, int]]]] = []
     if deals:
         union = _Union(len(classes))
@@ -573,7 +606,7 @@ def _evaluate_set(sale: _Sale, promos: Sequence[Promotion], solved: dict | None 
         for root in sorted(groups):
             members, group_deals = groups[root]
             if group_deals:
-                uses += _solve_group(members, group_deals, classes, solved)
+                uses += _solve_group(members, group_deals, classes, ready.solved if ready is not None else None)
 
     cursors = [[0] * len(cls.lines) for cls in classes]
     prices = [cls.price for cls in classes]
@@ -673,6 +706,12 @@ class PromotionSet:
     def __init__(self, promotions: Iterable[Promotion]) -> None:
         self.promotions = tuple(sorted(promotions, key=lambda p: p.id))
         self.solved: dict = {}
+        self.shapes = {p.id: shape for p in self.promotions if (shape := _shape(p)) is not None}
+        self.by_sku: dict[str, set[str]] = {}  # SKU -> the ids of the item deals that name it
+        for promo_id, shape in self.shapes.items():
+            for skus, _n in shape:
+                for sku in skus:
+                    self.by_sku.setdefault(sku, set()).add(promo_id)
         # The departments a spend-and-save counts (the lane reads its products' departments only then).
         self.departments = frozenset(p.department for p in self.promotions
                                      if isinstance(p, SpendSave) and p.department is not None)
@@ -685,10 +724,10 @@ def evaluate(lines: Sequence[PromoLine], promotions: Iterable[Promotion] | Promo
     Promotion ids are unique (the file loader sees to it); line numbers too. A ``PromotionSet``
     gives the same result as its promotions, sooner when the lines are much as they were."""
     if isinstance(promotions, PromotionSet):
-        solved: dict | None = promotions.solved
+        ready: PromotionSet | None = promotions
         offered = [p for p in promotions.promotions if p.runs_for(member, at)]
     else:
-        solved = None
+        ready = None
         offered = sorted((p for p in promotions if p.runs_for(member, at)), key=lambda p: p.id)
     if not offered:
         return PromotionResult()
@@ -696,11 +735,11 @@ def evaluate(lines: Sequence[PromoLine], promotions: Iterable[Promotion] | Promo
     if not sale.classes:
         return PromotionResult()
     stackable = [p for p in offered if p.stacking is Stacking.STACKABLE]
-    best = _evaluate_set(sale, stackable, solved) if stackable else PromotionResult()
+    best = _evaluate_set(sale, stackable, ready) if stackable else PromotionResult()
     best_total = best.total
     for promo in offered:
         if promo.stacking is Stacking.EXCLUSIVE and _worth_alone_at_most(promo, sale) > best_total:
-            alone = _evaluate_set(sale, [promo], solved)
+            alone = _evaluate_set(sale, [promo], ready)
             if alone.total > best_total:
                 best, best_total = alone, alone.total
     return best
