@@ -608,12 +608,15 @@ def _evaluate_set(sale: _Sale, promos: Sequence[Promotion], ready: PromotionSet 
             if group_deals:
                 uses += _solve_group(members, group_deals, classes, ready.solved if ready is not None else None)
 
-    cursors = [[0] * len(cls.lines) for cls in classes]
+    cursors: dict[int, list[int]] = {}  # class -> units given in deals per line, for the classes in any
     prices = [cls.price for cls in classes]
     for deal, used in uses:
         chunks = []  # (line_no, weight)
         for c, n in used:
-            for line_no, units in _take_units(classes[c], cursors[c], n):
+            cursor = cursors.get(c)
+            if cursor is None:
+                cursor = cursors[c] = [0] * len(classes[c].lines)
+            for line_no, units in _take_units(classes[c], cursor, n):
                 chunks.append((line_no, classes[c].price * units))
         value = deal.value(_split_slots(deal, used), prices)
         tally.give(deal.promo, chunks[0][0], 0, times=1)
@@ -625,8 +628,9 @@ def _evaluate_set(sale: _Sale, promos: Sequence[Promotion], ready: PromotionSet 
     for c, cls in enumerate(classes):
         if cls.leaf_promo is None:
             continue
+        cursor = cursors.get(c)
         for i, (line_no, have) in enumerate(cls.lines):
-            units = have - cursors[c][i]
+            units = have - cursor[i] if cursor is not None else have
             if units:
                 tally.give(cls.leaf_promo, line_no, cls.leaf * units, times=units)
 
