@@ -190,10 +190,21 @@ def barcode_owners(codes: Iterable[str]) -> dict[str, str]:
     ))
 
 
+_departments_sql: dict[tuple[type, int], str] = {}
+
+
 def departments_of(skus: Iterable[str]) -> dict[str, str]:
-    """SKU -> department code for those of ``skus`` that are products with a department."""
-    return dict(_select_in(lambda chunk: Product.select(Product.sku, Product.department).where(
-        Product.sku.in_(chunk) & Product.department.is_null(False)), skus))
+    """SKU -> department code for those of ``skus`` that are products with a department. (The lane
+    asks at the scan of each SKU new to the sale: the statement is built once per size.)"""
+    db = current_database()
+    found: dict[str, str] = {}
+    for chunk in _chunks(list(skus)):
+        sql = _departments_sql.get((type(db), len(chunk)))
+        if sql is None:
+            sql = _departments_sql[(type(db), len(chunk))] = Product.select(Product.sku, Product.department).where(
+                Product.sku.in_([""] * len(chunk)) & Product.department.is_null(False)).sql()[0]
+        found.update(db.execute_sql(sql, list(chunk)).fetchall())
+    return found
 
 
 def count_products() -> int:
