@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pos_tui.domain.cart import Cart
 
 DEPARTMENT_SKU_PREFIX = "DEPT-"  # open-price department items are sold as DEPT-<code>
 
 
-@dataclass(frozen=True)
-class PromoLine:
+class PromoLine(NamedTuple):
     """A sale line as the engine sees it. ``amount`` is the line at its (catalog, or overridden)
     price before any discount; ``manual`` marks a line with a cashier's discount or price override:
-    it takes no promotion and does not count towards a spend threshold."""
+    it takes no promotion and does not count towards a spend threshold. (A named tuple: the lane
+    makes one per line at every scan, several times faster than a frozen dataclass.)"""
 
     line_no: int
     sku: str
