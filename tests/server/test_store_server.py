@@ -24,6 +24,7 @@ from lane_seller import sell  # noqa: E402
 from pos_tui.cli import main  # noqa: E402
 from pos_tui.config import ConfigError, ServerConfig, load_config  # noqa: E402
 from pos_tui.server import catalog  # noqa: E402
+from pos_tui.server.schema import LATEST_VERSION  # noqa: E402
 from pos_tui.services.lane import Lane  # noqa: E402
 from pos_tui.services.sync import SyncWorker  # noqa: E402
 from pos_tui.store import outbox, shifts  # noqa: E402
@@ -55,7 +56,7 @@ def test_server_init_add_lane_and_status_from_the_command_line(pg_cluster, tmp_p
     result = runner.invoke(main, ["--config", str(config), "server", "init", "--store", "shop7", "--admin", "boss",
                                   "--pin-stdin"], input="2468\n")
     assert result.exit_code == 0, result.output
-    assert "store shop7, schema version 2" in result.output
+    assert f"store shop7, schema version {LATEST_VERSION}" in result.output
     creds = tmp_path / "lane-03.pgpass"
     result = runner.invoke(main, ["--config", str(config), "server", "add-lane", "3", "--credentials", str(creds)])
     assert result.exit_code == 0, result.output
