@@ -20,5 +20,6 @@ from pos_tui.domain.promotions.rules import (
 
 __all__ = [
     "ALWAYS", "BuyGet", "Discount", "LineShare", "Member", "MemberPrice", "MixMatch", "MultiBuy", "NthItem",
-    "PromoLine", "Promotion", "PromotionResult", "PromotionSet", "SpendSave", "Stacking", "TimeWindow", "evaluate", "promo_lines",
+    "PromoLine", "Promotion", "PromotionResult", "PromotionSet", "SpendSave", "Stacking", "TimeWindow", "evaluate",
+    "promo_lines",
 ]

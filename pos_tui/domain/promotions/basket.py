@@ -28,10 +28,10 @@ class PromoLine(NamedTuple):
 
 def promo_lines(cart: Cart, *, departments: Mapping[str, str | None] | None = None,
                 manual: Collection[int] = ()) -> tuple[PromoLine, ...]:
-    """The cart's active lines for the engine. ``departments`` maps a SKU to its department code
-    (a catalog product's, None or absent: none; a DEPT-<code> line is in <code>); ``manual`` holds the numbers of the lines a cashier
-    discounted or re-priced by hand (the cart's ``discount`` mixes those with shares of a whole-sale
-    discount, so the lane says which are which)."""
+    """The cart's active lines for the engine. ``departments`` maps a SKU to its department code (a
+    catalog product's; None or absent: none; a DEPT-<code> line is in <code>); ``manual`` holds the
+    numbers of the lines a cashier discounted or re-priced by hand (the cart's ``discount`` mixes
+    those with shares of a whole-sale discount, so the lane says which are which)."""
     departments = departments or {}
     taken = set(manual)
     result = []
