@@ -64,12 +64,13 @@ def _stamp(db: peewee.Database) -> tuple:
 
 def _nothing_written_since(db: peewee.Database) -> tuple | None:
     """On SQLite, what says nothing was committed since this thread last read the promotions:
-    the connection's data_version (moves with every other connection's commit) and this process's
-    imports. None elsewhere (the promotions are read again each time)."""
+    the connection itself (held, so that another database's connection is never taken for it), its
+    data_version (moves with every other connection's commit) and this process's imports. None
+    elsewhere (the promotions are read again each time)."""
     if not is_sqlite(db):
         return None
     connection = db.connection()
-    return (id(db), id(connection), connection.execute("PRAGMA data_version").fetchone()[0], _imports)
+    return (connection, connection.execute("PRAGMA data_version").fetchone()[0], _imports)
 
 
 def promotion_set(cur: Currency) -> PromotionSet:

@@ -103,3 +103,21 @@ def test_a_promotion_no_file_could_hold_is_refused_and_an_unreadable_one_is_skip
         con.execute("UPDATE promotion SET definition = '{\"id\": \"cola\"}', updated_at = '2026-12-03 10:00:00' "
                     "WHERE code = 'cola'")
     assert [p.id for p in promotion_store.active_promotions(cny)] == ["spend"]  # the lane sells on without it
+
+
+def test_the_promotions_of_one_store_are_never_taken_for_another_s(tmp_path, cny):
+    # Two stores opened one after the other in one thread: the second has none of the first's
+    # promotions, however alike their connections look.
+    from pos_tui.domain.promotions import SpendSave
+    from pos_tui.store.db import close_database, open_database
+
+    spend = SpendSave(id="spend", name="满100减20", tiers=((10_000, 2_000),))
+    open_database(f"sqlite:///{tmp_path / 'one.db'}")
+    promotion_store.replace_promotions([spend], cny, source="x", actor="boss", now=NOW)
+    assert [p.id for p in promotion_store.active_promotions(cny)] == ["spend"]
+    close_database()
+    open_database(f"sqlite:///{tmp_path / 'two.db'}")
+    try:
+        assert promotion_store.active_promotions(cny) == ()
+    finally:
+        close_database()
