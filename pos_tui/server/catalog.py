@@ -23,10 +23,11 @@ class ServerProduct:
     unit: str
     active: bool
     barcodes: tuple[str, ...]
+    department: str | None = None
 
 
 def upsert_products(conn: psycopg.Connection, items: Sequence, *, actor: str, source: str = "") -> tuple[int, int]:
-    """Create or overwrite products (``ProductData``-like: sku, name, price, tax, unit, barcodes), their
+    """Create or overwrite products (``ProductData``-like: sku, name, price, tax, unit, barcodes, department), their
     barcodes replaced, all or nothing; returns (created, updated). A barcode of a product not in
     ``items`` is refused, as on the lane."""
     skus = [i.sku for i in items]
@@ -38,15 +39,15 @@ def upsert_products(conn: psycopg.Connection, items: Sequence, *, actor: str, so
             code, owner = taken[0]
             raise ServerError(f"barcode {code} already belongs to product {owner} ({len(taken)} such barcodes)")
         existing = conn.execute("SELECT count(*) FROM products WHERE sku = ANY(%s)", (skus,)).fetchone()[0]
-        conn.execute("CREATE TEMP TABLE incoming (sku text, name text, price bigint, tax text, unit text) "
-                     "ON COMMIT DROP")
+        conn.execute("CREATE TEMP TABLE incoming (sku text, name text, price bigint, tax text, unit text, "
+                     "department text) ON COMMIT DROP")
         with conn.cursor().copy("COPY incoming FROM STDIN") as copy:
             for i in items:
-                copy.write_row((i.sku, i.name, i.price, i.tax, i.unit))
-        conn.execute("INSERT INTO products (sku, name, price, tax, unit, active) "
-                     "SELECT sku, name, price, tax, unit, true FROM incoming ON CONFLICT (sku) DO UPDATE SET "
-                     "name = excluded.name, price = excluded.price, tax = excluded.tax, unit = excluded.unit, "
-                     "active = true")
+                copy.write_row((i.sku, i.name, i.price, i.tax, i.unit, getattr(i, "department", None)))
+        conn.execute("INSERT INTO products (sku, name, price, tax, unit, department, active) "
+                     "SELECT sku, name, price, tax, unit, department, true FROM incoming ON CONFLICT (sku) DO UPDATE "
+                     "SET name = excluded.name, price = excluded.price, tax = excluded.tax, unit = excluded.unit, "
+                     "department = excluded.department, active = true")
         conn.execute("DELETE FROM barcodes WHERE sku = ANY(%s) OR code = ANY(%s)", (skus, list(codes)))
         with conn.cursor().copy("COPY barcodes (code, sku) FROM STDIN") as copy:
             for code, sku in codes.items():
@@ -56,7 +57,7 @@ def upsert_products(conn: psycopg.Connection, items: Sequence, *, actor: str, so
 
 
 _PRODUCT = ("SELECT sku, name, price, tax, unit, active, ARRAY(SELECT code FROM barcodes b WHERE b.sku = p.sku "
-            "ORDER BY code) FROM products p")
+            "ORDER BY code), department FROM products p")
 
 
 def find_products(conn: psycopg.Connection, text: str, limit: int = 50) -> list[ServerProduct]:
@@ -68,14 +69,14 @@ def find_products(conn: psycopg.Connection, text: str, limit: int = 50) -> list[
     rows = conn.execute(_PRODUCT + " WHERE name ILIKE %s OR sku = %s OR EXISTS (SELECT 1 FROM barcodes b "
                         "WHERE b.sku = p.sku AND b.code = %s) ORDER BY name, sku LIMIT %s",
                         (pattern, text, text, limit)).fetchall()
-    return [ServerProduct(*row[:6], tuple(row[6])) for row in rows]
+    return [ServerProduct(*row[:6], tuple(row[6]), row[7]) for row in rows]
 
 
 def product(conn: psycopg.Connection, sku: str) -> ServerProduct:
     row = conn.execute(_PRODUCT + " WHERE sku = %s", (sku,)).fetchone()
     if row is None:
         raise ServerError(f"no product with SKU {sku!r} on the store server")
-    return ServerProduct(*row[:6], tuple(row[6]))
+    return ServerProduct(*row[:6], tuple(row[6]), row[7])
 
 
 def set_price(conn: psycopg.Connection, sku: str, price: int, *, actor: str) -> ServerProduct:

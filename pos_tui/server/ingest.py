@@ -207,9 +207,11 @@ FEEDS = ("products", "users", "settings", "promotions")
 
 _FEED_SQL = {
     "products": """
-        WITH p AS (SELECT sku, name, price, tax, unit, active, change_seq FROM products
+        WITH p AS (SELECT sku, name, price, tax, unit, active, change_seq, department FROM products
                    WHERE change_seq > %s ORDER BY change_seq LIMIT %s)
-        SELECT p.*, ARRAY(SELECT code FROM barcodes b WHERE b.sku = p.sku ORDER BY code) FROM p ORDER BY change_seq""",
+        SELECT p.sku, p.name, p.price, p.tax, p.unit, p.active, p.change_seq,
+               ARRAY(SELECT code FROM barcodes b WHERE b.sku = p.sku ORDER BY code), p.department
+        FROM p ORDER BY change_seq""",
     "users": """SELECT name, role, pin_hash, pin_changed_at, disabled, locked_until, change_seq FROM users
                 WHERE change_seq > %s ORDER BY change_seq LIMIT %s""",
     "settings": """SELECT key, value, change_seq FROM settings WHERE change_seq > %s ORDER BY change_seq LIMIT %s""",

@@ -240,7 +240,13 @@ CREATE VIEW document_promotions AS
     WHERE d.kind IN ('sale.paid', 'sale.voided', 'return');
 """
 
-MIGRATIONS: list[str] = [_M1, _M2, _M3, _M4]
+# 5: a product's department code (the catalog CSV's ``department``; NULL: none), down to the lanes
+# with the product: a department's spend-and-save and the sales by department count the product in it.
+_M5 = r"""
+ALTER TABLE products ADD COLUMN department text CHECK (department IS NULL OR length(department) BETWEEN 1 AND 32);
+"""
+
+MIGRATIONS: list[str] = [_M1, _M2, _M3, _M4, _M5]
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -35,6 +35,7 @@ class ProductInfo:
     active: bool
     barcodes: tuple[str, ...]
     open_price: bool = False  # the lane asks the cashier for the price
+    department: str | None = None  # its department's code
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class ProductData:
     unit: str = "each"
     stock: int | None = None
     barcodes: tuple[str, ...] = ()
+    department: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,13 +60,14 @@ class UpsertResult:
 
 _PRODUCT_COLUMNS = (
     Product.id, Product.sku, Product.name, Product.price, Product.tax,
-    Product.unit, Product.stock, Product.active, Product.open_price,
+    Product.unit, Product.stock, Product.active, Product.open_price, Product.department,
 )
+_CODE_AT = len(_PRODUCT_COLUMNS)  # where find_by_code's rows hold the barcode
 
 
 def _info(row: Sequence, barcodes: tuple[str, ...]) -> ProductInfo:
-    pid, sku, name, price, tax, unit, stock, active, open_price = row[:9]
-    return ProductInfo(pid, sku, name, price, tax, unit, stock, bool(active), barcodes, bool(open_price))
+    pid, sku, name, price, tax, unit, stock, active, open_price, department = row[:_CODE_AT]
+    return ProductInfo(pid, sku, name, price, tax, unit, stock, bool(active), barcodes, bool(open_price), department)
 
 
 def _find_by_code_sql() -> peewee.Select:
@@ -94,7 +97,7 @@ def find_by_code(code: str) -> ProductInfo | None:
     rows = db.execute_sql(sql, (code, code)).fetchall()
     if not rows:
         return None
-    return _info(rows[0], tuple(row[9] for row in rows if row[9] is not None))
+    return _info(rows[0], tuple(row[_CODE_AT] for row in rows if row[_CODE_AT] is not None))
 
 
 def get_by_sku(sku: str) -> ProductInfo | None:
@@ -187,6 +190,23 @@ def barcode_owners(codes: Iterable[str]) -> dict[str, str]:
     ))
 
 
+_departments_sql: dict[tuple[type, int], str] = {}
+
+
+def departments_of(skus: Iterable[str]) -> dict[str, str]:
+    """SKU -> department code for those of ``skus`` that are products with a department. (The lane
+    asks at the scan of each SKU new to the sale: the statement is built once per size.)"""
+    db = current_database()
+    found: dict[str, str] = {}
+    for chunk in _chunks(list(skus)):
+        sql = _departments_sql.get((type(db), len(chunk)))
+        if sql is None:
+            sql = _departments_sql[(type(db), len(chunk))] = Product.select(Product.sku, Product.department).where(
+                Product.sku.in_([""] * len(chunk)) & Product.department.is_null(False)).sql()[0]
+        found.update(db.execute_sql(sql, list(chunk)).fetchall())
+    return found
+
+
 def count_products() -> int:
     return Product.select().count()
 
@@ -206,7 +226,7 @@ def upsert_products(items: Sequence[ProductData], progress: Progress | None = No
     existing = product_ids(item.sku for item in items)
     now = Product.updated_at.db_value(dt.datetime.now().replace(microsecond=0))
     fields = [Product.sku, Product.name, Product.price, Product.tax, Product.unit,
-              Product.stock, Product.active, Product.updated_at, Product.pinyin]
+              Product.stock, Product.active, Product.updated_at, Product.pinyin, Product.department]
     upsert_sql = (  # open_price is set for a new product only: an import keeps the back office's flag
         Product.insert(dict.fromkeys([*fields, Product.open_price], ""))
         .on_conflict(conflict_target=[Product.sku], preserve=fields[1:])
@@ -221,7 +241,7 @@ def upsert_products(items: Sequence[ProductData], progress: Progress | None = No
         for chunk in _chunks(items, 5000):
             with peewee.__exception_wrapper__:  # driver errors -> peewee's IntegrityError etc.
                 cursor.executemany(upsert_sql, [
-                    (i.sku, i.name, i.price, i.tax, i.unit, i.stock, True, now, pinyin_key(i.name), False)
+                    (i.sku, i.name, i.price, i.tax, i.unit, i.stock, True, now, pinyin_key(i.name), False, i.department)
                     for i in chunk
                 ])
                 ids = product_ids(i.sku for i in chunk)

@@ -1,11 +1,12 @@
-"""The catalog CSV (SPEC §1): ``sku,name,price,barcodes,tax,unit,stock``, all-or-nothing import.
+"""The catalog CSV (SPEC §1): ``sku,name,price,barcodes,tax,unit,stock,department``, all-or-nothing import.
 
 Import reads and checks every row first and reports every problem with its line number and
 column; only a clean file is written, with one journal row (``catalog_publish`` says how a large
 one is published without stalling the lanes).
 Cells: price in major units ("12.50"); barcodes separated by "|" (EAN-8/UPC-A/EAN-13 check
 digits verified, other codes kept as PLUs); tax a configured rate code (empty = the default
-rate); unit "each" or "kg" (empty = each); stock a number up to 3 decimals (empty = not tracked).
+rate); unit "each" or "kg" (empty = each); stock a number up to 3 decimals (empty = not tracked);
+department a department code, up to 32 characters without spaces (empty or no such column = none).
 No cell may hold a control character (``domain.text``): the row is refused with the line and column.
 
 Export guards spreadsheets: a text cell (sku, name, barcodes) that starts with = + - or @ is written
@@ -26,19 +27,20 @@ from typing import Collection, Iterable
 
 from pos_tui.domain.barcodes import BarcodeError, classify
 from pos_tui.domain.cart import MILLI, UNITS
+from pos_tui.domain.department import MAX_DEPARTMENT_LENGTH, is_department_code
 from pos_tui.domain.money import Currency, MoneyError, format_amount, parse_amount
 from pos_tui.domain.text import TextError, check_text
 from pos_tui.i18n import _, ngettext
 from pos_tui.store.catalog import CatalogError, ProductData, Progress, iter_products
 from pos_tui.store.catalog_publish import STAGE_BATCH, Staging
 
-COLUMNS = ("sku", "name", "price", "barcodes", "tax", "unit", "stock")
-OPTIONAL_COLUMNS = ("tax", "unit", "stock")  # left out: the default tax rate, each, stock not tracked
+COLUMNS = ("sku", "name", "price", "barcodes", "tax", "unit", "stock", "department")
+OPTIONAL_COLUMNS = ("tax", "unit", "stock", "department")  # left out: default tax rate, each, not tracked, none
 OTHER_SEPARATORS = (";", "\t")
 BARCODE_SEPARATOR = "|"
 MAX_SKU_LENGTH = 64
 FORMULA_STARTS = "=+-@"
-TEXT_COLUMNS = ("sku", "name", "barcodes")
+TEXT_COLUMNS = ("sku", "name", "barcodes", "department")
 _STOCK = re.compile(r"^(?P<sign>-?)(?P<whole>\d{1,12})(?:\.(?P<frac>\d{1,3}))?$")
 
 
@@ -203,7 +205,8 @@ class _RowChecker:
         except ValueError as exc:
             self.error(line, "stock", str(exc))
             stock = None
-        product = ProductData(sku, name, price, tax, unit, stock, barcodes) \
+        department = self._department(line, cells["department"])
+        product = ProductData(sku, name, price, tax, unit, stock, barcodes, department) \
             if len(self.parsed.errors) == before else None
         self.staging.add(line, sku if sku_ok else None, product, barcodes)
 
@@ -215,6 +218,15 @@ class _RowChecker:
             self.error(line, "sku", _("SKU {sku} must be at most {length} characters without spaces").format(
                 sku=repr(sku), length=MAX_SKU_LENGTH))
         return sku
+
+    def _department(self, line: int, raw: str) -> str | None:
+        department = raw.strip()
+        if not department:
+            return None
+        if not is_department_code(department):
+            self.error(line, "department", _("department {code} must be at most {length} characters without "
+                                             "spaces").format(code=repr(department), length=MAX_DEPARTMENT_LENGTH))
+        return department
 
     def _price(self, line: int, raw: str) -> int:
         try:
@@ -365,6 +377,7 @@ def export_products(path: Path, *, cur: Currency) -> int:
             writer.writerow([
                 escape_cell(p.sku), escape_cell(p.name), format_amount(p.price, cur, grouping=False),
                 escape_cell(BARCODE_SEPARATOR.join(p.barcodes)), p.tax, p.unit, format_stock(p.stock),
+                escape_cell(p.department or ""),
             ])
             count += 1
     return count

@@ -55,9 +55,10 @@ IMPORT_CACHE_KIB = 64 * 1024
 # The product columns an import sets, each a field of ProductData, with its type in staging. A new
 # one is added here (and to ProductData and upsert_products); the staged publish follows this list.
 # "pinyin" is made from the name when a row is staged (pypinyin costs ~0.1 ms a Chinese name).
-_STAGED = {"name": "TEXT", "price": "INTEGER", "tax": "TEXT", "unit": "TEXT", "stock": "INTEGER", "pinyin": "TEXT"}
-# The file's cell wins even when blank (stock not tracked); elsewhere a blank keeps the live value.
-_TAKEN_EVEN_BLANK = {"stock"}
+_STAGED = {"name": "TEXT", "price": "INTEGER", "tax": "TEXT", "unit": "TEXT", "stock": "INTEGER", "pinyin": "TEXT",
+           "department": "TEXT"}
+# The file's cell wins even when blank (stock not tracked, no department); elsewhere a blank keeps the live value.
+_TAKEN_EVEN_BLANK = {"stock", "department"}
 _ROW_COLUMNS = ", ".join(("sku", *_STAGED))
 _SEARCH_COLUMNS = "name, pinyin"  # what the name index holds of a product
 _TRIGGERS = {  # notes of what changes in the live catalog while the next one is built

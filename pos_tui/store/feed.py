@@ -32,15 +32,16 @@ def _now_text() -> str:
 
 
 def apply_products(rows: Sequence[tuple]) -> int:
-    """Rows (sku, name, price, tax, unit, active, change_seq, barcodes) in change order."""
+    """Rows (sku, name, price, tax, unit, active, change_seq, barcodes, department) in change order."""
     if not rows:
         return cursor("products")
     db = current_database()
     now = _now_text()
     upsert = (f"INSERT INTO {Product._meta.table_name} (sku, name, price, tax, unit, stock, active, updated_at, "
-              "pinyin) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?) ON CONFLICT(sku) DO UPDATE SET name = excluded.name, "
-              "price = excluded.price, tax = excluded.tax, unit = excluded.unit, active = excluded.active, "
-              "updated_at = excluded.updated_at, pinyin = excluded.pinyin")
+              "pinyin, department) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?) ON CONFLICT(sku) DO UPDATE SET "
+              "name = excluded.name, price = excluded.price, tax = excluded.tax, unit = excluded.unit, "
+              "active = excluded.active, updated_at = excluded.updated_at, pinyin = excluded.pinyin, "
+              "department = excluded.department")
     through = rows[-1][6]
     product_table, barcode_table = Product._meta.table_name, Barcode._meta.table_name
     wanted_by_sku = {r[0]: set(r[7] or ()) for r in rows}  # a SKU twice in a batch: its last row wins
@@ -54,7 +55,8 @@ def apply_products(rows: Sequence[tuple]) -> int:
             for sku, name, key in cur.execute(f"SELECT sku, name, pinyin FROM {product_table} "
                                               f"WHERE sku IN ({','.join('?' * len(chunk))})", chunk):
                 keys[sku] = (name, key)
-        values = [(r[0], r[1], r[2], r[3], r[4], bool(r[5]), now, _pinyin_of(r[1], keys.get(r[0]))) for r in rows]
+        values = [(r[0], r[1], r[2], r[3], r[4], bool(r[5]), now, _pinyin_of(r[1], keys.get(r[0])), r[8])
+                  for r in rows]
         cur.executemany(upsert, values)
         wanted: dict[int, set[str]] = {}
         have: dict[int, set[str]] = {}

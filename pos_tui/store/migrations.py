@@ -381,6 +381,12 @@ def _m11_promotions(db: peewee.Database) -> None:
     db.execute_sql("ALTER TABLE sale ADD COLUMN member VARCHAR(255) NOT NULL DEFAULT ''")
 
 
+def _m13_product_department(db: peewee.Database) -> None:
+    """A product's department code (the catalog CSV's ``department``): a department's spend-and-save
+    promotions and the reports' sales by department count the product in it. NULL: none."""
+    db.execute_sql("ALTER TABLE product ADD COLUMN department VARCHAR(32)")
+
+
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _m1_catalog_users_journal,
     _m2_product_name_search,
@@ -393,6 +399,7 @@ MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _m9_product_pinyin,
     _m10_product_open_price,
     _m11_promotions,
+    _m13_product_department,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

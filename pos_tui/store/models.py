@@ -28,6 +28,7 @@ class Product(BaseModel):
     updated_at = peewee.DateTimeField()
     pinyin = peewee.TextField(default="")  # the name's pinyin key, searched with it (migration 9)
     open_price = peewee.BooleanField(default=False)  # sold at the price typed at the lane (migration 10)
+    department = peewee.CharField(max_length=32, null=True)  # its department's code (migration 13)
 
 
 class Barcode(BaseModel):

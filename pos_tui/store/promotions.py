@@ -21,9 +21,9 @@ import peewee
 from pos_tui.domain.cart import CartLine
 from pos_tui.domain.money import Currency
 from pos_tui.domain.promotion_file import Problem, PromotionFileError, promotion_fields, promotion_from_fields
-from pos_tui.domain.promotions import Discount, LineShare, Promotion, PromotionResult
+from pos_tui.domain.promotions import Discount, LineShare, Promotion, PromotionResult, PromotionSet
 from pos_tui.store import journal
-from pos_tui.store.db import current_database, write_transaction
+from pos_tui.store.db import current_database, is_sqlite, write_transaction
 from pos_tui.store.models import Promotion as PromotionRow
 from pos_tui.store.models import SaleLinePromotion
 
@@ -50,7 +50,9 @@ class PromotionInfo:
 
 
 _cache_lock = threading.Lock()
-_cache: dict[int, tuple[tuple, tuple[Promotion, ...]]] = {}
+_cache: dict[int, tuple[tuple, PromotionSet]] = {}
+_imports = 0  # promotion imports committed by this process (its own connection's commits are not in data_version)
+_checked = threading.local()  # this thread's connection, its data_version and _imports when last read
 
 
 def _stamp(db: peewee.Database) -> tuple:
@@ -61,26 +63,46 @@ def _stamp(db: peewee.Database) -> tuple:
     return (getattr(db, "database", None), *row)
 
 
-def active_promotions(cur: Currency) -> tuple[Promotion, ...]:
-    """The promotions on offer in the store (whatever their time windows), in code order; read
-    and parsed again only after they changed."""
+def _nothing_written_since(db: peewee.Database) -> tuple | None:
+    """On SQLite, what says nothing was committed since this thread last read the promotions:
+    the connection itself (held, so that another database's connection is never taken for it), its
+    data_version (moves with every other connection's commit) and this process's imports. None
+    elsewhere (the promotions are read again each time)."""
+    if not is_sqlite(db):
+        return None
+    connection = db.connection()
+    return (connection, connection.execute("PRAGMA data_version").fetchone()[0], _imports)
+
+
+def promotion_set(cur: Currency) -> PromotionSet:
+    """The promotions on offer in the store (whatever their time windows), made ready for the
+    engine; read and parsed again only after they changed. (A scan asks for them every time: when
+    no other connection committed since, not even the stamp is read.)"""
     db = current_database()
-    stamp = _stamp(db)
+    marker = _nothing_written_since(db)
     with _cache_lock:
         cached = _cache.get(id(db))
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
-    rows = PromotionRow.select().where(PromotionRow.active == True).order_by(PromotionRow.code)  # noqa: E712
-    promos = []
-    for row in rows:
-        try:
-            promos.append(promotion_from_fields(json.loads(row.definition), cur))
-        except (PromotionFileError, ValueError) as exc:  # the lane sells on without it, and says so in its log
-            log.warning("promotion %s is not readable and is not given: %s", row.code, exc)
-    promos = tuple(promos)
-    with _cache_lock:
-        _cache[id(db)] = (stamp, promos)
-    return promos
+    if cached is not None and marker is not None and getattr(_checked, "marker", None) == marker:
+        return cached[1]
+    stamp = _stamp(db)
+    if cached is None or cached[0] != stamp:
+        rows = PromotionRow.select().where(PromotionRow.active == True).order_by(PromotionRow.code)  # noqa: E712
+        promos = []
+        for row in rows:
+            try:
+                promos.append(promotion_from_fields(json.loads(row.definition), cur))
+            except (PromotionFileError, ValueError) as exc:  # the lane sells on without it, and says so in its log
+                log.warning("promotion %s is not readable and is not given: %s", row.code, exc)
+        cached = (stamp, PromotionSet(promos))
+        with _cache_lock:
+            _cache[id(db)] = cached
+    _checked.marker = marker
+    return cached[1]
+
+
+def active_promotions(cur: Currency) -> tuple[Promotion, ...]:
+    """The promotions on offer in the store (whatever their time windows), in code order."""
+    return promotion_set(cur).promotions
 
 
 def replace_promotions(promos: Iterable[Promotion], cur: Currency, *, source: str, actor: str,
@@ -109,6 +131,9 @@ def replace_promotions(promos: Iterable[Promotion], cur: Currency, *, source: st
             retired = len(gone)
         journal.append("promotions.import", {"source": source, "codes": sorted(wanted), "added": added,
                                              "changed": changed, "retired": retired}, actor)
+    global _imports
+    with _cache_lock:
+        _imports += 1
     return ImportResult(added, changed, unchanged, retired)
 
 
@@ -172,11 +197,12 @@ def list_promotions() -> list[PromotionInfo]:
 
 # ---------------------------------------------------------------------------- on sale lines
 
-def write_sale_promotions(sale_id: int, lines: Iterable[CartLine], result: PromotionResult) -> None:
+def write_sale_promotions(sale_id: int, lines: Iterable[CartLine], result: PromotionResult,
+                          written: PromotionResult | None = None) -> None:
     """Inside the caller's transaction: the promotions' part of each of ``lines`` (those whose part
-    changed), and the sale's rows per promotion and line replaced by ``result``'s. (Plain
-    statements run many times: a threshold's shares move on every line at each scan, and a query
-    built per row would cost the scan milliseconds.)"""
+    changed), and the sale's rows per promotion and line made ``result``'s: only the rows that
+    differ from ``written`` (what they hold now), or all of them replaced when that is not known.
+    (Plain statements run many times: a query built per row would cost the scan milliseconds.)"""
     db = current_database()
     q = db.param
     changed = [(line.discount, line.promo_discount, sale_id, line.line_no) for line in lines]
@@ -184,12 +210,28 @@ def write_sale_promotions(sale_id: int, lines: Iterable[CartLine], result: Promo
     if changed:
         cursor.executemany(f"UPDATE sale_line SET discount = {q}, promo_discount = {q} "
                            f"WHERE sale_id = {q} AND line_no = {q}", changed)
-    db.execute_sql(f"DELETE FROM sale_line_promotion WHERE sale = {q}", (sale_id,))
-    rows = [(sale_id, share.line_no, d.promotion_id, d.name, d.kind, share.amount)
-            for d in result.discounts for share in d.lines if share.amount]
-    if rows:
+    wanted = _share_rows(result)
+    if written is None:
+        db.execute_sql(f"DELETE FROM sale_line_promotion WHERE sale = {q}", (sale_id,))
+        gone, put = [], wanted
+    else:
+        held = _share_rows(written)
+        gone = [key for key in held if key not in wanted]
+        put = {key: row for key, row in wanted.items() if held.get(key) != row}
+    if gone:
+        cursor.executemany(f"DELETE FROM sale_line_promotion WHERE sale = {q} AND line_no = {q} AND promotion = {q}",
+                           [(sale_id, line_no, code) for line_no, code in gone])
+    if put:
         cursor.executemany("INSERT INTO sale_line_promotion (sale, line_no, promotion, name, kind, amount) "
-                           f"VALUES ({q}, {q}, {q}, {q}, {q}, {q})", rows)
+                           f"VALUES ({q}, {q}, {q}, {q}, {q}, {q}) ON CONFLICT (sale, line_no, promotion) DO UPDATE "
+                           "SET name = excluded.name, kind = excluded.kind, amount = excluded.amount",
+                           [(sale_id, line_no, code, *row) for (line_no, code), row in put.items()])
+
+
+def _share_rows(result: PromotionResult) -> dict[tuple[int, str], tuple[str, str, int]]:
+    """(line number, promotion code) -> (name, kind, amount): the sale_line_promotion rows of ``result``."""
+    return {(share.line_no, d.promotion_id): (d.name, d.kind, share.amount)
+            for d in result.discounts for share in d.lines if share.amount}
 
 
 def sale_promotions(sale_id: int) -> PromotionResult:

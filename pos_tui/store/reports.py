@@ -38,6 +38,7 @@ from pos_tui.domain.report import (
 from pos_tui.domain.tax import tax_breakdown
 from pos_tui.i18n import N_, _
 from pos_tui.store import journal, outbox
+from pos_tui.store.catalog import departments_of
 from pos_tui.store.db import StoreError, write_transaction
 from pos_tui.store.models import CashMovement, Payment, Sale, Shift, ZReport
 from pos_tui.store.promotions import sale_promotions
@@ -59,6 +60,7 @@ class ReportContext:
     rates: Mapping[str, Rate]
     prices_include_tax: bool
     departments: Mapping[str, str] = field(default_factory=dict)  # sale-line SKU -> department name
+    department_names: Mapping[str, str] = field(default_factory=dict)  # configured department code -> name
     day_starts_at: dt.time = dt.time(0, 0)  # the business day's cut-over ([store] day_starts_at)
 
     def business_day(self, moment: dt.datetime) -> dt.date:
@@ -72,15 +74,24 @@ def context_of(config: Config) -> ReportContext:
         store_name=store.name, currency_code=config.currency.code, lane=store.lane, rates=config.tax.rates,
         prices_include_tax=config.tax.prices_include_tax,
         departments={f"DEPT-{d.code}": d.name for d in config.departments}, day_starts_at=store.day_starts_at,
+        department_names={d.code: d.name for d in config.departments},
     )
 
 
-def _sale_fact(sale: Sale, kind: str, ctx: ReportContext) -> SaleFact:
+def _sale_fact(sale: Sale, kind: str, ctx: ReportContext, known: dict[str, str | None]) -> SaleFact:
+    """``known``: SKU -> the department name its lines count in, filled as sales need them (a
+    catalog product by its department: the configured name, else the code; an open-price key by its
+    department; None: neither)."""
     cart = load_cart(sale.id)
     totals = tax_breakdown(cart.lines, ctx.rates, ctx.prices_include_tax)
+    missing = {line.sku for line in cart.lines if line.sku not in known}
+    if missing:
+        found = departments_of(sku for sku in missing if sku not in ctx.departments)
+        for sku in missing:
+            code = found.get(sku)
+            known[sku] = ctx.departments.get(sku) or (ctx.department_names.get(code, code) if code else None)
     lines = tuple(
-        LineFact(line.sku, line.name, line.qty_milli, line.amount, line.discount, line.voided,
-                 ctx.departments.get(line.sku))
+        LineFact(line.sku, line.name, line.qty_milli, line.amount, line.discount, line.voided, known[line.sku])
         for line in cart.lines
     )
     total = totals.total if kind == "voided" else sale.total
@@ -96,13 +107,14 @@ def gather(shift_ids: list[int], ctx: ReportContext) -> tuple[list[SaleFact], li
     real = (Sale.shift.in_(shift_ids)) & (Sale.training == False)
     sales, payments = [], []
     query = Sale.select().where(real & Sale.status.in_(("paid", "voided"))).order_by(Sale.id)
+    known: dict[str, str | None] = {}
     # In the order they were paid: by receipt number (its day, then its count), voided sales after.
     for sale in sorted(query, key=lambda sale: receipt_order(sale.receipt_no)):
         if sale.status == "voided":
             if sale.kind == "sale":
-                sales.append(_sale_fact(sale, "voided", ctx))
+                sales.append(_sale_fact(sale, "voided", ctx, known))
             continue
-        sales.append(_sale_fact(sale, sale.kind, ctx))
+        sales.append(_sale_fact(sale, sale.kind, ctx, known))
     paid = (Payment.select(Payment, Sale.kind).join(Sale)
             .where(real & (Sale.status == "paid") & Payment.status.in_(SETTLED)).order_by(Payment.id))
     for p in paid:

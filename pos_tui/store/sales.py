@@ -559,11 +559,12 @@ class SalePromotions:
 
     lines: tuple[CartLine, ...]
     result: PromotionResult
+    written: PromotionResult | None = None  # what the sale's rows hold now (None: not known, all rewritten)
 
 
 def _write_promotions(sale: Sale, promotions: SalePromotions | None) -> None:
     if promotions is not None:
-        write_sale_promotions(sale.id, promotions.lines, promotions.result)
+        write_sale_promotions(sale.id, promotions.lines, promotions.result, promotions.written)
 
 
 @dataclass(frozen=True)

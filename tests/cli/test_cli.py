@@ -81,7 +81,7 @@ def test_import_show_and_export(initialised, tmp_path):
     out = tmp_path / "out.csv"
     assert initialised("products", "export", str(out)).exit_code == 0
     assert out.read_text(encoding="utf-8").splitlines()[1:] == [
-        "C1,可口可乐 330ml,3.50,6901234567892|12345,A,each,24", "F1,苹果,8.80,,A,kg,1.25",
+        "C1,可口可乐 330ml,3.50,6901234567892|12345,A,each,24,", "F1,苹果,8.80,,A,kg,1.25,",
     ]
 
 

@@ -19,6 +19,7 @@ from pos_tui.domain.promotions import (
     MultiBuy,
     NthItem,
     PromoLine,
+    PromotionSet,
     SpendSave,
     Stacking,
     evaluate,
@@ -273,3 +274,26 @@ def test_large_groups_of_interacting_units_are_shared_out_within_the_rules(units
     lines = to_lines([(sku, "each", units * 1000, price, False) for sku, price in zip(SKUS, PRICES)])
     result = evaluate(lines, promos, member=Member("1"), at=AT)
     _check_result(lines, result)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(line_specs(max_lines=25, max_qty=6), promotions(max_promotions=8), st.booleans(), st.randoms())
+def test_a_promotion_set_kept_across_line_changes_gives_what_a_fresh_evaluation_gives(specs, promos, is_member, rnd):
+    # The lane keeps one PromotionSet and evaluates after every scan, void and quantity change: the
+    # uses it remembers for groups of units must never change a result.
+    member = Member("1") if is_member else None
+    kept = PromotionSet(promos)
+    lines = to_lines(specs)
+    shown: list[PromoLine] = []
+    for line in lines:
+        shown.append(line)
+        if rnd.random() < 0.2:  # a void
+            shown.pop(rnd.randrange(len(shown)))
+        if shown and rnd.random() < 0.2:  # a quantity change
+            i = rnd.randrange(len(shown))
+            old = shown[i]
+            if old.unit == "each":
+                qty = old.qty_milli + 1000
+                shown[i] = PromoLine(old.line_no, old.sku, old.unit, qty, old.unit_price,
+                                     line_amount(old.unit_price, qty), old.department, old.manual)
+        assert evaluate(shown, kept, member=member, at=AT) == evaluate(shown, promos, member=member, at=AT)

@@ -218,6 +218,25 @@ def test_a_chinese_name_from_the_server_is_found_by_its_pinyin_on_the_lane(lane_
     assert [p.sku for p in search_by_name("juhua")] == ["TEA500"] and search_by_name("wulong") == []
 
 
+def test_a_product_department_set_on_the_server_reaches_the_lane(lane_one, store_server):
+    from pos_tui.server.catalog import upsert_products
+    from pos_tui.store.catalog import ProductData, get_by_sku
+
+    config, lane = lane_one
+    juice = ProductData("JUICE1L", "橙汁 1L", 600, "A", "each", None, ("6900000000021",), "DRINKS")
+    with store_server.admin() as conn:
+        upsert_products(conn, [juice], actor="test")
+        assert catalog.product(conn, "JUICE1L").department == "DRINKS"
+    worker = SyncWorker(config, poll_seconds=0)
+    worker.run_once()
+    assert get_by_sku("JUICE1L").department == "DRINKS"
+    with store_server.admin() as conn:  # moved out of its department
+        upsert_products(conn, [ProductData("JUICE1L", "橙汁 1L", 600, "A", "each", None, ("6900000000021",))],
+                        actor="test")
+    worker.run_once()
+    assert get_by_sku("JUICE1L").department is None
+
+
 def test_staff_changes_on_the_server_reach_the_lane(lane_one, store_server):
     from pos_tui.domain.pins import hash_pin
     from pos_tui.store import users

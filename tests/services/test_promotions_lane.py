@@ -316,3 +316,96 @@ def test_a_line_and_its_promotions_are_written_together_or_not_at_all(lane, conf
         con.execute("DROP TRIGGER fail_shares")
     view = lane.items.enter(COKE)
     assert view.totals.total == 1000 and rows(config, "SELECT SUM(amount) FROM sale_line_promotion") == [(50,)]
+
+
+def test_only_the_shares_that_changed_are_written_and_the_rows_stay_what_a_fresh_evaluation_gives(lane, config):
+    from pos_tui.domain.promotions import evaluate, promo_lines
+    from pos_tui.store.promotions import active_promotions
+
+    def written() -> list[tuple]:
+        return rows(config, "SELECT line_no, promotion, amount FROM sale_line_promotion ORDER BY line_no, promotion")
+
+    def fresh() -> list[tuple]:
+        result = evaluate(promo_lines(lane.ctx.sale.cart), active_promotions(config.currency), at=lane.ctx.clock())
+        return sorted((s.line_no, d.promotion_id, s.amount) for d in result.discounts for s in d.lines)
+
+    with sqlite3.connect(config.database_path) as con:  # each row a statement touches, seen by a trigger
+        con.execute("CREATE TABLE share_log (what TEXT)")
+        for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+            con.execute(f"CREATE TRIGGER log_{event.lower()} AFTER {event} ON sale_line_promotion BEGIN "
+                        f"INSERT INTO share_log VALUES ('{event} ' || {row}.line_no || ' ' || {row}.promotion); END")
+    touched = 0
+    for step in ("2*" + MILK, RICE, RICE, "3*" + COKE, BREAD, SOAP, "2*" + TEA, MILK, "void 3", "qty 4 2", RICE):
+        before = {(n, code): amount for n, code, amount in written()}
+        if step.startswith("void"):
+            lane.items.void_line(int(step.split()[1]))
+        elif step.startswith("qty"):
+            lane.items.set_quantity(int(step.split()[1]), step.split()[2])
+        else:
+            lane.items.enter(step)
+        assert written() == fresh()
+        after = {(n, code): amount for n, code, amount in written()}
+        differ = [key for key in before.keys() | after.keys() if before.get(key) != after.get(key)]
+        log = rows(config, "SELECT COUNT(*) FROM share_log")[0][0]
+        assert log - touched == len(differ), step  # the rows that changed, and no other
+        touched = log
+
+
+DRINKS_PROMOTION = """
+[[promotion]]
+id = "drinks-100"
+name = "饮料满100减20"
+kind = "spend_save"
+department = "DRINKS"
+tiers = [{ spend = "100.00", off = "20.00" }]
+"""
+
+
+@pytest.fixture
+def drinks_config(tmp_path: Path):
+    from pos_tui.store.catalog_csv import import_products
+
+    cfg = create_demo_store(tmp_path)
+    catalog = tmp_path / "drinks.csv"
+    catalog.write_text("sku,name,price,barcodes,tax,unit,stock,department\n"
+                       "JUICE1L,橙汁 1L,60.00,6900000000021,A,each,,DRINKS\n"
+                       "CAKE,蛋糕,60.00,6900000000038,A,each,,\n", encoding="utf-8")
+    import_products(catalog, cur=cfg.currency, tax_codes=cfg.tax.rates, actor="test")
+    file = tmp_path / "promotions.toml"
+    file.write_text(DRINKS_PROMOTION, encoding="utf-8")
+    import_promotions(file, cfg.currency, actor="test")
+    yield cfg
+    close_database()
+
+
+def test_a_department_spend_and_save_counts_the_catalog_products_of_that_department(drinks_config):
+    lane = Lane(drinks_config)
+    lane.people.sign_in("cashier", "1234")
+    lane.items.enter("6900000000021")
+    view = lane.items.enter("6900000000038")  # 120.00 in all, but only 60.00 of drinks
+    assert view.totals.total == 12000 and not view.promotions
+    view = lane.items.enter("6900000000021")  # 120.00 of drinks
+    assert [(d.promotion_id, d.amount) for d in view.promotions] == [("drinks-100", 2000)]
+    assert view.totals.total == 16000
+    juice = [line for line in view.lines if line.sku == "JUICE1L"]
+    assert sum(line.promo_discount for line in juice) == 2000  # on the drinks, none on the cake
+    assert rows(drinks_config, "SELECT line_no, amount FROM sale_line_promotion ORDER BY line_no") == [
+        (line.line_no, line.promo_discount) for line in juice if line.promo_discount]
+    view = lane.items.set_quantity(juice[0].line_no, "1")  # back under 100.00 of drinks
+    assert view.totals.total == 12000 and not view.promotions
+
+
+def test_the_x_report_counts_a_catalog_product_in_its_department(drinks_config):
+    lane = Lane(drinks_config)
+    lane.people.sign_in("super", "9999")
+    for code in ("2*6900000000021", "6900000000038", "5.00 ctrl+d"):
+        if code.endswith("ctrl+d"):
+            lane.items.sell_department(drinks_config.departments[0], "5.00")
+        else:
+            lane.items.enter(code)
+    lane.payments.total()
+    lane.payments.tender_cash("")
+    lane.receipts.finish_printing(lane.receipts.print_pending())
+    report = lane.reports.x_report()
+    assert [(d.name, d.amount) for d in report.departments] == [
+        ("DRINKS", 12000 - 2000), ("Catalog items", 6000), ("Services 服务", 500)]

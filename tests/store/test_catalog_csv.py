@@ -138,10 +138,10 @@ def test_export_round_trips(store_db, write_csv, tmp_path, cny):
     out = tmp_path / "out.csv"
     assert export_products(out, cur=cny) == 3
     assert out.read_text(encoding="utf-8").splitlines() == [
-        "sku,name,price,barcodes,tax,unit,stock",
-        "C1,可口可乐 330ml,3.50,6901234567892|12345,A,each,24",
-        'B1,"Bread, white",12.00,,B,each,',
-        "F1,苹果 Fuji,8.80,96385074,A,kg,1.25",
+        "sku,name,price,barcodes,tax,unit,stock,department",
+        "C1,可口可乐 330ml,3.50,6901234567892|12345,A,each,24,",
+        'B1,"Bread, white",12.00,,B,each,,',
+        "F1,苹果 Fuji,8.80,96385074,A,kg,1.25,",
     ]
     before = [catalog.get_by_sku(s) for s in ("C1", "B1", "F1")]
     assert _import(out, cny).updated == 3
@@ -169,4 +169,45 @@ def test_a_semicolon_separated_file_gets_one_error_naming_the_separator(store_db
         _import(path, cny)
     (error,) = caught.value.errors
     assert str(error) == ("line 1: the columns are separated by ';': the separator must be a comma "
-                          "(sku,name,price,barcodes,tax,unit,stock)")
+                          "(sku,name,price,barcodes,tax,unit,stock,department)")
+
+
+def test_a_department_column_imports_exports_and_imports_back(store_db, write_csv, tmp_path, cny):
+    header = "sku,name,price,barcodes,tax,unit,stock,department"
+    _import(write_csv(["C1,可口可乐 330ml,3.50,6901234567892,A,each,24,DRINKS", "B1,Bread,12,,B,each,,",
+                       "T1,茶,5,,A,each,,饮料"], header=header), cny)
+    assert [catalog.get_by_sku(s).department for s in ("C1", "B1", "T1")] == ["DRINKS", None, "饮料"]
+    out = tmp_path / "out.csv"
+    export_products(out, cur=cny)
+    assert out.read_text(encoding="utf-8").splitlines()[1:] == [
+        "C1,可口可乐 330ml,3.50,6901234567892,A,each,24,DRINKS", "B1,Bread,12.00,,B,each,,", "T1,茶,5.00,,A,each,,饮料"]
+    before = [catalog.get_by_sku(s) for s in ("C1", "B1", "T1")]
+    assert _import(out, cny).updated == 3
+    assert [catalog.get_by_sku(s) for s in ("C1", "B1", "T1")] == before
+    # The file's department wins, even an empty one: a product moved out of its department.
+    _import(write_csv(["C1,可口可乐 330ml,3.50,6901234567892,A,each,24,"], header=header), cny)
+    assert catalog.get_by_sku("C1").department is None
+
+
+def test_a_bad_department_code_is_refused_with_its_line_and_column_and_nothing_changes(store_db, write_csv, cny):
+    header = "sku,name,price,barcodes,tax,unit,stock,department"
+    _import(write_csv(["C1,Cola,3.50,,A,each,,DRINKS"], header=header), cny)
+    long = "D" * 33
+    with pytest.raises(ImportRejected) as caught:
+        _import(write_csv(["C1,Cola,3.50,,A,each,,SOFT DRINKS", f"B1,Bread,12,,B,each,,{long}"], header=header), cny)
+    assert [str(e) for e in caught.value.errors] == [
+        "line 2, department: department 'SOFT DRINKS' must be at most 32 characters without spaces",
+        f"line 3, department: department '{long}' must be at most 32 characters without spaces"]
+    assert catalog.get_by_sku("C1").department == "DRINKS" and catalog.get_by_sku("B1") is None
+
+
+def test_a_large_import_published_in_steps_carries_the_department_too(store_db, write_csv, cny):
+    from pos_tui.store.catalog_publish import SMALL_IMPORT
+
+    header = "sku,name,price,barcodes,tax,unit,stock,department"
+    rows = [f"P{i},Item {i},1.00,,A,each,,{'DRINKS' if i % 2 else ''}" for i in range(SMALL_IMPORT + 50)]
+    _import(write_csv(rows, header=header), cny)
+    assert (catalog.get_by_sku("P1").department, catalog.get_by_sku("P2").department) == ("DRINKS", None)
+    rows = [f"P{i},Item {i},1.00,,A,each,,{'' if i % 2 else 'SNACKS'}" for i in range(SMALL_IMPORT + 50)]
+    _import(write_csv(rows, header=header), cny)
+    assert (catalog.get_by_sku("P1").department, catalog.get_by_sku("P2").department) == (None, "SNACKS")

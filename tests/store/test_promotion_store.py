@@ -135,3 +135,19 @@ def test_promotions_from_the_server_apply_as_one_batch_with_their_cursor_or_not_
     assert set(promos) == {"cola", "tea"} and promos["cola"].price == 900
     assert rows(db_url, "SELECT payload FROM journal_entry WHERE kind = 'sync.promotions'") == [
         ('{"codes":["tea","cola","spend","cola"],"through":10}',)]
+def test_the_promotions_of_one_store_are_never_taken_for_another_s(tmp_path, cny):
+    # Two stores opened one after the other in one thread: the second has none of the first's
+    # promotions, however alike their connections look.
+    from pos_tui.domain.promotions import SpendSave
+    from pos_tui.store.db import close_database, open_database
+
+    spend = SpendSave(id="spend", name="满100减20", tiers=((10_000, 2_000),))
+    open_database(f"sqlite:///{tmp_path / 'one.db'}")
+    promotion_store.replace_promotions([spend], cny, source="x", actor="boss", now=NOW)
+    assert [p.id for p in promotion_store.active_promotions(cny)] == ["spend"]
+    close_database()
+    open_database(f"sqlite:///{tmp_path / 'two.db'}")
+    try:
+        assert promotion_store.active_promotions(cny) == ()
+    finally:
+        close_database()

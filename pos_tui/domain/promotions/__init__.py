@@ -3,7 +3,7 @@ the engine that picks the discounts best for the customer (``engine``; its docst
 with manual discounts and the stacking rules)."""
 
 from pos_tui.domain.promotions.basket import PromoLine, promo_lines
-from pos_tui.domain.promotions.engine import Discount, LineShare, PromotionResult, evaluate
+from pos_tui.domain.promotions.engine import Discount, LineShare, PromotionResult, PromotionSet, evaluate
 from pos_tui.domain.promotions.rules import (
     ALWAYS,
     BuyGet,
@@ -20,5 +20,6 @@ from pos_tui.domain.promotions.rules import (
 
 __all__ = [
     "ALWAYS", "BuyGet", "Discount", "LineShare", "Member", "MemberPrice", "MixMatch", "MultiBuy", "NthItem",
-    "PromoLine", "Promotion", "PromotionResult", "SpendSave", "Stacking", "TimeWindow", "evaluate", "promo_lines",
+    "PromoLine", "Promotion", "PromotionResult", "PromotionSet", "SpendSave", "Stacking", "TimeWindow", "evaluate",
+    "promo_lines",
 ]

@@ -62,11 +62,16 @@ EXACT_STATES = 8192
 EXACT_UNITS = 300
 EXACT_USES = 2000
 EXACT_WORK = 60_000
+# How many groups' uses a PromotionSet keeps (all are dropped when it is full: a sale rarely needs a tenth).
+SOLVED_KEPT = 4096
 
 
 class LineShare(NamedTuple):
     line_no: int
     amount: int
+
+
+_new_tuple = tuple.__new__  # a LineShare from a (line_no, amount) pair without NamedTuple's slower __new__
 
 
 @dataclass(frozen=True)
@@ -120,105 +125,112 @@ class _Class:
         self.leaf_promo: MemberPrice | None = None
 
 
-def _classes(lines: Sequence[PromoLine]) -> list[_Class]:
-    by_key: dict[tuple, _Class] = {}
-    for line in lines:
-        if line.manual or line.amount <= 0:
-            continue
-        if line.unit == EACH:
-            key: tuple = (line.sku, line.unit_price, 0)
-            cls = by_key.get(key)
-            if cls is None:
-                cls = by_key[key] = _Class(line.sku, line.unit_price, False)
-            units = line.qty_milli // MILLI
-            cls.count += units
-            cls.lines.append([line.line_no, units])
-        else:
-            cls = by_key[(line.sku, line.unit_price, line.line_no)] = _Class(line.sku, line.amount, True)
-            cls.count = 1
-            cls.lines.append([line.line_no, 1])
-            cls.qty_milli = line.qty_milli
-        cls.amount += line.amount
-    classes = [by_key[key] for key in sorted(by_key)]
-    for cls in classes:
-        cls.lines.sort()
-    return classes
-
-
 # ---------------------------------------------------------------------------- the item deals
 
 class _Deal:
     """An item promotion over the classes present: ``slots`` are (class indexes, how many units)."""
 
+    __slots__ = ("promo", "slots", "classes", "priced")
+
     def __init__(self, promo: Promotion, slots: list[tuple[list[int], int]]) -> None:
         self.promo = promo
         self.slots = slots
-        self.classes = sorted({c for allowed, _n in slots for c in allowed})
+        # One slot's classes are sorted and distinct already (``_deal_for``).
+        self.classes = slots[0][0] if len(slots) == 1 else sorted({c for allowed, _n in slots for c in allowed})
+        self.priced = isinstance(promo, (MultiBuy, MixMatch))  # a price for the units together
 
     def value(self, chosen: list[list[tuple[int, int]]], price: Sequence[int]) -> int:
         promo = self.promo
-        if isinstance(promo, (MultiBuy, MixMatch)):
-            return sum(price[c] * n for slot in chosen for c, n in slot) - promo.price
+        if self.priced:
+            total = 0
+            for slot in chosen:
+                for c, n in slot:
+                    total += price[c] * n
+            return total - promo.price  # type: ignore[attr-defined]
+        cheapest = min([price[c] for c, _n in chosen[0]])
         if isinstance(promo, NthItem):
-            return promo.percent.of(min(price[c] for c, _n in chosen[0]))
+            return promo.percent.of(cheapest)
         assert isinstance(promo, BuyGet)
-        cheapest_bought = min(price[c] for c, _n in chosen[0])
-        if any(price[c] > cheapest_bought for c, _n in chosen[1]):
-            return 0
-        return sum(promo.percent.of(price[c]) * n for c, n in chosen[1])
+        got = chosen[1]
+        for c, _n in got:
+            if price[c] > cheapest:
+                return 0
+        return sum([promo.percent.of(price[c]) * n for c, n in got])
 
 
-def _deal_for(promo: Promotion, sku_classes: dict[str, list[int]]) -> _Deal | None:
-    def present(skus: Iterable[str]) -> list[int]:
-        found = [c for sku in skus for c in sku_classes.get(sku, ())]
-        return sorted(found) if len(found) > 1 else found
-
+def _shape(promo: Promotion) -> tuple[tuple[frozenset[str], int], ...] | None:
+    """An item deal's slots as (the SKUs it takes, how many units); None for any other kind."""
     if isinstance(promo, MultiBuy):
-        slots = [(present(promo.skus), promo.quantity)]
-    elif isinstance(promo, NthItem):
-        slots = [(present(promo.skus), promo.nth)]
-    elif isinstance(promo, BuyGet):
-        slots = [(present(promo.buy_skus), promo.buy), (present(promo.get_skus), promo.get)]
-    elif isinstance(promo, MixMatch):
-        slots = [(present(skus), count) for skus, count in promo.groups]
-    else:
-        return None
-    if any(not allowed for allowed, _n in slots):
-        return None
+        return ((promo.skus, promo.quantity),)
+    if isinstance(promo, NthItem):
+        return ((promo.skus, promo.nth),)
+    if isinstance(promo, BuyGet):
+        return ((promo.buy_skus, promo.buy), (promo.get_skus, promo.get))
+    if isinstance(promo, MixMatch):
+        return promo.groups
+    return None
+
+
+def _deal_for(promo: Promotion, sku_classes: dict[str, list[int]],
+              shape: tuple[tuple[frozenset[str], int], ...] | None = None) -> _Deal | None:
+    """``promo`` over the classes present (``shape``: its ``_shape``, when known), or None when it
+    is no item deal or a slot has none of its SKUs."""
+    if shape is None:
+        shape = _shape(promo)
+        if shape is None:
+            return None
+    slots = []
+    for skus, need in shape:
+        found = [c for sku in skus for c in sku_classes.get(sku, ())]
+        if not found:
+            return None
+        slots.append((sorted(found) if len(found) > 1 else found, need))
     return _Deal(promo, slots)
 
 
-def _multisets(allowed: list[int], need: int, avail: list[int], start: int = 0) -> Iterator[list[tuple[int, int]]]:
-    """Each way to take ``need`` units from the classes ``allowed[start:]`` within ``avail``."""
-    if need == 0:
-        yield []
-        return
-    for i in range(start, len(allowed)):
-        c = allowed[i]
-        for n in range(min(avail[c], need), 0, -1):
-            avail[c] -= n
-            for rest in _multisets(allowed, need - n, avail, i + 1):
-                yield [(c, n), *rest]
-            avail[c] += n
-
-
-def _applications(deal: _Deal, avail: list[int], price: Sequence[int]) -> Iterator[tuple[list[tuple[int, int]], int]]:
-    """Each way to give ``deal`` once from ``avail`` that is worth something: (units, value)."""
+def _applications(deal: _Deal, avail: list[int], price: Sequence[int]) -> list[tuple[list[tuple[int, int]], int]]:
+    """Each way to give ``deal`` once from ``avail`` that is worth something: (units, value). Each
+    slot takes its units as a multiset of its classes (a class's larger counts first), the slots
+    one after another."""
+    found: list[tuple[list[tuple[int, int]], int]] = []
+    slots = deal.slots
+    last = len(slots)
     chosen: list[list[tuple[int, int]]] = []
+    value_of = deal.value
 
-    def fill(slot: int) -> Iterator[tuple[list[tuple[int, int]], int]]:
-        if slot == len(deal.slots):
-            value = deal.value(chosen, price)
+    def fill(slot: int) -> None:
+        if slot == last:
+            value = value_of(chosen, price)
             if value > 0:
-                yield [pair for part in chosen for pair in part], value
+                found.append(([pair for part in chosen for pair in part], value))
             return
-        allowed, need = deal.slots[slot]
-        for part in _multisets(allowed, need, avail):
-            chosen.append(part)
-            yield from fill(slot + 1)
-            chosen.pop()
+        allowed, need = slots[slot]
+        part: list[tuple[int, int]] = []
+        size = len(allowed)
 
-    yield from fill(0)
+        def take(need: int, start: int) -> None:
+            if not need:
+                chosen.append(part[:])
+                fill(slot + 1)
+                chosen.pop()
+                return
+            for i in range(start, size):
+                c = allowed[i]
+                for n in range(min(avail[c], need), 0, -1):
+                    avail[c] -= n
+                    part.append((c, n))
+                    take(need - n, i + 1)
+                    part.pop()
+                    avail[c] += n
+
+        take(need, 0)
+        take = None  # type: ignore[assignment]  # (see below)
+
+    fill(0)
+    # The recursive closures refer to themselves: let go of them, so that reference counting frees
+    # everything here at once instead of leaving cycles for the cyclic GC (whose passes stall a scan).
+    fill = None  # type: ignore[assignment]
+    return found
 
 
 def _solve_exact(members: list[int], deals: list[_Deal], classes: list[_Class],
@@ -234,7 +246,8 @@ def _solve_exact(members: list[int], deals: list[_Deal], classes: list[_Class],
     price = [classes[c].price for c in members]
     leaf = [classes[c].leaf for c in members]
     start = tuple(classes[c].count for c in members)
-    by_first: list[list[tuple[tuple[int, ...], int, _Deal, list[tuple[int, int]]]]] = [[] for _ in range(m)]
+    # per first class: (the classes it takes with how many units, value, deal, units as global classes)
+    by_first: list[list[tuple[tuple[tuple[int, int], ...], int, _Deal, list[tuple[int, int]]]]] = [[] for _ in range(m)]
     listed = 0
     for deal in deals:
         local_deal = _Deal(deal.promo, [([local[c] for c in allowed], n) for allowed, n in deal.slots])
@@ -242,13 +255,12 @@ def _solve_exact(members: list[int], deals: list[_Deal], classes: list[_Class],
             cons = [0] * m
             for c, n in used:
                 cons[c] += n
-            first = next(i for i, n in enumerate(cons) if n)
-            by_first[first].append((tuple(cons), value, deal, [(members[c], n) for c, n in used]))
+            takes = tuple((i, n) for i, n in enumerate(cons) if n)
+            by_first[takes[0][0]].append((takes, value, deal, [(members[c], n) for c, n in used]))
             listed += 1
             if listed > EXACT_USES or listed * states > EXACT_WORK:
                 return None
     memo: dict[tuple[int, ...], tuple[int, object]] = {}
-    indexes = range(m)
 
     def best(state: tuple[int, ...]) -> int:
         found = memo.get(state)
@@ -264,9 +276,15 @@ def _solve_exact(members: list[int], deals: list[_Deal], classes: list[_Class],
         after[first] -= 1
         top, choice = leaf[first] + best(tuple(after)), None
         for use in by_first[first]:
-            cons = use[0]
-            if all(cons[i] <= state[i] for i in indexes):
-                total = use[1] + best(tuple(state[i] - cons[i] for i in indexes))
+            takes = use[0]
+            for i, n in takes:
+                if state[i] < n:
+                    break
+            else:
+                after = list(state)
+                for i, n in takes:
+                    after[i] -= n
+                total = use[1] + best(tuple(after))
                 if total > top:
                     top, choice = total, use
         memo[state] = (top, choice)
@@ -276,18 +294,20 @@ def _solve_exact(members: list[int], deals: list[_Deal], classes: list[_Class],
         for n in range(start[0] + 1):
             best((n,))
     best(start)
+    best = None  # type: ignore[assignment]  # a recursive closure: no cycle left for the cyclic GC
     uses = []
     state = start
     while any(state):
         choice = memo[state][1]
+        after = list(state)
         if choice is None:
-            after = list(state)
             after[next(i for i, n in enumerate(state) if n)] -= 1
-            state = tuple(after)
         else:
-            cons, _value, deal, used = choice  # type: ignore[misc]
+            takes, _value, deal, used = choice  # type: ignore[misc]
             uses.append((deal, used))
-            state = tuple(state[i] - cons[i] for i in indexes)
+            for i, n in takes:
+                after[i] -= n
+        state = tuple(after)
     return uses
 
 
@@ -383,18 +403,31 @@ class _Union:
 class _Tally:
     """Discounts by promotion as they are given, and what is left of each line."""
 
-    def __init__(self, lines: Sequence[PromoLine]) -> None:
-        self.left = {line.line_no: line.amount for line in lines if not line.manual}
+    def __init__(self, left: dict[int, int]) -> None:
+        self.left = dict(left)
         self.by_promo: dict[str, tuple[Promotion, dict[int, int], list[int]]] = {}
 
-    def give(self, promo: Promotion, line_no: int, amount: int, times: int = 0) -> None:
+    def entry(self, promo: Promotion) -> tuple[Promotion, dict[int, int], list[int]]:
         entry = self.by_promo.get(promo.id)
         if entry is None:
             entry = self.by_promo[promo.id] = (promo, {}, [0])
+        return entry
+
+    def give(self, promo: Promotion, line_no: int, amount: int, times: int = 0) -> None:
+        entry = self.entry(promo)
         entry[2][0] += times
         if amount:
-            entry[1][line_no] = entry[1].get(line_no, 0) + amount
+            shares = entry[1]
+            shares[line_no] = shares.get(line_no, 0) + amount
             self.left[line_no] -= amount
+
+    def give_shares(self, promo: Promotion, line_nos: Sequence[int], amounts: Sequence[int]) -> None:
+        """``give`` for many lines of one promotion at once (a threshold shares over every line)."""
+        shares, left = self.entry(promo)[1], self.left
+        for line_no, amount in zip(line_nos, amounts):
+            if amount:
+                shares[line_no] = shares.get(line_no, 0) + amount
+                left[line_no] -= amount
 
     def result(self) -> PromotionResult:
         discounts = []
@@ -403,7 +436,7 @@ class _Tally:
             amount = sum(shares.values())
             if amount:
                 discounts.append(Discount(promo.id, promo.name, promo.kind, amount, times[0],
-                                          tuple(LineShare(n, a) for n, a in sorted(shares.items()))))
+                                          tuple([_new_tuple(LineShare, pair) for pair in sorted(shares.items())])))
         return PromotionResult(tuple(discounts))
 
 
@@ -421,9 +454,122 @@ def _take_units(cls: _Class, cursor: list[int], units: int) -> list[tuple[int, i
     return taken
 
 
-def _evaluate_set(lines: Sequence[PromoLine], classes: list[_Class], sku_classes: dict[str, list[int]],
-                  each_classes: dict[str, list[int]], promos: Sequence[Promotion]) -> PromotionResult:
-    tally = _Tally(lines)
+class _Sale:
+    """What each set of promotions is worked out on: the lines (in line order), their unit classes,
+    what is left of each line before any promotion, and the lines each threshold counts."""
+
+    def __init__(self, lines: Sequence[PromoLine]) -> None:
+        self.lines = lines
+        self._touched: set[str] | None = None
+        self.left: dict[int, int] = {}
+        by_key: dict[tuple, _Class] = {}
+        whole: list[int] = []
+        by_department: dict[str, list[int]] = {}
+        bases: dict[str | None, int] = {None: 0}
+        for line in lines:
+            if line.manual:
+                continue
+            line_no, amount = line.line_no, line.amount
+            self.left[line_no] = amount
+            if amount <= 0:
+                continue
+            whole.append(line_no)
+            bases[None] += amount
+            department = line.department
+            if department is not None:
+                found = by_department.get(department)
+                if found is None:
+                    found = by_department[department] = []
+                    bases[department] = 0
+                found.append(line_no)
+                bases[department] += amount
+            if line.unit == EACH:  # the units of one SKU at one price are one class
+                key: tuple = (line.sku, line.unit_price, 0)
+                cls = by_key.get(key)
+                if cls is None:
+                    cls = by_key[key] = _Class(line.sku, line.unit_price, False)
+                units = line.qty_milli // MILLI
+                cls.count += units
+                cls.lines.append([line_no, units])
+            else:  # a weighed line is a class of its own
+                cls = by_key[(line.sku, line.unit_price, line_no)] = _Class(line.sku, amount, True)
+                cls.count = 1
+                cls.lines.append([line_no, 1])
+                cls.qty_milli = line.qty_milli
+            cls.amount += amount
+        # In (SKU, price) order, each class's lines in line order (as the lines came).
+        self.classes = classes = [by_key[key] for key in sorted(by_key)]
+        self.sku_classes: dict[str, list[int]] = {}
+        weighed = set()
+        for c, cls in enumerate(classes):
+            found = self.sku_classes.get(cls.sku)
+            if found is None:
+                found = self.sku_classes[cls.sku] = []
+            found.append(c)
+            if cls.weighed:
+                weighed.add(cls.sku)
+        # The classes sold each, per SKU (the same lists where a SKU has no weighed line: fewer objects
+        # made per evaluation, fewer passes of the cyclic GC).
+        self.each_classes = {sku: [c for c in found if not classes[c].weighed] if sku in weighed else found
+                             for sku, found in self.sku_classes.items()}
+        # department (None: the whole sale) -> (its lines a threshold counts, what they add up to)
+        self.scopes: dict[str | None, tuple[list[int], int]] = {None: (whole, bases[None])}
+        for department, found in by_department.items():
+            self.scopes[department] = (found, bases[department])
+
+    def scope(self, department: str | None) -> tuple[list[int], int]:
+        return self.scopes.get(department, ((), 0))  # type: ignore[return-value]
+
+    def touched(self, ready: PromotionSet) -> set[str]:
+        """The ids of ``ready``'s item deals that name a SKU sold each on this sale."""
+        if self._touched is None:
+            by_sku = ready.by_sku
+            self._touched = set()
+            for sku, found in self.each_classes.items():
+                if found and sku in by_sku:
+                    self._touched.update(by_sku[sku])
+        return self._touched
+
+
+def _feasible(deal: _Deal, classes: list[_Class]) -> bool:
+    """Whether ``deal`` could be given once at all (each slot has units enough on its own)."""
+    return all(sum(classes[c].count for c in allowed) >= need for allowed, need in deal.slots)
+
+
+def _solve_group(members: list[int], deals: list[_Deal], classes: list[_Class],
+                 solved: dict | None) -> list[tuple[_Deal, list[tuple[int, int]]]]:
+    """The deal uses for one group of interacting classes: exact while the search is small enough,
+    greedy beyond. ``solved`` (a ``PromotionSet``'s memo, or None) holds the uses found before for
+    the same units and deals: what the search reads of a group is its classes' SKUs, prices,
+    counts and member-price gains and the deals' promotions, so the same key gives the same uses."""
+    if solved is not None:
+        key = (tuple([(classes[c].sku, classes[c].price, classes[c].count, classes[c].leaf) for c in members]),
+               tuple([deal.promo.id for deal in deals]))
+        found = solved.get(key)
+        if found is not None:
+            return [(deals[d], [(members[i], n) for i, n in used]) for d, used in found]
+    if len(members) == 1:
+        uses = _solve_single(members[0], deals, classes)
+    else:
+        states, units = 1, 0
+        for c in members:
+            states *= classes[c].count + 1
+            units += classes[c].count
+        exact = _solve_exact(members, deals, classes, states) \
+            if states <= EXACT_STATES and units <= EXACT_UNITS else None
+        uses = exact if exact is not None else _greedy_on(members, deals, classes)
+    if solved is not None:
+        if len(solved) >= SOLVED_KEPT:
+            solved.clear()
+        position = {id(deal): d for d, deal in enumerate(deals)}
+        local = {c: i for i, c in enumerate(members)}
+        solved[key] = tuple((position[id(deal)], tuple((local[c], n) for c, n in used)) for deal, used in uses)
+    return uses
+
+
+def _evaluate_set(sale: _Sale, promos: Sequence[Promotion], ready: PromotionSet | None = None) -> PromotionResult:
+    classes, sku_classes = sale.classes, sale.sku_classes
+    tally = _Tally(sale.left)
     for cls in classes:
         cls.leaf, cls.leaf_promo = 0, None
     for promo in promos:
@@ -438,7 +584,13 @@ def _evaluate_set(lines: Sequence[PromoLine], classes: list[_Class], sku_classes
                     if gain > cls.leaf:
                         cls.leaf, cls.leaf_promo = gain, promo
 
-    deals = [deal for promo in promos if (deal := _deal_for(promo, each_classes)) is not None]
+    each_classes = sale.each_classes
+    if ready is None:
+        deals = [deal for promo in promos if (deal := _deal_for(promo, each_classes)) is not None]
+    else:  # only the deals naming a SKU of the sale
+        touched, shapes = sale.touched(ready), ready.shapes
+        deals = [deal for promo in promos
+                 if promo.id in touched and (deal := _deal_for(promo, each_classes, shapes[promo.id])) is not None]
     uses: list[tuple[_Deal, list[tuple[int, int]]]] = []
     if deals:
         union = _Union(len(classes))
@@ -447,58 +599,54 @@ def _evaluate_set(lines: Sequence[PromoLine], classes: list[_Class], sku_classes
                 union.join(deal.classes[0], c)
         groups: dict[int, tuple[list[int], list[_Deal]]] = {}
         for deal in deals:
-            groups.setdefault(union.find(deal.classes[0]), ([], []))[1].append(deal)
+            # A deal that cannot be given even once still links its classes (the groups, and so
+            # which search runs, stay as they are) but is not searched.
+            found = groups.setdefault(union.find(deal.classes[0]), ([], []))
+            if _feasible(deal, classes):
+                found[1].append(deal)
         for c in sorted({c for deal in deals for c in deal.classes}):
             groups[union.find(c)][0].append(c)
         for root in sorted(groups):
             members, group_deals = groups[root]
-            states, units = 1, 0
-            for c in members:
-                states *= classes[c].count + 1
-                units += classes[c].count
-            if len(members) == 1:
-                exact: list | None = _solve_single(members[0], group_deals, classes)
-            else:
-                exact = _solve_exact(members, group_deals, classes, states) \
-                    if states <= EXACT_STATES and units <= EXACT_UNITS else None
-            uses += exact if exact is not None else _greedy_on(members, group_deals, classes)
+            if group_deals:
+                uses += _solve_group(members, group_deals, classes, ready.solved if ready is not None else None)
 
-    cursors = [[0] * len(cls.lines) for cls in classes]
+    cursors: dict[int, list[int]] = {}  # class -> units given in deals per line, for the classes in any
     prices = [cls.price for cls in classes]
     for deal, used in uses:
         chunks = []  # (line_no, weight)
         for c, n in used:
-            for line_no, units in _take_units(classes[c], cursors[c], n):
+            cursor = cursors.get(c)
+            if cursor is None:
+                cursor = cursors[c] = [0] * len(classes[c].lines)
+            for line_no, units in _take_units(classes[c], cursor, n):
                 chunks.append((line_no, classes[c].price * units))
         value = deal.value(_split_slots(deal, used), prices)
         tally.give(deal.promo, chunks[0][0], 0, times=1)
         if len(chunks) == 1:
             tally.give(deal.promo, chunks[0][0], value)
             continue
-        for (line_no, _weight), share in zip(chunks, spread_discount(value, [weight for _line, weight in chunks])):
-            tally.give(deal.promo, line_no, share)
+        tally.give_shares(deal.promo, [line_no for line_no, _weight in chunks],
+                          spread_discount(value, [weight for _line, weight in chunks]))
     for c, cls in enumerate(classes):
         if cls.leaf_promo is None:
             continue
+        cursor = cursors.get(c)
         for i, (line_no, have) in enumerate(cls.lines):
-            units = have - cursors[c][i]
+            units = have - cursor[i] if cursor is not None else have
             if units:
                 tally.give(cls.leaf_promo, line_no, cls.leaf * units, times=units)
 
     thresholds = sorted((p for p in promos if isinstance(p, SpendSave)), key=lambda p: (p.department is None, p.id))
+    left_now = tally.left
     for promo in thresholds:
-        eligible, base = [], 0
-        for line in lines:
-            if not line.manual and line.amount > 0 and (promo.department is None or line.department == promo.department):
-                eligible.append(line.line_no)
-                base += line.amount
-        left = [tally.left[n] for n in eligible]
+        eligible, base = sale.scope(promo.department)
+        left = [left_now[n] for n in eligible]
         off = min(promo.off_for(base), sum(left))
         if off <= 0:
             continue
         tally.give(promo, eligible[0], 0, times=base // promo.tiers[0][0] if promo.repeat else 1)
-        for line_no, share in zip(eligible, spread_discount(off, left)):
-            tally.give(promo, line_no, share)
+        tally.give_shares(promo, eligible, spread_discount(off, left))
     return tally.result()
 
 
@@ -534,12 +682,11 @@ def _greedy_on(members: list[int], deals: list[_Deal], classes: list[_Class]) ->
 
 # ---------------------------------------------------------------------------- the whole evaluation
 
-def _worth_alone_at_most(promo: Promotion, lines: Sequence[PromoLine], classes: list[_Class],
-                         sku_classes: dict[str, list[int]]) -> int:
+def _worth_alone_at_most(promo: Promotion, sale: _Sale) -> int:
     """A bound on what ``promo`` alone could give: all its lines' amounts (a threshold: its off)."""
+    classes, sku_classes = sale.classes, sale.sku_classes
     if isinstance(promo, SpendSave):
-        return promo.off_for(sum(line.amount for line in lines if not line.manual
-                                 and (promo.department is None or line.department == promo.department)))
+        return promo.off_for(sale.scope(promo.department)[1])
     if isinstance(promo, MemberPrice):
         bound = 0
         for sku, member_price in promo.prices:
@@ -558,28 +705,48 @@ def _worth_alone_at_most(promo: Promotion, lines: Sequence[PromoLine], classes: 
     return sum(classes[c].amount for sku in skus for c in sku_classes.get(sku, ()))
 
 
-def evaluate(lines: Sequence[PromoLine], promotions: Iterable[Promotion], *, member: Member | None = None,
-             at: datetime) -> PromotionResult:
+class PromotionSet:
+    """Promotions made ready once for many evaluations (the lane's, after every line change): in
+    id order, indexed by the SKUs their deals name, with the uses the search found for each group
+    of units (a line change touches one group; the others are found here, as they were)."""
+
+    def __init__(self, promotions: Iterable[Promotion]) -> None:
+        self.promotions = tuple(sorted(promotions, key=lambda p: p.id))
+        self.solved: dict = {}
+        self.shapes = {p.id: shape for p in self.promotions if (shape := _shape(p)) is not None}
+        self.by_sku: dict[str, set[str]] = {}  # SKU -> the ids of the item deals that name it
+        for promo_id, shape in self.shapes.items():
+            for skus, _n in shape:
+                for sku in skus:
+                    self.by_sku.setdefault(sku, set()).add(promo_id)
+        # The departments a spend-and-save counts (the lane reads its products' departments only then).
+        self.departments = frozenset(p.department for p in self.promotions
+                                     if isinstance(p, SpendSave) and p.department is not None)
+
+
+def evaluate(lines: Sequence[PromoLine], promotions: Iterable[Promotion] | PromotionSet, *,
+             member: Member | None = None, at: datetime) -> PromotionResult:
     """The discounts best for the customer on ``lines`` from the ``promotions`` on offer to
     ``member`` (None: no member) at ``at`` (the lane's local time), under the module's rules.
-    Promotion ids are unique (the file loader sees to it); line numbers too."""
-    offered = sorted((p for p in promotions if p.runs_for(member, at)), key=lambda p: p.id)
+    Promotion ids are unique (the file loader sees to it); line numbers too. A ``PromotionSet``
+    gives the same result as its promotions, sooner when the lines are much as they were."""
+    if isinstance(promotions, PromotionSet):
+        ready: PromotionSet | None = promotions
+        offered = [p for p in promotions.promotions if p.runs_for(member, at)]
+    else:
+        ready = None
+        offered = sorted((p for p in promotions if p.runs_for(member, at)), key=lambda p: p.id)
     if not offered:
         return PromotionResult()
-    lines = sorted(lines, key=lambda line: line.line_no)  # shares fall the same way whatever the scan order
-    classes = _classes(lines)
-    sku_classes: dict[str, list[int]] = {}
-    for c, cls in enumerate(classes):
-        sku_classes.setdefault(cls.sku, []).append(c)
-    if not classes:
+    sale = _Sale(sorted(lines, key=lambda line: line.line_no))  # shares fall the same way whatever the scan order
+    if not sale.classes:
         return PromotionResult()
-    each_classes = {sku: [c for c in found if not classes[c].weighed] for sku, found in sku_classes.items()}
     stackable = [p for p in offered if p.stacking is Stacking.STACKABLE]
-    best = _evaluate_set(lines, classes, sku_classes, each_classes, stackable) if stackable else PromotionResult()
+    best = _evaluate_set(sale, stackable, ready) if stackable else PromotionResult()
     best_total = best.total
     for promo in offered:
-        if promo.stacking is Stacking.EXCLUSIVE and _worth_alone_at_most(promo, lines, classes, sku_classes) > best_total:
-            alone = _evaluate_set(lines, classes, sku_classes, each_classes, [promo])
+        if promo.stacking is Stacking.EXCLUSIVE and _worth_alone_at_most(promo, sale) > best_total:
+            alone = _evaluate_set(sale, [promo], ready)
             if alone.total > best_total:
                 best, best_total = alone, alone.total
     return best

@@ -124,6 +124,7 @@ class LaneContext:
         self.pending_qty: int | None = None
         self.pending_price: tuple[ProductInfo, int] | None = None  # an open-price item scanned, its quantity
         self.pending_member = ""  # a member shown before the sale's first item: the sale opens for them
+        self.departments: dict[str, str | None] = {}  # SKU -> its product's department, read once a sale
         self.receipt_no: str | None = None
         self.change = 0
         self.message = ""

@@ -1,5 +1,7 @@
 """The sale's promotions, worked out again after every line change (the engine is pure and takes
-about a millisecond for a 100-line sale) and written with the change that caused them."""
+about a millisecond for a 100-line sale; the store's promotion set remembers what it found for the
+groups of units the change did not touch) and written with the change that caused them: only the
+shares that changed."""
 
 from __future__ import annotations
 
@@ -7,7 +9,9 @@ from dataclasses import replace
 
 from pos_tui.domain.cart import Cart
 from pos_tui.domain.promotions import LineShare, Member, PromotionResult, evaluate, promo_lines
+from pos_tui.domain.promotions.basket import DEPARTMENT_SKU_PREFIX
 from pos_tui.services.lane.context import LaneContext
+from pos_tui.store import catalog
 from pos_tui.store import promotions as promotion_store
 from pos_tui.store.sales import SalePromotions
 
@@ -17,18 +21,33 @@ def reprice(ctx: LaneContext, cart: Cart, member: str | None = None) -> tuple[Ca
     for ``member`` (None: the sale's), and what to write with the change: None when no promotion
     runs and none was given."""
     committed = ctx.sale.cart if ctx.sale else Cart()
-    offered = promotion_store.active_promotions(ctx.currency)
-    if not offered and not any(line.promo_discount for line in cart.lines):
+    offered = promotion_store.promotion_set(ctx.currency)
+    if not offered.promotions and not any(line.promo_discount for line in cart.lines):
         return cart, None
     manual = {line.line_no for line in cart.active_lines if line.line_discount}
     number = ctx.member if member is None else member
-    result = evaluate(promo_lines(cart, manual=manual), offered, member=Member(number) if number else None,
-                      at=ctx.clock())
+    departments = _departments(ctx, cart) if offered.departments else None
+    result = evaluate(promo_lines(cart, departments=departments, manual=manual), offered,
+                      member=Member(number) if number else None, at=ctx.clock())
     promoted = cart.with_promotions(result.line_discounts())
     result = _as_given(result, promoted)
     before = {line.line_no: line.promo_discount for line in committed.lines}
     changed = tuple(line for line in promoted.lines if line.promo_discount != before.get(line.line_no, 0))
-    return promoted, SalePromotions(changed, result)
+    written = ctx.sale.promotions if ctx.sale else PromotionResult()  # what the store holds for the sale now
+    return promoted, SalePromotions(changed, result, written)
+
+
+def _departments(ctx: LaneContext, cart: Cart) -> dict[str, str | None]:
+    """SKU -> department of the cart's products, each read once a sale (a new sale reads them again:
+    the catalog may have moved a product meanwhile)."""
+    known = ctx.departments if ctx.sale else {}
+    missing = {line.sku for line in cart.active_lines
+               if line.sku not in known and not line.sku.startswith(DEPARTMENT_SKU_PREFIX)}
+    if missing:
+        found = catalog.departments_of(missing)
+        known.update((sku, found.get(sku)) for sku in missing)
+    ctx.departments = known
+    return known
 
 
 def same_shares(a: PromotionResult, b: PromotionResult) -> bool:
