@@ -51,8 +51,8 @@ class PromotionInfo:
 
 _cache_lock = threading.Lock()
 _cache: dict[int, tuple[tuple, PromotionSet]] = {}
-_imports = 0  # promotion imports committed by this process (its own connection's commits are not in data_version)
-_checked = threading.local()  # this thread's connection, its data_version and _imports when last read
+_written_here = 0  # promotion changes written by this process (its own connection's commits are not in data_version)
+_checked = threading.local()  # this thread's connection, its data_version and _written_here when last read
 
 
 def _stamp(db: peewee.Database) -> tuple:
@@ -66,12 +66,12 @@ def _stamp(db: peewee.Database) -> tuple:
 def _nothing_written_since(db: peewee.Database) -> tuple | None:
     """On SQLite, what says nothing was committed since this thread last read the promotions:
     the connection itself (held, so that another database's connection is never taken for it), its
-    data_version (moves with every other connection's commit) and this process's imports. None
+    data_version (moves with every other connection's commit) and this process's own changes. None
     elsewhere (the promotions are read again each time)."""
     if not is_sqlite(db):
         return None
     connection = db.connection()
-    return (connection, connection.execute("PRAGMA data_version").fetchone()[0], _imports)
+    return (connection, connection.execute("PRAGMA data_version").fetchone()[0], _written_here)
 
 
 def promotion_set(cur: Currency) -> PromotionSet:
@@ -131,10 +131,15 @@ def replace_promotions(promos: Iterable[Promotion], cur: Currency, *, source: st
             retired = len(gone)
         journal.append("promotions.import", {"source": source, "codes": sorted(wanted), "added": added,
                                              "changed": changed, "retired": retired}, actor)
-    global _imports
-    with _cache_lock:
-        _imports += 1
+    _written()
     return ImportResult(added, changed, unchanged, retired)
+
+
+def _written() -> None:
+    """This process changed the promotions: the next read looks at them again."""
+    global _written_here
+    with _cache_lock:
+        _written_here += 1
 
 
 def definitions(promos: Iterable[Promotion], cur: Currency) -> dict[str, dict]:
@@ -167,6 +172,7 @@ def set_active(code: str, active: bool, *, actor: str, now: dt.datetime) -> Prom
         if bool(row.active) != bool(active):
             PromotionRow.update(active=bool(active), updated_at=now).where(PromotionRow.id == row.id).execute()
             journal.append("promotions.enable" if active else "promotions.disable", {"code": code}, actor)
+    _written()
     return next(p for p in list_promotions() if p.code == code)
 
 
@@ -183,6 +189,7 @@ def apply_feed(rows: Iterable[tuple[str, dict, bool]], *, now: dt.datetime) -> N
             PromotionRow.update(definition=definition, active=bool(active), updated_at=now).where(
                 PromotionRow.id == row.id).execute()
             row.definition, row.active = definition, bool(active)
+    _written()
 
 
 def list_promotions() -> list[PromotionInfo]:
