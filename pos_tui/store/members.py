@@ -62,6 +62,20 @@ class MemberRow:
 
 
 @dataclass(frozen=True)
+class PointsTerms:
+    """What a sale's points are written under: the store's rule, the lane and business day, whether
+    the store server is unreachable (and the day's cap then), whether the balance counts the rows
+    at once (a lane on its own) or when the server reconciles them."""
+
+    rule: PointsRule
+    lane: int
+    business_day: dt.date
+    offline: bool
+    offline_cap: int
+    counted: bool
+
+
+@dataclass(frozen=True)
 class SalePoints:
     """What a sale did to its member's points (for the receipt and the screen)."""
 
@@ -330,11 +344,23 @@ def refund_redeemed(code: str, points: int, value: int, *, return_sale: str, lan
                  offline=offline, counted=counted, actor=actor, now=now)
 
 
+def earn_for_sale(sale_uuid: str, code: str, paid_in_money: int, terms: PointsTerms, *, actor: str,
+                  now: dt.datetime) -> int:
+    return earn(code, paid_in_money, terms.rule, sale=sale_uuid, lane=terms.lane, business_day=terms.business_day,
+                offline=terms.offline, counted=terms.counted, actor=actor, now=now)
+
+
+def redeem_for_sale(sale_uuid: str, code: str, points: int, value: int, terms: PointsTerms, *, actor: str,
+                    now: dt.datetime) -> None:
+    redeem(code, points, value, sale=sale_uuid, lane=terms.lane, business_day=terms.business_day,
+           offline=terms.offline, offline_cap=terms.offline_cap, counted=terms.counted, actor=actor, now=now)
+
+
 def sale_points(sale_uuid: str, code: str) -> SalePoints:
     rows = list(PointsEntry.select().where(PointsEntry.sale == sale_uuid))
     member = Member.get_or_none(Member.code == code)
     balance = member.points + _pending(code) if member else 0
-    return SalePoints(code, sum(r.points for r in rows if r.kind == EARN),
+    return SalePoints(code, sum(r.points for r in rows if r.kind in (EARN, REVERSE)),
                       -sum(r.points for r in rows if r.kind == REDEEM), balance)
 
 

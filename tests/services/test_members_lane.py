@@ -1,0 +1,119 @@
+"""Members at the lane on a real store: Ctrl+V looks the number up in the register, points are
+earned on money paid in the sale's own transaction, redeemed as a tender within the balance (and,
+while the store server is unreachable, within the day's cap), shown on screen and on the receipt."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from pos_tui.config import MembersConfig, ServerConfig
+from pos_tui.demo import create_demo_store
+from pos_tui.devices.receipt import layout_receipt, render_text
+from pos_tui.domain.checkout import State
+from pos_tui.domain.errors import DomainError
+from pos_tui.services.errors import LaneError
+from pos_tui.services.lane import Lane
+from pos_tui.services.lane.receipts import receipt_for_sale
+from pos_tui.services.members import add_member, set_disabled
+from pos_tui.store.db import close_database
+
+BREAD = "6901234567908"  # 12.00
+
+
+@pytest.fixture
+def config(tmp_path: Path):
+    cfg = create_demo_store(tmp_path)
+    add_member(cfg, card="8800000001", phone="13800138000", name="王芳", points=500, actor="test")
+    add_member(cfg, card="8800000002", phone="", name="Gone", actor="test")
+    set_disabled(cfg, "8800000002", True, actor="test")
+    yield cfg
+    close_database()
+
+
+def rows(config, sql: str) -> list[tuple]:
+    with sqlite3.connect(config.database_path) as con:
+        return con.execute(sql).fetchall()
+
+
+def signed_in(config) -> Lane:
+    lane = Lane(config)
+    lane.people.sign_in("cashier", "1234")
+    return lane
+
+
+def test_unknown_and_disabled_numbers_are_refused_and_change_nothing(config):
+    lane = signed_in(config)
+    lane.items.enter(BREAD)
+    with pytest.raises(LaneError, match=r"139\*+9000 is not a member"):
+        lane.items.identify_member("13900139000")
+    with pytest.raises(LaneError, match=r"member 880\*+0002 is disabled"):
+        lane.items.identify_member("8800000002")
+    assert rows(config, "SELECT member FROM sale") == [("",)]
+    assert rows(config, "SELECT COUNT(*) FROM journal_entry WHERE kind = 'sale.member'") == [(0,)]
+    view = lane.items.identify_member("138 0013 8000".replace(" ", ""))  # by phone
+    assert (view.member, view.member_name, view.member_points) == ("880***0001", "王芳", 500)
+    assert rows(config, "SELECT member FROM sale") == [("8800000001",)]
+
+
+def test_a_sale_paid_partly_with_points_earns_on_the_money_only(config):
+    lane = signed_in(config)
+    lane.items.identify_member("8800000001")
+    lane.items.enter(BREAD)
+    lane.payments.total()
+    with pytest.raises(DomainError, match="member has 500 points: 600 cannot be redeemed"):
+        lane.payments.tender_points("6.00")
+    assert rows(config, "SELECT COUNT(*) FROM payment") == [(0,)]
+    view = lane.payments.tender_points("3.00")
+    assert view.remaining == 900 and view.member_points == 200
+    view = lane.payments.tender_cash("")
+    assert view.state is State.PRINTING
+    assert view.message.endswith("Points +9, redeemed 300, balance 209")
+    sale_uuid = rows(config, "SELECT uuid FROM sale")[0][0]
+    assert rows(config, "SELECT kind, points, value, sale, offline, counted FROM points_entry "
+                        "WHERE sale IS NOT NULL ORDER BY id") == [
+        ("redeem", -300, 300, sale_uuid, 0, 1), ("earn", 9, 0, sale_uuid, 0, 1)]
+    assert rows(config, "SELECT points FROM member WHERE code = '8800000001'") == [(209,)]
+    assert rows(config, "SELECT method, amount FROM payment ORDER BY id") == [("points", 300), ("cash", 900)]
+    text = render_text(layout_receipt(receipt_for_sale(lane.ctx.sale.id, config)[0], 42))
+    shown = [" ".join(row.split()) for row in text.splitlines()]
+    for row in ("Member 880***0001 王芳", "Points 3.00", "Cash 9.00", "Points earned +9", "Points redeemed -300",
+                "Points balance 209"):
+        assert row in shown, text
+    (outbox,) = rows(config, "SELECT payload FROM outbox WHERE kind = 'sale.paid'")
+    assert '"kind":"earn"' in outbox[0] and '"points":-300' in outbox[0]
+
+
+def test_points_need_a_member(config):
+    lane = signed_in(config)
+    lane.items.enter(BREAD)
+    lane.payments.total()
+    with pytest.raises(LaneError, match="show the member first"):
+        lane.payments.tender_points("")
+
+
+def test_offline_the_lane_earns_and_redeems_up_to_the_day_cap(config):
+    offline = replace(config, server=ServerConfig(url="postgresql://pos_main_lane01@nowhere.invalid/pos"),
+                      members=MembersConfig(offline_daily_redeem_cap=250))
+    lane = signed_in(offline)
+    assert lane.ctx.offline()
+    lane.items.identify_member("8800000001")
+    lane.items.enter(BREAD)
+    lane.payments.total()
+    with pytest.raises(DomainError, match="at most 250 points a day may be redeemed [(]250 left today[)]"):
+        lane.payments.tender_points("3.00")
+    lane.payments.tender_points("2.00")
+    with pytest.raises(DomainError, match="[(]50 left today[)]"):
+        lane.payments.tender_points("1.00")
+    view = lane.payments.tender_cash("")
+    assert view.state is State.PRINTING
+    assert rows(config, "SELECT kind, points, offline, counted FROM points_entry WHERE sale IS NOT NULL "
+                        "ORDER BY id") == [("redeem", -200, 1, 0), ("earn", 10, 1, 0)]
+    # The balance last known stays as the server left it; the lane adds what it did since.
+    assert rows(config, "SELECT points FROM member WHERE code = '8800000001'") == [(500,)]
+    lane.receipts.finish_printing(lane.receipts.print_pending())
+    view = lane.items.identify_member("8800000001")
+    assert view.member_points == 310
