@@ -173,9 +173,11 @@ class Receipts:
         """PRINTING -> IDLE once the receipt went out (or was queued)."""
         ctx = self.ctx
         ctx.checkout = ctx.checkout.printed()
-        ctx.sale = None
+        sale_id, ctx.sale = (ctx.sale.id if ctx.sale else None), None
         note = _("Sale {receipt} done. Change {change}").format(receipt=ctx.receipt_no, change=ctx.money(ctx.change)) \
             if ctx.receipt_no else _("Done")
+        if ctx.receipt_no and sale_id is not None:
+            note += ctx.points_words(sale_id)  # the member's balance after the sale stays in view
         if result is not None and not result.ok:
             return ctx.say(result.message, error=True)
         return ctx.say(note)

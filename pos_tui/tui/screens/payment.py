@@ -47,10 +47,10 @@ class PaymentScreen(LaneScreen):
         yield self.key_footer()
 
     def offered(self, action: str) -> bool:
-        """A payment key the lane can use: no wallet key without a wallet gateway set up, no points
-        key when the store takes no points."""
+        """A payment key the lane can use: no wallet key without a wallet gateway set up, the points
+        key only on a member's sale (and when the store takes points)."""
         if action == "payment.points":
-            return self.pos.lane.config.payments["points"].enabled
+            return self.pos.lane.config.payments["points"].enabled and bool(self.pos.lane.ctx.member)
         return action != "payment.wallet" or bool(self.pos.lane.ctx.wallets)
 
     def key_footer(self) -> KeyFooter:
