@@ -356,6 +356,22 @@ def redeem_for_sale(sale_uuid: str, code: str, points: int, value: int, terms: P
            offline=terms.offline, offline_cap=terms.offline_cap, counted=terms.counted, actor=actor, now=now)
 
 
+def points_for_return(code: str, original_uuid: str, original_total: int, return_uuid: str, refund_total: int,
+                      in_points: int, terms: PointsTerms, *, actor: str, now: dt.datetime) -> None:
+    """A return against a member's sale, inside its transaction: the points tendered on the sale
+    come back as points for ``in_points`` of the refund (in proportion to what they paid), and the
+    points the sale earned are taken back in proportion to the money refunded of the money paid."""
+    rows = list(PointsEntry.select().where((PointsEntry.sale == original_uuid) & (PointsEntry.kind == REDEEM)))
+    redeemed, paid_by_points = -sum(r.points for r in rows), sum(r.value for r in rows)
+    if in_points and redeemed:
+        refund_redeemed(code, share_of(redeemed, in_points, paid_by_points), in_points, return_sale=return_uuid,
+                        lane=terms.lane, business_day=terms.business_day, offline=terms.offline,
+                        counted=terms.counted, actor=actor, now=now)
+    reverse_for_return(code, original_uuid, return_uuid, refund_total - in_points, original_total - paid_by_points,
+                       lane=terms.lane, business_day=terms.business_day, offline=terms.offline, counted=terms.counted,
+                       actor=actor, now=now)
+
+
 def sale_points(sale_uuid: str, code: str) -> SalePoints:
     rows = list(PointsEntry.select().where(PointsEntry.sale == sale_uuid))
     member = Member.get_or_none(Member.code == code)

@@ -117,3 +117,38 @@ def test_offline_the_lane_earns_and_redeems_up_to_the_day_cap(config):
     lane.receipts.finish_printing(lane.receipts.print_pending())
     view = lane.items.identify_member("8800000001")
     assert view.member_points == 310
+
+
+def test_a_return_gives_points_tendered_back_as_points_and_takes_back_what_was_earned(config):
+    lane = Lane(config)
+    lane.people.sign_in("super", "9999")
+    lane.items.identify_member("8800000001")
+    lane.items.enter("2*" + BREAD)  # 24.00
+    lane.payments.total()
+    lane.payments.tender_points("4.00")  # 400 points
+    lane.payments.tender_cash("")  # 20.00: 20 points earned
+    receipt = lane.ctx.receipt_no
+    lane.receipts.finish_printing(lane.receipts.print_pending())
+    assert lane.items.identify_member("8800000001").member_points == 120
+    lane.people.lock()
+    lane.people.sign_in("super", "9999")
+    ret = lane.returns.start_return(receipt, {1: 1000})  # one bread: 12.00
+    assert ret.total == 1200
+    return_uuid = rows(config, "SELECT uuid FROM sale WHERE kind = 'return'")[0][0]
+    # A sixth of the sale was paid in points: 2.00 of the refund comes back as 200 points, 10.00 in
+    # cash; the 10.00 of the 20.00 paid in money takes back half of the 20 points earned.
+    assert rows(config, "SELECT method, amount, status FROM payment WHERE sale_id = "
+                        "(SELECT id FROM sale WHERE kind = 'return') ORDER BY id") == [
+        ("points", 200, "approved"), ("cash", 1000, "approved")]
+    assert rows(config, f"SELECT kind, points, value FROM points_entry WHERE sale = '{return_uuid}' ORDER BY id") == [
+        ("redeem", 200, -200), ("reverse", -10, 0)]
+    assert rows(config, "SELECT points FROM member WHERE code = '8800000001'") == [(310,)]
+    (sale_id,) = rows(config, "SELECT id FROM sale WHERE kind = 'return'")[0]
+    text = render_text(layout_receipt(receipt_for_sale(sale_id, config)[0], 42))
+    shown = [" ".join(row.split()) for row in text.splitlines()]
+    assert "Points earned -10" in shown and "Points redeemed +200" in shown and "Points balance 310" in shown, text
+    second = lane.returns.start_return(receipt, {1: 1000})  # the other one: what is left of both
+    assert second.total == 1200
+    assert rows(config, "SELECT SUM(points) FROM points_entry WHERE kind IN ('reverse', 'earn') "
+                        "AND member = '8800000001'") == [(0,)]
+    assert rows(config, "SELECT points FROM member WHERE code = '8800000001'") == [(500,)]
