@@ -249,8 +249,8 @@ def wallet_for_code(code: str) -> str:
 
 register_method("cash", "cash", N_("cash"))
 register_method("card", "card", N_("card"))
-register_method("points", "points", N_("points"))  # a member's points (domain.members), settled on the lane
 register_method("alipay", "wallet", N_("Alipay"),
                 matches_code=WalletCode(tuple(str(p) for p in range(25, 31)), tuple(range(16, 25))))
 register_method("wechat", "wallet", N_("WeChat Pay"),
                 matches_code=WalletCode(tuple(str(p) for p in range(10, 16)), (18,)))
+register_method("points", "points", N_("points"))  # a member's points (domain.members), settled on the lane

@@ -380,6 +380,16 @@ def sale_points(sale_uuid: str, code: str) -> SalePoints:
                       -sum(r.points for r in rows if r.kind == REDEEM), balance)
 
 
+def sale_points_facts(sale_uuid: str, value_of_100: int) -> tuple[int, int, int, int]:
+    """A sale's (or a return's) points for the reports: earned and their worth at ``value_of_100``,
+    redeemed and what they paid; a return's are what it took back and gave back, negative."""
+    rows = list(PointsEntry.select(PointsEntry.kind, PointsEntry.points, PointsEntry.value)
+                .where(PointsEntry.sale == sale_uuid))
+    earned = sum(r.points for r in rows if r.kind in (EARN, REVERSE))
+    redeemed = -sum(r.points for r in rows if r.kind == REDEEM)
+    return earned, earned * value_of_100 // 100, redeemed, sum(r.value for r in rows if r.kind == REDEEM)
+
+
 def entries_of_sale(sale_uuid: str) -> list[dict]:
     """The sale's ledger rows as its store-server document carries them."""
     return [{"uuid": r.uuid, "member": r.member, "kind": r.kind, "points": r.points, "value": r.value,

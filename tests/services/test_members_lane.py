@@ -152,3 +152,33 @@ def test_a_return_gives_points_tendered_back_as_points_and_takes_back_what_was_e
     assert rows(config, "SELECT SUM(points) FROM points_entry WHERE kind IN ('reverse', 'earn') "
                         "AND member = '8800000001'") == [(0,)]
     assert rows(config, "SELECT points FROM member WHERE code = '8800000001'") == [(500,)]
+
+
+def test_the_x_report_counts_points_earned_and_redeemed_net_of_returns(config):
+    from pos_tui.domain.report import render_csv, render_text as report_text, report_from_dict, report_to_dict
+
+    lane = Lane(config)
+    lane.people.sign_in("super", "9999")
+    for member, points in (("8800000001", "1.00"), ("8800000001", ""), (None, "")):
+        if member:
+            lane.items.identify_member(member)
+        lane.items.enter("2*" + BREAD)  # 24.00
+        lane.payments.total()
+        if points:
+            lane.payments.tender_points(points)
+        lane.payments.tender_cash("")
+        receipt = lane.ctx.receipt_no
+        lane.receipts.finish_printing(lane.receipts.print_pending())
+    lane.people.lock()
+    lane.people.sign_in("super", "9999")
+    lane.returns.start_return(receipt, {1: 1000})  # the last sale's: nobody's, no points
+    report = lane.reports.x_report()
+    p = report.points
+    # 23.00 and 24.00 paid in money: 23 + 24 points worth 0.47; 100 points paid 1.00.
+    assert (p.earned_count, p.earned, p.earned_value, p.redeemed_count, p.redeemed, p.redeemed_value) == (
+        2, 47, 47, 1, 100, 100)
+    assert report.method("points").gross == 100
+    rows = [" ".join(row.split()) for row in report_text(report, 42).splitlines()]
+    assert "Earned in 2 sales: 47 points 0.47" in rows and "Redeemed in 1 sale: 100 points 1.00" in rows
+    assert "points,redeemed_value,1.00" in render_csv(report).splitlines()
+    assert report_from_dict(report_to_dict(report)) == report
