@@ -203,7 +203,7 @@ def push_journal(conn: psycopg.Connection, me: Identity, rows: Sequence[tuple]) 
 # ---------------------------------------------------------------- the change feed
 
 
-FEEDS = ("products", "users", "settings")
+FEEDS = ("products", "users", "settings", "members")
 
 _FEED_SQL = {
     "products": """
@@ -213,6 +213,8 @@ _FEED_SQL = {
     "users": """SELECT name, role, pin_hash, pin_changed_at, disabled, locked_until, change_seq FROM users
                 WHERE change_seq > %s ORDER BY change_seq LIMIT %s""",
     "settings": """SELECT key, value, change_seq FROM settings WHERE change_seq > %s ORDER BY change_seq LIMIT %s""",
+    "members": """SELECT code, card, phone, name, points, disabled, change_seq FROM members
+                  WHERE change_seq > %s ORDER BY change_seq LIMIT %s""",
 }
 
 

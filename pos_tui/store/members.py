@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid as uuidlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import peewee
@@ -278,6 +278,28 @@ def _import_rows(rows: list[MemberRow], problems: list[tuple[int, str]], *, acto
         raise _Rejected()
     journal.append("members.import", {"source": source, "added": added, "updated": updated}, actor)
     return added, updated
+
+
+def reconcile(rows: Sequence[tuple], *, now: dt.datetime) -> None:
+    """The store server's members (code, card, phone, name, points, disabled, ...), inside the
+    feed's transaction: each one's balance becomes the server's, and this lane's ledger rows the
+    server has counted in it (their document is on the server: marked sent before the feed was
+    read) stop being added to it. A card or phone number moving between members moves here too."""
+    sent = (f"EXISTS (SELECT 1 FROM outbox o WHERE o.status = 'sent' AND o.uuid LIKE "
+            f"{PointsEntry._meta.table_name}.sale || '-%')")
+    for code, card, phone, name, points, disabled, *_seq in rows:
+        if card:
+            Member.update(card=None).where((Member.card == card) & (Member.code != code)).execute()
+        if phone:
+            Member.update(phone=None).where((Member.phone == phone) & (Member.code != code)).execute()
+        Member.insert(code=code, card=card, phone=phone, name=name, points=points, disabled=disabled,
+                      updated_at=now).on_conflict(
+            conflict_target=[Member.code],
+            update={Member.card: card, Member.phone: phone, Member.name: name, Member.points: points,
+                    Member.disabled: disabled, Member.updated_at: now}).execute()
+        PointsEntry.update(counted=True).where(
+            (PointsEntry.member == code) & (PointsEntry.counted == False)  # noqa: E712
+            & peewee.SQL(sent)).execute()
 
 
 # ---------------------------------------------------------------- points on a sale (inside its transaction)

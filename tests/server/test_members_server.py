@@ -1,0 +1,69 @@
+"""Members and points with the store server: the register and balances come down with the feed,
+the points a lane wrote (online or not) go up inside its sale documents, and the server makes each
+balance again from its ledger and sends it back down (reconcile)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from conftest import import_demo_catalog, make_lane_store
+
+from pos_tui.server import members as server_members
+from pos_tui.services.lane import Lane
+from pos_tui.services.sync import SyncWorker
+from pos_tui.store.db import close_database, open_database
+
+BREAD = "6901234567908"  # 12.00
+
+
+def lane_rows(config, sql: str) -> list[tuple]:
+    with sqlite3.connect(config.database_path) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_points_made_offline_go_up_and_the_server_balance_comes_back_down(store_server, tmp_path):
+    config = store_server.lane_config(make_lane_store(tmp_path / "lane1", 1), 1)
+    import_demo_catalog(store_server, config)
+    with store_server.admin() as conn:
+        server_members.add_member(conn, store_server.store, "8800000001", "13800138000", "王芳", 500, actor="test")
+    open_database(config.database.url)
+    try:
+        worker = SyncWorker(config, poll_seconds=0)
+        worker.run_once()
+        assert lane_rows(config, "SELECT code, card, phone, name, points FROM member") == [
+            ("8800000001", "8800000001", "13800138000", "王芳", 500)]
+        lane = Lane(config)
+        lane.people.sign_in("cashier", "1234")
+        assert lane.ctx.offline()  # no word from a sync worker: the server counts as unreachable
+        lane.items.identify_member("13800138000")
+        lane.items.enter(BREAD)
+        lane.payments.total()
+        lane.payments.tender_points("3.00")
+        lane.payments.tender_cash("")
+        lane.receipts.finish_printing(lane.receipts.print_pending())
+        assert lane_rows(config, "SELECT kind, points, offline, counted FROM points_entry WHERE sale IS NOT NULL "
+                                 "ORDER BY id") == [("redeem", -300, 1, 0), ("earn", 9, 1, 0)]
+        assert lane.items.identify_member("8800000001").member_points == 209  # 500 last known, -300 +9 since
+        worker.run_once()  # the sale goes up; the server's balance comes down
+        assert store_server.query("SELECT lane, kind, points, value, offline FROM points_ledger ORDER BY kind") == [
+            (None, "adjust", 500, 0, False), (1, "earn", 9, 0, True), (1, "redeem", -300, 300, True)]
+        assert store_server.query("SELECT points FROM members") == [(209,)]
+        assert lane_rows(config, "SELECT points FROM member") == [(209,)]
+        assert lane_rows(config, "SELECT COUNT(*) FROM points_entry WHERE counted = 0") == [(0,)]
+        with store_server.admin() as conn:
+            server_members.adjust_points(conn, store_server.store, "8800000001", 100, "goodwill", actor="test")
+            server_members.set_disabled(conn, "13800138000", True, actor="test")
+        worker.run_once()
+        assert lane_rows(config, "SELECT points, disabled FROM member") == [(309, 1)]
+        lane.items.enter(BREAD)
+        try:
+            lane.items.identify_member("8800000001")
+            raise AssertionError("a member disabled on the server is taken at the lane")
+        except Exception as exc:  # noqa: BLE001
+            assert "is disabled" in str(exc)
+        # The same document sent again (a lane restored from a copy) is not counted twice.
+        with store_server.admin() as conn:
+            conn.execute("SELECT pos_member_balance(ARRAY['8800000001'])")
+        assert store_server.query("SELECT points FROM members") == [(309,)]
+    finally:
+        close_database()
