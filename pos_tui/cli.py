@@ -341,6 +341,11 @@ def members_add(ctx: click.Context, card: str, phone: str, name: str, points: in
     """Add a member known by card and/or phone. Needs --as an admin."""
     from pos_tui.services import members as member_service
 
+    if server := _on_server(ctx):
+        from pos_tui.cli_server import members_command
+
+        return members_command(server, "add", as_name=as_name, pin_stdin=pin_stdin, card=card, phone=phone, name=name, points=points)
+
     config = _open_store(ctx)
     member_service.check_numbers(card, phone)  # a bad number is told before a PIN is asked
     actor = _operator(config, "catalog", as_name, pin_stdin)
@@ -354,6 +359,11 @@ def members_list(ctx: click.Context) -> None:
     """List the members: code, card, phone, name, points, state."""
     from pos_tui.services import members as member_service
 
+    if server := _on_server(ctx):
+        from pos_tui.cli_server import members_command
+
+        return members_command(server, "list")
+
     _open_store(ctx)
     for member in member_service.list_members():
         click.echo(_member_line(member))
@@ -366,6 +376,11 @@ def members_show(ctx: click.Context, number: str) -> None:
     """One member (by card, phone or code) and their newest points changes."""
     from pos_tui.domain.text import neutralise
     from pos_tui.services import members as member_service
+
+    if server := _on_server(ctx):
+        from pos_tui.cli_server import members_command
+
+        return members_command(server, "show", number)
 
     _open_store(ctx)
     member = member_service.find_member(number)
@@ -383,6 +398,11 @@ def members_show(ctx: click.Context, number: str) -> None:
 def members_import(ctx: click.Context, file: Path, as_name: str | None, pin_stdin: bool) -> None:
     """Take the members of a CSV file (card,phone,name,points; all or nothing). Needs --as an admin."""
     from pos_tui.services import members as member_service
+
+    if server := _on_server(ctx):
+        from pos_tui.cli_server import members_command
+
+        return members_command(server, "import", as_name=as_name, pin_stdin=pin_stdin, file=file)
 
     config = _open_store(ctx)
     actor = _operator(config, "catalog", as_name, pin_stdin)
@@ -409,6 +429,12 @@ def members_edit(ctx: click.Context, number: str, card: str | None, phone: str |
     """Change a member's card, phone or name. Needs --as an admin."""
     from pos_tui.services import members as member_service
 
+    if server := _on_server(ctx):
+        from pos_tui.cli_server import members_command
+
+        return members_command(server, "edit", number, as_name=as_name, pin_stdin=pin_stdin, card=card, phone=phone,
+                               name=name)
+
     config = _open_store(ctx)
     member_service.find_member(number)
     actor = _operator(config, "catalog", as_name, pin_stdin)
@@ -425,6 +451,11 @@ def members_edit(ctx: click.Context, number: str, card: str | None, phone: str |
 def members_disable(ctx: click.Context, number: str, enable: bool, as_name: str | None, pin_stdin: bool) -> None:
     """Stop a member card or phone from being taken at the lanes. Needs --as an admin."""
     from pos_tui.services import members as member_service
+
+    if server := _on_server(ctx):
+        from pos_tui.cli_server import members_command
+
+        return members_command(server, "disable", number, as_name=as_name, pin_stdin=pin_stdin, disabled=not enable)
 
     config = _open_store(ctx)
     member_service.find_member(number)
@@ -444,6 +475,12 @@ def members_adjust(ctx: click.Context, number: str, points: int, reason: str, as
                    pin_stdin: bool) -> None:
     """Add POINTS to a member's balance (negative: take them). Needs --as an admin."""
     from pos_tui.services import members as member_service
+
+    if server := _on_server(ctx):
+        from pos_tui.cli_server import members_command
+
+        return members_command(server, "adjust", number, as_name=as_name, pin_stdin=pin_stdin, points=points,
+                               reason=reason)
 
     config = _open_store(ctx)
     member_service.find_member(number)

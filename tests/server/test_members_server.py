@@ -67,3 +67,45 @@ def test_points_made_offline_go_up_and_the_server_balance_comes_back_down(store_
         assert store_server.query("SELECT points FROM members") == [(309,)]
     finally:
         close_database()
+
+
+def test_members_commands_work_on_the_server_register(store_server, tmp_path):
+    from click.testing import CliRunner
+
+    from pos_tui.cli import main
+    from pos_tui.store.keys import create_key_file
+
+    folder = tmp_path / "office"
+    folder.mkdir()
+    create_key_file(folder / "store.key")
+    office = folder / "config.toml"
+    office.write_text(f'[paths]\ndata_dir = "{folder}"\n[server]\nurl = "{store_server.url}"\n'
+                      f'credentials = "{store_server.passfile}"\n')
+
+    def run(*args: str, stdin: str = ""):
+        return CliRunner().invoke(main, ["--config", str(office), "members", *args], input=stdin)
+
+    added = run("add", "--card", "8800000001", "--name", "Ann", "--points", "50", "--as", "boss", "--pin-stdin",
+                stdin="4321\n")
+    assert added.exit_code == 0, added.output
+    assert "added member 8800000001 (50 points) on the store server" in added.output
+    bad = run("add", "--phone", "555", "--as", "boss", "--pin-stdin", stdin="4321\n")
+    assert bad.exit_code == 1 and "'555' is not a phone number" in bad.output
+    wrong = run("adjust", "8800000001", "10", "--reason", "x", "--as", "boss", "--pin-stdin", stdin="0000\n")
+    assert wrong.exit_code == 1 and "wrong name or PIN" in wrong.output
+    csv = tmp_path / "m.csv"
+    csv.write_text("card,phone,name,points\n,13700137000,Bob,20\n8800000001,13800138000,Ann Li,\n", encoding="utf-8")
+    imported = run("import", str(csv), "--as", "boss", "--pin-stdin", stdin="4321\n")
+    assert imported.exit_code == 0, imported.output
+    assert "1 new, 1 updated" in imported.output
+    taken = run("adjust", "13800138000", "-30", "--reason", "correction", "--as", "boss", "--pin-stdin",
+                stdin="4321\n")
+    assert taken.exit_code == 0, taken.output
+    assert run("list").output.splitlines() == ["13700137000\t-\t13700137000\tBob\t20\tactive",
+                                               "8800000001\t8800000001\t13800138000\tAnn Li\t20\tactive"]
+    shown = run("show", "13800138000").output.splitlines()
+    assert [line.split("\t")[1:3] for line in shown[1:]] == [["adjust", "-30"], ["adjust", "+50"]]
+    assert store_server.query("SELECT actor, kind FROM admin_journal WHERE kind = 'member.adjust'")[0][0].startswith(
+        "boss (cli")
+    disabled = run("disable", "8800000001", "--as", "boss", "--pin-stdin", stdin="4321\n")
+    assert disabled.output.strip().endswith("\tdisabled")
