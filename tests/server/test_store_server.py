@@ -55,7 +55,7 @@ def test_server_init_add_lane_and_status_from_the_command_line(pg_cluster, tmp_p
     result = runner.invoke(main, ["--config", str(config), "server", "init", "--store", "shop7", "--admin", "boss",
                                   "--pin-stdin"], input="2468\n")
     assert result.exit_code == 0, result.output
-    assert "store shop7, schema version 2" in result.output
+    assert "store shop7, schema version 3" in result.output  # 3: members and the points ledger
     creds = tmp_path / "lane-03.pgpass"
     result = runner.invoke(main, ["--config", str(config), "server", "add-lane", "3", "--credentials", str(creds)])
     assert result.exit_code == 0, result.output
