@@ -4,6 +4,7 @@ rule as arithmetic (points earned on money paid, what points are worth as a tend
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pos_tui.domain.errors import DomainError
@@ -77,3 +78,13 @@ def share_of(points: int, part: int, whole: int) -> int:
     if whole <= 0 or part >= whole:
         return points
     return points * max(part, 0) // whole
+
+
+def points_facts(entries: Iterable[tuple[str, int, int]], value_of_100: int) -> tuple[int, int, int, int]:
+    """A sale's (or a return's) ledger rows (kind, points, value) as the reports count them: points
+    earned and their worth at ``value_of_100``, points redeemed and what they paid (a return's: what
+    it took back and gave back, negative)."""
+    rows = list(entries)
+    earned = sum(points for kind, points, _value in rows if kind in (EARN, REVERSE))
+    redeemed = -sum(points for kind, points, _value in rows if kind == REDEEM)
+    return earned, earned * value_of_100 // 100, redeemed, sum(value for kind, _p, value in rows if kind == REDEEM)

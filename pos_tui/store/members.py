@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 import peewee
 
-from pos_tui.domain.members import ADJUST, EARN, REDEEM, REVERSE, MemberError, PointsRule, share_of
+from pos_tui.domain.members import (
+    ADJUST, EARN, REDEEM, REVERSE, MemberError, PointsRule, points_facts, share_of,
+)
 from pos_tui.i18n import _
 from pos_tui.store import journal
 from pos_tui.store.db import write_transaction
@@ -403,13 +405,9 @@ def sale_points(sale_uuid: str, code: str) -> SalePoints:
 
 
 def sale_points_facts(sale_uuid: str, value_of_100: int) -> tuple[int, int, int, int]:
-    """A sale's (or a return's) points for the reports: earned and their worth at ``value_of_100``,
-    redeemed and what they paid; a return's are what it took back and gave back, negative."""
-    rows = list(PointsEntry.select(PointsEntry.kind, PointsEntry.points, PointsEntry.value)
-                .where(PointsEntry.sale == sale_uuid))
-    earned = sum(r.points for r in rows if r.kind in (EARN, REVERSE))
-    redeemed = -sum(r.points for r in rows if r.kind == REDEEM)
-    return earned, earned * value_of_100 // 100, redeemed, sum(r.value for r in rows if r.kind == REDEEM)
+    """A sale's (or a return's) points for the reports (``domain.members.points_facts``)."""
+    return points_facts(PointsEntry.select(PointsEntry.kind, PointsEntry.points, PointsEntry.value)
+                        .where(PointsEntry.sale == sale_uuid).tuples(), value_of_100)
 
 
 def entries_of_sale(sale_uuid: str) -> list[dict]:

@@ -4,11 +4,14 @@ balance again from its ledger and sends it back down (reconcile)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 
 from conftest import import_demo_catalog, make_lane_store
 
 from pos_tui.server import members as server_members
+from pos_tui.server import reports
+from pos_tui.services.reports import context_of
 from pos_tui.services.lane import Lane
 from pos_tui.services.sync import SyncWorker
 from pos_tui.store.db import close_database, open_database
@@ -50,6 +53,9 @@ def test_points_made_offline_go_up_and_the_server_balance_comes_back_down(store_
         assert store_server.query("SELECT points FROM members") == [(209,)]
         assert lane_rows(config, "SELECT points FROM member") == [(209,)]
         assert lane_rows(config, "SELECT COUNT(*) FROM points_entry WHERE counted = 0") == [(0,)]
+        with store_server.admin() as conn:  # the store-wide X report counts them from the documents
+            report = reports.x_report(conn, store_server.store, context_of(config), dt.date.today())
+        assert (report.points.earned, report.points.redeemed, report.points.redeemed_value) == (9, 300, 300)
         with store_server.admin() as conn:
             server_members.adjust_points(conn, store_server.store, "8800000001", 100, "goodwill", actor="test")
             server_members.set_disabled(conn, "13800138000", True, actor="test")
