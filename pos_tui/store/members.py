@@ -79,7 +79,7 @@ class PointsTerms:
 
 @dataclass(frozen=True)
 class SalePoints:
-    """What a sale did to its member's points (for the receipt and the screen)."""
+    """What a sale did to its member's points (for the receipt and the screen), and the balance after it."""
 
     member: str
     earned: int
@@ -142,9 +142,10 @@ def _taken(card: str, phone: str, but: str | None = None) -> str | None:
 def _write_entry(code: str, kind: str, points: int, *, lane: int, business_day: dt.date, actor: str, now: dt.datetime,
                  value: int = 0, sale: str | None = None, offline: bool = False, counted: bool = False,
                  reason: str = "") -> None:
+    before = (Member.select(Member.points).where(Member.code == code).scalar() or 0) + _pending(code)
     PointsEntry.create(uuid=uuidlib.uuid4().hex, member=code, kind=kind, points=points, value=value, sale=sale,
                        business_day=business_day.isoformat(), offline=offline, counted=counted, lane=lane,
-                       actor=actor, reason=reason, at=now)
+                       actor=actor, reason=reason, at=now, balance_after=before + points)
     if counted:
         Member.update(points=Member.points + points).where(Member.code == code).execute()
 
@@ -397,9 +398,10 @@ def points_for_return(code: str, original_uuid: str, original_total: int, return
 
 
 def sale_points(sale_uuid: str, code: str) -> SalePoints:
-    rows = list(PointsEntry.select().where(PointsEntry.sale == sale_uuid))
+    rows = list(PointsEntry.select().where(PointsEntry.sale == sale_uuid).order_by(PointsEntry.id))
     member = Member.get_or_none(Member.code == code)
-    balance = member.points + _pending(code) if member else 0
+    # The balance right after the sale (a reprint shows the same); now, for a sale that moved none.
+    balance = rows[-1].balance_after if rows else (member.points + _pending(code) if member else 0)
     return SalePoints(code, sum(r.points for r in rows if r.kind in (EARN, REVERSE)),
                       -sum(r.points for r in rows if r.kind == REDEEM), balance)
 

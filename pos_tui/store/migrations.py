@@ -411,6 +411,7 @@ def _m12_members_and_points(db: peewee.Database) -> None:
         actor = peewee.CharField()
         reason = peewee.TextField(default="")
         at = peewee.DateTimeField()
+        balance_after = peewee.IntegerField(default=0)
 
         class Meta:
             indexes = ((("member", "business_day"), False), (("member", "counted"), False))

@@ -244,6 +244,7 @@ class PointsEntry(BaseModel):
     actor = peewee.CharField()
     reason = peewee.TextField(default="")
     at = peewee.DateTimeField()
+    balance_after = peewee.IntegerField(default=0)  # the balance the lane showed after it (receipts, reprints)
 
     class Meta:
         indexes = ((("member", "business_day"), False), (("member", "counted"), False))

@@ -182,3 +182,22 @@ def test_the_x_report_counts_points_earned_and_redeemed_net_of_returns(config):
     assert "Earned in 2 sales: 47 points 0.47" in rows and "Redeemed in 1 sale: 100 points 1.00" in rows
     assert "points,redeemed_value,1.00" in render_csv(report).splitlines()
     assert report_from_dict(report_to_dict(report)) == report
+
+
+def test_a_reprint_shows_the_balance_the_sale_left(config):
+    lane = signed_in(config)
+    lane.items.identify_member("8800000001")
+    lane.items.enter(BREAD)
+    lane.payments.total()
+    lane.payments.tender_cash("")  # 12 points: 512
+    sale_id = lane.ctx.sale.id
+    lane.receipts.finish_printing(lane.receipts.print_pending())
+    lane.items.identify_member("8800000001")
+    lane.items.enter(BREAD)
+    lane.payments.total()
+    lane.payments.tender_points("")  # 12.00 in points: 1,200 wanted, 512 there: 5.12 of it
+    lane.payments.tender_cash("")
+    assert rows(config, "SELECT points FROM member WHERE code = '8800000001'") == [(6,)]
+    first = [" ".join(r.split()) for r in render_text(layout_receipt(receipt_for_sale(sale_id, config)[0], 42))
+             .splitlines()]
+    assert "Points balance 512" in first and "Points earned +12" in first
