@@ -21,7 +21,7 @@ from pos_tui.domain.members import (
 )
 from pos_tui.i18n import _
 from pos_tui.store import journal
-from pos_tui.store.db import write_transaction
+from pos_tui.store.db import current_database, write_transaction
 from pos_tui.store.models import Member, PointsEntry
 
 
@@ -108,6 +108,16 @@ def find(number: str) -> MemberInfo | None:
     member = (Member.get_or_none(Member.card == number) or Member.get_or_none(Member.phone == number)
               or Member.get_or_none(Member.code == number))
     return _info(member) if member else None
+
+
+def shown(code: str) -> tuple[str, int] | None:
+    """The name and balance of member ``code`` as a sale shows them, in one statement (the lane's
+    view reads it after every scan); None when the register has no such member."""
+    db = current_database()
+    member, entry = Member._meta.table_name, PointsEntry._meta.table_name
+    sql = (f"SELECT m.name, m.points + COALESCE((SELECT SUM(e.points) FROM {entry} e WHERE e.member = m.code "
+           f"AND e.counted = {db.param}), 0) FROM {member} m WHERE m.code = {db.param}")
+    return db.execute_sql(sql, (False, code)).fetchone()
 
 
 def get(code: str) -> MemberInfo:

@@ -194,8 +194,8 @@ class LaneContext:
         )
 
     def _member_fields(self) -> dict:
-        found = member_store.find(self.member) if self.member else None
-        return {"member_name": found.name, "member_points": found.balance} if found else {}
+        found = member_store.shown(self.member) if self.member else None
+        return {"member_name": found[0], "member_points": found[1]} if found else {}
 
     # ------------------------------------------------------------------ points
 
