@@ -358,6 +358,184 @@ def promotions_enable(ctx: click.Context, code: str, as_name: str | None, pin_st
     _promotion_active(ctx, code, True, as_name, pin_stdin)
 
 
+# --- members --------------------------------------------------------------------------------
+
+
+@main.group()
+def members() -> None:
+    """The member register and points: add, list, show, import a CSV (docs/members.md), edit,
+    disable, adjust. Changes need --as an admin (the action `catalog`)."""
+
+
+def _member_line(member: Any) -> str:
+    from pos_tui.domain.text import neutralise
+
+    state = _("disabled") if member.disabled else _("active")
+    return "\t".join((member.code, member.card or "-", member.phone or "-", neutralise(member.name) or "-",
+                      str(member.balance), state))
+
+
+@members.command("add")
+@click.option("--card", default="", help="The member card's number (6-20 digits).")
+@click.option("--phone", default="", help="The member's phone number.")
+@click.option("--name", default="", help="The member's name.")
+@click.option("--points", type=click.IntRange(0), default=0, help="An opening balance of points.")
+@_as_option
+@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
+@click.pass_context
+def members_add(ctx: click.Context, card: str, phone: str, name: str, points: int, as_name: str | None,
+                pin_stdin: bool) -> None:
+    """Add a member known by card and/or phone. Needs --as an admin."""
+    from pos_tui.services import members as member_service
+
+    if server := _on_server(ctx):
+        from pos_tui.cli_server import members_command
+
+        return members_command(server, "add", as_name=as_name, pin_stdin=pin_stdin, card=card, phone=phone, name=name, points=points)
+
+    config = _open_store(ctx)
+    member_service.check_numbers(card, phone)  # a bad number is told before a PIN is asked
+    actor = _operator(config, "catalog", as_name, pin_stdin)
+    member = member_service.add_member(config, card=card, phone=phone, name=name, points=points, actor=actor)
+    click.echo(_("added member {code} ({points} points)").format(code=member.code, points=member.balance))
+
+
+@members.command("list")
+@click.pass_context
+def members_list(ctx: click.Context) -> None:
+    """List the members: code, card, phone, name, points, state."""
+    from pos_tui.services import members as member_service
+
+    if server := _on_server(ctx):
+        from pos_tui.cli_server import members_command
+
+        return members_command(server, "list")
+
+    _open_store(ctx)
+    for member in member_service.list_members():
+        click.echo(_member_line(member))
+
+
+@members.command("show")
+@click.argument("number")
+@click.pass_context
+def members_show(ctx: click.Context, number: str) -> None:
+    """One member (by card, phone or code) and their newest points changes."""
+    from pos_tui.domain.text import neutralise
+    from pos_tui.services import members as member_service
+
+    if server := _on_server(ctx):
+        from pos_tui.cli_server import members_command
+
+        return members_command(server, "show", number)
+
+    _open_store(ctx)
+    member = member_service.find_member(number)
+    click.echo(_member_line(member))
+    for entry in member_service.member_entries(member.code):
+        click.echo(f"{entry.at:%Y-%m-%d %H:%M}\t{entry.kind}\t{entry.points:+d}\t{entry.business_day}\t"
+                   f"{_('offline') if entry.offline else '-'}\t{neutralise(entry.reason) or '-'}")
+
+
+@members.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_as_option
+@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
+@click.pass_context
+def members_import(ctx: click.Context, file: Path, as_name: str | None, pin_stdin: bool) -> None:
+    """Take the members of a CSV file (card,phone,name,points; all or nothing). Needs --as an admin."""
+    from pos_tui.services import members as member_service
+
+    if server := _on_server(ctx):
+        from pos_tui.cli_server import members_command
+
+        return members_command(server, "import", as_name=as_name, pin_stdin=pin_stdin, file=file)
+
+    config = _open_store(ctx)
+    actor = _operator(config, "catalog", as_name, pin_stdin)
+    try:
+        added, updated = member_service.import_members(config, file, actor=actor)
+    except member_service.MemberImportError as exc:
+        for line, problem in exc.problems:
+            click.echo(_("line {line}: {problem}").format(line=line, problem=problem), err=True)
+        raise click.ClickException(_("{file}: no member was taken").format(file=file)) from None
+    click.echo(_("members from {file}: {added} new, {updated} updated").format(file=file, added=added,
+                                                                                updated=updated))
+
+
+@members.command("edit")
+@click.argument("number")
+@click.option("--card", default=None, help="A new card number (\"\" removes it).")
+@click.option("--phone", default=None, help="A new phone number (\"\" removes it).")
+@click.option("--name", default=None, help="A new name.")
+@_as_option
+@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
+@click.pass_context
+def members_edit(ctx: click.Context, number: str, card: str | None, phone: str | None, name: str | None,
+                 as_name: str | None, pin_stdin: bool) -> None:
+    """Change a member's card, phone or name. Needs --as an admin."""
+    from pos_tui.services import members as member_service
+
+    if server := _on_server(ctx):
+        from pos_tui.cli_server import members_command
+
+        return members_command(server, "edit", number, as_name=as_name, pin_stdin=pin_stdin, card=card, phone=phone,
+                               name=name)
+
+    config = _open_store(ctx)
+    member_service.find_member(number)
+    actor = _operator(config, "catalog", as_name, pin_stdin)
+    member = member_service.edit_member(config, number, card=card, phone=phone, name=name, actor=actor)
+    click.echo(_member_line(member))
+
+
+@members.command("disable")
+@click.argument("number")
+@click.option("--enable", is_flag=True, help="Bring a disabled member back instead.")
+@_as_option
+@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
+@click.pass_context
+def members_disable(ctx: click.Context, number: str, enable: bool, as_name: str | None, pin_stdin: bool) -> None:
+    """Stop a member card or phone from being taken at the lanes. Needs --as an admin."""
+    from pos_tui.services import members as member_service
+
+    if server := _on_server(ctx):
+        from pos_tui.cli_server import members_command
+
+        return members_command(server, "disable", number, as_name=as_name, pin_stdin=pin_stdin, disabled=not enable)
+
+    config = _open_store(ctx)
+    member_service.find_member(number)
+    actor = _operator(config, "catalog", as_name, pin_stdin)
+    member = member_service.set_disabled(config, number, not enable, actor=actor)
+    click.echo(_member_line(member))
+
+
+@members.command("adjust", context_settings={"ignore_unknown_options": True})
+@click.argument("number")
+@click.argument("points", type=int)
+@click.option("--reason", required=True, help="Why the points change (journaled).")
+@_as_option
+@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
+@click.pass_context
+def members_adjust(ctx: click.Context, number: str, points: int, reason: str, as_name: str | None,
+                   pin_stdin: bool) -> None:
+    """Add POINTS to a member's balance (negative: take them). Needs --as an admin."""
+    from pos_tui.services import members as member_service
+
+    if server := _on_server(ctx):
+        from pos_tui.cli_server import members_command
+
+        return members_command(server, "adjust", number, as_name=as_name, pin_stdin=pin_stdin, points=points,
+                               reason=reason)
+
+    config = _open_store(ctx)
+    member_service.find_member(number)
+    actor = _operator(config, "catalog", as_name, pin_stdin)
+    member = member_service.adjust_points(config, number, points, reason, actor=actor)
+    click.echo(_member_line(member))
+
+
 # --- users ----------------------------------------------------------------------------------
 
 

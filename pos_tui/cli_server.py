@@ -246,6 +246,61 @@ def users_command(config: Config, action: str, name: str | None, *, role: str | 
     click.echo(done[action])
 
 
+def members_command(config: Config, action: str, number: str | None = None, *, as_name: str | None = None,
+                    pin_stdin: bool = False, **values: Any) -> None:
+    """``members list|show|add|edit|disable|adjust|import`` on the store server's register (every
+    lane gets it with the catalog). All but ``list`` and ``show`` need ``--as`` an admin."""
+    from pos_tui.cli import _member_line
+    from pos_tui.server import members
+    from pos_tui.services.members import MemberImportError, check_numbers, parse_member_csv
+
+    with admin_connection(config) as conn:
+        if action == "list":
+            for member in members.members(conn):
+                click.echo(_member_line(member))
+            return
+        if action == "show":
+            member = members.find(conn, number)
+            click.echo(_member_line(member))
+            for e in members.entries(conn, member.code):
+                where = f"lane {e.lane}" if e.lane is not None else "server"
+                click.echo(f"{e.at.astimezone():%Y-%m-%d %H:%M}\t{e.kind}\t{e.points:+d}\t{e.business_day}\t"
+                           f"{'offline' if e.offline else '-'}\t{where}\t{e.reason or '-'}")
+            return
+        store = _store(conn)
+        if action == "add":
+            card, phone = check_numbers(values["card"], values["phone"])
+            actor = operator(config, conn, "catalog", as_name, pin_stdin)
+            member = members.add_member(conn, store, card, phone, values["name"], values["points"], actor=actor)
+            click.echo(f"added member {member.code} ({member.balance} points) on the store server")
+            return
+        if action == "import":
+            try:
+                rows = parse_member_csv(values["file"].read_text(encoding="utf-8-sig"))
+            except MemberImportError as exc:
+                for line, problem in exc.problems:
+                    click.echo(f"line {line}: {problem}", err=True)
+                raise click.ClickException(f"{values['file']}: no member was taken") from None
+            actor = operator(config, conn, "catalog", as_name, pin_stdin)
+            added, updated = members.import_members(conn, store, rows, actor=actor, source=values["file"].name)
+            click.echo(f"members from {values['file']}: {added} new, {updated} updated on the store server")
+            return
+        code = members.find(conn, number).code  # an unknown number is told before a PIN is asked
+        if action == "edit":
+            card, phone = values["card"], values["phone"]
+            card = check_numbers(card, "")[0] if card else card
+            phone = check_numbers("", phone)[1] if phone else phone
+            actor = operator(config, conn, "catalog", as_name, pin_stdin)
+            member = members.edit_member(conn, code, card=card, phone=phone, name=values["name"], actor=actor)
+        elif action == "disable":
+            actor = operator(config, conn, "catalog", as_name, pin_stdin)
+            member = members.set_disabled(conn, code, values["disabled"], actor=actor)
+        else:
+            actor = operator(config, conn, "catalog", as_name, pin_stdin)
+            member = members.adjust_points(conn, store, code, values["points"], values["reason"], actor=actor)
+        click.echo(_member_line(member))
+
+
 def report(config: Config, kind: str, *, lane: int | None, day: dt.date | None, as_name: str | None = None,
            pin_stdin: bool = False) -> Any:
     """``report x|z --store`` or ``--lane N`` on the server; returns the Report to print. Only taking

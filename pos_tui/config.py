@@ -194,6 +194,17 @@ class SaleConfig:
 
 
 @dataclass(frozen=True)
+class MembersConfig:
+    """The store's points rule: points earned per major unit (yuan) the customer paid in money, what
+    100 points are worth as a tender (minor units), and how many points a member may redeem in a
+    business day while the store server is unreachable (against the balance last known)."""
+
+    points_per_yuan: int = 1
+    value_of_100_points: int = 100  # minor units: 100 points pay 1.00
+    offline_daily_redeem_cap: int = 500
+
+
+@dataclass(frozen=True)
 class BarcodeConfig:
     embedded: dict[str, str] = field(default_factory=lambda: {"20": "20IIIIIPPPPPC", "21": "21IIIIIWWWWWC"})
 
@@ -234,6 +245,7 @@ class Config:
     limits: LimitsConfig = LimitsConfig()
     server: ServerConfig = ServerConfig()
     sale: SaleConfig = SaleConfig()
+    members: MembersConfig = MembersConfig()
     data_dir: Path = Path(".")
 
     @property
@@ -684,6 +696,19 @@ def _read_sale(s: _Section) -> SaleConfig:
     return sale
 
 
+def _read_members(s: _Section, cur: Currency) -> MembersConfig:
+    d = MembersConfig()
+    members = MembersConfig(
+        points_per_yuan=s.take_int("points_per_yuan", d.points_per_yuan, 0, 1000),
+        value_of_100_points=s.take_parsed("value_of_100_points", d.value_of_100_points, _amount_reader(cur)),
+        offline_daily_redeem_cap=s.take_int("offline_daily_redeem_cap", d.offline_daily_redeem_cap, 0, 10_000_000),
+    )
+    if members.value_of_100_points <= 0:
+        raise ConfigError(s.key("value_of_100_points"), "must be more than 0")
+    s.finish()
+    return members
+
+
 def _read_kiosk(s: _Section) -> KioskConfig:
     kiosk = KioskConfig(s.take_bool("enabled", KioskConfig().enabled))
     s.finish()
@@ -774,6 +799,7 @@ def parse_config(table: dict[str, Any], data_dir: Path) -> Config:
         limits=_read_limits(root.section("limits"), cur),
         server=_read_server(root.section("server")),
         sale=_read_sale(root.section("sale")),
+        members=_read_members(root.section("members"), cur),
         data_dir=data_dir,
     )
     root.finish()

@@ -59,6 +59,9 @@ def demo_settings(overrides: dict[str, Any] | None = None, language: str | None 
     return settings
 
 
+DEMO_MEMBER = ("8800000001", "13800138000", "王芳", 1000)  # ^V 13800138000: member prices and points
+
+
 def demo_config(data_dir: Path, settings: dict[str, Any] | None = None) -> Config:
     return parse_config(DEMO_SETTINGS if settings is None else settings, data_dir)
 
@@ -85,6 +88,10 @@ def create_demo_store(data_dir: Path, *, with_open_shift: bool = True,
 
         with resources.as_file(resources.files("pos_tui.data") / "demo_promotions.toml") as promotions_file:
             import_promotions(promotions_file, config.currency, actor="demo")
+        from pos_tui.services.members import add_member
+
+        card, phone, name, points = DEMO_MEMBER
+        add_member(config, card=card, phone=phone, name=name, points=points, actor="demo")
     if with_open_shift:
         open_demo_shift(config)
     return config

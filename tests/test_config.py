@@ -125,3 +125,17 @@ def test_config_is_frozen(tmp_path):
     assert isinstance(config, Config)
     with pytest.raises(AttributeError):
         config.store.name = "x"  # type: ignore[misc]
+
+
+def test_members_points_rule_is_read_and_bad_values_name_their_key(tmp_path):
+    config = parse_config({"members": {"points_per_yuan": 2, "value_of_100_points": "0.50",
+                                       "offline_daily_redeem_cap": 300}}, tmp_path)
+    assert (config.members.points_per_yuan, config.members.value_of_100_points,
+            config.members.offline_daily_redeem_cap) == (2, 50, 300)
+    for table, key in (({"points_per_yuan": -1}, "members.points_per_yuan"),
+                       ({"value_of_100_points": "0.00"}, "members.value_of_100_points"),
+                       ({"value_of_100_points": 1}, "members.value_of_100_points"),
+                       ({"offline_daily_redeem_cap": "lots"}, "members.offline_daily_redeem_cap"),
+                       ({"points_per_euro": 1}, "members.points_per_euro")):
+        with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+            parse_config({"members": table}, tmp_path)

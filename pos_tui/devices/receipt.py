@@ -245,6 +245,10 @@ class ReceiptData:
     sale_discount_text: str = ""  # as typed: "10%" prints "Discount 10%"
     savings: int = 0  # all the promotions and discounts took off: "You saved" under the total
     member: str = ""  # the member's number, masked (138****8000), for a sale rung up for one
+    member_name: str = ""
+    points_earned: int = 0  # the member's points: earned and redeemed on this sale (taken back and
+    points_redeemed: int = 0  # given back on a refund), and the balance after it; None: not a member's
+    points_balance: int | None = None
 
 
 # -- layout ------------------------------------------------------------------------------------
@@ -265,6 +269,9 @@ def layout_receipt(data: ReceiptData, width: int, *, qr: bool = False) -> Receip
     if data.payments or data.change:
         doc.rule()
         _tenders(doc, data)
+    if data.points_balance is not None:
+        doc.rule()
+        _points(doc, data)
     doc.rule()
     for paragraph in data.footer.splitlines():
         doc.text(paragraph.strip(), "center")
@@ -276,6 +283,14 @@ def layout_receipt(data: ReceiptData, width: int, *, qr: bool = False) -> Receip
         doc.text(_("*** TRAINING - NOT A RECEIPT ***"), "center", bold=True)
     doc.cut()
     return doc
+
+
+def _points(doc: ReceiptDoc, data: ReceiptData) -> None:
+    if data.points_earned:
+        doc.pair(_("Points earned"), f"{data.points_earned:+d}")
+    if data.points_redeemed:
+        doc.pair(_("Points redeemed"), f"{-data.points_redeemed:+d}")
+    doc.pair(_("Points balance"), str(data.points_balance))
 
 
 def _banners(doc: ReceiptDoc, data: ReceiptData) -> None:
@@ -302,7 +317,7 @@ def _header(doc: ReceiptDoc, data: ReceiptData) -> None:
     if data.original_receipt:
         doc.pair(_("Original receipt"), data.original_receipt)
     if data.member:
-        doc.pair(_("Member"), data.member)
+        doc.pair(_("Member"), f"{data.member} {data.member_name}".strip())
 
 
 def quantity_text(qty_milli: int, unit: str) -> str:

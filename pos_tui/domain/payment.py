@@ -110,8 +110,8 @@ class Outcome:
 
 # -- the method registry -------------------------------------------------------------------------
 
-MethodKind = Literal["cash", "card", "wallet"]
-KINDS: tuple[MethodKind, ...] = ("cash", "card", "wallet")
+MethodKind = Literal["cash", "card", "wallet", "points"]
+KINDS: tuple[MethodKind, ...] = ("cash", "card", "wallet", "points")
 LIMIT_AND_FEE_KEYS = ("enabled", "min", "max", "fee_rate", "fee_cap")
 """The ``[payments.<name>]`` keys of every method; a wallet's table also names its ``gateway``."""
 WALLET_KEYS = ("gateway", "poll_interval", "max_wait", "timeout")
@@ -253,3 +253,4 @@ register_method("alipay", "wallet", N_("Alipay"),
                 matches_code=WalletCode(tuple(str(p) for p in range(25, 31)), tuple(range(16, 25))))
 register_method("wechat", "wallet", N_("WeChat Pay"),
                 matches_code=WalletCode(tuple(str(p) for p in range(10, 16)), (18,)))
+register_method("points", "points", N_("points"))  # a member's points (domain.members), settled on the lane

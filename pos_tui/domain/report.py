@@ -18,7 +18,7 @@ from pos_tui.domain.display_width import cell_width, wrap_cells
 from pos_tui.domain.errors import DomainError
 from pos_tui.domain.money import Currency, currency, format_amount
 from pos_tui.domain.payment import method_label, methods_in_report_order
-from pos_tui.i18n import N_, _
+from pos_tui.i18n import N_, _, ngettext
 
 REPORT_KINDS = ("X", "Z")
 MOVEMENT_KINDS = ("paid_in", "paid_out", "no_sale")
@@ -59,6 +59,12 @@ class SaleFact:
     lines: tuple[LineFact, ...]
     without_receipt: bool = False  # a return with no sale behind it (supervisor, cash)
     promotions: tuple[PromotionFact, ...] = ()  # what each promotion took off this sale
+    # The member's points: earned (a return: taken back, negative) and redeemed (a return: given
+    # back, negative), each with its money value (redeemed: what the points paid).
+    points_earned: int = 0
+    points_earned_value: int = 0
+    points_redeemed: int = 0
+    points_redeemed_value: int = 0
 
 
 @dataclass(frozen=True)
@@ -149,6 +155,19 @@ class PromotionTotal:
 
 
 @dataclass(frozen=True)
+class PointsTotals:
+    """Members' points: in how many sales they were earned and redeemed, how many points and their
+    money value, net of what returns took back or gave back."""
+
+    earned_count: int = 0
+    earned: int = 0
+    earned_value: int = 0
+    redeemed_count: int = 0
+    redeemed: int = 0
+    redeemed_value: int = 0
+
+
+@dataclass(frozen=True)
 class HourTotal:
     hour: int
     count: int
@@ -208,6 +227,7 @@ class Report:
     no_receipt_returns_count: int = 0  # of the returns, those without a receipt
     no_receipt_returns_total: int = 0
     promotions: tuple[PromotionTotal, ...] = ()  # of ``discounts``, what each promotion took off
+    points: PointsTotals = PointsTotals()
 
     @property
     def rounding(self) -> int:
@@ -313,6 +333,18 @@ def build_report(
         best_sellers=_best_sellers(active),
         departments=_departments(active),
         promotions=_promotions(sold),
+        points=_points(sold + returned),
+    )
+
+
+def _points(facts: list[SaleFact]) -> PointsTotals:
+    return PointsTotals(
+        earned_count=sum(1 for s in facts if s.kind == "sale" and s.points_earned > 0),
+        earned=sum(s.points_earned for s in facts),
+        earned_value=sum(s.points_earned_value for s in facts),
+        redeemed_count=sum(1 for s in facts if s.kind == "sale" and s.points_redeemed > 0),
+        redeemed=sum(s.points_redeemed for s in facts),
+        redeemed_value=sum(s.points_redeemed_value for s in facts),
     )
 
 
@@ -430,6 +462,7 @@ def report_from_dict(data: Mapping) -> Report:
         fields["best_sellers"] = tuple(ItemTotal(**i) for i in fields["best_sellers"])
         fields["departments"] = tuple(ItemTotal(**i) for i in fields["departments"])
         fields["promotions"] = tuple(PromotionTotal(**p) for p in fields.get("promotions", ()))  # none before them
+        fields["points"] = PointsTotals(**fields.get("points", {}))  # none before them
         fields["notes"] = tuple(fields["notes"])
         fields["clock_went_back"] = tuple(ClockWentBack(**c) for c in fields.get("clock_went_back", ()))
         return Report(**fields)
@@ -509,6 +542,11 @@ def _figures(report: Report) -> list[tuple[str, str, object, bool]]:
     rows += [("best_sellers", item.name, item.amount, True) for item in report.best_sellers]
     rows += [("departments", item.name, item.amount, True) for item in report.departments]
     rows += [("promotions", p.name, p.amount, True) for p in report.promotions]
+    points = report.points
+    rows += [("points", name, value, money) for name, value, money in (
+        ("earned_count", points.earned_count, False), ("earned", points.earned, False),
+        ("earned_value", points.earned_value, True), ("redeemed_count", points.redeemed_count, False),
+        ("redeemed", points.redeemed, False), ("redeemed_value", points.redeemed_value, True))]
     rows += [("warning", "clock_went_back", f"{c.before} -> {c.after}", False) for c in report.clock_went_back]
     return rows
 
@@ -605,6 +643,15 @@ def render_text(report: Report, width: int = 42) -> str:
         pair(_("net"), money(m.net), 2)
     if report.rounding:
         pair(_("Cash rounding"), money(report.rounding))
+    points = report.points
+    if points != PointsTotals():
+        rule(_("Members' points"))
+        pair(ngettext("Earned in {count} sale: {points} points", "Earned in {count} sales: {points} points",
+                      points.earned_count).format(count=points.earned_count, points=points.earned),
+             money(points.earned_value))
+        pair(ngettext("Redeemed in {count} sale: {points} points", "Redeemed in {count} sales: {points} points",
+                      points.redeemed_count).format(count=points.redeemed_count, points=points.redeemed),
+             money(points.redeemed_value))
     rule(_("Cash"))
     c = report.cash
     pair(_("Opening float"), money(c.opening_float))

@@ -203,7 +203,7 @@ def push_journal(conn: psycopg.Connection, me: Identity, rows: Sequence[tuple]) 
 # ---------------------------------------------------------------- the change feed
 
 
-FEEDS = ("products", "users", "settings", "promotions")
+FEEDS = ("products", "users", "settings", "promotions", "members")
 
 _FEED_SQL = {
     "products": """
@@ -217,6 +217,8 @@ _FEED_SQL = {
     "settings": """SELECT key, value, change_seq FROM settings WHERE change_seq > %s ORDER BY change_seq LIMIT %s""",
     "promotions": """SELECT code, definition, active, change_seq FROM promotions
                      WHERE change_seq > %s ORDER BY change_seq LIMIT %s""",
+    "members": """SELECT code, card, phone, name, points, disabled, change_seq FROM members
+                  WHERE change_seq > %s ORDER BY change_seq LIMIT %s""",
 }
 
 

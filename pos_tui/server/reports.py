@@ -13,6 +13,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from pos_tui.domain.cart import CartLine
+from pos_tui.domain.members import points_facts
 from pos_tui.domain.report import (
     STORE_WIDE, HourTotal, LineFact, MovementFact, PaymentFact, PromotionFact, Report, SaleFact, build_report,
     report_from_dict,
@@ -46,8 +47,12 @@ def _sale_fact(kind: str, doc: dict, ctx: ReportContext) -> SaleFact:
     facts = tuple(LineFact(l.sku, l.name, l.qty_milli, l.amount, l.discount, l.voided, ctx.departments.get(l.sku))
                   for l in lines)
     total = totals.total if kind == "voided" else doc["total"]
+    points = points_facts(((e["kind"], e["points"], e["value"]) for e in doc.get("points", ())),
+                          ctx.value_of_100_points)
     return SaleFact(kind, doc["receipt"], dt.datetime.fromisoformat(doc["closed_at"]), total, totals.tax_by_rate, facts,
-                    promotions=_promotion_facts(doc) if kind == "sale" else ())
+                    promotions=_promotion_facts(doc) if kind == "sale" else (),
+                    points_earned=points[0], points_earned_value=points[1], points_redeemed=points[2],
+                    points_redeemed_value=points[3])
 
 
 def _promotion_facts(doc: dict) -> tuple[PromotionFact, ...]:

@@ -211,8 +211,72 @@ CREATE INDEX journal_payment_events ON journal (store, kind)
     WHERE kind LIKE 'payment.%' OR kind LIKE 'refund.%';
 """
 
-# 3: the members' tables (kept free for them: numbers are never reused or reordered).
-_M3 = "SELECT 1"
+# 3: the store's member register and points ledger. Members come down to the lanes by the change
+# feed with the balance the server makes from the ledger; the ledger rows a lane made go up inside
+# its sale documents (``payload -> 'points'``) and a trigger on ``documents`` takes them into the
+# ledger and makes the balance of each member they name again, in the transaction that stores the
+# document (so a document sent is a document counted).
+_M3 = r"""
+CREATE TABLE members (
+    code text PRIMARY KEY,
+    card text UNIQUE,
+    phone text UNIQUE,
+    name text NOT NULL DEFAULT '',
+    points bigint NOT NULL DEFAULT 0,
+    disabled boolean NOT NULL DEFAULT false,
+    change_seq bigint NOT NULL DEFAULT 0,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX members_change ON members (change_seq);
+CREATE TRIGGER members_change BEFORE INSERT OR UPDATE ON members
+    FOR EACH ROW EXECUTE FUNCTION pos_bump_change_seq();
+
+CREATE TABLE points_ledger (
+    uuid text PRIMARY KEY,
+    store text NOT NULL,
+    lane int,  -- NULL: made on the server (an adjustment, an opening balance)
+    member text NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('earn', 'redeem', 'reverse', 'adjust')),
+    points bigint NOT NULL,
+    value bigint NOT NULL DEFAULT 0,
+    sale text,
+    business_day date NOT NULL,
+    offline boolean NOT NULL DEFAULT false,
+    actor text NOT NULL DEFAULT '',
+    reason text NOT NULL DEFAULT '',
+    at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX points_ledger_member ON points_ledger (member);
+
+CREATE FUNCTION pos_member_balance(codes text[]) RETURNS void LANGUAGE sql SECURITY DEFINER
+SET search_path = public AS $$
+    UPDATE members m SET points = COALESCE((SELECT SUM(l.points) FROM points_ledger l WHERE l.member = m.code), 0)
+    WHERE m.code = ANY(codes)
+$$;
+
+CREATE FUNCTION pos_points_from_document() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = public AS $$
+BEGIN
+    IF jsonb_typeof(NEW.payload -> 'points') = 'array' THEN
+        INSERT INTO points_ledger (uuid, store, lane, member, kind, points, value, sale, business_day, offline,
+                                   actor, reason, at)
+        SELECT e ->> 'uuid', NEW.store, NEW.lane, e ->> 'member', e ->> 'kind', (e ->> 'points')::bigint,
+               COALESCE((e ->> 'value')::bigint, 0), NEW.payload ->> 'sale', (e ->> 'business_day')::date,
+               COALESCE((e ->> 'offline')::boolean, false), COALESCE(NEW.payload ->> 'cashier', ''),
+               COALESCE(e ->> 'reason', ''), NEW.created_at
+        FROM jsonb_array_elements(NEW.payload -> 'points') AS e
+        ON CONFLICT (uuid) DO NOTHING;
+        PERFORM pos_member_balance(ARRAY(SELECT DISTINCT e ->> 'member'
+                                         FROM jsonb_array_elements(NEW.payload -> 'points') AS e));
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER documents_points AFTER INSERT ON documents
+    FOR EACH ROW EXECUTE FUNCTION pos_points_from_document();
+
+GRANT SELECT ON members TO pos_lanes;
+"""
+
 
 # 4: the store's promotions, each as its file's fields (``promotion_file.promotion_fields``), coming
 # down to the lanes by the change sequence like the catalog; ``active`` false is a promotion stopped

@@ -95,6 +95,7 @@ def start_sync(config: Config, lane: Lane):
 
     sync = SyncWorker(config).start()
     lane.sync = sync
+    lane.ctx.server_online = lambda: sync.status().online
     lane.events.subscribe("store-server", sync.wake, SalePaid, SaleVoided, ShiftOpened, ShiftClosed)
     return sync
 

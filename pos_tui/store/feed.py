@@ -138,8 +138,23 @@ def apply_promotions(rows: Sequence[tuple]) -> int:
     return through
 
 
+def apply_members(rows: Sequence[tuple]) -> int:
+    """Rows (code, card, phone, name, points, disabled, change_seq): the register, each member's
+    balance as the server made it from its ledger (see ``members.reconcile``)."""
+    from pos_tui.store.members import reconcile
+
+    if not rows:
+        return cursor("members")
+    through = rows[-1][6]
+    with write_transaction():
+        reconcile(rows, now=dt.datetime.now().replace(microsecond=0))
+        set_state("feed.members", str(through))
+        journal.append("sync.members", {"rows": len(rows), "through": through}, ACTOR)
+    return through
+
+
 APPLY = {"products": apply_products, "users": apply_users, "settings": apply_settings,
-         "promotions": apply_promotions}
+         "promotions": apply_promotions, "members": apply_members}
 # Where each feed's row carries its change sequence.
 SEQ_OF = {"products": lambda row: row[6], "users": lambda row: row[6], "settings": lambda row: row[2],
-          "promotions": lambda row: row[3]}
+          "promotions": lambda row: row[3], "members": lambda row: row[6]}

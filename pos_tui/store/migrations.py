@@ -381,6 +381,44 @@ def _m11_promotions(db: peewee.Database) -> None:
     db.execute_sql("ALTER TABLE sale ADD COLUMN member VARCHAR(255) NOT NULL DEFAULT ''")
 
 
+def _m12_members_and_points(db: peewee.Database) -> None:
+    """The member register (card and/or phone, the points balance as last known) and the points
+    ledger: one row per points earned, redeemed, reversed or adjusted, with its sale and business
+    day, whether it was made while the store server was unreachable, and whether the balance on the
+    member's row already counts it."""
+    base = _frozen_base(db)
+
+    class Member(base):
+        code = peewee.CharField(unique=True)
+        card = peewee.CharField(null=True, unique=True)
+        phone = peewee.CharField(null=True, unique=True)
+        name = peewee.TextField(default="")
+        points = peewee.IntegerField(default=0)
+        disabled = peewee.BooleanField(default=False)
+        updated_at = peewee.DateTimeField()
+
+    class PointsEntry(base):
+        uuid = peewee.CharField(unique=True)
+        member = peewee.CharField()
+        kind = peewee.CharField()
+        points = peewee.IntegerField()
+        value = peewee.IntegerField(default=0)
+        sale = peewee.CharField(null=True, index=True)
+        business_day = peewee.CharField()
+        offline = peewee.BooleanField(default=False)
+        counted = peewee.BooleanField(default=False)
+        lane = peewee.IntegerField()
+        actor = peewee.CharField()
+        reason = peewee.TextField(default="")
+        at = peewee.DateTimeField()
+        balance_after = peewee.IntegerField(default=0)
+
+        class Meta:
+            indexes = ((("member", "business_day"), False), (("member", "counted"), False))
+
+    db.create_tables([Member, PointsEntry], safe=True)
+
+
 def _m13_product_department(db: peewee.Database) -> None:
     """A product's department code (the catalog CSV's ``department``): a department's spend-and-save
     promotions and the reports' sales by department count the product in it. NULL: none."""
@@ -399,6 +437,7 @@ MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _m9_product_pinyin,
     _m10_product_open_price,
     _m11_promotions,
+    _m12_members_and_points,
     _m13_product_department,
 ]
 

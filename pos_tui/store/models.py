@@ -214,3 +214,38 @@ class ZReport(BaseModel):
 
     class Meta:
         indexes = ((("lane", "number"), True), (("lane", "business_day"), True))
+
+
+class Member(BaseModel):
+    """A member of the store's register (migration 12): ``code`` is the number kept with a sale and
+    on the store server (the card number, else the phone number it was added with)."""
+
+    code = peewee.CharField(unique=True)
+    card = peewee.CharField(null=True, unique=True)
+    phone = peewee.CharField(null=True, unique=True)
+    name = peewee.TextField(default="")
+    points = peewee.IntegerField(default=0)  # the balance as last known (the server's, or kept here)
+    disabled = peewee.BooleanField(default=False)
+    updated_at = peewee.DateTimeField()
+
+
+class PointsEntry(BaseModel):
+    """One change of a member's points (migration 12): earn | redeem | reverse | adjust."""
+
+    uuid = peewee.CharField(unique=True)
+    member = peewee.CharField()  # Member.code
+    kind = peewee.CharField()
+    points = peewee.IntegerField()  # signed: + earned or given back, - redeemed or taken back
+    value = peewee.IntegerField(default=0)  # minor units a redemption paid (or its refund gave back)
+    sale = peewee.CharField(null=True, index=True)  # the sale's (or return's) uuid
+    business_day = peewee.CharField()  # YYYY-MM-DD
+    offline = peewee.BooleanField(default=False)  # made while the store server was unreachable
+    counted = peewee.BooleanField(default=False)  # Member.points already includes it
+    lane = peewee.IntegerField()
+    actor = peewee.CharField()
+    reason = peewee.TextField(default="")
+    at = peewee.DateTimeField()
+    balance_after = peewee.IntegerField(default=0)  # the balance the lane showed after it (receipts, reprints)
+
+    class Meta:
+        indexes = ((("member", "business_day"), False), (("member", "counted"), False))

@@ -23,6 +23,7 @@ import peewee
 
 
 from pos_tui.store.db import StoreError, current_database, write_transaction
+from pos_tui.store.members import entries_of_sale
 from pos_tui.store.models import BaseModel, CashMovement, LineVoid, Payment, Sale, SaleLine, SaleLinePromotion, Shift
 
 WAITING, SENT, PARKED = "waiting", "sent", "parked"
@@ -116,13 +117,16 @@ def sale_document(sale_id: int) -> dict[str, Any]:
                 for p in Payment.select().where(Payment.sale == sale_id).order_by(Payment.id)]
     original = Sale.get_or_none(Sale.id == sale.original) if sale.original else None
     closed = sale.closed_at or sale.opened_at
-    return {"sale": sale.uuid, "kind": sale.kind, "status": sale.status, "lane": sale.lane,
+    document = {"sale": sale.uuid, "kind": sale.kind, "status": sale.status, "lane": sale.lane,
             "receipt": sale.receipt_no, "original_receipt": original.receipt_no if original else None,
             "shift": sale.shift, "training": bool(sale.training), "cashier": sale.cashier,
             "opened_at": _iso(sale.opened_at), "closed_at": _iso(closed), "business_day": closed.date().isoformat(),
             "total": sale.total if sale.status == "paid" else sum(l["amount"] - l["discount"] for l in lines
                                                                   if not l["voided"]),
             "tax": sale.tax_total, "change": sale.change, "lines": lines, "payments": payments}
+    if points := entries_of_sale(sale.uuid):  # the member's points rows of the sale, when it had any
+        document["points"] = points
+    return document
 
 
 def add_sale(sale_id: int) -> int:

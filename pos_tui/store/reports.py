@@ -41,6 +41,7 @@ from pos_tui.store import journal, outbox
 from pos_tui.store.catalog import departments_of
 from pos_tui.store.db import StoreError, write_transaction
 from pos_tui.store.models import CashMovement, Payment, Sale, Shift, ZReport
+from pos_tui.store.members import sale_points_facts
 from pos_tui.store.promotions import sale_promotions
 from pos_tui.store.sales import load_cart
 from pos_tui.store.shifts import ShiftRecord, last_closed_day, open_shift_on_lane, shifts_of_lane
@@ -62,6 +63,7 @@ class ReportContext:
     departments: Mapping[str, str] = field(default_factory=dict)  # sale-line SKU -> department name
     department_names: Mapping[str, str] = field(default_factory=dict)  # configured department code -> name
     day_starts_at: dt.time = dt.time(0, 0)  # the business day's cut-over ([store] day_starts_at)
+    value_of_100_points: int = 100  # what earned points are worth ([members])
 
     def business_day(self, moment: dt.datetime) -> dt.date:
         return business_day(moment, self.day_starts_at)
@@ -75,6 +77,7 @@ def context_of(config: Config) -> ReportContext:
         prices_include_tax=config.tax.prices_include_tax,
         departments={f"DEPT-{d.code}": d.name for d in config.departments}, day_starts_at=store.day_starts_at,
         department_names={d.code: d.name for d in config.departments},
+        value_of_100_points=config.members.value_of_100_points,
     )
 
 
@@ -97,8 +100,11 @@ def _sale_fact(sale: Sale, kind: str, ctx: ReportContext, known: dict[str, str |
     total = totals.total if kind == "voided" else sale.total
     promotions = tuple(PromotionFact(d.promotion_id, d.name, d.amount)
                        for d in sale_promotions(sale.id).discounts) if kind == "sale" else ()
+    points = sale_points_facts(sale.uuid, ctx.value_of_100_points) if kind != "voided" else (0, 0, 0, 0)
     return SaleFact(kind, sale.receipt_no, sale.closed_at or sale.opened_at, total, totals.tax_by_rate, lines,
-                    without_receipt=kind == "return" and sale.original is None, promotions=promotions)
+                    without_receipt=kind == "return" and sale.original is None, promotions=promotions,
+                    points_earned=points[0], points_earned_value=points[1], points_redeemed=points[2],
+                    points_redeemed_value=points[3])
 
 
 def gather(shift_ids: list[int], ctx: ReportContext) -> tuple[list[SaleFact], list[PaymentFact], list[MovementFact]]:

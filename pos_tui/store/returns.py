@@ -18,7 +18,8 @@ from pos_tui.domain.cart import CartLine
 from pos_tui.domain.money import round_half_up_div, round_to_step
 from pos_tui.domain.payment import OUTCOMES, SETTLED, UNRESOLVED, PaymentStatus, refunds_first
 from pos_tui.i18n import _
-from pos_tui.store import journal, outbox
+from pos_tui.store import journal, members, outbox
+from pos_tui.store.members import PointsTerms
 from pos_tui.store.db import StoreError, write_transaction
 from pos_tui.store.models import (
     LineVoid,
@@ -30,6 +31,7 @@ from pos_tui.store.models import (
     Shift,
 )
 from pos_tui.store.sales import (
+    POINTS,
     PAID,
     RETURN_SERIES,
     VOIDED,
@@ -144,12 +146,22 @@ def refund_share(total: int, sold_milli: int, before_milli: int, qty_milli: int)
 
 def plan_refunds(payments: tuple[PaymentRecord, ...], refunded: dict[int, int], amount: int, *,
                  to_cash: bool) -> list[RefundStep]:
-    """How ``amount`` goes back: card and wallet payments first (each up to what is left of it),
-    then the cash ones, and anything still owed in cash. ``to_cash`` pays it all in cash."""
-    if to_cash:
-        return [RefundStep("cash", amount, None)] if amount > 0 else []
+    """How ``amount`` goes back: points tendered come back as points in proportion to their part of
+    the sale (all that is left of them when the rest of the sale comes back); then card and wallet
+    payments (each up to what is left of it), then the cash ones, and anything still owed in cash.
+    ``to_cash`` pays all but the points in cash."""
     steps, left = [], amount
-    ordered = sorted(payments, key=lambda p: (not refunds_first(p.method), p.id))
+    paid = sum(p.amount for p in payments)
+    rest = sum(p.amount - refunded.get(p.id, 0) for p in payments)
+    for payment in (p for p in payments if p.method == POINTS):
+        room = payment.amount - refunded.get(payment.id, 0)
+        part = min(room, left, room if amount >= rest else amount * payment.amount // max(paid, 1))
+        if part > 0:
+            steps.append(RefundStep(POINTS, part, payment.id))
+            left -= part
+    if to_cash:
+        return steps + ([RefundStep("cash", left, None)] if left > 0 else [])
+    ordered = sorted((p for p in payments if p.method != POINTS), key=lambda p: (not refunds_first(p.method), p.id))
     for payment in ordered:
         room = payment.amount - refunded.get(payment.id, 0)
         part = min(room, left)
@@ -163,7 +175,7 @@ def plan_refunds(payments: tuple[PaymentRecord, ...], refunded: dict[int, int], 
 
 def create_return(original_id: int, lines: list[tuple[CartLine, int]], *, lane: int, total: int, tax_total: int,
                   plan: list[RefundStep], reason: str, actor: str, approved_by: str | None,
-                  now: dt.datetime, cash_step: int = 1) -> SaleRecord:
+                  now: dt.datetime, cash_step: int = 1, points: PointsTerms | None = None) -> SaleRecord:
     """Commit a return: its lines (each with its original line id) and its planned refunds. Cash
     refunds count at once, paid out rounded to ``cash_step`` (kept as the row's ``tendered``);
     when nothing else is owed the return is finished here too."""
@@ -203,7 +215,7 @@ def create_return(original_id: int, lines: list[tuple[CartLine, int]], *, lane: 
         for step in plan:
             Payment.create(sale=ret.id, method=step.method, amount=step.amount, refund_of=step.refund_of,
                            tendered=round_to_step(step.amount, cash_step) if step.method == "cash" else 0,
-                           status=PaymentStatus.APPROVED if step.method == "cash" else PaymentStatus.PLANNED,
+                           status=PaymentStatus.APPROVED if step.method in ("cash", POINTS) else PaymentStatus.PLANNED,
                            reference=uuid.uuid4().hex, created_at=now, updated_at=now)
         journal.append("return.open", {
             "return": ret.uuid, "original": original.receipt_no, "total": total, "reason": reason,
@@ -211,6 +223,10 @@ def create_return(original_id: int, lines: list[tuple[CartLine, int]], *, lane: 
                                                   for line, origin in lines],
             "refunds": [[step.method, step.amount] for step in plan],
         }, actor)
+        if original.member and points is not None:  # points tendered come back as points; earned ones go
+            members.points_for_return(original.member, original.uuid, original.total, ret.uuid, total,
+                                      sum(step.amount for step in plan if step.method == POINTS), points,
+                                      actor=actor, now=now)
         _finish_if_refunded(ret.id, now, actor)
     return get_sale(ret.id)
 

@@ -15,7 +15,8 @@ import peewee
 from pos_tui.domain.cart import Cart, CartLine
 from pos_tui.domain.payment import OUTCOMES, SETTLED, UNRESOLVED, PaymentStatus
 from pos_tui.domain.promotions import PromotionResult
-from pos_tui.store import journal, outbox, statements
+from pos_tui.store import journal, members, outbox, statements
+from pos_tui.store.members import PointsTerms
 from pos_tui.store.promotions import write_sale_promotions
 from pos_tui.i18n import _
 from pos_tui.store.db import StoreError, write_transaction
@@ -24,6 +25,7 @@ from pos_tui.store.models import (
 )
 
 OPEN, SUSPENDED, PAID, VOIDED = "open", "suspended", "paid", "voided"
+POINTS = "points"  # the payment method of a member's points (domain.payment's registry)
 RETURN_SERIES, TRAINING_SERIES = "R", "T"
 PHASES = ("items", "payment", "terminal")
 
@@ -136,6 +138,11 @@ def load_cart(sale_id: int) -> Cart:
 def sale_member(sale_id: int) -> str:
     """The member number shown for the sale; "" when none was."""
     return Sale.select(Sale.member).where(Sale.id == sale_id).scalar() or ""
+
+
+def original_of(sale_id: int) -> int | None:
+    """A return's original sale; None for a sale (or a return without a receipt)."""
+    return Sale.select(Sale.original).where(Sale.id == sale_id).scalar()
 
 
 def masked_member(number: str) -> str:
@@ -344,8 +351,13 @@ def receipt_day(sale: Sale, now: dt.datetime) -> dt.date:
     return now.date()
 
 
-def _finalize(sale: Sale, total: int, tax_total: int, change: int, now: dt.datetime, actor: str) -> str:
-    """Number the sale, mark it paid, take stock, journal it, queue its receipt (caller's transaction)."""
+def _finalize(sale: Sale, total: int, tax_total: int, change: int, now: dt.datetime, actor: str,
+              points: PointsTerms | None = None) -> str:
+    """Number the sale, mark it paid, take stock, earn its member's points on what was paid in money,
+    journal it, queue its receipt (caller's transaction)."""
+    if points is not None and sale.member and not sale.training:
+        in_points = sum(p.amount for p in payments_of(sale.id) if p.status in SETTLED and p.method == POINTS)
+        members.earn_for_sale(sale.uuid, sale.member, total - in_points, points, actor=actor, now=now)
     receipt_no = next_receipt_no(sale.lane, receipt_day(sale, now), TRAINING_SERIES if sale.training else "")
     Sale.update(status=PAID, receipt_no=receipt_no, closed_at=now, total=total, tax_total=tax_total,
                 change=change).where(Sale.id == sale.id).execute()
@@ -368,7 +380,7 @@ def _finalize(sale: Sale, total: int, tax_total: int, change: int, now: dt.datet
 
 
 def take_cash(sale_id: int, *, amount: int, tendered: int, change: int, remaining_after: int,
-              total: int, tax_total: int, actor: str, now: dt.datetime) -> str | None:
+              total: int, tax_total: int, actor: str, now: dt.datetime, points: PointsTerms | None = None) -> str | None:
     """Record a cash payment; when it settles the balance, pay the sale in the same transaction.
 
     Returns the receipt number when the sale was paid, else None.
@@ -383,7 +395,27 @@ def take_cash(sale_id: int, *, amount: int, tendered: int, change: int, remainin
                                         "change": change}, actor)
         if remaining_after > 0:
             return None
-        return _finalize(sale, total, tax_total, change, now, actor)
+        return _finalize(sale, total, tax_total, change, now, actor, points)
+
+
+def take_points(sale_id: int, *, amount: int, points_used: int, terms: PointsTerms, remaining_after: int,
+                total: int, tax_total: int, actor: str, now: dt.datetime) -> str | None:
+    """Pay ``amount`` of the sale with ``points_used`` of its member's points (refused past their
+    balance, or offline past the day's cap); when it settles the balance, pay the sale in the same
+    transaction. Returns the receipt number when the sale was paid, else None."""
+    with write_transaction():
+        sale = _sale_for_update(sale_id, OPEN)
+        if not sale.member:
+            raise SaleError(_("points are paid by a member: show the member first (Ctrl+V)"))
+        reference = uuid.uuid4().hex
+        members.redeem_for_sale(sale.uuid, sale.member, points_used, amount, terms, actor=actor, now=now)
+        Payment.create(sale=sale_id, method=POINTS, amount=amount, status=PaymentStatus.APPROVED, reference=reference,
+                       created_at=now, updated_at=now)
+        journal.append("payment.points", {"sale": sale.uuid, "amount": amount, "points": points_used,
+                                          "offline": terms.offline}, actor)
+        if remaining_after > 0:
+            return None
+        return _finalize(sale, total, tax_total, 0, now, actor, terms)
 
 
 def unresolved_attempts(sale_id: int) -> list[PaymentRecord]:
@@ -408,17 +440,18 @@ def begin_attempt(sale_id: int, *, method: str, amount: int, fee: int, reference
     return _payment_record(payment)
 
 
-def _settle_if_paid(sale: Sale, totals: tuple[int, int], now: dt.datetime, actor: str) -> str | None:
+def _settle_if_paid(sale: Sale, totals: tuple[int, int], now: dt.datetime, actor: str,
+                    points: PointsTerms | None = None) -> str | None:
     total, tax_total = totals
     if _paid_total(sale.id) < total:
         Sale.update(phase="payment").where(Sale.id == sale.id).execute()
         return None
-    return _finalize(sale, total, tax_total, 0, now, actor)
+    return _finalize(sale, total, tax_total, 0, now, actor, points)
 
 
 def record_outcome(payment_id: int, *, status: str, reason: str = "", masked_pan: str = "", auth_code: str = "",
                    terminal_ref: str = "", wallet_txn: str = "", totals: tuple[int, int], actor: str,
-                   now: dt.datetime) -> str | None:
+                   now: dt.datetime, points: PointsTerms | None = None) -> str | None:
     """Commit what the terminal or wallet said; an approval that settles the balance pays the sale in
     the same transaction (returns its receipt number)."""
     if status not in OUTCOMES:
@@ -436,11 +469,11 @@ def record_outcome(payment_id: int, *, status: str, reason: str = "", masked_pan
         if status == PaymentStatus.UNKNOWN:
             Sale.update(phase="payment").where(Sale.id == sale.id).execute()
             return None
-        return _settle_if_paid(sale, totals, now, actor)
+        return _settle_if_paid(sale, totals, now, actor, points)
 
 
 def resolve_attempt(payment_id: int, *, charged: bool, auth_code: str, supervisor: str, totals: tuple[int, int],
-                    actor: str, now: dt.datetime) -> str | None:
+                    actor: str, now: dt.datetime, points: PointsTerms | None = None) -> str | None:
     """A supervisor's word on an attempt whose outcome was unknown, read from the terminal's own
     ticket: charged (with its auth code) counts toward the sale; not charged does not."""
     with write_transaction():
@@ -453,7 +486,7 @@ def resolve_attempt(payment_id: int, *, charged: bool, auth_code: str, superviso
         sale = _sale_for_update(payment.sale_id, OPEN)
         journal.append("payment.resolve", {"sale": sale.uuid, "reference": payment.reference, "charged": charged,
                                            "auth_code": auth_code, "approved_by": supervisor}, actor)
-        return _settle_if_paid(sale, totals, now, actor) if charged else None
+        return _settle_if_paid(sale, totals, now, actor, points) if charged else None
 
 
 def unresolved_payments(lane: int | None = None) -> list[PaymentRecord]:

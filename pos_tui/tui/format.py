@@ -52,6 +52,17 @@ def sale_discount_label(text: str) -> str:
     return _("Discount {rate}").format(rate=text) if text.endswith("%") else _("Sale discount")
 
 
+def member_label(view: LaneView) -> str:
+    """The member a sale is rung up for, as its row names them: "138****8000 王芳, 1250 points"."""
+    if not view.member:
+        return ""
+    name = f" {neutralise(view.member_name)}" if view.member_name else ""
+    if view.member_points is None:
+        return view.member + name
+    return ngettext("{number}{name}, {points} point", "{number}{name}, {points} points", view.member_points).format(
+        number=view.member, name=name, points=view.member_points)
+
+
 def cart_rows(lines: Iterable[CartLine], cur: Currency, discount_text: str = "",
               promotions: Sequence[Discount] = (), member: str = "") -> tuple[CartRow, ...]:
     """The cart box's rows: each line, each promotion's row under the last line it applies to
@@ -199,6 +210,7 @@ ACTION_HELP = {
     "payment.cash": N_("cash: the amount typed, or the balance"),
     "payment.card": N_("card through the payment terminal"),
     "payment.wallet": N_("Alipay / WeChat Pay: scan the customer's payment code"),
+    "payment.points": N_("the member's points: the amount typed, or as much as their points pay"),
     "payment.back": N_("back to items (only before any payment)"),
     "payment.resolve": N_("resolve a payment whose outcome is unknown (supervisor)"),
     "terminal.help": N_("this list of keys"),

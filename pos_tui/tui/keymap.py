@@ -161,6 +161,7 @@ DEFAULT_KEYMAP = Keymap(
         _b("payment.cash", "f2", N_("Cash")),
         _b("payment.card", "f3", N_("Bank card")),
         _b("payment.wallet", "f4", N_("Wallet")),
+        _b("payment.points", "f5", N_("Points")),  # offered for a member's sale (PaymentScreen.offered)
         _b("payment.back", "escape", N_("Back")),
         _b("payment.resolve", "f6", N_("Resolve")),
         _b("terminal.help", "f1", N_("Help")),

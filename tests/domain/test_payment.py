@@ -137,13 +137,13 @@ def test_an_outcome_is_never_a_row_only_status(status):
 # -- the registry --------------------------------------------------------------------------------
 
 
-def test_the_registry_is_seeded_with_cash_card_and_two_wallets():
-    assert list(METHODS) == ["cash", "card", "alipay", "wechat"]
-    assert [m.name for m in methods_in_report_order()] == ["cash", "card", "alipay", "wechat"]
+def test_the_registry_is_seeded_with_cash_card_two_wallets_and_points():
+    assert list(METHODS) == ["cash", "card", "alipay", "wechat", "points"]
+    assert [m.name for m in methods_in_report_order()] == ["cash", "card", "alipay", "wechat", "points"]
     assert [m.name for m in wallet_methods()] == ["alipay", "wechat"]
-    assert [kind_of(name) for name in METHODS] == ["cash", "card", "wallet", "wallet"]
+    assert [kind_of(name) for name in METHODS] == ["cash", "card", "wallet", "wallet", "points"]
     assert is_wallet("alipay") and not is_wallet("card") and not is_wallet("voucher")
-    assert [refunds_first(name) for name in METHODS] == [False, True, True, True]
+    assert [refunds_first(name) for name in METHODS] == [False, True, True, True, True]
     assert method("card").config_keys == ("enabled", "min", "max", "fee_rate", "fee_cap")
     assert method("wechat").config_keys[5:] == ("gateway", "poll_interval", "max_wait", "timeout")
     with pytest.raises(KeyError, match="voucher"):
@@ -151,11 +151,11 @@ def test_the_registry_is_seeded_with_cash_card_and_two_wallets():
 
 
 def test_method_names_in_both_languages():
-    assert [method_name(m) for m in METHODS] == ["cash", "card", "Alipay", "WeChat Pay"]
-    assert [method_label(m) for m in METHODS] == ["Cash", "Card", "Alipay", "WeChat Pay"]
+    assert [method_name(m) for m in METHODS] == ["cash", "card", "Alipay", "WeChat Pay", "points"]
+    assert [method_label(m) for m in METHODS] == ["Cash", "Card", "Alipay", "WeChat Pay", "Points"]
     assert method_name("voucher") == "voucher"  # a row of a method no longer registered
     with using_language("zh_CN"):
-        assert [method_name(m) for m in METHODS] == ["现金", "银行卡", "支付宝", "微信支付"]
+        assert [method_name(m) for m in METHODS] == ["现金", "银行卡", "支付宝", "微信支付", "积分"]
 
 
 @pytest.mark.parametrize(

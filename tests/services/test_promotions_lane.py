@@ -10,7 +10,9 @@ import pytest
 
 from pos_tui.demo import create_demo_store
 from pos_tui.domain.checkout import State
+from pos_tui.services.errors import LaneError
 from pos_tui.services.lane import Lane
+from pos_tui.services.members import add_member
 from pos_tui.services.promotions import import_promotions
 from pos_tui.store.db import close_database
 from pos_tui.store.keys import open_store
@@ -230,6 +232,7 @@ def member_config(tmp_path: Path):
     cfg = create_demo_store(tmp_path)
     (tmp_path / "m.toml").write_text(MEMBER_PRICES, encoding="utf-8")
     import_promotions(tmp_path / "m.toml", cfg.currency, actor="test")
+    add_member(cfg, card="", phone="13800138000", name="", actor="test")
     yield cfg
     close_database()
 
@@ -242,6 +245,8 @@ def test_a_member_shown_mid_sale_gets_member_prices_and_a_restart_keeps_them(mem
     assert view.totals.total == 2400 and not view.member
     with pytest.raises(Exception, match="6 to 20 digits"):
         lane.items.identify_member("13800x")
+    with pytest.raises(LaneError, match="139[*]+9000 is not a member"):
+        lane.items.identify_member("13900139000")
     view = lane.items.identify_member("13800138000")
     assert view.totals.total == 2000 and view.member == "138****8000"
     assert [(d.name, d.amount) for d in view.promotions] == [("会员价 面包", 400)]

@@ -11,6 +11,7 @@ import pytest
 from pos_tui.demo import create_demo_store
 from pos_tui.domain.checkout import State
 from pos_tui.services.lane import Lane
+from pos_tui.services.members import add_member
 from pos_tui.services.promotions import import_promotions
 from pos_tui.store.db import close_database
 from pos_tui.tui.app import PosApp
@@ -97,6 +98,7 @@ async def test_ctrl_v_shows_a_member_and_their_prices_apply(tmp_path, feed_termi
     (tmp_path / "m.toml").write_text('[[promotion]]\nid = "mp"\nname = "会员价"\nkind = "member_price"\n'
                                      'prices = { "BREAD" = "10.00" }\n', encoding="utf-8")
     import_promotions(tmp_path / "m.toml", config.currency, actor="test")
+    add_member(config, card="", phone="13800138000", name="", actor="test")
     try:
         app = PosApp(Lane(config))
         async with app.run_test(size=SIZE) as pilot:

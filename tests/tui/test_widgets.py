@@ -355,7 +355,7 @@ async def test_footer_wraps_onto_a_second_line_then_drops_whole_hints_but_never_
         assert footer.content_size.width == 38
         assert shown == "F1 Help F2 Find F3 Price F4 Void\nF5 Hold F6 Discount F10 Total"  # the key to pay kept
         footer.show_keys(DEFAULT_KEYMAP.footer("payment"))
-        assert str(footer.render()) == "F1 Help F2 Cash F3 Bank card F4 Wallet\nEsc Back F6 Resolve"
+        assert str(footer.render()) == "F1 Help F2 Cash F3 Bank card F4 Wallet\nF5 Points Esc Back F6 Resolve"
 
 
 async def test_totals_bar_shows_payment_figures():

@@ -26,7 +26,10 @@ from pos_tui.domain.tender import Balance, cash_due
 from pos_tui.i18n import _, ngettext
 from pos_tui.services.errors import LaneError, PaidElsewhere
 from pos_tui.services.events import EventBus, LaneEvent, ReceiptsQueued
+from pos_tui.domain.members import PointsRule
+from pos_tui.store import members as member_store
 from pos_tui.store import promotions as promotion_store
+from pos_tui.store.members import PointsTerms
 from pos_tui.store import sales, shifts
 from pos_tui.store.catalog import ProductInfo
 from pos_tui.store.shifts import ShiftRecord
@@ -66,6 +69,8 @@ class LaneView:
     price_wanted_for: str = ""  # an open-price item scanned: the next entry is its price
     promotions: tuple[Discount, ...] = ()  # each under the last line it applies to (``shown_after``)
     member: str = ""  # the member the sale is rung up for, masked (138****8000); "" for none
+    member_name: str = ""
+    member_points: int | None = None  # the member's points balance (last known and this lane's since)
 
     def shown_after(self, line_no: int) -> tuple[Discount, ...]:
         """The promotions whose rows come right under line ``line_no``."""
@@ -125,6 +130,7 @@ class LaneContext:
         self.pending_price: tuple[ProductInfo, int] | None = None  # an open-price item scanned, its quantity
         self.pending_member = ""  # a member shown before the sale's first item: the sale opens for them
         self.departments: dict[str, str | None] = {}  # SKU -> its product's department, read once a sale
+        self.server_online: Callable[[], bool] | None = None  # the sync worker's word (services.opening)
         self.receipt_no: str | None = None
         self.change = 0
         self.message = ""
@@ -182,10 +188,39 @@ class LaneContext:
             promotions=tuple(sorted(self.sale.promotions.discounts, key=lambda d: (
                 max(s.line_no for s in d.lines), d.promotion_id))) if self.sale else (),
             member=sales.masked_member(self.member) if self.member else "",
+            **self._member_fields(),
             rounding=sum(p.tendered - p.amount for p in payments
                          if p.method == "cash" and p.tendered and p.status in SETTLED) - self.change
             if payments else 0,
         )
+
+    def _member_fields(self) -> dict:
+        found = member_store.shown(self.member) if self.member else None
+        return {"member_name": found[0], "member_points": found[1]} if found else {}
+
+    # ------------------------------------------------------------------ points
+
+    def offline(self) -> bool:
+        """Whether the lane belongs to a store server it cannot reach right now."""
+        return bool(self.config.server.url) and not (self.server_online is not None and self.server_online())
+
+    def points_rule(self) -> PointsRule:
+        m = self.config.members
+        return PointsRule(m.points_per_yuan, m.value_of_100_points, 10 ** self.currency.digits)
+
+    def points_words(self, sale_id: int) -> str:
+        """What a paid sale did to its member's points, to follow the "Paid" message ("" for no member)."""
+        member = sales.sale_member(sale_id)
+        if not member:
+            return ""
+        points = member_store.sale_points(sales.get_sale(sale_id).uuid, member)
+        return "  " + _("Points {earned:+d}, redeemed {redeemed}, balance {balance}").format(
+            earned=points.earned, redeemed=points.redeemed, balance=points.balance)
+
+    def points_terms(self) -> PointsTerms:
+        """What the sale's points are written under, now."""
+        return PointsTerms(self.points_rule(), self.lane_no, self.business_day(), self.offline(),
+                           self.config.members.offline_daily_redeem_cap, counted=not self.config.server.url)
 
     @property
     def member(self) -> str:

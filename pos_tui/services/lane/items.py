@@ -26,6 +26,7 @@ from pos_tui.services.lane import weighing
 from pos_tui.services.lane.promotions import reprice, same_shares
 from pos_tui.services.lane.context import LaneContext, LaneView, OpenSale
 from pos_tui.store import catalog, sales
+from pos_tui.store import members as member_store
 from pos_tui.store import promotions as promotion_store
 from pos_tui.store.catalog import ProductInfo
 from pos_tui.store.users import UserInfo
@@ -320,28 +321,44 @@ class Items:
     # ------------------------------------------------------------------ members
 
     def identify_member(self, text: str) -> LaneView:
-        """A member's card scanned or phone number typed: member prices apply to the open sale (or,
-        shown before the first item, to the sale it opens), worked out again and committed."""
+        """A member's card scanned or phone number typed: looked up in the member register (card,
+        then phone); a member it knows and has not disabled has member prices on the open sale (or,
+        shown before the first item, on the sale it opens), worked out again and committed. A number
+        the register does not know, or a disabled member, is refused and nothing changes."""
         ctx = self.ctx
         user = ctx.require_user()
         ctx.authorize(Action.SELL)
         number = text.strip()
         if not _MEMBER_NUMBER.fullmatch(number):
             raise LaneError(_("a member number is 6 to 20 digits (the card's number or a phone number)"))
-        shown = sales.masked_member(number)
+        found = member_store.find(number)
+        if found is None:
+            raise LaneError(_("{number} is not a member: no member has this card or phone number").format(
+                number=sales.masked_member(number)))
+        if found.disabled:
+            raise LaneError(_("member {number} is disabled: member prices and points do not apply").format(
+                number=sales.masked_member(number)))
+        code, shown = found.code, self._member_words(found)
         if ctx.sale is None:
             ctx.checkout.scan()  # guard: a member is shown while selling
-            ctx.pending_member = number
+            ctx.pending_member = code
             return ctx.say(_("Member {number}: now scan the items").format(number=shown))
         if ctx.state not in (State.ENTERING_ITEMS, State.CHOOSING_PAYMENT):
             raise LaneError(_("a member is shown while entering items or at payment"))
         if ctx.view().paid:
             raise LaneError(_("a payment has been taken: prices and discounts can no longer change"))
-        new_cart, promoted = reprice(ctx, ctx.sale.cart, member=number)
-        sales.set_member(ctx.sale.id, number, user.name, promoted)
-        ctx.sale.member, ctx.sale.cart = number, new_cart
+        new_cart, promoted = reprice(ctx, ctx.sale.cart, member=code)
+        sales.set_member(ctx.sale.id, code, user.name, promoted)
+        ctx.sale.member, ctx.sale.cart = code, new_cart
         self._keep(promoted)
         return ctx.say(_("Member {number}: member prices apply").format(number=shown))
+
+    @staticmethod
+    def _member_words(member: member_store.MemberInfo) -> str:
+        """"138****8000 王芳, 1,250 points"."""
+        name = f" {member.name}" if member.name else ""
+        return ngettext("{number}{name}, {points} point", "{number}{name}, {points} points", member.balance).format(
+            number=sales.masked_member(member.code), name=name, points=member.balance)
 
     # ------------------------------------------------------------------ looking things up
 

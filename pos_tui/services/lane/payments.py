@@ -36,6 +36,7 @@ from pos_tui.services.events import SalePaid, SaleTotalled, TenderSettled, Tende
 from pos_tui.services.lane.context import LaneContext, LaneView
 from pos_tui.services.lane.returns import ReturnView, announce_if_refunded, return_view
 from pos_tui.store import returns, sales
+from pos_tui.store.sales import POINTS
 from pos_tui.store.db import current_database
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ class Payments:
         receipt_no = sales.take_cash(
             sale_id, amount=tender.applied, tendered=tender.tendered, change=tender.change,
             remaining_after=remaining_after, total=view.totals.total, tax_total=view.totals.tax_total,
-            actor=user.name, now=ctx.clock(),
+            actor=user.name, now=ctx.clock(), points=ctx.points_terms(),
         )
         ctx.sale.payments_changed()
         ctx.publish(TenderSettled(ctx.lane_no, sale_id, "cash", tender.applied, PaymentStatus.APPROVED,
@@ -105,7 +106,50 @@ class Payments:
         ctx.checkout, ctx.receipt_no, ctx.change = next_state, receipt_no, tender.change
         ctx.publish(SalePaid(ctx.lane_no, sale_id, receipt_no, view.totals.total, tender.change))
         return ctx.say(_("Paid. Change {change}  Receipt {receipt}").format(
-            change=ctx.money(tender.change), receipt=receipt_no))
+            change=ctx.money(tender.change), receipt=receipt_no) + ctx.points_words(sale_id))
+
+    def tender_points(self, amount_text: str = "") -> LaneView:
+        """The member's points as a tender: the amount typed (empty: as much of the balance as their
+        points pay). Refused without a member, past their balance, or, while the store server is
+        unreachable, past the day's cap; settled at once (no device)."""
+        ctx = self.ctx
+        user = ctx.require_user()
+        ctx.authorize(Action.TENDER)
+        if ctx.state is not State.CHOOSING_PAYMENT or ctx.sale is None:
+            raise TransitionError("tender_settled", ctx.state)
+        ctx.pick_up_payment_elsewhere()
+        view = ctx.view()
+        ctx.refuse_while_unresolved(view)
+        if not ctx.member:
+            raise LaneError(_("points are paid by a member: show the member first (Ctrl+V)"))
+        settings = ctx.config.payments[POINTS]
+        if not settings.enabled:
+            raise LaneError(_("{method} is not accepted at this store").format(method=method_name(POINTS)))
+        rule = ctx.points_rule()
+        balance = view.member_points or 0
+        amount = parse_amount(amount_text, ctx.currency) if amount_text.strip() else min(
+            view.remaining, rule.value_of(balance))
+        if amount <= 0:
+            raise LaneError(_("the member has {points} points: not enough to pay anything").format(points=balance))
+        check_limits(POINTS, amount, settings.min_amount, settings.max_amount, ctx.currency)
+        check_within_balance(POINTS, amount, view.remaining, ctx.currency)
+        used = rule.points_for(amount)
+        remaining_after = view.remaining - amount
+        next_state = ctx.checkout.tender_settled(remaining=0) if remaining_after <= 0 else ctx.checkout
+        sale_id = ctx.sale.id
+        receipt_no = sales.take_points(sale_id, amount=amount, points_used=used, terms=ctx.points_terms(),
+                                       remaining_after=remaining_after, total=view.totals.total,
+                                       tax_total=view.totals.tax_total, actor=user.name, now=ctx.clock())
+        ctx.sale.payments_changed()
+        ctx.publish(TenderSettled(ctx.lane_no, sale_id, POINTS, amount, PaymentStatus.APPROVED,
+                                  max(remaining_after, 0)))
+        if receipt_no is None:
+            return ctx.say(_("{points} points pay {amount}; balance {balance}").format(
+                points=used, amount=ctx.money(amount), balance=ctx.money(remaining_after)))
+        ctx.checkout, ctx.receipt_no, ctx.change = next_state, receipt_no, 0
+        ctx.publish(SalePaid(ctx.lane_no, sale_id, receipt_no, view.totals.total, 0))
+        return ctx.say(_("{points} points pay {amount}. Paid. Receipt {receipt}").format(
+            points=used, amount=ctx.money(amount), receipt=receipt_no) + ctx.points_words(sale_id))
 
     def _check_cash_handed_over(self, tendered: int, due: int, change: int, confirmed: bool) -> None:
         ctx = self.ctx
@@ -221,6 +265,7 @@ class Payments:
             attempt.id, status=status, reason=outcome.reason, masked_pan=outcome.masked_pan,
             auth_code=outcome.auth_code, terminal_ref=outcome.terminal_ref, wallet_txn=outcome.transaction_id,
             totals=(view.totals.total, view.totals.tax_total), actor=user.name, now=ctx.clock(),
+            points=ctx.points_terms(),
         )
         ctx.sale.payments_changed()
         remaining = ctx.view().remaining
@@ -231,7 +276,8 @@ class Payments:
         if receipt_no is not None:
             ctx.receipt_no, ctx.change = receipt_no, 0
             ctx.publish(SalePaid(ctx.lane_no, attempt.sale_id, receipt_no, view.totals.total, 0))
-            return ctx.say(_("{method} approved. Paid. Receipt {receipt}").format(method=label, receipt=receipt_no))
+            return ctx.say(_("{method} approved. Paid. Receipt {receipt}").format(method=label, receipt=receipt_no)
+                           + ctx.points_words(attempt.sale_id))
         if status == PaymentStatus.APPROVED:
             return ctx.say(_("{method} {amount} approved; balance {balance}").format(
                 method=label, amount=ctx.money(attempt.amount), balance=ctx.money(remaining)))
@@ -254,7 +300,7 @@ class Payments:
         view = ctx.view()
         receipt_no = sales.resolve_attempt(payment_id, charged=charged, auth_code=auth_code.strip(),
                                            supervisor=approved_by, totals=(view.totals.total, view.totals.tax_total),
-                                           actor=user.name, now=ctx.clock())
+                                           actor=user.name, now=ctx.clock(), points=ctx.points_terms())
         ctx.sale.payments_changed()
         if receipt_no is not None:
             ctx.checkout = ctx.checkout.tender_settled(remaining=0)

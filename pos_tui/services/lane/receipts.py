@@ -18,6 +18,7 @@ from pos_tui.i18n import _, ngettext
 from pos_tui.services.errors import LaneError
 from pos_tui.services.events import LaneEvent, ReceiptsPrinted, ReceiptsQueued, SalePaid
 from pos_tui.services.lane.context import LaneContext, LaneView, PrintResult
+from pos_tui.store import members as member_store
 from pos_tui.store import sales
 from pos_tui.store.db import checkpoint
 from pos_tui.store.promotions import sale_promotions
@@ -61,7 +62,8 @@ def receipt_for_sale(sale_id: int, config: Config, *, reprint: bool = False) -> 
             sale_discount=cart.sale_discount,
             sale_discount_text=sales.sale_discount_text(sale_id) if cart.sale_discount else "",
             savings=cart.discount_total,
-            member=sales.masked_member(member) if (member := sales.sale_member(sale_id)) else "",
+            member=sales.masked_member(member) if (member := _member_of(sale)) else "",
+            **_points_fields(sale.uuid, member),
             taxes=tuple(
                 ReceiptTax(code, str(config.tax.rates[code]), amount) for code, amount in totals.tax_by_rate.items()
             ),
@@ -87,6 +89,24 @@ def receipt_for_sale(sale_id: int, config: Config, *, reprint: bool = False) -> 
         ),
         any(p.method == "cash" for p in payments),
     )
+
+
+def _member_of(sale: sales.SaleRecord) -> str:
+    """The member a sale (or, for a return, its original sale) was rung up for."""
+    member = sales.sale_member(sale.id)
+    if not member and (original := sales.original_of(sale.id)) is not None:
+        member = sales.sale_member(original)
+    return member
+
+
+def _points_fields(sale_uuid: str, member: str) -> dict:
+    """The receipt's points: earned and redeemed on the sale, the member's balance now."""
+    if not member or member_store.find(member) is None:
+        return {}
+    points = member_store.sale_points(sale_uuid, member)
+    name = member_store.find(member).name
+    return {"member_name": name, "points_earned": points.earned, "points_redeemed": points.redeemed,
+            "points_balance": points.balance}
 
 
 class Receipts:
@@ -153,9 +173,11 @@ class Receipts:
         """PRINTING -> IDLE once the receipt went out (or was queued)."""
         ctx = self.ctx
         ctx.checkout = ctx.checkout.printed()
-        ctx.sale = None
+        sale_id, ctx.sale = (ctx.sale.id if ctx.sale else None), None
         note = _("Sale {receipt} done. Change {change}").format(receipt=ctx.receipt_no, change=ctx.money(ctx.change)) \
             if ctx.receipt_no else _("Done")
+        if ctx.receipt_no and sale_id is not None:
+            note += ctx.points_words(sale_id)  # the member's balance after the sale stays in view
         if result is not None and not result.ok:
             return ctx.say(result.message, error=True)
         return ctx.say(note)

@@ -152,7 +152,7 @@ class Returns:
         record = returns.create_return(
             original.sale.id, lines, lane=ctx.lane_no, total=totals.total, tax_total=totals.tax_total,
             plan=plan, reason=reason, actor=user.name, approved_by=approved_by, now=ctx.clock(),
-            cash_step=ctx.config.cash.rounding_step,
+            cash_step=ctx.config.cash.rounding_step, points=ctx.points_terms(),
         )
         return announce_if_refunded(ctx, return_view(ctx, record.id, _("Return of {amount} against {receipt}").format(
             amount=ctx.money(totals.total), receipt=original.sale.receipt_no)))

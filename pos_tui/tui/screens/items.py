@@ -21,7 +21,7 @@ from pos_tui.domain.permissions import Action, Approval
 from pos_tui.i18n import N_, _
 from pos_tui.services.lane import LaneView
 from pos_tui.services.lane.weighing import NeedsWeight
-from pos_tui.tui.format import cart_rows, help_rows, item_figures, qty_prompt, suspended_row
+from pos_tui.tui.format import cart_rows, help_rows, item_figures, member_label, qty_prompt, suspended_row
 from pos_tui.tui.keymap import DEFAULT_KEYMAP, KeyBinding
 from pos_tui.tui.screens.lane_screen import LaneScreen
 from pos_tui.tui.screens.modals import ConfirmModal, PriceCheckModal, RecallModal, SearchModal
@@ -84,7 +84,7 @@ class ItemsScreen(LaneScreen):
         super().render_view(view)
         cur = self.pos.lane.currency
         cart = self.query_one(CartView)
-        show_rows(cart, cart_rows(view.lines, cur, view.discount_text, view.promotions, view.member))
+        show_rows(cart, cart_rows(view.lines, cur, view.discount_text, view.promotions, member_label(view)))
         cart.border_title = _("Sale (open)") if view.state is State.ENTERING_ITEMS else self.idle_title()
         self.query_one(TotalsBar).set_figures(item_figures(view, cur))
         # The change of the sale just paid stays in view until the next sale starts.

@@ -47,7 +47,10 @@ class PaymentScreen(LaneScreen):
         yield self.key_footer()
 
     def offered(self, action: str) -> bool:
-        """A payment key the lane can use: no wallet key without a wallet gateway set up."""
+        """A payment key the lane can use: no wallet key without a wallet gateway set up, the points
+        key only on a member's sale (and when the store takes points)."""
+        if action == "payment.points":
+            return self.pos.lane.config.payments["points"].enabled and bool(self.pos.lane.ctx.member)
         return action != "payment.wallet" or bool(self.pos.lane.ctx.wallets)
 
     def key_footer(self) -> KeyFooter:
@@ -74,7 +77,7 @@ class PaymentScreen(LaneScreen):
         message.stop()
         keymap = self.pos.keymap
         methods = ", ".join(f"{binding.display_key} {translated(binding.label)}"
-                            for binding in (keymap.binding(f"payment.{name}") for name in ("cash", "card", "wallet"))
+                            for binding in (keymap.binding(f"payment.{name}") for name in ("cash", "card", "wallet", "points"))
                             if self.offered(binding.action))
         self.say(_("Type an amount (none = the balance), then {methods}").format(methods=methods),
                  error=bool(message.value))
@@ -87,6 +90,9 @@ class PaymentScreen(LaneScreen):
 
     def action_wallet(self) -> None:
         self.pos.start_wallet(self.take_amount())
+
+    def action_points(self) -> None:
+        self.pos.run_intent(self.pos.lane.payments.tender_points, self.take_amount())
 
     def action_resolve(self) -> None:
         self.pos.open_resolution()
