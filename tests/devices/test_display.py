@@ -4,8 +4,7 @@ display while a burst of scans arrives (the scans do not wait for it)."""
 
 from __future__ import annotations
 
-import math
-import statistics
+import threading
 import time
 from dataclasses import replace
 
@@ -195,31 +194,53 @@ def test_display_unplugged_mid_sale_is_reopened_and_shows_the_sale_as_it_is_now(
 
 
 @pytest.mark.slow
-def test_a_2400_baud_display_does_not_slow_bursts_of_20_scans(store, simulators):
-    """Five sales of 20 scans each with the display fed, five with it left out, taken in turn:
-    the scans' 99th percentile is the same within a few milliseconds (a commit's fsync varies more)."""
+def test_a_display_line_that_does_not_drain_holds_up_no_scan(store, simulators):
+    """A 2400-baud display whose line stops draining in the middle of a write: twenty scans and a
+    payment go through meanwhile, and once the line drains the display shows the latest screen, the
+    screens it could not carry having been replaced, not queued. (How fast scans are with a display
+    fed is measured by benchmarks/scan_latency.py --devices, not here.)"""
     codes = [COKE, BREAD, SOAP, COKE] * 5
     sim = simulators(protocol="vfd", baudrate=2400)
     lane, device = lane_with_display(store, sim, baudrate=2400)
-    show = device.show
-    timings: dict[bool, list[float]] = {True: [], False: []}
-    for round_no in range(10):
-        fed = round_no % 2 == 1
-        device.show = show if fed else (lambda *args, **kwargs: None)
+    lane.items.enter(COKE)
+    deadline = time.monotonic() + WAIT
+    while device.writes == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert device.writes == 1  # the port is open and the first screen is out
+    port = device._serial
+    write = port.write
+    line_drains = threading.Event()
+    stuck: list[bytes] = []
+
+    def stuck_write(data: bytes) -> int:
+        stuck.append(data)
+        line_drains.wait(4 * WAIT)
+        return write(data)
+
+    port.write = stuck_write
+    lane.items.enter(BREAD)
+    deadline = time.monotonic() + WAIT
+    while not stuck and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert stuck  # the display's thread is in the middle of a write that does not end
+    sold = threading.Event()
+
+    def sell_twenty_and_pay() -> None:
         for code in codes:
-            started = time.perf_counter()
             lane.items.enter(code)
-            timings[fed].append((time.perf_counter() - started) * 1000)
         lane.payments.total()
         lane.payments.tender_cash("")
         lane.receipts.finish_printing()
-    device.show = show
+        sold.set()
+
+    seller = threading.Thread(target=sell_twenty_and_pay, daemon=True)
+    seller.start()
+    assert sold.wait(2 * WAIT)  # every scan and the payment went through with the line stuck
+    assert len(stuck) == 1 and device.writes == 1  # still stuck in that write meanwhile
+    line_drains.set()
     assert sim.wait_for(VFD_LATIN["thanks"], WAIT)  # it caught up with the latest screen
     device.stop()
-    assert len(sim.screens) < 5 * 20  # screens the line could not carry in time were replaced, not queued
-    p99 = lambda samples: sorted(samples)[math.ceil(len(samples) * 0.99) - 1]  # noqa: E731  (nearest rank)
-    without, fed = timings[False], timings[True]
-    assert p99(fed) < p99(without) + 10, (statistics.median(without), statistics.median(fed), p99(without), p99(fed))
+    assert device.writes <= 5  # the stuck screen, then the newest ones: the twenty were not queued
 
 
 # ---------------------------------------------------------------- promotions
