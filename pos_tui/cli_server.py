@@ -250,30 +250,24 @@ def members_command(config: Config, action: str, number: str | None = None, *, a
                     pin_stdin: bool = False, **values: Any) -> None:
     """``members list|show|add|edit|disable|adjust|import`` on the store server's register (every
     lane gets it with the catalog). All but ``list`` and ``show`` need ``--as`` an admin."""
-    from pos_tui.cli import _member_line
-    from pos_tui.server import members
-    from pos_tui.services.members import MemberImportError, check_numbers, parse_member_csv
+    from pos_tui.cli import _actor, _member_line
+    from pos_tui.services import store_server
+    from pos_tui.services.members import MemberImportError, parse_member_csv
 
-    with admin_connection(config) as conn:
+    with _refusals_as_messages():
         if action == "list":
-            for member in members.members(conn):
+            for member in store_server.members(config):
                 click.echo(_member_line(member))
             return
         if action == "show":
-            member = members.find(conn, number)
+            member, entries = store_server.member_with_entries(config, number or "")
             click.echo(_member_line(member))
-            for e in members.entries(conn, member.code):
+            for e in entries:
                 where = f"lane {e.lane}" if e.lane is not None else "server"
                 click.echo(f"{e.at.astimezone():%Y-%m-%d %H:%M}\t{e.kind}\t{e.points:+d}\t{e.business_day}\t"
                            f"{'offline' if e.offline else '-'}\t{where}\t{e.reason or '-'}")
             return
-        store = _store(conn)
-        if action == "add":
-            card, phone = check_numbers(values["card"], values["phone"])
-            actor = operator(config, conn, "catalog", as_name, pin_stdin)
-            member = members.add_member(conn, store, card, phone, values["name"], values["points"], actor=actor)
-            click.echo(f"added member {member.code} ({member.balance} points) on the store server")
-            return
+        ask = _ask_pin(as_name, pin_stdin)
         if action == "import":
             try:
                 rows = parse_member_csv(values["file"].read_text(encoding="utf-8-sig"))
@@ -281,24 +275,16 @@ def members_command(config: Config, action: str, number: str | None = None, *, a
                 for line, problem in exc.problems:
                     click.echo(f"line {line}: {problem}", err=True)
                 raise click.ClickException(f"{values['file']}: no member was taken") from None
-            actor = operator(config, conn, "catalog", as_name, pin_stdin)
-            added, updated = members.import_members(conn, store, rows, actor=actor, source=values["file"].name)
+            added, updated = store_server.change_member(config, "import", None, as_name=as_name, ask_pin=ask,
+                                                        os_user=_actor(), rows=rows, source=values["file"].name)
             click.echo(f"members from {values['file']}: {added} new, {updated} updated on the store server")
             return
-        code = members.find(conn, number).code  # an unknown number is told before a PIN is asked
-        if action == "edit":
-            card, phone = values["card"], values["phone"]
-            card = check_numbers(card, "")[0] if card else card
-            phone = check_numbers("", phone)[1] if phone else phone
-            actor = operator(config, conn, "catalog", as_name, pin_stdin)
-            member = members.edit_member(conn, code, card=card, phone=phone, name=values["name"], actor=actor)
-        elif action == "disable":
-            actor = operator(config, conn, "catalog", as_name, pin_stdin)
-            member = members.set_disabled(conn, code, values["disabled"], actor=actor)
-        else:
-            actor = operator(config, conn, "catalog", as_name, pin_stdin)
-            member = members.adjust_points(conn, store, code, values["points"], values["reason"], actor=actor)
-        click.echo(_member_line(member))
+        member = store_server.change_member(config, action, number, as_name=as_name, ask_pin=ask, os_user=_actor(),
+                                            **values)
+    if action == "add":
+        click.echo(f"added member {member.code} ({member.balance} points) on the store server")
+        return
+    click.echo(_member_line(member))
 
 
 def report(config: Config, kind: str, *, lane: int | None, day: dt.date | None, as_name: str | None = None,

@@ -207,3 +207,53 @@ def set_promotion_active(config: Config, code: str, active: bool, *, as_name: st
         promotion(conn, code)  # an unknown code is told before a PIN is asked
         actor = operator(config, conn, "catalog", as_name, ask_pin, os_user)
         return set_active_on_server(conn, code, active, actor=actor)
+
+
+def members(config: Config) -> list[Any]:
+    """The store server's member register."""
+    from pos_tui.server import members as register
+
+    with server_connection(config) as conn:
+        return register.members(conn)
+
+
+def member_with_entries(config: Config, number: str) -> tuple[Any, list[Any]]:
+    """One member of the server's register (by card, phone or code) and the last rows of their points."""
+    from pos_tui.server import members as register
+
+    with server_connection(config) as conn:
+        member = register.find(conn, number)
+        return member, register.entries(conn, member.code)
+
+
+def change_member(config: Config, action: str, number: str | None, *, as_name: str | None, ask_pin: AskPin,
+                  os_user: str, **values: Any) -> Any:
+    """``add | import | edit | disable | adjust`` on the server's register by an admin (``as_name``):
+    the member changed, or for ``import`` (rows already read) how many were added and updated. An
+    unknown number is told before a PIN is asked."""
+    from pos_tui.server import members as register
+    from pos_tui.services.members import check_numbers
+
+    with server_connection(config) as conn:
+        store = store_code(conn)
+        if action == "add":
+            card, phone = check_numbers(values["card"], values["phone"])
+            actor = operator(config, conn, "catalog", as_name, ask_pin, os_user)
+            return register.add_member(conn, store, card, phone, values["name"], values["points"], actor=actor)
+        if action == "import":
+            actor = operator(config, conn, "catalog", as_name, ask_pin, os_user)
+            return register.import_members(conn, store, values["rows"], actor=actor, source=values["source"])
+        code = register.find(conn, number or "").code
+        if action == "edit":
+            card, phone = values["card"], values["phone"]
+            card = check_numbers(card, "")[0] if card else card
+            phone = check_numbers("", phone)[1] if phone else phone
+            actor = operator(config, conn, "catalog", as_name, ask_pin, os_user)
+            return register.edit_member(conn, code, card=card, phone=phone, name=values["name"], actor=actor)
+        if action == "disable":
+            actor = operator(config, conn, "catalog", as_name, ask_pin, os_user)
+            return register.set_disabled(conn, code, values["disabled"], actor=actor)
+        if action == "adjust":
+            actor = operator(config, conn, "catalog", as_name, ask_pin, os_user)
+            return register.adjust_points(conn, store, code, values["points"], values["reason"], actor=actor)
+        raise AdminError(f"unknown members action {action!r}")
