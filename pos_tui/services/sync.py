@@ -35,7 +35,7 @@ BACKOFF_FIRST, BACKOFF_MAX = 0.5, 30.0
 # A cashier's scans come a second or so apart; a scanner's burst and its line take a few ms. An
 # exchange waits for a pause this long in the lane's own writes, but no longer than the most (the
 # lag of a paid sale to the server stays within its 2 s target).
-LANE_QUIET, LANE_WAIT_MOST = 0.05, 1.0
+LANE_QUIET, LANE_WAIT_MOST = 0.05, 0.5
 ACK_QUIET, ACK_WAIT_MOST = 0.02, 0.25
 
 
@@ -120,6 +120,8 @@ class SyncWorker:
             while not self._stop.is_set():
                 try:
                     wait_for_lane_quiet(LANE_QUIET, LANE_WAIT_MOST, self._stop)
+                    if self._stop.is_set():
+                        break
                     busy = self.run_once()
                     backoff = BACKOFF_FIRST
                     if not busy:
