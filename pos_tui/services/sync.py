@@ -7,6 +7,13 @@ lock, and marks them sent in a short transaction of its own once the server has 
 the server is down, slow or refusing, the worker backs off (0.5 s doubling to 30 s) and tries again;
 the lane's header shows "offline" and how many documents wait. ``status()`` is an in-memory
 snapshot: reading it costs the UI thread nothing.
+
+The worker shares the lane's process: its Python holds the interpreter's lock while a scan may want
+it, and its SQLite writes take the writer lock a scan's commit needs. So it keeps out of the way of
+the cashier: an exchange starts once the lane has written nothing for ``LANE_QUIET`` seconds (a
+scan, a payment), or after ``LANE_WAIT_MOST`` when the lane sells without a pause; what the server
+took is acknowledged in one short transaction per exchange (documents, parked ones and the journal
+cursor together), itself started in a quiet moment when one comes soon.
 """
 
 from __future__ import annotations
@@ -16,13 +23,20 @@ import random
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 from pos_tui.config import Config
 
 log = logging.getLogger(__name__)
 
 BACKOFF_FIRST, BACKOFF_MAX = 0.5, 30.0
+# A cashier's scans come a second or so apart; a scanner's burst and its line take a few ms. An
+# exchange waits for a pause this long in the lane's own writes, but no longer than the most (the
+# lag of a paid sale to the server stays within its 2 s target).
+LANE_QUIET, LANE_WAIT_MOST = 0.05, 0.5
+ACK_QUIET, ACK_WAIT_MOST = 0.02, 0.25
 
 
 @dataclass(frozen=True)
@@ -98,13 +112,16 @@ class SyncWorker:
     # ---------------------------------------------------------------- the loop (worker thread)
 
     def _run(self) -> None:
-        from pos_tui.store.db import feed_durability
+        from pos_tui.store.db import feed_durability, wait_for_lane_quiet
 
         backoff = BACKOFF_FIRST
         try:
             feed_durability()
             while not self._stop.is_set():
                 try:
+                    wait_for_lane_quiet(LANE_QUIET, LANE_WAIT_MOST, self._stop)
+                    if self._stop.is_set():
+                        break
                     busy = self.run_once()
                     backoff = BACKOFF_FIRST
                     if not busy:
@@ -169,9 +186,11 @@ class SyncWorker:
         conn = self._connect()
         if not self._status.online:
             self._status = replace(self._status, online=True, problem="", last_contact=time.time())
-        busy = self.push()
+        busy, acks = self._send_documents()
         if self.send_journal:
-            busy = self.push_journal() or busy
+            journal_busy, journal_ack = self._send_journal()
+            busy, acks = busy or journal_busy, [*acks, *journal_ack]
+        self._acknowledge(acks)
         if time.monotonic() >= self._next_pull:
             self.pull()
             self._next_pull = time.monotonic() + self.poll_seconds
@@ -184,25 +203,44 @@ class SyncWorker:
 
     def push(self) -> bool:
         """Send the waiting documents, a batch at a time; True when a full batch went (more may wait)."""
+        busy, acks = self._send_documents()
+        self._acknowledge(acks)
+        return busy
+
+    def push_journal(self) -> bool:
+        """Send the journal rows the server does not have yet, a batch at a time; True when a full
+        batch went."""
+        busy, acks = self._send_journal()
+        self._acknowledge(acks)
+        return busy
+
+    def _send_documents(self) -> tuple[bool, list[Callable[[], None]]]:
+        """A batch of waiting documents to the server; whether it was full, and what marks the
+        outbox (sent, parked) once the server has committed."""
         from pos_tui.server.ingest import push_documents
         from pos_tui.store import outbox
 
         docs = outbox.waiting(self.lane, self.batch)
         if not docs:
-            return False
+            return False, []
         result = push_documents(self._conn, self._me, docs, waiting=self._status.waiting, oldest_waiting=None)
-        outbox.mark_sent(self.lane, result.sent)
-        for seq, reason in result.parked + result.conflicts:
-            outbox.park(self.lane, seq, reason)
+        refused = result.parked + result.conflicts
+        for seq, reason in refused:
             log.warning("document %s of lane %s parked: %s", seq, self.lane, reason)
         if result.gap:
             self._status = replace(self._status, problem=f"gap: sequence {result.gap[0]}-{result.gap[1]} missing")
-        return len(docs) == self.batch
 
-    def push_journal(self) -> bool:
+        def mark() -> None:
+            outbox.mark_sent(self.lane, result.sent)
+            for seq, reason in refused:
+                outbox.park(self.lane, seq, reason)
+
+        return len(docs) == self.batch, [mark]
+
+    def _send_journal(self) -> tuple[bool, list[Callable[[], None]]]:
         from pos_tui.server.ingest import push_journal
         from pos_tui.store import outbox
-        from pos_tui.store.db import current_database, write_transaction
+        from pos_tui.store.db import current_database
         from pos_tui.store.journal import JOURNAL_COLUMNS
         from pos_tui.store.models import JournalEntry
 
@@ -211,13 +249,23 @@ class SyncWorker:
             f"SELECT {JOURNAL_COLUMNS} FROM {JournalEntry._meta.table_name} WHERE seq > ? ORDER BY seq LIMIT ?",
             (after, self.journal_batch)).fetchall()
         if not rows:
-            return False
+            return False, []
         result = push_journal(self._conn, self._me, rows)
-        with write_transaction():
-            outbox.set_state("journal.sent", str(result.sent_through))
         if result.chain_break:
             self._status = replace(self._status, problem=f"journal: {result.chain_break}")
-        return len(rows) == self.journal_batch
+        return len(rows) == self.journal_batch, [partial(outbox.set_state, "journal.sent", str(result.sent_through))]
+
+    def _acknowledge(self, acks: list[Callable[[], None]]) -> None:
+        """What the server took, marked on the lane in one write transaction (a power cut or a kill
+        before it only sends the same again, which the server keeps once)."""
+        from pos_tui.store.db import wait_for_lane_quiet, write_transaction
+
+        if not acks:
+            return
+        wait_for_lane_quiet(ACK_QUIET, ACK_WAIT_MOST, self._stop)
+        with write_transaction():
+            for ack in acks:
+                ack()
 
     def pull(self) -> int:
         """Apply what changed on the server: read ``feed_batch`` rows at a time (one round trip, the

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import urlsplit
@@ -235,11 +236,40 @@ def feed_durability(db: peewee.Database | None = None) -> None:
     For the sync worker only: everything it writes (what came down from the store server with its
     cursor, which documents the server acknowledged) is fetched or sent again if a power cut takes
     its last commits, and the log is sequential, so the next sale's FULL commit makes them durable
-    too. Sales and everything else keep synchronous=FULL on their own connections.
+    too. Sales and everything else keep synchronous=FULL on their own connections. The thread's
+    writes also stop counting as the lane's own (``wait_for_lane_quiet``).
     """
     db = db or current_database()
     if is_sqlite(db):
         db.execute_sql("PRAGMA synchronous = NORMAL")
+    _background.flag = True
+
+
+# When a thread that sells (the lane's UI thread, a scan in a test) last began or ended a write
+# transaction, in time.monotonic(); background writers (``feed_durability``) do not count.
+_background = threading.local()
+_lane_wrote_at = 0.0
+
+
+def wait_for_lane_quiet(quiet: float, most: float, stop: threading.Event | None = None) -> float:
+    """For background work that would contend with a scan (the writer lock, the GIL): wait until
+    the lane has written nothing of its own for ``quiet`` seconds, at most ``most`` seconds (so
+    that a lane scanning without pause still lets the work through), or until ``stop`` is set.
+    Only a background thread waits: on the lane's own thread there is no one else's scan to wait
+    for. Returns the seconds waited."""
+    if not getattr(_background, "flag", False):
+        return 0.0
+    began = time.monotonic()
+    while True:
+        now = time.monotonic()
+        left = most - (now - began)
+        still = quiet - (now - _lane_wrote_at)
+        if still <= 0 or left <= 0 or (stop is not None and stop.is_set()):
+            return now - began
+        if stop is not None:
+            stop.wait(min(still, left))
+        else:
+            time.sleep(min(still, left))
 
 
 def commits_on_this_thread() -> int:
@@ -256,8 +286,12 @@ def write_transaction(db: peewee.Database | None = None) -> Iterator[None]:
     half-way through when a read transaction would have to be upgraded. A lock still held by
     another process after the wait raises StoreBusy, with nothing written.
     """
+    global _lane_wrote_at
     db = db or current_database()
     outermost = not db.in_transaction()
+    selling = outermost and not getattr(_background, "flag", False)
+    if selling:
+        _lane_wrote_at = time.monotonic()
     lock = _writer_lock(db) if outermost else None
     if lock is not None and not lock.acquire(timeout=SQLITE_PRAGMAS["busy_timeout"] / 1000):
         raise StoreBusy(_("another program kept the database busy; nothing was changed, try again"))
@@ -273,6 +307,8 @@ def write_transaction(db: peewee.Database | None = None) -> Iterator[None]:
     finally:
         if lock is not None:
             lock.release()
+        if selling:
+            _lane_wrote_at = time.monotonic()
     if outermost:
         _commits.count = commits_on_this_thread() + 1
 

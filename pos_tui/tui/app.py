@@ -178,6 +178,7 @@ class PosApp(App[None]):
         self.store_waits: StoreWaits | None = None  # with the lane (it imports the store)
         self._store_retry: Timer | None = None
         self._reading_payments = False
+        self._dispatching = 0  # messages of this app being handled now (one, or nested waits)
         if lane is not None:
             self._attach(lane)
 
@@ -251,8 +252,17 @@ class PosApp(App[None]):
             def _deliver_batch(self) -> None:
                 with self._batch_lock:
                     batch, self._batch = self._batch, []
-                for message in batch:
-                    self._app.post_message(message)
+                app = self._app
+                for index, message in enumerate(batch):
+                    try:
+                        taken = app.take_typed_key(message)
+                    except Exception as error:  # as an error in a handler: the app stops and says why
+                        app._handle_exception(error)
+                        return
+                    if not taken:
+                        for later in batch[index:]:  # from the first one not taken, in order through the queue
+                            app.post_message(later)
+                        return
 
         return LaneDriver
 
@@ -268,6 +278,24 @@ class PosApp(App[None]):
             if isinstance(focused, ScanEntry) and focused.take_key(event):
                 return
         await super().on_event(event)
+
+    async def _dispatch_message(self, message: Any) -> None:
+        self._dispatching += 1  # see take_typed_key: a handler may wait, and keys behind it must too
+        try:
+            await super()._dispatch_message(message)
+        finally:
+            self._dispatching -= 1
+
+    def take_typed_key(self, message: Any) -> bool:
+        """A key the terminal driver read, given straight to the focused entry line when nothing is
+        queued before it and no message is being handled: a scan's 14 keys then cost no trip each
+        through the app's queue (its loop, idle checks and dispatch), only the entry's own handling.
+        False: the message goes through the queue as usual (``on_event`` takes it there)."""
+        if (self._dispatching or self.message_queue_size or not self.app_focus
+                or not isinstance(message, events.Key) or not self.screen_stack):
+            return False
+        focused = self.focused
+        return isinstance(focused, ScanEntry) and focused.take_key(message)
 
     def when_lane_open(self, then: Callable[[], object]) -> None:
         """Run ``then`` now if the lane is open, else as soon as it is (keys typed during start-up)."""

@@ -171,6 +171,29 @@ def test_a_refused_document_is_parked_and_those_after_it_arrive(lane_one, store_
     assert f"parked: lane 1 document {bad} (sale.paid)" in result.output and "12.5" in result.output
 
 
+def test_an_exchange_acknowledges_its_documents_parked_ones_and_journal_in_one_transaction(lane_one, store_server):
+    """What the server took is marked on the lane in one short write (one turn of the writer lock a
+    scan may be waiting for), whatever the exchange carried."""
+    from pos_tui.store.db import commits_on_this_thread, write_transaction
+
+    config, lane = lane_one
+    rng = random.Random(5)
+    worker = SyncWorker(config, batch=10, poll_seconds=3600)
+    worker.run_once()  # the first exchange also takes the feeds; the next one is not due for an hour
+    sell(lane, rng)
+    with write_transaction():
+        bad = outbox.add("sale.paid", {"business_day": "2026-01-01", "total": 12.5}, lane=1)
+    sell(lane, rng)
+    journal_before = int(outbox.get_state("journal.sent", "0"))
+    commits = commits_on_this_thread()
+    worker.run_once()
+    assert commits_on_this_thread() - commits == 1
+    assert [r.status for r in outbox.OutboxRow.select().where(outbox.OutboxRow.seq >= bad - 1)
+            .order_by(outbox.OutboxRow.seq)] == ["sent", "parked", "sent"]
+    (newest,) = store_server.query("SELECT max(seq) FROM journal")
+    assert int(outbox.get_state("journal.sent", "0")) == newest[0] > journal_before
+
+
 def test_a_price_changed_on_the_server_reaches_a_running_lane_at_its_next_scan(lane_one, store_server):
     config, lane = lane_one
     import_demo_catalog(store_server, config)

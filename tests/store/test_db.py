@@ -130,6 +130,44 @@ def test_a_thread_waiting_to_write_queues_for_the_writer_before_it_instead_of_po
     assert store_db.execute_sql("PRAGMA synchronous").fetchone()[0] == 2  # FULL stays on the lane's own
 
 
+def test_background_work_waits_for_a_pause_in_the_lanes_writes_but_not_for_ever(store_db):
+    """The sync worker's exchange waits while the lane writes (scans, payments), starts in the first
+    pause long enough, and goes ahead after its longest wait when the lane never pauses; the lane's
+    own thread never waits for itself, and a background thread's writes are not the lane's."""
+    import threading
+    import time
+
+    from pos_tui.store.db import current_database, feed_durability, wait_for_lane_quiet
+
+    def sell_once() -> None:
+        with write_transaction():
+            store_db.execute_sql("CREATE TABLE IF NOT EXISTS t (x)")
+
+    sell_once()
+    assert wait_for_lane_quiet(5.0, 5.0) == 0.0  # on the lane's own thread
+    waited: dict[str, float] = {}
+    selling = threading.Event()
+
+    def background() -> None:
+        feed_durability()
+        with write_transaction():  # its own write does not make the lane busy
+            current_database().execute_sql("CREATE TABLE IF NOT EXISTS u (x)")
+        waited["after a scan"] = wait_for_lane_quiet(0.3, 5.0)
+        selling.set()
+        waited["lane never pausing"] = wait_for_lane_quiet(5.0, 0.5)
+        current_database().close()
+
+    sell_once()
+    thread = threading.Thread(target=background)
+    thread.start()
+    selling.wait(10)
+    while thread.is_alive():
+        sell_once()
+        time.sleep(0.01)
+    assert 0.1 < waited["after a scan"] < 5.0
+    assert 0.5 <= waited["lane never pausing"] < 5.0
+
+
 def test_the_writer_lock_is_released_when_a_transaction_fails(store_db):
     import threading
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from textual import events
+from textual.message import Message
 
 from pos_tui.demo import create_demo_store
 from pos_tui.domain.checkout import State
@@ -18,6 +21,7 @@ from pos_tui.tui.screens.items import ItemsScreen
 from pos_tui.tui.screens.modals import ConfirmModal, SearchModal
 from pos_tui.tui.screens.payment import PaymentScreen
 from pos_tui.tui.widgets.message_line import MessageLine
+from pos_tui.tui.widgets.scan_entry import ScanEntry
 from tests.tui.conftest import _wait_for as wait_for
 
 COKE, BREAD, SOAP, MILK, RICE = "6901234567892", "6901234567908", "4006381333931", "6900000000014", "6931234567806"
@@ -42,6 +46,43 @@ def message(app: PosApp) -> str:
 
 def screen_text(screen_lines, app: PosApp) -> str:
     return "\n".join(screen_lines(app))
+
+
+class Held(Message):
+    """Something the app handles by waiting (as a handler awaiting a box or a worker does)."""
+
+
+class HoldingApp(PosApp):
+    def __init__(self, lane: Lane) -> None:
+        super().__init__(lane)
+        self.release = asyncio.Event()
+
+    async def on_held(self, message: Held) -> None:
+        await self.release.wait()
+
+
+async def test_keys_read_while_the_app_handles_a_message_wait_behind_it(lane, feed_terminal, settle):
+    """The terminal driver gives the keys of a read straight to the entry line only when nothing is
+    queued or being handled before them; behind a handler that waits they take the queue, in order
+    (the lane's driver itself runs only on a real terminal: tests/e2e/test_key_burst.py)."""
+    app = HoldingApp(lane)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, feed_terminal, settle)
+        entry = app.focused
+        assert isinstance(entry, ScanEntry)
+        assert app.take_typed_key(events.Key("4", "4")) and entry.value == "4"
+        app.post_message(Held())
+        try:
+            await asyncio.sleep(0.05)  # not pilot.pause: it waits for the app, which is held
+            assert not app.take_typed_key(events.Key("5", "5")) and entry.value == "4"
+            app.post_message(events.Key("5", "5"))  # where the driver puts a key not taken
+            await asyncio.sleep(0.05)
+            assert entry.value == "4"
+        finally:
+            app.release.set()
+        await settle(pilot, lambda: entry.value == "45")
+        assert app.take_typed_key(events.Key("enter", "\r")) and entry.value == ""
+        await settle(pilot, lambda: "45" in app.query_one(MessageLine).text)
 
 
 async def test_a_whole_cash_sale(lane, feed_terminal, settle, screen_lines):

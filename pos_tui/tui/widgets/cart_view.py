@@ -22,6 +22,7 @@ from textual.widget import Widget
 
 from pos_tui.domain.display_width import cell_width, pad_cells, truncate_cells
 from pos_tui.i18n import N_, _
+from pos_tui.tui.widgets.kept_styles import KeptStyles
 
 VOIDED = N_("VOIDED")
 # Textual's border_title descriptor, which CartView.border_title wraps.
@@ -81,7 +82,7 @@ def line_name(line: CartLine, width: int) -> str:
     return f"{truncate_cells(line.name, room).rstrip()}  {voided}"
 
 
-class CartView(Widget):
+class CartView(KeptStyles):
     """The cart box. Not focusable: the entry line keeps focus, the screen moves the selection."""
 
     COMPONENT_CLASSES = {"cart-view--header", "cart-view--selected", "cart-view--voided"}
@@ -115,7 +116,6 @@ class CartView(Widget):
         self._top = 0
         self._hidden_note = ""
         self._drawn_rows: dict[tuple[object, ...], Strip] = {}
-        self._base_style: Style | None = None  # rich_style (walks every ancestor), until the styles change
         self._title: str | None = None
         self.border_title = "Sale"
         self.set_lines(lines)
@@ -279,7 +279,6 @@ class CartView(Widget):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._drawn_rows.clear()
-        self._base_style = None
 
     def render_line(self, y: int) -> Strip:
         width = self.content_size.width
@@ -295,13 +294,11 @@ class CartView(Widget):
         return strip
 
     def _draw_row(self, y: int, index: int, width: int) -> Strip:
-        if self._base_style is None:
-            self._base_style = self.rich_style
-        base = self._base_style
+        base = self.base_style
         columns = CartColumns.for_width(width)
         if y == 0:
             text = columns.row(*(_(title) if title != "#" else title for title in self.HEADER))
-            style = base + self.get_component_rich_style("cart-view--header", partial=True)
+            style = base + self.part_style("cart-view--header")
             return self._strip(text, style, width)
         if index >= len(self._lines):
             return Strip.blank(width, base)
@@ -310,9 +307,9 @@ class CartView(Widget):
         text = columns.row(number, line_name(line, columns.name), line.qty, line.price, line.amount)
         style = base
         if line.voided:
-            style += self.get_component_rich_style("cart-view--voided", partial=True)
+            style += self.part_style("cart-view--voided")
         if index == self._selected:
-            style += self.get_component_rich_style("cart-view--selected", partial=True)
+            style += self.part_style("cart-view--selected")
         return self._strip(text, style, width)
 
     @staticmethod

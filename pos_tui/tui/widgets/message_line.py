@@ -10,14 +10,13 @@ from __future__ import annotations
 from typing import Literal
 
 from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
 from textual.strip import Strip
-from textual.widget import Widget
 
 from pos_tui.domain.display_width import wrap_cells
 from pos_tui.domain.text import neutralise
+from pos_tui.tui.widgets.kept_styles import KeptStyles
 
 Level = Literal["info", "error"]
 MAX_LINES = 3
@@ -47,7 +46,7 @@ def message_lines(text: str, width: int) -> list[str]:
     return lines or [""]
 
 
-class MessageLine(Widget):
+class MessageLine(KeptStyles):
     """Shows one message; ``-error`` and ``-info`` classes let the theme style each level."""
 
     DEFAULT_CSS = """
@@ -74,7 +73,6 @@ class MessageLine(Widget):
         self._text = ""
         self._level: Level = "info"
         self._wrapped: tuple[str, int, list[str]] = ("", 0, [""])  # text, width, its lines
-        self._base_style: Style | None = None  # rich_style (walks every ancestor), until the styles change
 
     @property
     def text(self) -> str:
@@ -129,15 +127,9 @@ class MessageLine(Widget):
         # line is redrawn on every scan.
         width = self.content_size.width
         lines = self.lines(width)
-        if self._base_style is None:
-            self._base_style = self.rich_style
-        style = self._base_style
+        style = self.base_style
         text = lines[y] if y < len(lines) else ""
         return Strip([Segment(text, style)]).crop_extend(0, width, style)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return self._height(width)
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._base_style = None

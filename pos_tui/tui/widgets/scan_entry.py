@@ -9,18 +9,20 @@ binding is involved.
 
 from __future__ import annotations
 
+import asyncio
+
 from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.message import Message
-from textual.timer import Timer
 from textual.widget import Widget
 
 SUBMIT_KEYS = frozenset({"enter", "ctrl+j"})
 CURSOR = "_"
 # A scanner's burst is over in a few milliseconds; drawing the code digit by digit would spend
 # frames (and push the cart line's frame back) on text the Enter clears at once. Typed keys show
-# this much later, well under what a person can notice.
+# this much later, well under what a person can notice. The wait is a plain event-loop timer, not a
+# Textual one: that would start a task, and wake this widget's queue, on every scan.
 ECHO_DELAY = 0.01
 
 
@@ -67,7 +69,7 @@ class ScanEntry(Widget, can_focus=True):
         self._prompt = prompt
         self._chars: list[str] = []
         self._last_key_was_cr = False
-        self._echo: Timer | None = None
+        self._echo: asyncio.TimerHandle | None = None
         self._drawn: str | None = None  # the line as last drawn
 
     @property
@@ -93,12 +95,14 @@ class ScanEntry(Widget, can_focus=True):
     def _draw_soon(self) -> None:
         """Draw what was typed once the keys arriving together are all in (see ECHO_DELAY)."""
         if self._echo is None:
-            self._echo = self.set_timer(ECHO_DELAY, self._draw_now)
+            self._echo = asyncio.get_running_loop().call_later(ECHO_DELAY, self._draw_now)
 
     def _draw_now(self) -> None:
         if self._echo is not None:
-            self._echo.stop()
+            self._echo.cancel()
             self._echo = None
+        if not self.is_attached:
+            return
         if self._line() != self._drawn:
             # A scanner's burst and its Enter leave the line as it was drawn: nothing to send.
             self.refresh()
@@ -155,8 +159,10 @@ class ScanEntry(Widget, can_focus=True):
     def _submit(self) -> None:
         message = self.Submitted(self, self.value)
         self._chars.clear()
-        # Not drawn now: the screen's answer to the entry (a cart line) comes in the same frame.
-        self._draw_soon()
+        # A scanner's burst was never drawn, so the emptied line is the one on screen: nothing to
+        # draw, no echo left waiting. Typed keys already drawn are cleared in the frame that shows
+        # the screen's answer to the entry (a cart line).
+        self._draw_now()
         # Posting to our own queue would put the message behind keys that are already
         # queued here (an F10 right after a scan would reach the screen first). The
         # parent's queue is where the next bubbled key will land, so order holds.
@@ -187,3 +193,8 @@ class ScanEntry(Widget, can_focus=True):
 
     def _on_blur(self, event: events.Blur) -> None:
         self.refresh()
+
+    def _on_unmount(self, event: events.Unmount) -> None:
+        if self._echo is not None:
+            self._echo.cancel()
+            self._echo = None

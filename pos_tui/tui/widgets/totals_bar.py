@@ -8,13 +8,13 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
-from textual.widget import Widget
 
 from pos_tui.domain.display_width import cell_width
 from pos_tui.i18n import _
+from pos_tui.tui.widgets.kept_styles import KeptStyles
 
 
-class TotalsBar(Widget):
+class TotalsBar(KeptStyles):
     """Labelled figures spread over the line; the last one (the total) is emphasised and right-aligned.
 
     The screen formats the money; the same bar shows "Due / Paid / Balance" on payment.
@@ -40,7 +40,6 @@ class TotalsBar(Widget):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._figures: tuple[tuple[str, str], ...] = tuple(figures)
-        self._base_style: Style | None = None  # rich_style (walks every ancestor), until the styles change
 
     @property
     def figures(self) -> tuple[tuple[str, str], ...]:
@@ -70,7 +69,7 @@ class TotalsBar(Widget):
         room = width - cell_width(total)
         column = max((room // len(cells)) if cells else 0, 0)
         fits = all(cell_width(cell) < column for cell in cells)
-        label_style = self.get_component_rich_style("totals-bar--label", partial=True)
+        label_style = self.part_style("totals-bar--label")
         pieces: list[tuple[str, Style | None]] = []
         used = 0
         for (label, value), cell in zip(others, cells):
@@ -78,7 +77,7 @@ class TotalsBar(Widget):
             pieces += [(label, label_style), (f" {value}{filler}", None)]
             used += cell_width(cell) + len(filler)
         pieces.append((" " * max(width - used - cell_width(total), 0), None))
-        pieces.append((total, self.get_component_rich_style("totals-bar--total", partial=True)))
+        pieces.append((total, self.part_style("totals-bar--total")))
         return pieces
 
     def render(self) -> Text:
@@ -90,13 +89,7 @@ class TotalsBar(Widget):
     def render_line(self, y: int) -> Strip:
         # Segments straight from the pieces (no Text, no Content): the bar is redrawn on every scan.
         width = self.content_size.width
-        if self._base_style is None:
-            self._base_style = self.rich_style
-        base = self._base_style
+        base = self.base_style
         segments = [Segment(piece, base if style is None else base + style)
                     for piece, style in self.pieces(width)] if y == 0 else []
         return Strip(segments).crop_extend(0, width, base)
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._base_style = None
