@@ -46,6 +46,40 @@ textual._wait.SLEEP_GRANULARITY = PILOT_IDLE_SLICE
 textual._wait.SLEEP_IDLE = PILOT_IDLE_SLICE / 20
 
 
+# The tests' files (their stores, the lanes' and simulators' folders) in memory when the machine has
+# a tmpfs: every committed sale waits for fsync, which on a shared virtual disk costs a third of the
+# run's wall time, and what the tests check (kill -9 of a process, not a power cut) is the same on
+# either filesystem. ``--basetemp`` given on the command line wins.
+MEMORY_FILESYSTEM = Path("/dev/shm")
+TEST_FILES_PREFIX = "pos-tui-tests-"
+
+
+def _files_in_memory(config: pytest.Config) -> Path | None:
+    if config.option.basetemp or hasattr(config, "workerinput"):  # given, or an xdist worker (told by the run)
+        return None
+    if not (MEMORY_FILESYSTEM.is_dir() and os.access(MEMORY_FILESYSTEM, os.W_OK)):
+        return None
+    if shutil.disk_usage(MEMORY_FILESYSTEM).free < 2 << 30:
+        return None
+    for stale in MEMORY_FILESYSTEM.glob(TEST_FILES_PREFIX + "*"):  # left by runs that were killed
+        try:
+            os.kill(int(stale.name.removeprefix(TEST_FILES_PREFIX)), 0)
+        except ProcessLookupError:
+            shutil.rmtree(stale, ignore_errors=True)
+        except (ValueError, PermissionError):
+            pass
+    return MEMORY_FILESYSTEM / f"{TEST_FILES_PREFIX}{os.getpid()}"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Before pytest's own tmp_path set-up reads ``--basetemp``."""
+    folder = _files_in_memory(config)
+    if folder is not None:
+        config.option.basetemp = str(folder)
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+
+
 @pytest.fixture(autouse=True, scope="session")
 def cheap_pin_hashes() -> Iterator[None]:
     """New PIN hashes in this process cost microseconds instead of ~100 ms each."""
