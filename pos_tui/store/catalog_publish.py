@@ -277,8 +277,7 @@ class _Publisher:
         self.holds.append(took)
         if took > self.longest:
             self.longest, self.longest_where = took, phase
-        # A step that overran (the machine busy) is followed by one as much smaller, down to a fifth.
-        scale = min(max(STEP_SECONDS / max(took, 1e-4), 0.2), 1.5)
+        scale = min(max(STEP_SECONDS / max(took, 1e-4), 0.5), 1.5)
         self.size[phase] = int(min(max(size * scale, 16), _MAX_SIZE[phase.split()[0]]))
         # The lock is free now until the next step: the log is folded back meanwhile (PASSIVE, so a
         # lane's commit never finds a long log to copy itself), and the pause outlasts the sleep of
