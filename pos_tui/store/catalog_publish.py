@@ -48,9 +48,15 @@ from pos_tui.store.models import Product
 
 SMALL_IMPORT = 250  # rows written in one write transaction (~60 ms on a 300,000-product store)
 STEP_SECONDS = 0.03  # what one publishing step aims to hold the write lock for
-STEP_PAUSE = 0.03  # between steps, so a waiting lane takes the lock in turn
+STEP_PAUSE = 0.03  # between steps, so a waiting lane takes the lock in turn (at least; see lane_poll_gap)
 STAGE_BATCH = 5_000
-IMPORT_CACHE_KIB = 64 * 1024
+# The importer's page cache while publishing (the next tables' indexes stay in it between steps).
+# It is most of the importer's RSS past the staged file: 32 MB keeps a 1,000,000-row import near
+# 110 MB (64 MB: near 145 MB), and what does not fit is read back from the OS's cache, not the disk.
+IMPORT_CACHE_KIB = 32 * 1024
+# SQLite's busy handler (a lane waiting for the write lock): it sleeps these milliseconds in turn
+# between tries, then 100 ms a try.
+_BUSY_SLEEPS_MS = (1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100)
 
 # The product columns an import sets, each a field of ProductData, with its type in staging. A new
 # one is added here (and to ProductData and upsert_products); the staged publish follows this list.
@@ -85,6 +91,20 @@ _SEARCH_SHADOWS = {"data": ("id",), "idx": ("segid", "term"), "docsize": ("id",)
 _SEARCH_HEAD_ID = 10
 _NEXT = {"product": "product_next", "barcode": "barcode_next", "product_search": "product_search_next"}
 _OLD = {"product": "product_old", "barcode": "barcode_old", "product_search": "product_search_old"}
+
+
+def lane_poll_gap(held: float) -> float:
+    """Seconds to leave the lock free after holding it ``held`` seconds, so that a lane which began
+    waiting as the hold began tries again meanwhile: SQLite's busy handler sleeps longer the longer
+    it has waited (25 ms past 53 ms of waiting, 50 past 103, then 100), so after a long hold a pause
+    of STEP_PAUSE would pass while the lane still sleeps."""
+    waited_ms, gap_ms = held * 1000, float(_BUSY_SLEEPS_MS[-1])
+    for sleep_ms in _BUSY_SLEEPS_MS:
+        if waited_ms < sleep_ms:
+            gap_ms = sleep_ms
+            break
+        waited_ms -= sleep_ms
+    return max(STEP_PAUSE, (gap_ms + 5) / 1000)
 
 
 @dataclass(frozen=True)
@@ -261,12 +281,12 @@ class _Publisher:
         scale = min(max(STEP_SECONDS / max(took, 1e-4), 0.5), 1.5)
         self.size[phase] = int(min(max(size * scale, 16), _MAX_SIZE[phase.split()[0]]))
         # The lock is free now until the next step: the log is folded back meanwhile (PASSIVE, so a
-        # lane's commit never finds a long log to copy itself), and the pause lasts at least
-        # STEP_PAUSE, since a lane waiting for the lock polls every 25 ms at most (SQLite's busy
-        # handler): without it the next step would take the lock again before the lane saw it free.
+        # lane's commit never finds a long log to copy itself), and the pause outlasts the sleep of
+        # a lane that waited through this step (``lane_poll_gap``): with a shorter one the next step
+        # would take the lock again before the lane tried, and the lane would wait for that one too.
         paused = time.perf_counter()
         checkpoint(self.db)
-        time.sleep(max(STEP_PAUSE - (time.perf_counter() - paused), 0))
+        time.sleep(max(lane_poll_gap(took) - (time.perf_counter() - paused), 0))
 
     def step_size(self, phase: str) -> int:
         """Rows the next step of ``phase`` will do: what to pick out before taking the lock."""
@@ -300,7 +320,7 @@ class _Publisher:
         mode): a shorter hold of the lock. The switch itself commits with the store's FULL."""
         self.sql("PRAGMA synchronous = NORMAL")
         # The next tables' indexes (names in random order) are read back at every step: a larger
-        # page cache than a lane's keeps them off the disk (it counts in the importer's RSS).
+        # page cache than a lane's keeps them in memory (it counts in the importer's RSS).
         self.sql(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
         # The log is folded back between steps (``step``), not inside a commit, where the time would
         # count as this step's even though other writers may go on meanwhile.

@@ -222,3 +222,13 @@ def test_an_import_killed_while_the_name_index_is_copied_leaves_the_old_catalog_
     assert [p.sku for p in catalog.search_by_name(f"Other {ROWS}")] == [f"P{ROWS}"]
     with sqlite3.connect(db_path) as con:
         con.execute("INSERT INTO product_search (product_search) VALUES ('integrity-check')")
+
+
+def test_after_a_long_step_the_lock_stays_free_until_a_waiting_lane_has_tried_again():
+    # When SQLite's busy handler (a lane waiting for the lock since the step began) tries again:
+    # at these milliseconds of waiting, then every 100 ms (sqliteDefaultBusyCallback's totals).
+    tries = [0, 1, 3, 8, 18, 33, 53, 78, 103, 128, 178, 228] + [228 + 100 * n for n in range(1, 10)]
+    for held_ms in range(0, 1000):
+        next_try = next(t for t in tries if t > held_ms)
+        assert catalog_publish.lane_poll_gap(held_ms / 1000) * 1000 >= next_try - held_ms, held_ms
+    assert catalog_publish.lane_poll_gap(0.02) == catalog_publish.STEP_PAUSE  # short steps: the usual pause
