@@ -21,6 +21,7 @@ import pytest
 
 import pos_tui.tui  # noqa: F401  first: it sets the lane's frame rate, which textual reads on import
 import textual._wait
+from textual.css.stylesheet import Stylesheet
 from pos_tui.config import Config
 from pos_tui.domain import pins
 from pos_tui.domain.money import Currency, currency
@@ -44,6 +45,24 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 textual._wait.SLEEP_GRANULARITY = PILOT_IDLE_SLICE
 textual._wait.SLEEP_IDLE = PILOT_IDLE_SLICE / 20
+
+# Textual parses every stylesheet source again for each new App and at each first use of a mode (a
+# fresh Stylesheet each time, its parse cache with it): the same CSS with the same variables gives
+# the same rules, so the test process parses each once. A quarter of a Pilot test's CPU otherwise.
+_parse_rules = Stylesheet._parse_rules
+_PARSED: dict[tuple, list] = {}
+
+
+def _parse_rules_once(self: Stylesheet, css: str, read_from: tuple, is_default_rules: bool = False,
+                      tie_breaker: int = 0, scope: str = "") -> list:
+    key = (css, read_from, is_default_rules, tie_breaker, scope, tuple(sorted(self._variables.items())))
+    rules = _PARSED.get(key)
+    if rules is None:
+        rules = _PARSED[key] = _parse_rules(self, css, read_from, is_default_rules, tie_breaker, scope)
+    return rules
+
+
+Stylesheet._parse_rules = _parse_rules_once
 
 
 # The tests' files (their stores, the lanes' and simulators' folders) in memory when the machine has
