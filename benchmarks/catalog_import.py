@@ -45,7 +45,7 @@ def write_catalog(path: Path, rows: int) -> None:
     cny = currency("CNY")
     with open(path, "w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(COLUMNS)
+        writer.writerow(COLUMNS[:7])  # no department: the optional column left out
         for n in range(1, rows + 1):
             sku, name, price, tax, unit, stock, barcode = product_row(n, rng)
             writer.writerow([sku, name, format_amount(price, cny, grouping=False), barcode, tax, unit,
