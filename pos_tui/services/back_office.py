@@ -23,7 +23,9 @@ from pos_tui.domain.report import HourTotal, Report
 from pos_tui.i18n import _
 from pos_tui.services.backup import backup_now
 from pos_tui.services.devices import check_devices
+from pos_tui.services import members as member_service
 from pos_tui.services.errors import AdminError
+from pos_tui.services.members import MemberInfo
 from pos_tui.domain.promotion_file import PromotionFileError
 from pos_tui.services.promotions import (
     Imported, file_refusal, PromotionInfo, import_promotions, list_promotions, promotion_file_path, set_promotion_active,
@@ -40,6 +42,16 @@ from pos_tui.store.sale_totals import sale_totals
 
 if TYPE_CHECKING:
     from pos_tui.devices.status import DeviceReport
+
+
+def signed_points(text: str) -> int:
+    """A typed points adjustment: a whole number, ``-`` in front to take points."""
+    value = text.strip().replace(" ", "")
+    digits = value[1:] if value[:1] in "+-" else value
+    if not digits or not digits.isascii() or not digits.isdigit():
+        raise AdminError(_("points {value} is not a whole number (+ adds points, - takes them)").format(
+            value=repr(text.strip())))
+    return int(value)
 
 
 @dataclass(frozen=True)
@@ -208,6 +220,27 @@ class BackOffice:
     def set_promotion_active(self, code: str, active: bool) -> PromotionInfo:
         actor = self._require(Action.CATALOG)
         return when_free(set_promotion_active, code, active, actor=actor, now=self.clock())
+
+    # ------------------------------------------------------------------ members
+
+    def members(self) -> list[MemberInfo]:
+        self._require(Action.CATALOG)
+        return member_service.list_members()
+
+    def add_member(self, card: str, phone: str, name: str) -> MemberInfo:
+        """A new member known by card and/or phone (either may be empty, not both)."""
+        actor = self._require(Action.CATALOG)
+        return when_free(member_service.add_member, self.config, card=card, phone=phone, name=name, actor=actor)
+
+    def adjust_member_points(self, code: str, points_text: str, reason: str) -> MemberInfo:
+        """Add (``+50``, ``50``) or take (``-20``) points by hand, with the reason journaled."""
+        actor = self._require(Action.CATALOG)
+        points = signed_points(points_text)
+        return when_free(member_service.adjust_points, self.config, code, points, reason, actor=actor)
+
+    def set_member_disabled(self, code: str, disabled: bool) -> MemberInfo:
+        actor = self._require(Action.CATALOG)
+        return when_free(member_service.set_disabled, self.config, code, disabled, actor=actor)
 
     # ------------------------------------------------------------------ users
 

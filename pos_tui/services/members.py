@@ -18,10 +18,11 @@ from pos_tui.domain.text import check_text
 from pos_tui.i18n import _
 from pos_tui.store import members as member_store
 from pos_tui.store.members import EntryInfo, MemberInfo, MemberRow
+from pos_tui.store.sales import masked_member
 
 __all__ = ["CSV_COLUMNS", "EntryInfo", "MemberImportError", "MemberInfo", "add_member", "adjust_points", "check_numbers",
-           "edit_member", "find_member", "import_members", "list_members", "member_entries", "parse_member_csv",
-           "set_disabled"]
+           "edit_member", "find_member", "import_members", "list_members", "masked_member", "member_entries",
+           "parse_member_csv", "set_disabled"]
 
 CSV_COLUMNS = ("card", "phone", "name", "points")
 

@@ -24,14 +24,19 @@ from pos_tui.domain.pins import check_pin_format, hash_pin, pin_expired, verify_
 from pos_tui.domain.report import HourTotal, Report
 from pos_tui.i18n import _
 from pos_tui.server import catalog, reports
+from pos_tui.server import members as register
 from pos_tui.server.admin import store_code
 from pos_tui.server.catalog import ServerProduct, ServerUser
 from pos_tui.server.connect import CONNECTION_LOST, SERVER_ERRORS, connect, first_line
 from pos_tui.server.payments import StoreUnknownPayment, unknown_payments
 from pos_tui.server.staff import authenticate, store_pepper
-from pos_tui.services.back_office import Operator
+from pos_tui.domain.members import MemberError, check_member_name
+from pos_tui.domain.text import check_text
+from pos_tui.server.members import ServerMember
+from pos_tui.services.back_office import Operator, signed_points
 from pos_tui.services.errors import AdminError
 from pos_tui.domain.promotion_file import PromotionFileError
+from pos_tui.services.members import MemberInfo, check_numbers
 from pos_tui.services.promotions import Imported, PromotionInfo, file_refusal, promotion_file_path
 from pos_tui.services.store_promotions import import_on_server, list_on_server, set_active_on_server
 from pos_tui.store.catalog import ProductInfo
@@ -46,6 +51,11 @@ def os_user() -> str:
         return f"admin:{getpass.getuser()}"
     except (KeyError, OSError):
         return "admin"
+
+
+def _member(m: ServerMember) -> MemberInfo:
+    # The server's register keeps no time of the last change.
+    return MemberInfo(m.code, m.card, m.phone, m.name, m.balance, m.disabled, dt.datetime.min)
 
 
 def _product(p: ServerProduct) -> ProductInfo:
@@ -199,6 +209,37 @@ class StoreOffice:
         actor = self._require(Action.CATALOG)
         with self._server() as conn:
             return set_active_on_server(conn, code, active, actor=actor)
+
+    # ------------------------------------------------------------------ members
+
+    def members(self) -> list[MemberInfo]:
+        self._require(Action.CATALOG)
+        with self._server() as conn:
+            return [_member(m) for m in register.members(conn)]
+
+    def add_member(self, card: str, phone: str, name: str) -> MemberInfo:
+        """A new member of the server's register, for every lane."""
+        actor = self._require(Action.CATALOG)
+        card, phone = check_numbers(card, phone)
+        if not card and not phone:
+            raise MemberError(_("a member needs a card number or a phone number"))
+        name = check_member_name(name)
+        with self._server() as conn:
+            return _member(register.add_member(conn, store_code(conn), card, phone, name, 0, actor=actor))
+
+    def adjust_member_points(self, code: str, points_text: str, reason: str) -> MemberInfo:
+        actor = self._require(Action.CATALOG)
+        points = signed_points(points_text)
+        reason = check_text(reason.strip(), _("reason"))
+        if not reason:
+            raise MemberError(_("an adjustment needs a reason"))
+        with self._server() as conn:
+            return _member(register.adjust_points(conn, store_code(conn), code, points, reason, actor=actor))
+
+    def set_member_disabled(self, code: str, disabled: bool) -> MemberInfo:
+        actor = self._require(Action.CATALOG)
+        with self._server() as conn:
+            return _member(register.set_disabled(conn, code, disabled, actor=actor))
 
     # ------------------------------------------------------------------ users
 

@@ -24,9 +24,11 @@ from pos_tui.store.keys import create_key_file
 from pos_tui.store.reports import context_of
 from pos_tui.config import load_config
 from pos_tui.tui.admin.app import AdminApp
+from pos_tui.tui.admin.members import MembersScreen
 from pos_tui.tui.admin.menu import MenuScreen, SignInScreen
 from pos_tui.tui.admin.products import ProductsScreen
 from pos_tui.tui.admin.prompt import PromptModal
+from pos_tui.tui.screens.modals import ConfirmModal
 from pos_tui.tui.admin.reports import ReportsScreen
 from pos_tui.tui.admin.sales import StorePaymentsScreen
 from pos_tui.tui.admin.users import UsersScreen
@@ -354,3 +356,31 @@ async def test_staff_disabled_enabled_unlocked_and_given_a_new_pin_on_the_server
     kinds = [row for row in store_server.query("SELECT kind FROM admin_journal WHERE actor LIKE 'boss (admin:%%' "
                                                 "ORDER BY id")]
     assert [k for (k,) in kinds] == ["user.unlocked", "user.disabled", "user.enabled", "user.pin_changed"]
+
+
+async def test_a_member_added_given_points_and_disabled_on_the_server(office, store_server):
+    app = AdminApp(StoreOffice(office))
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press("f10")
+        await settle(pilot, lambda: isinstance(app.screen, MembersScreen))
+        await pilot.press("f2")
+        await settle(pilot, lambda: isinstance(app.screen, PromptModal))
+        feed(app, "\r13800138000\r李雷\r")
+        await settle(pilot, lambda: isinstance(app.screen, MembersScreen) and "member now" in message(app))
+        await pilot.press("f3")
+        await settle(pilot, lambda: isinstance(app.screen, PromptModal))
+        feed(app, "-1\rtypo\r")
+        await settle(pilot, lambda: "fewer than none" in app.screen.query_one(MessageLine).text)
+        feed(app, "80\rgoodwill\r")
+        await settle(pilot, lambda: isinstance(app.screen, MembersScreen) and "points now" in message(app))
+        assert message(app) == "李雷 has 80 points now"
+        await pilot.press("f4")
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+        await settle(pilot, lambda: message(app) == "李雷 is disabled")
+        assert any("138****8000" in line and "80" in line and "disabled" in line for line in screen_lines(app))
+    assert store_server.query("SELECT code, card, phone, name, points, disabled FROM members") == [
+        ("13800138000", None, "13800138000", "李雷", 80, True)]
+    kinds = store_server.query("SELECT kind FROM admin_journal WHERE actor LIKE 'boss (admin:%%' ORDER BY id")
+    assert [k for (k,) in kinds] == ["member.add", "member.adjust", "member.disabled"]

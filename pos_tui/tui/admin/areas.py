@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pos_tui.tui.admin.devices import DevicesScreen
+from pos_tui.tui.admin.members import MembersScreen
 from pos_tui.tui.admin.products import ProductsScreen
 from pos_tui.tui.admin.promotions import PromotionsScreen
 from pos_tui.tui.admin.reports import ReportsScreen
@@ -18,6 +19,7 @@ AREA_SCREENS: dict[str, type[AdminScreen]] = {
     "payments": PaymentsScreen,
     "devices": DevicesScreen,
     "promotions": PromotionsScreen,
+    "members": MembersScreen,
 }
 
 # On the store server: the same screens, but unknown payments are listed across lanes, read-only.

@@ -78,6 +78,7 @@ AREAS = (
     ("f7", "devices", N_("Devices"), N_("printer, card terminal, scanner, display, scale"), None),
     ("f8", "backup", N_("Backup"), N_("copy the database now, checked"), Action.BACKUP),
     ("f9", "promotions", N_("Promotions"), N_("list, import a file, stop or run again"), Action.CATALOG),
+    ("f10", "members", N_("Members"), N_("add, adjust points, disable or enable"), Action.CATALOG),
 )
 
 
