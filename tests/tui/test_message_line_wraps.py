@@ -75,11 +75,11 @@ async def test_the_lane_shows_a_card_outcome_unknown_whole_at_80x24(tmp_path, fe
                          "ticket").format(method=method_label("card"),
                                           reason=_("stopped waiting for the terminal: check its last ticket"))
                 app.say(text, error=True)
-                await pilot.pause()
-                await pilot.pause()
-                rows = screen_lines(app)
                 wrapped = message_lines(text, INSIDE)
                 assert len(wrapped) >= 2
+                # The line grows on the layout pass after the text: wait for that pass, not a number of pauses.
+                await settle(pilot, lambda: app.base_screen.query_one(MessageLine).size.height == len(wrapped))
+                rows = screen_lines(app)
                 assert app.base_screen.query_one(MessageLine).size.height == len(wrapped)
                 shown = "".join("".join(rows).split())
                 assert "".join(wrapped).replace(" ", "") in shown
