@@ -6,19 +6,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import OptionList
 
 from pos_tui.domain.display_width import cell_width, pad_cells, truncate_cells
 from pos_tui.domain.text import neutralise
 from pos_tui.i18n import N_, _, ngettext, pgettext
 from pos_tui.services.members import masked_member
 from pos_tui.tui.admin.prompt import PromptModal, Question
-from pos_tui.tui.admin.screen import AdminScreen, keys
+from pos_tui.tui.admin.listed import ListedScreen
+from pos_tui.tui.admin.screen import keys
 from pos_tui.tui.screens.modals import ConfirmModal
-from pos_tui.tui.widgets.message_line import MessageLine
 
 if TYPE_CHECKING:
     from pos_tui.services.members import MemberInfo
@@ -45,7 +42,7 @@ def who(member: MemberInfo) -> str:
     return neutralise(member.name) or masked_member(member.code)
 
 
-class MembersScreen(AdminScreen):
+class MembersScreen(ListedScreen):
     TITLE_TEXT = N_("members")
     KEYS = keys(
         ("f1", "help", N_("Help")),
@@ -58,19 +55,20 @@ class MembersScreen(AdminScreen):
         ("down", "move(1)", N_("Next"), False),
     )
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[MemberInfo] = []
+    BOX_TITLE = N_("Members")
+    LIST_ID = "members"
 
-    def compose(self) -> ComposeResult:
-        yield self.status_header()
-        with Vertical(id="body") as box:
-            box.border_title = _("Members")
-            box.border_subtitle = _("Up/Down choose")
-            yield Static(heading(), classes="heading")
-            yield OptionList(id="members")
-        yield MessageLine()
-        yield self.key_footer()
+    def load(self) -> list:
+        return self.office.members()
+
+    def heading(self) -> str:
+        return heading()
+
+    def row(self, record) -> str:
+        return member_row(record)
+
+    def code(self, record) -> str:
+        return record.code
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -78,25 +76,6 @@ class MembersScreen(AdminScreen):
         self.say(ngettext("{count} member: Up/Down choose; F2 add, F3 adjust points, F4 disable, F6 enable",
                           "{count} members: Up/Down choose; F2 add, F3 adjust points, F4 disable, F6 enable",
                           len(self.found)).format(count=len(self.found)))
-
-    def reload(self, keep: str | None = None) -> None:
-        self.found = self.attempt(self.office.members) or []
-        listing = self.query_one(OptionList)
-        listing.clear_options()
-        listing.add_options(Option(member_row(member), id=member.code) for member in self.found)
-        if self.found:
-            codes = [member.code for member in self.found]
-            listing.highlighted = codes.index(keep) if keep in codes else 0
-
-    @property
-    def selected(self) -> MemberInfo | None:
-        index = self.query_one(OptionList).highlighted
-        return self.found[index] if index is not None and index < len(self.found) else None
-
-    def action_move(self, step: int) -> None:
-        listing = self.query_one(OptionList)
-        if listing.option_count:
-            listing.highlighted = min(max((listing.highlighted or 0) + step, 0), listing.option_count - 1)
 
     def action_add(self) -> None:
         def done(member: MemberInfo | None) -> None:

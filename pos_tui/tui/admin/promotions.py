@@ -6,18 +6,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import OptionList
 
 from pos_tui.domain.display_width import pad_cells, truncate_cells
 from pos_tui.i18n import N_, _, ngettext
 from pos_tui.services.promotions import kind_label, window_text
 from pos_tui.tui.admin.prompt import PromptModal, Question
-from pos_tui.tui.admin.screen import AdminScreen, keys
+from pos_tui.tui.admin.listed import ListedScreen
+from pos_tui.tui.admin.screen import keys
 from pos_tui.tui.screens.modals import ConfirmModal
-from pos_tui.tui.widgets.message_line import MessageLine
 
 if TYPE_CHECKING:
     from pos_tui.services.promotions import Imported, PromotionInfo
@@ -47,7 +44,7 @@ def imported_text(imported: Imported) -> str:
     return text
 
 
-class PromotionsScreen(AdminScreen):
+class PromotionsScreen(ListedScreen):
     TITLE_TEXT = N_("promotions")
     KEYS = keys(
         ("f1", "help", N_("Help")),
@@ -59,19 +56,20 @@ class PromotionsScreen(AdminScreen):
         ("down", "move(1)", N_("Next"), False),
     )
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[PromotionInfo] = []
+    BOX_TITLE = N_("Promotions")
+    LIST_ID = "promotions"
 
-    def compose(self) -> ComposeResult:
-        yield self.status_header()
-        with Vertical(id="body") as box:
-            box.border_title = _("Promotions")
-            box.border_subtitle = _("Up/Down choose")
-            yield Static(heading(), classes="heading")
-            yield OptionList(id="promotions")
-        yield MessageLine()
-        yield self.key_footer()
+    def load(self) -> list:
+        return self.office.promotions()
+
+    def heading(self) -> str:
+        return heading()
+
+    def row(self, record) -> str:
+        return promotion_row(record)
+
+    def code(self, record) -> str:
+        return record.code
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -79,25 +77,6 @@ class PromotionsScreen(AdminScreen):
         self.say(ngettext("{count} promotion: Up/Down choose; F2 import a file, F4 stop, F6 run again",
                           "{count} promotions: Up/Down choose; F2 import a file, F4 stop, F6 run again",
                           len(self.found)).format(count=len(self.found)))
-
-    def reload(self, keep: str | None = None) -> None:
-        self.found = self.attempt(self.office.promotions) or []
-        listing = self.query_one(OptionList)
-        listing.clear_options()
-        listing.add_options(Option(promotion_row(promo), id=promo.code) for promo in self.found)
-        if self.found:
-            codes = [promo.code for promo in self.found]
-            listing.highlighted = codes.index(keep) if keep in codes else 0
-
-    @property
-    def selected(self) -> PromotionInfo | None:
-        index = self.query_one(OptionList).highlighted
-        return self.found[index] if index is not None and index < len(self.found) else None
-
-    def action_move(self, step: int) -> None:
-        listing = self.query_one(OptionList)
-        if listing.option_count:
-            listing.highlighted = min(max((listing.highlighted or 0) + step, 0), listing.option_count - 1)
 
     def action_import_file(self) -> None:
         def done(imported: Imported | None) -> None:

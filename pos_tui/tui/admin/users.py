@@ -3,10 +3,7 @@ and drawn as stars; they are never shown, logged or journaled."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import OptionList
 
 from pos_tui.domain.display_width import pad_cells, truncate_cells
 from pos_tui.domain.permissions import role_name
@@ -14,9 +11,9 @@ from pos_tui.i18n import N_, _, ngettext
 from pos_tui.services.errors import AdminError
 from pos_tui.services.views import UserInfo
 from pos_tui.tui.admin.prompt import PromptModal, Question
-from pos_tui.tui.admin.screen import AdminScreen, keys
+from pos_tui.tui.admin.listed import ListedScreen
+from pos_tui.tui.admin.screen import keys
 from pos_tui.tui.screens.modals import ConfirmModal
-from pos_tui.tui.widgets.message_line import MessageLine
 
 NAME_CELLS, ROLE_CELLS = 24, 12
 
@@ -48,7 +45,7 @@ def same_pin_twice(answers: list[str]) -> str:
     return pin
 
 
-class UsersScreen(AdminScreen):
+class UsersScreen(ListedScreen):
     TITLE_TEXT = N_("users")
     KEYS = keys(
         ("f1", "help", N_("Help")),
@@ -62,45 +59,32 @@ class UsersScreen(AdminScreen):
         ("down", "move(1)", N_("Next"), False),
     )
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.people: list[UserInfo] = []
+    BOX_TITLE = N_("Users")
+    LIST_ID = "people"
 
-    def compose(self) -> ComposeResult:
-        yield self.status_header()
-        with Vertical(id="body") as box:
-            box.border_title = _("Users")
-            box.border_subtitle = _("Up/Down choose")
-            yield Static(heading(), classes="heading")
-            yield OptionList(id="people")
-        yield MessageLine()
-        yield self.key_footer()
+    def load(self) -> list:
+        return self.office.users()
+
+    def heading(self) -> str:
+        return heading()
+
+    def row(self, record) -> str:
+        return user_row(record)
+
+    def code(self, record) -> str:
+        return record.name
+
+    @property
+    def people(self) -> list[UserInfo]:
+        """The users listed."""
+        return self.found
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
         self.reload()
         self.say(ngettext("{count} user: Up/Down choose; F2 add, F3 reset PIN, F4 disable, F5 unlock",
                           "{count} users: Up/Down choose; F2 add, F3 reset PIN, F4 disable, F5 unlock",
-                          len(self.people)).format(count=len(self.people)))
-
-    def reload(self, keep: str | None = None) -> None:
-        self.people = self.attempt(self.office.users) or []
-        listing = self.query_one(OptionList)
-        listing.clear_options()
-        listing.add_options(Option(user_row(user), id=user.name) for user in self.people)
-        if self.people:
-            names = [user.name for user in self.people]
-            listing.highlighted = names.index(keep) if keep in names else 0
-
-    @property
-    def selected(self) -> UserInfo | None:
-        index = self.query_one(OptionList).highlighted
-        return self.people[index] if index is not None and index < len(self.people) else None
-
-    def action_move(self, step: int) -> None:
-        listing = self.query_one(OptionList)
-        if listing.option_count:
-            listing.highlighted = min(max((listing.highlighted or 0) + step, 0), listing.option_count - 1)
+                          len(self.found)).format(count=len(self.found)))
 
     def _done(self, message: str):
         def done(user: UserInfo | None) -> None:
