@@ -19,6 +19,7 @@ import peewee
 
 from pos_tui.i18n import _
 from pos_tui.private_files import private_file, private_folder
+from pos_tui.store.wal_sync import wal_syncer
 
 if TYPE_CHECKING:
     from pos_tui.store.keys import StoreKey
@@ -174,6 +175,7 @@ def close_database() -> None:
     global _key, _encrypted
     db = database.obj
     if db is not None:
+        wal_syncer.flush()  # a line committed just before a clean stop is on the disk when it ends
         db.close()
         database.initialize(None)
     _key, _encrypted = None, False
@@ -279,16 +281,24 @@ def commits_on_this_thread() -> int:
 
 
 @contextlib.contextmanager
-def write_transaction(db: peewee.Database | None = None) -> Iterator[None]:
+def write_transaction(db: peewee.Database | None = None, *, sync_later: bool = False) -> Iterator[None]:
     """One write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE).
 
     Taking the lock at BEGIN means a busy database waits (busy_timeout) instead of failing
     half-way through when a read transaction would have to be upgraded. A lock still held by
     another process after the wait raises StoreBusy, with nothing written.
+
+    ``sync_later``: for a line added to an open sale only (never money): the commit does not wait
+    for the disk; ``wal_sync`` syncs the log right after, off this thread.
     """
     global _lane_wrote_at
     db = db or current_database()
     outermost = not db.in_transaction()
+    if sync_later and outermost and _syncs_on_commit(db):
+        with _committed_without_sync(db):
+            with write_transaction(db):
+                yield
+        return
     selling = outermost and not getattr(_background, "flag", False)
     if selling:
         _lane_wrote_at = time.monotonic()
@@ -311,6 +321,23 @@ def write_transaction(db: peewee.Database | None = None) -> Iterator[None]:
             _lane_wrote_at = time.monotonic()
     if outermost:
         _commits.count = commits_on_this_thread() + 1
+
+
+def _syncs_on_commit(db: peewee.Database) -> bool:
+    return is_sqlite(db) and db.database != ":memory:" and SQLITE_PRAGMAS["synchronous"] == "full"
+
+
+@contextlib.contextmanager
+def _committed_without_sync(db: peewee.Database) -> Iterator[None]:
+    db.execute_sql("PRAGMA synchronous = NORMAL")
+    committed = False
+    try:
+        yield
+        committed = True
+    finally:
+        db.execute_sql(f"PRAGMA synchronous = {SQLITE_PRAGMAS['synchronous']}")
+        if committed:
+            wal_syncer.request(f"{db.database}-wal")
 
 
 @contextlib.contextmanager

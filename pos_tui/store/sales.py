@@ -174,16 +174,10 @@ def add_line(sale_id: int | None, lane: int, line: CartLine, actor: str, now: dt
     one in the same transaction (for ``member``, when one was shown first). A weighed line records
     where its weight came from (``weight_source``: scale, typed, barcode) and who approved a typed
     one. ``promotions``: the sale's promotions worked out again with it, written in the same
-    transaction."""
-    with write_transaction():
+    transaction. The commit does not wait for the disk (``write_transaction``'s sync_later)."""
+    with write_transaction(sync_later=True):
         if sale_id is None:
-            if Sale.select().where((Sale.lane == lane) & (Sale.status == OPEN)).exists():
-                raise SaleError(_("lane {lane} already has an open sale").format(lane=lane))
-            shift = _open_shift(lane)
-            sale = Sale.create(uuid=uuid.uuid4().hex, lane=lane, status=OPEN, phase="items", cashier=actor,
-                               opened_at=now, shift=shift.id if shift else None,
-                               training=bool(shift and shift.training), member=member)
-            journal.append("sale.open", {"sale": sale.uuid, "lane": lane}, actor)
+            sale = _open_sale(lane, actor, now, member)
         else:
             sale = _sale_for_update(sale_id, OPEN)
         if sale.phase != "items":
@@ -229,8 +223,9 @@ def void_line(sale_id: int, line_no: int, actor: str, now: dt.datetime, reason: 
 def set_quantity(sale_id: int, line: CartLine, *, actor: str, approved_by: str | None = None,
                  scanned: bool = False, promotions: SalePromotions | None = None) -> None:
     """Write a line's new quantity (and the amount and discount that follow from it): a repeated
-    scan added to it (``scanned``) or the cashier changed it. Journaled with the quantity before."""
-    with write_transaction():
+    scan added to it (``scanned``) or the cashier changed it. Journaled with the quantity before.
+    Like ``add_line``, the commit does not wait for the disk."""
+    with write_transaction(sync_later=True):
         sale = _sale_for_update(sale_id, OPEN)
         if sale.phase != "items":
             raise SaleError(_("quantities can only change while entering items"))
@@ -546,6 +541,29 @@ def log_event(kind: str, payload: dict, actor: str | None) -> None:
     """A lane event with nothing else to write (lock, drawer open): its own journal transaction."""
     with write_transaction():
         journal.append(kind, payload, actor)
+
+
+def _open_sale(lane: int, actor: str, now: dt.datetime, member: str) -> Sale:
+    """A new open sale on ``lane`` in the current transaction, in the shift open there (the first
+    scan of every sale runs this: its statements are compiled once, see ``statements``)."""
+    if statements.fetch_one("sale.open_on_lane", _open_sale_on_lane, (lane, OPEN)) is not None:
+        raise SaleError(_("lane {lane} already has an open sale").format(lane=lane))
+    shift = statements.fetch_one("shift.open_on_lane", _open_shift_on_lane, (lane, "open"))
+    shift_id, training = shift if shift is not None else (None, False)
+    sale = Sale(uuid=uuid.uuid4().hex, lane=lane, status=OPEN, phase="items", cashier=actor, opened_at=now,
+                shift=shift_id, training=bool(training), member=member)
+    sale.id = statements.insert(Sale, **{f.name: getattr(sale, f.name) for f in Sale._meta.sorted_fields
+                                         if not f.primary_key})
+    journal.append("sale.open", {"sale": sale.uuid, "lane": lane}, actor)
+    return sale
+
+
+def _open_sale_on_lane() -> peewee.Select:
+    return Sale.select(Sale.id).where((Sale.lane == 0) & (Sale.status == ""))
+
+
+def _open_shift_on_lane() -> peewee.Select:
+    return Shift.select(Shift.id, Shift.training).where((Shift.lane == 0) & (Shift.status == ""))
 
 
 def _open_shift(lane: int) -> Shift | None:

@@ -34,9 +34,9 @@ def fetch_one(key: object, build: Callable[[], peewee.Query], params: Sequence[A
     return current_database().execute_sql(compiled(key, build), params).fetchone()
 
 
-def insert(model: type[peewee.Model], **values: Any) -> None:
+def insert(model: type[peewee.Model], **values: Any) -> int:
     """One row into ``model``'s table; every column not given takes its field's default, as
-    ``Model.create`` would (the new row's id is not read back)."""
+    ``Model.create`` would. Returns the new row's id."""
     fields = _insert_fields.get(model)
     if fields is None:
         fields = _insert_fields[model] = tuple(f for f in model._meta.sorted_fields if not f.primary_key)
@@ -51,7 +51,7 @@ def insert(model: type[peewee.Model], **values: Any) -> None:
         sql = _sql[key] = (f"INSERT INTO {_quoted(db, model._meta.table_name)} ({columns}) "
                            f"VALUES ({', '.join([db.param] * len(fields))})")
     params = [f.db_value(values[f.name] if f.name in values else _default(f)) for f in fields]
-    db.execute_sql(sql, params)
+    return db.execute_sql(sql, params).lastrowid
 
 
 def _default(field: peewee.Field) -> Any:
