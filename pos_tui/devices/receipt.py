@@ -358,7 +358,7 @@ def _totals(doc: ReceiptDoc, data: ReceiptData) -> None:
     doc.pair(label, format_amount(data.total, cur, symbol=True), bold=True)
     if data.rounding:
         doc.pair(_("Cash rounding"), ("+" if data.rounding > 0 else "") + format_amount(data.rounding, cur))
-    if data.savings:
+    if data.savings and not data.refund:  # a refund gives back what was paid: nothing was saved by it
         doc.text(_("You saved {amount}").format(amount=format_amount(data.savings, cur, symbol=True)), bold=True)
 
 

@@ -107,6 +107,13 @@ def test_refund_receipt_names_the_original_and_a_refund_total(receipt_data):
     assert any(line.startswith("Original receipt") and line.endswith("01-20261126-0042") for line in text.splitlines())
 
 
+def test_savings_are_printed_on_a_sale_and_not_on_a_refund(receipt_data):
+    sale = render_text(layout_receipt(receipt_data(savings=450), 42))
+    refund = render_text(layout_receipt(receipt_data(savings=450, refund=True, original_receipt="01-20261126-0042"), 42))
+    assert "You saved ¥4.50" in sale
+    assert "saved" not in refund and "REFUND TOTAL" in refund
+
+
 def test_receipt_number_as_code128_and_optional_qr(receipt_data):
     plain = layout_receipt(receipt_data(), 42)
     with_qr = layout_receipt(receipt_data(), 42, qr=True)
