@@ -38,6 +38,7 @@ from pos_tui.services.lane.returns import ReturnView, announce_if_refunded, retu
 from pos_tui.store import returns, sales
 from pos_tui.store.sales import POINTS
 from pos_tui.store.db import current_database
+from pos_tui.store.users import UserInfo
 
 log = logging.getLogger(__name__)
 
@@ -70,17 +71,24 @@ class Payments:
         ctx.checkout = next_state
         return ctx.say(_("Back to items"))
 
-    def tender_cash(self, amount_text: str = "", *, confirmed: bool = False) -> LaneView:
-        """Cash: the amount handed over (empty = the balance, rounded to the cash step). Far more
-        than is due is asked about (``[cash] tender_confirm_multiple``); past ``tender_max`` refused."""
+    def _open_tender(self, event: str) -> tuple[UserInfo, LaneView]:
+        """What every tender checks first: who may take it, that the sale is at payment, and that no
+        payment of it waits for a supervisor; the cashier and the sale as it stands now."""
         ctx = self.ctx
         user = ctx.require_user()
         ctx.authorize(Action.TENDER)
         if ctx.state is not State.CHOOSING_PAYMENT or ctx.sale is None:
-            raise TransitionError("tender_settled", ctx.state)
+            raise TransitionError(event, ctx.state)
         ctx.pick_up_payment_elsewhere()
         view = ctx.view()
         ctx.refuse_while_unresolved(view)
+        return user, view
+
+    def tender_cash(self, amount_text: str = "", *, confirmed: bool = False) -> LaneView:
+        """Cash: the amount handed over (empty = the balance, rounded to the cash step). Far more
+        than is due is asked about (``[cash] tender_confirm_multiple``); past ``tender_max`` refused."""
+        ctx = self.ctx
+        user, view = self._open_tender("tender_settled")
         step = ctx.config.cash.rounding_step
         tendered = parse_amount(amount_text, ctx.currency) if amount_text.strip() else view.cash_due
         method = ctx.config.payments["cash"]
@@ -113,13 +121,7 @@ class Payments:
         points pay). Refused without a member, past their balance, or, while the store server is
         unreachable, past the day's cap; settled at once (no device)."""
         ctx = self.ctx
-        user = ctx.require_user()
-        ctx.authorize(Action.TENDER)
-        if ctx.state is not State.CHOOSING_PAYMENT or ctx.sale is None:
-            raise TransitionError("tender_settled", ctx.state)
-        ctx.pick_up_payment_elsewhere()
-        view = ctx.view()
-        ctx.refuse_while_unresolved(view)
+        user, view = self._open_tender("tender_settled")
         if not ctx.member:
             raise LaneError(_("points are paid by a member: show the member first (Ctrl+V)"))
         settings = ctx.config.payments[POINTS]
@@ -199,15 +201,9 @@ class Payments:
 
     def _begin_electronic(self, method: str, amount_text: str) -> sales.PaymentRecord:
         ctx = self.ctx
-        user = ctx.require_user()
-        ctx.authorize(Action.TENDER)
+        user, view = self._open_tender("send_to_terminal")
         if kind_of(method) == "card" and ctx.terminal is None:
             raise LaneError(_("card payments: no card terminal is configured on this lane"))
-        if ctx.state is not State.CHOOSING_PAYMENT or ctx.sale is None:
-            raise TransitionError("send_to_terminal", ctx.state)
-        ctx.pick_up_payment_elsewhere()
-        view = ctx.view()
-        ctx.refuse_while_unresolved(view)
         amount = self._electronic_amount(method, amount_text, view)
         settings = ctx.config.payments[method]
         next_state = ctx.checkout.send_to_terminal(unresolved=0)
