@@ -99,11 +99,12 @@ def main() -> None:
                 quiet.append(scan(lane, code, name))
             pay(lane)
             env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
+            # Its output goes to a file: a pipe nobody reads while the scans run would fill and stop it.
+            said = (Path(tmp) / "import-output.txt").open("w+", encoding="utf-8")
             started = time.perf_counter()
             importer = subprocess.Popen([sys.executable, "-m", "pos_tui", "--config", str(config), "products",
                                          "import", str(csv_path), "--as", "boss", "--pin-stdin"], env=env,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        text=True)
+                                        stdin=subprocess.PIPE, stdout=said, stderr=subprocess.STDOUT, text=True)
             importer.stdin.write("1234\n")
             importer.stdin.close()
             n = 0
@@ -116,7 +117,9 @@ def main() -> None:
                 moments.append(at)
                 n += 1
             import_seconds = time.perf_counter() - started
-            output = importer.stdout.read().strip().splitlines()
+            said.seek(0)
+            output = said.read().strip().splitlines()
+            said.close()
             if importer.returncode != 0:
                 raise RuntimeError(f"the import failed: {output[-3:]}")
             pay(lane)
