@@ -128,6 +128,11 @@ def current_key() -> StoreKey | None:
     return _key
 
 
+def is_encrypted() -> bool:
+    """Whether the open database was opened with SQLCipher under the store key."""
+    return _encrypted
+
+
 _ENGINES = {"sqlite": _connect_sqlite}
 
 
@@ -236,8 +241,8 @@ def feed_durability(db: peewee.Database | None = None) -> None:
     For the sync worker only: everything it writes (what came down from the store server with its
     cursor, which documents the server acknowledged) is fetched or sent again if a power cut takes
     its last commits, and the log is sequential, so the next sale's FULL commit makes them durable
-    too. Sales and everything else keep synchronous=FULL on their own connections. The thread's
-    writes also stop counting as the lane's own (``wait_for_lane_quiet``).
+    too. Sales and everything else keep synchronous=FULL on their own connections. The thread then
+    counts as background work (``wait_for_lane_quiet``).
     """
     db = db or current_database()
     if is_sqlite(db):
@@ -245,31 +250,43 @@ def feed_durability(db: peewee.Database | None = None) -> None:
     _background.flag = True
 
 
-# When a thread that sells (the lane's UI thread, a scan in a test) last began or ended a write
-# transaction, in time.monotonic(); background writers (``feed_durability``) do not count.
 _background = threading.local()
-_lane_wrote_at = 0.0
+# A background thread's view of the lane's commits: its connection and that connection's
+# data_version when last read (a version is only comparable on one connection), and
+# (time.monotonic()) when it was first seen.
+_seen = threading.local()
 
 
 def wait_for_lane_quiet(quiet: float, most: float, stop: threading.Event | None = None) -> float:
-    """For background work that would contend with a scan (the writer lock, the GIL): wait until
-    the lane has written nothing of its own for ``quiet`` seconds, at most ``most`` seconds (so
-    that a lane scanning without pause still lets the work through), or until ``stop`` is set.
-    Only a background thread waits: on the lane's own thread there is no one else's scan to wait
-    for. Returns the seconds waited."""
+    """For background work that would contend with a scan (the writer lock): wait until no other
+    connection to the file (the lane's scans and payments, in this process or another) has
+    committed for ``quiet`` seconds, at most ``most`` seconds (so that a lane scanning without
+    pause still lets the work through), or until ``stop`` is set. The lane's commits are seen in
+    SQLite's data_version, which moves with every commit but this connection's own, polled a few
+    times per ``quiet``; a first look counts as a commit just seen. Only a background thread
+    (``feed_durability``) waits: on the lane's own thread there is no one else's scan to wait for.
+    Returns the seconds waited."""
     if not getattr(_background, "flag", False):
+        return 0.0
+    db = current_database()
+    if not is_sqlite(db):
         return 0.0
     began = time.monotonic()
     while True:
         now = time.monotonic()
+        connection = db.connection()
+        version = (connection, connection.execute("PRAGMA data_version").fetchone()[0])
+        if version != getattr(_seen, "version", None):
+            _seen.version, _seen.at = version, now
         left = most - (now - began)
-        still = quiet - (now - _lane_wrote_at)
+        still = quiet - (now - _seen.at)
         if still <= 0 or left <= 0 or (stop is not None and stop.is_set()):
             return now - began
+        pause = min(still, left, quiet / 5)
         if stop is not None:
-            stop.wait(min(still, left))
+            stop.wait(pause)
         else:
-            time.sleep(min(still, left))
+            time.sleep(pause)
 
 
 def commits_on_this_thread() -> int:
@@ -286,12 +303,8 @@ def write_transaction(db: peewee.Database | None = None) -> Iterator[None]:
     half-way through when a read transaction would have to be upgraded. A lock still held by
     another process after the wait raises StoreBusy, with nothing written.
     """
-    global _lane_wrote_at
     db = db or current_database()
     outermost = not db.in_transaction()
-    selling = outermost and not getattr(_background, "flag", False)
-    if selling:
-        _lane_wrote_at = time.monotonic()
     lock = _writer_lock(db) if outermost else None
     if lock is not None and not lock.acquire(timeout=SQLITE_PRAGMAS["busy_timeout"] / 1000):
         raise StoreBusy(_("another program kept the database busy; nothing was changed, try again"))
@@ -307,8 +320,6 @@ def write_transaction(db: peewee.Database | None = None) -> Iterator[None]:
     finally:
         if lock is not None:
             lock.release()
-        if selling:
-            _lane_wrote_at = time.monotonic()
     if outermost:
         _commits.count = commits_on_this_thread() + 1
 
