@@ -10,10 +10,11 @@ binaries. Prints figures, asserts nothing.
            process of its own at nice +10: services.sync_process), in ABBA-ordered pairs
            (--scan-rounds, default 4), pooled.
   prices   a lane with 100,000 products; 100,000 price changes on the server; seconds until the
-           lane has them all, and the slowest scans while they apply. Its worker is a thread of
-           this process, so that each apply transaction and server read can be timed.
+           lane has them all, and the slowest scans while they apply. --prices-thread runs the
+           worker as a thread of this process instead, so that each apply transaction and server
+           read can be timed too.
 
-python benchmarks/store_server.py [ingest lag scan prices] [--lanes 8] [--sales 2000]
+python benchmarks/store_server.py [ingest lag scan prices] [--lanes 8] [--sales 2000] [--prices-thread]
 """
 
 from __future__ import annotations
@@ -177,7 +178,6 @@ def _lane(server: StoreServer, folder: Path, lane: int, with_sync: bool, *, sync
     return config, lane_, sync
 
 
-PRICES_THREAD = os.environ.get("PRICES_THREAD") == "1"
 CODES = ["6901234567892", "6901234567908", "4006381333931", "6900000000014", "6931234567806", "69012341"]
 
 
@@ -256,7 +256,7 @@ def scans(cluster: ThrowawayCluster, folder: Path, baskets: int, rounds: int, la
 # ---------------------------------------------------------------- 100,000 price changes
 
 
-def prices(cluster: ThrowawayCluster, folder: Path, products: int) -> None:
+def prices(cluster: ThrowawayCluster, folder: Path, products: int, in_thread: bool = False) -> None:
     from pos_tui.server.catalog import set_prices, upsert_products
     from pos_tui.store.catalog import ProductData, find_by_code
     from pos_tui.store.db import close_database
@@ -292,7 +292,7 @@ def prices(cluster: ThrowawayCluster, folder: Path, products: int) -> None:
             read_ms.append((time.perf_counter() - began) * 1000)
 
     ingest.read_feed = timed_read
-    config, lane, sync = _lane(server, folder / "prices", 1, True, sync_thread=PRICES_THREAD)
+    config, lane, sync = _lane(server, folder / "prices", 1, True, sync_thread=in_thread)
     began = time.perf_counter()
     while find_by_code(items[-1].barcodes[0]) is None:
         time.sleep(0.05)
@@ -356,6 +356,8 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--scan-rounds", type=int, default=4, help="scan: pairs of lanes without and with sync")
     parser.add_argument("--scan-dir", type=Path, help="scan: the lanes' files in this folder (e.g. /dev/shm)")
+    parser.add_argument("--prices-thread", action="store_true",
+                        help="prices: the sync worker as a thread of this process, each apply transaction timed")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="pos-tui-bench-"))
     cluster = ThrowawayCluster(durable=True).init().start()
@@ -372,7 +374,7 @@ def main() -> None:
                 if lanes_in is not None:
                     shutil.rmtree(lanes_in, ignore_errors=True)
         if "prices" in args.what:
-            prices(cluster, folder, args.products)
+            prices(cluster, folder, args.products, args.prices_thread)
     finally:
         cluster.destroy()
 
