@@ -148,7 +148,7 @@ class SyncProcess:
         """Keep the last status the process sent; start it again if it ends while the lane runs."""
         delay = RESTART_FIRST
         while True:
-            process = self._process
+            process, began = self._process, time.monotonic()
             for line in process.stdout:
                 try:
                     self._status = SyncStatus(**json.loads(line))
@@ -158,6 +158,8 @@ class SyncProcess:
             process.stdout.close()
             if self._stopping.is_set():
                 return
+            if time.monotonic() - began > RESTART_MAX:  # it ran a good while: this is a new trouble
+                delay = RESTART_FIRST
             self._status = replace(self._status, online=False, problem=f"sync process ended (exit status {code})")
             log.warning("sync process of lane %s ended (exit status %s): starting it again in %.0f s",
                         self.config.store.lane, code, delay)
