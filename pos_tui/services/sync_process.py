@@ -24,6 +24,7 @@ doubling to a minute; the header says "offline" meanwhile.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -71,11 +72,17 @@ class SyncProcess:
         self._guard = threading.Lock()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._writing = contextlib.ExitStack()
 
     # ---------------------------------------------------------------- the lane's side
 
     def start(self) -> "SyncProcess":
         """Start the process and return at once: it opens the store and reaches the server on its own."""
+        from pos_tui.store.db import another_writer
+
+        # Its acknowledgements and the catalog it brings down take the write lock a scan needs: the
+        # lane tries for it every millisecond then, not in the busy handler's 1 ... 100 ms sleeps.
+        self._writing.enter_context(another_writer())
         self._spawn()
         self._thread = threading.Thread(target=self._follow, name=f"sync-process-lane-{self.config.store.lane}",
                                         daemon=True)
@@ -110,6 +117,7 @@ class SyncProcess:
             _end(process, timeout)
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
+        self._writing.close()
 
     def _spawn(self) -> None:
         from pos_tui.private_files import private_folder

@@ -301,9 +301,9 @@ def write_transaction(db: peewee.Database | None = None) -> Iterator[None]:
 
     Taking the lock at BEGIN means a busy database waits (busy_timeout) instead of failing
     half-way through when a read transaction would have to be upgraded: threads of this process
-    queue for each other, another process's lock is tried for every millisecond at most
-    (``_begin_immediate``). A lock still held by another process after the wait raises StoreBusy,
-    with nothing written.
+    queue for each other; another process's lock is waited for by SQLite's busy handler, or, while
+    one writes often (``another_writer``), tried for every millisecond at most. A lock still held by
+    another process after the wait raises StoreBusy, with nothing written.
     """
     db = db or current_database()
     outermost = not db.in_transaction()
@@ -313,7 +313,7 @@ def write_transaction(db: peewee.Database | None = None) -> Iterator[None]:
     begun = False
     try:
         with contextlib.ExitStack() as transaction:
-            if outermost and is_sqlite(db):
+            if outermost and _closely_watched and is_sqlite(db):
                 _begin_immediate(db, transaction)
             else:
                 transaction.enter_context(db.atomic("IMMEDIATE") if is_sqlite(db) else db.atomic())
@@ -333,6 +333,24 @@ def write_transaction(db: peewee.Database | None = None) -> Iterator[None]:
 # lock_wait's seconds on this thread while its block runs (else the configured busy_timeout).
 _lock_waits = threading.local()
 LOCK_POLL_FIRST, LOCK_POLL_MOST = 0.0001, 0.001
+_closely_watched = 0  # how many of this process's companions write the file (``another_writer``)
+_closely_watched_guard = threading.Lock()
+
+
+@contextlib.contextmanager
+def another_writer() -> Iterator[None]:
+    """While the block runs, another process writes this store often (the lane's sync process):
+    write transactions wait for its lock with ``_begin_immediate``. Otherwise they leave the wait to
+    SQLite's busy handler, which costs nothing when the lock is free (``_begin_immediate`` sets the
+    busy timeout twice a transaction, some microseconds)."""
+    global _closely_watched
+    with _closely_watched_guard:
+        _closely_watched += 1
+    try:
+        yield
+    finally:
+        with _closely_watched_guard:
+            _closely_watched -= 1
 
 
 def _begin_immediate(db: peewee.Database, transaction: contextlib.ExitStack) -> None:
