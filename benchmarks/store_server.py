@@ -6,12 +6,15 @@ binaries. Prints figures, asserts nothing.
            processes, a plain table: no RLS, no checks, no acknowledgement).
   lag      one lane online selling: commit of a paid sale -> its row on the server, p50/p99.
   scan     p50/p99 of a scan (lane.items.enter, the committed line) in baskets of 10 paid cash, on
-           lanes without a store server and with the sync worker running, in ABBA-ordered pairs
+           lanes without a store server and with the sync worker running as the lane runs it (a
+           process of its own at nice +10: services.sync_process), in ABBA-ordered pairs
            (--scan-rounds, default 4), pooled.
   prices   a lane with 100,000 products; 100,000 price changes on the server; seconds until the
-           lane has them all, and the slowest scans while they apply.
+           lane has them all, and the slowest scans while they apply. --prices-thread runs the
+           worker as a thread of this process instead, so that each apply transaction and server
+           read can be timed too.
 
-python benchmarks/store_server.py [ingest lag scan prices] [--lanes 8] [--sales 2000]
+python benchmarks/store_server.py [ingest lag scan prices] [--lanes 8] [--sales 2000] [--prices-thread]
 """
 
 from __future__ import annotations
@@ -146,7 +149,9 @@ def ingest(cluster: ThrowawayCluster, folder: Path, lanes: int, sales: int) -> N
 # ---------------------------------------------------------------- lag and scans
 
 
-def _lane(server: StoreServer, folder: Path, lane: int, with_sync: bool):
+def _lane(server: StoreServer, folder: Path, lane: int, with_sync: bool, *, sync_thread: bool = False):
+    """A lane signed in, with the sync worker started as the lane starts it (``start_sync``: a
+    process), or ``sync_thread`` as a thread of this process; returned once the worker is online."""
     from pos_tui.services.lane import Lane
     from pos_tui.services.opening import start_sync
     from pos_tui.store.db import open_database
@@ -157,7 +162,19 @@ def _lane(server: StoreServer, folder: Path, lane: int, with_sync: bool):
     open_database(config.database.url)
     lane_ = Lane(config)
     lane_.people.sign_in("cashier", "1234")
-    sync = start_sync(config, lane_) if with_sync else None
+    sync = None
+    if with_sync and sync_thread:
+        from pos_tui.services.events import SalePaid, SaleVoided
+        from pos_tui.services.sync import SyncWorker
+
+        sync = SyncWorker(config).start()
+        lane_.events.subscribe("store-server", sync.wake, SalePaid, SaleVoided)
+    elif with_sync:
+        sync = start_sync(config, lane_)
+    if sync is not None:  # running: its start-up (a Python process's) is not what a scan is measured beside
+        deadline = time.monotonic() + 30
+        while not sync.status().online and time.monotonic() < deadline:
+            time.sleep(0.05)
     return config, lane_, sync
 
 
@@ -198,7 +215,7 @@ def lag(cluster: ThrowawayCluster, folder: Path, sales: int) -> None:
 
 def scans(cluster: ThrowawayCluster, folder: Path, baskets: int, rounds: int, lanes_in: Path | None = None) -> None:
     """``rounds`` pairs of lanes, one selling without a store server and one with the sync worker
-    running, ABBA-ordered (off on, on off, ...) so a drift of the machine's load falls on both alike.
+    running as the lane runs it (its own process, nice +10), ABBA-ordered (off on, on off, ...) so a drift of the machine's load falls on both alike.
     On a shared machine one lane's p99 (its 3rd-slowest scan) moves by ms on its own: the verdict is
     on all scans of each kind pooled, with each pair's difference beside it. ``lanes_in`` (e.g. a
     tmpfs) holds the lanes' SQLite files instead: there a commit waits for no disk, so what the
@@ -239,7 +256,7 @@ def scans(cluster: ThrowawayCluster, folder: Path, baskets: int, rounds: int, la
 # ---------------------------------------------------------------- 100,000 price changes
 
 
-def prices(cluster: ThrowawayCluster, folder: Path, products: int) -> None:
+def prices(cluster: ThrowawayCluster, folder: Path, products: int, in_thread: bool = False) -> None:
     from pos_tui.server.catalog import set_prices, upsert_products
     from pos_tui.store.catalog import ProductData, find_by_code
     from pos_tui.store.db import close_database
@@ -275,7 +292,7 @@ def prices(cluster: ThrowawayCluster, folder: Path, products: int) -> None:
             read_ms.append((time.perf_counter() - began) * 1000)
 
     ingest.read_feed = timed_read
-    config, lane, sync = _lane(server, folder / "prices", 1, True)
+    config, lane, sync = _lane(server, folder / "prices", 1, True, sync_thread=in_thread)
     began = time.perf_counter()
     while find_by_code(items[-1].barcodes[0]) is None:
         time.sleep(0.05)
@@ -339,6 +356,8 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--scan-rounds", type=int, default=4, help="scan: pairs of lanes without and with sync")
     parser.add_argument("--scan-dir", type=Path, help="scan: the lanes' files in this folder (e.g. /dev/shm)")
+    parser.add_argument("--prices-thread", action="store_true",
+                        help="prices: the sync worker as a thread of this process, each apply transaction timed")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="pos-tui-bench-"))
     cluster = ThrowawayCluster(durable=True).init().start()
@@ -355,7 +374,7 @@ def main() -> None:
                 if lanes_in is not None:
                     shutil.rmtree(lanes_in, ignore_errors=True)
         if "prices" in args.what:
-            prices(cluster, folder, args.products)
+            prices(cluster, folder, args.products, args.prices_thread)
     finally:
         cluster.destroy()
 

@@ -86,14 +86,14 @@ def _network_wallets(config: Config) -> dict[str, object]:
 
 
 def start_sync(config: Config, lane: Lane):
-    """With ``[server] url`` set, the sync worker's thread (never the UI's), woken by each
-    finished document; None without a store server."""
+    """With ``[server] url`` set, the sync worker in a process of its own (services.sync_process),
+    woken by each finished document; None without a store server."""
     if not config.server.url:
         return None
     from pos_tui.services.events import SalePaid, SaleVoided, ShiftClosed, ShiftOpened
-    from pos_tui.services.sync import SyncWorker
+    from pos_tui.services.sync_process import SyncProcess
 
-    sync = SyncWorker(config).start()
+    sync = SyncProcess(config).start()
     lane.sync = sync
     lane.ctx.server_online = lambda: sync.status().online
     lane.events.subscribe("store-server", sync.wake, SalePaid, SaleVoided, ShiftOpened, ShiftClosed)

@@ -1,5 +1,5 @@
-"""The lane's sync worker: a thread with its own PostgreSQL connection (and its own SQLite
-connection) that sends the outbox and the journal up and brings catalog, staff and settings down.
+"""The lane's sync worker: its own PostgreSQL connection (and its own SQLite connection) sends the
+outbox and the journal up and brings catalog, staff and settings down.
 
 Selling never waits for it: the lane writes its documents to the outbox in the sale's own
 transaction and goes on; the worker reads them afterwards, talks to the server holding no SQLite
@@ -8,12 +8,13 @@ the server is down, slow or refusing, the worker backs off (0.5 s doubling to 30
 the lane's header shows "offline" and how many documents wait. ``status()`` is an in-memory
 snapshot: reading it costs the UI thread nothing.
 
-The worker shares the lane's process: its Python holds the interpreter's lock while a scan may want
-it, and its SQLite writes take the writer lock a scan's commit needs. So it keeps out of the way of
-the cashier: an exchange starts once the lane has written nothing for ``LANE_QUIET`` seconds (a
-scan, a payment), or after ``LANE_WAIT_MOST`` when the lane sells without a pause; what the server
-took is acknowledged in one short transaction per exchange (documents, parked ones and the journal
-cursor together), itself started in a quiet moment when one comes soon.
+The lane runs it in a process of its own at a lower CPU priority (``services.sync_process``), so its
+Python never holds the lane's interpreter lock while a scan wants it; ``start()`` runs it as a thread
+instead (tests, tools). Either way it keeps out of the way of the cashier, whose scans take the
+SQLite writer lock its writes also need: an exchange starts once the lane has committed nothing for
+``LANE_QUIET`` seconds (a scan, a payment), or after ``LANE_WAIT_MOST`` when the lane sells without
+a pause; what the server took is acknowledged in one short transaction per exchange (documents,
+parked ones and the journal cursor together), itself started in a quiet moment when one comes soon.
 """
 
 from __future__ import annotations
@@ -77,7 +78,9 @@ class SyncWorker:
         self.apply_pause = apply_pause
         self.send_journal = send_journal
         self.backoff_max = backoff_max
-        self._status = SyncStatus()
+        self._current = SyncStatus()
+        # Called with each new status (from the worker's thread): the sync process sends it to the lane.
+        self.on_status: Callable[[SyncStatus], None] | None = None
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -92,7 +95,7 @@ class SyncWorker:
         # scans; a 1 ms switch interval (default 5 ms) lets a scan that gave up the GIL for each SQLite
         # call get it back sooner, so a busy worker adds less to a scan.
         sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
-        self._thread = threading.Thread(target=self._run, name=f"sync-lane-{self.lane}", daemon=True)
+        self._thread = threading.Thread(target=self.run, name=f"sync-lane-{self.lane}", daemon=True)
         self._thread.start()
         return self
 
@@ -107,11 +110,23 @@ class SyncWorker:
             self._thread.join(timeout)
 
     def status(self) -> SyncStatus:
-        return self._status
+        return self._current
+
+    @property
+    def _status(self) -> SyncStatus:
+        return self._current
+
+    @_status.setter
+    def _status(self, status: SyncStatus) -> None:
+        changed = status != self._current
+        self._current = status
+        if changed and self.on_status is not None:
+            self.on_status(status)
 
     # ---------------------------------------------------------------- the loop (worker thread)
 
-    def _run(self) -> None:
+    def run(self) -> None:
+        """The worker's loop, on the calling thread, until ``stop()``."""
         from pos_tui.store.db import feed_durability, wait_for_lane_quiet
 
         backoff = BACKOFF_FIRST

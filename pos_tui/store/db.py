@@ -129,6 +129,11 @@ def current_key() -> StoreKey | None:
     return _key
 
 
+def is_encrypted() -> bool:
+    """Whether the open database was opened with SQLCipher under the store key."""
+    return _encrypted
+
+
 _ENGINES = {"sqlite": _connect_sqlite}
 
 
@@ -238,8 +243,8 @@ def feed_durability(db: peewee.Database | None = None) -> None:
     For the sync worker only: everything it writes (what came down from the store server with its
     cursor, which documents the server acknowledged) is fetched or sent again if a power cut takes
     its last commits, and the log is sequential, so the next sale's FULL commit makes them durable
-    too. Sales and everything else keep synchronous=FULL on their own connections. The thread's
-    writes also stop counting as the lane's own (``wait_for_lane_quiet``).
+    too. Sales and everything else keep synchronous=FULL on their own connections. The thread then
+    counts as background work (``wait_for_lane_quiet``).
     """
     db = db or current_database()
     if is_sqlite(db):
@@ -247,31 +252,43 @@ def feed_durability(db: peewee.Database | None = None) -> None:
     _background.flag = True
 
 
-# When a thread that sells (the lane's UI thread, a scan in a test) last began or ended a write
-# transaction, in time.monotonic(); background writers (``feed_durability``) do not count.
 _background = threading.local()
-_lane_wrote_at = 0.0
+# A background thread's view of the lane's commits: its connection and that connection's
+# data_version when last read (a version is only comparable on one connection), and
+# (time.monotonic()) when it was first seen.
+_seen = threading.local()
 
 
 def wait_for_lane_quiet(quiet: float, most: float, stop: threading.Event | None = None) -> float:
-    """For background work that would contend with a scan (the writer lock, the GIL): wait until
-    the lane has written nothing of its own for ``quiet`` seconds, at most ``most`` seconds (so
-    that a lane scanning without pause still lets the work through), or until ``stop`` is set.
-    Only a background thread waits: on the lane's own thread there is no one else's scan to wait
-    for. Returns the seconds waited."""
+    """For background work that would contend with a scan (the writer lock): wait until no other
+    connection to the file (the lane's scans and payments, in this process or another) has
+    committed for ``quiet`` seconds, at most ``most`` seconds (so that a lane scanning without
+    pause still lets the work through), or until ``stop`` is set. The lane's commits are seen in
+    SQLite's data_version, which moves with every commit but this connection's own, polled a few
+    times per ``quiet``; a first look counts as a commit just seen. Only a background thread
+    (``feed_durability``) waits: on the lane's own thread there is no one else's scan to wait for.
+    Returns the seconds waited."""
     if not getattr(_background, "flag", False):
+        return 0.0
+    db = current_database()
+    if not is_sqlite(db):
         return 0.0
     began = time.monotonic()
     while True:
         now = time.monotonic()
+        connection = db.connection()
+        version = (connection, connection.execute("PRAGMA data_version").fetchone()[0])
+        if version != getattr(_seen, "version", None):
+            _seen.version, _seen.at = version, now
         left = most - (now - began)
-        still = quiet - (now - _lane_wrote_at)
+        still = quiet - (now - _seen.at)
         if still <= 0 or left <= 0 or (stop is not None and stop.is_set()):
             return now - began
+        pause = min(still, left, quiet / 5)
         if stop is not None:
-            stop.wait(min(still, left))
+            stop.wait(pause)
         else:
-            time.sleep(min(still, left))
+            time.sleep(pause)
 
 
 def commits_on_this_thread() -> int:
@@ -285,13 +302,14 @@ def write_transaction(db: peewee.Database | None = None, *, sync_later: bool = F
     """One write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE).
 
     Taking the lock at BEGIN means a busy database waits (busy_timeout) instead of failing
-    half-way through when a read transaction would have to be upgraded. A lock still held by
+    half-way through when a read transaction would have to be upgraded: threads of this process
+    queue for each other; another process's lock is waited for by SQLite's busy handler, or, while
+    one writes often (``another_writer``), tried for every millisecond at most. A lock still held by
     another process after the wait raises StoreBusy, with nothing written.
 
     ``sync_later``: for a line added to an open sale only (never money): the commit does not wait
     for the disk; ``wal_sync`` syncs the log right after, off this thread.
     """
-    global _lane_wrote_at
     db = db or current_database()
     outermost = not db.in_transaction()
     if sync_later and outermost and _syncs_on_commit(db):
@@ -299,15 +317,16 @@ def write_transaction(db: peewee.Database | None = None, *, sync_later: bool = F
             with write_transaction(db):
                 yield
         return
-    selling = outermost and not getattr(_background, "flag", False)
-    if selling:
-        _lane_wrote_at = time.monotonic()
     lock = _writer_lock(db) if outermost else None
     if lock is not None and not lock.acquire(timeout=SQLITE_PRAGMAS["busy_timeout"] / 1000):
         raise StoreBusy(_("another program kept the database busy; nothing was changed, try again"))
     begun = False
     try:
-        with db.atomic("IMMEDIATE") if is_sqlite(db) else db.atomic():
+        with contextlib.ExitStack() as transaction:
+            if outermost and _closely_watched and is_sqlite(db):
+                _begin_immediate(db, transaction)
+            else:
+                transaction.enter_context(db.atomic("IMMEDIATE") if is_sqlite(db) else db.atomic())
             begun = True
             yield
     except peewee.OperationalError as exc:
@@ -317,8 +336,6 @@ def write_transaction(db: peewee.Database | None = None, *, sync_later: bool = F
     finally:
         if lock is not None:
             lock.release()
-        if selling:
-            _lane_wrote_at = time.monotonic()
     if outermost:
         _commits.count = commits_on_this_thread() + 1
 
@@ -340,6 +357,54 @@ def _committed_without_sync(db: peewee.Database) -> Iterator[None]:
             wal_syncer.request(f"{db.database}-wal")
 
 
+# lock_wait's seconds on this thread while its block runs (else the configured busy_timeout).
+_lock_waits = threading.local()
+LOCK_POLL_FIRST, LOCK_POLL_MOST = 0.0001, 0.001
+_closely_watched = 0  # how many of this process's companions write the file (``another_writer``)
+_closely_watched_guard = threading.Lock()
+
+
+@contextlib.contextmanager
+def another_writer() -> Iterator[None]:
+    """While the block runs, another process writes this store often (the lane's sync process):
+    write transactions wait for its lock with ``_begin_immediate``. Otherwise they leave the wait to
+    SQLite's busy handler, which costs nothing when the lock is free (``_begin_immediate`` sets the
+    busy timeout twice a transaction, some microseconds)."""
+    global _closely_watched
+    with _closely_watched_guard:
+        _closely_watched += 1
+    try:
+        yield
+    finally:
+        with _closely_watched_guard:
+            _closely_watched -= 1
+
+
+def _begin_immediate(db: peewee.Database, transaction: contextlib.ExitStack) -> None:
+    """BEGIN IMMEDIATE into ``transaction``, waiting for another process's write lock (the sync
+    process's acknowledgement, a batch of new prices, a back office) by trying again every
+    millisecond at most, instead of under SQLite's busy handler, whose sleeps grow (1, 2, 5 ... 25,
+    then 50 and 100 ms): a scan goes on within a millisecond of that transaction's commit. The wait
+    is the connection's busy_timeout (``lock_wait``'s while one runs)."""
+    wait = getattr(_lock_waits, "seconds", SQLITE_PRAGMAS["busy_timeout"] / 1000)
+    connection = db.connection()
+    connection.execute("PRAGMA busy_timeout = 0")
+    try:
+        deadline = time.monotonic() + wait
+        pause = LOCK_POLL_FIRST
+        while True:
+            try:
+                transaction.enter_context(db.atomic("IMMEDIATE"))
+                return
+            except peewee.OperationalError as exc:
+                if not is_busy_error(exc) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, LOCK_POLL_MOST)
+    finally:
+        connection.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+
+
 @contextlib.contextmanager
 def lock_wait(seconds: float, db: peewee.Database | None = None) -> Iterator[None]:
     """Wait at most ``seconds`` for another process's write lock (SQLite's busy timeout) on this
@@ -348,11 +413,14 @@ def lock_wait(seconds: float, db: peewee.Database | None = None) -> Iterator[Non
     if not is_sqlite(db):
         yield
         return
+    before = getattr(_lock_waits, "seconds", SQLITE_PRAGMAS["busy_timeout"] / 1000)
     db.execute_sql(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+    _lock_waits.seconds = seconds
     try:
         yield
     finally:
-        db.execute_sql(f"PRAGMA busy_timeout = {SQLITE_PRAGMAS['busy_timeout']}")
+        _lock_waits.seconds = before
+        db.execute_sql(f"PRAGMA busy_timeout = {int(before * 1000)}")
 
 
 def checkpoint(db: peewee.Database | None = None) -> None:

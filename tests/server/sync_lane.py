@@ -1,10 +1,13 @@
 """A lane in a child process with its sync worker running, for the store-server tests.
 
 argv: a JSON file {"data_dir", "lane", "url", "credentials", "batch"} and a mode:
-  sell      prints "ready" once signed in and syncing; then per stdin line "sell N" sells N cash
-            sales and prints "sold N"; "drain" waits until nothing is left to send, prints
-            "drained"; "stop" exits.
-  zygote    imports once (the lane's PIN check is stubbed: only its upload is under test), then per stdin line "run SEED" forks a lane that sells and syncs without
+  sell      the lane as `pos-tui run` has it, its sync worker in a process of its own: prints
+            "ready" once signed in and syncing; then per stdin line "sell N" sells N cash sales and
+            prints "sold N"; "drain" waits until nothing is left to send, prints "drained";
+            "sync-pid" prints the sync process's pid; "stop" exits.
+  zygote    imports once (the lane's PIN check is stubbed: only its upload is under test), then per
+            stdin line "run SEED" forks a lane (its worker a thread: a process per round would cost
+            a Python start-up each) that sells and syncs without
             pause (small batches) and prints "pid PID", the lane "selling" once its first sale is in
             (the test then kills it with SIGKILL); "drain"
             forks one that only sends what is left and prints "drained" when done.
@@ -26,6 +29,7 @@ from pos_tui.config import ServerConfig  # noqa: E402
 from pos_tui.demo import demo_config  # noqa: E402
 from pos_tui.services.lane import Lane  # noqa: E402
 from pos_tui.services.sync import SyncWorker  # noqa: E402
+from pos_tui.services.sync_process import SyncProcess  # noqa: E402
 from pos_tui.store import outbox  # noqa: E402
 from pos_tui.store.db import open_database  # noqa: E402
 
@@ -45,7 +49,7 @@ def serve(spec: dict) -> None:
     open_database(config.database.url)
     lane = Lane(config)
     lane.people.sign_in("cashier", "1234")
-    worker = SyncWorker(config, batch=spec.get("batch", 100), poll_seconds=0.2, backoff_max=0.5).start()
+    worker = SyncProcess(config, batch=spec.get("batch", 100), poll_seconds=0.2, backoff_max=0.5).start()
     rng = random.Random(spec["lane"])
     print("ready", flush=True)
     for line in sys.stdin:
@@ -60,6 +64,8 @@ def serve(spec: dict) -> None:
                 worker.wake()
                 time.sleep(0.05)
             print("drained", flush=True)
+        elif words[0] == "sync-pid":
+            print(worker.pid, flush=True)
         elif words[0] == "stop":
             break
     worker.stop()

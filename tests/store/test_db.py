@@ -82,6 +82,33 @@ def test_write_transaction_takes_the_write_lock_at_begin(store_db, tmp_path):
     other.close()
 
 
+def test_a_write_waits_out_another_processs_lock_as_long_as_its_wait_and_no_longer(store_db, tmp_path):
+    """While another process writes often, its write lock is tried for again and again (not under
+    SQLite's busy handler) for the connection's wait, lock_wait's while one runs; after it,
+    StoreBusy with nothing written, and the connection's busy_timeout is what it was."""
+    import threading
+
+    from pos_tui.store.db import StoreBusy, another_writer, lock_wait
+
+    store_db.execute_sql("CREATE TABLE t (x)")
+    other = sqlite3.connect(tmp_path / "pos.db", timeout=0, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    with another_writer(), lock_wait(0.05):
+        with pytest.raises(StoreBusy):
+            with write_transaction():
+                store_db.execute_sql("INSERT INTO t VALUES (1)")
+        assert store_db.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 50
+    release = threading.Timer(0.2, lambda: other.execute("ROLLBACK"))
+    release.start()
+    with another_writer(), lock_wait(5):
+        with write_transaction():
+            store_db.execute_sql("INSERT INTO t VALUES (2)")
+    release.join()
+    other.close()
+    assert store_db.execute_sql("SELECT x FROM t").fetchall() == [(2,)]
+    assert store_db.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 5000
+
+
 def test_migration_5_gives_existing_shifts_the_business_day_of_their_opening(db_url, tmp_path):
     import peewee
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 from textual.app import App, ComposeResult
 
 from pos_tui.services.sync import SyncStatus
+from tests.tui.conftest import _wait_for as wait_for
 from pos_tui.tui.widgets.status_header import StatusHeader
 
 
@@ -56,3 +59,34 @@ async def test_the_sync_state_is_drawn_in_the_lanes_language():
             header._poll_sync()
             await pilot.pause()
             assert "服务器 离线，12 笔待上传  14:32" in header.render().plain
+
+
+async def test_a_lane_with_a_store_server_shows_what_its_sync_process_says(tmp_path):
+    """The lane as `pos-tui run` opens it: its sync worker in a process of its own, below the
+    lane's priority, whose status reaches the header; closing the lane ends the process."""
+    import os
+    from dataclasses import replace
+
+    from pos_tui.config import ServerConfig
+    from pos_tui.demo import create_demo_store
+    from pos_tui.services.opening import opened_lane
+    from pos_tui.store.db import close_database
+    from pos_tui.tui.app import PosApp
+
+    config = create_demo_store(tmp_path)
+    close_database()
+    config = replace(config, server=ServerConfig(url=f"postgresql://nobody@/pos?host={tmp_path}/nowhere"))
+    app = PosApp(config=config, opening=opened_lane(config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.lane is not None and app.lane.sync is not None)
+        sync = app.lane.sync
+        pid = sync.pid
+        assert os.getpriority(os.PRIO_PROCESS, pid) > os.getpriority(os.PRIO_PROCESS, 0)
+        await wait_for(pilot, lambda: "unreachable" in sync.status().problem)
+        header = app.screen.query_one(StatusHeader)
+        header._poll_sync()  # what its timer does every SYNC_SECONDS
+        await pilot.pause()
+        assert f"server offline, {sync.status().waiting} waiting" in header.render().plain
+        assert sync.status().waiting >= 1  # the demo's open shift at least
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
