@@ -107,6 +107,18 @@ def cheap_pin_hashes() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def language_kept() -> Iterator[None]:
+    """Every test starts in the run's language: one that switches the process's language (the CLI's
+    ``--language``, a lane's config) and leaves it would change the words of the later tests on
+    its worker."""
+    from pos_tui.i18n import current_language, set_language
+
+    before = current_language()
+    yield
+    set_language(before)
+
+
 @pytest.fixture
 def production_pin_cost(monkeypatch: pytest.MonkeyPatch) -> pins.HashCost:
     """Hash at the production argon2 cost in this test; returns that cost."""

@@ -147,11 +147,14 @@ class ThrowawayCluster:
     def url(self, dbname: str = "postgres", user: str = SUPERUSER) -> str:
         return f"postgresql://{user}@/{dbname}?host={self.socket_dir}"
 
-    def create_database(self, name: str) -> str:
+    def create_database(self, name: str, *, template: str | None = None) -> str:
+        """A new database (a copy of ``template``, a database nobody is connected to, if given);
+        returns its URL."""
         import psycopg
 
+        copy_of = f' TEMPLATE "{template}"' if template else ""
         with psycopg.connect(self.url("postgres"), passfile=str(self.passfile), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"{copy_of}')
         return self.url(name)
 
     def stop_immediately(self) -> None:
