@@ -62,12 +62,14 @@ def _die_with_parent() -> None:
 
 
 class ThrowawayCluster:
-    def __init__(self, *, durable: bool = False, settings: dict[str, str] | None = None) -> None:
+    def __init__(self, *, durable: bool = False, settings: dict[str, str] | None = None,
+                 parent: Path | None = None) -> None:
+        """The cluster's folder is made in ``parent`` (default: the system's temporary folder)."""
         self.bindir = find_bindir()
         self.durable = durable
         self.settings = settings or {}
         self.password = secrets.token_urlsafe(18)
-        self.folder = Path(tempfile.mkdtemp(prefix="pos-tui-pg-"))
+        self.folder = Path(tempfile.mkdtemp(prefix="pos-tui-pg-", dir=parent))
         self.data = self.folder / "data"
         self.socket_dir = self.folder
         self.process: subprocess.Popen | None = None
