@@ -71,6 +71,7 @@ Stylesheet._parse_rules = _parse_rules_once
 # either filesystem. ``--basetemp`` given on the command line wins.
 MEMORY_FILESYSTEM = Path("/dev/shm")
 TEST_FILES_PREFIX = "pos-tui-tests-"
+PG_FOLDER_MARK = "pg-"  # pos-tui-tests-pg-<pid>: a worker's PostgreSQL cluster (tests/server/conftest.py)
 
 
 def _files_in_memory(config: pytest.Config) -> Path | None:
@@ -82,7 +83,7 @@ def _files_in_memory(config: pytest.Config) -> Path | None:
         return None
     for stale in MEMORY_FILESYSTEM.glob(TEST_FILES_PREFIX + "*"):  # left by runs that were killed
         try:
-            os.kill(int(stale.name.removeprefix(TEST_FILES_PREFIX)), 0)
+            os.kill(int(stale.name.removeprefix(TEST_FILES_PREFIX).removeprefix(PG_FOLDER_MARK)), 0)
         except ProcessLookupError:
             shutil.rmtree(stale, ignore_errors=True)
         except (ValueError, PermissionError):
@@ -105,6 +106,18 @@ def cheap_pin_hashes() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pins, "COST", pins.CHEAP_COST)
         yield
+
+
+@pytest.fixture(autouse=True)
+def language_kept() -> Iterator[None]:
+    """Every test starts in the run's language: one that switches the process's language (the CLI's
+    ``--language``, a lane's config) and leaves it would change the words of the later tests on
+    its worker."""
+    from pos_tui.i18n import current_language, set_language
+
+    before = current_language()
+    yield
+    set_language(before)
 
 
 @pytest.fixture

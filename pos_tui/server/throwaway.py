@@ -62,12 +62,14 @@ def _die_with_parent() -> None:
 
 
 class ThrowawayCluster:
-    def __init__(self, *, durable: bool = False, settings: dict[str, str] | None = None) -> None:
+    def __init__(self, *, durable: bool = False, settings: dict[str, str] | None = None,
+                 parent: Path | None = None) -> None:
+        """The cluster's folder is made in ``parent`` (default: the system's temporary folder)."""
         self.bindir = find_bindir()
         self.durable = durable
         self.settings = settings or {}
         self.password = secrets.token_urlsafe(18)
-        self.folder = Path(tempfile.mkdtemp(prefix="pos-tui-pg-"))
+        self.folder = Path(tempfile.mkdtemp(prefix="pos-tui-pg-", dir=parent))
         self.data = self.folder / "data"
         self.socket_dir = self.folder
         self.process: subprocess.Popen | None = None
@@ -147,11 +149,14 @@ class ThrowawayCluster:
     def url(self, dbname: str = "postgres", user: str = SUPERUSER) -> str:
         return f"postgresql://{user}@/{dbname}?host={self.socket_dir}"
 
-    def create_database(self, name: str) -> str:
+    def create_database(self, name: str, *, template: str | None = None) -> str:
+        """A new database (a copy of ``template``, a database nobody is connected to, if given);
+        returns its URL."""
         import psycopg
 
+        copy_of = f' TEMPLATE "{template}"' if template else ""
         with psycopg.connect(self.url("postgres"), passfile=str(self.passfile), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"{copy_of}')
         return self.url(name)
 
     def stop_immediately(self) -> None:

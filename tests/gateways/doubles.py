@@ -101,8 +101,16 @@ class Trade:
     cancelled: bool = False
 
 
+_PARSED: dict[bytes, rsa.RSAPrivateKey] = {}
+
+
 def _load_private(path: Path):
-    return serialization.load_pem_private_key(path.read_bytes(), password=None)
+    """The key in the file; each PEM parsed once per process (parsing checks the key's numbers,
+    ~40 ms for 2048 bits, and every double reads the same two files' bytes)."""
+    data = path.read_bytes()
+    if data not in _PARSED:
+        _PARSED[data] = serialization.load_pem_private_key(data, password=None)
+    return _PARSED[data]
 
 
 def _load_public(path: Path):

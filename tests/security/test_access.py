@@ -14,7 +14,6 @@ import pytest
 from click.testing import CliRunner
 
 from pos_tui.cli import main
-from pos_tui.demo import create_demo_store
 from pos_tui.domain.permissions import Action, Approval, PermissionDenied, Role, approval_issuer
 from pos_tui.domain.pins import PinError, verify_pin
 from pos_tui.services.errors import LaneError
@@ -34,8 +33,8 @@ class Clock:
 
 
 @pytest.fixture
-def config(tmp_path):
-    cfg = create_demo_store(tmp_path)
+def config(tmp_path, make_demo_store):
+    cfg = make_demo_store(tmp_path)
     yield cfg
     close_database()
 

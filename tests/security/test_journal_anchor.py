@@ -28,7 +28,6 @@ import pytest
 from click.testing import CliRunner
 
 from pos_tui.cli import main
-from pos_tui.demo import create_demo_store
 from pos_tui.domain.report import render_text
 from pos_tui.store import journal
 from pos_tui.store.db import close_database
@@ -38,12 +37,12 @@ COKE, BREAD, SOAP = "6901234567892", "6901234567908", "4006381333931"
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(tmp_path, make_demo_store):
     """A demo store with three cash sales (the last one has 9 lines), then an X report whose
     printed head anchors the journal."""
     from pos_tui.services.lane import Lane
 
-    config = create_demo_store(tmp_path)
+    config = make_demo_store(tmp_path)
     lane = Lane(config)
     lane.people.sign_in("cashier", "1234")
     for codes in ([COKE], [BREAD, SOAP], [COKE, BREAD, SOAP] * 3):

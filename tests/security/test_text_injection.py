@@ -78,11 +78,10 @@ def test_config_strings_refuse_controls():
 
 
 @pytest.fixture
-def demo(tmp_path):
-    from pos_tui.demo import create_demo_store
+def demo(tmp_path, make_demo_store):
     from pos_tui.store.db import close_database
 
-    config = create_demo_store(tmp_path)
+    config = make_demo_store(tmp_path)
     with sqlite3.connect(config.database_path) as con:
         con.execute("UPDATE product SET name = ? WHERE sku = (SELECT p.sku FROM product p JOIN barcode b "
                     "ON b.product_id = p.id WHERE b.code = '4006381333931')", (CLEAR,))

@@ -103,6 +103,13 @@ def forked_lane(spec: dict, seed: int, sell_too: bool) -> None:
 
 
 def zygote(spec: dict) -> None:
+    # What each lane's sync worker imports once it connects (the PostgreSQL client, the upload's
+    # protocol), imported here once: every forked lane starts with it loaded, as a lane that has
+    # been running for a while has it.
+    import psycopg  # noqa: F401
+
+    from pos_tui.server import connect, ingest  # noqa: F401
+
     print("ready", flush=True)
     for line in sys.stdin:
         words = line.split()

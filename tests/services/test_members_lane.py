@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from pos_tui.config import MembersConfig, ServerConfig
-from pos_tui.demo import create_demo_store
 from pos_tui.devices.receipt import layout_receipt, render_text
 from pos_tui.domain.checkout import State
 from pos_tui.domain.errors import DomainError
@@ -25,8 +24,8 @@ BREAD = "6901234567908"  # 12.00
 
 
 @pytest.fixture
-def config(tmp_path: Path):
-    cfg = create_demo_store(tmp_path)
+def config(tmp_path: Path, make_demo_store):
+    cfg = make_demo_store(tmp_path)
     add_member(cfg, card="8800000001", phone="13800138000", name="王芳", points=500, actor="test")
     add_member(cfg, card="8800000002", phone="", name="Gone", actor="test")
     set_disabled(cfg, "8800000002", True, actor="test")

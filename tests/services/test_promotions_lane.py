@@ -45,8 +45,8 @@ price = "10.00"
 
 
 @pytest.fixture
-def config(tmp_path: Path):
-    cfg = create_demo_store(tmp_path)
+def config(tmp_path: Path, make_demo_store):
+    cfg = make_demo_store(tmp_path)
     file = tmp_path / "promotions.toml"
     file.write_text(PROMOTIONS, encoding="utf-8")
     import_promotions(file, cfg.currency, actor="test")
@@ -228,8 +228,8 @@ prices = { "BREAD" = "10.00" }
 
 
 @pytest.fixture
-def member_config(tmp_path: Path):
-    cfg = create_demo_store(tmp_path)
+def member_config(tmp_path: Path, make_demo_store):
+    cfg = make_demo_store(tmp_path)
     (tmp_path / "m.toml").write_text(MEMBER_PRICES, encoding="utf-8")
     import_promotions(tmp_path / "m.toml", cfg.currency, actor="test")
     add_member(cfg, card="", phone="13800138000", name="", actor="test")

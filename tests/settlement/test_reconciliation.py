@@ -103,8 +103,9 @@ def sums(db: Path):
 @pytest.mark.slow
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=day)
-def test_report_totals_equal_the_sums_over_receipts_and_payments(steps):
-    with tempfile.TemporaryDirectory() as folder:
+def test_report_totals_equal_the_sums_over_receipts_and_payments(tmp_path_factory, steps):
+    # Under the run's folder (in memory where it can be, see tests/conftest.py), not the system's.
+    with tempfile.TemporaryDirectory(dir=tmp_path_factory.getbasetemp()) as folder:
         config = create_demo_store(Path(folder), with_open_shift=False)
         try:
             # Each scan its own line, as the steps were drawn (identical scans are merged by default).

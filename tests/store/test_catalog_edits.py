@@ -11,7 +11,6 @@ from pathlib import Path
 import peewee
 import pytest
 
-from pos_tui.demo import create_demo_store
 from pos_tui.domain.barcodes import BarcodeError
 from pos_tui.services.lane import Lane
 from pos_tui.store import admin_queries, catalog, catalog_edits, journal
@@ -24,8 +23,8 @@ SOAP = "4006381333931"
 
 
 @pytest.fixture
-def store(tmp_path: Path):
-    config = create_demo_store(tmp_path)
+def store(tmp_path: Path, make_demo_store):
+    config = make_demo_store(tmp_path)
     yield config
     close_database()
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from pos_tui.demo import create_demo_store
 from pos_tui.services.lane import Lane
 from pos_tui.store import outbox, reports, shifts
 from pos_tui.store.db import close_database, write_transaction
@@ -21,8 +20,8 @@ from lane_seller import sell  # noqa: E402
 
 
 @pytest.fixture
-def lane(tmp_path):
-    config = create_demo_store(tmp_path)
+def lane(tmp_path, make_demo_store):
+    config = make_demo_store(tmp_path)
     lane = Lane(config)
     lane.people.sign_in("super", "9999")
     yield lane

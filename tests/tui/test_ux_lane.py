@@ -23,8 +23,8 @@ SIZE = (80, 24)
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Iterator[object]:
-    config = create_demo_store(tmp_path, with_open_shift=True)
+def config(tmp_path: Path, make_demo_store) -> Iterator[object]:
+    config = make_demo_store(tmp_path)
     users.add_user("boss", "admin", "4321", config.security.pin_min_length, actor="test")
     yield config
     close_database()
