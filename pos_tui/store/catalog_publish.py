@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import operator
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -116,8 +117,13 @@ class Published:
     holds: tuple[float, ...] = ()  # seconds each step held the lock, in order (large imports)
 
 
-def _staged_values(product: ProductData) -> list[Any]:
-    return [pinyin_key(product.name) if column == "pinyin" else getattr(product, column) for column in _STAGED]
+_PINYIN_AT = list(_STAGED).index("pinyin")
+_PRODUCT_COLUMNS = operator.attrgetter(*("name" if column == "pinyin" else column for column in _STAGED))
+
+
+def _staged_values(product: ProductData) -> tuple[Any, ...]:
+    values = _PRODUCT_COLUMNS(product)
+    return (*values[:_PINYIN_AT], pinyin_key(product.name), *values[_PINYIN_AT + 1:])
 
 
 class Staging:
