@@ -64,12 +64,23 @@ class RssByStage:
     def __init__(self) -> None:
         self.stage = "opening"
         self.peaks: dict[str, int] = {}
+        self.began: dict[str, float] = {}
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
 
     def progress(self, done: int, total: int) -> None:
-        self.stage = "reading and staging" if done < total // 2 else "publishing"
+        stage = "reading and staging" if done < total // 2 else "publishing"
+        if stage != self.stage:
+            self.began[stage] = time.perf_counter()
+        self.stage = stage
+
+    def seconds(self, started: float, ended: float) -> dict[str, float]:
+        """Seconds spent in each stage, until the progress callback first named the next one (the
+        first from ``started``: the file's first rows are read before it is called)."""
+        marks = sorted((at, stage) for stage, at in self.began.items())
+        starts = [started] + [at for at, _ in marks[1:]]
+        return {stage: end - start for (_, stage), start, end in zip(marks, starts, starts[1:] + [ended])}
 
     def _sample(self) -> None:
         while not self._done.wait(0.02):
@@ -87,7 +98,8 @@ def store_import_child(csv_path: Path, db_path: Path) -> None:
     open_database(f"sqlite:///{db_path}")
     started = time.perf_counter()
     result = import_products(csv_path, cur=currency("CNY"), tax_codes=TAXES, default_tax="A", progress=rss.progress)
-    seconds = time.perf_counter() - started
+    ended = time.perf_counter()
+    seconds = ended - started
     close_database()
     stages = rss.stop()
     assert result.created > 0
@@ -98,7 +110,7 @@ def store_import_child(csv_path: Path, db_path: Path) -> None:
                       # Any process the import started and waited for: the largest one's peak. Added
                       # to the importer's own, as if both peaked at once (a bound, never less).
                       "children_rss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
-                      "stage_rss_kib": stages}))
+                      "stage_rss_kib": stages, "stage_seconds": rss.seconds(started, ended)}))
 
 
 def status_kib(field: str) -> int:
@@ -202,6 +214,8 @@ def report(floor: float, store: dict, cli: tuple[float, int] | None) -> None:
           f"{store['peak_rss_kib'] / 1024:.1f} MB, children {store['children_rss_kib'] / 1024:.1f} MB)")
     print(f"{'  peak RSS by stage':<40} " + ", ".join(f"{stage} {kib / 1024:.1f} MB"
                                                       for stage, kib in store["stage_rss_kib"].items()))
+    print(f"{'  seconds by stage':<40} " + ", ".join(f"{stage} {took:.1f} s"
+                                                    for stage, took in store["stage_seconds"].items()))
     print(f"{'  longest write-lock hold':<40} {store['longest_lock'] * 1000:7.1f} ms   (target ~100 ms; "
           f"in the {store['longest_in']} phase)")
     print(f"{'  write transactions (steps)':<40} {store['steps']:7,}      p99 {store['p99_lock'] * 1000:.1f} ms, "
