@@ -158,19 +158,32 @@ def time_cli_import(csv_path: Path, workdir: Path) -> tuple[float, int]:
     subprocess.run([*command, "init", "--admin", "boss", "--pin-stdin"], input="1234\n", text=True,
                    env=env, check=True, capture_output=True)
     with tempfile.TemporaryFile() as out:
-        started = time.perf_counter()
-        child = subprocess.Popen([*command, "products", "import", str(csv_path), "--as", "boss", "--pin-stdin"],
-                                 stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT, env=env)
-        child.stdin.write(b"1234\n")
-        child.stdin.close()
-        # wait4, not wait: the rusage of this one child (RUSAGE_CHILDREN would be the largest of all).
-        _pid, status, usage = os.wait4(child.pid, 0)
-        seconds = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)
-        if child.returncode != 0:
-            out.seek(0)
-            raise SystemExit(f"pos-tui products import failed ({child.returncode}):\n{out.read().decode()}")
-    return seconds, usage.ru_maxrss
+        # Started from a small launcher, not from here: a child's ru_maxrss starts from the RSS of
+        # the process it was spawned from (this one holds the floor's rows), the launcher's is ~10 MB.
+        launched = subprocess.run([sys.executable, "-c", LAUNCHER, *command, "products", "import", str(csv_path),
+                                   "--as", "boss", "--pin-stdin"], input=b"1234\n", stdout=out,
+                                  stderr=subprocess.STDOUT, env=env, check=False)
+        out.seek(0)
+        output = out.read().decode()
+        if launched.returncode != 0:
+            raise SystemExit(f"pos-tui products import failed ({launched.returncode}):\n{output}")
+    seconds, maxrss_kib = json.loads(output.strip().splitlines()[-1])
+    return seconds, maxrss_kib
+
+
+# Runs argv[1:] (stdin passed on), then prints [seconds, its ru_maxrss in KiB] from wait4 of that one
+# child; exits with its status.
+LAUNCHER = """
+import json, os, subprocess, sys, time
+started = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:])
+_pid, status, usage = os.wait4(child.pid, 0)
+seconds = time.perf_counter() - started
+code = os.waitstatus_to_exitcode(status)
+if code == 0:
+    print(json.dumps([seconds, usage.ru_maxrss]), flush=True)
+sys.exit(code)
+"""
 
 
 def main() -> None:
