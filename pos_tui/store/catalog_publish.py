@@ -478,24 +478,26 @@ class _Publisher:
 
     def copy_name_index(self) -> None:
         """The built index's shadow rows into the next one's, in key order, a bounded number of
-        rows a step (a row of the index's data is one page of it)."""
+        rows a step (a row of the index's data is one page of it). Each step's range of keys is
+        picked out before it; the rows go from table to table inside SQLite, never through here."""
         for shadow, key in _SEARCH_SHADOWS.items():  # each key is its table's first columns
             source, target = f'temp."{_SEARCH_BUILD}_{shadow}"', f'main."product_search_next_{shadow}"'
-            order, phase = ", ".join(key), f"search {shadow}"
+            order, phase, marks = ", ".join(key), f"search {shadow}", ", ".join("?" * len(key))
             after: tuple = (_SEARCH_HEAD_ID,) if shadow == "data" else ()
             while True:
-                where = f"WHERE ({order}) > ({', '.join('?' * len(key))})" if after else ""
-                chunk = self.sql(f"SELECT * FROM {source} {where} ORDER BY {order} LIMIT ?",
-                                 (*after, self.step_size(phase))).fetchall()
-                if not chunk:
+                past = [f"({order}) > ({marks})"] if after else []
+                where = f"WHERE {past[0]}" if past else ""
+                if self.sql(f"SELECT 1 FROM {source} {where} LIMIT 1", after).fetchone() is None:
                     break
+                upto = self.sql(f"SELECT {order} FROM {source} {where} ORDER BY {order} LIMIT 1 OFFSET ?",
+                                (*after, self.step_size(phase) - 1)).fetchone()
+                within = " AND ".join(past + ([f"({order}) <= ({marks})"] if upto else []))
                 for _ in self._steps(phase):
-                    cursor = self.db.cursor()
-                    try:
-                        cursor.executemany(f"INSERT INTO {target} VALUES ({', '.join('?' * len(chunk[0]))})", chunk)
-                    finally:
-                        cursor.close()
-                after = chunk[-1][:len(key)]
+                    self.sql(f"INSERT INTO {target} SELECT * FROM {source} {'WHERE ' + within if within else ''} "
+                             f"ORDER BY {order}", (*after, *(upto or ())))
+                if upto is None:
+                    break
+                after = tuple(upto)
         for _ in self._steps("ddl search head"):
             self.sql('INSERT OR REPLACE INTO main."product_search_next_data" '
                      f'SELECT * FROM temp."{_SEARCH_BUILD}_data" WHERE id <= ?', (_SEARCH_HEAD_ID,))
