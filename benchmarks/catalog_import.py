@@ -8,9 +8,10 @@ no upsert, no journal. ``catalog_csv.import_products`` runs in a fresh interpret
 its peak RSS (VmHWM) is its own (plus the peak of any process it starts, from
 getrusage(RUSAGE_CHILDREN), added as if both peaked at once), with the peak while the file is read
 and staged and while it is published; it also reports the longest time one of its write transactions
-held the store's write lock. A last line times the whole `pos-tui products import` command, run as
-a child the same way, with its peak RSS (``ru_maxrss`` of that one child from ``os.wait4``: the
-command's own peak, whatever it started included). ``--csv`` imports a file made earlier (one
+held the store's write lock; the floor's and the import's CPU seconds are printed beside their wall
+times. A last line times the whole `pos-tui products import` command with its peak RSS (``ru_maxrss``
+of that one child from ``os.wait4`` in a small launcher process: a child's ``ru_maxrss`` starts from
+the peak of the process that spawned it). ``--csv`` imports a file made earlier (one
 written by this script with the same ``--rows``) instead of writing it again; ``--runs`` repeats
 the floor, the import and the command in turn, so a load that comes and goes shows in each ratio.
 """
