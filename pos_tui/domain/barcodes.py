@@ -28,7 +28,8 @@ def ean_check_digit(body: str) -> int:
     """The GS1 check digit for the digits before it (weights 3,1,3,... from the right)."""
     if not _is_digits(body):
         raise BarcodeError(f"{body!r}: a check digit needs digits only")
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    backwards = body[::-1]
+    total = 3 * sum(map(int, backwards[0::2])) + sum(map(int, backwards[1::2]))
     return (10 - total % 10) % 10
 
 
@@ -49,6 +50,8 @@ def validate_gtin(code: str) -> None:
 
 
 def _check_code_characters(code: str) -> None:
+    if len(code) <= MAX_PLU_LENGTH and code.isascii() and _PLU.match(code):
+        return  # letters, digits, ". _ -": none of the faults below (most codes, read in bulk by an import)
     if not code:
         raise BarcodeError(_("the code is empty"))
     for char in code:

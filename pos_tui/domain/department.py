@@ -7,4 +7,5 @@ MAX_DEPARTMENT_LENGTH = 32
 
 def is_department_code(code: str) -> bool:
     """Whether ``code`` can name a department: 1 to 32 printable characters, no spaces ("DRINKS", "饮料")."""
-    return 0 < len(code) <= MAX_DEPARTMENT_LENGTH and all(c.isprintable() and not c.isspace() for c in code)
+    # Every space but " " is unprintable.
+    return 0 < len(code) <= MAX_DEPARTMENT_LENGTH and code.isprintable() and " " not in code

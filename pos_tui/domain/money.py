@@ -6,6 +6,7 @@ Rates (tax, fees) are ``Rate`` values: exact integers in parts per million, neve
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -61,19 +62,34 @@ def check_amount(minor: int, cur: Currency) -> int:
 _AMOUNT = re.compile(r"^(?P<sign>[-+]?)(?P<int>\d{1,15}|\d{1,3}(?:,\d{3})+)?(?:\.(?P<frac>\d*))?$")
 
 
+_PLAIN_AMOUNT = {digits: re.compile(r"\d{1,15}" + (rf"\.\d{{{digits}}}" if digits else "")) for digits in range(4)}
+
+
+@functools.lru_cache(maxsize=16)
+def _amount_prefixes(cur: Currency) -> tuple[str, ...]:
+    """What an amount may start with in ``cur`` ("¥", "CNY"), the longest first."""
+    return tuple(prefix for prefix in sorted({cur.symbol.strip(), cur.code, "¥", "￥"}, key=len, reverse=True) if prefix)
+
+
 def parse_amount(text: str, cur: Currency, *, allow_negative: bool = False) -> int:
     """Read "12.5", "12.50", "¥12.50", "1,234.50" into minor units; reject anything inexact.
 
     Rejects: empty text, exponents ("1e3"), more decimals than the currency has ("12.505"),
     a negative amount unless ``allow_negative``.
     """
+    if cur.digits in _PLAIN_AMOUNT and isinstance(text, str) and _PLAIN_AMOUNT[cur.digits].fullmatch(text):
+        # Digits and exactly the currency's decimals ("649.87"), as a catalog file holds them: the
+        # same value as below, read in one step.
+        return check_amount(int(text.replace(".", "", 1)), cur)
     raw = text if isinstance(text, str) else ""
     cleaned = raw.strip()
-    for prefix in sorted({cur.symbol.strip(), cur.code, "¥", "￥"}, key=len, reverse=True):
-        if prefix and cleaned.lstrip("-+").startswith(prefix):
-            sign = cleaned[0] if cleaned[:1] in "-+" else ""
-            cleaned = sign + cleaned.lstrip("-+")[len(prefix):].strip()
-            break
+    unsigned = cleaned.lstrip("-+")
+    if unsigned.startswith(_amount_prefixes(cur)):
+        for prefix in _amount_prefixes(cur):
+            if unsigned.startswith(prefix):
+                sign = cleaned[0] if cleaned[:1] in "-+" else ""
+                cleaned = sign + unsigned[len(prefix):].strip()
+                break
     m = _AMOUNT.match(cleaned)
     if not cleaned or not m or (m.group("int") is None and not m.group("frac")):
         raise MoneyError(_("{text} is not an amount (expected e.g. 12.50)").format(text=repr(raw)))

@@ -9,12 +9,17 @@ are kept compact (``pinyin_phrases``), and before a name is converted the ones t
 are lent to pypinyin's dictionary and to a word splitter of ours, trained on the beginnings of
 phrases that occur in it. The splitter only ever asks about pieces of the name, so every name
 reads as with the whole dictionary: 银行 "yinhang", 重庆 "chongqing", 长城 "changcheng".
+
+pypinyin reads each run of Chinese characters of a name on its own (the text between them has no
+pinyin), so what a run reads as is kept (``CACHED_RUNS`` of them): a catalog repeats its brands and
+words in name after name, and pypinyin costs ~0.2-0.5 ms a run.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sys
 import threading
 from pathlib import Path
@@ -23,10 +28,12 @@ from typing import Any
 _CJK = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
 LENT_PHRASES = 4_000  # phrases lent to pypinyin at most; past it they are taken back, and lent again as needed
 KNOWN_RUNS = 20_000  # runs of Chinese characters whose phrases are already lent (most names repeat words)
+CACHED_RUNS = 20_000  # runs whose reading is kept (about 200 bytes each); past it the kept ones are let go
+_HAS_CJK = re.compile("[" + "".join(f"{chr(low)}-{chr(high)}" for low, high in _CJK) + "]")
 
 
 def has_chinese(text: str) -> bool:
-    return any(low <= ord(char) <= high for char in text for low, high in _CJK)
+    return _HAS_CJK.search(text) is not None
 
 
 def pinyin_key(name: str) -> str:
@@ -34,10 +41,10 @@ def pinyin_key(name: str) -> str:
     "" for a name without Chinese (it is found by its own letters)."""
     if not has_chinese(name):
         return ""
-    syllables = [s.lower() for s in _converter().syllables(name) if s and s.isascii()]
-    if not syllables:
+    full, initials = _converter().key_parts(name)
+    if not full:
         return ""
-    return "".join(syllables) + " " + "".join(s[0] for s in syllables)
+    return full + " " + initials
 
 
 class _Converter:
@@ -46,12 +53,18 @@ class _Converter:
     def __init__(self) -> None:
         import pypinyin
         from pypinyin import constants
-        from pypinyin.seg import mmseg, simpleseg
+        from pypinyin.seg import mmseg
 
         from pos_tui.domain.pinyin_phrases import PhraseTable
 
-        self._lazy_pinyin, self._mmseg, self._simple_seg = pypinyin.lazy_pinyin, mmseg, simpleseg.simple_seg
-        self._is_chinese = constants.RE_HANS.match
+        self._lazy_pinyin, self._mmseg = pypinyin.lazy_pinyin, mmseg
+        # What pypinyin counts as a run of Chinese characters (its RE_HANS: "^(?:[...])+$"), to find
+        # a name's runs in one pass; the rest of the name reads as nothing.
+        chars = constants.RE_HANS.pattern
+        if not (chars.startswith("^(?:[") and chars.endswith("])+$")):
+            raise ImportError(f"unexpected pypinyin RE_HANS pattern: {chars[:40]!r}")
+        self._runs = re.compile(chars[4:-3] + "+").findall
+        self._read: dict[str, tuple[str, str]] = {}  # run -> (its full pinyin, its initials)
         self._lent: dict[str, Any] = constants.PHRASES_DICT  # pypinyin's own dictionary, read by its converter
         # Loaded with its phrases after all (pypinyin imported elsewhere first): nothing to lend.
         self._table = None if self._lent else PhraseTable.from_json(_phrases_file())
@@ -64,17 +77,36 @@ class _Converter:
         self._splitter = self._mmseg.Seg(self._mmseg.PrefixSet(), no_non_phrases=True)
         self._known: set[str] = set()
 
-    def syllables(self, name: str) -> list[str]:
-        if self._table is None:
-            return self._lazy_pinyin(name, errors=_dropped)
-        with self._lock:
-            words: list[str] = []
-            runs = self._simple_seg(name)
-            self._lend([run for run in runs if self._is_chinese(run)])
-            for run in runs:
-                words.extend(self._splitter.cut(run) if self._is_chinese(run) else (run,))
-            # A list is taken as words already split: pypinyin reads each one whole.
-            return self._lazy_pinyin(words, errors=_dropped)
+    def key_parts(self, name: str) -> tuple[str, str]:
+        """The name's full pinyin and its initials ("kekoukele", "kkkl"), each run read once."""
+        runs = self._runs(name)
+        read = self._read
+        try:
+            parts = [read[run] for run in runs]
+        except KeyError:
+            with self._lock:
+                found = self._read_runs([run for run in dict.fromkeys(runs) if run not in read])
+                parts = [found[run] if run in found else read[run] for run in runs]
+                if len(read) + len(found) > CACHED_RUNS:
+                    read.clear()
+                read.update(found)
+        if len(parts) == 1:
+            return parts[0]
+        return "".join(full for full, _ in parts), "".join(initials for _, initials in parts)
+
+    def _read_runs(self, runs: list[str]) -> dict[str, tuple[str, str]]:
+        if self._table is not None:
+            self._lend(runs)
+        found = {}
+        for run in runs:
+            if self._table is None:
+                syllables = self._lazy_pinyin(run, errors=_dropped)
+            else:
+                # A list is taken as words already split: pypinyin reads each one whole.
+                syllables = self._lazy_pinyin(self._splitter.cut(run), errors=_dropped)
+            kept = [s.lower() for s in syllables if s and s.isascii()]
+            found[run] = ("".join(kept), "".join(s[0] for s in kept))
+        return found
 
     def _lend(self, runs: list[str]) -> None:
         """The phrases of every run of the name lent at once: taking some back for one run must not

@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import operator
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ from pos_tui.domain.barcodes import BarcodeError, classify
 from pos_tui.domain.cart import MILLI, UNITS
 from pos_tui.domain.department import MAX_DEPARTMENT_LENGTH, is_department_code
 from pos_tui.domain.money import Currency, MoneyError, format_amount, parse_amount
-from pos_tui.domain.text import TextError, check_text
+from pos_tui.domain.text import TextError, check_text, first_control
 from pos_tui.i18n import _, ngettext
 from pos_tui.store.catalog import CatalogError, ProductData, Progress, iter_products
 from pos_tui.store.catalog_publish import STAGE_BATCH, Staging
@@ -178,34 +179,35 @@ class _RowChecker:
     def error(self, line: int, column: str, reason: str) -> None:
         self.parsed.errors.append(RowError(line, column, reason))
 
-    def check(self, line: int, cells: dict[str, str]) -> None:
+    def check(self, line: int, cells: tuple[str, ...]) -> None:
+        """One row, its cells in the order of COLUMNS ("" for a column the file leaves out)."""
         before = len(self.parsed.errors)
-        for column, value in cells.items():
-            try:
-                check_text(value, column)
-            except TextError as exc:
-                self.error(line + exc.line - 1, column, exc.at_column)
-        if len(self.parsed.errors) > before:
+        if first_control("".join(cells)) is not None:  # one search for the row; the cells only when it finds one
+            for column, value in zip(COLUMNS, cells):
+                try:
+                    check_text(value, column)
+                except TextError as exc:
+                    self.error(line + exc.line - 1, column, exc.at_column)
             return
-        cells = {**cells, **{column: unescape_cell(cells[column]) for column in TEXT_COLUMNS}}
-        sku = self._sku(line, cells["sku"])
+        raw_sku, raw_name, raw_price, raw_codes, raw_tax, raw_unit, raw_stock, raw_department = cells
+        sku = self._sku(line, unescape_cell(raw_sku))
         sku_ok = len(self.parsed.errors) == before
-        name = cells["name"].strip()
+        name = unescape_cell(raw_name).strip()
         if not name:
             self.error(line, "name", _("name is empty"))
-        price = self._price(line, cells["price"])
-        barcodes = self._barcodes(line, cells["barcodes"])
-        tax = self._tax(line, cells["tax"])
-        unit = cells["unit"].strip().lower() or "each"
+        price = self._price(line, raw_price)
+        barcodes = self._barcodes(line, unescape_cell(raw_codes))
+        tax = self._tax(line, raw_tax)
+        unit = raw_unit.strip().lower() or "each"
         if unit not in UNITS:
             self.error(line, "unit", _("unit must be {units}, not {unit}").format(
-                units=_(" or ").join(UNITS), unit=repr(cells["unit"].strip())))
+                units=_(" or ").join(UNITS), unit=repr(raw_unit.strip())))
         try:
-            stock = parse_stock(cells["stock"])
+            stock = parse_stock(raw_stock)
         except ValueError as exc:
             self.error(line, "stock", str(exc))
             stock = None
-        department = self._department(line, cells["department"])
+        department = self._department(line, unescape_cell(raw_department))
         product = ProductData(sku, name, price, tax, unit, stock, barcodes, department) \
             if len(self.parsed.errors) == before else None
         self.staging.add(line, sku if sku_ok else None, product, barcodes)
@@ -214,7 +216,7 @@ class _RowChecker:
         sku = raw.strip()
         if not sku:
             self.error(line, "sku", _("SKU is empty"))
-        elif len(sku) > MAX_SKU_LENGTH or any(c.isspace() or not c.isprintable() for c in sku):
+        elif len(sku) > MAX_SKU_LENGTH or not sku.isprintable() or " " in sku:  # every other space is unprintable
             self.error(line, "sku", _("SKU {sku} must be at most {length} characters without spaces").format(
                 sku=repr(sku), length=MAX_SKU_LENGTH))
         return sku
@@ -272,6 +274,9 @@ def _parse(path: Path, lines: Iterable[str], cur: Currency, tax_codes: Collectio
         if positions is None:
             return parsed
         checker = _RowChecker(cur, tax_codes, default_tax, parsed, staging)
+        # The row's cells in the order of COLUMNS; a column the header leaves out reads the "" put after the row.
+        absent = len(header)
+        row_cells = operator.itemgetter(*(positions.get(name, absent) for name in COLUMNS))
         end_of_previous = reader.line_num
         for count, cells in enumerate(reader, 1):
             line = end_of_previous + 1
@@ -284,7 +289,8 @@ def _parse(path: Path, lines: Iterable[str], cur: Currency, tax_codes: Collectio
                 parsed.errors.append(RowError(line, "", _("expected {expected} fields, found {found}").format(
                     expected=len(header), found=len(cells))))
                 continue
-            checker.check(line, {name: cells[positions[name]] if name in positions else "" for name in COLUMNS})
+            cells.append("")
+            checker.check(line, row_cells(cells))
     except csv.Error as exc:
         parsed.errors.append(RowError(reader.line_num, "", _("CSV format error: {error}").format(error=exc)))
     return parsed

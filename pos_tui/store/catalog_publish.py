@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import operator
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -116,8 +117,13 @@ class Published:
     holds: tuple[float, ...] = ()  # seconds each step held the lock, in order (large imports)
 
 
-def _staged_values(product: ProductData) -> list[Any]:
-    return [pinyin_key(product.name) if column == "pinyin" else getattr(product, column) for column in _STAGED]
+_PINYIN_AT = list(_STAGED).index("pinyin")
+_PRODUCT_COLUMNS = operator.attrgetter(*("name" if column == "pinyin" else column for column in _STAGED))
+
+
+def _staged_values(product: ProductData) -> tuple[Any, ...]:
+    values = _PRODUCT_COLUMNS(product)
+    return (*values[:_PINYIN_AT], pinyin_key(product.name), *values[_PINYIN_AT + 1:])
 
 
 class Staging:
@@ -472,24 +478,26 @@ class _Publisher:
 
     def copy_name_index(self) -> None:
         """The built index's shadow rows into the next one's, in key order, a bounded number of
-        rows a step (a row of the index's data is one page of it)."""
+        rows a step (a row of the index's data is one page of it). Each step's range of keys is
+        picked out before it; the rows go from table to table inside SQLite, never through here."""
         for shadow, key in _SEARCH_SHADOWS.items():  # each key is its table's first columns
             source, target = f'temp."{_SEARCH_BUILD}_{shadow}"', f'main."product_search_next_{shadow}"'
-            order, phase = ", ".join(key), f"search {shadow}"
+            order, phase, marks = ", ".join(key), f"search {shadow}", ", ".join("?" * len(key))
             after: tuple = (_SEARCH_HEAD_ID,) if shadow == "data" else ()
             while True:
-                where = f"WHERE ({order}) > ({', '.join('?' * len(key))})" if after else ""
-                chunk = self.sql(f"SELECT * FROM {source} {where} ORDER BY {order} LIMIT ?",
-                                 (*after, self.step_size(phase))).fetchall()
-                if not chunk:
+                past = [f"({order}) > ({marks})"] if after else []
+                where = f"WHERE {past[0]}" if past else ""
+                if self.sql(f"SELECT 1 FROM {source} {where} LIMIT 1", after).fetchone() is None:
                     break
+                upto = self.sql(f"SELECT {order} FROM {source} {where} ORDER BY {order} LIMIT 1 OFFSET ?",
+                                (*after, self.step_size(phase) - 1)).fetchone()
+                within = " AND ".join(past + ([f"({order}) <= ({marks})"] if upto else []))
                 for _ in self._steps(phase):
-                    cursor = self.db.cursor()
-                    try:
-                        cursor.executemany(f"INSERT INTO {target} VALUES ({', '.join('?' * len(chunk[0]))})", chunk)
-                    finally:
-                        cursor.close()
-                after = chunk[-1][:len(key)]
+                    self.sql(f"INSERT INTO {target} SELECT * FROM {source} {'WHERE ' + within if within else ''} "
+                             f"ORDER BY {order}", (*after, *(upto or ())))
+                if upto is None:
+                    break
+                after = tuple(upto)
         for _ in self._steps("ddl search head"):
             self.sql('INSERT OR REPLACE INTO main."product_search_next_data" '
                      f'SELECT * FROM temp."{_SEARCH_BUILD}_data" WHERE id <= ?', (_SEARCH_HEAD_ID,))

@@ -61,8 +61,9 @@ def test_the_compact_table_answers_as_the_dictionary(tmp_path):
 
 def test_every_name_reads_as_with_the_whole_dictionary():
     """Names made of the dictionary's own phrases, loose characters and Latin text, read by the lent
-    phrases (with room for so few that they are taken back and lent again all the time) and by
-    pypinyin with its whole dictionary, in two fresh interpreters."""
+    phrases (with room for so few that they are taken back and lent again all the time, and so few
+    runs' readings kept that they are let go all the time) and by pypinyin with its whole
+    dictionary, in two fresh interpreters."""
     table = PhraseTable.from_json(pinyin._phrases_file())
     phrases = [table._phrase(i) for i in range(len(table))]
     loose = sorted(set("".join(phrases[::50])))
@@ -72,12 +73,16 @@ def test_every_name_reads_as_with_the_whole_dictionary():
         parts = [rng.choice(phrases) if rng.random() < 0.7 else "".join(rng.choices(loose, k=rng.randint(1, 3)))
                  for _ in range(rng.randint(1, 4))]
         names.append(rng.choice(["", "", " ", "330ml", "A-"]).join(parts) + rng.choice(["", " 500g", " #12"]))
-    names += ["中国银行行长", "重庆银行", "长城", "朝阳区", "音乐", "可口可乐 330ml", "Bread"]
+    names += ["中国银行行长", "重庆银行", "长城", "朝阳区", "音乐", "可口可乐 330ml", "Bread",
+              "可口可乐 330ml 可口可乐", "银行A银行", "长城长城 长城", "〇号 电池"]
     lent = run_python("""
         import json, sys
         from pos_tui.domain import pinyin
-        pinyin.LENT_PHRASES, pinyin.KNOWN_RUNS = 40, 25
-        keys = [pinyin.pinyin_key(name) for name in json.load(sys.stdin)]
+        pinyin.LENT_PHRASES, pinyin.KNOWN_RUNS, pinyin.CACHED_RUNS = 40, 25, 30
+        names = json.load(sys.stdin)
+        keys = [pinyin.pinyin_key(name) for name in names]
+        # Read again: the runs kept from the first pass (and let go past CACHED_RUNS) read the same.
+        assert [pinyin.pinyin_key(name) for name in names] == keys
         assert pinyin._converter()._table is not None, "pypinyin loaded its whole phrase dictionary"
         print(json.dumps(keys))
     """, json.dumps(names))

@@ -232,3 +232,31 @@ def test_after_a_long_step_the_lock_stays_free_until_a_waiting_lane_has_tried_ag
         next_try = next(t for t in tries if t > held_ms)
         assert catalog_publish.lane_poll_gap(held_ms / 1000) * 1000 >= next_try - held_ms, held_ms
     assert catalog_publish.lane_poll_gap(0.02) == catalog_publish.STEP_PAUSE  # short steps: the usual pause
+
+
+def test_the_name_index_copied_a_few_rows_a_step_is_whole(store_db, write_csv, cny, monkeypatch):
+    """Each of the index's tables copied in many ranges of keys (its terms' table by two columns):
+    every row arrives once, and every name is found."""
+    from pos_tui.store.db import current_database
+
+    for table in (catalog_publish._FIRST_SIZE, catalog_publish._MAX_SIZE):
+        monkeypatch.setitem(table, "search", 16)
+    steps = []
+    real_steps = catalog_publish._Publisher._steps
+
+    def counted(self, phase="ddl"):
+        steps.append(phase)
+        return real_steps(self, phase)
+
+    monkeypatch.setattr(catalog_publish._Publisher, "_steps", counted)
+    monkeypatch.setattr(catalog_publish, "STEP_PAUSE", 0)
+    monkeypatch.setattr(catalog_publish, "lane_poll_gap", lambda held: 0)
+    names = [f"P{n},Item{n} word{n % 7} 可口可乐{n % 3},1.00,{ean13(n)},A,each,1" for n in range(1, ROWS + 1)]
+    import_products(write_csv(names), cur=cny, tax_codes={"A"})
+    assert min(steps.count(f"search {shadow}") for shadow in ("data", "idx", "docsize")) > 1
+    db = current_database()
+    db.execute_sql("INSERT INTO product_search (product_search) VALUES ('integrity-check')")
+    assert db.execute_sql("SELECT COUNT(*) FROM product_search_docsize").fetchone()[0] == ROWS
+    for n in (1, 17, ROWS // 2, ROWS):
+        assert [p.sku for p in catalog.search_by_name(f"Item{n} word")] == [f"P{n}"]
+    assert len(catalog.search_by_name("kekou", limit=ROWS)) == ROWS
