@@ -50,6 +50,7 @@ class CpuCap:
         self.period_us = period_us
         # Paths encoded now: between fork and exec the child only opens and writes.
         self._procs = [str(d / "cgroup.procs").encode() for d in (cpu_dir, acct_dir) if d is not None]
+        self.cpu: int | None = None  # the one CPU the capped children run on (None: any)
 
     @classmethod
     def create(cls, quota_us: int, period_us: int, name: str | None = None) -> CpuCap:
@@ -85,7 +86,10 @@ class CpuCap:
                 f"cpu.cfs_period_us={self.period_us} ({share:.0f} % of one core)")
 
     def join(self) -> None:
-        """In the child between fork and exec (``preexec_fn``): move this process into the groups."""
+        """In the child between fork and exec (``preexec_fn``): move this process into the groups,
+        and onto the one CPU of ``cpu`` when it is set."""
+        if self.cpu is not None:
+            os.sched_setaffinity(0, {self.cpu})
         pid = str(os.getpid()).encode()
         for procs in self._procs:
             fd = os.open(procs, os.O_WRONLY)

@@ -2,11 +2,14 @@
 
     python benchmarks/low_spec.py [--quota-us 3000] [--period-us 10000] [--products 1000000]
                                   [--db PATH] [--scans 300] [--basket 20] [--runs 9] [--scan-runs 3]
-                                  [--term linux] [--scans-only]
+                                  [--term linux] [--scans-only] [--cpu N | --any-cpu]
 
 Every measured child (the lane, and each floor) runs in a cgroup v1 ``cpu`` group with
 ``cpu.cfs_quota_us`` per ``cpu.cfs_period_us`` (default 3000 per 10000: 30 % of one core), joined
-between fork and exec (see cpu_cap.py); this script itself runs uncapped. Needs root and the v1
+between fork and exec (see cpu_cap.py), and on one CPU (``--cpu``, default the last one): 30 % of one
+core, as on a single-core machine, where the lane's threads (the UI, the terminal's input and
+output) cannot run side by side on two CPUs within the quota. ``--any-cpu`` lets them use every CPU
+(the figures of earlier runs). This script itself runs uncapped and on any CPU. Needs root and the v1
 cpu controller; where the group cannot be made, it says why and skips the profile.
 
 Measured the same way as lane_startup.py and scan_latency.py, all under the cap:
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import os
 import statistics
 import sys
 import tempfile
@@ -59,6 +63,8 @@ def main() -> None:
     parser.add_argument("--basket", type=int, default=20, help="items per sale before it is paid")
     parser.add_argument("--runs", type=int, default=9, help="launches of each app")
     parser.add_argument("--term", default="xterm-256color")
+    parser.add_argument("--cpu", type=int, default=(os.cpu_count() or 1) - 1, help="the one CPU of the capped children")
+    parser.add_argument("--any-cpu", action="store_true", help="let the capped children run on every CPU")
     parser.add_argument("--scan-runs", type=int, default=3, help="lane runs of --scans scans, pooled")
     parser.add_argument("--scans-only", action="store_true", help="leave out the launches and the floors")
     args = parser.parse_args()
@@ -67,8 +73,10 @@ def main() -> None:
     except CapUnavailable as why:
         print(f"low-spec profile skipped: {why}")
         return
+    cap.cpu = None if args.any_cpu else args.cpu
     with cap:
-        print(f"CPU cap: {cap.describe()}; this script runs uncapped", flush=True)
+        where = "on any CPU" if cap.cpu is None else f"on CPU {cap.cpu} only"
+        print(f"CPU cap: {cap.describe()}, {where}; this script runs uncapped", flush=True)
         compileall.compile_dir(str(HERE.parent / "pos_tui"), quiet=1)
         with tempfile.TemporaryDirectory(prefix="pos-tui-lowspec-") as tmp:
             db = args.db or Path(tmp) / "pos.db"
