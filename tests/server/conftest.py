@@ -137,6 +137,12 @@ def _lane_store_template(lane: int) -> Path:
         from pos_tui.store.catalog_csv import import_products
         from pos_tui.store.db import close_database, open_database
 
+        if not _templates_folder:  # outside a test run (benchmarks/store_server.py): a folder of its own
+            import tempfile
+
+            made = Path(tempfile.mkdtemp(prefix="pos-tui-lane-templates-"))
+            atexit.register(shutil.rmtree, made, True)
+            _templates_folder.append(made)
         folder = _templates_folder[-1] / f"lane{lane}"
         folder.mkdir()
         config = _lane_config(folder, lane)
