@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual.widgets import OptionList
 
 from pos_tui.domain.display_width import cell_width, pad_cells, truncate_cells
 from pos_tui.domain.text import neutralise
@@ -70,8 +69,7 @@ class MembersScreen(ListedScreen):
     def code(self, record) -> str:
         return record.code
 
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
+    def action_reload(self) -> None:
         self.reload()
         self.say(ngettext("{count} member: Up/Down choose; F2 add, F3 adjust points, F4 disable, F6 enable",
                           "{count} members: Up/Down choose; F2 add, F3 adjust points, F4 disable, F6 enable",

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual.widgets import OptionList
 
 from pos_tui.domain.display_width import pad_cells, truncate_cells
 from pos_tui.i18n import N_, _, ngettext
@@ -71,8 +70,7 @@ class PromotionsScreen(ListedScreen):
     def code(self, record) -> str:
         return record.code
 
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
+    def action_reload(self) -> None:
         self.reload()
         self.say(ngettext("{count} promotion: Up/Down choose; F2 import a file, F4 stop, F6 run again",
                           "{count} promotions: Up/Down choose; F2 import a file, F4 stop, F6 run again",

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import OptionList
 
 from pos_tui.domain.display_width import pad_cells, truncate_cells
 from pos_tui.domain.money import Currency, format_amount
@@ -17,9 +14,9 @@ from pos_tui.i18n import N_, _, ngettext
 from pos_tui.domain.permissions import Approval
 from pos_tui.services.errors import USER_ERRORS
 from pos_tui.services.views import SaleRecord, UnknownPayment
-from pos_tui.tui.admin.screen import AdminScreen, keys
+from pos_tui.tui.admin.listed import ListScreen
+from pos_tui.tui.admin.screen import keys
 from pos_tui.tui.screens.modals import ApprovalModal, ConfirmModal, Resolution, ResolveModal
-from pos_tui.tui.widgets.message_line import MessageLine
 
 if TYPE_CHECKING:
     from pos_tui.services.store_office import StoreUnknownPayment
@@ -52,44 +49,6 @@ def unknown_row(unknown: UnknownPayment, cur: Currency) -> str:
 def unknown_heading() -> str:
     return (f"{cells(_('Lane'), 5)} {cells(_('Since'), 16)} {cells(_('Method'), 10)} "
             f"{cells(_('Amount'), 12, 'right')}  {cells(_('Reference'), 14)} {_('State')}")
-
-
-class ListScreen(AdminScreen):
-    """An area that is one list with a heading; F5 reads it again."""
-
-    BOX_TITLE = ""  # a msgid (marked with N_), translated when drawn
-
-    def heading(self) -> str:
-        raise NotImplementedError
-
-    def compose(self) -> ComposeResult:
-        yield self.status_header()
-        with Vertical(id="body") as box:
-            box.border_title = _(self.BOX_TITLE)
-            box.border_subtitle = _("Up/Down choose")
-            yield Static(self.heading(), classes="heading")
-            yield OptionList(id="rows")
-        yield MessageLine()
-        yield self.key_footer()
-
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
-        self.action_reload()
-
-    def fill(self, rows: list[tuple[str, str]]) -> None:
-        listing = self.query_one(OptionList)
-        listing.clear_options()
-        listing.add_options(Option(text, id=key) for key, text in rows)
-        if rows:
-            listing.highlighted = 0
-
-    def action_move(self, step: int) -> None:
-        listing = self.query_one(OptionList)
-        if listing.option_count:
-            listing.highlighted = min(max((listing.highlighted or 0) + step, 0), listing.option_count - 1)
-
-    def action_reload(self) -> None:
-        raise NotImplementedError
 
 
 class HeldScreen(ListScreen):

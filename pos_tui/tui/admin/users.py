@@ -3,7 +3,6 @@ and drawn as stars; they are never shown, logged or journaled."""
 
 from __future__ import annotations
 
-from textual.widgets import OptionList
 
 from pos_tui.domain.display_width import pad_cells, truncate_cells
 from pos_tui.domain.permissions import role_name
@@ -79,8 +78,7 @@ class UsersScreen(ListedScreen):
         """The users listed."""
         return self.found
 
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
+    def action_reload(self) -> None:
         self.reload()
         self.say(ngettext("{count} user: Up/Down choose; F2 add, F3 reset PIN, F4 disable, F5 unlock",
                           "{count} users: Up/Down choose; F2 add, F3 reset PIN, F4 disable, F5 unlock",
