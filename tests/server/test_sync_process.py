@@ -97,3 +97,20 @@ def test_a_lane_killed_with_sigkill_leaves_no_sync_process_behind(store_server, 
         wait_for(lambda: not alive(pid), "the sync process gone", 5.0)
     finally:
         lane.close()
+
+
+def test_a_lane_killed_while_its_server_is_unreachable_leaves_no_sync_process_behind(store_server, tmp_path):
+    # Offline, the process's status stays the same from one try to the next, so it writes nothing to
+    # the lane (no broken pipe to notice): only its watch on the lane's pipe and pid can end it.
+    unreachable = f"postgresql://nobody@/pos?host={tmp_path / 'no-server'}"
+    lane = Child(lane_spec(store_server, tmp_path, 1, url=unreachable), "sell")
+    try:
+        assert lane.reply() == "ready"
+        pid = int(lane.ask("sync-pid"))
+        time.sleep(1.0)  # a few tries, offline
+        assert alive(pid)
+        lane.process.kill()
+        lane.process.wait(10)
+        wait_for(lambda: not alive(pid), "the sync process gone", 5.0)
+    finally:
+        lane.close()
