@@ -20,7 +20,7 @@ from pos_tui.domain.members import (
     ADJUST, EARN, REDEEM, REVERSE, MemberError, PointsRule, points_facts, share_of,
 )
 from pos_tui.i18n import _
-from pos_tui.store import journal
+from pos_tui.store import journal, statements
 from pos_tui.store.db import current_database, write_transaction
 from pos_tui.store.models import Member, PointsEntry
 
@@ -426,5 +426,9 @@ def entries_of_sale(sale_uuid: str) -> list[dict]:
     """The sale's ledger rows as its store-server document carries them."""
     return [{"uuid": r.uuid, "member": r.member, "kind": r.kind, "points": r.points, "value": r.value,
              "business_day": r.business_day, "offline": bool(r.offline), "reason": r.reason}
-            for r in PointsEntry.select().where(PointsEntry.sale == sale_uuid).order_by(PointsEntry.id)]
+            for r in statements.fetch_models(PointsEntry, "points_entry.of_sale", _entries_of_sale, (sale_uuid,))]
+
+
+def _entries_of_sale() -> peewee.Select:
+    return PointsEntry.select().where(PointsEntry.sale == "").order_by(PointsEntry.id)
 

@@ -121,9 +121,9 @@ def find_sale_by_receipt(receipt_no: str) -> SaleRecord | None:
 
 def load_cart(sale_id: int) -> Cart:
     """The sale's lines, voids applied, as the domain cart."""
-    voids = {v.line_id: v for v in LineVoid.select().join(SaleLine).where(SaleLine.sale == sale_id)}
+    voids = {v.line_id: v for v in statements.fetch_models(LineVoid, "line_void.of_sale", _voids_of_sale, (sale_id,))}
     lines = []
-    for row in SaleLine.select().where(SaleLine.sale == sale_id).order_by(SaleLine.line_no):
+    for row in statements.fetch_models(SaleLine, "sale_line.of_sale", _lines_of_sale, (sale_id,)):
         void = voids.get(row.id)
         lines.append(
             CartLine(
@@ -135,9 +135,18 @@ def load_cart(sale_id: int) -> Cart:
     return Cart(tuple(lines))
 
 
+def _voids_of_sale() -> peewee.Select:
+    return LineVoid.select().join(SaleLine).where(SaleLine.sale == 0)
+
+
+def _lines_of_sale() -> peewee.Select:
+    return SaleLine.select().where(SaleLine.sale == 0).order_by(SaleLine.line_no)
+
+
 def sale_member(sale_id: int) -> str:
     """The member number shown for the sale; "" when none was."""
-    return Sale.select(Sale.member).where(Sale.id == sale_id).scalar() or ""
+    row = statements.fetch_one("sale.member", lambda: Sale.select(Sale.member).where(Sale.id == 0), (sale_id,))
+    return (row[0] if row else None) or ""
 
 
 def original_of(sale_id: int) -> int | None:
@@ -302,7 +311,12 @@ def void_sale(sale_id: int, actor: str, now: dt.datetime, approved_by: str | Non
 
 
 def payments_of(sale_id: int) -> list[PaymentRecord]:
-    return [_payment_record(p) for p in Payment.select().where(Payment.sale == sale_id).order_by(Payment.id)]
+    return [_payment_record(p) for p in statements.fetch_models(Payment, "payment.of_sale", _payments_of_sale,
+                                                                 (sale_id,))]
+
+
+def _payments_of_sale() -> peewee.Select:
+    return Payment.select().where(Payment.sale == 0).order_by(Payment.id)
 
 
 def payment_states(sale_id: int) -> tuple[str, tuple[tuple[int, str], ...]]:
@@ -331,18 +345,29 @@ def next_receipt_no(lane: int, day: dt.date, series: str = "") -> str:
     ``series`` keeps other records out of the sales' numbering: "R" returns, "T" training sales.
     """
     key = series + day.strftime("%Y%m%d")
-    counter, _ = ReceiptCounter.get_or_create(lane=lane, day=key, defaults={"last": 0})
-    ReceiptCounter.update(last=ReceiptCounter.last + 1).where(ReceiptCounter.id == counter.id).execute()
-    number = ReceiptCounter.get_by_id(counter.id).last
+    counter = statements.fetch_one("receipt_counter.of_day", _receipt_counter, (lane, key))
+    if counter is None:  # the caller's write transaction keeps any other writer out until it commits
+        number = 1
+        statements.insert(ReceiptCounter, lane=lane, day=key, last=number)
+    else:
+        counter_id, last = counter
+        number = last + 1
+        statements.update_by_id(ReceiptCounter, counter_id, last=number)
     return f"{lane:02d}-{key}-{number:04d}"
+
+
+def _receipt_counter() -> peewee.Select:
+    return ReceiptCounter.select(ReceiptCounter.id, ReceiptCounter.last).where(
+        (ReceiptCounter.lane == 0) & (ReceiptCounter.day == ""))
 
 
 def receipt_day(sale: Sale, now: dt.datetime) -> dt.date:
     """The date in a sale's receipt number: the business day of the shift it was rung up in (a shift
     that runs past midnight keeps numbering in its day), else the date it was paid."""
-    shift = Shift.get_or_none(Shift.id == sale.shift) if sale.shift is not None else None
-    if shift is not None and shift.business_day:
-        return dt.date.fromisoformat(shift.business_day)
+    shift = (statements.fetch_one("shift.business_day", lambda: Shift.select(Shift.business_day).where(Shift.id == 0),
+                                  (sale.shift,)) if sale.shift is not None else None)
+    if shift is not None and shift[0]:
+        return dt.date.fromisoformat(shift[0])
     return now.date()
 
 
@@ -350,28 +375,30 @@ def _finalize(sale: Sale, total: int, tax_total: int, change: int, now: dt.datet
               points: PointsTerms | None = None) -> str:
     """Number the sale, mark it paid, take stock, earn its member's points on what was paid in money,
     journal it, queue its receipt (caller's transaction)."""
+    settled = [p for p in payments_of(sale.id) if p.status in SETTLED]
     if points is not None and sale.member and not sale.training:
-        in_points = sum(p.amount for p in payments_of(sale.id) if p.status in SETTLED and p.method == POINTS)
+        in_points = sum(p.amount for p in settled if p.method == POINTS)
         members.earn_for_sale(sale.uuid, sale.member, total - in_points, points, actor=actor, now=now)
     receipt_no = next_receipt_no(sale.lane, receipt_day(sale, now), TRAINING_SERIES if sale.training else "")
-    Sale.update(status=PAID, receipt_no=receipt_no, closed_at=now, total=total, tax_total=tax_total,
-                change=change).where(Sale.id == sale.id).execute()
-    cart = load_cart(sale.id)
-    for line in cart.active_lines:
-        if line.product_id is not None and not sale.training:
-            Product.update(stock=Product.stock - line.qty_milli).where(
-                (Product.id == line.product_id) & Product.stock.is_null(False)
-            ).execute()
-    PrintJob.create(sale=sale.id, kind="sale", status="pending", created_at=now)
+    statements.update_by_id(Sale, sale.id, status=PAID, receipt_no=receipt_no, closed_at=now, total=total,
+                            tax_total=tax_total, change=change)
+    if not sale.training:
+        for line in load_cart(sale.id).active_lines:
+            if line.product_id is not None:
+                statements.execute("product.take_stock", _take_stock, (line.qty_milli, line.product_id))
+    statements.insert(PrintJob, sale=sale.id, kind="sale", status="pending", created_at=now)
     journal.append(
         "sale.paid",
         {"sale": sale.uuid, "receipt": receipt_no, "total": total, "tax": tax_total, "change": change,
-         "payments": [[p.method, p.amount] for p in payments_of(sale.id) if p.status in SETTLED],
-         "training": bool(sale.training)},
+         "payments": [[p.method, p.amount] for p in settled], "training": bool(sale.training)},
         actor,
     )
     outbox.add_sale(sale.id)
     return receipt_no
+
+
+def _take_stock() -> peewee.Update:
+    return Product.update(stock=Product.stock - 0).where((Product.id == 0) & Product.stock.is_null(False))
 
 
 def take_cash(sale_id: int, *, amount: int, tendered: int, change: int, remaining_after: int,
@@ -382,9 +409,9 @@ def take_cash(sale_id: int, *, amount: int, tendered: int, change: int, remainin
     """
     with write_transaction():
         sale = _sale_for_update(sale_id, OPEN)
-        Payment.create(
-            sale=sale_id, method="cash", amount=amount, tendered=tendered, change=change, status=PaymentStatus.APPROVED,
-            reference=uuid.uuid4().hex, created_at=now, updated_at=now,
+        statements.insert(
+            Payment, sale=sale_id, method="cash", amount=amount, tendered=tendered, change=change,
+            status=PaymentStatus.APPROVED, reference=uuid.uuid4().hex, created_at=now, updated_at=now,
         )
         journal.append("payment.cash", {"sale": sale.uuid, "amount": amount, "tendered": tendered,
                                         "change": change}, actor)
@@ -493,9 +520,13 @@ def unresolved_payments(lane: int | None = None) -> list[PaymentRecord]:
 
 
 def pending_print_jobs(lane: int) -> list[PrintJobRecord]:
-    query = (PrintJob.select().join(Sale).where((Sale.lane == lane) & (PrintJob.status == "pending"))
-             .order_by(PrintJob.id))
-    return [PrintJobRecord(j.id, j.sale_id, j.kind, j.attempts, j.last_error) for j in query]
+    return [PrintJobRecord(*row) for row in statements.fetch_all("print_job.pending", _pending_print_jobs,
+                                                                 (lane, "pending"))]
+
+
+def _pending_print_jobs() -> peewee.Select:
+    return (PrintJob.select(PrintJob.id, PrintJob.sale, PrintJob.kind, PrintJob.attempts, PrintJob.last_error)
+            .join(Sale).where((Sale.lane == 0) & (PrintJob.status == "")).order_by(PrintJob.id))
 
 
 def mark_printed(job_id: int, now: dt.datetime) -> None:
@@ -507,7 +538,7 @@ def mark_printed(job_id: int, now: dt.datetime) -> None:
 def mark_print_skipped(job_id: int) -> None:
     """No printer is configured: the job is closed as skipped (F9 can still queue a copy later)."""
     with write_transaction():
-        PrintJob.update(status="skipped", last_error="no printer configured").where(PrintJob.id == job_id).execute()
+        statements.update_by_id(PrintJob, job_id, status="skipped", last_error="no printer configured")
 
 
 def mark_print_failed(job_id: int, error: str) -> None:

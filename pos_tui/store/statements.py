@@ -1,9 +1,10 @@
-"""Statements a scan runs, their SQL text built once per kind of database.
+"""Statements a scan or a payment runs, their SQL text built once per kind of database.
 
-peewee builds a query's SQL text anew on every call; for the few statements every scan runs (the
-line's insert, the journal's last row and its insert) that building cost more CPU than SQLite spends
-running them. Here the text is built once and each call passes only its parameters, converted by
-the model's own fields as peewee would.
+peewee builds a query's SQL text anew on every call; for the statements every scan and every
+payment runs (the line's insert, the journal's last row and its insert, the payment, the paid sale's
+numbering, stock and outbox document) that building cost more CPU than SQLite spends running them.
+Here the text is built once and each call passes only its parameters, converted by the model's own
+fields as peewee would.
 """
 
 from __future__ import annotations
@@ -63,13 +64,46 @@ def _quoted(db: peewee.Database, name: str) -> str:
     return f"{opening}{name}{closing}"
 
 
+def fetch_all(key: object, build: Callable[[], peewee.Query], params: Sequence[Any]) -> list[tuple]:
+    """Every row of the compiled query ``key`` run with ``params``, as stored."""
+    return current_database().execute_sql(compiled(key, build), params).fetchall()
+
+
+def execute(key: object, build: Callable[[], peewee.Query], params: Sequence[Any]) -> int:
+    """Run the compiled statement ``key`` (an UPDATE or DELETE) with ``params``; the rows it changed."""
+    return current_database().execute_sql(compiled(key, build), params).rowcount
+
+
+def update_by_id(model: type[peewee.Model], row_id: int, **values: Any) -> int:
+    """Set ``values`` (field names) on the row ``row_id`` of ``model``, each converted by its field as
+    peewee would; the rows changed (0 or 1)."""
+    fields = tuple(model._meta.fields[name] for name in values)
+    db = current_database()
+    key = (type(db), model, "update", tuple(values))
+    sql = _sql.get(key)
+    if sql is None:
+        sets = ", ".join(f"{_quoted(db, f.column_name)} = {db.param}" for f in fields)
+        sql = _sql[key] = (f"UPDATE {_quoted(db, model._meta.table_name)} SET {sets} "
+                           f"WHERE {_quoted(db, model._meta.primary_key.column_name)} = {db.param}")
+    params = [f.db_value(values[f.name]) for f in fields] + [row_id]
+    return db.execute_sql(sql, params).rowcount
+
+
 def fetch_model(model: type[peewee.Model], key: object, build: Callable[[], peewee.Query],
                 params: Sequence[Any]) -> peewee.Model | None:
     """The first row of the compiled ``build`` (a ``model.select()`` of all its fields) as a model
     instance, its values converted by the fields as peewee converts them; None when there is none."""
     row = fetch_one(key, build, params)
-    if row is None:
-        return None
+    return None if row is None else _instance(model, row)
+
+
+def fetch_models(model: type[peewee.Model], key: object, build: Callable[[], peewee.Query],
+                 params: Sequence[Any]) -> list[peewee.Model]:
+    """Every row of the compiled ``build`` (a ``model.select()`` of all its fields) as model instances."""
+    return [_instance(model, row) for row in fetch_all(key, build, params)]
+
+
+def _instance(model: type[peewee.Model], row: Sequence[Any]) -> peewee.Model:
     instance = model(__no_default__=1, **{f.name: f.python_value(value)
                                           for f, value in zip(model._meta.sorted_fields, row)})
     instance._dirty.clear()

@@ -13,8 +13,8 @@ from pos_tui.store.models import Sale, SaleLine
 OPENED = dt.datetime(2026, 12, 3, 9, 30, 15, 123456)
 
 
-def a_sale() -> Sale:
-    return Sale.create(uuid="u1", lane=1, status="open", cashier="cashier", opened_at=OPENED, shift=3)
+def a_sale(uuid: str = "u1") -> Sale:
+    return Sale.create(uuid=uuid, lane=1, status="open", cashier="cashier", opened_at=OPENED, shift=3)
 
 
 def test_an_insert_writes_the_row_create_writes_defaults_included(store_db):
@@ -41,3 +41,40 @@ def test_a_fetched_model_equals_what_peewee_reads_and_is_not_dirty(store_db):
     assert fetched.__data__ == Sale.get_by_id(sale.id).__data__
     assert fetched.opened_at == OPENED and not fetched.dirty_fields
     assert statements.fetch_model(Sale, "test.sale", lambda: Sale.select().where(Sale.id == 0), (sale.id + 1,)) is None
+
+
+def test_an_update_by_id_writes_what_peewee_update_writes_to_that_row_only(store_db):
+    one, two, other = a_sale("u1"), a_sale("u2"), a_sale("u3")
+    closed = dt.datetime(2026, 12, 3, 18, 5, 1, 42)
+    values = dict(status="paid", closed_at=closed, total=1250, change=50)
+    with write_transaction():
+        Sale.update(receipt_no="01-20261203-0001", **values).where(Sale.id == one.id).execute()
+        assert statements.update_by_id(Sale, two.id, receipt_no="01-20261203-0002", **values) == 1
+        assert statements.update_by_id(Sale, 10_000, **values) == 0
+    peewee_row, compiled_row = (Sale.get_by_id(s.id).__data__ for s in (one, two))
+    assert compiled_row["receipt_no"] == "01-20261203-0002"
+    assert ({**peewee_row, "id": 0, "uuid": "", "receipt_no": ""}
+            == {**compiled_row, "id": 0, "uuid": "", "receipt_no": ""})
+    assert compiled_row["closed_at"] == closed
+    assert Sale.get_by_id(other.id).status == "open"
+
+
+def test_fetched_models_and_rows_are_every_row_in_order_and_execute_counts_the_rows(store_db):
+    sale = a_sale()
+    fields = dict(sale=sale.id, sku="S", name="n", unit="each", qty_milli=1000, unit_price=100, tax_code="A",
+                  amount=100, added_at=OPENED, added_by="cashier")
+    with write_transaction():
+        for line_no in (2, 1, 3):
+            SaleLine.create(line_no=line_no, **fields)
+    build = lambda: SaleLine.select().where(SaleLine.sale == 0).order_by(SaleLine.line_no)  # noqa: E731
+    fetched = statements.fetch_models(SaleLine, "test.lines", build, (sale.id,))
+    read = SaleLine.select().where(SaleLine.sale == sale.id).order_by(SaleLine.line_no)
+    assert [line.__data__ for line in fetched] == [line.__data__ for line in read]
+    assert [line.line_no for line in fetched] == [1, 2, 3] and not any(line.dirty_fields for line in fetched)
+    assert statements.fetch_all("test.line_nos", lambda: SaleLine.select(SaleLine.line_no).where(
+        SaleLine.sale == 0).order_by(SaleLine.line_no.desc()), (sale.id,)) == [(3,), (2,), (1,)]
+    with write_transaction():
+        changed = statements.execute("test.double", lambda: SaleLine.update(amount=SaleLine.amount * 0).where(
+            SaleLine.line_no >= 0), (2, 2))
+    assert changed == 2
+    assert [line.amount for line in SaleLine.select().order_by(SaleLine.line_no)] == [100, 200, 200]
