@@ -124,6 +124,7 @@ def opened_lane(config: Config, *, simulate_printer_to: Path | None = None) -> I
             with lane_devices(config, simulate_printer_to=simulate_printer_to) as devices:
                 lane = Lane(config, printer=devices.printer, terminal=devices.terminal, wallets=devices.wallets,
                             scale=devices.scale)
+                lane.prepare()
                 lane.receipts.serve_queue()
                 serve_peripherals(lane.ctx, devices)
                 sync = start_sync(config, lane)

@@ -10,6 +10,7 @@ import peewee
 
 from pos_tui.domain.cart import UNITS
 from pos_tui.domain.pinyin import pinyin_key
+from pos_tui.store import statements
 from pos_tui.store.db import StoreError, current_database, is_sqlite
 from pos_tui.store.models import Barcode, Product
 
@@ -85,16 +86,12 @@ def _find_by_code_sql() -> peewee.Select:
     )
 
 
-_compiled: dict[type, str] = {}
+_FIND_BY_CODE = statements.Statement(_find_by_code_sql)
 
 
 def find_by_code(code: str) -> ProductInfo | None:
     """The product with this barcode, else with this SKU; None if neither. One indexed query."""
-    db = current_database()
-    sql = _compiled.get(type(db))
-    if sql is None:
-        sql = _compiled[type(db)] = _find_by_code_sql().sql()[0]
-    rows = db.execute_sql(sql, (code, code)).fetchall()
+    rows = statements.fetch_all(_FIND_BY_CODE, (code, code))
     if not rows:
         return None
     return _info(rows[0], tuple(row[_CODE_AT] for row in rows if row[_CODE_AT] is not None))

@@ -149,7 +149,7 @@ def append(kind: str, payload: dict[str, Any], actor: str | None = None) -> Jour
         raise JournalError("a journal entry needs a kind")
     if not current_database().in_transaction():
         raise JournalError(f"journal entry {kind!r} must be written inside a write transaction")
-    last = statements.fetch_one("journal.last", _last_row_query, (1,))  # LIMIT 1
+    last = statements.fetch_one(_LAST_ROW_QUERY, (1,))  # LIMIT 1
     seq = last[0] + 1 if last else 1
     prev_hash = last[1] if last else GENESIS_HASH
     at = utc_now().astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
@@ -162,9 +162,9 @@ def append(kind: str, payload: dict[str, Any], actor: str | None = None) -> Jour
     return JournalEntry(**entry)
 
 
-def _last_row_query() -> peewee.Select:
-    return JournalEntry.select(JournalEntry.seq, JournalEntry.hash, JournalEntry.at).order_by(
-        JournalEntry.seq.desc()).limit(1)
+_LAST_ROW_QUERY = statements.Statement(
+    lambda: JournalEntry.select(JournalEntry.seq, JournalEntry.hash, JournalEntry.at)
+    .order_by(JournalEntry.seq.desc()).limit(1))
 
 
 JournalRow = tuple[int, str, str, "str | None", str, str, str]

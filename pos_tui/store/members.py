@@ -426,9 +426,9 @@ def entries_of_sale(sale_uuid: str) -> list[dict]:
     """The sale's ledger rows as its store-server document carries them."""
     return [{"uuid": r.uuid, "member": r.member, "kind": r.kind, "points": r.points, "value": r.value,
              "business_day": r.business_day, "offline": bool(r.offline), "reason": r.reason}
-            for r in statements.fetch_models(PointsEntry, "points_entry.of_sale", _entries_of_sale, (sale_uuid,))]
+            for r in statements.fetch_models(PointsEntry, _ENTRIES_OF_SALE, (sale_uuid,))]
 
 
-def _entries_of_sale() -> peewee.Select:
-    return PointsEntry.select().where(PointsEntry.sale == "").order_by(PointsEntry.id)
+_ENTRIES_OF_SALE = statements.Statement(
+    lambda: PointsEntry.select().where(PointsEntry.sale == "").order_by(PointsEntry.id))
 

@@ -88,15 +88,14 @@ def add(kind: str, payload: dict[str, Any], *, lane: int, doc_uuid: str | None =
     """Put one document in the outbox inside the caller's write transaction; returns its sequence."""
     if not current_database().in_transaction():
         raise OutboxError(f"document {kind!r} must be added inside the write transaction of its fact")
-    last = statements.fetch_one("outbox.last_seq", _last_seq, (lane,))[0] or 0
+    last = statements.fetch_one(_LAST_SEQ, (lane,))[0] or 0
     text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     statements.insert(OutboxRow, lane=lane, seq=last + 1, uuid=doc_uuid or uuidlib.uuid4().hex, kind=kind,
                       payload=text, created_at=utc_now())
     return last + 1
 
 
-def _last_seq() -> peewee.Select:
-    return OutboxRow.select(peewee.fn.MAX(OutboxRow.seq)).where(OutboxRow.lane == 0)
+_LAST_SEQ = statements.Statement(lambda: OutboxRow.select(peewee.fn.MAX(OutboxRow.seq)).where(OutboxRow.lane == 0))
 
 
 # ---------------------------------------------------------------- the documents, built from the rows just written
@@ -105,22 +104,22 @@ def _last_seq() -> peewee.Select:
 def sale_document(sale_id: int) -> dict[str, Any]:
     """A paid or voided sale, or a finished return: lines (voids marked, each with what each promotion
     took off it), payments, totals."""
-    sale = statements.fetch_model(Sale, "outbox.sale", lambda: Sale.select().where(Sale.id == 0), (sale_id,))
+    sale = statements.fetch_model(Sale, _SALE, (sale_id,))
     if sale is None:
         raise OutboxError(f"sale {sale_id} does not exist")
-    voided = {line_id for (line_id,) in statements.fetch_all("outbox.voided_lines", _voided_lines, (sale_id,))}
+    voided = {line_id for (line_id,) in statements.fetch_all(_VOIDED_LINES, (sale_id,))}
     shares: dict[int, list[dict[str, Any]]] = {}  # what each promotion took off each line
-    for p in statements.fetch_models(SaleLinePromotion, "outbox.line_promotions", _line_promotions, (sale_id,)):
+    for p in statements.fetch_models(SaleLinePromotion, _LINE_PROMOTIONS, (sale_id,)):
         shares.setdefault(p.line_no, []).append({"promotion": p.promotion, "name": p.name, "kind": p.kind,
                                                  "amount": p.amount})
     lines = [{"line": r.line_no, "sku": r.sku, "name": r.name, "unit": r.unit, "qty_milli": r.qty_milli,
               "unit_price": r.unit_price, "amount": r.amount, "discount": r.discount, "tax_code": r.tax_code,
               "voided": r.id in voided, "origin_line": r.origin_line, "promotions": shares.get(r.line_no, [])}
-             for r in statements.fetch_models(SaleLine, "outbox.lines", _lines, (sale_id,))]
+             for r in statements.fetch_models(SaleLine, _LINES, (sale_id,))]
     payments = [{"method": p.method, "amount": p.amount, "tendered": p.tendered, "change": p.change,
                  "fee": p.fee, "status": p.status, "reference": p.reference, "masked_pan": p.masked_pan,
                  "auth_code": p.auth_code, "refund_of": p.refund_of}
-                for p in statements.fetch_models(Payment, "outbox.payments", _payments, (sale_id,))]
+                for p in statements.fetch_models(Payment, _PAYMENTS, (sale_id,))]
     original = Sale.get_or_none(Sale.id == sale.original) if sale.original else None
     closed = sale.closed_at or sale.opened_at
     document = {"sale": sale.uuid, "kind": sale.kind, "status": sale.status, "lane": sale.lane,
@@ -135,21 +134,19 @@ def sale_document(sale_id: int) -> dict[str, Any]:
     return document
 
 
-def _voided_lines() -> peewee.Select:
-    return LineVoid.select(LineVoid.line).join(SaleLine).where(SaleLine.sale == 0)
+_SALE = statements.Statement(lambda: Sale.select().where(Sale.id == 0))
+_VOIDED_LINES = statements.Statement(lambda: LineVoid.select(LineVoid.line).join(SaleLine).where(SaleLine.sale == 0))
 
 
-def _line_promotions() -> peewee.Select:
-    return (SaleLinePromotion.select().where(SaleLinePromotion.sale == 0)
-            .order_by(SaleLinePromotion.line_no, SaleLinePromotion.promotion))
+_LINE_PROMOTIONS = statements.Statement(
+    lambda: SaleLinePromotion.select().where(SaleLinePromotion.sale == 0)
+    .order_by(SaleLinePromotion.line_no, SaleLinePromotion.promotion))
 
 
-def _lines() -> peewee.Select:
-    return SaleLine.select().where(SaleLine.sale == 0).order_by(SaleLine.line_no)
+_LINES = statements.Statement(lambda: SaleLine.select().where(SaleLine.sale == 0).order_by(SaleLine.line_no))
 
 
-def _payments() -> peewee.Select:
-    return Payment.select().where(Payment.sale == 0).order_by(Payment.id)
+_PAYMENTS = statements.Statement(lambda: Payment.select().where(Payment.sale == 0).order_by(Payment.id))
 
 
 def add_sale(sale_id: int) -> int:

@@ -92,7 +92,7 @@ def _payment_record(p: Payment) -> PaymentRecord:
 
 
 def _sale_for_update(sale_id: int, *statuses: str) -> Sale:
-    sale = statements.fetch_model(Sale, "sale.by_id", _sale_by_id, (sale_id,))
+    sale = statements.fetch_model(Sale, _SALE_BY_ID, (sale_id,))
     if sale is None:
         raise SaleError(_("sale {sale} does not exist").format(sale=sale_id))
     if statuses and sale.status not in statuses:
@@ -100,8 +100,7 @@ def _sale_for_update(sale_id: int, *statuses: str) -> Sale:
     return sale
 
 
-def _sale_by_id() -> peewee.Select:
-    return Sale.select().where(Sale.id == 0)
+_SALE_BY_ID = statements.Statement(lambda: Sale.select().where(Sale.id == 0))
 
 
 def open_sale_on_lane(lane: int) -> SaleRecord | None:
@@ -121,9 +120,9 @@ def find_sale_by_receipt(receipt_no: str) -> SaleRecord | None:
 
 def load_cart(sale_id: int) -> Cart:
     """The sale's lines, voids applied, as the domain cart."""
-    voids = {v.line_id: v for v in statements.fetch_models(LineVoid, "line_void.of_sale", _voids_of_sale, (sale_id,))}
+    voids = {v.line_id: v for v in statements.fetch_models(LineVoid, _VOIDS_OF_SALE, (sale_id,))}
     lines = []
-    for row in statements.fetch_models(SaleLine, "sale_line.of_sale", _lines_of_sale, (sale_id,)):
+    for row in statements.fetch_models(SaleLine, _LINES_OF_SALE, (sale_id,)):
         void = voids.get(row.id)
         lines.append(
             CartLine(
@@ -135,17 +134,16 @@ def load_cart(sale_id: int) -> Cart:
     return Cart(tuple(lines))
 
 
-def _voids_of_sale() -> peewee.Select:
-    return LineVoid.select().join(SaleLine).where(SaleLine.sale == 0)
+_SALE_MEMBER = statements.Statement(lambda: Sale.select(Sale.member).where(Sale.id == 0))
+_VOIDS_OF_SALE = statements.Statement(lambda: LineVoid.select().join(SaleLine).where(SaleLine.sale == 0))
 
 
-def _lines_of_sale() -> peewee.Select:
-    return SaleLine.select().where(SaleLine.sale == 0).order_by(SaleLine.line_no)
+_LINES_OF_SALE = statements.Statement(lambda: SaleLine.select().where(SaleLine.sale == 0).order_by(SaleLine.line_no))
 
 
 def sale_member(sale_id: int) -> str:
     """The member number shown for the sale; "" when none was."""
-    row = statements.fetch_one("sale.member", lambda: Sale.select(Sale.member).where(Sale.id == 0), (sale_id,))
+    row = statements.fetch_one(_SALE_MEMBER, (sale_id,))
     return (row[0] if row else None) or ""
 
 
@@ -258,7 +256,7 @@ def set_phase(sale_id: int, phase: str, actor: str) -> None:
         raise SaleError(f"unknown sale phase {phase!r}")
     with write_transaction():
         sale = _sale_for_update(sale_id, OPEN)
-        Sale.update(phase=phase).where(Sale.id == sale.id).execute()
+        statements.update_by_id(Sale, sale.id, phase=phase)
         journal.append("sale.phase", {"sale": sale.uuid, "phase": phase}, actor)
 
 
@@ -267,7 +265,7 @@ def suspend_sale(sale_id: int, actor: str) -> None:
         sale = _sale_for_update(sale_id, OPEN)
         if _paid_total(sale_id):
             raise SaleError(_("a sale with a payment cannot be suspended"))
-        Sale.update(status=SUSPENDED, phase="items").where(Sale.id == sale_id).execute()
+        statements.update_by_id(Sale, sale_id, status=SUSPENDED, phase="items")
         journal.append("sale.suspend", {"sale": sale.uuid}, actor)
 
 
@@ -311,12 +309,11 @@ def void_sale(sale_id: int, actor: str, now: dt.datetime, approved_by: str | Non
 
 
 def payments_of(sale_id: int) -> list[PaymentRecord]:
-    return [_payment_record(p) for p in statements.fetch_models(Payment, "payment.of_sale", _payments_of_sale,
+    return [_payment_record(p) for p in statements.fetch_models(Payment, _PAYMENTS_OF_SALE,
                                                                  (sale_id,))]
 
 
-def _payments_of_sale() -> peewee.Select:
-    return Payment.select().where(Payment.sale == 0).order_by(Payment.id)
+_PAYMENTS_OF_SALE = statements.Statement(lambda: Payment.select().where(Payment.sale == 0).order_by(Payment.id))
 
 
 def payment_states(sale_id: int) -> tuple[str, tuple[tuple[int, str], ...]]:
@@ -345,7 +342,7 @@ def next_receipt_no(lane: int, day: dt.date, series: str = "") -> str:
     ``series`` keeps other records out of the sales' numbering: "R" returns, "T" training sales.
     """
     key = series + day.strftime("%Y%m%d")
-    counter = statements.fetch_one("receipt_counter.of_day", _receipt_counter, (lane, key))
+    counter = statements.fetch_one(_RECEIPT_COUNTER, (lane, key))
     if counter is None:  # the caller's write transaction keeps any other writer out until it commits
         number = 1
         statements.insert(ReceiptCounter, lane=lane, day=key, last=number)
@@ -356,16 +353,16 @@ def next_receipt_no(lane: int, day: dt.date, series: str = "") -> str:
     return f"{lane:02d}-{key}-{number:04d}"
 
 
-def _receipt_counter() -> peewee.Select:
-    return ReceiptCounter.select(ReceiptCounter.id, ReceiptCounter.last).where(
-        (ReceiptCounter.lane == 0) & (ReceiptCounter.day == ""))
+_SHIFT_DAY = statements.Statement(lambda: Shift.select(Shift.business_day).where(Shift.id == 0))
+_RECEIPT_COUNTER = statements.Statement(
+    lambda: ReceiptCounter.select(ReceiptCounter.id, ReceiptCounter.last)
+    .where((ReceiptCounter.lane == 0) & (ReceiptCounter.day == "")))
 
 
 def receipt_day(sale: Sale, now: dt.datetime) -> dt.date:
     """The date in a sale's receipt number: the business day of the shift it was rung up in (a shift
     that runs past midnight keeps numbering in its day), else the date it was paid."""
-    shift = (statements.fetch_one("shift.business_day", lambda: Shift.select(Shift.business_day).where(Shift.id == 0),
-                                  (sale.shift,)) if sale.shift is not None else None)
+    shift = statements.fetch_one(_SHIFT_DAY, (sale.shift,)) if sale.shift is not None else None
     if shift is not None and shift[0]:
         return dt.date.fromisoformat(shift[0])
     return now.date()
@@ -385,7 +382,7 @@ def _finalize(sale: Sale, total: int, tax_total: int, change: int, now: dt.datet
     if not sale.training:
         for line in load_cart(sale.id).active_lines:
             if line.product_id is not None:
-                statements.execute("product.take_stock", _take_stock, (line.qty_milli, line.product_id))
+                statements.execute(_TAKE_STOCK, (line.qty_milli, line.product_id))
     statements.insert(PrintJob, sale=sale.id, kind="sale", status="pending", created_at=now)
     journal.append(
         "sale.paid",
@@ -397,8 +394,8 @@ def _finalize(sale: Sale, total: int, tax_total: int, change: int, now: dt.datet
     return receipt_no
 
 
-def _take_stock() -> peewee.Update:
-    return Product.update(stock=Product.stock - 0).where((Product.id == 0) & Product.stock.is_null(False))
+_TAKE_STOCK = statements.Statement(
+    lambda: Product.update(stock=Product.stock - 0).where((Product.id == 0) & Product.stock.is_null(False)))
 
 
 def take_cash(sale_id: int, *, amount: int, tendered: int, change: int, remaining_after: int,
@@ -456,7 +453,7 @@ def begin_attempt(sale_id: int, *, method: str, amount: int, fee: int, reference
             raise SaleError(_("a payment's outcome is unknown; a supervisor must resolve it first"))
         payment = Payment.create(sale=sale_id, method=method, amount=amount, status=PaymentStatus.PENDING,
                                  reference=reference, fee=fee, created_at=now, updated_at=now)
-        Sale.update(phase="terminal").where(Sale.id == sale_id).execute()
+        statements.update_by_id(Sale, sale_id, phase="terminal")
         journal.append("payment.attempt", {"sale": sale.uuid, "method": method, "amount": amount,
                                            "reference": reference}, actor)
     return _payment_record(payment)
@@ -466,7 +463,7 @@ def _settle_if_paid(sale: Sale, totals: tuple[int, int], now: dt.datetime, actor
                     points: PointsTerms | None = None) -> str | None:
     total, tax_total = totals
     if _paid_total(sale.id) < total:
-        Sale.update(phase="payment").where(Sale.id == sale.id).execute()
+        statements.update_by_id(Sale, sale.id, phase="payment")
         return None
     return _finalize(sale, total, tax_total, 0, now, actor, points)
 
@@ -489,7 +486,7 @@ def record_outcome(payment_id: int, *, status: str, reason: str = "", masked_pan
         journal.append("payment.outcome", {"sale": sale.uuid, "reference": payment.reference, "status": status,
                                            "reason": reason[:200], "amount": payment.amount}, actor)
         if status == PaymentStatus.UNKNOWN:
-            Sale.update(phase="payment").where(Sale.id == sale.id).execute()
+            statements.update_by_id(Sale, sale.id, phase="payment")
             return None
         return _settle_if_paid(sale, totals, now, actor, points)
 
@@ -520,13 +517,13 @@ def unresolved_payments(lane: int | None = None) -> list[PaymentRecord]:
 
 
 def pending_print_jobs(lane: int) -> list[PrintJobRecord]:
-    return [PrintJobRecord(*row) for row in statements.fetch_all("print_job.pending", _pending_print_jobs,
+    return [PrintJobRecord(*row) for row in statements.fetch_all(_PENDING_PRINT_JOBS,
                                                                  (lane, "pending"))]
 
 
-def _pending_print_jobs() -> peewee.Select:
-    return (PrintJob.select(PrintJob.id, PrintJob.sale, PrintJob.kind, PrintJob.attempts, PrintJob.last_error)
-            .join(Sale).where((Sale.lane == 0) & (PrintJob.status == "")).order_by(PrintJob.id))
+_PENDING_PRINT_JOBS = statements.Statement(
+    lambda: PrintJob.select(PrintJob.id, PrintJob.sale, PrintJob.kind, PrintJob.attempts, PrintJob.last_error)
+    .join(Sale).where((Sale.lane == 0) & (PrintJob.status == "")).order_by(PrintJob.id))
 
 
 def mark_printed(job_id: int, now: dt.datetime) -> None:
@@ -577,9 +574,9 @@ def log_event(kind: str, payload: dict, actor: str | None) -> None:
 def _open_sale(lane: int, actor: str, now: dt.datetime, member: str) -> Sale:
     """A new open sale on ``lane`` in the current transaction, in the shift open there (the first
     scan of every sale runs this: its statements are compiled once, see ``statements``)."""
-    if statements.fetch_one("sale.open_on_lane", _open_sale_on_lane, (lane, OPEN)) is not None:
+    if statements.fetch_one(_OPEN_SALE_ON_LANE, (lane, OPEN)) is not None:
         raise SaleError(_("lane {lane} already has an open sale").format(lane=lane))
-    shift = statements.fetch_one("shift.open_on_lane", _open_shift_on_lane, (lane, "open"))
+    shift = statements.fetch_one(_OPEN_SHIFT_ON_LANE, (lane, "open"))
     shift_id, training = shift if shift is not None else (None, False)
     sale = Sale(uuid=uuid.uuid4().hex, lane=lane, status=OPEN, phase="items", cashier=actor, opened_at=now,
                 shift=shift_id, training=bool(training), member=member)
@@ -589,12 +586,11 @@ def _open_sale(lane: int, actor: str, now: dt.datetime, member: str) -> Sale:
     return sale
 
 
-def _open_sale_on_lane() -> peewee.Select:
-    return Sale.select(Sale.id).where((Sale.lane == 0) & (Sale.status == ""))
+_OPEN_SALE_ON_LANE = statements.Statement(lambda: Sale.select(Sale.id).where((Sale.lane == 0) & (Sale.status == "")))
 
 
-def _open_shift_on_lane() -> peewee.Select:
-    return Shift.select(Shift.id, Shift.training).where((Shift.lane == 0) & (Shift.status == ""))
+_OPEN_SHIFT_ON_LANE = statements.Statement(
+    lambda: Shift.select(Shift.id, Shift.training).where((Shift.lane == 0) & (Shift.status == "")))
 
 
 def _open_shift(lane: int) -> Shift | None:

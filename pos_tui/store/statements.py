@@ -16,23 +16,38 @@ import peewee
 
 from pos_tui.store.db import current_database
 
-_sql: dict[tuple[type, object], str] = {}
+_sql: dict[tuple, str] = {}
 _insert_fields: dict[type[peewee.Model], tuple[peewee.Field, ...]] = {}
+_statements: list[Statement] = []
 
 
-def compiled(key: object, build: Callable[[], peewee.Query]) -> str:
-    """The SQL text of the query ``build`` makes, made once per kind of database for ``key``."""
-    db = current_database()
-    sql = _sql.get((type(db), key))
-    if sql is None:
-        sql = _sql[(type(db), key)] = build().sql()[0]
-    return sql
+class Statement:
+    """One query's SQL text, built from the query ``build`` makes (with any values: each call passes
+    its own parameters) once per kind of database: at its first use, or ahead by ``prepare_all``."""
+
+    def __init__(self, build: Callable[[], peewee.Query]) -> None:
+        self._build = build
+        self._sql: dict[type, str] = {}
+        _statements.append(self)
+
+    def sql(self) -> str:
+        kind = type(current_database())
+        text = self._sql.get(kind)
+        if text is None:
+            text = self._sql[kind] = self._build().sql()[0]
+        return text
 
 
-def fetch_one(key: object, build: Callable[[], peewee.Query], params: Sequence[Any]) -> tuple | None:
-    """The first row of the compiled query ``key`` run with ``params`` (in the order ``build``'s query
-    takes them), as stored."""
-    return current_database().execute_sql(compiled(key, build), params).fetchone()
+def prepare_all() -> None:
+    """Build the SQL text of every statement of the modules loaded so far, for the open database: the
+    lane does it as it opens, so that its first scan and first payment find them built."""
+    for statement in tuple(_statements):
+        statement.sql()
+
+
+def fetch_one(statement: Statement, params: Sequence[Any]) -> tuple | None:
+    """The first row of ``statement`` run with ``params`` (in the order its query takes them), as stored."""
+    return current_database().execute_sql(statement.sql(), params).fetchone()
 
 
 def insert(model: type[peewee.Model], **values: Any) -> int:
@@ -64,14 +79,14 @@ def _quoted(db: peewee.Database, name: str) -> str:
     return f"{opening}{name}{closing}"
 
 
-def fetch_all(key: object, build: Callable[[], peewee.Query], params: Sequence[Any]) -> list[tuple]:
-    """Every row of the compiled query ``key`` run with ``params``, as stored."""
-    return current_database().execute_sql(compiled(key, build), params).fetchall()
+def fetch_all(statement: Statement, params: Sequence[Any]) -> list[tuple]:
+    """Every row of ``statement`` run with ``params``, as stored."""
+    return current_database().execute_sql(statement.sql(), params).fetchall()
 
 
-def execute(key: object, build: Callable[[], peewee.Query], params: Sequence[Any]) -> int:
-    """Run the compiled statement ``key`` (an UPDATE or DELETE) with ``params``; the rows it changed."""
-    return current_database().execute_sql(compiled(key, build), params).rowcount
+def execute(statement: Statement, params: Sequence[Any]) -> int:
+    """Run ``statement`` (an UPDATE or DELETE) with ``params``; the rows it changed."""
+    return current_database().execute_sql(statement.sql(), params).rowcount
 
 
 def update_by_id(model: type[peewee.Model], row_id: int, **values: Any) -> int:
@@ -89,18 +104,16 @@ def update_by_id(model: type[peewee.Model], row_id: int, **values: Any) -> int:
     return db.execute_sql(sql, params).rowcount
 
 
-def fetch_model(model: type[peewee.Model], key: object, build: Callable[[], peewee.Query],
-                params: Sequence[Any]) -> peewee.Model | None:
-    """The first row of the compiled ``build`` (a ``model.select()`` of all its fields) as a model
-    instance, its values converted by the fields as peewee converts them; None when there is none."""
-    row = fetch_one(key, build, params)
+def fetch_model(model: type[peewee.Model], statement: Statement, params: Sequence[Any]) -> peewee.Model | None:
+    """The first row of ``statement`` (a ``model.select()`` of all its fields) as a model instance, its
+    values converted by the fields as peewee converts them; None when there is none."""
+    row = fetch_one(statement, params)
     return None if row is None else _instance(model, row)
 
 
-def fetch_models(model: type[peewee.Model], key: object, build: Callable[[], peewee.Query],
-                 params: Sequence[Any]) -> list[peewee.Model]:
-    """Every row of the compiled ``build`` (a ``model.select()`` of all its fields) as model instances."""
-    return [_instance(model, row) for row in fetch_all(key, build, params)]
+def fetch_models(model: type[peewee.Model], statement: Statement, params: Sequence[Any]) -> list[peewee.Model]:
+    """Every row of ``statement`` (a ``model.select()`` of all its fields) as model instances."""
+    return [_instance(model, row) for row in fetch_all(statement, params)]
 
 
 def _instance(model: type[peewee.Model], row: Sequence[Any]) -> peewee.Model:

@@ -37,10 +37,11 @@ def test_an_unknown_field_is_named_and_nothing_is_written(store_db):
 
 def test_a_fetched_model_equals_what_peewee_reads_and_is_not_dirty(store_db):
     sale = a_sale()
-    fetched = statements.fetch_model(Sale, "test.sale", lambda: Sale.select().where(Sale.id == 0), (sale.id,))
+    by_id = statements.Statement(lambda: Sale.select().where(Sale.id == 0))
+    fetched = statements.fetch_model(Sale, by_id, (sale.id,))
     assert fetched.__data__ == Sale.get_by_id(sale.id).__data__
     assert fetched.opened_at == OPENED and not fetched.dirty_fields
-    assert statements.fetch_model(Sale, "test.sale", lambda: Sale.select().where(Sale.id == 0), (sale.id + 1,)) is None
+    assert statements.fetch_model(Sale, by_id, (sale.id + 1,)) is None
 
 
 def test_an_update_by_id_writes_what_peewee_update_writes_to_that_row_only(store_db):
@@ -66,15 +67,27 @@ def test_fetched_models_and_rows_are_every_row_in_order_and_execute_counts_the_r
     with write_transaction():
         for line_no in (2, 1, 3):
             SaleLine.create(line_no=line_no, **fields)
-    build = lambda: SaleLine.select().where(SaleLine.sale == 0).order_by(SaleLine.line_no)  # noqa: E731
-    fetched = statements.fetch_models(SaleLine, "test.lines", build, (sale.id,))
+    lines = statements.Statement(lambda: SaleLine.select().where(SaleLine.sale == 0).order_by(SaleLine.line_no))
+    fetched = statements.fetch_models(SaleLine, lines, (sale.id,))
     read = SaleLine.select().where(SaleLine.sale == sale.id).order_by(SaleLine.line_no)
     assert [line.__data__ for line in fetched] == [line.__data__ for line in read]
     assert [line.line_no for line in fetched] == [1, 2, 3] and not any(line.dirty_fields for line in fetched)
-    assert statements.fetch_all("test.line_nos", lambda: SaleLine.select(SaleLine.line_no).where(
-        SaleLine.sale == 0).order_by(SaleLine.line_no.desc()), (sale.id,)) == [(3,), (2,), (1,)]
+    line_nos = statements.Statement(
+        lambda: SaleLine.select(SaleLine.line_no).where(SaleLine.sale == 0).order_by(SaleLine.line_no.desc()))
+    assert statements.fetch_all(line_nos, (sale.id,)) == [(3,), (2,), (1,)]
     with write_transaction():
-        changed = statements.execute("test.double", lambda: SaleLine.update(amount=SaleLine.amount * 0).where(
-            SaleLine.line_no >= 0), (2, 2))
+        times_from = statements.Statement(
+            lambda: SaleLine.update(amount=SaleLine.amount * 0).where(SaleLine.line_no >= 0))
+        changed = statements.execute(times_from, (2, 2))
     assert changed == 2
     assert [line.amount for line in SaleLine.select().order_by(SaleLine.line_no)] == [100, 200, 200]
+
+
+def test_prepare_all_builds_every_statement_once_for_the_open_database(store_db):
+    built = []
+    ours = statements.Statement(lambda: built.append(1) or Sale.select(Sale.id).where(Sale.id == 0))
+    statements.prepare_all()
+    assert built == [1]
+    assert statements.fetch_one(ours, (1,)) is None and built == [1]  # used as built ahead
+    sales_statement_sql = [s.sql() for s in statements._statements]
+    assert any('FROM "sale"' in sql for sql in sales_statement_sql)  # the store modules' own are there too

@@ -23,6 +23,8 @@ from pos_tui.services.lane.receipts import Receipts
 from pos_tui.services.lane.reports import Reports
 from pos_tui.services.lane.returns import Returns, ReturnView
 from pos_tui.services.lane.shift import ClosedShift, ShiftDrawer
+from pos_tui.store import promotions as promotion_store
+from pos_tui.store import statements
 
 __all__ = ["Lane", "LaneView", "PrintResult", "ReturnView", "ClosedShift"]
 
@@ -61,3 +63,10 @@ class Lane:
 
     def view(self) -> LaneView:
         return self.ctx.view()
+
+    def prepare(self) -> None:
+        """Do now, as the lane opens and the cashier signs in, what its first scan and first payment
+        would otherwise do first: build the store's statements and read the promotions on offer
+        (on this thread: the promotions' check of what changed is kept per thread)."""
+        statements.prepare_all()
+        promotion_store.promotion_set(self.ctx.currency)
