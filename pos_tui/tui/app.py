@@ -90,6 +90,13 @@ T = TypeVar("T")
 # While the lane waits at payment, how often it looks whether the back office changed the sale's
 # payments (two indexed reads in a worker, never on a scan's path).
 PAYMENT_CHECK_SECONDS = 2.0
+# The cyclic GC's full pass stalls whatever runs for 10 ms and more (three times that at a third of
+# a core): the lane runs it itself while it stands idle between customers, checked every
+# IDLE_CHECK_SECONDS, once it has been idle at two checks in a row; the GC's own full passes come
+# only after FULL_PASS_AFTER of its middle ones (Python's default is 10), a safety net for a lane
+# that never stands idle.
+IDLE_CHECK_SECONDS = 1.0
+FULL_PASS_AFTER = 1000
 
 SCREEN_OF_STATE = {
     State.LOCKED: "lock",
@@ -178,6 +185,7 @@ class PosApp(App[None]):
         self.store_waits: StoreWaits | None = None  # with the lane (it imports the store)
         self._store_retry: Timer | None = None
         self._reading_payments = False
+        self._idle_checks = 0  # checks in a row that found the lane idle since its last full GC pass
         self._dispatching = 0  # messages of this app being handled now (one, or nested waits)
         if lane is not None:
             self._attach(lane)
@@ -387,6 +395,9 @@ class PosApp(App[None]):
         self.set_interval(device_status.DEVICE_CHECK_SECONDS, self.check_devices)
         self.set_interval(PAYMENT_CHECK_SECONDS, self.check_payments_elsewhere)
         self.settle_memory()
+        youngest, middle, _full = gc.get_threshold()
+        gc.set_threshold(youngest, middle, FULL_PASS_AFTER)
+        self.set_interval(IDLE_CHECK_SECONDS, self.collect_between_customers)
 
     def settle_memory(self) -> None:
         """Everything built so far lives as long as the lane: collect what is garbage, then keep the
@@ -394,6 +405,21 @@ class PosApp(App[None]):
         then. Done after start-up and once when each screen is first shown (they load lazily)."""
         gc.collect()
         gc.freeze()
+
+    def collect_between_customers(self) -> bool:
+        """The cyclic GC's full pass, once after each sale, when the lane has stood idle (no sale
+        open, no box, nothing running) at two checks in a row; True when it ran."""
+        lane = self.lane
+        idle = (lane is not None and lane.state in (State.IDLE, State.LOCKED) and len(self.screen_stack) == 1
+                and self.payment is None)
+        if not idle:
+            self._idle_checks = 0
+            return False
+        self._idle_checks += 1
+        if self._idle_checks != 2:  # the second check in a row; none after, until the lane was busy again
+            return False
+        gc.collect()
+        return True
 
     def _open_lane(self) -> bool:
         """Open the store, the devices and the lane (after the first frame); on failure leave with
