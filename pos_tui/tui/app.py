@@ -92,7 +92,8 @@ T = TypeVar("T")
 PAYMENT_CHECK_SECONDS = 2.0
 # The cyclic GC's full pass stalls whatever runs for 10 ms and more (three times that at a third of
 # a core): the lane runs it itself while it stands idle between customers, checked every
-# IDLE_CHECK_SECONDS, once it has been idle at two checks in a row; the GC's own full passes come
+# IDLE_CHECK_SECONDS, once it has been idle at two checks in a row (and then keeps the screens shown
+# for the first time since out of the GC: ``settle_memory``); the GC's own full passes come
 # only after FULL_PASS_AFTER of its middle ones (Python's default is 10), a safety net for a lane
 # that never stands idle.
 IDLE_CHECK_SECONDS = 1.0
@@ -186,6 +187,7 @@ class PosApp(App[None]):
         self._store_retry: Timer | None = None
         self._reading_payments = False
         self._idle_checks = 0  # checks in a row that found the lane idle since its last full GC pass
+        self._settle_due = False  # a screen was shown for the first time: its objects live as long as the lane
         self._dispatching = 0  # messages of this app being handled now (one, or nested waits)
         if lane is not None:
             self._attach(lane)
@@ -402,9 +404,11 @@ class PosApp(App[None]):
     def settle_memory(self) -> None:
         """Everything built so far lives as long as the lane: collect what is garbage, then keep the
         rest out of the cyclic GC, whose full passes over it would stall a scan by 10-20 ms now and
-        then. Done after start-up and once when each screen is first shown (they load lazily)."""
+        then. Done after start-up, and at the first idle spell after a screen was first shown (they
+        load lazily)."""
         gc.collect()
         gc.freeze()
+        self._settle_due = False
 
     def collect_between_customers(self) -> bool:
         """The cyclic GC's full pass, once after each sale, when the lane has stood idle (no sale
@@ -418,7 +422,10 @@ class PosApp(App[None]):
         self._idle_checks += 1
         if self._idle_checks != 2:  # the second check in a row; none after, until the lane was busy again
             return False
-        gc.collect()
+        if self._settle_due:
+            self.settle_memory()
+        else:
+            gc.collect()
         return True
 
     def _open_lane(self) -> bool:
@@ -573,7 +580,7 @@ class PosApp(App[None]):
         self._modes_shown.add(target)
         self.switch_mode(target)
         if first_time:
-            self.call_after_refresh(self.settle_memory)
+            self._settle_due = True  # at the next idle spell: not under the cashier's next scan
         # PRINTING: the receipt queue prints the sale the lane has just paid (``PrintingEnded``).
         if target == "payment" and view.unresolved:
             # Back from the terminal with no answer, or signed in after a restart mid-payment.

@@ -1,6 +1,6 @@
 """The lane runs the cyclic GC's full pass itself, between customers: once the lane has stood idle at
-two checks in a row after a sale, never while a sale is open, and the GC's own full passes are put
-far off."""
+two checks in a row after a sale, never while a sale is open (a screen shown for the first time is
+frozen out of the GC then, not under the next scan), and the GC's own full passes are put far off."""
 
 from __future__ import annotations
 
@@ -41,9 +41,10 @@ async def test_a_full_pass_runs_at_the_second_idle_check_after_a_sale_and_never_
         assert gc.get_threshold()[2] == FULL_PASS_AFTER
 
         assert not app.collect_between_customers()  # the first idle check
-        before = full_passes()
+        before, frozen = full_passes(), gc.get_freeze_count()
         assert app.collect_between_customers()  # the second in a row: the pass runs
         assert full_passes() == before + 1
+        assert gc.get_freeze_count() > frozen  # the item screen, new since the sign-in, is kept out of it
         assert not app.collect_between_customers()  # once per idle spell
 
         feed_terminal(app, f"{COKE}\r")
@@ -56,7 +57,8 @@ async def test_a_full_pass_runs_at_the_second_idle_check_after_a_sale_and_never_
         await settle(pilot, lambda: app.lane.state is State.IDLE and app.payment is None
                      and len(app.screen_stack) == 1)
         assert not app.collect_between_customers()
-        before = full_passes()
+        before, frozen = full_passes(), gc.get_freeze_count()
         assert app.collect_between_customers()  # after the sale, once
         assert full_passes() == before + 1
+        assert gc.get_freeze_count() > frozen  # the payment screen, shown for the first time
         assert not app.collect_between_customers()
