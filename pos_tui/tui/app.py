@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding
+from textual.reactive import Reactive
 
 from pos_tui.config import Config, ConfigError
 from pos_tui.domain.checkout import State
@@ -130,6 +131,9 @@ class PosApp(App[None]):
     StatusHeader.-training { background: ansi_red; }
     """
     ENABLE_COMMAND_PALETTE = False
+    # Textual's ANSI theme from the start. Set in __init__ it would be a change of theme, and Textual
+    # parses all the CSS a second time for it before the first frame.
+    theme: Reactive[str] = Reactive("ansi-dark")
     # Replaces the App's own ctrl+q (quit) and ctrl+c bindings: same keys, the lane's rules.
     BINDINGS = [
         Binding("ctrl+q", "leave", N_("Quit"), show=False, priority=True),
@@ -163,7 +167,7 @@ class PosApp(App[None]):
         # Only the overridden keys: Textual re-applies the keymap to every binding on each key press.
         self.set_keymap({b.action: b.key for b in self.keymap.bindings
                          if b.key != DEFAULT_KEYMAP.binding(b.action).key})
-        self.theme = "ansi-dark"
+        self.set_class(True, f"-theme-{self.theme}", update=False)  # as a change of theme would
         self.animation_level = "none"
         self.device_states: dict[str, tuple[str, bool]] = {}
         self.typed_after_sign_in: list[str] = []
