@@ -11,49 +11,16 @@ import math
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import field, replace
 from pathlib import Path
-from reprlib import recursive_repr
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable
 
 from pos_tui.domain.text import TextError, check_text
 from pos_tui.domain.money import Currency, MoneyError, Rate, currency, parse_amount, parse_rate
 from pos_tui.domain.payment import METHODS
 from pos_tui.domain.permissions import Action
 import pos_tui.acquirer_config as gateway_settings
-
-T = TypeVar("T")
-
-
-def _settings(cls: type[T]) -> type[T]:
-    """A frozen dataclass whose ``==``, ``hash`` and ``repr`` come from ``_Settings`` (the same as the
-    generated ones): the lane reads its config before its first frame, and each method generated per
-    class is source compiled at import (~0.1 ms apiece, 21 classes)."""
-    return dataclass(frozen=True, eq=False, repr=False)(cls)
-
-
-class _Settings:
-    """What ``@dataclass(frozen=True)`` would generate for ``==``, ``hash`` and ``repr``, once for all
-    the config's classes: fields compared, hashed and shown in order."""
-
-    __slots__ = ()
-
-    def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, f.name) for f in fields(self))  # type: ignore[arg-type]
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()  # type: ignore[attr-defined]
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    @recursive_repr()
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))  # type: ignore[arg-type]
-        return f"{self.__class__.__qualname__}({shown})"
-
+from pos_tui.frozen_records import FrozenRecord, frozen_record
 
 class ConfigError(ValueError):
     """A config problem; the message starts with the key path (``payments.card.fee_rate: ...``)."""
@@ -64,8 +31,8 @@ class ConfigError(ValueError):
         super().__init__(f"{key}: {problem}" if key else problem)
 
 
-@_settings
-class StoreConfig(_Settings):
+@frozen_record
+class StoreConfig(FrozenRecord):
     name: str = "Demo Mart"
     address: str = ""
     tax_id: str = ""
@@ -76,14 +43,14 @@ class StoreConfig(_Settings):
     day_starts_at: dt.time = dt.time(0, 0)  # the business day's cut-over: before it is still yesterday
 
 
-@_settings
-class DatabaseConfig(_Settings):
+@frozen_record
+class DatabaseConfig(FrozenRecord):
     url: str = ""
     encryption: bool = False
 
 
-@_settings
-class TaxConfig(_Settings):
+@frozen_record
+class TaxConfig(FrozenRecord):
     prices_include_tax: bool = True
     rates: dict[str, Rate] = field(
         default_factory=lambda: {"A": Rate(130_000), "B": Rate(90_000), "Z": Rate(0)}
@@ -91,8 +58,8 @@ class TaxConfig(_Settings):
     default: str = "A"
 
 
-@_settings
-class CashConfig(_Settings):
+@frozen_record
+class CashConfig(FrozenRecord):
     rounding_step: int = 1
     default_float: int = 0
     # A cash tender over ``tender_confirm_multiple`` times the cash due (and over
@@ -102,8 +69,8 @@ class CashConfig(_Settings):
     tender_max: int = 10_000_000
 
 
-@_settings
-class PaymentMethod(_Settings):
+@frozen_record
+class PaymentMethod(FrozenRecord):
     """``[payments.<name>]`` of a method in the registry (``domain.payment``): its limits and fees."""
 
     enabled: bool = True
@@ -121,8 +88,8 @@ class PaymentMethod(_Settings):
 WALLET_GATEWAYS = gateway_settings.GATEWAYS
 
 
-@_settings
-class TerminalConfig(_Settings):
+@frozen_record
+class TerminalConfig(FrozenRecord):
     driver: str = "none"
     port: str = ""
     baudrate: int = 9600
@@ -133,8 +100,8 @@ class TerminalConfig(_Settings):
     answer_timeout: float = 120.0
 
 
-@_settings
-class PrinterConfig(_Settings):
+@frozen_record
+class PrinterConfig(FrozenRecord):
     driver: str = "none"
     connection: str = "serial"
     port: str = ""
@@ -146,8 +113,8 @@ class PrinterConfig(_Settings):
     drawer_pin: int = 2
 
 
-@_settings
-class DisplayConfig(_Settings):
+@frozen_record
+class DisplayConfig(FrozenRecord):
     driver: str = "none"
     port: str = ""
     baudrate: int = 9600
@@ -159,8 +126,8 @@ class DisplayConfig(_Settings):
     idle_after: float = 10.0  # seconds the paid and change figures stay before the thank-you line
 
 
-@_settings
-class ScannerConfig(_Settings):
+@frozen_record
+class ScannerConfig(FrozenRecord):
     driver: str = "keyboard"
     port: str = ""
     baudrate: int = 9600
@@ -168,8 +135,8 @@ class ScannerConfig(_Settings):
     gap: float = 0.05
 
 
-@_settings
-class ScaleConfig(_Settings):
+@frozen_record
+class ScaleConfig(FrozenRecord):
     driver: str = "none"  # serial | none
     protocol: str = "toledo8217"  # toledo8217 | continuous | cas
     port: str = ""
@@ -181,8 +148,8 @@ class ScaleConfig(_Settings):
     stable_timeout: float = 3.0  # seconds to wait for a steady weight
 
 
-@_settings
-class DevicesConfig(_Settings):
+@frozen_record
+class DevicesConfig(FrozenRecord):
     terminal: TerminalConfig = TerminalConfig()
     printer: PrinterConfig = PrinterConfig()
     display: DisplayConfig = DisplayConfig()
@@ -190,8 +157,8 @@ class DevicesConfig(_Settings):
     scale: ScaleConfig = ScaleConfig()
 
 
-@_settings
-class SecurityConfig(_Settings):
+@frozen_record
+class SecurityConfig(FrozenRecord):
     pin_min_length: int = 4
     max_attempts: int = 5
     lockout_minutes: int = 15
@@ -200,34 +167,34 @@ class SecurityConfig(_Settings):
     key_file: str = ""
 
 
-@_settings
-class BackupConfig(_Settings):
+@frozen_record
+class BackupConfig(FrozenRecord):
     folder: str = ""
     keep: int = 7
     after_z_report: bool = True
     daily: bool = True
 
 
-@_settings
-class Department(_Settings):
+@frozen_record
+class Department(FrozenRecord):
     code: str
     name: str
     tax: str
     key: str
 
 
-@_settings
-class KioskConfig(_Settings):
+@frozen_record
+class KioskConfig(FrozenRecord):
     enabled: bool = False
 
 
-@_settings
-class SaleConfig(_Settings):
+@frozen_record
+class SaleConfig(FrozenRecord):
     merge_identical_scans: bool = True  # a scan of an item already on the sale adds to its quantity
 
 
-@_settings
-class MembersConfig(_Settings):
+@frozen_record
+class MembersConfig(FrozenRecord):
     """The store's points rule: points earned per major unit (yuan) the customer paid in money, what
     100 points are worth as a tender (minor units), and how many points a member may redeem in a
     business day while the store server is unreachable (against the balance last known)."""
@@ -237,20 +204,20 @@ class MembersConfig(_Settings):
     offline_daily_redeem_cap: int = 500
 
 
-@_settings
-class BarcodeConfig(_Settings):
+@frozen_record
+class BarcodeConfig(FrozenRecord):
     embedded: dict[str, str] = field(default_factory=lambda: {"20": "20IIIIIPPPPPC", "21": "21IIIIIWWWWWC"})
 
 
-@_settings
-class LimitsConfig(_Settings):
+@frozen_record
+class LimitsConfig(FrozenRecord):
     max_quantity_milli: int = 99_000
     max_weight_milli: int = 50_000
     max_line_amount: int = 1_000_000
 
 
-@_settings
-class ServerConfig(_Settings):
+@frozen_record
+class ServerConfig(FrozenRecord):
     """The PostgreSQL store server (optional). The password never lives here: ``credentials`` names a
     0600 pgpass file (else libpq's own ~/.pgpass or peer authentication)."""
 
@@ -259,8 +226,8 @@ class ServerConfig(_Settings):
     sync_seconds: float = 1.0  # how often the sync worker looks for new prices and staff
 
 
-@_settings
-class Config(_Settings):
+@frozen_record
+class Config(FrozenRecord):
     store: StoreConfig = StoreConfig()
     database: DatabaseConfig = DatabaseConfig()
     tax: TaxConfig = TaxConfig()
