@@ -76,6 +76,7 @@ if TYPE_CHECKING:
     from pos_tui.services.lane import Lane, LaneView, PrintResult
     from pos_tui.services.store_wait import StoreWaits
     from pos_tui.services.views import PaymentRecord, ShiftRecord
+    from pos_tui.tui.screens.returns import ReturnDesk
 
 THEME = Path(__file__).parent / "pos.tcss"
 READY_FD_ENV = "POS_TUI_READY_FD"
@@ -183,6 +184,7 @@ class PosApp(App[None]):
         self._store_retry: Timer | None = None
         self._reading_payments = False
         self._dispatching = 0  # messages of this app being handled now (one, or nested waits)
+        self._return_desk: ReturnDesk | None = None
         if lane is not None:
             self._attach(lane)
 
@@ -191,14 +193,12 @@ class PosApp(App[None]):
         ``ReceiptsPrinted`` events coming to this app."""
         from pos_tui.services.events import ReceiptsPrinted
         from pos_tui.services.store_wait import StoreWaits
-        from pos_tui.tui.screens.returns import ReturnDesk
         from pos_tui.tui.screens.shift import ShiftDesk
 
         self.lane = lane
         self.store_waits = StoreWaits()
         self.shift = lane.shifts.current
         self.shift_desk = ShiftDesk(self)
-        self.return_desk = ReturnDesk(self)
         self.view = self._opening_view()
         self._serving_receipts = lane.receipts.serve_queue()
         lane.events.subscribe(TUI_SUBSCRIBER, self.receipts_printed, ReceiptsPrinted)
@@ -209,6 +209,15 @@ class PosApp(App[None]):
         for device in lane.devices.configured():
             self.device_states.setdefault(device, ("ok", True))
         follow_lane_devices(self, lane)
+
+    @property
+    def return_desk(self) -> ReturnDesk:
+        """Returns at the lane, their screens imported with the first one (F7)."""
+        if self._return_desk is None:
+            from pos_tui.tui.screens.returns import ReturnDesk
+
+            self._return_desk = ReturnDesk(self)
+        return self._return_desk
 
     def _detach(self) -> None:
         """Stop taking the lane's events, and stop the receipt queue if this app started it (a lane
