@@ -20,7 +20,7 @@ from pos_tui.domain.money import Currency, MoneyError, Rate, currency, parse_amo
 from pos_tui.domain.payment import METHODS
 from pos_tui.domain.permissions import Action
 import pos_tui.acquirer_config as gateway_settings
-from pos_tui.frozen_records import FrozenRecord, frozen_record
+from pos_tui.domain.frozen_records import FrozenRecord, frozen_record
 
 class ConfigError(ValueError):
     """A config problem; the message starts with the key path (``payments.card.fee_rate: ...``)."""

@@ -8,7 +8,7 @@ import pickle
 
 import pytest
 
-from pos_tui.frozen_records import FrozenRecord, frozen_record
+from pos_tui.domain.frozen_records import FrozenRecord, frozen_record
 
 
 @frozen_record

@@ -62,7 +62,6 @@ LAYER_OF = {
     "locale": "i18n", "data": "data", "lane_signals": "lane_signals",
     "acquirer_config": "config",  # the acquirers' config keys and key-file checks, read by config.py
     "private_files": "config",  # 0600 files and 0700 folders, standard library only
-    "frozen_records": "config",  # config.py's frozen dataclasses with shared methods, standard library only
     "server": "server", "cli_server": "cli",
 }
 
