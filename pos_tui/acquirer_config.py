@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from urllib.parse import urlsplit
+from pos_tui.domain.frozen_records import FrozenRecord, frozen_record
 
 GATEWAYS = ("alipay", "wechat", "shouqianba", "simulator", "none")
 """Every value of ``[payments.<method>] gateway``."""
@@ -22,8 +23,8 @@ _FOR_METHOD = {"alipay": ("alipay",), "wechat": ("wechat",)}
 """A direct acquirer takes its own wallet's codes only; Shouqianba (an aggregator) takes any."""
 
 
-@dataclass(frozen=True)
-class GatewaySpec:
+@frozen_record
+class GatewaySpec(FrozenRecord):
     """The keys a network gateway reads beside the method's own (enabled, limits, gateway...)."""
 
     required: tuple[str, ...]

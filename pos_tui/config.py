@@ -11,13 +11,14 @@ import math
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Any, Callable
 
 from pos_tui.domain.text import TextError, check_text
 from pos_tui.domain.money import Currency, MoneyError, Rate, currency, parse_amount, parse_rate
 from pos_tui.domain.payment import METHODS
+from pos_tui.domain.frozen_records import FrozenRecord, frozen_record
 from pos_tui.domain.permissions import Action
 import pos_tui.acquirer_config as gateway_settings
 
@@ -31,8 +32,8 @@ class ConfigError(ValueError):
         super().__init__(f"{key}: {problem}" if key else problem)
 
 
-@dataclass(frozen=True)
-class StoreConfig:
+@frozen_record
+class StoreConfig(FrozenRecord):
     name: str = "Demo Mart"
     address: str = ""
     tax_id: str = ""
@@ -43,14 +44,14 @@ class StoreConfig:
     day_starts_at: dt.time = dt.time(0, 0)  # the business day's cut-over: before it is still yesterday
 
 
-@dataclass(frozen=True)
-class DatabaseConfig:
+@frozen_record
+class DatabaseConfig(FrozenRecord):
     url: str = ""
     encryption: bool = False
 
 
-@dataclass(frozen=True)
-class TaxConfig:
+@frozen_record
+class TaxConfig(FrozenRecord):
     prices_include_tax: bool = True
     rates: dict[str, Rate] = field(
         default_factory=lambda: {"A": Rate(130_000), "B": Rate(90_000), "Z": Rate(0)}
@@ -58,8 +59,8 @@ class TaxConfig:
     default: str = "A"
 
 
-@dataclass(frozen=True)
-class CashConfig:
+@frozen_record
+class CashConfig(FrozenRecord):
     rounding_step: int = 1
     default_float: int = 0
     # A cash tender over ``tender_confirm_multiple`` times the cash due (and over
@@ -69,8 +70,8 @@ class CashConfig:
     tender_max: int = 10_000_000
 
 
-@dataclass(frozen=True)
-class PaymentMethod:
+@frozen_record
+class PaymentMethod(FrozenRecord):
     """``[payments.<name>]`` of a method in the registry (``domain.payment``): its limits and fees."""
 
     enabled: bool = True
@@ -88,8 +89,8 @@ class PaymentMethod:
 WALLET_GATEWAYS = gateway_settings.GATEWAYS
 
 
-@dataclass(frozen=True)
-class TerminalConfig:
+@frozen_record
+class TerminalConfig(FrozenRecord):
     driver: str = "none"
     port: str = ""
     baudrate: int = 9600
@@ -100,8 +101,8 @@ class TerminalConfig:
     answer_timeout: float = 120.0
 
 
-@dataclass(frozen=True)
-class PrinterConfig:
+@frozen_record
+class PrinterConfig(FrozenRecord):
     driver: str = "none"
     connection: str = "serial"
     port: str = ""
@@ -113,8 +114,8 @@ class PrinterConfig:
     drawer_pin: int = 2
 
 
-@dataclass(frozen=True)
-class DisplayConfig:
+@frozen_record
+class DisplayConfig(FrozenRecord):
     driver: str = "none"
     port: str = ""
     baudrate: int = 9600
@@ -126,8 +127,8 @@ class DisplayConfig:
     idle_after: float = 10.0  # seconds the paid and change figures stay before the thank-you line
 
 
-@dataclass(frozen=True)
-class ScannerConfig:
+@frozen_record
+class ScannerConfig(FrozenRecord):
     driver: str = "keyboard"
     port: str = ""
     baudrate: int = 9600
@@ -135,8 +136,8 @@ class ScannerConfig:
     gap: float = 0.05
 
 
-@dataclass(frozen=True)
-class ScaleConfig:
+@frozen_record
+class ScaleConfig(FrozenRecord):
     driver: str = "none"  # serial | none
     protocol: str = "toledo8217"  # toledo8217 | continuous | cas
     port: str = ""
@@ -148,8 +149,8 @@ class ScaleConfig:
     stable_timeout: float = 3.0  # seconds to wait for a steady weight
 
 
-@dataclass(frozen=True)
-class DevicesConfig:
+@frozen_record
+class DevicesConfig(FrozenRecord):
     terminal: TerminalConfig = TerminalConfig()
     printer: PrinterConfig = PrinterConfig()
     display: DisplayConfig = DisplayConfig()
@@ -157,8 +158,8 @@ class DevicesConfig:
     scale: ScaleConfig = ScaleConfig()
 
 
-@dataclass(frozen=True)
-class SecurityConfig:
+@frozen_record
+class SecurityConfig(FrozenRecord):
     pin_min_length: int = 4
     max_attempts: int = 5
     lockout_minutes: int = 15
@@ -167,34 +168,34 @@ class SecurityConfig:
     key_file: str = ""
 
 
-@dataclass(frozen=True)
-class BackupConfig:
+@frozen_record
+class BackupConfig(FrozenRecord):
     folder: str = ""
     keep: int = 7
     after_z_report: bool = True
     daily: bool = True
 
 
-@dataclass(frozen=True)
-class Department:
+@frozen_record
+class Department(FrozenRecord):
     code: str
     name: str
     tax: str
     key: str
 
 
-@dataclass(frozen=True)
-class KioskConfig:
+@frozen_record
+class KioskConfig(FrozenRecord):
     enabled: bool = False
 
 
-@dataclass(frozen=True)
-class SaleConfig:
+@frozen_record
+class SaleConfig(FrozenRecord):
     merge_identical_scans: bool = True  # a scan of an item already on the sale adds to its quantity
 
 
-@dataclass(frozen=True)
-class MembersConfig:
+@frozen_record
+class MembersConfig(FrozenRecord):
     """The store's points rule: points earned per major unit (yuan) the customer paid in money, what
     100 points are worth as a tender (minor units), and how many points a member may redeem in a
     business day while the store server is unreachable (against the balance last known)."""
@@ -204,20 +205,20 @@ class MembersConfig:
     offline_daily_redeem_cap: int = 500
 
 
-@dataclass(frozen=True)
-class BarcodeConfig:
+@frozen_record
+class BarcodeConfig(FrozenRecord):
     embedded: dict[str, str] = field(default_factory=lambda: {"20": "20IIIIIPPPPPC", "21": "21IIIIIWWWWWC"})
 
 
-@dataclass(frozen=True)
-class LimitsConfig:
+@frozen_record
+class LimitsConfig(FrozenRecord):
     max_quantity_milli: int = 99_000
     max_weight_milli: int = 50_000
     max_line_amount: int = 1_000_000
 
 
-@dataclass(frozen=True)
-class ServerConfig:
+@frozen_record
+class ServerConfig(FrozenRecord):
     """The PostgreSQL store server (optional). The password never lives here: ``credentials`` names a
     0600 pgpass file (else libpq's own ~/.pgpass or peer authentication)."""
 
@@ -226,8 +227,8 @@ class ServerConfig:
     sync_seconds: float = 1.0  # how often the sync worker looks for new prices and staff
 
 
-@dataclass(frozen=True)
-class Config:
+@frozen_record
+class Config(FrozenRecord):
     store: StoreConfig = StoreConfig()
     database: DatabaseConfig = DatabaseConfig()
     tax: TaxConfig = TaxConfig()

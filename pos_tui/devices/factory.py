@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pos_tui.config import PrinterConfig, TerminalConfig
-from pos_tui.devices.printer import ReceiptPrinter
-from pos_tui.devices.terminal.base import PaymentTerminal
+
+if TYPE_CHECKING:  # the drivers (and pyserial) are imported for a lane that has the device
+    from pos_tui.devices.printer import ReceiptPrinter
+    from pos_tui.devices.terminal.base import PaymentTerminal
 
 
 def printer_from_config(cfg: PrinterConfig) -> ReceiptPrinter | None:
     """The configured ESC/POS printer, or None when the lane has none (receipts are skipped)."""
     if cfg.driver == "none":
         return None
+    from pos_tui.devices.printer import ReceiptPrinter
+
     return ReceiptPrinter(
         cfg.port, connection=cfg.connection, baudrate=cfg.baudrate, width=cfg.width, encoding=cfg.encoding,
         chinese_mode=cfg.chinese_mode, cut=cfg.cut, drawer_pin=cfg.drawer_pin,

@@ -23,6 +23,7 @@ from pos_tui.devices.ports import DeviceError, open_serial
 from pos_tui.devices.receipt import PAPER_WIDTHS, Barcode, Cut, ReceiptDoc, Rule, Text
 from pos_tui.domain.display_width import char_width
 from pos_tui.i18n import N_, _
+from pos_tui.domain.frozen_records import FrozenRecord, frozen_record
 
 CONNECTIONS = ("serial", "network", "file")
 NETWORK_PORT = 9100
@@ -40,8 +41,8 @@ class PrinterError(DeviceError):
     """The printer could not print or answer; the message is one plain line for the cashier."""
 
 
-@dataclass(frozen=True)
-class PrinterStatus:
+@frozen_record
+class PrinterStatus(FrozenRecord):
     online: bool
     paper: Literal["ok", "near_end", "out", "unknown"]
     cover_open: bool

@@ -16,6 +16,7 @@ from pos_tui.domain.display_width import cell_width, wrap_cells
 from pos_tui.domain.money import Currency, format_amount
 from pos_tui.domain.text import first_control, neutralise_for_paper
 from pos_tui.i18n import _, pgettext
+from pos_tui.domain.frozen_records import FrozenRecord, frozen_record
 
 PAPER_WIDTHS = (32, 42, 48)
 Align = Literal["left", "center", "right"]
@@ -27,8 +28,8 @@ class ReceiptError(ValueError):
     """A receipt that cannot be laid out; the message names the field or line that is wrong."""
 
 
-@dataclass(frozen=True)
-class Text:
+@frozen_record
+class Text(FrozenRecord):
     """One printed line. ``double`` prints twice as wide and high, so it takes two cells a character."""
 
     text: str
@@ -41,21 +42,21 @@ class Text:
         return cell_width(self.text) * (2 if self.double else 1)
 
 
-@dataclass(frozen=True)
-class Rule:
+@frozen_record
+class Rule(FrozenRecord):
     """A line of ``char`` across the whole paper width."""
 
     char: str = "-"
 
 
-@dataclass(frozen=True)
-class Barcode:
+@frozen_record
+class Barcode(FrozenRecord):
     code: str
     kind: Literal["code128", "qr"] = "code128"
 
 
-@dataclass(frozen=True)
-class Cut:
+@frozen_record
+class Cut(FrozenRecord):
     """End of the receipt: the printer feeds and cuts (or just feeds when cutting is off)."""
 
 
@@ -182,8 +183,8 @@ def render_text(doc: ReceiptDoc, width: int | None = None) -> str:
 # -- the receipt's data ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ReceiptLine:
+@frozen_record
+class ReceiptLine(FrozenRecord):
     """A sold line. ``amount`` is what the line charges after ``discount`` (the amount taken off);
     the gross ``amount + discount`` is shown next to the quantity. ``unit`` is "each" or a measure
     ("kg") whose quantity prints with three decimals."""
@@ -198,15 +199,15 @@ class ReceiptLine:
     promotions: tuple[tuple[str, int], ...] = ()  # (name, amount off) of each promotion printed under it
 
 
-@dataclass(frozen=True)
-class ReceiptTax:
+@frozen_record
+class ReceiptTax(FrozenRecord):
     code: str
     rate: str
     amount: int
 
 
-@dataclass(frozen=True)
-class ReceiptPayment:
+@frozen_record
+class ReceiptPayment(FrozenRecord):
     """A tender as the customer sees it. There is deliberately no fee: fees never reach the receipt."""
 
     label: str
@@ -218,8 +219,8 @@ class ReceiptPayment:
     transaction_id: str | None = None
 
 
-@dataclass(frozen=True)
-class ReceiptData:
+@frozen_record
+class ReceiptData(FrozenRecord):
     store_name: str
     address: str
     tax_id: str

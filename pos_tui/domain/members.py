@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from pos_tui.domain.errors import DomainError
 from pos_tui.domain.text import check_text
 from pos_tui.i18n import _
+from pos_tui.domain.frozen_records import FrozenRecord, frozen_record
 
 EARN, REDEEM, REVERSE, ADJUST = "earn", "redeem", "reverse", "adjust"
 KINDS = (EARN, REDEEM, REVERSE, ADJUST)
@@ -51,8 +51,8 @@ def check_member_name(name: str) -> str:
     return name
 
 
-@dataclass(frozen=True)
-class PointsRule:
+@frozen_record
+class PointsRule(FrozenRecord):
     """``points_per_major`` points for each major unit paid in money; 100 points pay ``value_of_100``
     minor units; ``minor_per_major`` is the currency's (100 for CNY)."""
 

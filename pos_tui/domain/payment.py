@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
 from pos_tui.domain.errors import DomainError
 from pos_tui.i18n import N_, _
+from pos_tui.domain.frozen_records import FrozenRecord, frozen_record
 
 
 class TenderError(DomainError):
@@ -78,8 +78,8 @@ def status_name(status: str) -> str:
     return _(STATUS_NAMES[status]) if status in STATUS_NAMES else status.replace("_", " ")
 
 
-@dataclass(frozen=True)
-class Outcome:
+@frozen_record
+class Outcome(FrozenRecord):
     """How one call to a card terminal or a wallet acquirer ended.
 
     Terminal pay/refund: approved | declined | cancelled | unknown. Wallet pay/query: approved |
@@ -119,8 +119,8 @@ WALLET_KEYS = ("gateway", "poll_interval", "max_wait", "timeout")
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 
-@dataclass(frozen=True)
-class WalletCode:
+@frozen_record
+class WalletCode(FrozenRecord):
     """A wallet's payment codes: digits only, starting with one of ``prefixes``, one of ``lengths`` long."""
 
     prefixes: tuple[str, ...]
@@ -131,8 +131,8 @@ class WalletCode:
                 and code.startswith(self.prefixes))
 
 
-@dataclass(frozen=True)
-class PaymentMethodEntry:
+@frozen_record
+class PaymentMethodEntry(FrozenRecord):
     """One payment method as the lane knows it.
 
     ``name`` is the key in the config (``[payments.<name>]``) and in the payment rows;

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import IntEnum, StrEnum
 
 from pos_tui.domain.errors import DomainError
 from pos_tui.i18n import N_, _
+from pos_tui.domain.frozen_records import FrozenRecord, frozen_record
 
 
 class Role(IntEnum):
@@ -122,8 +123,8 @@ def required_role(action: Action | str, extra_supervisor_actions: Iterable[str] 
     return base
 
 
-@dataclass(frozen=True)
-class Approval:
+@frozen_record
+class Approval(FrozenRecord):
     """A supervisor (or admin) who approved one action with their PIN.
 
     Only the PIN check issues one (``store.users.approve``, through ``approval_issuer``), for one

@@ -13,19 +13,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pos_tui.domain.errors import DomainError
 from pos_tui.i18n import _
+from pos_tui.domain.frozen_records import FrozenRecord, frozen_record
 
 
 class PinError(DomainError):
     """A PIN of the wrong form, or a stored hash that cannot be read."""
 
 
-@dataclass(frozen=True)
-class HashCost:
+@frozen_record
+class HashCost(FrozenRecord):
     """argon2id cost: passes over ``memory_kib`` KiB with ``parallelism`` lanes."""
 
     time_cost: int

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from pos_tui.domain.money import Currency, format_amount, round_to_step
 from pos_tui.domain.payment import TenderError, method_name
 from pos_tui.i18n import _
+from pos_tui.domain.frozen_records import FrozenRecord, frozen_record
 
 
 def _money(minor: int, cur: Currency) -> str:
@@ -27,8 +27,8 @@ def check_limits(method: str, amount: int, min_amount: int, max_amount: int | No
             amount=_money(amount, cur), method=name, minimum=_money(min_amount, cur)))
 
 
-@dataclass(frozen=True)
-class Balance:
+@frozen_record
+class Balance(FrozenRecord):
     """What the sale costs, what has been applied to it, and what is still to pay."""
 
     due: int
@@ -67,8 +67,8 @@ def cash_change(due: int, tendered: int, rounding_step: int) -> tuple[int, int]:
     return rounded, tendered - rounded
 
 
-@dataclass(frozen=True)
-class CashTender:
+@frozen_record
+class CashTender(FrozenRecord):
     """One cash payment: ``applied`` counts toward the balance, ``kept`` stays in the drawer."""
 
     tendered: int

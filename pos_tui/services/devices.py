@@ -7,10 +7,10 @@ modules (pyserial, the printer's driver) load on the first check, not with the l
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pos_tui.domain.checkout import State
+from pos_tui.domain.frozen_records import FrozenRecord, frozen_record
 
 if TYPE_CHECKING:
     from pos_tui.config import Config
@@ -22,8 +22,8 @@ _DEVICES_BUSY = (State.AWAITING_TERMINAL, State.PRINTING)
 _NO_SALE_OPEN = (State.LOCKED, State.IDLE)
 
 
-@dataclass(frozen=True)
-class DevicePoll:
+@frozen_record
+class DevicePoll(FrozenRecord):
     """One check of the lane's printer and terminal, chosen on the lane's thread (``next_poll``)
     and run on a worker's: calling it blocks for at most the devices' own timeouts."""
 

@@ -16,23 +16,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pos_tui.domain.cart import CartLine
+from pos_tui.domain.frozen_records import FrozenRecord, frozen_record
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class LaneEvent:
+@frozen_record
+class LaneEvent(FrozenRecord):
     lane: int
 
 
-@dataclass(frozen=True)
+@frozen_record
 class LineAdded(LaneEvent):
     sale_id: int
     line: CartLine
     total: int
 
 
-@dataclass(frozen=True)
+@frozen_record
 class PromotionsChanged(LaneEvent):
     """The open sale's promotions after a line change, (code, name, amount) each; published just
     before the line change's own event."""
@@ -41,20 +42,20 @@ class PromotionsChanged(LaneEvent):
     promotions: tuple[tuple[str, str, int], ...]
 
 
-@dataclass(frozen=True)
+@frozen_record
 class LineVoided(LaneEvent):
     sale_id: int
     line: CartLine
     total: int
 
 
-@dataclass(frozen=True)
+@frozen_record
 class SaleTotalled(LaneEvent):
     sale_id: int
     total: int
 
 
-@dataclass(frozen=True)
+@frozen_record
 class TenderStarted(LaneEvent):
     sale_id: int
     method: str
@@ -62,7 +63,7 @@ class TenderStarted(LaneEvent):
     reference: str
 
 
-@dataclass(frozen=True)
+@frozen_record
 class TenderSettled(LaneEvent):
     """A tender's outcome committed: ``status`` approved, declined, cancelled or unknown."""
 
@@ -73,7 +74,7 @@ class TenderSettled(LaneEvent):
     remaining: int
 
 
-@dataclass(frozen=True)
+@frozen_record
 class SalePaid(LaneEvent):
     """A sale (or a return's refund) numbered and paid; its receipt is queued."""
 
@@ -83,17 +84,17 @@ class SalePaid(LaneEvent):
     change: int
 
 
-@dataclass(frozen=True)
+@frozen_record
 class SaleVoided(LaneEvent):
     sale_id: int
 
 
-@dataclass(frozen=True)
+@frozen_record
 class ReceiptsQueued(LaneEvent):
     """A receipt waits to print (a reprint, or one the back office queued for this lane)."""
 
 
-@dataclass(frozen=True)
+@frozen_record
 class ReceiptsPrinted(LaneEvent):
     """The receipt queue's turn ended: ``ok`` and the line the cashier reads."""
 
@@ -101,27 +102,27 @@ class ReceiptsPrinted(LaneEvent):
     message: str
 
 
-@dataclass(frozen=True)
+@frozen_record
 class ShiftOpened(LaneEvent):
     shift_id: int
     float_amount: int
 
 
-@dataclass(frozen=True)
+@frozen_record
 class ShiftClosed(LaneEvent):
     shift_id: int
     counted: int
     expected: int
 
 
-@dataclass(frozen=True)
+@frozen_record
 class CodeScanned(LaneEvent):
     """The serial scanner read a code: the screen takes it as a scan typed and entered."""
 
     code: str
 
 
-@dataclass(frozen=True)
+@frozen_record
 class DeviceStateChanged(LaneEvent):
     """A device went wrong or came back ("display", "offline", False); ``device`` and ``words``
     are English msgids, shown in the lane's language."""

@@ -9,7 +9,6 @@ from typing import Callable, Iterable, Iterator, Sequence
 import peewee
 
 from pos_tui.domain.cart import UNITS
-from pos_tui.domain.pinyin import pinyin_key
 from pos_tui.store import statements
 from pos_tui.store.db import StoreError, current_database, is_sqlite
 from pos_tui.store.models import Barcode, Product
@@ -213,6 +212,8 @@ def upsert_products(items: Sequence[ProductData], progress: Progress | None = No
 
     Must run inside the caller's write transaction, next to the caller's journal row.
     """
+    from pos_tui.domain.pinyin import pinyin_key  # (imports and the store server's feed: a lane opens without it)
+
     db = current_database()
     if not db.in_transaction():
         raise CatalogError("upsert_products must run inside a write transaction")

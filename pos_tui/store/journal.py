@@ -26,7 +26,6 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import peewee
@@ -35,6 +34,7 @@ from pos_tui.i18n import _
 from pos_tui.store import statements
 from pos_tui.store.db import StoreError, current_database, current_key
 from pos_tui.store.models import JournalEntry
+from pos_tui.domain.frozen_records import FrozenRecord, frozen_record
 
 GENESIS_HASH = "0" * 64
 HEAD_HEX = 16  # hex digits of the head's hash printed on reports (64 bits: not forgeable without the key)
@@ -55,8 +55,8 @@ class JournalError(StoreError):
     """The journal cannot take this entry (e.g. no transaction is open)."""
 
 
-@dataclass(frozen=True)
-class ClockJump:
+@frozen_record
+class ClockJump(FrozenRecord):
     """Row ``seq`` was written at ``at``, before ``previous_at`` of the row ahead of it (UTC ISO text)."""
 
     seq: int
@@ -99,8 +99,8 @@ def _jumped(at: str, previous_at: str | None) -> bool:
         return False  # a hand-edited time: the hash check names that row
 
 
-@dataclass(frozen=True)
-class VerifyResult:
+@frozen_record
+class VerifyResult(FrozenRecord):
     ok: bool
     rows_checked: int
     first_bad_seq: int | None = None
@@ -171,8 +171,8 @@ JournalRow = tuple[int, str, str, "str | None", str, str, str]
 JOURNAL_COLUMNS = "seq, at, kind, actor, payload, prev_hash, hash"
 
 
-@dataclass(frozen=True)
-class Head:
+@frozen_record
+class Head(FrozenRecord):
     """The journal's last row as printed on a report: ``seq:hash`` (the hash's first HEAD_HEX digits)."""
 
     seq: int

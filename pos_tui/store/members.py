@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid as uuidlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import peewee
 
@@ -23,10 +22,11 @@ from pos_tui.i18n import _
 from pos_tui.store import journal, statements
 from pos_tui.store.db import current_database, write_transaction
 from pos_tui.store.models import Member, PointsEntry
+from pos_tui.domain.frozen_records import FrozenRecord, frozen_record
 
 
-@dataclass(frozen=True)
-class MemberInfo:
+@frozen_record
+class MemberInfo(FrozenRecord):
     code: str
     card: str
     phone: str
@@ -36,8 +36,8 @@ class MemberInfo:
     updated_at: dt.datetime
 
 
-@dataclass(frozen=True)
-class EntryInfo:
+@frozen_record
+class EntryInfo(FrozenRecord):
     uuid: str
     member: str
     kind: str
@@ -52,8 +52,8 @@ class EntryInfo:
     at: dt.datetime
 
 
-@dataclass(frozen=True)
-class MemberRow:
+@frozen_record
+class MemberRow(FrozenRecord):
     """One member as an import file gives it; ``line`` is the file's line number."""
 
     line: int
@@ -63,8 +63,8 @@ class MemberRow:
     points: int | None
 
 
-@dataclass(frozen=True)
-class PointsTerms:
+@frozen_record
+class PointsTerms(FrozenRecord):
     """What a sale's points are written under: the store's rule, the lane and business day, whether
     the store server is unreachable (and the day's cap then), whether the balance counts the rows
     at once (a lane on its own) or when the server reconciles them."""
@@ -77,8 +77,8 @@ class PointsTerms:
     counted: bool
 
 
-@dataclass(frozen=True)
-class SalePoints:
+@frozen_record
+class SalePoints(FrozenRecord):
     """What a sale did to its member's points (for the receipt and the screen), and the balance after it."""
 
     member: str

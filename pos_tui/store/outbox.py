@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid as uuidlib
-from dataclasses import dataclass
 from typing import Any
 
 import peewee
@@ -26,6 +25,7 @@ from pos_tui.store import statements
 from pos_tui.store.db import StoreError, current_database, write_transaction
 from pos_tui.store.members import entries_of_sale
 from pos_tui.store.models import BaseModel, CashMovement, LineVoid, Payment, Sale, SaleLine, SaleLinePromotion, Shift
+from pos_tui.domain.frozen_records import FrozenRecord, frozen_record
 
 WAITING, SENT, PARKED = "waiting", "sent", "parked"
 
@@ -66,8 +66,8 @@ class StoreSetting(BaseModel):
         table_name = "store_setting"
 
 
-@dataclass(frozen=True)
-class Document:
+@frozen_record
+class Document(FrozenRecord):
     lane: int
     seq: int
     uuid: str
@@ -212,8 +212,8 @@ def park(lane: int, seq: int, reason: str) -> None:
             (OutboxRow.lane == lane) & (OutboxRow.seq == seq)).execute()
 
 
-@dataclass(frozen=True)
-class OutboxCounts:
+@frozen_record
+class OutboxCounts(FrozenRecord):
     waiting: int
     parked: int
     oldest_waiting: str | None  # created_at of the oldest waiting document

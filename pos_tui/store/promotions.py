@@ -14,33 +14,33 @@ import json
 import logging
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import peewee
 
 from pos_tui.domain.cart import CartLine
 from pos_tui.domain.money import Currency
-from pos_tui.domain.promotion_file import Problem, PromotionFileError, promotion_fields, promotion_from_fields
 from pos_tui.domain.promotions import Discount, LineShare, Promotion, PromotionResult, PromotionSet
 from pos_tui.store import journal
 from pos_tui.store.db import current_database, is_sqlite, write_transaction
 from pos_tui.store.models import Promotion as PromotionRow
 from pos_tui.store.models import SaleLinePromotion
+from pos_tui.domain.frozen_records import FrozenRecord, frozen_record
 
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class ImportResult:
+@frozen_record
+class ImportResult(FrozenRecord):
     added: int
     changed: int
     unchanged: int
     retired: int  # active before, not in the file: kept, no longer active
 
 
-@dataclass(frozen=True)
-class PromotionInfo:
+@frozen_record
+class PromotionInfo(FrozenRecord):
     code: str
     name: str
     kind: str
@@ -86,8 +86,10 @@ def promotion_set(cur: Currency) -> PromotionSet:
         return cached[1]
     stamp = _stamp(db)
     if cached is None or cached[0] != stamp:
-        rows = PromotionRow.select().where(PromotionRow.active == True).order_by(PromotionRow.code)  # noqa: E712
+        rows = list(PromotionRow.select().where(PromotionRow.active == True).order_by(PromotionRow.code))  # noqa: E712
         promos = []
+        if rows:  # the file format's parser is imported by a store that has promotions
+            from pos_tui.domain.promotion_file import PromotionFileError, promotion_from_fields
         for row in rows:
             try:
                 promos.append(promotion_from_fields(json.loads(row.definition), cur))
@@ -145,6 +147,8 @@ def _written() -> None:
 def definitions(promos: Iterable[Promotion], cur: Currency) -> dict[str, dict]:
     """Each promotion's file fields by its code, as kept; PromotionFileError for one its file could
     not hold (the file loader would refuse it)."""
+    from pos_tui.domain.promotion_file import Problem, PromotionFileError, promotion_fields, promotion_from_fields
+
     wanted = {}
     for promo in promos:
         fields = promotion_fields(promo, cur)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
 
 import peewee
 
@@ -42,6 +41,7 @@ from pos_tui.store.sales import (
     payments_of,
     receipt_day,
 )
+from pos_tui.domain.frozen_records import FrozenRecord, frozen_record
 
 REFUNDING = "refunding"
 
@@ -50,8 +50,8 @@ class ReturnError(StoreError):
     """A return the data does not allow (unknown receipt, more than was sold, refund not pending)."""
 
 
-@dataclass(frozen=True)
-class ReturnableLine:
+@frozen_record
+class ReturnableLine(FrozenRecord):
     line_id: int
     line_no: int
     product_id: int | None
@@ -70,8 +70,8 @@ class ReturnableLine:
         return self.qty_milli - self.returned_milli
 
 
-@dataclass(frozen=True)
-class ReturnableSale:
+@frozen_record
+class ReturnableSale(FrozenRecord):
     sale: SaleRecord
     lines: tuple[ReturnableLine, ...]
     payments: tuple[PaymentRecord, ...]  # the settled payments of the original sale
@@ -85,8 +85,8 @@ class ReturnableSale:
             receipt=self.sale.receipt_no, line_no=line_no))
 
 
-@dataclass(frozen=True)
-class RefundStep:
+@frozen_record
+class RefundStep(FrozenRecord):
     method: str
     amount: int
     refund_of: int | None  # the original payment it goes back to; None for cash paid instead
@@ -273,8 +273,8 @@ def _return_for_update(return_id: int) -> Sale:
     return ret
 
 
-@dataclass(frozen=True)
-class RefundAttempt:
+@frozen_record
+class RefundAttempt(FrozenRecord):
     """A refund committed as pending: what to send, and the original payment it goes back to."""
 
     id: int

@@ -11,18 +11,21 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import peewee
 
 from pos_tui.domain.business_day import day_to_open
 from pos_tui.domain.money import Currency, format_amount
-from pos_tui.domain.report import MOVEMENT_KINDS, CashSummary
 from pos_tui.domain.payment import SETTLED, method_name
 from pos_tui.i18n import _, ngettext
 from pos_tui.store import journal, outbox
 from pos_tui.store.db import StoreError, write_transaction
 from pos_tui.store.models import CashMovement, Payment, Sale, Shift, ZReport
+from pos_tui.domain.frozen_records import FrozenRecord, frozen_record
+
+if TYPE_CHECKING:  # the reports' module is imported when drawer figures are first needed, not at open
+    from pos_tui.domain.report import CashSummary
 
 log = logging.getLogger(__name__)
 OPEN, CLOSED = "open", "closed"
@@ -32,8 +35,8 @@ class ShiftError(StoreError):
     """A shift operation the data does not allow (none open, one open already, blocked close)."""
 
 
-@dataclass(frozen=True)
-class ShiftRecord:
+@frozen_record
+class ShiftRecord(FrozenRecord):
     id: int
     lane: int
     status: str
@@ -57,8 +60,8 @@ class ShiftRecord:
         return self.counted - self.expected
 
 
-@dataclass(frozen=True)
-class MovementRecord:
+@frozen_record
+class MovementRecord(FrozenRecord):
     id: int
     shift_id: int
     kind: str
@@ -172,6 +175,8 @@ def _detail(denominations: Mapping[int, int]) -> dict[str, int]:
 def record_movement(lane: int, kind: str, amount: int, reason: str, *, actor: str, approved_by: str | None,
                     now: dt.datetime) -> MovementRecord:
     """A paid-in, paid-out or no-sale drawer opening in the lane's open shift."""
+    from pos_tui.domain.report import MOVEMENT_KINDS
+
     if kind not in MOVEMENT_KINDS:
         raise ShiftError(f"drawer movement must be one of {', '.join(MOVEMENT_KINDS)}, got {kind!r}")
     if kind == "no_sale" and amount:
@@ -218,6 +223,8 @@ def set_training(lane: int, on: bool, *, actor: str, approved_by: str | None) ->
 
 def cash_summary(shift_id: int) -> CashSummary:
     """The drawer's figures for one shift (training excluded); ``counted`` once closed."""
+    from pos_tui.domain.report import CashSummary
+
     shift = Shift.get_by_id(shift_id)
     cash = (Payment.select(Payment, Sale.kind).join(Sale)
             .where((Sale.shift == shift_id) & (Sale.status == "paid") & (Sale.training == False)

@@ -5,7 +5,6 @@ key the database was opened with, and an older hash is made again at the next ri
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from pos_tui.domain.text import check_text
 from collections.abc import Iterable
@@ -19,6 +18,7 @@ from pos_tui.store import journal
 from pos_tui.i18n import _
 from pos_tui.store.db import StoreError, current_key, write_transaction
 from pos_tui.store.models import User
+from pos_tui.domain.frozen_records import FrozenRecord, frozen_record
 
 
 class UserError(StoreError):
@@ -42,8 +42,8 @@ def wrong_name_or_pin() -> str:
     return _("wrong name or PIN")
 
 
-@dataclass(frozen=True)
-class UserInfo:
+@frozen_record
+class UserInfo(FrozenRecord):
     id: int
     name: str
     role: str

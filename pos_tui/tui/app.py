@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding
+from textual.reactive import Reactive
 
 from pos_tui.config import Config, ConfigError
 from pos_tui.domain.checkout import State
@@ -75,6 +76,7 @@ if TYPE_CHECKING:
     from pos_tui.services.lane import Lane, LaneView, PrintResult
     from pos_tui.services.store_wait import StoreWaits
     from pos_tui.services.views import PaymentRecord, ShiftRecord
+    from pos_tui.tui.screens.returns import ReturnDesk
 
 THEME = Path(__file__).parent / "pos.tcss"
 READY_FD_ENV = "POS_TUI_READY_FD"
@@ -138,6 +140,9 @@ class PosApp(App[None]):
     StatusHeader.-training { background: ansi_red; }
     """
     ENABLE_COMMAND_PALETTE = False
+    # Textual's ANSI theme from the start. Set in __init__ it would be a change of theme, and Textual
+    # parses all the CSS a second time for it before the first frame.
+    theme: Reactive[str] = Reactive("ansi-dark")
     # Replaces the App's own ctrl+q (quit) and ctrl+c bindings: same keys, the lane's rules.
     BINDINGS = [
         Binding("ctrl+q", "leave", N_("Quit"), show=False, priority=True),
@@ -171,7 +176,7 @@ class PosApp(App[None]):
         # Only the overridden keys: Textual re-applies the keymap to every binding on each key press.
         self.set_keymap({b.action: b.key for b in self.keymap.bindings
                          if b.key != DEFAULT_KEYMAP.binding(b.action).key})
-        self.theme = "ansi-dark"
+        self.set_class(True, f"-theme-{self.theme}", update=False)  # as a change of theme would
         self.animation_level = "none"
         self.device_states: dict[str, tuple[str, bool]] = {}
         self.typed_after_sign_in: list[str] = []
@@ -189,6 +194,7 @@ class PosApp(App[None]):
         self._idle_checks = 0  # checks in a row that found the lane idle since its last full GC pass
         self._settle_due = False  # a screen was shown for the first time: its objects live as long as the lane
         self._dispatching = 0  # messages of this app being handled now (one, or nested waits)
+        self._return_desk: ReturnDesk | None = None
         if lane is not None:
             self._attach(lane)
 
@@ -197,14 +203,12 @@ class PosApp(App[None]):
         ``ReceiptsPrinted`` events coming to this app."""
         from pos_tui.services.events import ReceiptsPrinted
         from pos_tui.services.store_wait import StoreWaits
-        from pos_tui.tui.screens.returns import ReturnDesk
         from pos_tui.tui.screens.shift import ShiftDesk
 
         self.lane = lane
         self.store_waits = StoreWaits()
         self.shift = lane.shifts.current
         self.shift_desk = ShiftDesk(self)
-        self.return_desk = ReturnDesk(self)
         self.view = self._opening_view()
         self._serving_receipts = lane.receipts.serve_queue()
         lane.events.subscribe(TUI_SUBSCRIBER, self.receipts_printed, ReceiptsPrinted)
@@ -215,6 +219,15 @@ class PosApp(App[None]):
         for device in lane.devices.configured():
             self.device_states.setdefault(device, ("ok", True))
         follow_lane_devices(self, lane)
+
+    @property
+    def return_desk(self) -> ReturnDesk:
+        """Returns at the lane, their screens imported with the first one (F7)."""
+        if self._return_desk is None:
+            from pos_tui.tui.screens.returns import ReturnDesk
+
+            self._return_desk = ReturnDesk(self)
+        return self._return_desk
 
     def _detach(self) -> None:
         """Stop taking the lane's events, and stop the receipt queue if this app started it (a lane

@@ -5,6 +5,14 @@ from pos_tui.devices.wallet.base import (
     WalletGateway,
     settle_wallet_payment,
 )
-from pos_tui.devices.wallet.simulator import SimulatedWallet
 
 __all__ = ["SimulatedWallet", "WalletError", "WalletGateway", "settle_wallet_payment"]
+
+
+def __getattr__(name: str) -> object:
+    # The simulator is imported when asked for: a lane without simulated wallets never loads it.
+    if name == "SimulatedWallet":
+        from pos_tui.devices.wallet.simulator import SimulatedWallet
+
+        return SimulatedWallet
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

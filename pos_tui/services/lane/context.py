@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from pos_tui.config import Config
-from pos_tui.devices.training import TrainingTerminal, TrainingWallet
 from pos_tui.domain.business_day import business_day
 from pos_tui.domain.cart import Cart, CartLine
 from pos_tui.domain.checkout import Checkout, State
@@ -291,6 +290,8 @@ class LaneContext:
     def use_training_devices(self, on: bool) -> None:
         real_terminal, real_wallets = self._real_devices
         if on:
+            from pos_tui.devices.training import TrainingTerminal, TrainingWallet  # (a training shift only)
+
             self.terminal = TrainingTerminal()
             self.wallets = {m.name: TrainingWallet(m.name) for m in wallet_methods()}
         else:

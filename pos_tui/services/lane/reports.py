@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pos_tui.domain.permissions import Action, Approval
-from pos_tui.domain.report import Report, render_text
 from pos_tui.domain.text import neutralise_for_paper
 from pos_tui.i18n import N_, _, ngettext
-from pos_tui.services.backup import backup_now
 from pos_tui.services.lane.context import LaneContext, PrintResult
-from pos_tui.store.reports import context_of, take_z_report, x_report
+
+if TYPE_CHECKING:  # reports and backups are imported when one is taken: a lane opens without them
+    from pos_tui.domain.report import Report
 
 
 class Reports:
@@ -19,6 +20,8 @@ class Reports:
 
     def x_report(self, approval: Approval | None = None) -> Report:
         """The shift so far (supervisor)."""
+        from pos_tui.store.reports import context_of, x_report
+
         ctx = self.ctx
         user = ctx.require_user()
         approved_by = ctx.authorize(Action.X_REPORT, approval)
@@ -30,6 +33,8 @@ class Reports:
     def z_report(self, approval: Approval | None = None) -> Report:
         """Close the lane's oldest business day not closed yet (admin), after midnight too; refused
         twice for a day and while a shift of that day is open."""
+        from pos_tui.store.reports import context_of, take_z_report
+
         ctx = self.ctx
         user = ctx.require_user()
         approved_by = ctx.authorize(Action.Z_REPORT, approval)
@@ -41,11 +46,14 @@ class Reports:
 
     def take_backup(self) -> Path:
         """Blocking (call from a worker): a checked copy in the backup folder (``backup_now``)."""
+        from pos_tui.services.backup import backup_now
+
         return backup_now(self.ctx.config, actor=self.ctx.user.name if self.ctx.user else None, now=self.ctx.clock())
 
     def report_doc(self, report: Report):
         """The report laid out for the receipt printer."""
         from pos_tui.devices.receipt import ReceiptDoc, Text
+        from pos_tui.domain.report import render_text
 
         doc = ReceiptDoc(self.ctx.config.devices.printer.width)
         for line in render_text(report, doc.width).splitlines():

@@ -4,7 +4,6 @@ pick up one left unfinished, cancel one. The refunds themselves are payments (``
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from pos_tui.domain.cart import CartLine
 from pos_tui.domain.payment import SETTLED, UNRESOLVED, PaymentStatus, is_wallet, kind_of, method_name
@@ -16,13 +15,14 @@ from pos_tui.services.errors import LaneError
 from pos_tui.services.events import SalePaid
 from pos_tui.services.lane.context import LaneContext, LaneView
 from pos_tui.store import returns, sales
+from pos_tui.domain.frozen_records import FrozenRecord, frozen_record
 
 
 NO_RECEIPT_SKU = "NO-RECEIPT"
 
 
-@dataclass(frozen=True)
-class ReturnView:
+@frozen_record
+class ReturnView(FrozenRecord):
     return_id: int
     original_receipt: str
     status: str
@@ -73,8 +73,8 @@ def announce_if_refunded(ctx: LaneContext, view: ReturnView) -> ReturnView:
     return view
 
 
-@dataclass(frozen=True)
-class ReturnPreview:
+@frozen_record
+class ReturnPreview(FrozenRecord):
     """What a return would refund, before anyone approves it: the total and, per tender, what goes
     back (cash as it leaves the drawer, rounded to the cash step)."""
 

@@ -4,18 +4,17 @@ paid-out and no-sale, and kicking the drawer they open."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from pos_tui.domain.text import check_text
 from pos_tui.domain.permissions import Action, Approval
 from pos_tui.domain.money import parse_amount
-from pos_tui.domain.report import counted_total
 from pos_tui.i18n import N_, _
 from pos_tui.services.errors import LaneError
 from pos_tui.services.events import ShiftClosed, ShiftOpened
 from pos_tui.services.lane.context import LaneContext, LaneView, PrintResult
 from pos_tui.store import shifts
 from pos_tui.store.shifts import ShiftRecord
+from pos_tui.domain.frozen_records import FrozenRecord, frozen_record
 
 # Training is a supervisor's switch on the shift, like the X report of that shift.
 TRAINING_ACTION = Action.X_REPORT
@@ -23,8 +22,8 @@ DRAWER_ACTION = Action.NO_SALE  # every drawer opening without a sale: no-sale, 
 DRAWER_SUBJECTS = {"paid_in": N_("paid in"), "paid_out": N_("paid out"), "no_sale": N_("a no-sale drawer opening")}
 
 
-@dataclass(frozen=True)
-class ClosedShift:
+@frozen_record
+class ClosedShift(FrozenRecord):
     """The close as the cashier sees it AFTER the count was committed."""
 
     shift: ShiftRecord
@@ -50,6 +49,8 @@ class ShiftDrawer:
 
     def _counted(self, amount_text: str, denominations: Mapping[int, int] | None, default: int | None) -> int:
         if denominations:
+            from pos_tui.domain.report import counted_total
+
             return counted_total(denominations)
         if amount_text.strip():
             return parse_amount(amount_text, self.ctx.currency)

@@ -6,7 +6,6 @@ Each one returns its answer through ``dismiss``; Esc closes any of them.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from rich.text import Text
@@ -25,6 +24,7 @@ from pos_tui.tui.format import help_text, product_row, unresolved_lines
 from pos_tui.tui.screen_size import SCREEN_CSS, TooSmall, fit
 from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.scan_entry import CURSOR, ScanEntry
+from pos_tui.domain.frozen_records import FrozenRecord, frozen_record
 
 if TYPE_CHECKING:
     from pos_tui.domain.permissions import Approval
@@ -438,8 +438,8 @@ class WalletCodeModal(LaneModal[ResultT]):
         self.dismiss(None)
 
 
-@dataclass(frozen=True)
-class Resolution:
+@frozen_record
+class Resolution(FrozenRecord):
     """What the terminal's own ticket says about one attempt: charged (with its auth code) or not."""
 
     payment_id: int

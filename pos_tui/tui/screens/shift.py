@@ -9,7 +9,6 @@ only its answer, ``ClosedShift``, brings the expected amount and the over/short 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -22,20 +21,20 @@ from pos_tui.domain.money import Currency, format_amount
 from pos_tui.i18n import N_, _
 from pos_tui.tui.format import count_rows, denominations, figure_rows
 from pos_tui.tui.screens.modals import LaneModal
-from pos_tui.tui.screens.report import ReportScreen
-from pos_tui.tui.screens.settlement_modals import CashMovement, LetterMenuModal, MovementModal
 from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.scan_entry import ScanEntry
+from pos_tui.domain.frozen_records import FrozenRecord, frozen_record
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the menus, the drawer's boxes and the report screen load when first shown
     from pos_tui.domain.report import Report
+    from pos_tui.tui.screens.settlement_modals import CashMovement
     from pos_tui.services.lane import LaneView
     from pos_tui.services.lane import ClosedShift
     from pos_tui.tui.host import LaneHost
 
 
-@dataclass(frozen=True)
-class Count:
+@frozen_record
+class Count(FrozenRecord):
     """A drawer count: a total typed (``text``) or notes and coins (``denominations``), and for a
     close what stays in the drawer for the next shift ("" = all of it)."""
 
@@ -242,6 +241,8 @@ class ShiftDesk:
             intro = _("Shift {shift}, opened by {user} at {time}").format(
                 shift=shift.id, user=shift.opened_by, time=f"{shift.opened_at:%H:%M}") + (
                 _("; TRAINING: nothing is charged or counted") if shift.training else "")
+        from pos_tui.tui.screens.settlement_modals import LetterMenuModal
+
         self.app.push_screen(LetterMenuModal(_("Shift"), choices, intro), self.chosen)
 
     def chosen(self, letter: str | None) -> None:
@@ -254,6 +255,8 @@ class ShiftDesk:
     # ------------------------------------------------------------------ the drawer
 
     def cash_movement(self, kind: str) -> None:
+        from pos_tui.tui.screens.settlement_modals import MovementModal
+
         title, hint, none = {
             "paid_in": (_("Paid in"), _("Cash put into the drawer (change from the bank, ...): the amount, then why."),
                         _("No paid in")),
@@ -272,6 +275,8 @@ class ShiftDesk:
 
     def no_sale(self) -> None:
         """F8: the drawer opens without a sale, for a reason and with a supervisor."""
+        from pos_tui.tui.screens.settlement_modals import MovementModal
+
         def given(movement: CashMovement | None) -> None:
             if movement is None:
                 self.app.say_after_box(_("The drawer stays closed"))
@@ -325,6 +330,8 @@ class ShiftDesk:
 
     def show_report(self, report: Report) -> None:
         self.app.show(self.lane.view())
+        from pos_tui.tui.screens.report import ReportScreen
+
         self.app.push_screen(ReportScreen(report))
         if report.kind == "Z":
             self.app.backup_after_z_report()
