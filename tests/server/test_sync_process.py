@@ -92,9 +92,7 @@ def test_a_lane_killed_with_sigkill_leaves_no_sync_process_behind(store_server, 
         assert lane.reply() == "ready"
         pid = int(lane.ask("sync-pid"))
         assert alive(pid)
-        lane.process.kill()
-        lane.process.wait(10)
-        wait_for(lambda: not alive(pid), "the sync process gone", 5.0)
+        kill_and_see_its_sync_process_gone(lane, pid)
     finally:
         lane.close()
 
@@ -109,8 +107,12 @@ def test_a_lane_killed_while_its_server_is_unreachable_leaves_no_sync_process_be
         pid = int(lane.ask("sync-pid"))
         time.sleep(1.0)  # a few tries, offline
         assert alive(pid)
-        lane.process.kill()
-        lane.process.wait(10)
-        wait_for(lambda: not alive(pid), "the sync process gone", 5.0)
+        kill_and_see_its_sync_process_gone(lane, pid)
     finally:
         lane.close()
+
+
+def kill_and_see_its_sync_process_gone(lane: Child, pid: int) -> None:
+    lane.process.kill()
+    lane.process.wait(10)
+    wait_for(lambda: not alive(pid), "the sync process gone", 5.0)

@@ -6,6 +6,7 @@ import peewee
 import pytest
 
 from pos_tui.services.lane import Lane
+from pos_tui.store import statements
 from pos_tui.store.db import close_database
 
 CODES = ("6901234567892", "6901234567908", "4006381333931")
@@ -13,6 +14,8 @@ CODES = ("6901234567892", "6901234567908", "4006381333931")
 
 @pytest.fixture
 def lane(tmp_path, make_demo_store):
+    for statement in statements._statements:  # as in a lane process just started: none built yet
+        statement._sql.clear()
     lane = Lane(make_demo_store(tmp_path))
     yield lane
     close_database()
