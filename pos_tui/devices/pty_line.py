@@ -2,10 +2,11 @@
 back in, for the display, scale and scanner simulators.
 
 The lane opens ``PtyLine.path``. With ``link`` that is a symlink to the pty's slave: unplugging
-closes both ends of the pty (the lane's reads and writes fail with EIO, the slave disappears, the
-link points at nothing: "port not found"), and plugging back in opens a new pty and points the
-link at it, as a USB serial adapter comes back under the same udev name. Without ``link`` the path
-is the slave's own /dev/pts name, gone for good once unplugged.
+closes both ends of the pty (the lane's reads and writes fail with EIO) and removes the link, as
+udev removes a USB serial adapter's /dev/serial/by-id name ("port not found"); plugging back in
+opens a new pty and links it under the same name. The link goes rather than dangles because the
+kernel hands a freed /dev/pts number to the next pty any process opens: a dangling link would lead
+the lane to somebody else's line. Without ``link`` the path is the slave's own /dev/pts name.
 """
 
 from __future__ import annotations
@@ -54,12 +55,17 @@ class PtyLine:
             os.replace(staging, self.link)
 
     def unplug(self) -> None:
-        """Close both ends: the lane's port fails, and the link (if any) points at nothing."""
+        """Close both ends and remove the link (if any): the lane's port fails, then is not found."""
         with self._read_lock, self._write_lock:
+            self._unlink()
             for fd in (self._master, self._slave):
                 if fd is not None:
                     os.close(fd)
             self._master = self._slave = None
+
+    def _unlink(self) -> None:
+        if self.link is not None and self.link.is_symlink():
+            self.link.unlink()
 
     def replug(self) -> None:
         """A new pty behind the same link."""
@@ -98,8 +104,6 @@ class PtyLine:
 
     def close(self) -> None:
         self.unplug()
-        if self.link is not None and self.link.is_symlink():
-            self.link.unlink()
 
 
 def serve_commands(device, handle: Callable[[str], str], stdin: TextIO, console: TextIO) -> None:

@@ -145,15 +145,20 @@ def test_a_garbage_answer_is_not_a_status(silent_pty):
     assert status.message == "printer sent 0xff, not a status"
 
 
-def test_missing_and_closed_ports_give_plain_words(virtual_printer, receipt_data):
+def test_missing_and_unplugged_ports_give_plain_words(virtual_printer, receipt_data, tmp_path):
     doc = layout_receipt(receipt_data(), 42)
     with pytest.raises(PrinterError, match=r"^printer port /dev/ttyNOPE9 not found$"):
         ReceiptPrinter("/dev/ttyNOPE9").print_receipt(doc)
+    # Unplugged as udev does it: the adapter's by-id name goes with the device. (The stopped pty's own
+    # /dev/pts name is no test of that: the kernel hands the number to the next pty any process opens.)
     sim = virtual_printer()
-    path = sim.path
+    by_id = tmp_path / "usb-printer-if00"
+    by_id.symlink_to(sim.path)
+    assert ReceiptPrinter(str(by_id)).status().online
     sim.stop()
-    with pytest.raises(PrinterError, match=rf"^printer port {path} not found$"):
-        ReceiptPrinter(path).status()
+    by_id.unlink()
+    with pytest.raises(PrinterError, match=rf"^printer port {by_id} not found$"):
+        ReceiptPrinter(str(by_id)).status()
 
 
 def test_network_printer_refusing_the_connection(receipt_data):

@@ -61,7 +61,7 @@ def test_a_scale_unplugged_says_so_and_is_opened_again_once_back(scale_pair):
     sim.unplug()
     with pytest.raises(DeviceError):
         scale.read_stable()
-    with pytest.raises(DeviceError, match="not found"):  # the link points at nothing while unplugged
+    with pytest.raises(DeviceError, match="not found"):  # the link is gone while unplugged
         scale.read_stable()
     sim.replug()
     assert scale.read_stable().weight_milli == 1250
