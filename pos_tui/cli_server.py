@@ -250,7 +250,8 @@ def members_command(config: Config, action: str, number: str | None = None, *, a
                     pin_stdin: bool = False, **values: Any) -> None:
     """``members list|show|add|edit|disable|adjust|import`` on the store server's register (every
     lane gets it with the catalog). All but ``list`` and ``show`` need ``--as`` an admin."""
-    from pos_tui.cli import _actor, _member_line
+    from pos_tui.cli import _actor
+    from pos_tui.cli_operator import _member_line
     from pos_tui.services import store_server
     from pos_tui.services.members import MemberImportError, parse_member_csv
 

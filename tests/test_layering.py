@@ -62,7 +62,7 @@ LAYER_OF = {
     "locale": "i18n", "data": "data", "lane_signals": "lane_signals",
     "acquirer_config": "config",  # the acquirers' config keys and key-file checks, read by config.py
     "private_files": "config",  # 0600 files and 0700 folders, standard library only
-    "server": "server", "cli_server": "cli",
+    "server": "server", "cli_server": "cli", "cli_operator": "cli",
 }
 
 # The layers of ours each layer may import besides its own (DESIGN.md, "Layers"): imports only point

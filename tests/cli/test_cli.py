@@ -196,6 +196,24 @@ def test_help_does_not_load_the_store():
     assert out.stdout.strip() == "False"
 
 
+def test_the_lanes_commands_are_parsed_without_building_the_others():
+    """`pos-tui run` (and demo) parse with the lane's two commands only; asking for any other command,
+    or for the list of all, loads the rest (cli_operator)."""
+    code = ("import sys; from pos_tui.cli import main\n"
+            "def parse(name):\n"
+            "    assert main.get_command(main.make_context('pos-tui', [name]), name) is not None\n"
+            "    return 'pos_tui.cli_operator' in sys.modules\n"
+            "print(parse('run'), parse('demo'), parse('backup'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False", "True"]
+
+
+def test_the_list_of_commands_holds_the_lanes_and_the_operators(cli):
+    listed = cli("--help").output.split("Commands:")[1]
+    names = {line.split()[0] for line in listed.splitlines() if line.strip()}
+    assert {"run", "demo", "init", "products", "backup", "server", "admin", "sim", "devices"} <= names
+
+
 @pytest.mark.slow
 def test_python_dash_m_runs_for_real(tmp_path, config_file):
     env = {**os.environ, "POS_TUI_CONFIG": str(config_file)}
