@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -25,7 +26,7 @@ from pos_tui.cli import (
     main,
 )
 from pos_tui.domain.money import currency, format_amount
-from pos_tui.i18n import _, ngettext
+from pos_tui.i18n import N_, _, ngettext
 
 PROGRESS_THRESHOLD = 1000
 ROLES = ("cashier", "supervisor", "admin")
@@ -515,6 +516,20 @@ def users_passwd(ctx: click.Context, name: str, as_name: str | None, pin_stdin: 
         click.echo(_("{name} is still disabled: `pos-tui users enable {name}` lets them sign in").format(name=name))
 
 
+def _change_user(ctx: click.Context, action: str, name: str, as_name: str | None, pin_stdin: bool,
+                 change: Callable[..., object], done: str) -> None:
+    """``users disable|enable|unlock``: on the store server's staff when one is set, else here;
+    ``done`` (marked with ``N_``) is said in the store's language once it is open."""
+    if server := _on_server(ctx):
+        from pos_tui.cli_server import users_command
+
+        users_command(server, action, name, as_name=as_name, pin_stdin=pin_stdin)
+        return
+    actor = _operator(_open_store(ctx), "users", as_name, pin_stdin)
+    change(name, actor=actor)
+    click.echo(_(done).format(name=name))
+
+
 @users.command("disable")
 @click.argument("name")
 @_as_option
@@ -524,14 +539,7 @@ def users_disable(ctx: click.Context, name: str, as_name: str | None, pin_stdin:
     """Stop a user from signing in. Needs --as an admin."""
     from pos_tui.services import staff
 
-    if server := _on_server(ctx):
-        from pos_tui.cli_server import users_command
-
-        return users_command(server, "disable", name, as_name=as_name, pin_stdin=pin_stdin)
-
-    actor = _operator(_open_store(ctx), "users", as_name, pin_stdin)
-    staff.disable_user(name, actor=actor)
-    click.echo(_("disabled {name}").format(name=name))
+    _change_user(ctx, "disable", name, as_name, pin_stdin, staff.disable_user, N_("disabled {name}"))
 
 
 @users.command("enable")
@@ -543,14 +551,7 @@ def users_enable(ctx: click.Context, name: str, as_name: str | None, pin_stdin: 
     """Let a disabled user sign in again. Needs --as an admin."""
     from pos_tui.services import staff
 
-    if server := _on_server(ctx):
-        from pos_tui.cli_server import users_command
-
-        return users_command(server, "enable", name, as_name=as_name, pin_stdin=pin_stdin)
-
-    actor = _operator(_open_store(ctx), "users", as_name, pin_stdin)
-    staff.enable_user(name, actor=actor)
-    click.echo(_("enabled {name}").format(name=name))
+    _change_user(ctx, "enable", name, as_name, pin_stdin, staff.enable_user, N_("enabled {name}"))
 
 
 @users.command("unlock")
@@ -562,14 +563,7 @@ def users_unlock(ctx: click.Context, name: str, as_name: str | None, pin_stdin: 
     """End a user's lockout after too many wrong PINs. Needs --as an admin."""
     from pos_tui.services import staff
 
-    if server := _on_server(ctx):
-        from pos_tui.cli_server import users_command
-
-        return users_command(server, "unlock", name, as_name=as_name, pin_stdin=pin_stdin)
-
-    actor = _operator(_open_store(ctx), "users", as_name, pin_stdin)
-    staff.unlock_user(name, actor=actor)
-    click.echo(_("unlocked {name}").format(name=name))
+    _change_user(ctx, "unlock", name, as_name, pin_stdin, staff.unlock_user, N_("unlocked {name}"))
 
 
 # --- backup, restore, checks ----------------------------------------------------------------
