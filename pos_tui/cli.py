@@ -28,7 +28,6 @@ from pos_tui.domain.money import MoneyError  # noqa: E402
 from pos_tui.i18n import _, set_language  # noqa: E402
 
 
-
 class ConfigProblem(click.ClickException):
     exit_code = 2
 
@@ -38,7 +37,7 @@ class PosGroup(click.Group):
 
     Only the lane's own commands (run, demo) are defined here; the rest are in cli_operator, imported
     the first time a command that is not here is asked for (or the list of all), so a lane starts
-    without building some sixty commands and their options it never uses."""
+    without building the forty-odd commands and groups (and their options) it never uses."""
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands:

@@ -6,8 +6,8 @@ Imported by cli.PosGroup the first time one of them is asked for; parse, call th
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -28,8 +28,10 @@ from pos_tui.cli import (
 from pos_tui.domain.money import currency, format_amount
 from pos_tui.i18n import N_, _, ngettext
 
-PROGRESS_THRESHOLD = 1000
 ROLES = ("cashier", "supervisor", "admin")
+PROGRESS_THRESHOLD = 1000
+
+
 @main.command()
 @click.option("--admin", "admin", required=True, help="Name of the first admin user.")
 @click.option("--pin-stdin", is_flag=True, help="Read the PIN from one line of stdin instead of asking twice.")
