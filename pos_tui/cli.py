@@ -14,7 +14,6 @@ from pos_tui import lane_signals
 # Before anything heavy is imported: Ctrl+C or Ctrl+\ while the lane starts must not stop it.
 lane_signals.shield_if_lane(sys.argv)
 
-import getpass  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -99,6 +98,8 @@ def _open_store(ctx: click.Context, *, create_key: bool = False) -> Config:
 
 
 def _actor() -> str:
+    import getpass
+
     try:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import field
 from enum import IntEnum, StrEnum
@@ -150,6 +149,8 @@ def approval_issuer() -> Callable[[str, Role, Action], Approval]:
     _issuer_taken = True
 
     def issue(supervisor: str, role: Role, action: Action) -> Approval:
+        import secrets  # on first use: it brings hashlib, hmac and random, none needed before the first frame
+
         token = secrets.randbits(63) | 1
         _outstanding.add(token)
         return Approval(supervisor, role, parse_action(action), token)
