@@ -60,7 +60,6 @@ from pos_tui.tui.messages import (
 from pos_tui.tui.payment_run import PaymentRun, RefundRun
 from pos_tui.tui.screens.lane_screen import LaneScreen
 from pos_tui.tui.screens.lock import LockScreen
-from pos_tui.tui.screens.modals import ApprovalModal, ConfirmModal, Resolution, ResolveModal, WalletCodeModal
 from pos_tui.tui.widgets.scan_entry import ScanEntry
 from pos_tui.tui.widgets.status_header import StatusHeader
 
@@ -76,6 +75,7 @@ if TYPE_CHECKING:
     from pos_tui.services.lane import Lane, LaneView, PrintResult
     from pos_tui.services.store_wait import StoreWaits
     from pos_tui.services.views import PaymentRecord, ShiftRecord
+    from pos_tui.tui.screens.modals import Resolution
     from pos_tui.tui.screens.returns import ReturnDesk
 
 THEME = Path(__file__).parent / "pos.tcss"
@@ -394,6 +394,8 @@ class PosApp(App[None]):
             return
         if not self.lane.payments.changed_elsewhere(message.sale_id, message.states):
             return
+        from pos_tui.tui.screens.modals import ResolveModal
+
         if isinstance(self.screen, ResolveModal):
             self.pop_screen()  # the payment it asks about was resolved elsewhere meanwhile
         if len(self.screen_stack) > 1:
@@ -514,6 +516,8 @@ class PosApp(App[None]):
                 else:
                     self.say(_("Not added"))
 
+            from pos_tui.tui.screens.modals import ConfirmModal
+
             self.push_screen(ConfirmModal(str(exc)), answered)
             return False
         except PermissionDenied as exc:
@@ -574,6 +578,8 @@ class PosApp(App[None]):
         admin = refusal.needed is Role.ADMIN
         what = refusal.subject or action_name(action)
         title = (_("Admin approval: {action}") if admin else _("Supervisor approval: {action}")).format(action=what)
+        from pos_tui.tui.screens.modals import ApprovalModal
+
         self.push_screen(ApprovalModal(title, lambda name, pin: self.lane.people.approve(name, pin, action),
                                        admin=admin), approved)
 
@@ -635,6 +641,8 @@ class PosApp(App[None]):
         amount = (_("Amount {amount}").format(amount=amount_text.strip()) if amount_text.strip()
                   else _("Amount {amount} (the balance)").format(
                       amount=format_amount(max(self.view.remaining, 0), self.lane.currency, symbol=True)))
+        from pos_tui.tui.screens.modals import WalletCodeModal
+
         self.push_screen(WalletCodeModal(lambda code: self.lane.payments.begin_wallet(code, amount_text), amount),
                          self.wallet_begun)
 
@@ -718,6 +726,8 @@ class PosApp(App[None]):
                 self.say_after_box(_("Stopped waiting: the outcome is UNKNOWN until a supervisor reads the "
                                      "terminal's ticket"), error=True)
 
+        from pos_tui.tui.screens.modals import ConfirmModal
+
         self.push_screen(ConfirmModal(
             _("Stop waiting for the terminal? Only if the customer was told the card may not have been charged: "
               "the payment's outcome becomes UNKNOWN and a supervisor must read the terminal's last ticket.")),
@@ -742,6 +752,8 @@ class PosApp(App[None]):
         if not self.view.unresolved:
             self.say(_("No payment has an unknown outcome"))
             return
+        from pos_tui.tui.screens.modals import ResolveModal
+
         self.push_screen(ResolveModal(self.view.unresolved[0], self.lane.currency), self.resolution_given)
 
     def resolution_given(self, answer: Resolution | None) -> None:
@@ -882,6 +894,8 @@ class PosApp(App[None]):
             return
         if self.lane is None:
             return  # the lane is still opening: a supervisor can be asked in a moment
+        from pos_tui.tui.screens.modals import ApprovalModal
+
         if isinstance(self.screen, ApprovalModal):
             return
         self.push_screen(

@@ -11,8 +11,9 @@ from pos_tui.domain.display_width import cell_width, pad_cells
 from pos_tui.domain.permissions import Action, role_name
 from pos_tui.i18n import N_, NP_, _, translated
 from pos_tui.tui.admin.screen import AdminScreen, keys
-from pos_tui.tui.screens.modals import ConfirmModal, PinEntry
+from pos_tui.tui.screens.modals import ConfirmModal
 from pos_tui.tui.widgets.message_line import MessageLine
+from pos_tui.tui.widgets.pin_entry import PinEntry
 from pos_tui.tui.widgets.scan_entry import ScanEntry
 
 USER_PROMPT = N_("User> ")

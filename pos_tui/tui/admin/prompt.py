@@ -18,8 +18,9 @@ from textual.widgets import Static
 from pos_tui.domain.text import neutralise
 from pos_tui.i18n import N_, _
 from pos_tui.services.errors import USER_ERRORS
-from pos_tui.tui.screens.modals import LaneModal, PinEntry
+from pos_tui.tui.screens.modals import LaneModal
 from pos_tui.tui.widgets.message_line import MessageLine
+from pos_tui.tui.widgets.pin_entry import PinEntry
 from pos_tui.tui.widgets.scan_entry import ScanEntry
 
 T = TypeVar("T")

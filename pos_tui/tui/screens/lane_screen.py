@@ -17,7 +17,6 @@ from pos_tui.i18n import N_, _
 from pos_tui.tui.keymap import KeyBinding
 from pos_tui.tui.format import help_rows
 from pos_tui.tui.screen_size import SCREEN_CSS, TooSmall, fit
-from pos_tui.tui.screens.modals import HelpModal
 from pos_tui.tui.widgets.key_footer import KeyFooter
 from pos_tui.tui.widgets.message_line import MessageLine
 from pos_tui.tui.widgets.scan_entry import ScanEntry
@@ -113,4 +112,6 @@ class LaneScreen(Screen[None]):
         return help_rows(self.pos.keymap.for_screen(self.KEYS), self.ENTRY_HELP, closing=[self.pos.quit_help()])
 
     def action_help(self) -> None:
+        from pos_tui.tui.screens.modals import HelpModal  # boxes load after the first frame, when first opened
+
         self.app.push_screen(HelpModal(_("Keys: {screen}").format(screen=_(self.TITLE_TEXT)), self.help_rows()))

@@ -13,8 +13,8 @@ from pos_tui.domain.checkout import State
 from pos_tui.i18n import N_, _
 from pos_tui.tui.keymap import DEFAULT_KEYMAP
 from pos_tui.tui.screens.lane_screen import LaneScreen
-from pos_tui.tui.screens.modals import PinEntry
 from pos_tui.tui.widgets.message_line import MessageLine
+from pos_tui.tui.widgets.pin_entry import PinEntry
 from pos_tui.tui.widgets.scan_entry import ScanEntry
 
 if TYPE_CHECKING:

@@ -23,7 +23,8 @@ from pos_tui.i18n import N_, _
 from pos_tui.tui.format import help_text, product_row, unresolved_lines
 from pos_tui.tui.screen_size import SCREEN_CSS, TooSmall, fit
 from pos_tui.tui.widgets.message_line import MessageLine
-from pos_tui.tui.widgets.scan_entry import CURSOR, ScanEntry
+from pos_tui.tui.widgets.pin_entry import PinEntry
+from pos_tui.tui.widgets.scan_entry import ScanEntry
 from pos_tui.domain.frozen_records import FrozenRecord, frozen_record
 
 if TYPE_CHECKING:
@@ -39,33 +40,6 @@ def lane_refusals() -> tuple[type[Exception], ...]:
     from pos_tui.services.errors import USER_ERRORS
 
     return USER_ERRORS
-
-
-class PinEntry(ScanEntry):
-    """The entry line, drawing a star for each character while ``masked`` (a PIN)."""
-
-    def __init__(self, prompt: str = "> ", *, masked: bool = False, id: str | None = None) -> None:
-        super().__init__(prompt, id=id)
-        self._masked = masked
-
-    @property
-    def masked(self) -> bool:
-        return self._masked
-
-    def ask(self, prompt: str, *, masked: bool) -> None:
-        """Ask for something else ("PIN> ", masked). What is in the entry stays: Enter emptied it, so it
-        was typed after the Enter, for this prompt (a PIN typed while the lane was still opening);
-        but what was typed at a masked prompt is never shown in clear."""
-        if self._masked and not masked:
-            self.clear()
-        self._masked = masked
-        self.set_prompt(prompt)
-
-    def render(self) -> Text:
-        if not self._masked:
-            return super().render()
-        cursor = CURSOR if self.has_focus else " "
-        return Text(f"{self.prompt}{'*' * len(self.value)}{cursor}", no_wrap=True, overflow="crop")
 
 
 class LaneModal(ModalScreen[ResultT]):
