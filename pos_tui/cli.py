@@ -14,6 +14,7 @@ from pos_tui import lane_signals
 # Before anything heavy is imported: Ctrl+C or Ctrl+\ while the lane starts must not stop it.
 lane_signals.shield_if_lane(sys.argv)
 
+from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -121,9 +122,17 @@ def _read_pin(pin_stdin: bool) -> str:
     return click.prompt(_("PIN"), hide_input=True, confirmation_prompt=_("Repeat PIN"))
 
 
-def _as_option(command: Any) -> Any:
-    return click.option("--as", "as_name", metavar="NAME",
-                        help="The staff member doing this (their PIN is asked; with --pin-stdin, the first line).")(command)
+PIN_OF_AS_HELP = "Read the PIN of --as from one line of stdin."
+
+
+def _as_options(pin_help: str = PIN_OF_AS_HELP) -> Callable[[Any], Any]:
+    """``--as NAME`` and ``--pin-stdin``: who does this, and where their PIN comes from."""
+    def add(command: Any) -> Any:
+        command = click.option("--pin-stdin", is_flag=True, help=pin_help)(command)
+        return click.option("--as", "as_name", metavar="NAME",
+                            help="The staff member doing this (their PIN is asked; with --pin-stdin, the first line).")(command)
+
+    return add
 
 
 def _operator(config: Config, action: str, as_name: str | None, pin_stdin: bool) -> str:

@@ -16,7 +16,7 @@ from pos_tui.cli import (
     ConfigProblem,
     _accept_config_everywhere,
     _actor,
-    _as_option,
+    _as_options,
     _config,
     _log_to_file,
     _on_server,
@@ -83,8 +83,7 @@ class _ProgressBar:
 
 @products.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@_as_option
-@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
+@_as_options()
 @click.pass_context
 def products_import(ctx: click.Context, file: Path, as_name: str | None, pin_stdin: bool) -> None:
     """Import a catalog CSV (all or nothing; existing SKUs are updated). Needs --as an admin."""
@@ -168,8 +167,7 @@ def promotions() -> None:
 
 @promotions.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@_as_option
-@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
+@_as_options()
 @click.pass_context
 def promotions_import(ctx: click.Context, file: Path, as_name: str | None, pin_stdin: bool) -> None:
     """Make FILE's promotions the store's (all or nothing; those not in it stop). Needs --as an admin."""
@@ -233,8 +231,7 @@ def _promotion_active(ctx: click.Context, code: str, active: bool, as_name: str 
 
 @promotions.command("disable")
 @click.argument("code")
-@_as_option
-@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
+@_as_options()
 @click.pass_context
 def promotions_disable(ctx: click.Context, code: str, as_name: str | None, pin_stdin: bool) -> None:
     """Stop the promotion CODE (kept; enable runs it again). Needs --as an admin."""
@@ -243,8 +240,7 @@ def promotions_disable(ctx: click.Context, code: str, as_name: str | None, pin_s
 
 @promotions.command("enable")
 @click.argument("code")
-@_as_option
-@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
+@_as_options()
 @click.pass_context
 def promotions_enable(ctx: click.Context, code: str, as_name: str | None, pin_stdin: bool) -> None:
     """Run the stopped promotion CODE again. Needs --as an admin."""
@@ -273,8 +269,7 @@ def _member_line(member: Any) -> str:
 @click.option("--phone", default="", help="The member's phone number.")
 @click.option("--name", default="", help="The member's name.")
 @click.option("--points", type=click.IntRange(0), default=0, help="An opening balance of points.")
-@_as_option
-@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
+@_as_options()
 @click.pass_context
 def members_add(ctx: click.Context, card: str, phone: str, name: str, points: int, as_name: str | None,
                 pin_stdin: bool) -> None:
@@ -332,8 +327,7 @@ def members_show(ctx: click.Context, number: str) -> None:
 
 @members.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@_as_option
-@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
+@_as_options()
 @click.pass_context
 def members_import(ctx: click.Context, file: Path, as_name: str | None, pin_stdin: bool) -> None:
     """Take the members of a CSV file (card,phone,name,points; all or nothing). Needs --as an admin."""
@@ -361,8 +355,7 @@ def members_import(ctx: click.Context, file: Path, as_name: str | None, pin_stdi
 @click.option("--card", default=None, help="A new card number (\"\" removes it).")
 @click.option("--phone", default=None, help="A new phone number (\"\" removes it).")
 @click.option("--name", default=None, help="A new name.")
-@_as_option
-@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
+@_as_options()
 @click.pass_context
 def members_edit(ctx: click.Context, number: str, card: str | None, phone: str | None, name: str | None,
                  as_name: str | None, pin_stdin: bool) -> None:
@@ -385,8 +378,7 @@ def members_edit(ctx: click.Context, number: str, card: str | None, phone: str |
 @members.command("disable")
 @click.argument("number")
 @click.option("--enable", is_flag=True, help="Bring a disabled member back instead.")
-@_as_option
-@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
+@_as_options()
 @click.pass_context
 def members_disable(ctx: click.Context, number: str, enable: bool, as_name: str | None, pin_stdin: bool) -> None:
     """Stop a member card or phone from being taken at the lanes. Needs --as an admin."""
@@ -408,8 +400,7 @@ def members_disable(ctx: click.Context, number: str, enable: bool, as_name: str 
 @click.argument("number")
 @click.argument("points", type=int)
 @click.option("--reason", required=True, help="Why the points change (journaled).")
-@_as_option
-@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
+@_as_options()
 @click.pass_context
 def members_adjust(ctx: click.Context, number: str, points: int, reason: str, as_name: str | None,
                    pin_stdin: bool) -> None:
@@ -440,9 +431,7 @@ def users() -> None:
 @users.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), required=True)
-@_as_option
-@click.option("--pin-stdin", is_flag=True,
-              help="Read the PINs from stdin: the PIN of --as, then the new user's PIN (one line each).")
+@_as_options(pin_help="Read the PINs from stdin: the PIN of --as, then the new user's PIN (one line each).")
 @click.pass_context
 def users_add(ctx: click.Context, name: str, role: str, as_name: str | None, pin_stdin: bool) -> None:
     """Add a user. Needs --as an admin."""
@@ -495,9 +484,7 @@ def users_list(ctx: click.Context) -> None:
 
 @users.command("passwd")
 @click.argument("name")
-@_as_option
-@click.option("--pin-stdin", is_flag=True,
-              help="Read the PINs from stdin: the PIN of --as, then the new PIN (one line each).")
+@_as_options(pin_help="Read the PINs from stdin: the PIN of --as, then the new PIN (one line each).")
 @click.pass_context
 def users_passwd(ctx: click.Context, name: str, as_name: str | None, pin_stdin: bool) -> None:
     """Set a new PIN for a user (also ends a lockout). Needs --as an admin."""
@@ -534,8 +521,7 @@ def _change_user(ctx: click.Context, action: str, name: str, as_name: str | None
 
 @users.command("disable")
 @click.argument("name")
-@_as_option
-@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
+@_as_options()
 @click.pass_context
 def users_disable(ctx: click.Context, name: str, as_name: str | None, pin_stdin: bool) -> None:
     """Stop a user from signing in. Needs --as an admin."""
@@ -546,8 +532,7 @@ def users_disable(ctx: click.Context, name: str, as_name: str | None, pin_stdin:
 
 @users.command("enable")
 @click.argument("name")
-@_as_option
-@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
+@_as_options()
 @click.pass_context
 def users_enable(ctx: click.Context, name: str, as_name: str | None, pin_stdin: bool) -> None:
     """Let a disabled user sign in again. Needs --as an admin."""
@@ -558,8 +543,7 @@ def users_enable(ctx: click.Context, name: str, as_name: str | None, pin_stdin: 
 
 @users.command("unlock")
 @click.argument("name")
-@_as_option
-@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
+@_as_options()
 @click.pass_context
 def users_unlock(ctx: click.Context, name: str, as_name: str | None, pin_stdin: bool) -> None:
     """End a user's lockout after too many wrong PINs. Needs --as an admin."""
@@ -575,8 +559,7 @@ def users_unlock(ctx: click.Context, name: str, as_name: str | None, pin_stdin: 
 @click.argument("dest", required=False, type=click.Path(path_type=Path))
 @click.option("--daily", is_flag=True,
               help="The daily timer's run: nothing when [backup] daily is off or a copy was made today.")
-@_as_option
-@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
+@_as_options()
 @click.pass_context
 def backup(ctx: click.Context, dest: Path | None, daily: bool, as_name: str | None, pin_stdin: bool) -> None:
     """Copy the database online to DEST (a file or folder; default: the backup folder, keeping the
@@ -607,8 +590,7 @@ def backup(ctx: click.Context, dest: Path | None, daily: bool, as_name: str | No
 @click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--older-than-last-z", "older", is_flag=True,
               help="Restore a copy older than the last Z report (confirmed by the --as admin, journaled).")
-@_as_option
-@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
+@_as_options()
 @click.pass_context
 def restore(ctx: click.Context, src: Path, older: bool, as_name: str | None, pin_stdin: bool) -> None:
     """Replace the database with a checked backup; the current one is kept as .before-restore.
@@ -692,8 +674,7 @@ def _warn_clock_jumps(result: Any) -> None:
 @click.option("--width", type=click.IntRange(32, 200), default=80, show_default=True, help="Text width in cells.")
 @click.option("--lane", "lane", type=click.IntRange(1, 99), help="From the store server: this lane's figures.")
 @click.option("--store", "whole_store", is_flag=True, help="From the store server: every lane (Z: once a day).")
-@_as_option
-@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
+@_as_options()
 @click.pass_context
 def report(ctx: click.Context, kind: str, day: Any, fmt: str, width: int, lane: int | None,
            whole_store: bool, as_name: str | None, pin_stdin: bool) -> None:

@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterator
 
 import click
 
+from pos_tui.cli import _as_options
 from pos_tui.config import Config
 
 
@@ -305,9 +306,7 @@ def report(config: Config, kind: str, *, lane: int | None, day: dt.date | None, 
 @click.argument("sku")
 @click.option("--price", help="New price in major units (\"12.50\").")
 @click.option("--active/--inactive", default=None, help="Sell it again / stop selling it.")
-@click.option("--as", "as_name", metavar="NAME",
-              help="The staff member doing this (their PIN is asked; with --pin-stdin, the first line).")
-@click.option("--pin-stdin", is_flag=True, help="Read the PIN of --as from one line of stdin.")
+@_as_options()
 @click.pass_context
 def products_edit_command(ctx: click.Context, sku: str, price: str | None, active: bool | None,
                           as_name: str | None, pin_stdin: bool) -> None:
