@@ -77,6 +77,7 @@ if TYPE_CHECKING:
     from pos_tui.services.views import PaymentRecord, ShiftRecord
     from pos_tui.tui.screens.modals import Resolution
     from pos_tui.tui.screens.returns import ReturnDesk
+    from pos_tui.tui.screens.shift import ShiftDesk
 
 THEME = Path(__file__).parent / "pos.tcss"
 READY_FD_ENV = "POS_TUI_READY_FD"
@@ -194,6 +195,7 @@ class PosApp(App[None]):
         self._idle_checks = 0  # checks in a row that found the lane idle since its last full GC pass
         self._settle_due = False  # a screen was shown for the first time: its objects live as long as the lane
         self._dispatching = 0  # messages of this app being handled now (one, or nested waits)
+        self._shift_desk: ShiftDesk | None = None
         self._return_desk: ReturnDesk | None = None
         if lane is not None:
             self._attach(lane)
@@ -203,12 +205,10 @@ class PosApp(App[None]):
         ``ReceiptsPrinted`` events coming to this app."""
         from pos_tui.services.events import ReceiptsPrinted
         from pos_tui.services.store_wait import StoreWaits
-        from pos_tui.tui.screens.shift import ShiftDesk
 
         self.lane = lane
         self.store_waits = StoreWaits()
         self.shift = lane.shifts.current
-        self.shift_desk = ShiftDesk(self)
         self.view = self._opening_view()
         self._serving_receipts = lane.receipts.serve_queue()
         lane.events.subscribe(TUI_SUBSCRIBER, self.receipts_printed, ReceiptsPrinted)
@@ -219,6 +219,16 @@ class PosApp(App[None]):
         for device in lane.devices.configured():
             self.device_states.setdefault(device, ("ok", True))
         follow_lane_devices(self, lane)
+
+    @property
+    def shift_desk(self) -> ShiftDesk:
+        """Shifts and the drawer, their boxes imported with the desk at the first sign-in: the lane
+        opens without them."""
+        if self._shift_desk is None:
+            from pos_tui.tui.screens.shift import ShiftDesk
+
+            self._shift_desk = ShiftDesk(self)
+        return self._shift_desk
 
     @property
     def return_desk(self) -> ReturnDesk:
