@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from pos_tui.config import Config
 from pos_tui.domain.checkout import State
@@ -21,12 +23,14 @@ from pos_tui.services.lane.payments import Payments
 from pos_tui.services.lane.people import People
 from pos_tui.services.lane.receipts import Receipts
 from pos_tui.services.lane.reports import Reports
-from pos_tui.services.lane.returns import Returns, ReturnView
 from pos_tui.services.lane.shift import ClosedShift, ShiftDrawer
 from pos_tui.store import promotions as promotion_store
 from pos_tui.store import statements
 
-__all__ = ["Lane", "LaneView", "PrintResult", "ReturnView", "ClosedShift"]
+if TYPE_CHECKING:  # returns load at the first one (``Lane.returns``): a lane opens without them
+    from pos_tui.services.lane.returns import Returns
+
+__all__ = ["Lane", "LaneView", "PrintResult", "ClosedShift"]
 
 
 class Lane:
@@ -38,11 +42,17 @@ class Lane:
         self.items = Items(self.ctx)
         self.payments = Payments(self.ctx)
         self.shifts = ShiftDrawer(self.ctx)
-        self.returns = Returns(self.ctx)
         self.receipts = Receipts(self.ctx)
         self.reports = Reports(self.ctx)
         self.devices = DeviceChecks(self.ctx)
         self.sync = None  # the store server's sync worker, when one runs (services.opening)
+
+    @cached_property
+    def returns(self) -> Returns:
+        """Returns against a receipt, imported at the first one."""
+        from pos_tui.services.lane.returns import Returns
+
+        return Returns(self.ctx)
 
     # What every screen reads of the lane, from the one context.
     @property

@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 import uuid
+from typing import TYPE_CHECKING
 
 from pos_tui.devices.terminal.base import TerminalError, derive_reference
 from pos_tui.devices.wallet.base import settle_wallet_payment
@@ -34,11 +35,14 @@ from pos_tui.i18n import _
 from pos_tui.services.errors import LaneError, NeedsConfirmation
 from pos_tui.services.events import SalePaid, SaleTotalled, TenderSettled, TenderStarted
 from pos_tui.services.lane.context import LaneContext, LaneView
-from pos_tui.services.lane.returns import ReturnView, announce_if_refunded, return_view
-from pos_tui.store import returns, sales
+from pos_tui.store import sales
 from pos_tui.store.sales import POINTS
 from pos_tui.store.db import current_database
 from pos_tui.store.users import UserInfo
+
+if TYPE_CHECKING:  # a return's refunds import the returns where they run: a lane opens without them
+    from pos_tui.services.lane.returns import ReturnView
+    from pos_tui.store.returns import RefundAttempt
 
 log = logging.getLogger(__name__)
 
@@ -345,14 +349,16 @@ class Payments:
 
     # ------------------------------------------------------------------ a return's refunds
 
-    def begin_refund(self, return_id: int) -> returns.RefundAttempt | None:
+    def begin_refund(self, return_id: int) -> RefundAttempt | None:
         """Commit the next card or wallet refund as pending (before it is sent); None when the
         return needs no more of them."""
+        from pos_tui.store import returns
+
         user = self.ctx.require_user()
         return returns.begin_refund(return_id, derive_reference(uuid.uuid4().hex), actor=user.name,
                                     now=self.ctx.clock())
 
-    def run_refund(self, attempt: returns.RefundAttempt, on_progress=None,
+    def run_refund(self, attempt: RefundAttempt, on_progress=None,
                    cancel: threading.Event | None = None) -> Outcome:
         """Blocking: the card credit on the terminal, or the wallet's refund (call from a worker)."""
         ctx = self.ctx
@@ -372,8 +378,11 @@ class Payments:
             log.exception("refund failed during attempt %s", attempt.reference)
             return Outcome(PaymentStatus.UNKNOWN, _("refund error: {error}").format(error=exc))
 
-    def finish_refund(self, attempt: returns.RefundAttempt, outcome: Outcome) -> ReturnView:
+    def finish_refund(self, attempt: RefundAttempt, outcome: Outcome) -> ReturnView:
         """Commit what the terminal or wallet said about the refund, then answer."""
+        from pos_tui.services.lane.returns import announce_if_refunded, return_view
+        from pos_tui.store import returns
+
         ctx = self.ctx
         user = ctx.require_user()
         status = outcome.status if outcome.status in OUTCOMES else PaymentStatus.UNKNOWN
@@ -397,6 +406,9 @@ class Payments:
 
     def resolve_refund(self, payment_id: int, *, refunded: bool, auth_code: str = "",
                        approval: Approval | None = None) -> ReturnView:
+        from pos_tui.services.lane.returns import announce_if_refunded, return_view
+        from pos_tui.store import returns
+
         ctx = self.ctx
         user = ctx.require_user()
         if refunded and not auth_code.strip():  # before the approval is taken: it is good for one use
@@ -409,6 +421,9 @@ class Payments:
 
     def refund_rest_in_cash(self, return_id: int, approval: Approval | None = None) -> ReturnView:
         """What the return still owes, paid from the drawer (supervisor)."""
+        from pos_tui.services.lane.returns import announce_if_refunded, return_view
+        from pos_tui.store import returns
+
         ctx = self.ctx
         user = ctx.require_user()
         approved_by = ctx.authorize(Action.REFUND, approval)

@@ -39,7 +39,7 @@ from pos_tui.tui.widgets.scan_entry import ScanEntry
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from pos_tui.services.lane import ReturnView
+    from pos_tui.services.lane.returns import ReturnView
     from pos_tui.services.views import ReturnableLine, ReturnableSale
     from pos_tui.tui.host import LaneHost
 
