@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from pos_tui.config import Config
-from pos_tui.devices.receipt import ReceiptData, ReceiptLine, ReceiptPayment, ReceiptTax
 from pos_tui.domain.payment import SETTLED, method_label, method_name
 from pos_tui.domain.permissions import Action
 from pos_tui.i18n import _, ngettext
@@ -23,6 +23,9 @@ from pos_tui.store import sales
 from pos_tui.store.db import checkpoint
 from pos_tui.store.promotions import sale_promotions
 from pos_tui.store.sale_totals import sale_totals
+
+if TYPE_CHECKING:  # the receipt's layout loads with the first receipt (a lane with a printer has it from its driver)
+    from pos_tui.devices.receipt import ReceiptData
 
 log = logging.getLogger(__name__)
 QUEUE_NAME = "receipt-queue"
@@ -36,6 +39,8 @@ def cash_rounding(payments, change: int) -> int:
 
 def receipt_for_sale(sale_id: int, config: Config, *, reprint: bool = False) -> tuple[ReceiptData, bool]:
     """The receipt of a paid sale, and whether cash was taken (the drawer opens for cash)."""
+    from pos_tui.devices.receipt import ReceiptData, ReceiptLine, ReceiptPayment, ReceiptTax
+
     sale = sales.get_sale(sale_id)
     cart = sales.load_cart(sale_id)
     under: dict[int, list[tuple[str, int]]] = {}
