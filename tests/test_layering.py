@@ -236,15 +236,15 @@ import pos_tui.services.lane
 import pos_tui.tui.app
 print(json.dumps(sorted(name for name in sys.modules if name in {
     "pos_tui.store.returns", "pos_tui.services.lane.returns", "pos_tui.store.reports", "pos_tui.domain.report",
-    "pos_tui.devices.receipt", "pos_tui.tui.screens.shift"})))
+    "pos_tui.devices.receipt", "pos_tui.tui.screens.shift", "pos_tui.tui.format", "pos_tui.tui.widgets.cart_view"})))
 """
 
 
 @pytest.mark.slow
 def test_what_the_lane_imports_as_its_store_opens_leaves_returns_reports_and_shift_boxes_for_later():
     """The lane, its store and the app import at their top none of what a cashier needs only later:
-    returns, reports, the receipt's layout (a printer's driver brings it) and the shift desk's boxes
-    load where they are first used."""
+    returns, reports, the receipt's layout (a printer's driver brings it), the shift desk's boxes and
+    the cart's rows (with the item screen, or F1's help) load where they are first used."""
     result = subprocess.run([sys.executable, "-c", _STORE_OPEN_PROBE], capture_output=True, text=True, cwd=ROOT,
                             check=False)
     assert result.returncode == 0, result.stderr

@@ -15,7 +15,6 @@ from textual.screen import Screen
 from pos_tui.domain.permissions import role_name
 from pos_tui.i18n import N_, _
 from pos_tui.tui.keymap import KeyBinding
-from pos_tui.tui.format import help_rows
 from pos_tui.tui.screen_size import SCREEN_CSS, TooSmall, fit
 from pos_tui.tui.widgets.key_footer import KeyFooter
 from pos_tui.tui.widgets.message_line import MessageLine
@@ -109,6 +108,8 @@ class LaneScreen(Screen[None]):
             line.info(text)
 
     def help_rows(self) -> list[tuple[str, str]]:
+        from pos_tui.tui.format import help_rows  # with the cart's rows: the sign-in screen draws without them
+
         return help_rows(self.pos.keymap.for_screen(self.KEYS), self.ENTRY_HELP, closing=[self.pos.quit_help()])
 
     def action_help(self) -> None:
