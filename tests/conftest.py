@@ -127,34 +127,70 @@ def production_pin_cost(monkeypatch: pytest.MonkeyPatch) -> pins.HashCost:
     return PRODUCTION_PIN_COST
 
 
-# The longest tests, longest first: started before the rest, each on its own worker (xdist hands the
-# first work units out one per worker), they end while the short ones fill the other workers,
-# instead of one of them starting last and running alone at the end.
+# Tests that mostly wait (on a device's timeout, a pty peer, another process, a lock), in queues of
+# about 40 s each. Each queue is one work unit, run by one worker from the start (see
+# ``pytest_xdist_make_scheduler``), so at most that many workers wait at once while the others keep
+# both cores busy; in pytest's order every worker would be in the same waiting module at once, both
+# cores idle for seconds.
+WAITING_QUEUES = (
+    ("tests/server/test_sync_processes.py::test_a_lane_killed_at_100_random_points",
+     "tests/tui/test_app_terminal.py::"),
+    ("tests/devices/terminal/test_concert_fuzz.py::", "tests/store/test_catalog_publish.py::",
+     "tests/tui/test_redraw.py::"),
+    ("tests/devices/test_scale.py::", "tests/devices/test_scanner.py::", "tests/devices/test_display.py::",
+     "tests/devices/terminal/test_concert_driver.py::", "tests/services/test_weighing.py::",
+     "tests/services/test_peripherals.py::", "tests/test_lane_payments.py::",
+     "tests/server/test_store_server.py::", "tests/store/test_catalog_csv.py::", "tests/store/test_db.py::",
+     "tests/tui/test_app_store_busy.py::", "tests/cli/test_cli_hardening.py::"),
+)
+# The longest of the other tests, longest first: started before the rest, they end while the short
+# ones fill the other workers, instead of one of them starting last and running alone at the end.
 LONGEST_FIRST = (
-    "tests/server/test_sync_processes.py::test_a_lane_killed_at_100_random_points",
     "tests/server/test_sync_processes.py::test_server_stopped_while_two_lanes_sell",
-    "tests/devices/terminal/test_concert_fuzz.py::",
     "tests/server/test_sync_processes.py::",
     "tests/e2e/test_crash_recovery.py::",
     "tests/tui/test_console_glyphs.py::",
     "tests/settlement/test_reconciliation.py::",
-    "tests/tui/test_redraw.py::",
 )
 
 
-def _started_first(item: pytest.Item) -> int:
-    nodeid = item.nodeid
-    return next((rank for rank, prefix in enumerate(LONGEST_FIRST) if nodeid.startswith(prefix)),
+def _waiting_queue(nodeid: str) -> int | None:
+    return next((index for index, queue in enumerate(WAITING_QUEUES) if nodeid.startswith(queue)), None)
+
+
+def _started_first(item: pytest.Item) -> tuple[int, int]:
+    queue = _waiting_queue(item.nodeid)
+    if queue is not None:
+        return (0, queue)
+    rank = next((rank for rank, prefix in enumerate(LONGEST_FIRST) if item.nodeid.startswith(prefix)),
                 len(LONGEST_FIRST) + (0 if item.get_closest_marker("slow") else 1))
+    return (1, rank)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every end-to-end test runs child processes, every test on the store server a real
-    PostgreSQL: all of them are slow. The longest start first, then the other slow ones."""
+    PostgreSQL: all of them are slow. The waiting queues start first, then the longest of the
+    others, then the other slow ones."""
     for item in items:
         if "e2e" in item.path.relative_to(REPO).parts or "pg_cluster" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
     items.sort(key=_started_first)  # stable: the order within a rank is pytest's
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """For ``--dist loadgroup`` (the run's default): each waiting queue is one work unit, every
+    other test a unit of its own, handed out in the collected order. (xdist's own loadgroup reads
+    its groups from a node id suffix that pytest 9 no longer keeps.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WaitingQueuesScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            queue = _waiting_queue(nodeid)
+            return nodeid if queue is None else f"waiting queue {queue + 1}"
+
+    return WaitingQueuesScheduling(config, log)
 
 
 @pytest.fixture
