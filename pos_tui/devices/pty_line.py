@@ -105,6 +105,28 @@ class PtyLine:
     def close(self) -> None:
         self.unplug()
 
+    def wait_opened(self, timeout: float = 5.0) -> bool:
+        """Wait until the lane has the port open (for tests and tools: what the device sends before
+        then, the lane's open flushes, as pyserial's does on a real port)."""
+        deadline = time.monotonic() + timeout
+        while not self._opened_by_the_lane():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.005)
+        return True
+
+    def _opened_by_the_lane(self) -> bool:
+        # The lane opens its ports exclusively, which takes a flock on the slave: /proc/locks lists
+        # it by the device and inode. Reading that list takes no lock the lane could run into.
+        with self._write_lock:
+            if self._slave is None:
+                return False
+            status = os.fstat(self._slave)
+        slave = f"{os.major(status.st_dev):02x}:{os.minor(status.st_dev):02x}:{status.st_ino}"
+        with open("/proc/locks", encoding="ascii") as locks:
+            return any(fields[1:2] == ["FLOCK"] and fields[5:6] == [slave]
+                       for fields in (line.split() for line in locks))
+
 
 def serve_commands(device, handle: Callable[[str], str], stdin: TextIO, console: TextIO) -> None:
     """A simulator's console: each line of ``stdin`` goes to ``handle``, whose answer is printed;

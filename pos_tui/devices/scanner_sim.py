@@ -32,6 +32,10 @@ class ScannerSimulator:
         self.sent.append(code)
         return True
 
+    def wait_opened(self, timeout: float = 5.0) -> bool:
+        """Wait until the lane has the port open: codes sent before then are flushed by its open."""
+        return self.line.wait_opened(timeout)
+
     def burst(self, codes: Iterable[str]) -> None:
         """Several codes in one write, back to back, as a fast scanner's buffer empties."""
         codes = list(codes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from pos_tui.devices.ports import open_serial
 from pos_tui.devices.pty_line import PtyLine
 
 
@@ -21,3 +22,22 @@ def test_unplugging_removes_the_link_and_plugging_back_makes_it_again_to_a_live_
     finally:
         line.close()
     assert not os.path.lexists(tmp_path / "usb-scale")
+
+
+def test_the_line_tells_when_the_lane_has_the_port_open(tmp_path):
+    """What a device sends before the lane's open is flushed by it: a test waits for the open."""
+    line = PtyLine(tmp_path / "usb-scanner")
+    other = PtyLine(tmp_path / "usb-display")
+    try:
+        assert not line.wait_opened(0.05)
+        port = open_serial(line.path, timeout=0, device="scanner")  # exclusive, as the lane opens it
+        try:
+            assert line.wait_opened(1.0)
+            assert not other.wait_opened(0.05)  # another line's open is not this one's
+        finally:
+            port.close()
+        assert not line.wait_opened(0.05)
+    finally:
+        line.close()
+        other.close()
+    assert not line.wait_opened(0.05)  # unplugged

@@ -45,7 +45,7 @@ def pair(tmp_path):
         reader = SerialScanner(sim.path, suffix=suffix, gap=gap, on_code=codes, retry_max=0.3,
                                on_state=lambda ok, words: states.append(words)).start()
         started.append((sim, reader))
-        time.sleep(0.2)  # the reader has the port open
+        assert sim.wait_opened(WAIT)  # codes sent before the reader has the port open are flushed
         return sim, reader, codes, states
 
     yield start
@@ -126,7 +126,7 @@ def test_the_lane_hears_each_code_and_the_scanner_state_as_lane_events(tmp_path)
     Context.config, Context.events = config, events
     serve_peripherals(Context, Devices)
     try:
-        time.sleep(0.2)
+        assert sim.wait_opened(WAIT)
         sim.burst(CODES)
         assert done.wait(WAIT)
     finally:

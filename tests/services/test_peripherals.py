@@ -37,6 +37,7 @@ def test_a_sale_with_the_three_devices_from_the_config(tmp_path, quick_scale_ans
             lane.events.subscribe("screen", lambda event: scanned.put(event.code), CodeScanned)
             lane.people.sign_in("cashier", "1234")
             assert display.wait_for(DisplayScreen("      Welcome", "     Demo Mart"), WAIT)
+            assert scanner.wait_opened(WAIT)  # the scanner's thread opens its port on its own time
             scanner.burst(["6901234567892", "4131"])
             lane.items.enter(scanned.get(timeout=WAIT))
             try:
@@ -100,6 +101,7 @@ def test_the_display_and_the_scanner_do_their_port_work_off_the_lanes_thread(tmp
             lane.events.subscribe("screen", lambda event: scanned.put(event.code), CodeScanned)
             lane.people.sign_in("cashier", "1234")
             codes = ["6901234567892", "6901234567908", "4006381333931"] * 4
+            assert scanner.wait_opened(WAIT)  # the scanner's thread opens its port on its own time
             scanner.burst(codes)
             for _ in codes:
                 lane.items.enter(scanned.get(timeout=WAIT))
