@@ -567,6 +567,10 @@ class PosApp(App[None]):
     def _retry_held_calls(self) -> None:
         from pos_tui.services.store_wait import SAY_AFTER
 
+        if self._store_retry is None:
+            # Textual may run a stopped interval's callback again (when its next tick is due within
+            # half a millisecond of the stop, its sleep does not yield): nothing is held any more.
+            return
         for call in self.store_waits.take_held():
             call()
         if self.store_waits.settled():
